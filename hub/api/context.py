@@ -1,0 +1,122 @@
+"""Per-request context: who is calling, a read session, DataLoaders, and the write path."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from hub.auth.scopes import Principal, Scope
+from hub.auth.service import Authenticator
+from hub.db import Database
+from hub.preferences.learning import Weights
+from hub.realtime.broker import LocalBroker, take_changes
+from hub.settings import Settings
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+_WRITE_ATTEMPTS = 3
+
+
+@dataclass
+class Hub:
+    """What lives for the whole process: settings, database, broker, authenticator."""
+
+    settings: Settings
+    db: Database
+    broker: LocalBroker
+    authenticator: Authenticator
+    weights: Weights
+
+
+@dataclass
+class Context:
+    hub: Hub
+    request: HTTPConnection | None = None
+    response: Any = None
+    principal: Principal | None = None
+    connection_params: dict[str, Any] | None = None
+    _session: AsyncSession | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _loaders: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.hub.settings
+
+    def can(self, scope: Scope) -> bool:
+        return self.principal is not None and self.principal.can(scope)
+
+    @property
+    def masked(self) -> bool:
+        return self.principal is None or self.principal.masked
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """The request's read session; one user at a time (sibling fields run concurrently)."""
+        async with self._lock:
+            if self._session is None:
+                self._session = self.hub.db.sessions()
+            yield self._session
+
+    async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run `work` in its own transaction; commit, then publish its changes.
+
+        A unique-key race (two replicas creating the same identifier) or a busy SQLite file
+        is retried from the start; a DomainError rolls everything back and propagates.
+        """
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+            async with self.hub.db.sessions() as session:
+                try:
+                    result = await work(session)
+                    changes = take_changes(session)
+                    await self.hub.broker.before_commit(session, changes)
+                    await session.commit()
+                except (IntegrityError, OperationalError) as error:
+                    await session.rollback()
+                    take_changes(session)
+                    if attempt == _WRITE_ATTEMPTS or not _retryable(error):
+                        raise
+                    log.info("retrying a write after %s", type(error).__name__)
+                    await asyncio.sleep(0.01 * attempt)
+                    continue
+                except BaseException:
+                    await session.rollback()
+                    take_changes(session)
+                    raise
+            await self.hub.broker.after_commit(changes)
+            await self._refresh_reads()
+            return result
+        raise AssertionError("unreachable")
+
+    async def _refresh_reads(self) -> None:
+        # Reads later in this request must see what was just committed.
+        if self._session is not None:
+            async with self._lock:
+                await self._session.rollback()
+                self._session.expire_all()
+
+    def loader(self, name: str, factory: Callable[[], T]) -> T:
+        if name not in self._loaders:
+            self._loaders[name] = factory()
+        loader: T = self._loaders[name]
+        return loader
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    text = str(error).lower()
+    return "locked" in text or "deadlock" in text or "could not serialize" in text

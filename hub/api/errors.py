@@ -1,0 +1,57 @@
+"""Errors as data (`userErrors`) for mutations, typed GraphQL errors for queries."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from hub.errors import DomainError, ErrorCode
+
+log = logging.getLogger("hub.api")
+
+
+@strawberry.type(description="An expected failure a client can show next to the field it names.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="Path to the input field at fault, e.g. [\"events\", \"3\", \"messageId\"]."
+    )
+    code: str = strawberry.field(description="Stable machine code: REQUIRED, INVALID_EMAIL, …")
+    message: str = strawberry.field(description="Plain words for a person.")
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    return [UserError(field=list(p.field) or None, code=p.code.value, message=p.message)
+            for p in error.problems]
+
+
+def forbidden(message: str = "This key may not do that.") -> list[UserError]:
+    return [UserError(field=None, code=ErrorCode.FORBIDDEN.value, message=message)]
+
+
+class ClientError(GraphQLError):
+    """A query-side expected failure: shown to the client with a code, never masked."""
+
+    def __init__(self, message: str, code: str, field: list[str] | None = None) -> None:
+        extensions: dict[str, Any] = {"code": code}
+        if field:
+            extensions["field"] = field
+        super().__init__(message, extensions=extensions)
+
+
+def from_domain(error: DomainError) -> ClientError:
+    first = error.problems[0]
+    return ClientError(first.message, first.code.value, list(first.field) or None)
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Hide unexpected failures from clients; log them with an id the client can quote."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    incident = uuid.uuid4().hex[:12]
+    log.error("unexpected error %s at %s", incident, error.path, exc_info=original)
+    return True

@@ -1,0 +1,45 @@
+"""The schema, assembled from each domain's Query and Mutation pieces."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, QueryDepthLimiter
+from strawberry.extensions import ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from hub.api.errors import should_mask
+from hub.auth.schema import AuthMutation
+from hub.catalog.schema import CatalogQuery
+from hub.events.schema import EventMutation
+from hub.identity.schema import IdentityMutation
+from hub.preferences.schema import PreferenceMutation
+from hub.privacy.schema import PrivacyMutation
+from hub.profiles.schema import ProfileMutation, ProfileQuery
+from hub.realtime.schema import RealtimeSubscription
+
+Query = merge_types("Query", (ProfileQuery, CatalogQuery))
+Mutation = merge_types(
+    "Mutation",
+    (IdentityMutation, EventMutation, PreferenceMutation, PrivacyMutation, ProfileMutation,
+     AuthMutation),
+)
+
+
+def build_schema(max_depth: int = 12) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=RealtimeSubscription,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            ParserCache(maxsize=1000),
+            ValidationCache(maxsize=1000),
+            QueryDepthLimiter(max_depth=max_depth),
+            MaxTokensLimiter(max_token_count=5000),
+            MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,163 @@
+"""The Starlette application: /graphql (HTTP + WebSocket), /healthz, /metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from hub.api.context import Context, Hub
+from hub.api.schema import build_schema
+from hub.auth.service import Authenticator
+from hub.db import Database
+from hub.preferences.learning import Weights
+from hub.realtime.broker import make_broker
+from hub.settings import Settings, get_settings
+
+log = logging.getLogger("hub")
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, credential = value.strip().partition(" ")
+    return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
+
+
+class RapportGraphQL(GraphQL[Context, None]):
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(
+            build_schema(hub.settings.max_query_depth),
+            graphql_ide=None,  # no CDN-loaded IDE; see docs/api.md for local tools
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.hub = hub
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        ctx = Context(hub=self.hub, request=request, response=response)
+        ctx.principal = request.scope.get("rapport.principal")
+        request.scope["rapport.context"] = ctx
+        return ctx
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        bearer = _bearer(str(params.get("authorization") or params.get("Authorization") or ""))
+        if bearer is None and context.request is not None:
+            bearer = _bearer(context.request.headers.get("authorization"))
+        principal = None
+        if bearer:
+            async with self.hub.db.sessions() as session:
+                principal = await self.hub.authenticator.authenticate(session, bearer)
+        if principal is None:
+            raise ConnectionRejectionError({"message": "A valid key or token is required."})
+        context.principal = principal
+        return {"channel": principal.channel.value}
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+class Authenticate:
+    """Refuse HTTP calls to /graphql without a valid key or token before any work is done."""
+
+    def __init__(self, app: ASGIApp, hub: Hub) -> None:
+        self.app = app
+        self.hub = hub
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        bearer = _bearer(connection.headers.get("authorization"))
+        principal = None
+        if bearer:
+            async with self.hub.db.sessions() as session:
+                principal = await self.hub.authenticator.authenticate(session, bearer)
+        if principal is None:
+            message = (
+                "A valid key or token is required."
+                if bearer else "Authorization: Bearer <key> is required."
+            )
+            response = JSONResponse(
+                {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+                status_code=401, headers={"WWW-Authenticate": 'Bearer realm="rapport"'},
+            )
+            await response(scope, receive, send)
+            return
+        scope["rapport.principal"] = principal
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            ctx: Context | None = scope.get("rapport.context")
+            if ctx is not None:
+                await ctx.close()
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    db = Database(settings.database_url)
+    broker = make_broker(settings.database_url)
+    hub = Hub(settings=settings, db=db, broker=broker,
+              authenticator=Authenticator(settings.auth_cache_seconds),
+              weights=Weights.from_settings(settings))
+    graphql = RapportGraphQL(hub)
+    guarded = Authenticate(graphql, hub)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            async with db.sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # the database is the one thing a health check must report
+            log.exception("health check failed")
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": db.dialect})
+
+    async def metrics(request: Request) -> Response:
+        lines = [
+            "# TYPE rapport_uptime_seconds gauge",
+            f"rapport_uptime_seconds {time.time() - started:.0f}",
+            "# TYPE rapport_subscribers gauge",
+            f"rapport_subscribers {broker.subscriber_count}",
+        ]
+        return PlainTextResponse("\n".join(lines) + "\n")
+
+    started = time.time()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await db.dispose()
+
+    app = Starlette(
+        routes=[
+            # Starlette hands ASGI apps the raw scope: the gate runs before any GraphQL work.
+            Route("/graphql", guarded, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    return app

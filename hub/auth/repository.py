@@ -1,0 +1,46 @@
+"""All SQL about keys, agents and agent tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.auth.models import Agent, AgentToken, ApiKey
+
+
+async def key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
+    return await session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+    )
+
+
+async def token_by_hash(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[AgentToken, Agent] | None:
+    row = (
+        await session.execute(
+            select(AgentToken, Agent)
+            .join(Agent, Agent.id == AgentToken.agent_id)
+            .where(AgentToken.token_hash == token_hash, AgentToken.expires_at > now,
+                   Agent.active.is_(True))
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def agent_by_username(session: AsyncSession, username: str) -> Agent | None:
+    return await session.scalar(select(Agent).where(Agent.username == username))
+
+
+async def list_keys(session: AsyncSession) -> list[ApiKey]:
+    return list(await session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+async def key_by_id(session: AsyncSession, key_id: int) -> ApiKey | None:
+    return await session.get(ApiKey, key_id)
+
+
+async def purge_expired_tokens(session: AsyncSession, now: datetime) -> None:
+    await session.execute(delete(AgentToken).where(AgentToken.expires_at <= now))

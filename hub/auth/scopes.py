@@ -1,0 +1,64 @@
+"""Who is calling, and what each channel may do (docs/architecture.md, "Channels and scopes")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hub.enums import Channel
+
+
+class Scope(StrEnum):
+    IDENTIFY = "identify"
+    TRACK = "track"
+    READ_PROFILE = "read_profile"
+    WRITE_PREFERENCES = "write_preferences"
+    WRITE_CONSENT = "write_consent"
+    READ_CATALOG = "read_catalog"
+    SEARCH = "search"
+    NOTES = "notes"
+    SUBSCRIBE = "subscribe"
+    EXPORT = "export"
+    ERASE = "erase"
+    ADMIN = "admin"
+    AGENT_LOGIN = "agent_login"
+
+
+_SHOPPER_FACING = frozenset({
+    Scope.IDENTIFY, Scope.TRACK, Scope.READ_PROFILE, Scope.WRITE_PREFERENCES,
+    Scope.WRITE_CONSENT, Scope.READ_CATALOG, Scope.SUBSCRIBE,
+})
+
+CHANNEL_SCOPES: dict[Channel, frozenset[Scope]] = {
+    Channel.WEB: _SHOPPER_FACING,
+    Channel.KIOSK: _SHOPPER_FACING,
+    # A bare call-center key can only sign an agent in; the agent's token carries the rest.
+    Channel.CALLCENTER: frozenset({Scope.AGENT_LOGIN}),
+    Channel.ADMIN: frozenset(Scope) - {Scope.AGENT_LOGIN},
+}
+
+AGENT_SCOPES = _SHOPPER_FACING | {Scope.SEARCH, Scope.NOTES, Scope.EXPORT}
+
+
+@dataclass(frozen=True)
+class Principal:
+    channel: Channel
+    name: str
+    scopes: frozenset[Scope]
+    key_id: int | None = None
+    agent_id: int | None = None
+    agent_username: str | None = None
+
+    @property
+    def masked(self) -> bool:
+        """A kiosk screen is shared: it only ever receives masked contact data."""
+        return self.channel is Channel.KIOSK
+
+    @property
+    def actor(self) -> str:
+        if self.agent_username:
+            return f"agent:{self.agent_username}"
+        return f"{self.channel.value}:{self.name}"
+
+    def can(self, scope: Scope) -> bool:
+        return scope in self.scopes

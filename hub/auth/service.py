@@ -1,0 +1,142 @@
+"""Channel keys, agent accounts and sign-in."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.auth import repository as repo
+from hub.auth.models import Agent, AgentToken, ApiKey
+from hub.auth.scopes import AGENT_SCOPES, CHANNEL_SCOPES, Principal
+from hub.db import utcnow
+from hub.enums import Channel
+from hub.errors import DomainError, ErrorCode
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a real password")
+_USERNAME = re.compile(r"^[A-Za-z0-9._@-]{2,100}$")
+TOKEN_PREFIX = "rat_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_key(session: AsyncSession, channel: Channel, name: str) -> tuple[ApiKey, str]:
+    """A new channel key; the plain key is returned once and never stored."""
+    plain = f"rk_{channel.value}_{secrets.token_urlsafe(32)}"
+    row = ApiKey(channel=channel.value, name=name[:100] or channel.value, prefix=plain[:12],
+                 key_hash=_digest(plain), created_at=utcnow())
+    session.add(row)
+    await session.flush()
+    return row, plain
+
+
+async def revoke_key(session: AsyncSession, key_id: int) -> bool:
+    row = await repo.key_by_id(session, key_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    return True
+
+
+async def list_keys(session: AsyncSession) -> list[ApiKey]:
+    return await repo.list_keys(session)
+
+
+async def create_agent(
+    session: AsyncSession, username: str, password: str, display_name: str | None = None
+) -> Agent:
+    if not _USERNAME.match(username or ""):
+        raise DomainError.one(
+            ("username",), ErrorCode.INVALID, "A username is 2–100 letters, digits or . _ @ -."
+        )
+    if len(password or "") < 8:
+        raise DomainError.one(("password",), ErrorCode.INVALID, "A password has at least 8 characters.")
+    existing = await repo.agent_by_username(session, username)
+    if existing is not None:
+        existing.password_hash = _hasher.hash(password)
+        existing.active = True
+        if display_name:
+            existing.display_name = display_name
+        return existing
+    agent = Agent(username=username, display_name=display_name or username,
+                  password_hash=_hasher.hash(password), active=True, created_at=utcnow())
+    session.add(agent)
+    await session.flush()
+    return agent
+
+
+async def login(
+    session: AsyncSession, username: str, password: str, ttl_seconds: int
+) -> tuple[str, datetime, Agent]:
+    agent = await repo.agent_by_username(session, (username or "").strip())
+    try:
+        # Verify against a dummy hash for unknown users so timing does not tell who exists.
+        _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password or "")
+        ok = agent is not None and agent.active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or agent is None:
+        raise DomainError.one(
+            ("password",), ErrorCode.INVALID_CREDENTIALS, "Wrong username or password."
+        )
+    now = utcnow()
+    await repo.purge_expired_tokens(session, now)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = now + timedelta(seconds=ttl_seconds)
+    session.add(AgentToken(agent_id=agent.id, token_hash=_digest(token), created_at=now,
+                           expires_at=expires))
+    await session.flush()
+    return token, expires, agent
+
+
+class Authenticator:
+    """Turns a bearer credential into a Principal, with a short cache to spare the database."""
+
+    def __init__(self, cache_seconds: float) -> None:
+        self._cache: dict[str, tuple[float, Principal | None, datetime | None]] = {}
+        self._ttl = cache_seconds
+
+    async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None:
+        if not bearer or len(bearer) > 200:
+            return None
+        digest = _digest(bearer)
+        hit = self._cache.get(digest)
+        now_mono = time.monotonic()
+        if hit is not None and hit[0] > now_mono and (hit[2] is None or hit[2] > utcnow()):
+            return hit[1]
+        principal, expires = await self._lookup(session, bearer, digest)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (now_mono + self._ttl, principal, expires)
+        return principal
+
+    async def _lookup(
+        self, session: AsyncSession, bearer: str, digest: str
+    ) -> tuple[Principal | None, datetime | None]:
+        if bearer.startswith(TOKEN_PREFIX):
+            found = await repo.token_by_hash(session, digest, utcnow())
+            if found is None:
+                return None, None
+            token, agent = found
+            return Principal(
+                channel=Channel.CALLCENTER, name=agent.display_name, scopes=AGENT_SCOPES,
+                agent_id=agent.id, agent_username=agent.username,
+            ), token.expires_at
+        key = await repo.key_by_hash(session, digest)
+        if key is None:
+            return None, None
+        channel = Channel(key.channel)
+        return Principal(channel=channel, name=key.name, scopes=CHANNEL_SCOPES[channel],
+                         key_id=key.id), None
+
+    def forget(self) -> None:
+        self._cache.clear()

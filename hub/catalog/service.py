@@ -1,0 +1,60 @@
+"""The catalogue: products and categories as other domains and the API see them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.catalog import repository as repo
+from hub.catalog.models import Category, Product
+from hub.errors import DomainError, ErrorCode
+
+
+async def existing_skus(session: AsyncSession, skus: Collection[str]) -> set[str]:
+    return await repo.skus_in(session, skus)
+
+
+async def existing_categories(session: AsyncSession, slugs: Collection[str]) -> set[str]:
+    return await repo.categories_in(session, slugs)
+
+
+async def products(session: AsyncSession, skus: Collection[str]) -> dict[str, Product]:
+    return {p.sku: p for p in await repo.products_by_sku(session, skus)}
+
+
+async def labels_for(
+    session: AsyncSession, *, skus: Collection[str], slugs: Collection[str]
+) -> dict[tuple[str, str], str]:
+    """Human names for product and category facet values."""
+    labels: dict[tuple[str, str], str] = {}
+    for product in await repo.products_by_sku(session, skus):
+        labels[("product", product.sku)] = product.name
+    for category in await repo.categories_by_slug(session, slugs):
+        labels[("category", category.slug)] = category.name
+    return labels
+
+
+async def categories(session: AsyncSession) -> list[tuple[Category, int]]:
+    return await repo.categories(session)
+
+
+async def categories_by_slug(session: AsyncSession, slugs: Collection[str]) -> dict[str, Category]:
+    return {c.slug: c for c in await repo.categories_by_slug(session, slugs)}
+
+
+async def browse(
+    session: AsyncSession,
+    *,
+    category: str | None = None,
+    text: str | None = None,
+    in_stock_only: bool = False,
+    after_sku: str | None = None,
+    limit: int = 20,
+) -> Sequence[Product]:
+    if text is not None and len(text) > 200:
+        raise DomainError.one(("search",), ErrorCode.TOO_LONG, "Search text is at most 200 characters.")
+    return await repo.search(
+        session, category=category, text=(text or "").strip() or None,
+        in_stock_only=in_stock_only, after_sku=after_sku, limit=limit,
+    )

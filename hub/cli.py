@@ -1,0 +1,149 @@
+"""`rapport-hub`: serve, migrate, seed-demo, keys, agents."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from hub.db import Database
+from hub.enums import Channel
+from hub.errors import DomainError
+from hub.settings import get_settings
+
+T = TypeVar("T")
+
+
+def _in_session(work: Callable[[Any], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(get_settings().database_url)
+        try:
+            async with db.sessions() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from hub.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("database is at the newest schema", file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hub.migrate import is_current, upgrade
+
+    settings = get_settings()
+    if settings.env == "dev" or settings.is_sqlite:
+        upgrade(settings.database_url)  # zero set-up for the embedded store
+    elif not is_current(settings.database_url):
+        print("the database needs `rapport-hub migrate` first", file=sys.stderr)
+        return 2
+    uvicorn.run("hub.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level=args.log_level, proxy_headers=True,
+                ws="websockets-sansio")
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from hub.auth import service as auth
+
+    if args.keys_command == "create":
+        _, plain = _in_session(lambda s: auth.create_key(s, Channel(args.channel), args.name or ""))
+        print(plain)
+        return 0
+    if args.keys_command == "revoke":
+        ok = _in_session(lambda s: auth.revoke_key(s, args.id))
+        print("revoked" if ok else "no such active key", file=sys.stderr)
+        return 0 if ok else 1
+    for key in _in_session(auth.list_keys):
+        state = "revoked" if key.revoked_at else "active"
+        print(f"{key.id}\t{key.channel}\t{key.name}\t{key.prefix}…\t{state}")
+    return 0
+
+
+def _agents(args: argparse.Namespace) -> int:
+    from hub.auth import service as auth
+
+    try:
+        agent = _in_session(
+            lambda s: auth.create_agent(s, args.username, args.password, args.display_name)
+        )
+    except DomainError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"agent {agent.username} can sign in", file=sys.stderr)
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from hub.catalog.seed import seed_demo
+    from hub.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    return asyncio.run(seed_demo(settings, args.path or settings.demo_data_path,
+                                 with_keys=not args.no_keys))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rapport-hub", description="The Rapport profile hub.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the GraphQL server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=_serve)
+
+    sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
+        func=_migrate
+    )
+
+    seed = sub.add_parser("seed-demo", help="load the demo store (idempotent)")
+    seed.add_argument("path", nargs="?", help="Online Retail II CSV (.csv or .csv.gz)")
+    seed.add_argument("--no-keys", action="store_true", help="do not create demo keys")
+    seed.set_defaults(func=_seed_demo)
+
+    keys = sub.add_parser("keys", help="channel API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print it (only the key)")
+    create.add_argument("--channel", required=True, choices=[c.value for c in Channel])
+    create.add_argument("--name", default="")
+    keys_sub.add_parser("list", help="list keys (never their secrets)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id", type=int)
+    keys.set_defaults(func=_keys)
+
+    agents = sub.add_parser("agents", help="call-center agent accounts")
+    agents_sub = agents.add_subparsers(dest="agents_command", required=True)
+    acreate = agents_sub.add_parser("create", help="create an agent or reset their password")
+    acreate.add_argument("--username", required=True)
+    acreate.add_argument("--password", required=True)
+    acreate.add_argument("--display-name", default=None)
+    agents.set_defaults(func=_agents)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Enumerations shared by the domains and the GraphQL schema."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class IdentifierKind(StrEnum):
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    LOYALTY_ID = "LOYALTY_ID"
+    DEVICE_ID = "DEVICE_ID"
+    ANONYMOUS_ID = "ANONYMOUS_ID"
+    CRM_ID = "CRM_ID"
+
+
+# Identifiers that name a person; DEVICE_ID and ANONYMOUS_ID name a browser or a screen.
+KNOWN_KINDS = frozenset(
+    {IdentifierKind.EMAIL, IdentifierKind.PHONE, IdentifierKind.LOYALTY_ID, IdentifierKind.CRM_ID}
+)
+CONTACT_KINDS = frozenset({IdentifierKind.EMAIL, IdentifierKind.PHONE})
+
+
+class Touchpoint(StrEnum):
+    WEB = "WEB"
+    KIOSK = "KIOSK"
+    CALL_CENTER = "CALL_CENTER"
+    DIRECT_MARKETING = "DIRECT_MARKETING"
+    STORE = "STORE"
+
+
+class ConsentPurpose(StrEnum):
+    PERSONALIZATION = "PERSONALIZATION"
+    MARKETING_EMAIL = "MARKETING_EMAIL"
+    MARKETING_SMS = "MARKETING_SMS"
+    MARKETING_POST = "MARKETING_POST"
+    ANALYTICS = "ANALYTICS"
+
+
+class PreferenceSource(StrEnum):
+    EXPLICIT = "EXPLICIT"
+    IMPLICIT = "IMPLICIT"
+
+
+class EventType(StrEnum):
+    VIEW = "VIEW"
+    SEARCH = "SEARCH"
+    ADD_TO_CART = "ADD_TO_CART"
+    PURCHASE = "PURCHASE"
+    RETURN = "RETURN"
+    SAMPLE = "SAMPLE"
+    CALL = "CALL"
+    SURVEY = "SURVEY"
+    RECOMMENDATION_SHOWN = "RECOMMENDATION_SHOWN"
+    RECOMMENDATION_CLICKED = "RECOMMENDATION_CLICKED"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    KIOSK = "kiosk"
+    CALLCENTER = "callcenter"
+    ADMIN = "admin"
+
+
+TOUCHPOINT_WORDS = {
+    Touchpoint.WEB: "on the web site",
+    Touchpoint.KIOSK: "at the kiosk",
+    Touchpoint.CALL_CENTER: "on the phone",
+    Touchpoint.DIRECT_MARKETING: "by post or email",
+    Touchpoint.STORE: "in the store",
+}

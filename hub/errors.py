@@ -1,0 +1,63 @@
+"""Expected failures, raised by services and returned to clients as `userErrors`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_PHONE = "INVALID_PHONE"
+    JUNK_IDENTIFIER = "JUNK_IDENTIFIER"
+    TOO_LONG = "TOO_LONG"
+    TOO_MANY = "TOO_MANY"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    DUPLICATE = "DUPLICATE"
+    FORBIDDEN = "FORBIDDEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    SUPPRESSED = "SUPPRESSED"
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: tuple[str, ...]
+    code: ErrorCode
+    message: str
+
+
+@dataclass
+class DomainError(Exception):
+    """One or more problems with what a client asked for; nothing was stored."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def one(cls, field: Sequence[str | int], code: ErrorCode, message: str) -> DomainError:
+        return cls([Problem(tuple(str(part) for part in field), code, message)])
+
+    def __str__(self) -> str:
+        return "; ".join(f"{'.'.join(p.field)}: {p.message}" for p in self.problems)
+
+
+class Problems:
+    """Collects problems while validating a whole input, then raises them together."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, field: Sequence[str | int], code: ErrorCode, message: str) -> None:
+        self.items.append(Problem(tuple(str(part) for part in field), code, message))
+
+    def extend(self, error: DomainError, prefix: Sequence[str | int] = ()) -> None:
+        head = tuple(str(part) for part in prefix)
+        self.items.extend(Problem(head + p.field, p.code, p.message) for p in error.problems)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise DomainError(list(self.items))

@@ -1,0 +1,75 @@
+"""track: events from every touchpoint, in batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from hub.api.enums import EventType, Touchpoint
+from hub.api.errors import UserError
+from hub.api.mutation import attempt
+from hub.api.permissions import Guard
+from hub.auth.scopes import Scope
+from hub.enums import EventType as EventTypeValue
+from hub.enums import Touchpoint as TouchpointValue
+from hub.events import service as events
+from hub.identity.types import IdentifierInput
+
+
+@strawberry.input
+class EventInput:
+    message_id: str = strawberry.field(description="The sender's unique id; replays are ignored.")
+    identifier: IdentifierInput
+    type: EventType
+    touchpoint: Touchpoint
+    occurred_at: datetime | None = None
+    product_sku: str | None = None
+    quantity: int | None = None
+    price: float | None = None
+    properties: JSON | None = None
+
+    def to_domain(self) -> events.EventIn:
+        return events.EventIn(
+            message_id=self.message_id, identifier=self.identifier.to_domain(),
+            type=EventTypeValue(self.type), touchpoint=TouchpointValue(self.touchpoint).value,
+            occurred_at=self.occurred_at, product_sku=self.product_sku, quantity=self.quantity,
+            price=self.price, properties=self.properties,  # type: ignore[arg-type]
+        )
+
+
+@strawberry.type
+class TrackPayload:
+    accepted: int = 0
+    duplicates: int = 0
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class EventMutation:
+    @strawberry.mutation(
+        description="Store up to 1,000 events at once (all or none); a replayed messageId "
+        "counts as a duplicate and changes nothing.",
+        extensions=[Guard(Scope.TRACK)],
+    )
+    async def track(self, info: Info, events: list[EventInput]) -> TrackPayload:
+        ctx = info.context
+        batch = [e.to_domain() for e in events]
+        settings = ctx.settings
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            return await events_service.track(
+                session, batch, region=settings.default_region, weights=ctx.hub.weights,
+                max_batch=settings.max_track_batch,
+                max_properties=settings.max_properties_bytes,
+            )
+
+        result, errors = await attempt(ctx, work)
+        if result is None:
+            return TrackPayload(user_errors=errors)
+        return TrackPayload(accepted=result.accepted, duplicates=result.duplicates)
+
+
+events_service = events

@@ -1,0 +1,262 @@
+"""Event ingest: batched, validated as a whole, idempotent by message id, learning in the same
+transaction so the next read anywhere already knows."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.catalog import service as catalog
+from hub.db import utcnow
+from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType
+from hub.errors import DomainError, ErrorCode, Problems
+from hub.events import repository as repo
+from hub.events.models import Event
+from hub.identity import service as identity
+from hub.identity.service import IdentifierIn
+from hub.preferences import service as preferences
+from hub.preferences.learning import Weights
+from hub.privacy import consent, erasure
+from hub.profiles import service as profiles
+from hub.words import where
+
+MAX_MESSAGE_ID = 200
+MAX_QUANTITY = 100_000
+MAX_PRICE = Decimal("1000000")
+_EARLIEST = datetime(1990, 1, 1).astimezone()
+
+
+@dataclass(frozen=True)
+class EventIn:
+    message_id: str
+    identifier: IdentifierIn
+    type: EventType
+    touchpoint: str
+    occurred_at: datetime | None = None
+    product_sku: str | None = None
+    quantity: int | None = None
+    price: Decimal | float | None = None
+    properties: dict[str, Any] | None = None
+
+
+@dataclass
+class TrackResult:
+    accepted: int = 0
+    duplicates: int = 0
+    suppressed: int = 0
+    profile_ids: list[str] = field(default_factory=list)
+
+
+def _validate(
+    events: Sequence[EventIn], max_batch: int, max_properties: int, region: str
+) -> list[EventIn]:
+    problems = Problems()
+    if not events:
+        problems.add(("events",), ErrorCode.REQUIRED, "Send at least one event.")
+    if len(events) > max_batch:
+        problems.add(
+            ("events",), ErrorCode.TOO_MANY,
+            f"A batch holds at most {max_batch} events; this one has {len(events)}.",
+        )
+    problems.raise_if_any()
+    now = utcnow()
+    cleaned: list[EventIn] = []
+    for index, event in enumerate(events):
+        at = ("events", index)
+        message_id = (event.message_id or "").strip()
+        if not message_id:
+            problems.add((*at, "messageId"), ErrorCode.REQUIRED, "Every event needs a messageId.")
+        elif len(message_id) > MAX_MESSAGE_ID:
+            problems.add(
+                (*at, "messageId"), ErrorCode.TOO_LONG, f"At most {MAX_MESSAGE_ID} characters."
+            )
+        try:
+            (ident,) = identity.normalize_all([event.identifier], region, ())
+        except DomainError as error:
+            problems.extend(error, (*at, "identifier"))
+            ident = event.identifier
+        occurred = event.occurred_at or now
+        if occurred.tzinfo is None:
+            problems.add((*at, "occurredAt"), ErrorCode.INVALID, "Give a time zone (e.g. Z).")
+        elif occurred > now + timedelta(days=1) or occurred < _EARLIEST:
+            problems.add(
+                (*at, "occurredAt"), ErrorCode.OUT_OF_RANGE,
+                "occurredAt must lie between 1990 and tomorrow.",
+            )
+        sku = (event.product_sku or "").strip() or None
+        if sku is not None and len(sku) > 64:
+            problems.add((*at, "productSku"), ErrorCode.TOO_LONG, "At most 64 characters.")
+        if event.type in (EventType.PURCHASE, EventType.RETURN, EventType.ADD_TO_CART) and not sku:
+            problems.add(
+                (*at, "productSku"), ErrorCode.REQUIRED,
+                f"A {event.type.value} event names the product it is about.",
+            )
+        if event.quantity is not None and not (-MAX_QUANTITY <= event.quantity <= MAX_QUANTITY):
+            problems.add((*at, "quantity"), ErrorCode.OUT_OF_RANGE, "Quantity is out of range.")
+        price = _price(event.price)
+        if event.price is not None and (price is None or not (0 <= price <= MAX_PRICE)):
+            problems.add((*at, "price"), ErrorCode.OUT_OF_RANGE, "Price must be 0 or more.")
+        props = event.properties or {}
+        if not isinstance(props, dict):
+            problems.add((*at, "properties"), ErrorCode.INVALID, "properties must be an object.")
+            props = {}
+        elif len(json.dumps(props, default=str)) > max_properties:
+            problems.add(
+                (*at, "properties"), ErrorCode.TOO_LONG, f"properties are at most {max_properties} bytes."
+            )
+        cleaned.append(
+            EventIn(message_id, ident, event.type, event.touchpoint, occurred, sku,
+                    event.quantity, price, props)
+        )
+    problems.raise_if_any()
+    return cleaned
+
+
+def _price(value: Decimal | float | None) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+async def track(
+    session: AsyncSession,
+    events: Sequence[EventIn],
+    *,
+    region: str,
+    weights: Weights,
+    max_batch: int,
+    max_properties: int,
+) -> TrackResult:
+    """Store a batch of events once; learn from them unless PERSONALIZATION is withdrawn."""
+    cleaned = _validate(events, max_batch, max_properties, region)
+    result = TrackResult()
+    seen = await repo.existing_message_ids(session, {e.message_id for e in cleaned})
+    erased = await erasure.suppressed(
+        session, list({(e.identifier.kind.value, e.identifier.value) for e in cleaned})
+    )
+    fresh: list[EventIn] = []
+    for event in cleaned:
+        if (event.identifier.kind.value, event.identifier.value) in erased:
+            result.suppressed += 1
+            continue
+        if event.message_id in seen:
+            result.duplicates += 1
+            continue
+        seen.add(event.message_id)
+        fresh.append(event)
+    if not fresh:
+        return result
+
+    owners = await _owners(session, fresh, weights)
+    products = await catalog.products(session, {e.product_sku for e in fresh if e.product_sku})
+    personal = await consent.allowed(
+        session, list({pid for pid, _ in owners.values()}), ConsentPurpose.PERSONALIZATION
+    )
+    rows: list[dict[str, Any]] = []
+    observations: list[preferences.Observation] = []
+    received = utcnow()
+    for event in fresh:
+        profile_id, identifier_id = owners[(event.identifier.kind.value, event.identifier.value)]
+        assert event.occurred_at is not None
+        rows.append({
+            "message_id": event.message_id, "profile_id": profile_id,
+            "identifier_id": identifier_id, "type": event.type.value,
+            "touchpoint": event.touchpoint, "occurred_at": event.occurred_at,
+            "received_at": received, "product_sku": event.product_sku,
+            "quantity": event.quantity, "price": event.price, "properties": event.properties or {},
+        })
+        product = products.get(event.product_sku or "")
+        if product is not None and personal.get(profile_id, True):
+            observations.append(preferences.Observation(
+                profile_id=profile_id, event_type=event.type, sku=product.sku,
+                category=product.category_slug, tags=tuple(product.tags or ()),
+                quantity=event.quantity, at=event.occurred_at, touchpoint=event.touchpoint,
+            ))
+    await repo.insert_many(session, rows)
+    await preferences.learn(session, observations, weights)
+    result.accepted = len(rows)
+
+    by_profile: dict[str, list[EventIn]] = {}
+    for event, row in zip(fresh, rows, strict=True):
+        by_profile.setdefault(row["profile_id"], []).append(event)
+    for profile in await profiles.get_many(session, list(by_profile)):
+        batch = by_profile[profile.id]
+        await profiles.touch(
+            session, profile, batch[-1].touchpoint, "EVENTS",
+            _summary(batch, products),
+        )
+    result.profile_ids = list(by_profile)
+    return result
+
+
+async def _owners(
+    session: AsyncSession, events: Sequence[EventIn], weights: Weights
+) -> dict[tuple[str, str], tuple[str, int]]:
+    """(kind, value) → (profile id, identifier id); unknown identifiers get a new profile."""
+    pairs = list(dict.fromkeys((e.identifier.kind.value, e.identifier.value) for e in events))
+    found = {(r.kind, r.value): r for r in await identity.find_identifiers(session, pairs)}
+    owners: dict[tuple[str, str], tuple[str, int]] = {}
+    for pair in pairs:
+        row = found.get(pair)
+        if row is None:
+            touchpoint = next(e.touchpoint for e in events
+                              if (e.identifier.kind.value, e.identifier.value) == pair)
+            resolution = await identity.resolve(
+                session, [IdentifierIn(identity.IdentifierKind(pair[0]), pair[1])], touchpoint,
+                weights,
+            )
+            row = resolution.attached[0]
+            if row.kind in {k.value for k in KNOWN_KINDS}:
+                resolution.profile.is_known = True
+        owners[pair] = (row.profile_id, row.id)
+    return owners
+
+
+_VERBS = {
+    EventType.VIEW: "Viewed", EventType.SEARCH: "Searched", EventType.ADD_TO_CART:
+    "Added to basket", EventType.PURCHASE: "Bought", EventType.RETURN: "Returned",
+    EventType.SAMPLE: "Sampled", EventType.CALL: "Called", EventType.SURVEY:
+    "Answered a survey", EventType.RECOMMENDATION_SHOWN: "Was shown picks",
+    EventType.RECOMMENDATION_CLICKED: "Clicked a pick",
+}
+
+
+def describe(event: Event, product_name: str | None = None) -> str:
+    """One stored event in plain words, e.g. “Bought 12 × Regency Teacup on the web site”."""
+    verb = _VERBS[EventType(event.type)]
+    what = ""
+    if event.product_sku:
+        name = product_name or event.product_sku
+        what = f" {abs(event.quantity)} × {name}" if event.quantity else f" {name}"
+    if event.type == EventType.SEARCH.value and (event.properties or {}).get("query"):
+        what = f" for “{str(event.properties['query'])[:60]}”"
+    return f"{verb}{what} {where(event.touchpoint)}".strip()
+
+
+def _summary(batch: Sequence[EventIn], products: dict[str, Any]) -> str:
+    last = batch[-1]
+    product = products.get(last.product_sku or "")
+    what = f" {product.name}" if product is not None else (
+        f" {last.product_sku}" if last.product_sku else "")
+    text = f"{_VERBS[last.type]}{what} {where(last.touchpoint)}".strip()
+    if len(batch) > 1:
+        text += f" (+{len(batch) - 1} more event{'s' if len(batch) > 2 else ''})"
+    return text
+
+
+async def recent_for(
+    session: AsyncSession, profile_ids: Sequence[str], limit: int
+) -> list[Event]:
+    return await repo.recent_for(session, profile_ids, limit)

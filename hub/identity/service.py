@@ -1,0 +1,308 @@
+"""Identity resolution: many identifiers, one customer.
+
+Rules (docs/architecture.md, "Identity"):
+- identifiers are normalised before matching; junk is refused;
+- identifiers that name a person (EMAIL, PHONE, LOYALTY_ID, CRM_ID) decide the profile: when
+  they point at several profiles, those merge (the oldest known one survives);
+- a DEVICE_ID or ANONYMOUS_ID follows them: free ones attach, anonymous profiles merge in, but
+  one that already belongs to another known customer never joins the two (a conflict is
+  recorded for an agent instead);
+- every merge writes a journal row with what moved, so it can be split back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import utcnow
+from hub.enums import KNOWN_KINDS, IdentifierKind
+from hub.errors import DomainError, ErrorCode, Problem, Problems
+from hub.events import repository as events_repo
+from hub.identity import repository as repo
+from hub.identity.models import Identifier, IdentityConflict, Merge
+from hub.identity.normalize import normalize_identifier
+from hub.preferences import service as preferences
+from hub.preferences.learning import Weights
+from hub.privacy import consent, erasure
+from hub.profiles import service as profiles
+from hub.profiles.models import Profile
+
+MAX_IDENTIFIERS = 20
+
+
+@dataclass(frozen=True)
+class IdentifierIn:
+    kind: IdentifierKind
+    value: str
+
+
+@dataclass
+class IdentifyResult:
+    profile: Profile
+    created: bool = False
+    merges: list[Merge] = field(default_factory=list)
+    conflicts: list[IdentityConflict] = field(default_factory=list)
+
+    @property
+    def merged(self) -> bool:
+        return bool(self.merges)
+
+
+def normalize_all(
+    identifiers: Sequence[IdentifierIn], region: str, path: Sequence[str | int]
+) -> list[IdentifierIn]:
+    problems = Problems()
+    result: list[IdentifierIn] = []
+    for index, item in enumerate(identifiers):
+        try:
+            result.append(IdentifierIn(item.kind, normalize_identifier(item.kind, item.value, region)))
+        except DomainError as error:
+            problems.extend(error, (*path, index))
+    problems.raise_if_any()
+    return list(dict.fromkeys(result))
+
+
+async def identify(
+    session: AsyncSession,
+    identifiers: Sequence[IdentifierIn],
+    traits: profiles.Traits | None,
+    touchpoint: str,
+    region: str,
+    weights: Weights,
+) -> IdentifyResult:
+    if not identifiers:
+        raise DomainError.one(
+            ("input", "identifiers"), ErrorCode.REQUIRED, "Give at least one identifier."
+        )
+    if len(identifiers) > MAX_IDENTIFIERS:
+        raise DomainError.one(
+            ("input", "identifiers"), ErrorCode.TOO_MANY,
+            f"At most {MAX_IDENTIFIERS} identifiers at a time.",
+        )
+    wanted = normalize_all(identifiers, region, ("input", "identifiers"))
+    erased = await erasure.suppressed(session, [(i.kind.value, i.value) for i in wanted])
+    if erased:
+        raise DomainError([
+            Problem(("input", "identifiers", str(index), "value"), ErrorCode.SUPPRESSED,
+                    "This customer asked to be forgotten; their identifiers are not used again.")
+            for index, item in enumerate(wanted) if (item.kind.value, item.value) in erased
+        ])
+    cleaned_traits = profiles.clean_traits(traits) if traits else None
+
+    result = await resolve(session, wanted, touchpoint, weights)
+    profile = result.profile
+    changed = cleaned_traits is not None and profiles.apply_traits(profile, cleaned_traits)
+    if changed or result.created or result.merges or result.attached:
+        await session.flush()
+        summary = _summary(result, changed)
+        await profiles.touch(session, profile, touchpoint, "IDENTIFIED", summary)
+    return result.as_result()
+
+
+@dataclass
+class _Resolution:
+    profile: Profile
+    created: bool = False
+    attached: list[Identifier] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
+    conflicts: list[IdentityConflict] = field(default_factory=list)
+
+    def as_result(self) -> IdentifyResult:
+        return IdentifyResult(self.profile, self.created, self.merges, self.conflicts)
+
+
+async def resolve(
+    session: AsyncSession, wanted: Sequence[IdentifierIn], touchpoint: str, weights: Weights
+) -> _Resolution:
+    """Find or create the one profile these (normalised) identifiers name."""
+    found = await repo.find(session, ((i.kind.value, i.value) for i in wanted))
+    owner_of = {(row.kind, row.value): row for row in found}
+    owners = {p.id: p for p in await profiles.get_many(session, list({r.profile_id for r in found}))}
+
+    strong = [i for i in wanted if i.kind in KNOWN_KINDS]
+    weak = [i for i in wanted if i.kind not in KNOWN_KINDS]
+    strong_owners = _ordered_owners(strong, owner_of, owners)
+    weak_owners = [p for p in _ordered_owners(weak, owner_of, owners) if p.id not in
+                   {s.id for s in strong_owners}]
+
+    resolution: _Resolution
+    pending_merges: list[Profile] = []
+    if strong_owners:
+        survivor, *others = sorted(strong_owners, key=_survivor_rank)
+        resolution = _Resolution(survivor)
+        pending_merges.extend(others)
+    elif strong:
+        resolution = _Resolution(await _new_profile(session), created=True)
+    else:
+        known = [p for p in weak_owners if p.is_known]
+        if len(known) > 1:
+            # Two known customers seen on one device: never join them.
+            resolution = _Resolution(known[0])
+            for other in known[1:]:
+                resolution.conflicts.append(
+                    await _conflict(session, wanted, owner_of, [known[0].id, other.id], touchpoint)
+                )
+            weak_owners = [p for p in weak_owners if not p.is_known or p.id == known[0].id]
+        elif weak_owners:
+            resolution = _Resolution(known[0] if known else min(weak_owners, key=_survivor_rank))
+        else:
+            resolution = _Resolution(await _new_profile(session), created=True)
+
+    target = resolution.profile
+    for owner in weak_owners:
+        if owner.id == target.id:
+            continue
+        if owner.is_known and (target.is_known or strong):
+            resolution.conflicts.append(
+                await _conflict(session, wanted, owner_of, [target.id, owner.id], touchpoint)
+            )
+        else:
+            pending_merges.append(owner)
+    for other in pending_merges:
+        resolution.merges.append(
+            await merge_profiles(session, target, other, touchpoint, weights,
+                                 reason=_merge_reason(wanted, owner_of, other))
+        )
+    taken = {(r.kind, r.value) for r in found}
+    for item in wanted:
+        if (item.kind.value, item.value) in taken:
+            continue
+        identifier = await repo.add(
+            session,
+            Identifier(profile_id=target.id, kind=item.kind.value, value=item.value,
+                       touchpoint=touchpoint, created_at=utcnow()),
+        )
+        resolution.attached.append(identifier)
+        if item.kind in KNOWN_KINDS:
+            target.is_known = True
+    return resolution
+
+
+def _ordered_owners(
+    items: Sequence[IdentifierIn], owner_of: dict[tuple[str, str], Identifier],
+    owners: dict[str, Profile],
+) -> list[Profile]:
+    seen: dict[str, Profile] = {}
+    for item in items:
+        row = owner_of.get((item.kind.value, item.value))
+        if row is not None and row.profile_id in owners:
+            seen.setdefault(row.profile_id, owners[row.profile_id])
+    return list(seen.values())
+
+
+def _survivor_rank(profile: Profile) -> tuple[int, object, str]:
+    # The known profile survives, else the oldest.
+    return (0 if profile.is_known else 1, profile.created_at, profile.id)
+
+
+async def _new_profile(session: AsyncSession) -> Profile:
+    now = utcnow()
+    profile = Profile(traits={}, is_known=False, version=1, created_at=now, updated_at=now)
+    session.add(profile)
+    await session.flush()
+    return profile
+
+
+async def _conflict(
+    session: AsyncSession, wanted: Sequence[IdentifierIn],
+    owner_of: dict[tuple[str, str], Identifier], profile_ids: list[str], touchpoint: str,
+) -> IdentityConflict:
+    shared = next(
+        (i for i in wanted if i.kind not in KNOWN_KINDS
+         and (row := owner_of.get((i.kind.value, i.value))) is not None
+         and row.profile_id in profile_ids),
+        next(i for i in wanted if i.kind not in KNOWN_KINDS),
+    )
+    return await repo.add_conflict(
+        session,
+        IdentityConflict(kind=shared.kind.value, value=shared.value, profile_ids=profile_ids,
+                         touchpoint=touchpoint, status="OPEN", created_at=utcnow()),
+    )
+
+
+def _merge_reason(
+    wanted: Sequence[IdentifierIn], owner_of: dict[tuple[str, str], Identifier], other: Profile
+) -> str:
+    kinds = sorted({i.kind.value for i in wanted
+                    if (row := owner_of.get((i.kind.value, i.value))) and row.profile_id == other.id})
+    return "identified together by " + ", ".join(kinds) if kinds else "identified together"
+
+
+async def merge_profiles(
+    session: AsyncSession, survivor: Profile, merged: Profile, touchpoint: str, weights: Weights,
+    reason: str,
+) -> Merge:
+    """Move everything from `merged` into `survivor` and journal what moved."""
+    before = profiles.snapshot(merged)
+    identifier_ids = await repo.move_all(session, merged.id, survivor.id)
+    event_count = await events_repo.move_all(session, merged.id, survivor.id)
+    note_ids = await profiles.move_notes(session, merged.id, survivor.id)
+    moved_prefs = await preferences.merge_into(session, merged.id, survivor.id, weights)
+    moved_consent = await consent.merge_into(session, merged.id, survivor.id)
+    await repo.retarget_tombstones(session, merged.id, survivor.id)
+    profiles.fill_gaps(survivor, merged)
+    merged.merged_into_id = survivor.id
+    merge = await repo.add_merge(
+        session,
+        Merge(
+            survivor_id=survivor.id, merged_id=merged.id, touchpoint=touchpoint, reason=reason,
+            moved={"profile": before, "identifier_ids": identifier_ids, "event_count": event_count,
+                   "note_ids": note_ids, **moved_prefs, **moved_consent},
+            created_at=utcnow(),
+        ),
+    )
+    await profiles.touch(
+        session, merged, touchpoint, "MERGED", f"Merged into profile {survivor.id}",
+        merged_into=survivor.id,
+    )
+    await profiles.touch(
+        session, survivor, touchpoint, "MERGED",
+        f"Merged in {'a known' if merged.is_known else 'an anonymous'} profile "
+        f"with {event_count} event{'s' if event_count != 1 else ''}",
+    )
+    return merge
+
+
+def _summary(result: _Resolution, traits_changed: bool) -> str:
+    parts = []
+    if result.created:
+        parts.append("New profile")
+    if result.attached:
+        kinds = sorted({i.kind.replace("_", " ").lower() for i in result.attached})
+        parts.append("added " + ", ".join(kinds))
+    if result.merges:
+        parts.append(f"merged {len(result.merges)} profile{'s' if len(result.merges) > 1 else ''}")
+    if traits_changed:
+        parts.append("details updated")
+    if result.conflicts:
+        parts.append("shared-device conflict recorded")
+    text = "; ".join(parts) or "Identified"
+    return text[0].upper() + text[1:]
+
+
+async def identifiers_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Identifier]:
+    return await repo.for_profiles(session, profile_ids)
+
+
+async def find_profile(
+    session: AsyncSession, identifier: IdentifierIn, region: str
+) -> Profile | None:
+    """The profile an identifier names, or None; a malformed identifier is a DomainError."""
+    (normal,) = normalize_all([identifier], region, ("identifier",))
+    rows = await repo.find(session, [(normal.kind.value, normal.value)])
+    if not rows:
+        return None
+    return await profiles.get_live(session, rows[0].profile_id)
+
+
+async def find_identifiers(
+    session: AsyncSession, pairs: Sequence[tuple[str, str]]
+) -> list[Identifier]:
+    return await repo.find(session, pairs)
+
+
+async def open_conflicts(session: AsyncSession, limit: int = 50) -> list[IdentityConflict]:
+    return await repo.open_conflicts(session, limit)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from hub.api.enums import IdentifierKind, Touchpoint
+from hub.enums import CONTACT_KINDS
+from hub.enums import IdentifierKind as Kind
+from hub.identity.models import Identifier as IdentifierRow
+from hub.identity.normalize import mask
+from hub.identity.service import IdentifierIn
+
+
+@strawberry.input(description="An identifier as a client knows it; normalised by the hub.")
+class IdentifierInput:
+    kind: IdentifierKind
+    value: str
+
+    def to_domain(self) -> IdentifierIn:
+        return IdentifierIn(Kind(self.kind), self.value)
+
+
+@strawberry.type(description="One of the ways a customer is recognised.")
+class Identifier:
+    kind: IdentifierKind
+    value: str = strawberry.field(description="Normalised; masked for shared screens (kiosk).")
+    masked: bool
+    touchpoint: Touchpoint | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: IdentifierRow, masked: bool) -> Identifier:
+        kind = Kind(row.kind)
+        hide = masked and kind in CONTACT_KINDS
+        return cls(
+            kind=kind, value=mask(kind, row.value) if hide else row.value, masked=hide,
+            touchpoint=row.touchpoint, created_at=row.created_at,
+        )  # type: ignore[arg-type]

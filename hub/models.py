@@ -1,0 +1,16 @@
+"""Every ORM model, imported in one place for Alembic and `Base.metadata`."""
+
+from hub.auth.models import Agent, AgentToken, ApiKey
+from hub.catalog.models import Category, Product
+from hub.db import Base
+from hub.events.models import Event
+from hub.identity.models import Identifier, IdentityConflict, Merge
+from hub.preferences.models import Affinity, Preference
+from hub.privacy.models import Consent, ConsentChange, Suppression
+from hub.profiles.models import Note, Profile
+
+__all__ = [
+    "Affinity", "Agent", "AgentToken", "ApiKey", "Base", "Category", "Consent",
+    "ConsentChange", "Event", "Identifier", "IdentityConflict", "Merge", "Note",
+    "Preference", "Product", "Profile", "Suppression",
+]

@@ -1,0 +1,72 @@
+"""Learned interests: exponentially decayed scores, kept numerically stable over years.
+
+A score is stored together with the time it is valid at (`as_of`, the time of the newest event
+that touched it), never decayed to the wall clock: ten years of silence cannot underflow it to
+zero, and reading it "as of" any moment is one multiplication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from hub.enums import EventType
+from hub.settings import Settings
+
+LEARNED_FACETS = ("product", "category", "theme")
+
+
+@dataclass(frozen=True)
+class Weights:
+    half_life_seconds: float
+    by_type: dict[EventType, float]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Weights:
+        return cls(
+            half_life_seconds=settings.affinity_half_life_days * 86400.0,
+            by_type={
+                EventType.VIEW: settings.weight_view,
+                EventType.SEARCH: settings.weight_search,
+                EventType.ADD_TO_CART: settings.weight_add_to_cart,
+                EventType.PURCHASE: settings.weight_purchase,
+                EventType.SAMPLE: settings.weight_sample,
+                EventType.RECOMMENDATION_CLICKED: settings.weight_recommendation_clicked,
+                EventType.RETURN: settings.weight_return,
+            },
+        )
+
+    def for_event(self, event_type: EventType, quantity: int | None) -> float | None:
+        """The weight one event adds, or None when the event teaches nothing about taste."""
+        base = self.by_type.get(event_type)
+        if base is None:
+            return None
+        if event_type in (EventType.PURCHASE, EventType.RETURN) and quantity:
+            # Twelve mugs say more than one, but not twelve times more (wholesale orders).
+            return base * min(1.0 + math.log10(max(abs(quantity), 1)), 3.0)
+        return base
+
+
+def decayed(score: float, as_of: datetime, at: datetime, half_life_seconds: float) -> float:
+    """The score as it stands at `at` (earlier or later than `as_of`)."""
+    elapsed = (at - as_of).total_seconds()
+    if elapsed <= 0:
+        return score
+    return score * math.pow(2.0, -elapsed / half_life_seconds)
+
+
+def fold(
+    score: float, as_of: datetime, weight: float, at: datetime, half_life_seconds: float
+) -> tuple[float, datetime]:
+    """Add one event's weight. Events may arrive out of order; the result does not care."""
+    if at >= as_of:
+        return decayed(score, as_of, at, half_life_seconds) + weight, at
+    # A late event adds its weight as decayed to the score's own time.
+    late = (as_of - at).total_seconds()
+    return score + weight * math.pow(2.0, -late / half_life_seconds), as_of
+
+
+def strength(score: float) -> float:
+    """A learned score squashed into (-1, 1): an explicit like (1.0) always outranks it."""
+    return score / (abs(score) + 10.0)

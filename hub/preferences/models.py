@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, UTCDateTime, utcnow
+from hub.ids import BigIntId
+
+
+class Preference(Base):
+    """What the customer told us: a like or dislike of one facet value."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (UniqueConstraint("profile_id", "key", "value"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    key: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str] = mapped_column(String(200))
+    like: Mapped[bool] = mapped_column(Boolean)
+    weight: Mapped[float] = mapped_column(Float)
+    touchpoint: Mapped[str] = mapped_column(String(20))
+    # "preferences" for check boxes, or "survey:<question>" for a survey answer.
+    origin: Mapped[str] = mapped_column(String(100), default="preferences")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Affinity(Base):
+    """A learned interest: a decayed score kept at the time of its last event (`as_of`)."""
+
+    __tablename__ = "affinities"
+    __table_args__ = (UniqueConstraint("profile_id", "key", "value"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    key: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float] = mapped_column(Float)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    carts: Mapped[int] = mapped_column(Integer, default=0)
+    purchases: Mapped[int] = mapped_column(Integer, default=0)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    last_touchpoint: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

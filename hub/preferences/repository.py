@@ -1,0 +1,76 @@
+"""All SQL about explicit preferences and learned affinities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.preferences.models import Affinity, Preference
+
+_CHUNK = 300
+
+
+async def explicit_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Preference]:
+    rows = await session.scalars(
+        select(Preference)
+        .where(Preference.profile_id.in_(profile_ids))
+        .order_by(Preference.updated_at.desc(), Preference.id.desc())
+    )
+    return list(rows)
+
+
+async def explicit_one(
+    session: AsyncSession, profile_id: str, key: str, value: str
+) -> Preference | None:
+    return await session.scalar(
+        select(Preference).where(
+            Preference.profile_id == profile_id, Preference.key == key, Preference.value == value
+        )
+    )
+
+
+async def affinities_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Affinity]:
+    rows = await session.scalars(select(Affinity).where(Affinity.profile_id.in_(profile_ids)))
+    return list(rows)
+
+
+async def affinities_matching(
+    session: AsyncSession, triples: Iterable[tuple[str, str, str]]
+) -> list[Affinity]:
+    wanted = list(dict.fromkeys(triples))
+    found: list[Affinity] = []
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        rows = await session.scalars(
+            select(Affinity).where(
+                tuple_(Affinity.profile_id, Affinity.key, Affinity.value).in_(chunk)
+            )
+        )
+        found.extend(rows)
+    return found
+
+
+async def delete_explicit(session: AsyncSession, ids: Sequence[int]) -> None:
+    if ids:
+        await session.execute(delete(Preference).where(Preference.id.in_(ids)))
+
+
+async def delete_affinities(session: AsyncSession, ids: Sequence[int]) -> None:
+    if ids:
+        await session.execute(delete(Affinity).where(Affinity.id.in_(ids)))
+
+
+async def move_explicit(session: AsyncSession, ids: Sequence[int], to_profile: str) -> None:
+    if ids:
+        await session.execute(
+            update(Preference).where(Preference.id.in_(ids)).values(profile_id=to_profile)
+        )
+
+
+async def move_affinities(session: AsyncSession, ids: Sequence[int], to_profile: str) -> None:
+    if ids:
+        await session.execute(
+            update(Affinity).where(Affinity.id.in_(ids)).values(profile_id=to_profile)
+        )

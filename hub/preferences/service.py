@@ -1,0 +1,327 @@
+"""Explicit preferences (what the customer told us) and learned interests (what we saw)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.catalog import service as catalog
+from hub.db import utcnow
+from hub.enums import EventType, PreferenceSource
+from hub.errors import ErrorCode, Problems
+from hub.preferences import repository as repo
+from hub.preferences.learning import Weights, decayed, fold, strength
+from hub.preferences.models import Affinity, Preference
+from hub.words import day, items, times, where
+
+MAX_PREFERENCES_PER_CALL = 100
+MAX_LEARNED_SHOWN = 15
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+
+
+@dataclass(frozen=True)
+class PreferenceChange:
+    key: str
+    value: str
+    like: bool = True
+    remove: bool = False
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class PreferenceView:
+    key: str
+    value: str
+    like: bool
+    weight: float
+    source: PreferenceSource
+    touchpoint: str
+    updated_at: datetime
+    reason: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One event, as far as learning cares."""
+
+    profile_id: str
+    event_type: EventType
+    sku: str
+    category: str | None
+    tags: tuple[str, ...]
+    quantity: int | None
+    at: datetime
+    touchpoint: str
+
+
+async def set_preferences(
+    session: AsyncSession, profile_id: str, touchpoint: str, changes: Sequence[PreferenceChange]
+) -> list[Preference]:
+    """Record what the customer said; all or nothing."""
+    problems = Problems()
+    if not changes:
+        problems.add(("preferences",), ErrorCode.REQUIRED, "Give at least one preference.")
+    if len(changes) > MAX_PREFERENCES_PER_CALL:
+        problems.add(
+            ("preferences",), ErrorCode.TOO_MANY,
+            f"At most {MAX_PREFERENCES_PER_CALL} preferences at a time.",
+        )
+    problems.raise_if_any()
+    cleaned: list[PreferenceChange] = []
+    for index, change in enumerate(changes):
+        key = (change.key or "").strip().lower()
+        value = (change.value or "").strip()
+        if not _KEY.match(key):
+            problems.add(
+                ("preferences", index, "key"), ErrorCode.INVALID,
+                "A preference key is a lower-case word such as category, theme, product or size.",
+            )
+        if not value:
+            problems.add(("preferences", index, "value"), ErrorCode.REQUIRED, "A value is required.")
+        elif len(value) > 200:
+            problems.add(
+                ("preferences", index, "value"), ErrorCode.TOO_LONG, "At most 200 characters."
+            )
+        if change.question is not None and not (0 < len(change.question.strip()) <= 80):
+            problems.add(
+                ("preferences", index, "question"), ErrorCode.INVALID,
+                "A survey question id is 1 to 80 characters.",
+            )
+        cleaned.append(
+            PreferenceChange(key, value, change.like, change.remove, change.question)
+        )
+    problems.raise_if_any()
+    await _check_catalog_values(session, cleaned)
+
+    now = utcnow()
+    stored: list[Preference] = []
+    for change in cleaned:
+        existing = await repo.explicit_one(session, profile_id, change.key, change.value)
+        if change.remove:
+            if existing is not None:
+                await repo.delete_explicit(session, [existing.id])
+            continue
+        origin = f"survey:{change.question.strip()}" if change.question else "preferences"
+        if existing is None:
+            existing = Preference(
+                profile_id=profile_id, key=change.key, value=change.value, created_at=now
+            )
+            session.add(existing)
+        existing.like = change.like
+        existing.weight = 1.0 if change.like else -1.0
+        existing.touchpoint = touchpoint
+        existing.origin = origin
+        existing.updated_at = now
+        stored.append(existing)
+    await session.flush()
+    return stored
+
+
+async def _check_catalog_values(session: AsyncSession, changes: Sequence[PreferenceChange]) -> None:
+    problems = Problems()
+    skus = {c.value for c in changes if c.key == "product"}
+    slugs = {c.value for c in changes if c.key == "category"}
+    known_skus = await catalog.existing_skus(session, skus)
+    known_slugs = await catalog.existing_categories(session, slugs)
+    for index, change in enumerate(changes):
+        if change.key == "product" and change.value not in known_skus:
+            problems.add(
+                ("preferences", index, "value"), ErrorCode.NOT_FOUND,
+                f"There is no product with SKU “{change.value}”.",
+            )
+        if change.key == "category" and change.value not in known_slugs:
+            problems.add(
+                ("preferences", index, "value"), ErrorCode.NOT_FOUND,
+                f"There is no category “{change.value}”.",
+            )
+    problems.raise_if_any()
+
+
+async def learn(session: AsyncSession, observations: Sequence[Observation], weights: Weights) -> int:
+    """Fold events into learned interests, in the caller's transaction. Returns rows touched."""
+    deltas: list[tuple[tuple[str, str, str], Observation, float]] = []
+    for obs in observations:
+        weight = weights.for_event(obs.event_type, obs.quantity)
+        if weight is None:
+            continue
+        facets = [("product", obs.sku)]
+        if obs.category:
+            facets.append(("category", obs.category))
+        facets.extend(("theme", tag) for tag in obs.tags)
+        deltas.extend(((obs.profile_id, key, value), obs, weight) for key, value in facets)
+    if not deltas:
+        return 0
+    existing = {
+        (a.profile_id, a.key, a.value): a
+        for a in await repo.affinities_matching(session, (k for k, _, _ in deltas))
+    }
+    now = utcnow()
+    for triple, obs, weight in deltas:
+        affinity = existing.get(triple)
+        if affinity is None:
+            affinity = Affinity(
+                profile_id=triple[0], key=triple[1], value=triple[2], score=0.0, as_of=obs.at,
+                views=0, carts=0, purchases=0, returns=0,
+            )
+            session.add(affinity)
+            existing[triple] = affinity
+        affinity.score, affinity.as_of = fold(
+            affinity.score, affinity.as_of, weight, obs.at, weights.half_life_seconds
+        )
+        count_event(affinity, obs.event_type)
+        affinity.last_touchpoint = obs.touchpoint
+        affinity.updated_at = now
+    await session.flush()
+    return len(existing)
+
+
+def count_event(affinity: Affinity, event_type: EventType) -> None:
+    if event_type in (EventType.VIEW, EventType.RECOMMENDATION_CLICKED, EventType.SEARCH):
+        affinity.views = (affinity.views or 0) + 1
+    elif event_type is EventType.ADD_TO_CART:
+        affinity.carts = (affinity.carts or 0) + 1
+    elif event_type in (EventType.PURCHASE, EventType.SAMPLE):
+        affinity.purchases = (affinity.purchases or 0) + 1
+    elif event_type is EventType.RETURN:
+        affinity.returns = (affinity.returns or 0) + 1
+
+
+async def views_for(
+    session: AsyncSession, profile_ids: Sequence[str], weights: Weights
+) -> dict[str, list[PreferenceView]]:
+    """Explicit preferences first, then the strongest learned interests, each with its reason."""
+    explicit = await repo.explicit_for(session, profile_ids)
+    learned = await repo.affinities_for(session, profile_ids)
+    labels = await catalog.labels_for(
+        session,
+        skus={p.value for p in explicit if p.key == "product"}
+        | {a.value for a in learned if a.key == "product"},
+        slugs={p.value for p in explicit if p.key == "category"}
+        | {a.value for a in learned if a.key == "category"},
+    )
+    result: dict[str, list[PreferenceView]] = defaultdict(list)
+    for pref in explicit:
+        result[pref.profile_id].append(
+            PreferenceView(
+                key=pref.key, value=pref.value, like=pref.like, weight=pref.weight,
+                source=PreferenceSource.EXPLICIT, touchpoint=pref.touchpoint,
+                updated_at=pref.updated_at, reason=explicit_reason(pref),
+                label=labels.get((pref.key, pref.value)),
+            )
+        )
+    by_profile: dict[str, list[Affinity]] = defaultdict(list)
+    for affinity in learned:
+        by_profile[affinity.profile_id].append(affinity)
+    for profile_id, rows in by_profile.items():
+        # Read every score as of the profile's newest activity, so old data still ranks.
+        newest = max(a.as_of for a in rows)
+        scored = [(decayed(a.score, a.as_of, newest, weights.half_life_seconds), a) for a in rows]
+        scored = [(s, a) for s, a in scored if abs(s) >= 0.5]
+        scored.sort(key=lambda pair: abs(pair[0]), reverse=True)
+        for score, affinity in scored[:MAX_LEARNED_SHOWN]:
+            label = labels.get((affinity.key, affinity.value))
+            result[profile_id].append(
+                PreferenceView(
+                    key=affinity.key, value=affinity.value, like=score > 0,
+                    weight=round(strength(score), 4), source=PreferenceSource.IMPLICIT,
+                    touchpoint=affinity.last_touchpoint, updated_at=affinity.as_of,
+                    reason=learned_reason(affinity, label), label=label,
+                )
+            )
+    return result
+
+
+def explicit_reason(pref: Preference) -> str:
+    said = "said you like" if pref.like else "said you don't like"
+    place = where(pref.touchpoint)
+    if pref.origin.startswith("survey:"):
+        return f"You {said} this in our survey {place} on {day(pref.updated_at)}".replace("  ", " ")
+    return f"You {said} this {place} on {day(pref.updated_at)}".replace("  ", " ")
+
+
+def learned_reason(affinity: Affinity, label: str | None) -> str:
+    parts: list[str] = []
+    if affinity.key == "product":
+        for count, verb in (
+            (affinity.views, "viewed"), (affinity.carts, "put in your basket"),
+            (affinity.purchases, "bought"), (affinity.returns, "returned"),
+        ):
+            if count:
+                parts.append(times(count, verb))
+    else:
+        noun = label or affinity.value
+        for count, verb in (
+            (affinity.views, "viewed"), (affinity.carts, "put in your basket"),
+            (affinity.purchases, "bought"), (affinity.returns, "returned"),
+        ):
+            if count:
+                parts.append(items(count, verb, noun))
+    if not parts:
+        return f"Learned {where(affinity.last_touchpoint)}".strip()
+    text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"You {text}; most recently on {day(affinity.as_of)}"
+
+
+async def merge_into(
+    session: AsyncSession, merged_id: str, survivor_id: str, weights: Weights
+) -> dict[str, object]:
+    """Move preferences and interests; same facet on both: the newer answer, summed interest."""
+    moved_explicit: list[int] = []
+    dropped_explicit: list[dict[str, object]] = []
+    ours = {(p.key, p.value): p for p in await repo.explicit_for(session, [survivor_id])}
+    for pref in await repo.explicit_for(session, [merged_id]):
+        mine = ours.get((pref.key, pref.value))
+        if mine is None:
+            moved_explicit.append(pref.id)
+            continue
+        if pref.updated_at > mine.updated_at:
+            mine.like, mine.weight, mine.touchpoint = pref.like, pref.weight, pref.touchpoint
+            mine.origin, mine.updated_at = pref.origin, pref.updated_at
+        dropped_explicit.append(
+            {"key": pref.key, "value": pref.value, "like": pref.like, "touchpoint": pref.touchpoint,
+             "origin": pref.origin, "updated_at": pref.updated_at.isoformat()}
+        )
+        await repo.delete_explicit(session, [pref.id])
+    await repo.move_explicit(session, moved_explicit, survivor_id)
+
+    moved_learned: list[int] = []
+    combined = 0
+    our_interests = {(a.key, a.value): a for a in await repo.affinities_for(session, [survivor_id])}
+    for affinity in await repo.affinities_for(session, [merged_id]):
+        mine_a = our_interests.get((affinity.key, affinity.value))
+        if mine_a is None:
+            moved_learned.append(affinity.id)
+            continue
+        newest = max(mine_a.as_of, affinity.as_of)
+        hl = weights.half_life_seconds
+        mine_a.score = decayed(mine_a.score, mine_a.as_of, newest, hl) + decayed(
+            affinity.score, affinity.as_of, newest, hl
+        )
+        mine_a.as_of = newest
+        mine_a.views += affinity.views
+        mine_a.carts += affinity.carts
+        mine_a.purchases += affinity.purchases
+        mine_a.returns += affinity.returns
+        combined += 1
+        await repo.delete_affinities(session, [affinity.id])
+    await repo.move_affinities(session, moved_learned, survivor_id)
+    await session.flush()
+    return {
+        "preference_ids": moved_explicit,
+        "preferences_combined": dropped_explicit,
+        "affinity_ids": moved_learned,
+        "affinities_combined": combined,
+    }
+
+
+async def forget_learned(session: AsyncSession, profile_id: str) -> None:
+    await repo.delete_affinities(
+        session, [a.id for a in await repo.affinities_for(session, [profile_id])]
+    )
+

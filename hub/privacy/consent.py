@@ -1,0 +1,129 @@
+"""Consent per purpose: the one place every other service asks before it uses personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import utcnow
+from hub.enums import ConsentPurpose
+from hub.errors import DomainError, ErrorCode
+from hub.privacy import repository as repo
+from hub.privacy.models import Consent, ConsentChange
+
+# The policy when a customer has not answered: personal service and analytics are the
+# retailer's legitimate interest until withdrawn; marketing is opt-in.
+DEFAULTS: dict[ConsentPurpose, bool] = {
+    ConsentPurpose.PERSONALIZATION: True,
+    ConsentPurpose.ANALYTICS: True,
+    ConsentPurpose.MARKETING_EMAIL: False,
+    ConsentPurpose.MARKETING_SMS: False,
+    ConsentPurpose.MARKETING_POST: False,
+}
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    purpose: ConsentPurpose
+    granted: bool
+    touchpoint: str | None
+    updated_at: datetime | None
+    expires_at: datetime | None
+    is_default: bool
+
+
+def _effective(consent: Consent, now: datetime) -> bool:
+    # An expired answer counts as no answer at all: it reverts to the deny side.
+    if consent.expires_at is not None and consent.expires_at <= now:
+        return False
+    return consent.granted
+
+
+async def views_for(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, list[ConsentView]]:
+    now = utcnow()
+    stored: dict[str, dict[str, Consent]] = {pid: {} for pid in profile_ids}
+    for consent in await repo.current_for(session, profile_ids):
+        stored[consent.profile_id][consent.purpose] = consent
+    result: dict[str, list[ConsentView]] = {}
+    for pid in profile_ids:
+        views = []
+        for purpose in ConsentPurpose:
+            c = stored[pid].get(purpose.value)
+            if c is None:
+                views.append(ConsentView(purpose, DEFAULTS[purpose], None, None, None, True))
+            else:
+                views.append(
+                    ConsentView(purpose, _effective(c, now), c.touchpoint, c.updated_at,
+                                c.expires_at, False)
+                )
+        result[pid] = views
+    return result
+
+
+async def allowed(
+    session: AsyncSession, profile_ids: Sequence[str], purpose: ConsentPurpose
+) -> dict[str, bool]:
+    """Whether each profile may be used for `purpose` right now."""
+    now = utcnow()
+    answer = dict.fromkeys(profile_ids, DEFAULTS[purpose])
+    for consent in await repo.current_for(session, list(profile_ids)):
+        if consent.purpose == purpose.value:
+            answer[consent.profile_id] = _effective(consent, now)
+    return answer
+
+
+async def set_consent(
+    session: AsyncSession,
+    profile_id: str,
+    purpose: ConsentPurpose,
+    granted: bool,
+    touchpoint: str,
+    actor: str,
+    expires_at: datetime | None = None,
+) -> Consent:
+    now = utcnow()
+    if expires_at is not None and expires_at <= now:
+        raise DomainError.one(("expiresAt",), ErrorCode.OUT_OF_RANGE, "Expiry must be in the future.")
+    current = {c.purpose: c for c in await repo.current_for(session, [profile_id])}
+    consent = current.get(purpose.value)
+    if consent is None:
+        consent = Consent(profile_id=profile_id, purpose=purpose.value)
+        session.add(consent)
+    consent.granted = granted
+    consent.touchpoint = touchpoint
+    consent.updated_at = now
+    consent.expires_at = expires_at
+    session.add(
+        ConsentChange(
+            profile_id=profile_id, purpose=purpose.value, granted=granted, touchpoint=touchpoint,
+            actor=actor, changed_at=now, expires_at=expires_at,
+        )
+    )
+    await session.flush()
+    return consent
+
+
+async def merge_into(session: AsyncSession, merged_id: str, survivor_id: str) -> dict[str, object]:
+    """The most recent answer per purpose wins; the whole history moves."""
+    ours = {c.purpose: c for c in await repo.current_for(session, [survivor_id])}
+    moved: list[int] = []
+    for consent in await repo.current_for(session, [merged_id]):
+        mine = ours.get(consent.purpose)
+        if mine is None:
+            moved.append(consent.id)
+            continue
+        if consent.updated_at > mine.updated_at:
+            mine.granted, mine.touchpoint = consent.granted, consent.touchpoint
+            mine.updated_at, mine.expires_at = consent.updated_at, consent.expires_at
+        await repo.delete_current(session, consent)
+    await repo.move_current(session, moved, survivor_id)
+    history = await repo.move_history(session, merged_id, survivor_id)
+    await session.flush()
+    return {"consent_ids": moved, "consent_change_ids": history}
+
+
+async def history(session: AsyncSession, profile_id: str, limit: int = 100) -> list[ConsentChange]:
+    return await repo.history_for(session, profile_id, limit)

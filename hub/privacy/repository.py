@@ -1,0 +1,48 @@
+"""All SQL about consent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.privacy.models import Consent, ConsentChange
+
+
+async def current_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Consent]:
+    if not profile_ids:
+        return []
+    rows = await session.scalars(
+        select(Consent).where(Consent.profile_id.in_(profile_ids)).order_by(Consent.purpose)
+    )
+    return list(rows)
+
+
+async def history_for(session: AsyncSession, profile_id: str, limit: int) -> list[ConsentChange]:
+    rows = await session.scalars(
+        select(ConsentChange)
+        .where(ConsentChange.profile_id == profile_id)
+        .order_by(ConsentChange.changed_at.desc(), ConsentChange.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def delete_current(session: AsyncSession, consent: Consent) -> None:
+    await session.delete(consent)
+
+
+async def move_history(session: AsyncSession, from_profile: str, to_profile: str) -> list[int]:
+    rows = await session.scalars(
+        update(ConsentChange)
+        .where(ConsentChange.profile_id == from_profile)
+        .values(profile_id=to_profile)
+        .returning(ConsentChange.id)
+    )
+    return list(rows)
+
+
+async def move_current(session: AsyncSession, ids: Sequence[int], to_profile: str) -> None:
+    if ids:
+        await session.execute(update(Consent).where(Consent.id.in_(ids)).values(profile_id=to_profile))

@@ -1,0 +1,97 @@
+"""All SQL about profile rows and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import utcnow
+from hub.profiles.models import Note, Profile
+
+
+async def get(session: AsyncSession, profile_id: str) -> Profile | None:
+    return await session.get(Profile, profile_id)
+
+
+async def get_live(session: AsyncSession, profile_id: str) -> Profile | None:
+    """The profile, or the one it was merged into (merges may chain)."""
+    profile = await session.get(Profile, profile_id)
+    hops = 0
+    while profile is not None and profile.merged_into_id and hops < 20:
+        profile = await session.get(Profile, profile.merged_into_id)
+        hops += 1
+    if profile is not None and profile.erased_at is not None:
+        return None
+    return profile
+
+
+async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
+    if not ids:
+        return []
+    rows = await session.scalars(select(Profile).where(Profile.id.in_(ids)))
+    return list(rows)
+
+
+async def bump_version(session: AsyncSession, profile: Profile) -> int:
+    """Atomically take the next version number; concurrent writers never share one."""
+    version = await session.scalar(
+        update(Profile)
+        .where(Profile.id == profile.id)
+        .values(version=Profile.version + 1, updated_at=utcnow())
+        .returning(Profile.version)
+    )
+    assert version is not None
+    profile.version = version
+    return version
+
+
+async def search_by_name(session: AsyncSession, tokens: Sequence[str], limit: int) -> list[Profile]:
+    """Candidates whose name contains a token's first or last three letters."""
+    clauses = []
+    for token in tokens:
+        clauses.append(Profile.search_name.contains(token[:3], autoescape=True))
+        if len(token) > 3:
+            clauses.append(Profile.search_name.contains(token[-3:], autoescape=True))
+    if not clauses:
+        return []
+    rows = await session.scalars(
+        select(Profile)
+        .where(Profile.merged_into_id.is_(None), Profile.search_name.is_not(None), or_(*clauses))
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def add_note(session: AsyncSession, note: Note) -> Note:
+    session.add(note)
+    await session.flush()
+    return note
+
+
+async def notes_for(session: AsyncSession, profile_ids: Sequence[str], limit: int) -> list[Note]:
+    rows = await session.scalars(
+        select(Note)
+        .where(Note.profile_id.in_(profile_ids))
+        .order_by(Note.created_at.desc(), Note.id.desc())
+        .limit(limit * max(1, len(profile_ids)))
+    )
+    return list(rows)
+
+
+async def count(session: AsyncSession) -> int:
+    total = await session.scalar(
+        select(func.count()).select_from(Profile).where(Profile.merged_into_id.is_(None))
+    )
+    return int(total or 0)
+
+
+async def move_notes(session: AsyncSession, from_profile: str, to_profile: str) -> list[int]:
+    rows = await session.scalars(
+        update(Note)
+        .where(Note.profile_id == from_profile)
+        .values(profile_id=to_profile)
+        .returning(Note.id)
+    )
+    return list(rows)

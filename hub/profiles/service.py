@@ -1,0 +1,184 @@
+"""Profile reads, traits, notes and the version every committed change moves forward."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import utcnow
+from hub.errors import DomainError, ErrorCode, Problems
+from hub.profiles import repository as repo
+from hub.profiles.models import Note, Profile
+from hub.realtime.broker import ProfileChange, record_change
+
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class Traits:
+    """What a customer tells us about themselves (never assumed demographics)."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    postcode: str | None = None
+    preferred_store: str | None = None
+
+
+_LIMITS = {"first_name": 100, "last_name": 100, "title": 20, "postcode": 12, "preferred_store": 100}
+_EXTRA = ("title", "postcode", "preferred_store")
+
+
+def clean_traits(traits: Traits, path: Sequence[str | int] = ("input", "traits")) -> Traits:
+    problems = Problems()
+    cleaned: dict[str, str | None] = {}
+    for f in fields(Traits):
+        value = getattr(traits, f.name)
+        if value is None:
+            cleaned[f.name] = None
+            continue
+        text = unicodedata.normalize("NFC", " ".join(str(value).split()))
+        field_name = "".join(
+            part if i == 0 else part.capitalize() for i, part in enumerate(f.name.split("_"))
+        )
+        if any(unicodedata.category(ch).startswith("C") for ch in text):
+            problems.add((*path, field_name), ErrorCode.INVALID, "Control characters are not allowed.")
+        elif len(text) > _LIMITS[f.name]:
+            problems.add(
+                (*path, field_name), ErrorCode.TOO_LONG, f"At most {_LIMITS[f.name]} characters."
+            )
+        if f.name == "postcode":
+            text = text.upper()
+        cleaned[f.name] = text or None
+    problems.raise_if_any()
+    return Traits(**cleaned)
+
+
+def apply_traits(profile: Profile, traits: Traits) -> bool:
+    """Write the given traits onto the profile; True when anything changed."""
+    changed = False
+    if traits.first_name is not None and traits.first_name != profile.first_name:
+        profile.first_name, changed = traits.first_name, True
+    if traits.last_name is not None and traits.last_name != profile.last_name:
+        profile.last_name, changed = traits.last_name, True
+    extra = dict(profile.traits or {})
+    for name in _EXTRA:
+        value = getattr(traits, name)
+        if value is not None and extra.get(name) != value:
+            extra[name], changed = value, True
+    if changed:
+        profile.traits = extra
+        refresh_search_name(profile)
+    return changed
+
+
+def refresh_search_name(profile: Profile) -> None:
+    name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
+    profile.search_name = fold_name(name) or None
+
+
+def fold_name(text: str) -> str:
+    """Lower case without accents, so “Zoë” is found as “zoe”."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().strip()
+
+
+def display_name(profile: Profile, crm_id: str | None = None) -> str:
+    name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
+    if name:
+        return name
+    if crm_id:
+        return f"Customer {crm_id}"
+    return "Known customer" if profile.is_known else "Anonymous visitor"
+
+
+def salutation(profile: Profile) -> str | None:
+    """How an agent addresses the caller: “Mrs Clarke”, else the first name."""
+    title = (profile.traits or {}).get("title")
+    if title and profile.last_name:
+        return f"{title} {profile.last_name}"
+    return profile.first_name or None
+
+
+def greeting(profile: Profile) -> str:
+    """A shared screen greets by first name only."""
+    if profile.first_name:
+        return f"Welcome back, {profile.first_name}"
+    return "Welcome back" if profile.is_known else "Welcome"
+
+
+async def touch(
+    session: AsyncSession, profile: Profile, touchpoint: str, kind: str, summary: str,
+    merged_into: str | None = None,
+) -> int:
+    """Move the profile's version on and queue the change for subscribers after commit."""
+    version = await repo.bump_version(session, profile)
+    record_change(
+        session, ProfileChange(profile.id, version, touchpoint, kind, summary, merged_into)
+    )
+    return version
+
+
+async def get_live(session: AsyncSession, profile_id: str) -> Profile | None:
+    if not profile_id or len(profile_id) > 64:
+        return None
+    return await repo.get_live(session, profile_id)
+
+
+async def require(session: AsyncSession, profile_id: str, field: str = "profileId") -> Profile:
+    profile = await get_live(session, profile_id)
+    if profile is None:
+        raise DomainError.one((field,), ErrorCode.NOT_FOUND, f"There is no profile “{profile_id}”.")
+    return profile
+
+
+async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
+    return await repo.get_many(session, ids)
+
+
+async def add_note(
+    session: AsyncSession, profile: Profile, text: str, author: str, touchpoint: str
+) -> Note:
+    body = (text or "").strip()
+    if not body:
+        raise DomainError.one(("text",), ErrorCode.REQUIRED, "A note needs some text.")
+    if len(body) > MAX_NOTE:
+        raise DomainError.one(("text",), ErrorCode.TOO_LONG, f"A note is at most {MAX_NOTE} characters.")
+    note = Note(profile_id=profile.id, text=body, author=author, touchpoint=touchpoint,
+                created_at=utcnow())
+    return await repo.add_note(session, note)
+
+
+async def notes_for(session: AsyncSession, profile_ids: Sequence[str], limit: int) -> list[Note]:
+    return await repo.notes_for(session, profile_ids, limit)
+
+
+async def name_candidates(session: AsyncSession, tokens: Sequence[str], limit: int) -> list[Profile]:
+    return await repo.search_by_name(session, tokens, limit)
+
+
+def snapshot(profile: Profile) -> dict[str, Any]:
+    return {
+        "first_name": profile.first_name, "last_name": profile.last_name,
+        "traits": dict(profile.traits or {}), "is_known": profile.is_known,
+        "created_at": profile.created_at.isoformat(),
+    }
+
+
+def fill_gaps(survivor: Profile, merged: Profile) -> None:
+    """The survivor keeps what it knows and learns what only the merged profile knew."""
+    if not survivor.first_name and merged.first_name:
+        survivor.first_name = merged.first_name
+    if not survivor.last_name and merged.last_name:
+        survivor.last_name = merged.last_name
+    survivor.traits = {**(merged.traits or {}), **(survivor.traits or {})}
+    survivor.is_known = survivor.is_known or merged.is_known
+    refresh_search_name(survivor)
+
+
+async def move_notes(session: AsyncSession, from_profile: str, to_profile: str) -> list[int]:
+    return await repo.move_notes(session, from_profile, to_profile)

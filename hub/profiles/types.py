@@ -1,0 +1,169 @@
+"""The Profile as GraphQL sees it: plain fields from the row, relations through DataLoaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from hub.api.enums import ConsentPurpose, EventType, PreferenceSource, Touchpoint
+from hub.auth.scopes import Scope
+from hub.catalog.types import Product
+from hub.enums import IdentifierKind as Kind
+from hub.events import service as events
+from hub.events.models import Event as EventRow
+from hub.events.service import describe
+from hub.identity.types import Identifier
+from hub.profiles import dataloaders
+from hub.profiles import service as profiles
+from hub.profiles.models import Note as NoteRow
+from hub.profiles.models import Profile as ProfileRow
+
+MAX_EVENTS = 100
+
+
+@strawberry.type(description="A stated (EXPLICIT) or learned (IMPLICIT) preference, with why.")
+class Preference:
+    key: str
+    value: str
+    label: str | None = strawberry.field(description="Product or category name, when known.")
+    like: bool
+    weight: float = strawberry.field(
+        description="1 / -1 for what the customer said; learned interests stay inside (-1, 1)."
+    )
+    source: PreferenceSource
+    touchpoint: Touchpoint | None
+    updated_at: datetime
+    reason: str
+
+
+@strawberry.type
+class Consent:
+    purpose: ConsentPurpose
+    granted: bool
+    is_default: bool = strawberry.field(description="True when the customer has not answered.")
+    updated_at: datetime | None
+    expires_at: datetime | None
+    touchpoint: Touchpoint | None
+
+
+@strawberry.type
+class Event:
+    id: strawberry.ID
+    message_id: str
+    type: EventType
+    touchpoint: Touchpoint
+    occurred_at: datetime
+    product_sku: str | None
+    quantity: int | None
+    price: float | None
+    properties: JSON
+    row: strawberry.Private[EventRow]
+
+    @strawberry.field(description="What happened, in plain words.")
+    async def summary(self, info: Info) -> str:
+        product = await self.product(info)
+        return describe(self.row, product.name if product else None)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        if not self.product_sku:
+            return None
+        row = await dataloaders.products(info.context).load(self.product_sku)
+        return Product.of(row) if row else None
+
+    @classmethod
+    def of(cls, row: EventRow) -> Event:
+        return cls(
+            id=strawberry.ID(str(row.id)), message_id=row.message_id, type=row.type,
+            touchpoint=row.touchpoint, occurred_at=row.occurred_at, product_sku=row.product_sku,
+            quantity=row.quantity, price=float(row.price) if row.price is not None else None,
+            properties=row.properties or {}, row=row,
+        )  # type: ignore[arg-type]
+
+
+@strawberry.type
+class Note:
+    id: strawberry.ID
+    text: str
+    author: str
+    touchpoint: Touchpoint
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: NoteRow) -> Note:
+        return cls(id=strawberry.ID(str(row.id)), text=row.text, author=row.author,
+                   touchpoint=row.touchpoint, created_at=row.created_at)  # type: ignore[arg-type]
+
+
+@strawberry.type(description="One customer, as every touchpoint sees them.")
+class Profile:
+    id: strawberry.ID
+    first_name: str | None
+    last_name: str | None
+    is_known: bool = strawberry.field(description="Holds an email, phone, loyalty or CRM id.")
+    version: int = strawberry.field(description="Moves on with every committed change.")
+    created_at: datetime
+    updated_at: datetime
+    greeting: str = strawberry.field(description="First-name greeting for shared screens.")
+    salutation: str | None = strawberry.field(description="How an agent addresses the caller.")
+    traits: JSON
+    row: strawberry.Private[ProfileRow]
+
+    @classmethod
+    def of(cls, row: ProfileRow) -> Profile:
+        return cls(
+            id=strawberry.ID(row.id), first_name=row.first_name, last_name=row.last_name,
+            is_known=row.is_known, version=row.version, created_at=row.created_at,
+            updated_at=row.updated_at, greeting=profiles.greeting(row),
+            salutation=profiles.salutation(row), traits=dict(row.traits or {}), row=row,
+        )
+
+    @strawberry.field
+    async def display_name(self, info: Info) -> str:
+        rows = await dataloaders.identifiers(info.context).load(self.row.id)
+        crm = next((r.value for r in rows if r.kind == Kind.CRM_ID.value), None)
+        return profiles.display_name(self.row, crm)
+
+    @strawberry.field
+    async def identifiers(self, info: Info) -> list[Identifier]:
+        rows = await dataloaders.identifiers(info.context).load(self.row.id)
+        return [Identifier.of(r, info.context.masked) for r in rows]
+
+    @strawberry.field(description="Stated preferences first, then the strongest learned ones.")
+    async def preferences(self, info: Info, source: PreferenceSource | None = None
+                          ) -> list[Preference]:
+        views = await dataloaders.preference_views(info.context).load(self.row.id)
+        return [
+            Preference(key=v.key, value=v.value, label=v.label, like=v.like, weight=v.weight,
+                       source=v.source, touchpoint=v.touchpoint, updated_at=v.updated_at,
+                       reason=v.reason)  # type: ignore[arg-type]
+            for v in views if source is None or v.source == source
+        ]
+
+    @strawberry.field(description="Every purpose, with the customer's answer or the default.")
+    async def consents(self, info: Info) -> list[Consent]:
+        views = await dataloaders.consent_views(info.context).load(self.row.id)
+        return [
+            Consent(purpose=v.purpose, granted=v.granted, is_default=v.is_default,
+                    updated_at=v.updated_at, expires_at=v.expires_at,
+                    touchpoint=v.touchpoint)  # type: ignore[arg-type]
+            for v in views
+        ]
+
+    @strawberry.field(description="Newest first, across every touchpoint (at most 100).")
+    async def recent_events(self, info: Info, first: int = 20) -> list[Event]:
+        async with info.context.reading() as session:
+            rows = await events.recent_for(session, [self.row.id], max(0, min(first, MAX_EVENTS)))
+        return [Event.of(r) for r in rows]
+
+    @strawberry.field(description="Agents' notes (null unless the caller may read notes).")
+    async def notes(self, info: Info, first: int = 20) -> list[Note] | None:
+        if not info.context.can(Scope.NOTES):
+            return None
+        async with info.context.reading() as session:
+            rows = await profiles.notes_for(session, [self.row.id], max(0, min(first, 100)))
+        return [Note.of(r) for r in rows]
+

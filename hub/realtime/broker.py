@@ -1,0 +1,169 @@
+"""The change broker: every committed change to a profile reaches its subscribers.
+
+In one process, subscribers hang off in-memory queues. With PostgreSQL, a change is also sent
+with NOTIFY inside the writing transaction (so it exists only if the commit does) and every
+replica, this one included, fans it out from its LISTEN connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "rapport_changes"
+_MAX_PAYLOAD = 7900  # NOTIFY payloads must stay under 8000 bytes
+_QUEUE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    profile_id: str
+    version: int
+    touchpoint: str
+    kind: str
+    summary: str
+    merged_into: str | None = None
+
+
+def record_change(session: AsyncSession, change: ProfileChange) -> None:
+    """Queue a change to be published when (and only if) the session commits."""
+    session.info.setdefault("changes", []).append(change)
+
+
+def take_changes(session: AsyncSession) -> list[ProfileChange]:
+    changes: list[ProfileChange] = session.info.pop("changes", [])
+    return changes
+
+
+class LocalBroker:
+    """Fan-out to subscribers in this process."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[ProfileChange]]] = defaultdict(set)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def before_commit(self, session: AsyncSession, changes: list[ProfileChange]) -> None:
+        return None
+
+    async def after_commit(self, changes: list[ProfileChange]) -> None:
+        self.dispatch(changes)
+
+    def dispatch(self, changes: Iterable[ProfileChange]) -> None:
+        for change in changes:
+            for queue in list(self._queues.get(change.profile_id, ())):
+                if queue.full():  # a stalled subscriber loses its oldest change, not the hub
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()
+                queue.put_nowait(change)
+
+    async def subscribe(self, profile_id: str) -> AsyncIterator[ProfileChange]:
+        """Changes to a profile, following it when it is merged into another."""
+        queue: asyncio.Queue[ProfileChange] = asyncio.Queue(_QUEUE_SIZE)
+        watched = {profile_id}
+        self._queues[profile_id].add(queue)
+        try:
+            while True:
+                change = await queue.get()
+                yield change
+                if change.merged_into and change.merged_into not in watched:
+                    watched.add(change.merged_into)
+                    self._queues[change.merged_into].add(queue)
+        finally:
+            for pid in watched:
+                subscribers = self._queues.get(pid)
+                if subscribers is not None:
+                    subscribers.discard(queue)
+                    if not subscribers:
+                        del self._queues[pid]
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+
+class PostgresBroker(LocalBroker):
+    """LISTEN/NOTIFY across replicas that share one PostgreSQL database."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__()
+        self._dsn = dsn
+        self._connection: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._listen_forever())
+        # Serve only once changes can be heard; a slow database still lets the hub start.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+
+    async def before_commit(self, session: AsyncSession, changes: list[ProfileChange]) -> None:
+        for change in changes:
+            payload = json.dumps(asdict(change), separators=(",", ":"))
+            if len(payload.encode()) > _MAX_PAYLOAD:
+                payload = json.dumps(asdict(change) | {"summary": change.summary[:200]})
+            await session.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
+
+    async def after_commit(self, changes: list[ProfileChange]) -> None:
+        return None  # delivered through LISTEN, to this replica as to every other
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            change = ProfileChange(**json.loads(payload))
+        except (ValueError, TypeError):
+            log.warning("ignoring malformed change notification")
+            return
+        self.dispatch([change])
+
+    async def _listen_forever(self) -> None:
+        import asyncpg
+
+        delay = 0.2
+        while not self._stopping:
+            try:
+                self._connection = await asyncpg.connect(self._dsn)
+                await self._connection.add_listener(CHANNEL, self._on_notify)
+                self._ready.set()
+                delay = 0.2
+                while not self._connection.is_closed():
+                    await asyncio.sleep(1)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("change listener lost its connection; reconnecting", exc_info=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def make_broker(database_url: str) -> LocalBroker:
+    if database_url.startswith("postgresql"):
+        dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        return PostgresBroker(dsn)
+    return LocalBroker()

@@ -1,0 +1,30 @@
+"""Plain words for reasons shown to shoppers and agents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hub.enums import TOUCHPOINT_WORDS, Touchpoint
+
+
+def day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def where(touchpoint: str) -> str:
+    try:
+        return TOUCHPOINT_WORDS[Touchpoint(touchpoint)]
+    except ValueError:
+        return ""
+
+
+def times(count: int, verb: str) -> str:
+    if count == 1:
+        return f"{verb} it once"
+    if count == 2:
+        return f"{verb} it twice"
+    return f"{verb} it {count} times"
+
+
+def items(count: int, verb: str, noun: str) -> str:
+    return f"{verb} {count} {noun} item{'s' if count != 1 else ''}"
