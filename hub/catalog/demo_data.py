@@ -130,7 +130,7 @@ class _Parsers:
                 int(text[0:4]), int(text[5:7]), int(text[8:10]),
                 int(text[11:13]), int(text[14:16]), int(text[17:19]), tzinfo=LONDON,
             )  # fmt: skip
-            value = self.times[text] = local.replace(tzinfo=UTC)
+            value = self.times[text] = local.astimezone(UTC)
         return value
 
     def customer(self, text: str) -> str:
