@@ -20,6 +20,7 @@ from hub.errors import DomainError, ErrorCode, Problems
 from hub.events import repository as repo
 from hub.events.models import Event
 from hub.identity import service as identity
+from hub.identity.normalize import normalize_identifier
 from hub.identity.service import IdentifierIn
 from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
@@ -78,7 +79,8 @@ def _validate(
                 (*at, "messageId"), ErrorCode.TOO_LONG, f"At most {MAX_MESSAGE_ID} characters."
             )
         try:
-            (ident,) = identity.normalize_all([event.identifier], region, ())
+            kind = event.identifier.kind
+            ident = IdentifierIn(kind, normalize_identifier(kind, event.identifier.value, region))
         except DomainError as error:
             problems.extend(error, (*at, "identifier"))
             ident = event.identifier

@@ -1,0 +1,199 @@
+"""Test harness: one real database per run (SQLite file or a throw-away PostgreSQL server),
+migrated and seeded through the real `rapport-hub` commands, and a real uvicorn hub on it.
+
+Choose the store with `--db sqlite|postgres` (or RAPPORT_TEST_DB); `scripts/test` runs both.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.pg import PostgresServer, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "tests" / "data" / "retail_sample.csv.gz"
+BIN = Path(sys.executable).parent
+AGENT = ("test.agent", "correct horse battery")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db", choices=["sqlite", "postgres"], default=os.environ.get("RAPPORT_TEST_DB", "sqlite"),
+        help="store the hub runs on",
+    )
+
+
+@pytest.fixture(scope="session")
+def db_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--db"))
+
+
+@pytest.fixture(scope="session")
+def postgres(db_kind: str) -> Iterator[PostgresServer | None]:
+    if db_kind != "postgres":
+        yield None
+        return
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _fresh_url(kind: str, server: PostgresServer | None, name: str) -> str:
+    if kind == "postgres":
+        assert server is not None
+        return server.create_database(name)
+    directory = Path(tempfile.mkdtemp(prefix="rapport-test-"))
+    return f"sqlite+aiosqlite:///{directory / (name + '.db')}"
+
+
+@pytest.fixture(scope="session")
+def make_database(db_kind: str, postgres: PostgresServer | None):  # type: ignore[no-untyped-def]
+    """A factory of fresh, empty databases on the run's store."""
+
+    def make(prefix: str = "t") -> str:
+        return _fresh_url(db_kind, postgres, f"{prefix}_{uuid.uuid4().hex[:10]}")
+
+    return make
+
+
+def hub_command(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAPPORT_DATABASE_URL": url, "RAPPORT_ENV": "dev"}
+    return subprocess.run([str(BIN / "rapport-hub"), *args], env=env, cwd=ROOT, check=check,
+                          capture_output=True, text=True, timeout=600)
+
+
+@dataclass
+class HubHandle:
+    url: str
+    database_url: str
+    keys: dict[str, str]
+    agent_username: str = AGENT[0]
+    agent_password: str = AGENT[1]
+    process: subprocess.Popen[bytes] | None = None
+    _client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+    _agent_token: str | None = None
+
+    @property
+    def admin_key(self) -> str:
+        return self.keys["admin"]
+
+    @property
+    def web_key(self) -> str:
+        return self.keys["web"]
+
+    @property
+    def kiosk_key(self) -> str:
+        return self.keys["kiosk"]
+
+    @property
+    def callcenter_key(self) -> str:
+        return self.keys["callcenter"]
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/graphql"
+
+    def post(self, query: str, variables: dict[str, Any] | None = None,
+             key: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key or self.admin_key}"}
+        return self._client.post(f"{self.url}/graphql", headers=headers,
+                                 json={"query": query, "variables": variables or {}})
+
+    def gql(self, query: str, variables: dict[str, Any] | None = None,
+            key: str | None = None) -> dict[str, Any]:
+        response = self.post(query, variables, key)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def agent_token(self) -> str:
+        if self._agent_token is None:
+            body = self.gql(
+                "mutation($u:String!,$p:String!){agentLogin(username:$u,password:$p)"
+                "{token userErrors{code message}}}",
+                {"u": self.agent_username, "p": self.agent_password}, key=self.callcenter_key,
+            )
+            self._agent_token = body["data"]["agentLogin"]["token"]
+        assert self._agent_token
+        return self._agent_token
+
+
+def prepare_database(url: str) -> dict[str, str]:
+    """Migrate, seed the sample store, create one key per channel and the test agent."""
+    hub_command(url, "migrate")
+    hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
+    keys = {}
+    for channel in ("web", "kiosk", "callcenter", "admin"):
+        keys[channel] = hub_command(url, "keys", "create", "--channel", channel,
+                                    "--name", f"test-{channel}").stdout.strip()
+    hub_command(url, "agents", "create", "--username", AGENT[0], "--password", AGENT[1],
+                "--display-name", "Test Agent")
+    return keys
+
+
+def start_hub(database_url: str, keys: dict[str, str], **env: str) -> HubHandle:
+    port = free_port()
+    log = open(Path(tempfile.mkdtemp(prefix="rapport-hub-log-")) / "hub.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [str(BIN / "rapport-hub"), "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        env={**os.environ, "RAPPORT_DATABASE_URL": database_url, **env},
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hub exited: {Path(log.name).read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return HubHandle(url=url, database_url=database_url, keys=keys, process=process)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"hub did not start: {Path(log.name).read_text()}")
+
+
+def stop_hub(handle: HubHandle) -> None:
+    if handle.process is not None:
+        handle.process.terminate()
+        try:
+            handle.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            handle.process.kill()
+
+
+@pytest.fixture(scope="session")
+def hub_database(make_database) -> tuple[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    url = make_database("hub")
+    return url, prepare_database(url)
+
+
+@pytest.fixture(scope="session")
+def hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
+    """A real hub (uvicorn subprocess) on the run's store, seeded with the sample data."""
+    url, keys = hub_database
+    handle = start_hub(url, keys)
+    try:
+        yield handle
+    finally:
+        stop_hub(handle)
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:12]}"

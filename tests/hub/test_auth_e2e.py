@@ -1,0 +1,75 @@
+"""Channels and scopes: refused before any work, typed errors for what a key may not do."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import HubHandle, unique
+from tests.hub.gql import ADD_NOTE, IDENTIFY, PROFILE_BY_ID, SEARCH
+from tests.hub.test_identity_e2e import identify
+
+
+def test_missing_or_wrong_key_is_401(hub: HubHandle) -> None:
+    query = {"query": "{ products { sku } }"}
+    assert httpx.post(f"{hub.url}/graphql", json=query).status_code == 401
+    for header in ("Bearer nope", "Basic abc", "Bearer", hub.admin_key):
+        response = httpx.post(f"{hub.url}/graphql", json=query, headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_refused_mutation_does_no_work(hub: HubHandle) -> None:
+    email = f"{unique()}@example.com"
+    response = httpx.post(f"{hub.url}/graphql", headers={"Authorization": "Bearer wrong"}, json={
+        "query": IDENTIFY, "variables": {"input": {"identifiers": [
+            {"kind": "EMAIL", "value": email}], "touchpoint": "WEB"}}})
+    assert response.status_code == 401
+    found = hub.gql("query($v:String!){profile(identifier:{kind:EMAIL,value:$v}){id}}",
+                    {"v": email})
+    assert found["data"]["profile"] is None
+
+
+def test_scopes_per_channel(hub: HubHandle) -> None:
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))["profile"]
+    # The web site may not search or write notes.
+    search = hub.gql(SEARCH, {"text": "anna"}, key=hub.web_key)
+    assert search["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    note = hub.gql(ADD_NOTE, {"id": profile["id"], "text": "hi"}, key=hub.web_key)
+    assert note["data"]["addNote"]["userErrors"][0]["code"] == "FORBIDDEN"
+    # A bare call-center key can only sign an agent in.
+    bare = hub.gql(IDENTIFY, {"input": {"identifiers": [
+        {"kind": "EMAIL", "value": f"{unique()}@example.com"}], "touchpoint": "CALL_CENTER"}},
+        key=hub.callcenter_key)
+    assert bare["data"]["identify"]["userErrors"][0]["code"] == "FORBIDDEN"
+    # Only admins erase.
+    erase = hub.gql("mutation($id:ID!){eraseProfile(profileId:$id){erased userErrors{code}}}",
+                    {"id": profile["id"]}, key=hub.kiosk_key)
+    assert erase["data"]["eraseProfile"] == {"erased": False, "userErrors": [{"code": "FORBIDDEN"}]}
+    assert hub.gql(PROFILE_BY_ID, {"id": profile["id"]})["data"]["profile"] is not None
+
+
+def test_agent_login_and_token(hub: HubHandle) -> None:
+    login = "mutation($u:String!,$p:String!){agentLogin(username:$u,password:$p){token expiresAt userErrors{field code message}}}"
+    wrong = hub.gql(login, {"u": hub.agent_username, "p": "wrong password"},
+                    key=hub.callcenter_key)
+    assert wrong["data"]["agentLogin"]["token"] is None
+    assert wrong["data"]["agentLogin"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+    nobody = hub.gql(login, {"u": "nobody", "p": "whatever1"}, key=hub.callcenter_key)
+    assert nobody["data"]["agentLogin"]["userErrors"] == wrong["data"]["agentLogin"]["userErrors"]
+    web_login = hub.gql(login, {"u": hub.agent_username, "p": hub.agent_password},
+                        key=hub.web_key)
+    assert web_login["data"]["agentLogin"]["userErrors"][0]["code"] == "FORBIDDEN"
+    ok = hub.gql(login, {"u": hub.agent_username, "p": hub.agent_password},
+                 key=hub.callcenter_key)["data"]["agentLogin"]
+    assert ok["token"].startswith("rat_") and ok["expiresAt"]
+    found = hub.gql(SEARCH, {"text": "13085"}, key=ok["token"])
+    assert "errors" not in found
+
+
+def test_keys_command_prints_only_the_key(hub: HubHandle) -> None:
+    from tests.conftest import hub_command
+
+    result = hub_command(hub.database_url, "keys", "create", "--channel", "web", "--name", "x")
+    assert result.stdout.count("\n") == 1 and result.stdout.startswith("rk_web_")
+    body = hub.gql("{ products(first: 1) { sku } }", key=result.stdout.strip())
+    assert body["data"]["products"]

@@ -1,0 +1,54 @@
+"""An agent's change on the phone shows on the kiosk at once, without a reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.kiosk.conftest import KioskServer, gql, identify_at_kiosk, make_shopper, shoot
+
+pytestmark = pytest.mark.browser
+
+LOGIN = """
+mutation($u: String!, $p: String!) {
+  agentLogin(username: $u, password: $p) { token userErrors { message } }
+}
+"""
+SET_PREFS = """
+mutation($id: ID!, $prefs: [PreferenceInput!]!) {
+  setPreferences(profileId: $id, touchpoint: CALL_CENTER, preferences: $prefs) {
+    userErrors { field code message }
+  }
+}
+"""
+CATEGORIES = "query { categories { slug name } }"
+
+
+async def test_agent_preference_appears_live(page: Page, kiosk: KioskServer, hub: Any) -> None:
+    shopper = await make_shopper(hub, "Nia")
+    category = (await gql(hub, CATEGORIES, key=hub.admin_key))["categories"][-1]
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.evaluate("window.__sameDocument = true")
+    await page.wait_for_function("document.querySelector('#live') && window.htmx")
+    # Give the kiosk a moment to subscribe at the hub before the agent acts.
+    await page.wait_for_timeout(1000)
+
+    login = await gql(
+        hub, LOGIN, {"u": hub.agent_username, "p": hub.agent_password}, key=hub.callcenter_key
+    )
+    token = login["agentLogin"]["token"]
+    result = await gql(
+        hub,
+        SET_PREFS,
+        {"id": shopper.profile_id, "prefs": [{"key": "category", "value": category["slug"]}]},
+        key=token,
+    )
+    assert not result["setPreferences"]["userErrors"]
+
+    panel = page.get_by_test_id("for-you")
+    await expect(panel.get_by_test_id("your-likes")).to_contain_text(category["name"])
+    await expect(page.locator(".live-note")).to_contain_text("customer team")
+    assert await page.evaluate("window.__sameDocument === true")
+    await shoot(page, "live-update")
