@@ -97,6 +97,20 @@ def _seed_demo(args: argparse.Namespace) -> int:
                                  with_keys=not args.no_keys))
 
 
+def _export_schema(args: argparse.Namespace) -> int:
+    from strawberry.printer import print_schema
+
+    from hub.api.schema import schema
+
+    sdl = print_schema(schema) + "\n"
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(sdl)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport-hub", description="The Rapport profile hub.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("path", nargs="?", help="Online Retail II CSV (.csv or .csv.gz)")
     seed.add_argument("--no-keys", action="store_true", help="do not create demo keys")
     seed.set_defaults(func=_seed_demo)
+
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL (schema.graphql)")
+    export.add_argument("--output", default="schema.graphql", help="file, or - for stdout")
+    export.set_defaults(func=_export_schema)
 
     keys = sub.add_parser("keys", help="channel API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)

@@ -32,12 +32,14 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         mutation=Mutation,
         subscription=RealtimeSubscription,
         config=StrawberryConfig(auto_camel_case=True),
+        # Factories: a fresh extension per request; the parse and validation caches
+        # themselves live at module level and are shared.
         extensions=[
-            ParserCache(maxsize=1000),
-            ValidationCache(maxsize=1000),
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxTokensLimiter(max_token_count=5000),
-            MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxTokensLimiter(max_token_count=5000),
+            lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         ],
     )
 

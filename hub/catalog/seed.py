@@ -190,7 +190,7 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
 
             summary = ReadSummary()
             lines = list(read_lines(path, summary))
-            owners, erased = await _profiles_for(session, (line.customer_id for line in lines))
+            owners, erased = await _profiles_for(session, summary.customers)
             await session.commit()
             known = set(
                 await session.scalars(select(Event.message_id).where(

@@ -46,7 +46,9 @@ async def _open(pilot: Any, app: Any) -> ProfileScreen:
     await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), what="profile")
     screen = app.screen
     assert isinstance(screen, ProfileScreen)
-    await wait_for(pilot, lambda: screen.query_one(LiveBadge).state == "live", what="live feed")
+    await wait_for(
+        pilot, lambda: any(b.state == "live" for b in screen.query(LiveBadge)), what="live feed"
+    )
     return screen
 
 

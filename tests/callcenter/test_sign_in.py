@@ -26,8 +26,9 @@ def _error_text(app: CallCenterApp, name: str) -> str:
 
 async def _type_credentials(pilot: Any, username: str, password: str) -> None:
     app = pilot.app
+    await pilot.pause()
     app.screen.query_one("#username", Input).value = username
-    await pilot.click("#password")
+    app.screen.query_one("#password", Input).focus()
     await pilot.press(*password, "enter")
 
 

@@ -1,0 +1,84 @@
+"""profileChanged over graphql-transport-ws: a change made by one client reaches another."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+import websockets
+
+from tests.conftest import HubHandle, unique
+from tests.hub.test_identity_e2e import identify, some_skus, track, view
+
+SUBSCRIBE = """subscription($id: ID!) { profileChanged(profileId: $id) {
+  profileId version touchpoint kind summary } }"""
+
+
+async def _open(hub: HubHandle, key: str) -> Any:
+    ws = await websockets.connect(hub.ws_url, subprotocols=["graphql-transport-ws"])
+    await ws.send(json.dumps({"type": "connection_init",
+                              "payload": {"authorization": f"Bearer {key}"}}))
+    ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert ack["type"] == "connection_ack"
+    return ws
+
+
+async def _next_change(ws: Any) -> dict[str, Any]:
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if message["type"] == "next":
+            change: dict[str, Any] = message["payload"]["data"]["profileChanged"]
+            return change
+        assert message["type"] in ("ping", "pong"), message
+
+
+async def test_subscriber_sees_another_clients_changes(hub: HubHandle) -> None:
+    email = f"{unique()}@example.com"
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
+    ws = await _open(hub, hub.kiosk_key)
+    try:
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": SUBSCRIBE, "variables": {"id": profile["id"]}}}))
+        await asyncio.sleep(0.3)  # let the subscription register before the write
+        sku = some_skus(hub, 1)[0]
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await loop.run_in_executor(None, lambda: track(
+            hub, hub.web_key, [view(unique("m"), "EMAIL", email, sku, "WEB")]))
+        change = await _next_change(ws)
+        assert loop.time() - started < 1.0, "well under a second, end to end"
+        assert change["profileId"] == profile["id"]
+        assert change["kind"] == "EVENTS" and change["touchpoint"] == "WEB"
+        assert change["summary"].startswith("Viewed ")
+        assert change["version"] > profile["version"]
+
+        agent = hub.agent_token()
+        await loop.run_in_executor(None, lambda: hub.gql(
+            'mutation($id:ID!){addNote(profileId:$id,text:"Prefers calls after 5pm")'
+            "{userErrors{code}}}", {"id": profile["id"]}, key=agent))
+        second = await _next_change(ws)
+        assert second["kind"] == "NOTE" and second["touchpoint"] == "CALL_CENTER"
+    finally:
+        await ws.close()
+
+
+async def test_socket_without_a_valid_key_is_refused(hub: HubHandle) -> None:
+    ws = await websockets.connect(hub.ws_url, subprotocols=["graphql-transport-ws"])
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer x"}}))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_subscribing_to_an_unknown_profile_errors(hub: HubHandle) -> None:
+    ws = await _open(hub, hub.web_key)
+    try:
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": SUBSCRIBE, "variables": {"id": "nope"}}}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    finally:
+        await ws.close()
