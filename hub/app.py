@@ -93,11 +93,13 @@ class Authenticate:
         if principal is None:
             message = (
                 "A valid key or token is required."
-                if bearer else "Authorization: Bearer <key> is required."
+                if bearer
+                else "Authorization: Bearer <key> is required."
             )
             response = JSONResponse(
                 {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
-                status_code=401, headers={"WWW-Authenticate": 'Bearer realm="rapport"'},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="rapport"'},
             )
             await response(scope, receive, send)
             return
@@ -114,9 +116,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     db = Database(settings.database_url)
     broker = make_broker(settings.database_url)
-    hub = Hub(settings=settings, db=db, broker=broker,
-              authenticator=Authenticator(settings.auth_cache_seconds),
-              weights=Weights.from_settings(settings))
+    hub = Hub(
+        settings=settings,
+        db=db,
+        broker=broker,
+        authenticator=Authenticator(settings.auth_cache_seconds),
+        weights=Weights.from_settings(settings),
+    )
     graphql = RapportGraphQL(hub)
     guarded = Authenticate(graphql, hub)
 

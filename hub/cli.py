@@ -50,9 +50,16 @@ def _serve(args: argparse.Namespace) -> int:
     elif not is_current(settings.database_url):
         print("the database needs `rapport-hub migrate` first", file=sys.stderr)
         return 2
-    uvicorn.run("hub.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, proxy_headers=True,
-                ws="websockets-sansio")
+    uvicorn.run(
+        "hub.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+        ws="websockets-sansio",
+    )
     return 0
 
 
@@ -93,8 +100,9 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     upgrade(settings.database_url)
-    return asyncio.run(seed_demo(settings, args.path or settings.demo_data_path,
-                                 with_keys=not args.no_keys))
+    return asyncio.run(
+        seed_demo(settings, args.path or settings.demo_data_path, with_keys=not args.no_keys)
+    )
 
 
 def _export_schema(args: argparse.Namespace) -> int:

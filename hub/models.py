@@ -10,7 +10,21 @@ from hub.privacy.models import Consent, ConsentChange, Suppression
 from hub.profiles.models import Note, Profile
 
 __all__ = [
-    "Affinity", "Agent", "AgentToken", "ApiKey", "Base", "Category", "Consent",
-    "ConsentChange", "Event", "Identifier", "IdentityConflict", "Merge", "Note",
-    "Preference", "Product", "Profile", "Suppression",
+    "Affinity",
+    "Agent",
+    "AgentToken",
+    "ApiKey",
+    "Base",
+    "Category",
+    "Consent",
+    "ConsentChange",
+    "Event",
+    "Identifier",
+    "IdentityConflict",
+    "Merge",
+    "Note",
+    "Preference",
+    "Product",
+    "Profile",
+    "Suppression",
 ]

@@ -30,7 +30,9 @@ AGENT = ("test.agent", "correct horse battery")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--db", choices=["sqlite", "postgres"], default=os.environ.get("RAPPORT_TEST_DB", "sqlite"),
+        "--db",
+        choices=["sqlite", "postgres"],
+        default=os.environ.get("RAPPORT_TEST_DB", "sqlite"),
         help="store the hub runs on",
     )
 
@@ -72,8 +74,15 @@ def make_database(db_kind: str, postgres: PostgresServer | None):  # type: ignor
 
 def hub_command(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAPPORT_DATABASE_URL": url, "RAPPORT_ENV": "dev"}
-    return subprocess.run([str(BIN / "rapport-hub"), *args], env=env, cwd=ROOT, check=check,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(BIN / "rapport-hub"), *args],
+        env=env,
+        cwd=ROOT,
+        check=check,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @dataclass
@@ -107,14 +116,19 @@ class HubHandle:
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://") + "/graphql"
 
-    def post(self, query: str, variables: dict[str, Any] | None = None,
-             key: str | None = None) -> httpx.Response:
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, key: str | None = None
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {key or self.admin_key}"}
-        return self._client.post(f"{self.url}/graphql", headers=headers,
-                                 json={"query": query, "variables": variables or {}})
+        return self._client.post(
+            f"{self.url}/graphql",
+            headers=headers,
+            json={"query": query, "variables": variables or {}},
+        )
 
-    def gql(self, query: str, variables: dict[str, Any] | None = None,
-            key: str | None = None) -> dict[str, Any]:
+    def gql(
+        self, query: str, variables: dict[str, Any] | None = None, key: str | None = None
+    ) -> dict[str, Any]:
         response = self.post(query, variables, key)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -125,7 +139,8 @@ class HubHandle:
             body = self.gql(
                 "mutation($u:String!,$p:String!){agentLogin(username:$u,password:$p)"
                 "{token userErrors{code message}}}",
-                {"u": self.agent_username, "p": self.agent_password}, key=self.callcenter_key,
+                {"u": self.agent_username, "p": self.agent_password},
+                key=self.callcenter_key,
             )
             self._agent_token = body["data"]["agentLogin"]["token"]
         assert self._agent_token
@@ -138,21 +153,41 @@ def prepare_database(url: str) -> dict[str, str]:
     hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
     keys = {}
     for channel in ("web", "kiosk", "callcenter", "admin"):
-        keys[channel] = hub_command(url, "keys", "create", "--channel", channel,
-                                    "--name", f"test-{channel}").stdout.strip()
-    hub_command(url, "agents", "create", "--username", AGENT[0], "--password", AGENT[1],
-                "--display-name", "Test Agent")
+        keys[channel] = hub_command(
+            url, "keys", "create", "--channel", channel, "--name", f"test-{channel}"
+        ).stdout.strip()
+    hub_command(
+        url,
+        "agents",
+        "create",
+        "--username",
+        AGENT[0],
+        "--password",
+        AGENT[1],
+        "--display-name",
+        "Test Agent",
+    )
     return keys
 
 
 def start_hub(database_url: str, keys: dict[str, str], **env: str) -> HubHandle:
     port = free_port()
-    log = open(Path(tempfile.mkdtemp(prefix="rapport-hub-log-")) / "hub.log", "wb")  # noqa: SIM115
+    log = open(Path(tempfile.mkdtemp(prefix="rapport-hub-log-")) / "hub.log", "wb")
     process = subprocess.Popen(
-        [str(BIN / "rapport-hub"), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
+        [
+            str(BIN / "rapport-hub"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env={**os.environ, "RAPPORT_DATABASE_URL": database_url, **env},
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -17,15 +17,17 @@ log = logging.getLogger("hub.api")
 @strawberry.type(description="An expected failure a client can show next to the field it names.")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description="Path to the input field at fault, e.g. [\"events\", \"3\", \"messageId\"]."
+        description='Path to the input field at fault, e.g. ["events", "3", "messageId"].'
     )
     code: str = strawberry.field(description="Stable machine code: REQUIRED, INVALID_EMAIL, …")
     message: str = strawberry.field(description="Plain words for a person.")
 
 
 def user_errors(error: DomainError) -> list[UserError]:
-    return [UserError(field=list(p.field) or None, code=p.code.value, message=p.message)
-            for p in error.problems]
+    return [
+        UserError(field=list(p.field) or None, code=p.code.value, message=p.message)
+        for p in error.problems
+    ]
 
 
 def forbidden(message: str = "This key may not do that.") -> list[UserError]:

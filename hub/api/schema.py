@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, QueryDepthLimiter
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import (
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -21,8 +26,14 @@ from hub.realtime.schema import RealtimeSubscription
 Query = merge_types("Query", (ProfileQuery, CatalogQuery))
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, EventMutation, PreferenceMutation, PrivacyMutation, ProfileMutation,
-     AuthMutation),
+    (
+        IdentityMutation,
+        EventMutation,
+        PreferenceMutation,
+        PrivacyMutation,
+        ProfileMutation,
+        AuthMutation,
+    ),
 )
 
 

@@ -23,8 +23,11 @@ async def token_by_hash(
         await session.execute(
             select(AgentToken, Agent)
             .join(Agent, Agent.id == AgentToken.agent_id)
-            .where(AgentToken.token_hash == token_hash, AgentToken.expires_at > now,
-                   Agent.active.is_(True))
+            .where(
+                AgentToken.token_hash == token_hash,
+                AgentToken.expires_at > now,
+                Agent.active.is_(True),
+            )
         )
     ).first()
     return (row[0], row[1]) if row else None

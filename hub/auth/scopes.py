@@ -24,10 +24,17 @@ class Scope(StrEnum):
     AGENT_LOGIN = "agent_login"
 
 
-_SHOPPER_FACING = frozenset({
-    Scope.IDENTIFY, Scope.TRACK, Scope.READ_PROFILE, Scope.WRITE_PREFERENCES,
-    Scope.WRITE_CONSENT, Scope.READ_CATALOG, Scope.SUBSCRIBE,
-})
+_SHOPPER_FACING = frozenset(
+    {
+        Scope.IDENTIFY,
+        Scope.TRACK,
+        Scope.READ_PROFILE,
+        Scope.WRITE_PREFERENCES,
+        Scope.WRITE_CONSENT,
+        Scope.READ_CATALOG,
+        Scope.SUBSCRIBE,
+    }
+)
 
 CHANNEL_SCOPES: dict[Channel, frozenset[Scope]] = {
     Channel.WEB: _SHOPPER_FACING,

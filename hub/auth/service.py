@@ -32,8 +32,13 @@ def _digest(secret: str) -> str:
 async def create_key(session: AsyncSession, channel: Channel, name: str) -> tuple[ApiKey, str]:
     """A new channel key; the plain key is returned once and never stored."""
     plain = f"rk_{channel.value}_{secrets.token_urlsafe(32)}"
-    row = ApiKey(channel=channel.value, name=name[:100] or channel.value, prefix=plain[:12],
-                 key_hash=_digest(plain), created_at=utcnow())
+    row = ApiKey(
+        channel=channel.value,
+        name=name[:100] or channel.value,
+        prefix=plain[:12],
+        key_hash=_digest(plain),
+        created_at=utcnow(),
+    )
     session.add(row)
     await session.flush()
     return row, plain
@@ -59,7 +64,9 @@ async def create_agent(
             ("username",), ErrorCode.INVALID, "A username is 2–100 letters, digits or . _ @ -."
         )
     if len(password or "") < 8:
-        raise DomainError.one(("password",), ErrorCode.INVALID, "A password has at least 8 characters.")
+        raise DomainError.one(
+            ("password",), ErrorCode.INVALID, "A password has at least 8 characters."
+        )
     existing = await repo.agent_by_username(session, username)
     if existing is not None:
         existing.password_hash = _hasher.hash(password)
@@ -67,8 +74,13 @@ async def create_agent(
         if display_name:
             existing.display_name = display_name
         return existing
-    agent = Agent(username=username, display_name=display_name or username,
-                  password_hash=_hasher.hash(password), active=True, created_at=utcnow())
+    agent = Agent(
+        username=username,
+        display_name=display_name or username,
+        password_hash=_hasher.hash(password),
+        active=True,
+        created_at=utcnow(),
+    )
     session.add(agent)
     await session.flush()
     return agent
@@ -92,8 +104,9 @@ async def login(
     await repo.purge_expired_tokens(session, now)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = now + timedelta(seconds=ttl_seconds)
-    session.add(AgentToken(agent_id=agent.id, token_hash=_digest(token), created_at=now,
-                           expires_at=expires))
+    session.add(
+        AgentToken(agent_id=agent.id, token_hash=_digest(token), created_at=now, expires_at=expires)
+    )
     await session.flush()
     return token, expires, agent
 
@@ -128,15 +141,19 @@ class Authenticator:
                 return None, None
             token, agent = found
             return Principal(
-                channel=Channel.CALLCENTER, name=agent.display_name, scopes=AGENT_SCOPES,
-                agent_id=agent.id, agent_username=agent.username,
+                channel=Channel.CALLCENTER,
+                name=agent.display_name,
+                scopes=AGENT_SCOPES,
+                agent_id=agent.id,
+                agent_username=agent.username,
             ), token.expires_at
         key = await repo.key_by_hash(session, digest)
         if key is None:
             return None, None
         channel = Channel(key.channel)
-        return Principal(channel=channel, name=key.name, scopes=CHANNEL_SCOPES[channel],
-                         key_id=key.id), None
+        return Principal(
+            channel=channel, name=key.name, scopes=CHANNEL_SCOPES[channel], key_id=key.id
+        ), None
 
     def forget(self) -> None:
         self._cache.clear()

@@ -23,14 +23,23 @@ class CatalogQuery:
         extensions=_READ,
     )
     async def products(
-        self, info: Info, category: str | None = None, search: str | None = None,
-        in_stock: bool = False, first: int = 20, after: str | None = None,
+        self,
+        info: Info,
+        category: str | None = None,
+        search: str | None = None,
+        in_stock: bool = False,
+        first: int = 20,
+        after: str | None = None,
     ) -> list[Product]:
         async with info.context.reading() as session:
             try:
                 rows = await catalog.browse(
-                    session, category=category, text=search, in_stock_only=in_stock,
-                    after_sku=after, limit=max(1, min(first, info.context.settings.max_page_size)),
+                    session,
+                    category=category,
+                    text=search,
+                    in_stock_only=in_stock,
+                    after_sku=after,
+                    limit=max(1, min(first, info.context.settings.max_page_size)),
                 )
             except DomainError as error:
                 raise from_domain(error) from None

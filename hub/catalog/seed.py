@@ -9,7 +9,6 @@ with the same fold and weights as live events (hub.preferences.learning), in bul
 from __future__ import annotations
 
 import sys
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,19 +56,20 @@ class Persona:
 
 # Made-up people (example.com, Ofcom drama numbers) on real customers' histories.
 PERSONAS = (
-    Persona("13085", "Anna", "Clarke", "Mrs", "anna.clarke@example.com", "07700 900123",
-            "RAP-100001"),
-    Persona("12682", "Tom", "Hughes", "Mr", "tom.hughes@example.com", "07700 900456",
-            "RAP-100002"),
-    Persona("17850", "Priya", "Shah", "Ms", "priya.shah@example.com", "07700 900789",
-            "RAP-100003"),
-    Persona("14911", "Gareth", "Evans", "Mr", "gareth.evans@example.com", "07700 900321",
-            "RAP-100004"),
+    Persona(
+        "13085", "Anna", "Clarke", "Mrs", "anna.clarke@example.com", "07700 900123", "RAP-100001"
+    ),
+    Persona("12682", "Tom", "Hughes", "Mr", "tom.hughes@example.com", "07700 900456", "RAP-100002"),
+    Persona("17850", "Priya", "Shah", "Ms", "priya.shah@example.com", "07700 900789", "RAP-100003"),
+    Persona(
+        "14911", "Gareth", "Evans", "Mr", "gareth.evans@example.com", "07700 900321", "RAP-100004"
+    ),
 )
 
 
-def _upsert(dialect: str, model: Any, rows: list[dict[str, Any]], key: list[str],
-            update: Sequence[str]) -> Any:
+def _upsert(
+    dialect: str, model: Any, rows: list[dict[str, Any]], key: list[str], update: Sequence[str]
+) -> Any:
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
     return statement.values(rows).on_conflict_do_update(
         index_elements=key, set_={c: getattr(statement.excluded, c) for c in update}
@@ -78,24 +78,49 @@ def _upsert(dialect: str, model: Any, rows: list[dict[str, Any]], key: list[str]
 
 async def _load_catalog(session: AsyncSession, dialect: str, path: str) -> int:
     products = read_catalog(path)
-    categories = list(CATEGORIES) + [FALLBACK]
-    await session.execute(_upsert(
-        dialect, Category,
-        [{"slug": c.slug, "name": c.name, "position": i} for i, c in enumerate(categories)],
-        ["slug"], ["name", "position"],
-    ))
+    categories = [*CATEGORIES, FALLBACK]
+    await session.execute(
+        _upsert(
+            dialect,
+            Category,
+            [{"slug": c.slug, "name": c.name, "position": i} for i, c in enumerate(categories)],
+            ["slug"],
+            ["name", "position"],
+        )
+    )
     now = utcnow()
     rows = [
-        {"sku": p.sku, "name": p.name, "description": p.description, "category_slug":
-         p.category.slug, "price": p.price, "tags": p.tags, "in_stock": True,
-         "units_sold": p.units_sold, "updated_at": now}
+        {
+            "sku": p.sku,
+            "name": p.name,
+            "description": p.description,
+            "category_slug": p.category.slug,
+            "price": p.price,
+            "tags": p.tags,
+            "in_stock": True,
+            "units_sold": p.units_sold,
+            "updated_at": now,
+        }
         for p in products
     ]
     for start in range(0, len(rows), 500):
-        await session.execute(_upsert(
-            dialect, Product, rows[start:start + 500], ["sku"],
-            ["name", "description", "category_slug", "price", "tags", "units_sold", "updated_at"],
-        ))
+        await session.execute(
+            _upsert(
+                dialect,
+                Product,
+                rows[start : start + 500],
+                ["sku"],
+                [
+                    "name",
+                    "description",
+                    "category_slug",
+                    "price",
+                    "tags",
+                    "units_sold",
+                    "updated_at",
+                ],
+            )
+        )
     return len(rows)
 
 
@@ -113,18 +138,28 @@ async def _profiles_for(
     erased = await erasure.suppressed(
         session, [(IdentifierKind.CRM_ID.value, c) for c in wanted if c not in found]
     )
-    missing = [c for c in wanted
-               if c not in found and (IdentifierKind.CRM_ID.value, c) not in erased]
+    missing = [
+        c for c in wanted if c not in found and (IdentifierKind.CRM_ID.value, c) not in erased
+    ]
     now = utcnow()
     for start in range(0, len(missing), _CHUNK):
-        chunk = missing[start:start + _CHUNK]
-        new_profiles = [Profile(traits={}, is_known=True, version=1, created_at=now,
-                                updated_at=now) for _ in chunk]
+        chunk = missing[start : start + _CHUNK]
+        new_profiles = [
+            Profile(traits={}, is_known=True, version=1, created_at=now, updated_at=now)
+            for _ in chunk
+        ]
         session.add_all(new_profiles)
         await session.flush()
-        idents = [Identifier(profile_id=p.id, kind=IdentifierKind.CRM_ID.value, value=c,
-                             touchpoint=Touchpoint.WEB.value, created_at=now)
-                  for p, c in zip(new_profiles, chunk, strict=True)]
+        idents = [
+            Identifier(
+                profile_id=p.id,
+                kind=IdentifierKind.CRM_ID.value,
+                value=c,
+                touchpoint=Touchpoint.WEB.value,
+                created_at=now,
+            )
+            for p, c in zip(new_profiles, chunk, strict=True)
+        ]
         session.add_all(idents)
         await session.flush()
         for ident in idents:
@@ -133,8 +168,10 @@ async def _profiles_for(
 
 
 async def _learn_bulk(
-    session: AsyncSession, learned: list[tuple[str, EventType, str, int, datetime]],
-    products: dict[str, Product], weights: Weights,
+    session: AsyncSession,
+    learned: list[tuple[str, EventType, str, int, datetime]],
+    products: dict[str, Product],
+    weights: Weights,
 ) -> int:
     """The same fold as live learning, batched: one pass in time order, then bulk writes."""
     allowed = await consent.allowed(
@@ -144,7 +181,7 @@ async def _learn_bulk(
     pids = list({pid for pid, *_ in learned})
     for start in range(0, len(pids), 500):
         for row in await session.scalars(
-            select(Affinity).where(Affinity.profile_id.in_(pids[start:start + 500]))
+            select(Affinity).where(Affinity.profile_id.in_(pids[start : start + 500]))
         ):
             existing[(row.profile_id, row.key, row.value)] = row
     fresh: dict[tuple[str, str, str], Affinity] = {}
@@ -160,24 +197,44 @@ async def _learn_bulk(
             triple = (pid, key, value)
             row = existing.get(triple) or fresh.get(triple)
             if row is None:
-                row = Affinity(profile_id=pid, key=key, value=value, score=0.0, as_of=at,
-                               views=0, carts=0, purchases=0, returns=0,
-                               last_touchpoint=Touchpoint.WEB.value, updated_at=utcnow())
+                row = Affinity(
+                    profile_id=pid,
+                    key=key,
+                    value=value,
+                    score=0.0,
+                    as_of=at,
+                    views=0,
+                    carts=0,
+                    purchases=0,
+                    returns=0,
+                    last_touchpoint=Touchpoint.WEB.value,
+                    updated_at=utcnow(),
+                )
                 fresh[triple] = row
-            row.score, row.as_of = fold(row.score, row.as_of, weight, at,
-                                        weights.half_life_seconds)
+            row.score, row.as_of = fold(row.score, row.as_of, weight, at, weights.half_life_seconds)
             preferences.count_event(row, event_type)
-    columns = ("profile_id", "key", "value", "score", "as_of", "views", "carts", "purchases",
-               "returns", "last_touchpoint", "updated_at")
+    columns = (
+        "profile_id",
+        "key",
+        "value",
+        "score",
+        "as_of",
+        "views",
+        "carts",
+        "purchases",
+        "returns",
+        "last_touchpoint",
+        "updated_at",
+    )
     rows = [{c: getattr(a, c) for c in columns} for a in fresh.values()]
     for start in range(0, len(rows), _CHUNK):
-        await session.execute(insert(Affinity), rows[start:start + _CHUNK])
+        await session.execute(insert(Affinity), rows[start : start + _CHUNK])
     return len(rows) + len(existing)
 
 
 async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> int:
     console = Console(stderr=True)
-    if not Path(path).exists():
+    if not Path(path).exists():  # noqa: ASYNC240 (once, before any work)
         console.print(f"[red]no demo data at {path}[/red]")
         return 2
     weights = Weights.from_settings(settings)
@@ -193,8 +250,9 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
             owners, erased = await _profiles_for(session, summary.customers)
             await session.commit()
             known = set(
-                await session.scalars(select(Event.message_id).where(
-                    Event.message_id.like("oretail-%")))
+                await session.scalars(
+                    select(Event.message_id).where(Event.message_id.like("oretail-%"))
+                )
             )
             already = len(known)
             products = {p.sku: p for p in await session.scalars(select(Product))}
@@ -219,8 +277,13 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
 
 
 async def _load_events(
-    session: AsyncSession, lines: list[LineRow], owners: dict[str, tuple[str, int]],
-    known: set[str], products: dict[str, Product], weights: Weights, console: Console,
+    session: AsyncSession,
+    lines: list[LineRow],
+    owners: dict[str, tuple[str, int]],
+    known: set[str],
+    products: dict[str, Product],
+    weights: Weights,
+    console: Console,
 ) -> tuple[int, int]:
     received = utcnow()
     rows: list[dict[str, Any]] = []
@@ -236,16 +299,24 @@ async def _load_events(
                 dropped += 1
             elif message_id not in known:
                 event_type = EventType.RETURN if line.is_return else EventType.PURCHASE
-                rows.append({
-                    "message_id": message_id, "profile_id": owner[0], "identifier_id": owner[1],
-                    "type": event_type.value, "touchpoint": Touchpoint.WEB.value,
-                    "occurred_at": line.occurred_at, "received_at": received,
-                    "product_sku": line.sku, "quantity": abs(line.quantity),
-                    "price": line.price, "properties": {"invoice": line.invoice,
-                                                        "country": line.country},
-                })
-                learned.append((owner[0], event_type, line.sku, abs(line.quantity),
-                                line.occurred_at))
+                rows.append(
+                    {
+                        "message_id": message_id,
+                        "profile_id": owner[0],
+                        "identifier_id": owner[1],
+                        "type": event_type.value,
+                        "touchpoint": Touchpoint.WEB.value,
+                        "occurred_at": line.occurred_at,
+                        "received_at": received,
+                        "product_sku": line.sku,
+                        "quantity": abs(line.quantity),
+                        "price": line.price,
+                        "properties": {"invoice": line.invoice, "country": line.country},
+                    }
+                )
+                learned.append(
+                    (owner[0], event_type, line.sku, abs(line.quantity), line.occurred_at)
+                )
                 known.add(message_id)
             if len(rows) >= _CHUNK:
                 await session.execute(insert(Event), rows)
@@ -268,11 +339,16 @@ async def _personas(session: AsyncSession, settings: Settings, weights: Weights)
             continue  # that customer is not in this data file (or was erased)
         await identity.identify(
             session,
-            [crm, IdentifierIn(IdentifierKind.EMAIL, persona.email),
-             IdentifierIn(IdentifierKind.PHONE, persona.phone),
-             IdentifierIn(IdentifierKind.LOYALTY_ID, persona.loyalty_id)],
+            [
+                crm,
+                IdentifierIn(IdentifierKind.EMAIL, persona.email),
+                IdentifierIn(IdentifierKind.PHONE, persona.phone),
+                IdentifierIn(IdentifierKind.LOYALTY_ID, persona.loyalty_id),
+            ],
             profiles.Traits(persona.first_name, persona.last_name, persona.title),
-            Touchpoint.STORE.value, settings.default_region, weights,
+            Touchpoint.STORE.value,
+            settings.default_region,
+            weights,
         )
 
 
@@ -297,6 +373,9 @@ def _print_demo(keys: dict[str, str]) -> None:
     print(f"\nDemo agent: username {DEMO_AGENT[0]}  password {DEMO_AGENT[1]}", file=out)
     print("\nDemo personas (made-up contact details on real customers' histories):", file=out)
     for p in PERSONAS:
-        print(f"  {p.title} {p.first_name} {p.last_name:<8} CRM_ID {p.crm_id}  {p.email}  "
-              f"{p.phone}  loyalty {p.loyalty_id}", file=out)
+        print(
+            f"  {p.title} {p.first_name} {p.last_name:<8} CRM_ID {p.crm_id}  {p.email}  "
+            f"{p.phone}  loyalty {p.loyalty_id}",
+            file=out,
+        )
     out.flush()

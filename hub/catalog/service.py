@@ -53,8 +53,14 @@ async def browse(
     limit: int = 20,
 ) -> Sequence[Product]:
     if text is not None and len(text) > 200:
-        raise DomainError.one(("search",), ErrorCode.TOO_LONG, "Search text is at most 200 characters.")
+        raise DomainError.one(
+            ("search",), ErrorCode.TOO_LONG, "Search text is at most 200 characters."
+        )
     return await repo.search(
-        session, category=category, text=(text or "").strip() or None,
-        in_stock_only=in_stock_only, after_sku=after_sku, limit=limit,
+        session,
+        category=category,
+        text=(text or "").strip() or None,
+        in_stock_only=in_stock_only,
+        after_sku=after_sku,
+        limit=limit,
     )

@@ -38,7 +38,12 @@ class Product:
     @classmethod
     def of(cls, row: ProductRow) -> Product:
         return cls(
-            sku=row.sku, name=row.name, description=row.description or "", price=float(row.price),
-            tags=list(row.tags or []), in_stock=row.in_stock, units_sold=row.units_sold,
+            sku=row.sku,
+            name=row.name,
+            description=row.description or "",
+            price=float(row.price),
+            tags=list(row.tags or []),
+            in_stock=row.in_stock,
+            units_sold=row.units_sold,
             category_slug=row.category_slug,
         )

@@ -33,10 +33,15 @@ class EventInput:
 
     def to_domain(self) -> events.EventIn:
         return events.EventIn(
-            message_id=self.message_id, identifier=self.identifier.to_domain(),
-            type=EventTypeValue(self.type), touchpoint=TouchpointValue(self.touchpoint).value,
-            occurred_at=self.occurred_at, product_sku=self.product_sku, quantity=self.quantity,
-            price=self.price, properties=self.properties,  # type: ignore[arg-type]
+            message_id=self.message_id,
+            identifier=self.identifier.to_domain(),
+            type=EventTypeValue(self.type),
+            touchpoint=TouchpointValue(self.touchpoint).value,
+            occurred_at=self.occurred_at,
+            product_sku=self.product_sku,
+            quantity=self.quantity,
+            price=self.price,
+            properties=self.properties,  # type: ignore[arg-type]
         )
 
 
@@ -61,7 +66,10 @@ class EventMutation:
 
         async def work(session):  # type: ignore[no-untyped-def]
             return await events_service.track(
-                session, batch, region=settings.default_region, weights=ctx.hub.weights,
+                session,
+                batch,
+                region=settings.default_region,
+                weights=ctx.hub.weights,
                 max_batch=settings.max_track_batch,
                 max_properties=settings.max_properties_bytes,
             )

@@ -63,7 +63,8 @@ def _validate(
         problems.add(("events",), ErrorCode.REQUIRED, "Send at least one event.")
     if len(events) > max_batch:
         problems.add(
-            ("events",), ErrorCode.TOO_MANY,
+            ("events",),
+            ErrorCode.TOO_MANY,
             f"A batch holds at most {max_batch} events; this one has {len(events)}.",
         )
     problems.raise_if_any()
@@ -89,7 +90,8 @@ def _validate(
             problems.add((*at, "occurredAt"), ErrorCode.INVALID, "Give a time zone (e.g. Z).")
         elif occurred > now + timedelta(days=1) or occurred < _EARLIEST:
             problems.add(
-                (*at, "occurredAt"), ErrorCode.OUT_OF_RANGE,
+                (*at, "occurredAt"),
+                ErrorCode.OUT_OF_RANGE,
                 "occurredAt must lie between 1990 and tomorrow.",
             )
         sku = (event.product_sku or "").strip() or None
@@ -97,7 +99,8 @@ def _validate(
             problems.add((*at, "productSku"), ErrorCode.TOO_LONG, "At most 64 characters.")
         if event.type in (EventType.PURCHASE, EventType.RETURN, EventType.ADD_TO_CART) and not sku:
             problems.add(
-                (*at, "productSku"), ErrorCode.REQUIRED,
+                (*at, "productSku"),
+                ErrorCode.REQUIRED,
                 f"A {event.type.value} event names the product it is about.",
             )
         if event.quantity is not None and not (-MAX_QUANTITY <= event.quantity <= MAX_QUANTITY):
@@ -111,11 +114,22 @@ def _validate(
             props = {}
         elif len(json.dumps(props, default=str)) > max_properties:
             problems.add(
-                (*at, "properties"), ErrorCode.TOO_LONG, f"properties are at most {max_properties} bytes."
+                (*at, "properties"),
+                ErrorCode.TOO_LONG,
+                f"properties are at most {max_properties} bytes.",
             )
         cleaned.append(
-            EventIn(message_id, ident, event.type, event.touchpoint, occurred, sku,
-                    event.quantity, price, props)
+            EventIn(
+                message_id,
+                ident,
+                event.type,
+                event.touchpoint,
+                occurred,
+                sku,
+                event.quantity,
+                price,
+                props,
+            )
         )
     problems.raise_if_any()
     return cleaned
@@ -172,20 +186,35 @@ async def track(
     for event in fresh:
         profile_id, identifier_id = owners[(event.identifier.kind.value, event.identifier.value)]
         assert event.occurred_at is not None
-        rows.append({
-            "message_id": event.message_id, "profile_id": profile_id,
-            "identifier_id": identifier_id, "type": event.type.value,
-            "touchpoint": event.touchpoint, "occurred_at": event.occurred_at,
-            "received_at": received, "product_sku": event.product_sku,
-            "quantity": event.quantity, "price": event.price, "properties": event.properties or {},
-        })
+        rows.append(
+            {
+                "message_id": event.message_id,
+                "profile_id": profile_id,
+                "identifier_id": identifier_id,
+                "type": event.type.value,
+                "touchpoint": event.touchpoint,
+                "occurred_at": event.occurred_at,
+                "received_at": received,
+                "product_sku": event.product_sku,
+                "quantity": event.quantity,
+                "price": event.price,
+                "properties": event.properties or {},
+            }
+        )
         product = products.get(event.product_sku or "")
         if product is not None and personal.get(profile_id, True):
-            observations.append(preferences.Observation(
-                profile_id=profile_id, event_type=event.type, sku=product.sku,
-                category=product.category_slug, tags=tuple(product.tags or ()),
-                quantity=event.quantity, at=event.occurred_at, touchpoint=event.touchpoint,
-            ))
+            observations.append(
+                preferences.Observation(
+                    profile_id=profile_id,
+                    event_type=event.type,
+                    sku=product.sku,
+                    category=product.category_slug,
+                    tags=tuple(product.tags or ()),
+                    quantity=event.quantity,
+                    at=event.occurred_at,
+                    touchpoint=event.touchpoint,
+                )
+            )
     await repo.insert_many(session, rows)
     await preferences.learn(session, observations, weights)
     result.accepted = len(rows)
@@ -196,7 +225,10 @@ async def track(
     for profile in await profiles.get_many(session, list(by_profile)):
         batch = by_profile[profile.id]
         await profiles.touch(
-            session, profile, batch[-1].touchpoint, "EVENTS",
+            session,
+            profile,
+            batch[-1].touchpoint,
+            "EVENTS",
             _summary(batch, products),
         )
     result.profile_ids = list(by_profile)
@@ -213,10 +245,15 @@ async def _owners(
     for pair in pairs:
         row = found.get(pair)
         if row is None:
-            touchpoint = next(e.touchpoint for e in events
-                              if (e.identifier.kind.value, e.identifier.value) == pair)
+            touchpoint = next(
+                e.touchpoint
+                for e in events
+                if (e.identifier.kind.value, e.identifier.value) == pair
+            )
             resolution = await identity.resolve(
-                session, [IdentifierIn(identity.IdentifierKind(pair[0]), pair[1])], touchpoint,
+                session,
+                [IdentifierIn(identity.IdentifierKind(pair[0]), pair[1])],
+                touchpoint,
                 weights,
             )
             row = resolution.attached[0]
@@ -227,10 +264,15 @@ async def _owners(
 
 
 _VERBS = {
-    EventType.VIEW: "Viewed", EventType.SEARCH: "Searched", EventType.ADD_TO_CART:
-    "Added to basket", EventType.PURCHASE: "Bought", EventType.RETURN: "Returned",
-    EventType.SAMPLE: "Sampled", EventType.CALL: "Called", EventType.SURVEY:
-    "Answered a survey", EventType.RECOMMENDATION_SHOWN: "Was shown picks",
+    EventType.VIEW: "Viewed",
+    EventType.SEARCH: "Searched",
+    EventType.ADD_TO_CART: "Added to basket",
+    EventType.PURCHASE: "Bought",
+    EventType.RETURN: "Returned",
+    EventType.SAMPLE: "Sampled",
+    EventType.CALL: "Called",
+    EventType.SURVEY: "Answered a survey",
+    EventType.RECOMMENDATION_SHOWN: "Was shown picks",
     EventType.RECOMMENDATION_CLICKED: "Clicked a pick",
 }
 
@@ -250,15 +292,16 @@ def describe(event: Event, product_name: str | None = None) -> str:
 def _summary(batch: Sequence[EventIn], products: dict[str, Any]) -> str:
     last = batch[-1]
     product = products.get(last.product_sku or "")
-    what = f" {product.name}" if product is not None else (
-        f" {last.product_sku}" if last.product_sku else "")
+    what = (
+        f" {product.name}"
+        if product is not None
+        else (f" {last.product_sku}" if last.product_sku else "")
+    )
     text = f"{_VERBS[last.type]}{what} {where(last.touchpoint)}".strip()
     if len(batch) > 1:
         text += f" (+{len(batch) - 1} more event{'s' if len(batch) > 2 else ''})"
     return text
 
 
-async def recent_for(
-    session: AsyncSession, profile_ids: Sequence[str], limit: int
-) -> list[Event]:
+async def recent_for(session: AsyncSession, profile_ids: Sequence[str], limit: int) -> list[Event]:
     return await repo.recent_for(session, profile_ids, limit)

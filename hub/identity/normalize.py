@@ -13,12 +13,35 @@ from hub.errors import DomainError, ErrorCode
 MAX_LENGTH = 320
 
 _JUNK_WORDS = frozenset(
-    {"", "null", "none", "nil", "undefined", "anonymous", "unknown", "n/a", "na", "-", "test",
-     "nan", "false", "true", "[object object]"}
+    {
+        "",
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "anonymous",
+        "unknown",
+        "n/a",
+        "na",
+        "-",
+        "test",
+        "nan",
+        "false",
+        "true",
+        "[object object]",
+    }
 )
 _JUNK_EMAILS = frozenset(
-    {"test@test.com", "test@example.com", "a@a.com", "noreply@noreply.com", "none@none.com",
-     "no@email.com", "noemail@noemail.com", "email@email.com"}
+    {
+        "test@test.com",
+        "test@example.com",
+        "a@a.com",
+        "noreply@noreply.com",
+        "none@none.com",
+        "no@email.com",
+        "noemail@noemail.com",
+        "email@email.com",
+    }
 )
 # The same character over and over ("0000", "xxxx", "1111-1111") is a placeholder, not an id.
 _REPEATED = re.compile(r"^(.)\1*$")
@@ -42,7 +65,8 @@ def normalize_identifier(kind: IdentifierKind, raw: str, default_region: str) ->
         )
     if _is_placeholder(value):
         raise DomainError.one(
-            ("value",), ErrorCode.JUNK_IDENTIFIER,
+            ("value",),
+            ErrorCode.JUNK_IDENTIFIER,
             f"“{value}” is a placeholder, not a real {kind.value.lower().replace('_', ' ')}.",
         )
     if kind is IdentifierKind.EMAIL:
@@ -59,11 +83,14 @@ def normalize_identifier(kind: IdentifierKind, raw: str, default_region: str) ->
 def _token(value: str, what: str, pattern: re.Pattern[str]) -> str:
     if not pattern.match(value) or len(value) > 128:
         raise DomainError.one(
-            ("value",), ErrorCode.INVALID,
+            ("value",),
+            ErrorCode.INVALID,
             f"A {what} is letters, digits and . _ : - (at most 128 characters).",
         )
     if _is_placeholder(value):
-        raise DomainError.one(("value",), ErrorCode.JUNK_IDENTIFIER, f"“{value}” is not a real {what}.")
+        raise DomainError.one(
+            ("value",), ErrorCode.JUNK_IDENTIFIER, f"“{value}” is not a real {what}."
+        )
     return value
 
 
@@ -92,7 +119,8 @@ def _phone(value: str, default_region: str) -> str:
     # (07700 900xxx) and freshly allocated ranges are real to us but unknown to the metadata.
     if number is None or not phonenumbers.is_possible_number(number):
         raise DomainError.one(
-            ("value",), ErrorCode.INVALID_PHONE,
+            ("value",),
+            ErrorCode.INVALID_PHONE,
             f"“{value}” is not a valid phone number (write it with its country code, e.g. +44).",
         )
     national = str(number.national_number)

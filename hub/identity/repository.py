@@ -83,5 +83,7 @@ async def retarget_tombstones(session: AsyncSession, old_target: str, new_target
     from hub.profiles.models import Profile
 
     await session.execute(
-        update(Profile).where(Profile.merged_into_id == old_target).values(merged_into_id=new_target)
+        update(Profile)
+        .where(Profile.merged_into_id == old_target)
+        .values(merged_into_id=new_target)
     )

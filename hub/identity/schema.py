@@ -26,8 +26,9 @@ class TraitsInput:
     preferred_store: str | None = None
 
     def to_domain(self) -> Traits:
-        return Traits(self.first_name, self.last_name, self.title, self.postcode,
-                      self.preferred_store)
+        return Traits(
+            self.first_name, self.last_name, self.title, self.postcode, self.preferred_store
+        )
 
 
 @strawberry.input
@@ -61,12 +62,20 @@ class IdentityMutation:
 
         async def work(session):  # type: ignore[no-untyped-def]
             return await identity.identify(
-                session, wanted, traits, TouchpointValue(input.touchpoint).value,
-                ctx.settings.default_region, ctx.hub.weights,
+                session,
+                wanted,
+                traits,
+                TouchpointValue(input.touchpoint).value,
+                ctx.settings.default_region,
+                ctx.hub.weights,
             )
 
         result, errors = await attempt(ctx, work)
         if result is None:
             return IdentifyPayload(user_errors=errors)
-        return IdentifyPayload(profile=Profile.of(result.profile), merged=result.merged,
-                               created=result.created, conflicts=len(result.conflicts))
+        return IdentifyPayload(
+            profile=Profile.of(result.profile),
+            merged=result.merged,
+            created=result.created,
+            conflicts=len(result.conflicts),
+        )

@@ -58,7 +58,9 @@ def normalize_all(
     result: list[IdentifierIn] = []
     for index, item in enumerate(identifiers):
         try:
-            result.append(IdentifierIn(item.kind, normalize_identifier(item.kind, item.value, region)))
+            result.append(
+                IdentifierIn(item.kind, normalize_identifier(item.kind, item.value, region))
+            )
         except DomainError as error:
             problems.extend(error, (*path, index))
     problems.raise_if_any()
@@ -79,17 +81,24 @@ async def identify(
         )
     if len(identifiers) > MAX_IDENTIFIERS:
         raise DomainError.one(
-            ("input", "identifiers"), ErrorCode.TOO_MANY,
+            ("input", "identifiers"),
+            ErrorCode.TOO_MANY,
             f"At most {MAX_IDENTIFIERS} identifiers at a time.",
         )
     wanted = normalize_all(identifiers, region, ("input", "identifiers"))
     erased = await erasure.suppressed(session, [(i.kind.value, i.value) for i in wanted])
     if erased:
-        raise DomainError([
-            Problem(("input", "identifiers", str(index), "value"), ErrorCode.SUPPRESSED,
-                    "This customer asked to be forgotten; their identifiers are not used again.")
-            for index, item in enumerate(wanted) if (item.kind.value, item.value) in erased
-        ])
+        raise DomainError(
+            [
+                Problem(
+                    ("input", "identifiers", str(index), "value"),
+                    ErrorCode.SUPPRESSED,
+                    "This customer asked to be forgotten; their identifiers are not used again.",
+                )
+                for index, item in enumerate(wanted)
+                if (item.kind.value, item.value) in erased
+            ]
+        )
     cleaned_traits = profiles.clean_traits(traits) if traits else None
 
     result = await resolve(session, wanted, touchpoint, weights)
@@ -120,13 +129,18 @@ async def resolve(
     """Find or create the one profile these (normalised) identifiers name."""
     found = await repo.find(session, ((i.kind.value, i.value) for i in wanted))
     owner_of = {(row.kind, row.value): row for row in found}
-    owners = {p.id: p for p in await profiles.get_many(session, list({r.profile_id for r in found}))}
+    owners = {
+        p.id: p for p in await profiles.get_many(session, list({r.profile_id for r in found}))
+    }
 
     strong = [i for i in wanted if i.kind in KNOWN_KINDS]
     weak = [i for i in wanted if i.kind not in KNOWN_KINDS]
     strong_owners = _ordered_owners(strong, owner_of, owners)
-    weak_owners = [p for p in _ordered_owners(weak, owner_of, owners) if p.id not in
-                   {s.id for s in strong_owners}]
+    weak_owners = [
+        p
+        for p in _ordered_owners(weak, owner_of, owners)
+        if p.id not in {s.id for s in strong_owners}
+    ]
 
     resolution: _Resolution
     pending_merges: list[Profile] = []
@@ -163,8 +177,14 @@ async def resolve(
             pending_merges.append(owner)
     for other in pending_merges:
         resolution.merges.append(
-            await merge_profiles(session, target, other, touchpoint, weights,
-                                 reason=_merge_reason(wanted, owner_of, other))
+            await merge_profiles(
+                session,
+                target,
+                other,
+                touchpoint,
+                weights,
+                reason=_merge_reason(wanted, owner_of, other),
+            )
         )
     taken = {(r.kind, r.value) for r in found}
     for item in wanted:
@@ -172,8 +192,13 @@ async def resolve(
             continue
         identifier = await repo.add(
             session,
-            Identifier(profile_id=target.id, kind=item.kind.value, value=item.value,
-                       touchpoint=touchpoint, created_at=utcnow()),
+            Identifier(
+                profile_id=target.id,
+                kind=item.kind.value,
+                value=item.value,
+                touchpoint=touchpoint,
+                created_at=utcnow(),
+            ),
         )
         resolution.attached.append(identifier)
         if item.kind in KNOWN_KINDS:
@@ -182,7 +207,8 @@ async def resolve(
 
 
 def _ordered_owners(
-    items: Sequence[IdentifierIn], owner_of: dict[tuple[str, str], Identifier],
+    items: Sequence[IdentifierIn],
+    owner_of: dict[tuple[str, str], Identifier],
     owners: dict[str, Profile],
 ) -> list[Profile]:
     seen: dict[str, Profile] = {}
@@ -207,32 +233,54 @@ async def _new_profile(session: AsyncSession) -> Profile:
 
 
 async def _conflict(
-    session: AsyncSession, wanted: Sequence[IdentifierIn],
-    owner_of: dict[tuple[str, str], Identifier], profile_ids: list[str], touchpoint: str,
+    session: AsyncSession,
+    wanted: Sequence[IdentifierIn],
+    owner_of: dict[tuple[str, str], Identifier],
+    profile_ids: list[str],
+    touchpoint: str,
 ) -> IdentityConflict:
     shared = next(
-        (i for i in wanted if i.kind not in KNOWN_KINDS
-         and (row := owner_of.get((i.kind.value, i.value))) is not None
-         and row.profile_id in profile_ids),
+        (
+            i
+            for i in wanted
+            if i.kind not in KNOWN_KINDS
+            and (row := owner_of.get((i.kind.value, i.value))) is not None
+            and row.profile_id in profile_ids
+        ),
         next(i for i in wanted if i.kind not in KNOWN_KINDS),
     )
     return await repo.add_conflict(
         session,
-        IdentityConflict(kind=shared.kind.value, value=shared.value, profile_ids=profile_ids,
-                         touchpoint=touchpoint, status="OPEN", created_at=utcnow()),
+        IdentityConflict(
+            kind=shared.kind.value,
+            value=shared.value,
+            profile_ids=profile_ids,
+            touchpoint=touchpoint,
+            status="OPEN",
+            created_at=utcnow(),
+        ),
     )
 
 
 def _merge_reason(
     wanted: Sequence[IdentifierIn], owner_of: dict[tuple[str, str], Identifier], other: Profile
 ) -> str:
-    kinds = sorted({i.kind.value for i in wanted
-                    if (row := owner_of.get((i.kind.value, i.value))) and row.profile_id == other.id})
+    kinds = sorted(
+        {
+            i.kind.value
+            for i in wanted
+            if (row := owner_of.get((i.kind.value, i.value))) and row.profile_id == other.id
+        }
+    )
     return "identified together by " + ", ".join(kinds) if kinds else "identified together"
 
 
 async def merge_profiles(
-    session: AsyncSession, survivor: Profile, merged: Profile, touchpoint: str, weights: Weights,
+    session: AsyncSession,
+    survivor: Profile,
+    merged: Profile,
+    touchpoint: str,
+    weights: Weights,
     reason: str,
 ) -> Merge:
     """Move everything from `merged` into `survivor` and journal what moved."""
@@ -248,18 +296,34 @@ async def merge_profiles(
     merge = await repo.add_merge(
         session,
         Merge(
-            survivor_id=survivor.id, merged_id=merged.id, touchpoint=touchpoint, reason=reason,
-            moved={"profile": before, "identifier_ids": identifier_ids, "event_count": event_count,
-                   "note_ids": note_ids, **moved_prefs, **moved_consent},
+            survivor_id=survivor.id,
+            merged_id=merged.id,
+            touchpoint=touchpoint,
+            reason=reason,
+            moved={
+                "profile": before,
+                "identifier_ids": identifier_ids,
+                "event_count": event_count,
+                "note_ids": note_ids,
+                **moved_prefs,
+                **moved_consent,
+            },
             created_at=utcnow(),
         ),
     )
     await profiles.touch(
-        session, merged, touchpoint, "MERGED", f"Merged into profile {survivor.id}",
+        session,
+        merged,
+        touchpoint,
+        "MERGED",
+        f"Merged into profile {survivor.id}",
         merged_into=survivor.id,
     )
     await profiles.touch(
-        session, survivor, touchpoint, "MERGED",
+        session,
+        survivor,
+        touchpoint,
+        "MERGED",
         f"Merged in {'a known' if merged.is_known else 'an anonymous'} profile "
         f"with {event_count} event{'s' if event_count != 1 else ''}",
     )

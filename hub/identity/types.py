@@ -34,6 +34,9 @@ class Identifier:
         kind = Kind(row.kind)
         hide = masked and kind in CONTACT_KINDS
         return cls(
-            kind=kind, value=mask(kind, row.value) if hide else row.value, masked=hide,
-            touchpoint=row.touchpoint, created_at=row.created_at,
+            kind=kind,
+            value=mask(kind, row.value) if hide else row.value,
+            masked=hide,
+            touchpoint=row.touchpoint,
+            created_at=row.created_at,
         )  # type: ignore[arg-type]

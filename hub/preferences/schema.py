@@ -40,22 +40,31 @@ class PreferenceMutation:
         extensions=[Guard(Scope.WRITE_PREFERENCES)],
     )
     async def set_preferences(
-        self, info: Info, profile_id: strawberry.ID, touchpoint: Touchpoint,
+        self,
+        info: Info,
+        profile_id: strawberry.ID,
+        touchpoint: Touchpoint,
         preferences: list[PreferenceInput],
     ) -> SetPreferencesPayload:
         ctx = info.context
         where = TouchpointValue(touchpoint).value
-        changes = [preferences_service.PreferenceChange(p.key, p.value, p.like, p.remove,
-                                                        p.question) for p in preferences]
+        changes = [
+            preferences_service.PreferenceChange(p.key, p.value, p.like, p.remove, p.question)
+            for p in preferences
+        ]
 
         async def work(session):  # type: ignore[no-untyped-def]
             profile = await profiles.require(session, str(profile_id))
             stored = await preferences_service.set_preferences(session, profile.id, where, changes)
-            said = ", ".join(f"{'likes' if c.like else 'dislikes'} {c.value}"
-                             for c in changes if not c.remove)
+            said = ", ".join(
+                f"{'likes' if c.like else 'dislikes'} {c.value}" for c in changes if not c.remove
+            )
             removed = len([c for c in changes if c.remove])
-            summary = "Preferences: " + (said or "") + (
-                f"{'; ' if said else ''}{removed} forgotten" if removed else "")
+            summary = (
+                "Preferences: "
+                + (said or "")
+                + (f"{'; ' if said else ''}{removed} forgotten" if removed else "")
+            )
             await profiles.touch(session, profile, where, "PREFERENCES", summary[:300])
             return profile, stored
 

@@ -69,7 +69,8 @@ async def set_preferences(
         problems.add(("preferences",), ErrorCode.REQUIRED, "Give at least one preference.")
     if len(changes) > MAX_PREFERENCES_PER_CALL:
         problems.add(
-            ("preferences",), ErrorCode.TOO_MANY,
+            ("preferences",),
+            ErrorCode.TOO_MANY,
             f"At most {MAX_PREFERENCES_PER_CALL} preferences at a time.",
         )
     problems.raise_if_any()
@@ -79,23 +80,25 @@ async def set_preferences(
         value = (change.value or "").strip()
         if not _KEY.match(key):
             problems.add(
-                ("preferences", index, "key"), ErrorCode.INVALID,
+                ("preferences", index, "key"),
+                ErrorCode.INVALID,
                 "A preference key is a lower-case word such as category, theme, product or size.",
             )
         if not value:
-            problems.add(("preferences", index, "value"), ErrorCode.REQUIRED, "A value is required.")
+            problems.add(
+                ("preferences", index, "value"), ErrorCode.REQUIRED, "A value is required."
+            )
         elif len(value) > 200:
             problems.add(
                 ("preferences", index, "value"), ErrorCode.TOO_LONG, "At most 200 characters."
             )
         if change.question is not None and not (0 < len(change.question.strip()) <= 80):
             problems.add(
-                ("preferences", index, "question"), ErrorCode.INVALID,
+                ("preferences", index, "question"),
+                ErrorCode.INVALID,
                 "A survey question id is 1 to 80 characters.",
             )
-        cleaned.append(
-            PreferenceChange(key, value, change.like, change.remove, change.question)
-        )
+        cleaned.append(PreferenceChange(key, value, change.like, change.remove, change.question))
     problems.raise_if_any()
     await _check_catalog_values(session, cleaned)
 
@@ -132,18 +135,22 @@ async def _check_catalog_values(session: AsyncSession, changes: Sequence[Prefere
     for index, change in enumerate(changes):
         if change.key == "product" and change.value not in known_skus:
             problems.add(
-                ("preferences", index, "value"), ErrorCode.NOT_FOUND,
+                ("preferences", index, "value"),
+                ErrorCode.NOT_FOUND,
                 f"There is no product with SKU “{change.value}”.",
             )
         if change.key == "category" and change.value not in known_slugs:
             problems.add(
-                ("preferences", index, "value"), ErrorCode.NOT_FOUND,
+                ("preferences", index, "value"),
+                ErrorCode.NOT_FOUND,
                 f"There is no category “{change.value}”.",
             )
     problems.raise_if_any()
 
 
-async def learn(session: AsyncSession, observations: Sequence[Observation], weights: Weights) -> int:
+async def learn(
+    session: AsyncSession, observations: Sequence[Observation], weights: Weights
+) -> int:
     """Fold events into learned interests, in the caller's transaction. Returns rows touched."""
     deltas: list[tuple[tuple[str, str, str], Observation, float]] = []
     for obs in observations:
@@ -166,8 +173,15 @@ async def learn(session: AsyncSession, observations: Sequence[Observation], weig
         affinity = existing.get(triple)
         if affinity is None:
             affinity = Affinity(
-                profile_id=triple[0], key=triple[1], value=triple[2], score=0.0, as_of=obs.at,
-                views=0, carts=0, purchases=0, returns=0,
+                profile_id=triple[0],
+                key=triple[1],
+                value=triple[2],
+                score=0.0,
+                as_of=obs.at,
+                views=0,
+                carts=0,
+                purchases=0,
+                returns=0,
             )
             session.add(affinity)
             existing[triple] = affinity
@@ -209,9 +223,14 @@ async def views_for(
     for pref in explicit:
         result[pref.profile_id].append(
             PreferenceView(
-                key=pref.key, value=pref.value, like=pref.like, weight=pref.weight,
-                source=PreferenceSource.EXPLICIT, touchpoint=pref.touchpoint,
-                updated_at=pref.updated_at, reason=explicit_reason(pref),
+                key=pref.key,
+                value=pref.value,
+                like=pref.like,
+                weight=pref.weight,
+                source=PreferenceSource.EXPLICIT,
+                touchpoint=pref.touchpoint,
+                updated_at=pref.updated_at,
+                reason=explicit_reason(pref),
                 label=labels.get((pref.key, pref.value)),
             )
         )
@@ -228,10 +247,15 @@ async def views_for(
             label = labels.get((affinity.key, affinity.value))
             result[profile_id].append(
                 PreferenceView(
-                    key=affinity.key, value=affinity.value, like=score > 0,
-                    weight=round(strength(score), 4), source=PreferenceSource.IMPLICIT,
-                    touchpoint=affinity.last_touchpoint, updated_at=affinity.as_of,
-                    reason=learned_reason(affinity, label), label=label,
+                    key=affinity.key,
+                    value=affinity.value,
+                    like=score > 0,
+                    weight=round(strength(score), 4),
+                    source=PreferenceSource.IMPLICIT,
+                    touchpoint=affinity.last_touchpoint,
+                    updated_at=affinity.as_of,
+                    reason=learned_reason(affinity, label),
+                    label=label,
                 )
             )
     return result
@@ -249,16 +273,20 @@ def learned_reason(affinity: Affinity, label: str | None) -> str:
     parts: list[str] = []
     if affinity.key == "product":
         for count, verb in (
-            (affinity.views, "viewed"), (affinity.carts, "put in your basket"),
-            (affinity.purchases, "bought"), (affinity.returns, "returned"),
+            (affinity.views, "viewed"),
+            (affinity.carts, "put in your basket"),
+            (affinity.purchases, "bought"),
+            (affinity.returns, "returned"),
         ):
             if count:
                 parts.append(times(count, verb))
     else:
         noun = label or affinity.value
         for count, verb in (
-            (affinity.views, "viewed"), (affinity.carts, "put in your basket"),
-            (affinity.purchases, "bought"), (affinity.returns, "returned"),
+            (affinity.views, "viewed"),
+            (affinity.carts, "put in your basket"),
+            (affinity.purchases, "bought"),
+            (affinity.returns, "returned"),
         ):
             if count:
                 parts.append(items(count, verb, noun))
@@ -284,8 +312,14 @@ async def merge_into(
             mine.like, mine.weight, mine.touchpoint = pref.like, pref.weight, pref.touchpoint
             mine.origin, mine.updated_at = pref.origin, pref.updated_at
         dropped_explicit.append(
-            {"key": pref.key, "value": pref.value, "like": pref.like, "touchpoint": pref.touchpoint,
-             "origin": pref.origin, "updated_at": pref.updated_at.isoformat()}
+            {
+                "key": pref.key,
+                "value": pref.value,
+                "like": pref.like,
+                "touchpoint": pref.touchpoint,
+                "origin": pref.origin,
+                "updated_at": pref.updated_at.isoformat(),
+            }
         )
         await repo.delete_explicit(session, [pref.id])
     await repo.move_explicit(session, moved_explicit, survivor_id)
@@ -324,4 +358,3 @@ async def forget_learned(session: AsyncSession, profile_id: str) -> None:
     await repo.delete_affinities(
         session, [a.id for a in await repo.affinities_for(session, [profile_id])]
     )
-

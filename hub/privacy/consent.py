@@ -42,7 +42,9 @@ def _effective(consent: Consent, now: datetime) -> bool:
     return consent.granted
 
 
-async def views_for(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, list[ConsentView]]:
+async def views_for(
+    session: AsyncSession, profile_ids: Sequence[str]
+) -> dict[str, list[ConsentView]]:
     now = utcnow()
     stored: dict[str, dict[str, Consent]] = {pid: {} for pid in profile_ids}
     for consent in await repo.current_for(session, profile_ids):
@@ -56,8 +58,9 @@ async def views_for(session: AsyncSession, profile_ids: Sequence[str]) -> dict[s
                 views.append(ConsentView(purpose, DEFAULTS[purpose], None, None, None, True))
             else:
                 views.append(
-                    ConsentView(purpose, _effective(c, now), c.touchpoint, c.updated_at,
-                                c.expires_at, False)
+                    ConsentView(
+                        purpose, _effective(c, now), c.touchpoint, c.updated_at, c.expires_at, False
+                    )
                 )
         result[pid] = views
     return result
@@ -86,7 +89,9 @@ async def set_consent(
 ) -> Consent:
     now = utcnow()
     if expires_at is not None and expires_at <= now:
-        raise DomainError.one(("expiresAt",), ErrorCode.OUT_OF_RANGE, "Expiry must be in the future.")
+        raise DomainError.one(
+            ("expiresAt",), ErrorCode.OUT_OF_RANGE, "Expiry must be in the future."
+        )
     current = {c.purpose: c for c in await repo.current_for(session, [profile_id])}
     consent = current.get(purpose.value)
     if consent is None:
@@ -98,8 +103,13 @@ async def set_consent(
     consent.expires_at = expires_at
     session.add(
         ConsentChange(
-            profile_id=profile_id, purpose=purpose.value, granted=granted, touchpoint=touchpoint,
-            actor=actor, changed_at=now, expires_at=expires_at,
+            profile_id=profile_id,
+            purpose=purpose.value,
+            granted=granted,
+            touchpoint=touchpoint,
+            actor=actor,
+            changed_at=now,
+            expires_at=expires_at,
         )
     )
     await session.flush()

@@ -45,4 +45,6 @@ async def move_history(session: AsyncSession, from_profile: str, to_profile: str
 
 async def move_current(session: AsyncSession, ids: Sequence[int], to_profile: str) -> None:
     if ids:
-        await session.execute(update(Consent).where(Consent.id.in_(ids)).values(profile_id=to_profile))
+        await session.execute(
+            update(Consent).where(Consent.id.in_(ids)).values(profile_id=to_profile)
+        )

@@ -49,8 +49,13 @@ class PrivacyMutation:
         extensions=[Guard(Scope.WRITE_CONSENT)],
     )
     async def set_consent(
-        self, info: Info, profile_id: strawberry.ID, purpose: ConsentPurpose, granted: bool,
-        touchpoint: Touchpoint, expires_at: datetime | None = None,
+        self,
+        info: Info,
+        profile_id: strawberry.ID,
+        purpose: ConsentPurpose,
+        granted: bool,
+        touchpoint: Touchpoint,
+        expires_at: datetime | None = None,
     ) -> SetConsentPayload:
         ctx = info.context
         what = PurposeValue(purpose)
@@ -58,11 +63,17 @@ class PrivacyMutation:
 
         async def work(session):  # type: ignore[no-untyped-def]
             profile = await profiles.require(session, str(profile_id))
-            row = await consent.set_consent(session, profile.id, what, granted, where,
-                                            ctx.principal.actor, expires_at)
+            row = await consent.set_consent(
+                session, profile.id, what, granted, where, ctx.principal.actor, expires_at
+            )
             verb = "granted" if granted else "withdrew"
-            await profiles.touch(session, profile, where, "CONSENT",
-                                 f"Consent {verb}: {what.value.replace('_', ' ').lower()}")
+            await profiles.touch(
+                session,
+                profile,
+                where,
+                "CONSENT",
+                f"Consent {verb}: {what.value.replace('_', ' ').lower()}",
+            )
             return profile, row
 
         result, errors = await attempt(ctx, work)
@@ -71,9 +82,14 @@ class PrivacyMutation:
         profile, row = result
         return SetConsentPayload(
             profile=Profile.of(profile),
-            consent=Consent(purpose=what, granted=row.granted, is_default=False,  # type: ignore[arg-type]
-                            updated_at=row.updated_at, expires_at=row.expires_at,
-                            touchpoint=row.touchpoint),
+            consent=Consent(
+                purpose=what,
+                granted=row.granted,
+                is_default=False,  # type: ignore[arg-type]
+                updated_at=row.updated_at,
+                expires_at=row.expires_at,
+                touchpoint=row.touchpoint,
+            ),
         )
 
     @strawberry.mutation(
@@ -97,8 +113,9 @@ class PrivacyMutation:
         async def work(session):  # type: ignore[no-untyped-def]
             profile = await profiles.require(session, str(profile_id))
             count = await erasure.erase(session, profile)
-            await profiles.touch(session, profile, TouchpointValue.WEB.value, "ERASED",
-                                 "Profile erased")
+            await profiles.touch(
+                session, profile, TouchpointValue.WEB.value, "ERASED", "Profile erased"
+            )
             return count
 
         count, errors = await attempt(info.context, work)

@@ -26,7 +26,9 @@ class ProfileQuery:
         extensions=[PermissionExtension([Allowed(Scope.READ_PROFILE)])],
     )
     async def profile(
-        self, info: Info, id: strawberry.ID | None = None,
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
         identifier: IdentifierInput | None = None,
     ) -> Profile | None:
         ctx = info.context
@@ -36,9 +38,12 @@ class ProfileQuery:
             )
         async with ctx.reading() as session:
             try:
-                row = await search.lookup(session, str(id) if id else None,
-                                          identifier.to_domain() if identifier else None,
-                                          ctx.settings.default_region)
+                row = await search.lookup(
+                    session,
+                    str(id) if id else None,
+                    identifier.to_domain() if identifier else None,
+                    ctx.settings.default_region,
+                )
             except DomainError as error:
                 raise from_domain(error) from None
         return Profile.of(row) if row else None
@@ -52,8 +57,9 @@ class ProfileQuery:
         ctx = info.context
         async with ctx.reading() as session:
             try:
-                rows = await search.search(session, text, max(1, min(first, 50)),
-                                           ctx.settings.default_region)
+                rows = await search.search(
+                    session, text, max(1, min(first, 50)), ctx.settings.default_region
+                )
             except DomainError as error:
                 raise from_domain(error) from None
         return [Profile.of(r) for r in rows]
@@ -75,10 +81,16 @@ class ProfileMutation:
 
         async def work(session):  # type: ignore[no-untyped-def]
             profile = await profiles.require(session, str(profile_id))
-            note = await profiles.add_note(session, profile, text, actor,
-                                           TouchpointValue.CALL_CENTER.value)
-            await profiles.touch(session, profile, TouchpointValue.CALL_CENTER.value, "NOTE",
-                                 f"Note added by {ctx.principal.name}")
+            note = await profiles.add_note(
+                session, profile, text, actor, TouchpointValue.CALL_CENTER.value
+            )
+            await profiles.touch(
+                session,
+                profile,
+                TouchpointValue.CALL_CENTER.value,
+                "NOTE",
+                f"Note added by {ctx.principal.name}",
+            )
             return note, profile
 
         result, errors = await attempt(ctx, work)
@@ -86,4 +98,3 @@ class ProfileMutation:
             return AddNotePayload(user_errors=errors)
         note, profile = result
         return AddNotePayload(note=Note.of(note), profile=Profile.of(profile))
-

@@ -38,8 +38,12 @@ def _identifier_guesses(text: str, region: str) -> list[tuple[str, str]]:
     if _PHONEISH.match(text):
         kinds.append(IdentifierKind.PHONE)
     if " " not in text:
-        kinds += [IdentifierKind.LOYALTY_ID, IdentifierKind.CRM_ID, IdentifierKind.DEVICE_ID,
-                  IdentifierKind.ANONYMOUS_ID]
+        kinds += [
+            IdentifierKind.LOYALTY_ID,
+            IdentifierKind.CRM_ID,
+            IdentifierKind.DEVICE_ID,
+            IdentifierKind.ANONYMOUS_ID,
+        ]
     for kind in kinds:
         try:
             guesses.append((kind.value, normalize_identifier(kind, text, region)))

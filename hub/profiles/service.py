@@ -46,7 +46,9 @@ def clean_traits(traits: Traits, path: Sequence[str | int] = ("input", "traits")
             part if i == 0 else part.capitalize() for i, part in enumerate(f.name.split("_"))
         )
         if any(unicodedata.category(ch).startswith("C") for ch in text):
-            problems.add((*path, field_name), ErrorCode.INVALID, "Control characters are not allowed.")
+            problems.add(
+                (*path, field_name), ErrorCode.INVALID, "Control characters are not allowed."
+            )
         elif len(text) > _LIMITS[f.name]:
             problems.add(
                 (*path, field_name), ErrorCode.TOO_LONG, f"At most {_LIMITS[f.name]} characters."
@@ -112,7 +114,11 @@ def greeting(profile: Profile) -> str:
 
 
 async def touch(
-    session: AsyncSession, profile: Profile, touchpoint: str, kind: str, summary: str,
+    session: AsyncSession,
+    profile: Profile,
+    touchpoint: str,
+    kind: str,
+    summary: str,
     merged_into: str | None = None,
 ) -> int:
     """Move the profile's version on and queue the change for subscribers after commit."""
@@ -147,9 +153,12 @@ async def add_note(
     if not body:
         raise DomainError.one(("text",), ErrorCode.REQUIRED, "A note needs some text.")
     if len(body) > MAX_NOTE:
-        raise DomainError.one(("text",), ErrorCode.TOO_LONG, f"A note is at most {MAX_NOTE} characters.")
-    note = Note(profile_id=profile.id, text=body, author=author, touchpoint=touchpoint,
-                created_at=utcnow())
+        raise DomainError.one(
+            ("text",), ErrorCode.TOO_LONG, f"A note is at most {MAX_NOTE} characters."
+        )
+    note = Note(
+        profile_id=profile.id, text=body, author=author, touchpoint=touchpoint, created_at=utcnow()
+    )
     return await repo.add_note(session, note)
 
 
@@ -157,14 +166,18 @@ async def notes_for(session: AsyncSession, profile_ids: Sequence[str], limit: in
     return await repo.notes_for(session, profile_ids, limit)
 
 
-async def name_candidates(session: AsyncSession, tokens: Sequence[str], limit: int) -> list[Profile]:
+async def name_candidates(
+    session: AsyncSession, tokens: Sequence[str], limit: int
+) -> list[Profile]:
     return await repo.search_by_name(session, tokens, limit)
 
 
 def snapshot(profile: Profile) -> dict[str, Any]:
     return {
-        "first_name": profile.first_name, "last_name": profile.last_name,
-        "traits": dict(profile.traits or {}), "is_known": profile.is_known,
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "traits": dict(profile.traits or {}),
+        "is_known": profile.is_known,
         "created_at": profile.created_at.isoformat(),
     }
 

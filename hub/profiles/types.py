@@ -77,10 +77,16 @@ class Event:
     @classmethod
     def of(cls, row: EventRow) -> Event:
         return cls(
-            id=strawberry.ID(str(row.id)), message_id=row.message_id, type=row.type,
-            touchpoint=row.touchpoint, occurred_at=row.occurred_at, product_sku=row.product_sku,
-            quantity=row.quantity, price=float(row.price) if row.price is not None else None,
-            properties=row.properties or {}, row=row,
+            id=strawberry.ID(str(row.id)),
+            message_id=row.message_id,
+            type=row.type,
+            touchpoint=row.touchpoint,
+            occurred_at=row.occurred_at,
+            product_sku=row.product_sku,
+            quantity=row.quantity,
+            price=float(row.price) if row.price is not None else None,
+            properties=row.properties or {},
+            row=row,
         )  # type: ignore[arg-type]
 
 
@@ -94,8 +100,13 @@ class Note:
 
     @classmethod
     def of(cls, row: NoteRow) -> Note:
-        return cls(id=strawberry.ID(str(row.id)), text=row.text, author=row.author,
-                   touchpoint=row.touchpoint, created_at=row.created_at)  # type: ignore[arg-type]
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            text=row.text,
+            author=row.author,
+            touchpoint=row.touchpoint,
+            created_at=row.created_at,
+        )  # type: ignore[arg-type]
 
 
 @strawberry.type(description="One customer, as every touchpoint sees them.")
@@ -115,10 +126,17 @@ class Profile:
     @classmethod
     def of(cls, row: ProfileRow) -> Profile:
         return cls(
-            id=strawberry.ID(row.id), first_name=row.first_name, last_name=row.last_name,
-            is_known=row.is_known, version=row.version, created_at=row.created_at,
-            updated_at=row.updated_at, greeting=profiles.greeting(row),
-            salutation=profiles.salutation(row), traits=dict(row.traits or {}), row=row,
+            id=strawberry.ID(row.id),
+            first_name=row.first_name,
+            last_name=row.last_name,
+            is_known=row.is_known,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            greeting=profiles.greeting(row),
+            salutation=profiles.salutation(row),
+            traits=dict(row.traits or {}),
+            row=row,
         )
 
     @strawberry.field
@@ -133,23 +151,38 @@ class Profile:
         return [Identifier.of(r, info.context.masked) for r in rows]
 
     @strawberry.field(description="Stated preferences first, then the strongest learned ones.")
-    async def preferences(self, info: Info, source: PreferenceSource | None = None
-                          ) -> list[Preference]:
+    async def preferences(
+        self, info: Info, source: PreferenceSource | None = None
+    ) -> list[Preference]:
         views = await dataloaders.preference_views(info.context).load(self.row.id)
         return [
-            Preference(key=v.key, value=v.value, label=v.label, like=v.like, weight=v.weight,
-                       source=v.source, touchpoint=v.touchpoint, updated_at=v.updated_at,
-                       reason=v.reason)  # type: ignore[arg-type]
-            for v in views if source is None or v.source == source
+            Preference(
+                key=v.key,
+                value=v.value,
+                label=v.label,
+                like=v.like,
+                weight=v.weight,
+                source=v.source,
+                touchpoint=v.touchpoint,
+                updated_at=v.updated_at,
+                reason=v.reason,
+            )  # type: ignore[arg-type]
+            for v in views
+            if source is None or v.source == source
         ]
 
     @strawberry.field(description="Every purpose, with the customer's answer or the default.")
     async def consents(self, info: Info) -> list[Consent]:
         views = await dataloaders.consent_views(info.context).load(self.row.id)
         return [
-            Consent(purpose=v.purpose, granted=v.granted, is_default=v.is_default,
-                    updated_at=v.updated_at, expires_at=v.expires_at,
-                    touchpoint=v.touchpoint)  # type: ignore[arg-type]
+            Consent(
+                purpose=v.purpose,
+                granted=v.granted,
+                is_default=v.is_default,
+                updated_at=v.updated_at,
+                expires_at=v.expires_at,
+                touchpoint=v.touchpoint,
+            )  # type: ignore[arg-type]
             for v in views
         ]
 
@@ -166,4 +199,3 @@ class Profile:
         async with info.context.reading() as session:
             rows = await profiles.notes_for(session, [self.row.id], max(0, min(first, 100)))
         return [Note.of(r) for r in rows]
-

@@ -149,11 +149,17 @@ class PostgresBroker(LocalBroker):
         while not self._stopping:
             try:
                 self._connection = await asyncpg.connect(self._dsn)
+                lost = asyncio.Event()
+                self._connection.add_termination_listener(lambda _conn, ev=lost: ev.set())
                 await self._connection.add_listener(CHANNEL, self._on_notify)
                 self._ready.set()
                 delay = 0.2
                 while not self._connection.is_closed():
-                    await asyncio.sleep(1)
+                    # A server that vanishes without closing is noticed within seconds.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), timeout=5)
+                    if not lost.is_set():
+                        await self._connection.execute("SELECT 1")
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -40,8 +40,10 @@ class RealtimeSubscription:
             raise ClientError(f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"])
         async for change in ctx.hub.broker.subscribe(profile.id):
             yield ProfileChange(
-                profile_id=strawberry.ID(change.profile_id), version=change.version,
-                touchpoint=change.touchpoint, kind=change.kind,  # type: ignore[arg-type]
+                profile_id=strawberry.ID(change.profile_id),
+                version=change.version,
+                touchpoint=change.touchpoint,
+                kind=change.kind,  # type: ignore[arg-type]
                 summary=change.summary,
                 merged_into=strawberry.ID(change.merged_into) if change.merged_into else None,
             )

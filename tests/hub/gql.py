@@ -8,7 +8,8 @@ PROFILE_FIELDS = """
   recentEvents(first: 50) { type touchpoint productSku quantity summary messageId }
 """
 
-IDENTIFY = """
+IDENTIFY = (
+    """
 mutation($input: IdentifyInput!) {
   identify(input: $input) {
     profile { %s }
@@ -16,7 +17,9 @@ mutation($input: IdentifyInput!) {
     userErrors { field code message }
   }
 }
-""" % PROFILE_FIELDS
+"""
+    % PROFILE_FIELDS
+)
 
 TRACK = """
 mutation($events: [EventInput!]!) {

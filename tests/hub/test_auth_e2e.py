@@ -20,12 +20,20 @@ def test_missing_or_wrong_key_is_401(hub: HubHandle) -> None:
 
 def test_a_refused_mutation_does_no_work(hub: HubHandle) -> None:
     email = f"{unique()}@example.com"
-    response = httpx.post(f"{hub.url}/graphql", headers={"Authorization": "Bearer wrong"}, json={
-        "query": IDENTIFY, "variables": {"input": {"identifiers": [
-            {"kind": "EMAIL", "value": email}], "touchpoint": "WEB"}}})
+    response = httpx.post(
+        f"{hub.url}/graphql",
+        headers={"Authorization": "Bearer wrong"},
+        json={
+            "query": IDENTIFY,
+            "variables": {
+                "input": {"identifiers": [{"kind": "EMAIL", "value": email}], "touchpoint": "WEB"}
+            },
+        },
+    )
     assert response.status_code == 401
-    found = hub.gql("query($v:String!){profile(identifier:{kind:EMAIL,value:$v}){id}}",
-                    {"v": email})
+    found = hub.gql(
+        "query($v:String!){profile(identifier:{kind:EMAIL,value:$v}){id}}", {"v": email}
+    )
     assert found["data"]["profile"] is None
 
 
@@ -37,30 +45,42 @@ def test_scopes_per_channel(hub: HubHandle) -> None:
     note = hub.gql(ADD_NOTE, {"id": profile["id"], "text": "hi"}, key=hub.web_key)
     assert note["data"]["addNote"]["userErrors"][0]["code"] == "FORBIDDEN"
     # A bare call-center key can only sign an agent in.
-    bare = hub.gql(IDENTIFY, {"input": {"identifiers": [
-        {"kind": "EMAIL", "value": f"{unique()}@example.com"}], "touchpoint": "CALL_CENTER"}},
-        key=hub.callcenter_key)
+    bare = hub.gql(
+        IDENTIFY,
+        {
+            "input": {
+                "identifiers": [{"kind": "EMAIL", "value": f"{unique()}@example.com"}],
+                "touchpoint": "CALL_CENTER",
+            }
+        },
+        key=hub.callcenter_key,
+    )
     assert bare["data"]["identify"]["userErrors"][0]["code"] == "FORBIDDEN"
     # Only admins erase.
-    erase = hub.gql("mutation($id:ID!){eraseProfile(profileId:$id){erased userErrors{code}}}",
-                    {"id": profile["id"]}, key=hub.kiosk_key)
+    erase = hub.gql(
+        "mutation($id:ID!){eraseProfile(profileId:$id){erased userErrors{code}}}",
+        {"id": profile["id"]},
+        key=hub.kiosk_key,
+    )
     assert erase["data"]["eraseProfile"] == {"erased": False, "userErrors": [{"code": "FORBIDDEN"}]}
     assert hub.gql(PROFILE_BY_ID, {"id": profile["id"]})["data"]["profile"] is not None
 
 
 def test_agent_login_and_token(hub: HubHandle) -> None:
-    login = "mutation($u:String!,$p:String!){agentLogin(username:$u,password:$p){token expiresAt userErrors{field code message}}}"
-    wrong = hub.gql(login, {"u": hub.agent_username, "p": "wrong password"},
-                    key=hub.callcenter_key)
+    login = (
+        "mutation($u:String!,$p:String!){agentLogin(username:$u,password:$p)"
+        "{token expiresAt userErrors{field code message}}}"
+    )
+    wrong = hub.gql(login, {"u": hub.agent_username, "p": "wrong password"}, key=hub.callcenter_key)
     assert wrong["data"]["agentLogin"]["token"] is None
     assert wrong["data"]["agentLogin"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
     nobody = hub.gql(login, {"u": "nobody", "p": "whatever1"}, key=hub.callcenter_key)
     assert nobody["data"]["agentLogin"]["userErrors"] == wrong["data"]["agentLogin"]["userErrors"]
-    web_login = hub.gql(login, {"u": hub.agent_username, "p": hub.agent_password},
-                        key=hub.web_key)
+    web_login = hub.gql(login, {"u": hub.agent_username, "p": hub.agent_password}, key=hub.web_key)
     assert web_login["data"]["agentLogin"]["userErrors"][0]["code"] == "FORBIDDEN"
-    ok = hub.gql(login, {"u": hub.agent_username, "p": hub.agent_password},
-                 key=hub.callcenter_key)["data"]["agentLogin"]
+    ok = hub.gql(login, {"u": hub.agent_username, "p": hub.agent_password}, key=hub.callcenter_key)[
+        "data"
+    ]["agentLogin"]
     assert ok["token"].startswith("rat_") and ok["expiresAt"]
     found = hub.gql(SEARCH, {"text": "13085"}, key=ok["token"])
     assert "errors" not in found

@@ -42,10 +42,15 @@ def test_one_bad_event_stores_nothing_and_names_the_field(hub: HubHandle) -> Non
     sku = some_skus(hub, 1)[0]
     batch = [
         view(unique("m"), "ANONYMOUS_ID", anon, sku, "WEB"),
-        {"messageId": "", "identifier": {"kind": "EMAIL", "value": "not-an-email"},
-         "type": "PURCHASE", "touchpoint": "WEB", "quantity": 10**7, "price": -3},
-        {**view("x" * 300, "ANONYMOUS_ID", anon, sku, "WEB"),
-         "occurredAt": "2999-01-01T00:00:00Z"},
+        {
+            "messageId": "",
+            "identifier": {"kind": "EMAIL", "value": "not-an-email"},
+            "type": "PURCHASE",
+            "touchpoint": "WEB",
+            "quantity": 10**7,
+            "price": -3,
+        },
+        {**view("x" * 300, "ANONYMOUS_ID", anon, sku, "WEB"), "occurredAt": "2999-01-01T00:00:00Z"},
     ]
     result = track(hub, hub.web_key, batch)
     assert result["accepted"] == 0
@@ -62,24 +67,43 @@ def test_one_bad_event_stores_nothing_and_names_the_field(hub: HubHandle) -> Non
 
 
 def test_unknown_enum_is_a_clear_error_not_a_500(hub: HubHandle) -> None:
-    response = hub.post(TRACK, {"events": [{"messageId": "m", "identifier": {
-        "kind": "EMAIL", "value": "a@example.com"}, "type": "TELEPORT", "touchpoint": "WEB"}]})
+    response = hub.post(
+        TRACK,
+        {
+            "events": [
+                {
+                    "messageId": "m",
+                    "identifier": {"kind": "EMAIL", "value": "a@example.com"},
+                    "type": "TELEPORT",
+                    "touchpoint": "WEB",
+                }
+            ]
+        },
+    )
     assert response.status_code == 200
     errors = response.json()["errors"]
     assert "TELEPORT" in errors[0]["message"]
-    response = hub.post('mutation { track(events: [{messageId: "m", identifier: {kind: FAX, '
-                        'value: "1"}, type: VIEW, touchpoint: WEB}]) { accepted } }')
+    response = hub.post(
+        'mutation { track(events: [{messageId: "m", identifier: {kind: FAX, '
+        'value: "1"}, type: VIEW, touchpoint: WEB}]) { accepted } }'
+    )
     assert response.status_code == 200 and "FAX" in response.json()["errors"][0]["message"]
 
 
 def test_views_teach_interests_with_reasons(hub: HubHandle) -> None:
     anon = unique("anon-")
     sku = some_skus(hub, 1)[0]
-    track(hub, hub.kiosk_key, [view(unique("m"), "ANONYMOUS_ID", anon, sku, "KIOSK")
-                               for _ in range(3)])
+    track(
+        hub,
+        hub.kiosk_key,
+        [view(unique("m"), "ANONYMOUS_ID", anon, sku, "KIOSK") for _ in range(3)],
+    )
     body = hub.gql(PROFILE_BY_IDENTIFIER, {"kind": "ANONYMOUS_ID", "value": anon})
-    learned = {(p["key"], p["value"]): p for p in body["data"]["profile"]["preferences"]
-               if p["source"] == "IMPLICIT"}
+    learned = {
+        (p["key"], p["value"]): p
+        for p in body["data"]["profile"]["preferences"]
+        if p["source"] == "IMPLICIT"
+    }
     product = learned[("product", sku)]
     assert product["touchpoint"] == "KIOSK"
     assert "viewed it 3 times" in product["reason"]
@@ -94,8 +118,11 @@ def test_withdrawn_personalization_stops_learning(hub: HubHandle) -> None:
     profile = hub.gql(PROFILE_BY_IDENTIFIER, {"kind": "ANONYMOUS_ID", "value": anon})
     pid = profile["data"]["profile"]["id"]
     before = {p["value"]: p["reason"] for p in profile["data"]["profile"]["preferences"]}
-    withdrawn = hub.gql(SET_CONSENT, {"id": pid, "purpose": "PERSONALIZATION",
-                                      "granted": False, "tp": "WEB"}, key=hub.web_key)
+    withdrawn = hub.gql(
+        SET_CONSENT,
+        {"id": pid, "purpose": "PERSONALIZATION", "granted": False, "tp": "WEB"},
+        key=hub.web_key,
+    )
     assert withdrawn["data"]["setConsent"]["consent"]["granted"] is False
     track(hub, hub.web_key, [view(unique("m"), "ANONYMOUS_ID", anon, sku, "WEB")])
     after = hub.gql(PROFILE_BY_IDENTIFIER, {"kind": "ANONYMOUS_ID", "value": anon})

@@ -7,15 +7,17 @@ from tests.hub.gql import IDENTIFY, PROFILE_BY_ID
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
 
 EXPORT = "mutation($id:ID!){exportProfile(profileId:$id){document userErrors{code}}}"
-ERASE = ("mutation($id:ID!){eraseProfile(profileId:$id){erased suppressedIdentifiers "
-         "userErrors{code}}}")
+ERASE = (
+    "mutation($id:ID!){eraseProfile(profileId:$id){erased suppressedIdentifiers userErrors{code}}}"
+)
 
 
 def test_kiosk_sees_masked_contact_data(hub: HubHandle) -> None:
     email, phone = f"{unique()}@example.com", "07700 900" + str(unique()[-3:]).zfill(3)
     phone = "07700 900" + "".join(c for c in unique() if c.isdigit())[:3].ljust(3, "7")
-    kiosk = identify(hub, hub.kiosk_key, "KIOSK", ("EMAIL", email), ("PHONE", phone),
-                     firstName="Jo")["profile"]
+    kiosk = identify(
+        hub, hub.kiosk_key, "KIOSK", ("EMAIL", email), ("PHONE", phone), firstName="Jo"
+    )["profile"]
     shown = {i["kind"]: i for i in kiosk["identifiers"]}
     assert shown["EMAIL"]["value"] == f"{email[0]}***@example.com" and shown["EMAIL"]["masked"]
     assert shown["PHONE"]["value"] == "*** *** " + phone[-4:].replace(" ", "")[-4:]
@@ -35,7 +37,9 @@ def test_export_of_a_merged_profile_holds_everything(hub: HubHandle) -> None:
     assert merged["merged"]
     document = hub.gql(EXPORT, {"id": merged["profile"]["id"]})["data"]["exportProfile"]["document"]
     assert {(i["kind"], i["value"]) for i in document["identifiers"]} == {
-        ("EMAIL", email), ("ANONYMOUS_ID", anon)}
+        ("EMAIL", email),
+        ("ANONYMOUS_ID", anon),
+    }
     assert [e["productSku"] for e in document["events"]] == [sku]
     assert len(document["profile"]["mergedProfileIds"]) == 1
     assert document["learnedInterests"]
@@ -49,11 +53,14 @@ def test_erase_removes_the_person_and_keeps_them_out(hub: HubHandle) -> None:
     erased = hub.gql(ERASE, {"id": profile["id"]})["data"]["eraseProfile"]
     assert erased == {"erased": True, "suppressedIdentifiers": 1, "userErrors": []}
     assert hub.gql(PROFILE_BY_ID, {"id": profile["id"]})["data"]["profile"] is None
-    again = hub.gql(IDENTIFY, {"input": {"identifiers": [{"kind": "EMAIL", "value": email}],
-                                         "touchpoint": "WEB"}})["data"]["identify"]
+    again = hub.gql(
+        IDENTIFY,
+        {"input": {"identifiers": [{"kind": "EMAIL", "value": email}], "touchpoint": "WEB"}},
+    )["data"]["identify"]
     assert again["profile"] is None and again["userErrors"][0]["code"] == "SUPPRESSED"
     late = track(hub, hub.web_key, [view(unique("m"), "EMAIL", email.upper(), sku, "WEB")])
     assert late["accepted"] == 0
-    found = hub.gql("query($v:String!){profile(identifier:{kind:EMAIL,value:$v}){id}}",
-                    {"v": email})
+    found = hub.gql(
+        "query($v:String!){profile(identifier:{kind:EMAIL,value:$v}){id}}", {"v": email}
+    )
     assert found["data"]["profile"] is None, "a late event did not recreate the person"

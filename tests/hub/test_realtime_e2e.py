@@ -18,8 +18,9 @@ SUBSCRIBE = """subscription($id: ID!) { profileChanged(profileId: $id) {
 
 async def _open(hub: HubHandle, key: str) -> Any:
     ws = await websockets.connect(hub.ws_url, subprotocols=["graphql-transport-ws"])
-    await ws.send(json.dumps({"type": "connection_init",
-                              "payload": {"authorization": f"Bearer {key}"}}))
+    await ws.send(
+        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}})
+    )
     ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert ack["type"] == "connection_ack"
     return ws
@@ -39,14 +40,22 @@ async def test_subscriber_sees_another_clients_changes(hub: HubHandle) -> None:
     profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
     ws = await _open(hub, hub.kiosk_key)
     try:
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": SUBSCRIBE, "variables": {"id": profile["id"]}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": profile["id"]}},
+                }
+            )
+        )
         await asyncio.sleep(0.3)  # let the subscription register before the write
         sku = some_skus(hub, 1)[0]
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await loop.run_in_executor(None, lambda: track(
-            hub, hub.web_key, [view(unique("m"), "EMAIL", email, sku, "WEB")]))
+        await loop.run_in_executor(
+            None, lambda: track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, sku, "WEB")])
+        )
         change = await _next_change(ws)
         assert loop.time() - started < 1.0, "well under a second, end to end"
         assert change["profileId"] == profile["id"]
@@ -55,9 +64,15 @@ async def test_subscriber_sees_another_clients_changes(hub: HubHandle) -> None:
         assert change["version"] > profile["version"]
 
         agent = hub.agent_token()
-        await loop.run_in_executor(None, lambda: hub.gql(
-            'mutation($id:ID!){addNote(profileId:$id,text:"Prefers calls after 5pm")'
-            "{userErrors{code}}}", {"id": profile["id"]}, key=agent))
+        await loop.run_in_executor(
+            None,
+            lambda: hub.gql(
+                'mutation($id:ID!){addNote(profileId:$id,text:"Prefers calls after 5pm")'
+                "{userErrors{code}}}",
+                {"id": profile["id"]},
+                key=agent,
+            ),
+        )
         second = await _next_change(ws)
         assert second["kind"] == "NOTE" and second["touchpoint"] == "CALL_CENTER"
     finally:
@@ -75,8 +90,15 @@ async def test_socket_without_a_valid_key_is_refused(hub: HubHandle) -> None:
 async def test_subscribing_to_an_unknown_profile_errors(hub: HubHandle) -> None:
     ws = await _open(hub, hub.web_key)
     try:
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": SUBSCRIBE, "variables": {"id": "nope"}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": "nope"}},
+                }
+            )
+        )
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "NOT_FOUND"

@@ -38,8 +38,12 @@ def test_migrations_match_the_models(make_database) -> None:  # type: ignore[no-
     import sys
 
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "alembic"), "check"], cwd=ROOT, capture_output=True,
-        text=True, env={**os.environ, "RAPPORT_DATABASE_URL": url}, check=False,
+        [str(Path(sys.executable).parent / "alembic"), "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RAPPORT_DATABASE_URL": url},
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No new upgrade operations detected" in result.stdout + result.stderr

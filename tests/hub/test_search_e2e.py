@@ -18,8 +18,14 @@ def test_find_by_identifiers_in_any_format(hub: HubHandle) -> None:
     tag = unique()
     digits = "".join(c for c in tag if c.isdigit())[:3].ljust(3, "5")
     phone = f"+44 7700 900{digits}"
-    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{tag}@example.com"),
-                       ("PHONE", phone), ("LOYALTY_ID", f"SRCH-{tag}"))["profile"]
+    profile = identify(
+        hub,
+        hub.web_key,
+        "WEB",
+        ("EMAIL", f"{tag}@example.com"),
+        ("PHONE", phone),
+        ("LOYALTY_ID", f"SRCH-{tag}"),
+    )["profile"]
     assert profile["id"] in search(hub, f"{tag.upper()}@Example.com")
     assert profile["id"] in search(hub, f"07700 900{digits}")
     assert profile["id"] in search(hub, f"(07700) 900-{digits}")
@@ -30,8 +36,14 @@ def test_find_by_identifiers_in_any_format(hub: HubHandle) -> None:
 
 def test_find_by_partial_and_misspelt_names(hub: HubHandle) -> None:
     last = "Zebedee" + unique()[-4:].capitalize().replace("0", "o")
-    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"),
-                       firstName="Marguerite", lastName=last)["profile"]
+    profile = identify(
+        hub,
+        hub.web_key,
+        "WEB",
+        ("EMAIL", f"{unique()}@example.com"),
+        firstName="Marguerite",
+        lastName=last,
+    )["profile"]
     assert profile["id"] in search(hub, "marguerite " + last[:5])
     assert profile["id"] in search(hub, last.lower())
     assert profile["id"] in search(hub, "Margeurite " + last)

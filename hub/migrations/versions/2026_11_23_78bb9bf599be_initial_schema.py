@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import hub.db
-from sqlalchemy.dialects import postgresql
 
 revision: str = "78bb9bf599be"
 down_revision: str | Sequence[str] | None = None
