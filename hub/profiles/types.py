@@ -20,6 +20,8 @@ from hub.profiles import dataloaders
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
+from hub.recs import service as recs
+from hub.recs.types import Recommendation
 
 MAX_EVENTS = 100
 
@@ -191,6 +193,21 @@ class Profile:
         async with info.context.reading() as session:
             rows = await events.recent_for(session, [self.row.id], max(0, min(first, MAX_EVENTS)))
         return [Event.of(r) for r in rows]
+
+    @strawberry.field(description="Picks for this touchpoint, each with its reason (at most 50).")
+    async def recommendations(
+        self, info: Info, touchpoint: Touchpoint, first: int = 10
+    ) -> list[Recommendation]:
+        ctx = info.context
+        async with ctx.reading() as session:
+            picks = await recs.recommend(
+                session, self.row.id, self.row.version, max(1, min(first, 50)), ctx.hub.weights
+            )
+        return [
+            Recommendation(product=Product.of(p.product), score=p.score, reason=p.reason,
+                           recommendation_id=p.recommendation_id, personal=p.personal)
+            for p in picks
+        ]
 
     @strawberry.field(description="Agents' notes (null unless the caller may read notes).")
     async def notes(self, info: Info, first: int = 20) -> list[Note] | None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.kiosk.conftest import KioskServer, gql, identify_at_kiosk, make_shopper, shoot
+from tests.kiosk.support import KioskServer, gql, identify_at_kiosk, make_shopper, shoot
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.kiosk.conftest import (
+from tests.kiosk.support import (
     KioskServer,
     assert_no_contact_data,
     gql,
