@@ -211,54 +211,61 @@ async def views_for(
 ) -> dict[str, list[PreferenceView]]:
     """Explicit preferences first, then the strongest learned interests, each with its reason."""
     explicit = await repo.explicit_for(session, profile_ids)
-    learned = await repo.affinities_for(session, profile_ids)
+    shown = strongest_learned(await repo.affinities_for(session, profile_ids), weights)
+    # Names only for what is shown: a long history has hundreds of learned products.
     labels = await catalog.labels_for(
         session,
         skus={p.value for p in explicit if p.key == "product"}
-        | {a.value for a in learned if a.key == "product"},
+        | {a.value for rows in shown.values() for _, a in rows if a.key == "product"},
         slugs={p.value for p in explicit if p.key == "category"}
-        | {a.value for a in learned if a.key == "category"},
+        | {a.value for rows in shown.values() for _, a in rows if a.key == "category"},
     )
     result: dict[str, list[PreferenceView]] = defaultdict(list)
     for pref in explicit:
         result[pref.profile_id].append(
             PreferenceView(
-                key=pref.key,
-                value=pref.value,
-                like=pref.like,
-                weight=pref.weight,
-                source=PreferenceSource.EXPLICIT,
-                touchpoint=pref.touchpoint,
-                updated_at=pref.updated_at,
-                reason=explicit_reason(pref),
+                key=pref.key, value=pref.value, like=pref.like, weight=pref.weight,
+                source=PreferenceSource.EXPLICIT, touchpoint=pref.touchpoint,
+                updated_at=pref.updated_at, reason=explicit_reason(pref),
                 label=labels.get((pref.key, pref.value)),
             )
         )
+    for profile_id, rows in shown.items():
+        for score, affinity in rows:
+            label = labels.get((affinity.key, affinity.value))
+            result[profile_id].append(
+                PreferenceView(
+                    key=affinity.key, value=affinity.value, like=score > 0,
+                    weight=round(strength(score), 4), source=PreferenceSource.IMPLICIT,
+                    touchpoint=affinity.last_touchpoint, updated_at=affinity.as_of,
+                    reason=learned_reason(affinity, label), label=label,
+                )
+            )
+    return result
+
+
+def strongest_learned(
+    learned: Sequence[Affinity], weights: Weights, limit: int = MAX_LEARNED_SHOWN
+) -> dict[str, list[tuple[float, Affinity]]]:
+    """Per profile, the learned interests that matter most, scored as of its newest activity
+    (so old data still ranks)."""
     by_profile: dict[str, list[Affinity]] = defaultdict(list)
     for affinity in learned:
         by_profile[affinity.profile_id].append(affinity)
+    result: dict[str, list[tuple[float, Affinity]]] = {}
     for profile_id, rows in by_profile.items():
-        # Read every score as of the profile's newest activity, so old data still ranks.
         newest = max(a.as_of for a in rows)
         scored = [(decayed(a.score, a.as_of, newest, weights.half_life_seconds), a) for a in rows]
         scored = [(s, a) for s, a in scored if abs(s) >= 0.5]
         scored.sort(key=lambda pair: abs(pair[0]), reverse=True)
-        for score, affinity in scored[:MAX_LEARNED_SHOWN]:
-            label = labels.get((affinity.key, affinity.value))
-            result[profile_id].append(
-                PreferenceView(
-                    key=affinity.key,
-                    value=affinity.value,
-                    like=score > 0,
-                    weight=round(strength(score), 4),
-                    source=PreferenceSource.IMPLICIT,
-                    touchpoint=affinity.last_touchpoint,
-                    updated_at=affinity.as_of,
-                    reason=learned_reason(affinity, label),
-                    label=label,
-                )
-            )
+        result[profile_id] = scored[:limit]
     return result
+
+
+async def learned_products(session: AsyncSession, profile_id: str) -> set[str]:
+    """Every product the customer has viewed, bought or returned (learned, not forgotten)."""
+    return {a.value for a in await repo.affinities_for(session, [profile_id])
+            if a.key == "product"}
 
 
 def explicit_reason(pref: Preference) -> str:

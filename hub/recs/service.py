@@ -74,14 +74,15 @@ async def recommend(
                 profile_id, []
             )
             excluded = {(v.key, v.value) for v in views if not v.like}
-            personal = _personal(products, views, profile_id, salt, first)
+            seen = await preferences.learned_products(session, profile_id)
+            personal = _personal(products, views, seen, profile_id, salt, first)
             return _fill(personal, products, profile_id, salt, first, excluded)
     return _fill([], products, profile_id, salt, first, set())
 
 
 def _personal(
-    products: Sequence[Product], views: Sequence[PreferenceView], profile_id: str, salt: str,
-    first: int,
+    products: Sequence[Product], views: Sequence[PreferenceView], seen: set[str],
+    profile_id: str, salt: str, first: int,
 ) -> list[Pick]:
     interest: dict[tuple[str, str], float] = {}
     why: dict[tuple[str, str], str] = {}
@@ -105,14 +106,13 @@ def _personal(
             why[facet] = f"Picked for your interest in {name}"
     if not interest:
         return []
-    learned_products = {v.value for v in views if v.key == "product"}
     best_sellers = max((p.units_sold for p in products), default=1) or 1
     scored: list[tuple[float, Product, str]] = []
     for product in products:
         facets = [("category", product.category_slug)] + [("theme", t) for t in product.tags]
         if ("product", product.sku) in excluded or any(f in excluded for f in facets):
             continue
-        if product.sku in learned_products:
+        if product.sku in seen:
             continue  # already seen, bought or returned: show something new
         parts = [(interest[f], f) for f in facets if f in interest]
         if not parts:
