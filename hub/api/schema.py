@@ -38,6 +38,9 @@ Mutation = merge_types(
 
 
 def build_schema(max_depth: int = 12) -> strawberry.Schema:
+    # One depth limiter for every request: its validation rule is part of the validation
+    # cache's key, so a fresh rule per request would make every validation a miss.
+    depth_limiter = QueryDepthLimiter(max_depth=max_depth)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -48,7 +51,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         extensions=[
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: depth_limiter,
             lambda: MaxTokensLimiter(max_token_count=5000),
             lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         ],

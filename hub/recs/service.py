@@ -37,18 +37,42 @@ class Pick:
     personal: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """A catalogue entry as plain data: scoring touches thousands, ORM attributes are slow."""
+
+    sku: str
+    category: str
+    facets: tuple[tuple[str, str], ...]
+    popularity: float
+    row: Product
+
+
 class _Catalogue:
-    """The in-stock catalogue, best sellers first, cached for a few minutes per process."""
+    """The in-stock catalogue, best sellers first, indexed by facet; cached per process."""
 
     def __init__(self) -> None:
-        self._products: list[Product] = []
+        self.items: list[_Item] = []
+        self.by_facet: dict[tuple[str, str], list[_Item]] = {}
         self._loaded = 0.0
 
-    async def get(self, session: AsyncSession) -> list[Product]:
-        if not self._products or time.monotonic() - self._loaded > _SNAPSHOT_SECONDS:
-            self._products = list(await catalog.browse(session, in_stock_only=True, limit=100_000))
-            self._loaded = time.monotonic()
-        return self._products
+    async def refresh(self, session: AsyncSession) -> _Catalogue:
+        if self.items and time.monotonic() - self._loaded < _SNAPSHOT_SECONDS:
+            return self
+        rows = list(await catalog.browse(session, in_stock_only=True, limit=100_000))
+        best = max((r.units_sold for r in rows), default=1) or 1
+        items = [
+            _Item(r.sku, r.category_slug,
+                  (("category", r.category_slug), *(("theme", t) for t in r.tags or ())),
+                  r.units_sold / best, r)
+            for r in rows
+        ]
+        index: dict[tuple[str, str], list[_Item]] = defaultdict(list)
+        for item in items:
+            for facet in item.facets:
+                index[facet].append(item)
+        self.items, self.by_facet, self._loaded = items, dict(index), time.monotonic()
+        return self
 
 
 _catalogue = _Catalogue()
@@ -65,7 +89,7 @@ async def recommend(
     first: int,
     weights: Weights,
 ) -> list[Pick]:
-    products = await _catalogue.get(session)
+    products = await _catalogue.refresh(session)
     salt = f"{version}"
     if profile_id is not None:
         allowed = await consent.allowed(session, [profile_id], ConsentPurpose.PERSONALIZATION)
@@ -81,7 +105,7 @@ async def recommend(
 
 
 def _personal(
-    products: Sequence[Product], views: Sequence[PreferenceView], seen: set[str],
+    products: _Catalogue, views: Sequence[PreferenceView], seen: set[str],
     profile_id: str, salt: str, first: int,
 ) -> list[Pick]:
     interest: dict[tuple[str, str], float] = {}
@@ -104,52 +128,51 @@ def _personal(
             why[facet] = f"Picked for your taste in {name.lower()} designs"
         else:
             why[facet] = f"Picked for your interest in {name}"
-    if not interest:
-        return []
-    best_sellers = max((p.units_sold for p in products), default=1) or 1
-    scored: list[tuple[float, Product, str]] = []
-    for product in products:
-        facets = [("category", product.category_slug)] + [("theme", t) for t in product.tags]
-        if ("product", product.sku) in excluded or any(f in excluded for f in facets):
-            continue
-        if product.sku in seen:
-            continue  # already seen, bought or returned: show something new
-        parts = [(interest[f], f) for f in facets if f in interest]
-        if not parts:
-            continue
-        score = sum(w for w, _ in parts) + 0.05 * product.units_sold / best_sellers
-        top = max(parts)[1]
-        scored.append((score, product, why[top]))
-    scored.sort(key=lambda item: (-item[0], item[1].sku))
+    # Only products sharing a liked facet can score: walk those, not the whole catalogue.
+    score: dict[str, float] = defaultdict(float)
+    best: dict[str, tuple[float, tuple[str, str]]] = {}
+    items: dict[str, _Item] = {}
+    for facet, weight in interest.items():
+        for item in products.by_facet.get(facet, ()):
+            score[item.sku] += weight
+            items[item.sku] = item
+            if item.sku not in best or weight > best[item.sku][0]:
+                best[item.sku] = (weight, facet)
+    ranked = sorted(
+        (s + 0.05 * items[sku].popularity, sku) for sku, s in score.items()
+        if sku not in seen and ("product", sku) not in excluded
+        and not any(f in excluded for f in items[sku].facets)
+    )
+    ranked.reverse()
     picks: list[Pick] = []
     per_category: dict[str, int] = defaultdict(int)
-    for score, product, reason in scored:
-        if per_category[product.category_slug] >= MAX_PER_CATEGORY:
+    for total, sku in ranked:
+        item = items[sku]
+        if per_category[item.category] >= MAX_PER_CATEGORY:
             continue
-        per_category[product.category_slug] += 1
-        picks.append(Pick(product, round(score, 4), reason,
-                          _rec_id(profile_id, product.sku, salt), True))
+        per_category[item.category] += 1
+        picks.append(Pick(item.row, round(total, 4), why[best[sku][1]],
+                          _rec_id(profile_id, sku, salt), True))
         if len(picks) >= first:
             break
     return picks
 
 
 def _fill(
-    picks: list[Pick], products: Sequence[Product], profile_id: str | None, salt: str,
+    picks: list[Pick], products: _Catalogue, profile_id: str | None, salt: str,
     first: int, excluded: set[tuple[str, str]],
 ) -> list[Pick]:
     """Top up with best sellers, a few per category so the page is varied; never a dislike."""
     taken = {p.product.sku for p in picks}
     per_category: dict[str, int] = defaultdict(int)
-    for product in products:
+    for item in products.items:
         if len(picks) >= first:
             break
-        if product.sku in taken or per_category[product.category_slug] >= 2:
+        if item.sku in taken or per_category[item.category] >= 2:
             continue
-        facets = [("product", product.sku), ("category", product.category_slug)]
-        if any(f in excluded for f in facets + [("theme", t) for t in product.tags]):
+        if ("product", item.sku) in excluded or any(f in excluded for f in item.facets):
             continue
-        per_category[product.category_slug] += 1
-        picks.append(Pick(product, 0.0, "Popular with our shoppers",
-                          _rec_id(profile_id, product.sku, salt), False))
+        per_category[item.category] += 1
+        picks.append(Pick(item.row, 0.0, "Popular with our shoppers",
+                          _rec_id(profile_id, item.sku, salt), False))
     return picks
