@@ -20,8 +20,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hub.catalog.demo_data import read_lines  # noqa: E402
-from tests.conftest import SAMPLE, prepare_database, start_hub, stop_hub  # noqa: E402
+from hub.catalog.demo_data import read_lines
+from tests.conftest import SAMPLE, prepare_database, start_hub, stop_hub
 
 PROFILE = """query($v: String!) { profile(identifier: {kind: CRM_ID, value: $v}) {
   id displayName identifiers { kind value } preferences { key value weight source reason }

@@ -1,14 +1,29 @@
-"""The domain enumerations, exposed to GraphQL under their contract names."""
+"""The domain enumerations, registered with GraphQL under their contract names.
+
+strawberry.enum marks the class itself, so domain code and GraphQL types share one enum.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from hub import enums
+from hub.enums import (
+    Channel,
+    ConsentPurpose,
+    EventType,
+    IdentifierKind,
+    PreferenceSource,
+    Touchpoint,
+)
 
-IdentifierKind = strawberry.enum(enums.IdentifierKind)
-Touchpoint = strawberry.enum(enums.Touchpoint)
-ConsentPurpose = strawberry.enum(enums.ConsentPurpose)
-PreferenceSource = strawberry.enum(enums.PreferenceSource)
-EventType = strawberry.enum(enums.EventType)
-Channel = strawberry.enum(enums.Channel, name="Channel")
+for _enum in (Channel, ConsentPurpose, EventType, IdentifierKind, PreferenceSource, Touchpoint):
+    strawberry.enum(_enum)
+
+__all__ = [
+    "Channel",
+    "ConsentPurpose",
+    "EventType",
+    "IdentifierKind",
+    "PreferenceSource",
+    "Touchpoint",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
@@ -13,7 +14,7 @@ from hub.catalog import service as catalog
 from hub.catalog.types import Category, Product
 from hub.errors import DomainError
 
-_READ = [PermissionExtension([Allowed(Scope.READ_CATALOG)])]
+_READ: list[FieldExtension] = [PermissionExtension([Allowed(Scope.READ_CATALOG)])]
 
 
 @strawberry.type

@@ -195,8 +195,8 @@ async def _learn_bulk(
         facets.extend(("theme", tag) for tag in product.tags or ())
         for key, value in facets:
             triple = (pid, key, value)
-            row = existing.get(triple) or fresh.get(triple)
-            if row is None:
+            found = existing.get(triple) or fresh.get(triple)
+            if found is None:
                 row = Affinity(
                     profile_id=pid,
                     key=key,
@@ -211,6 +211,8 @@ async def _learn_bulk(
                     updated_at=utcnow(),
                 )
                 fresh[triple] = row
+            else:
+                row = found
             row.score, row.as_of = fold(row.score, row.as_of, weight, at, weights.half_life_seconds)
             preferences.count_event(row, event_type)
     columns = (

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import service as catalog
 from hub.db import utcnow
-from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType
+from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problems
 from hub.events import repository as repo
 from hub.events.models import Event
@@ -252,7 +252,7 @@ async def _owners(
             )
             resolution = await identity.resolve(
                 session,
-                [IdentifierIn(identity.IdentifierKind(pair[0]), pair[1])],
+                [IdentifierIn(IdentifierKind(pair[0]), pair[1])],
                 touchpoint,
                 weights,
             )

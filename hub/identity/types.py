@@ -37,6 +37,6 @@ class Identifier:
             kind=kind,
             value=mask(kind, row.value) if hide else row.value,
             masked=hide,
-            touchpoint=row.touchpoint,
+            touchpoint=Touchpoint(row.touchpoint),
             created_at=row.created_at,
-        )  # type: ignore[arg-type]
+        )

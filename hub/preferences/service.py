@@ -224,9 +224,14 @@ async def views_for(
     for pref in explicit:
         result[pref.profile_id].append(
             PreferenceView(
-                key=pref.key, value=pref.value, like=pref.like, weight=pref.weight,
-                source=PreferenceSource.EXPLICIT, touchpoint=pref.touchpoint,
-                updated_at=pref.updated_at, reason=explicit_reason(pref),
+                key=pref.key,
+                value=pref.value,
+                like=pref.like,
+                weight=pref.weight,
+                source=PreferenceSource.EXPLICIT,
+                touchpoint=pref.touchpoint,
+                updated_at=pref.updated_at,
+                reason=explicit_reason(pref),
                 label=labels.get((pref.key, pref.value)),
             )
         )
@@ -235,10 +240,15 @@ async def views_for(
             label = labels.get((affinity.key, affinity.value))
             result[profile_id].append(
                 PreferenceView(
-                    key=affinity.key, value=affinity.value, like=score > 0,
-                    weight=round(strength(score), 4), source=PreferenceSource.IMPLICIT,
-                    touchpoint=affinity.last_touchpoint, updated_at=affinity.as_of,
-                    reason=learned_reason(affinity, label), label=label,
+                    key=affinity.key,
+                    value=affinity.value,
+                    like=score > 0,
+                    weight=round(strength(score), 4),
+                    source=PreferenceSource.IMPLICIT,
+                    touchpoint=affinity.last_touchpoint,
+                    updated_at=affinity.as_of,
+                    reason=learned_reason(affinity, label),
+                    label=label,
                 )
             )
     return result
@@ -264,8 +274,7 @@ def strongest_learned(
 
 async def learned_products(session: AsyncSession, profile_id: str) -> set[str]:
     """Every product the customer has viewed, bought or returned (learned, not forgotten)."""
-    return {a.value for a in await repo.affinities_for(session, [profile_id])
-            if a.key == "product"}
+    return {a.value for a in await repo.affinities_for(session, [profile_id]) if a.key == "product"}
 
 
 def explicit_reason(pref: Preference) -> str:

@@ -43,8 +43,8 @@ async def bump_version(session: AsyncSession, profile: Profile) -> int:
         .returning(Profile.version)
     )
     assert version is not None
-    profile.version = version
-    return version
+    profile.version = int(version)
+    return profile.version
 
 
 async def search_by_name(session: AsyncSession, tokens: Sequence[str], limit: int) -> list[Profile]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -10,6 +11,7 @@ from strawberry.types import Info
 
 from hub.api.enums import ConsentPurpose, EventType, PreferenceSource, Touchpoint
 from hub.auth.scopes import Scope
+from hub.catalog.models import Product as ProductRow
 from hub.catalog.types import Product
 from hub.enums import IdentifierKind as Kind
 from hub.events import service as events
@@ -51,6 +53,12 @@ class Consent:
     touchpoint: Touchpoint | None
 
 
+async def _product_row(info: Info, sku: str | None) -> ProductRow | None:
+    if not sku:
+        return None
+    return await dataloaders.products(info.context).load(sku)
+
+
 @strawberry.type
 class Event:
     id: strawberry.ID
@@ -66,14 +74,12 @@ class Event:
 
     @strawberry.field(description="What happened, in plain words.")
     async def summary(self, info: Info) -> str:
-        product = await self.product(info)
-        return describe(self.row, product.name if product else None)
+        row = await _product_row(info, self.product_sku)
+        return describe(self.row, row.name if row else None)
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
-        if not self.product_sku:
-            return None
-        row = await dataloaders.products(info.context).load(self.product_sku)
+        row = await _product_row(info, self.product_sku)
         return Product.of(row) if row else None
 
     @classmethod
@@ -81,15 +87,15 @@ class Event:
         return cls(
             id=strawberry.ID(str(row.id)),
             message_id=row.message_id,
-            type=row.type,
-            touchpoint=row.touchpoint,
+            type=EventType(row.type),
+            touchpoint=Touchpoint(row.touchpoint),
             occurred_at=row.occurred_at,
             product_sku=row.product_sku,
             quantity=row.quantity,
             price=float(row.price) if row.price is not None else None,
-            properties=row.properties or {},
+            properties=cast(JSON, row.properties or {}),
             row=row,
-        )  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type
@@ -106,7 +112,7 @@ class Note:
             id=strawberry.ID(str(row.id)),
             text=row.text,
             author=row.author,
-            touchpoint=row.touchpoint,
+            touchpoint=Touchpoint(row.touchpoint),
             created_at=row.created_at,
         )  # type: ignore[arg-type]
 
@@ -137,7 +143,7 @@ class Profile:
             updated_at=row.updated_at,
             greeting=profiles.greeting(row),
             salutation=profiles.salutation(row),
-            traits=dict(row.traits or {}),
+            traits=cast(JSON, dict(row.traits or {})),
             row=row,
         )
 
@@ -165,10 +171,10 @@ class Profile:
                 like=v.like,
                 weight=v.weight,
                 source=v.source,
-                touchpoint=v.touchpoint,
+                touchpoint=Touchpoint(v.touchpoint),
                 updated_at=v.updated_at,
                 reason=v.reason,
-            )  # type: ignore[arg-type]
+            )
             for v in views
             if source is None or v.source == source
         ]
@@ -183,8 +189,8 @@ class Profile:
                 is_default=v.is_default,
                 updated_at=v.updated_at,
                 expires_at=v.expires_at,
-                touchpoint=v.touchpoint,
-            )  # type: ignore[arg-type]
+                touchpoint=Touchpoint(v.touchpoint) if v.touchpoint else None,
+            )
             for v in views
         ]
 
@@ -204,8 +210,13 @@ class Profile:
                 session, self.row.id, self.row.version, max(1, min(first, 50)), ctx.hub.weights
             )
         return [
-            Recommendation(product=Product.of(p.product), score=p.score, reason=p.reason,
-                           recommendation_id=p.recommendation_id, personal=p.personal)
+            Recommendation(
+                product=Product.of(p.product),
+                score=p.score,
+                reason=p.reason,
+                recommendation_id=p.recommendation_id,
+                personal=p.personal,
+            )
             for p in picks
         ]
 

@@ -62,9 +62,13 @@ class _Catalogue:
         rows = list(await catalog.browse(session, in_stock_only=True, limit=100_000))
         best = max((r.units_sold for r in rows), default=1) or 1
         items = [
-            _Item(r.sku, r.category_slug,
-                  (("category", r.category_slug), *(("theme", t) for t in r.tags or ())),
-                  r.units_sold / best, r)
+            _Item(
+                r.sku,
+                r.category_slug,
+                (("category", r.category_slug), *(("theme", t) for t in r.tags or ())),
+                r.units_sold / best,
+                r,
+            )
             for r in rows
         ]
         index: dict[tuple[str, str], list[_Item]] = defaultdict(list)
@@ -105,8 +109,12 @@ async def recommend(
 
 
 def _personal(
-    products: _Catalogue, views: Sequence[PreferenceView], seen: set[str],
-    profile_id: str, salt: str, first: int,
+    products: _Catalogue,
+    views: Sequence[PreferenceView],
+    seen: set[str],
+    profile_id: str,
+    salt: str,
+    first: int,
 ) -> list[Pick]:
     interest: dict[tuple[str, str], float] = {}
     why: dict[tuple[str, str], str] = {}
@@ -139,8 +147,10 @@ def _personal(
             if item.sku not in best or weight > best[item.sku][0]:
                 best[item.sku] = (weight, facet)
     ranked = sorted(
-        (s + 0.05 * items[sku].popularity, sku) for sku, s in score.items()
-        if sku not in seen and ("product", sku) not in excluded
+        (s + 0.05 * items[sku].popularity, sku)
+        for sku, s in score.items()
+        if sku not in seen
+        and ("product", sku) not in excluded
         and not any(f in excluded for f in items[sku].facets)
     )
     ranked.reverse()
@@ -151,16 +161,21 @@ def _personal(
         if per_category[item.category] >= MAX_PER_CATEGORY:
             continue
         per_category[item.category] += 1
-        picks.append(Pick(item.row, round(total, 4), why[best[sku][1]],
-                          _rec_id(profile_id, sku, salt), True))
+        picks.append(
+            Pick(item.row, round(total, 4), why[best[sku][1]], _rec_id(profile_id, sku, salt), True)
+        )
         if len(picks) >= first:
             break
     return picks
 
 
 def _fill(
-    picks: list[Pick], products: _Catalogue, profile_id: str | None, salt: str,
-    first: int, excluded: set[tuple[str, str]],
+    picks: list[Pick],
+    products: _Catalogue,
+    profile_id: str | None,
+    salt: str,
+    first: int,
+    excluded: set[tuple[str, str]],
 ) -> list[Pick]:
     """Top up with best sellers, a few per category so the page is varied; never a dislike."""
     taken = {p.product.sku for p in picks}
@@ -173,6 +188,13 @@ def _fill(
         if ("product", item.sku) in excluded or any(f in excluded for f in item.facets):
             continue
         per_category[item.category] += 1
-        picks.append(Pick(item.row, 0.0, "Popular with our shoppers",
-                          _rec_id(profile_id, item.sku, salt), False))
+        picks.append(
+            Pick(
+                item.row,
+                0.0,
+                "Popular with our shoppers",
+                _rec_id(profile_id, item.sku, salt),
+                False,
+            )
+        )
     return picks
