@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -24,6 +25,7 @@ from hub.api.schema import build_schema
 from hub.auth.service import Authenticator
 from hub.db import Database
 from hub.preferences.learning import Weights
+from hub.privacy import outbox
 from hub.realtime.broker import make_broker
 from hub.settings import Settings, get_settings
 
@@ -149,9 +151,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await broker.start()
+        sender = asyncio.create_task(outbox.run_sender(db, outbox.LogSender()))
         try:
             yield
         finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
             await broker.stop()
             await db.dispose()
 

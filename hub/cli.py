@@ -146,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="channel API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key and print it (only the key)")
-    create.add_argument("--channel", required=True, choices=[c.value for c in Channel])
+    create.add_argument(
+        "--channel", required=True, choices=[c.value for c in Channel if c is not Channel.SELF]
+    )
     create.add_argument("--name", default="")
     keys_sub.add_parser("list", help="list keys (never their secrets)")
     revoke = keys_sub.add_parser("revoke", help="revoke a key by id")

@@ -60,6 +60,8 @@ class Channel(StrEnum):
     KIOSK = "kiosk"
     CALLCENTER = "callcenter"
     ADMIN = "admin"
+    # A shopper's own short-lived token (never a key): reaches one profile only.
+    SELF = "self"
 
 
 TOUCHPOINT_WORDS = {

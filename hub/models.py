@@ -6,7 +6,15 @@ from hub.db import Base
 from hub.events.models import Event
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.preferences.models import Affinity, Preference
-from hub.privacy.models import Consent, ConsentChange, Suppression
+from hub.privacy.models import (
+    AuditEntry,
+    Consent,
+    ConsentChange,
+    OutboxMessage,
+    SelfServiceCode,
+    SelfServiceToken,
+    Suppression,
+)
 from hub.profiles.models import Note, Profile
 
 __all__ = [
@@ -14,6 +22,7 @@ __all__ = [
     "Agent",
     "AgentToken",
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Category",
     "Consent",
@@ -23,8 +32,11 @@ __all__ = [
     "IdentityConflict",
     "Merge",
     "Note",
+    "OutboxMessage",
     "Preference",
     "Product",
     "Profile",
+    "SelfServiceCode",
+    "SelfServiceToken",
     "Suppression",
 ]

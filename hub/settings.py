@@ -20,6 +20,7 @@ class Settings(BaseSettings):
 
     # Auth
     agent_token_ttl_seconds: int = 8 * 3600
+    self_service_token_minutes: float = 15.0
     auth_cache_seconds: float = 5.0
 
     # Limits

@@ -74,6 +74,7 @@ class Context:
         """
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             async with self.hub.db.sessions() as session:
+                session.info["principal"] = self.principal
                 try:
                     result = await work(session)
                     changes = take_changes(session)
@@ -97,11 +98,43 @@ class Context:
         raise AssertionError("unreachable")
 
     async def _refresh_reads(self) -> None:
-        # Reads later in this request must see what was just committed.
+        # Reads later in this request must see what was just committed. Closing (not rolling
+        # back) keeps rows already read usable: they are detached with their loaded state.
         if self._session is not None:
             async with self._lock:
-                await self._session.rollback()
-                self._session.expire_all()
+                await self._session.close()
+                self._session = None
+
+    async def may_see(self, profile_id: str) -> bool:
+        """A shopper's token reaches its own profile (or ids merged into it) and no other."""
+        if self.principal is None:
+            return False
+        if self.principal.profile_id is None:
+            return True
+        from hub.profiles import service as profiles
+
+        async with self.reading() as session:
+            live = await profiles.get_live(session, profile_id)
+        return live is not None and self.principal.may_see(live.id)
+
+    async def audit_read(self, profile_id: str | None, detail: str) -> None:
+        """Agents' reads are on record (one row per read)."""
+        principal = self.principal
+        if principal is None or principal.agent_username is None:
+            return
+        from hub.privacy import audit
+
+        async def work(session: AsyncSession) -> None:
+            audit.record(
+                session,
+                actor=principal.actor,
+                channel=principal.channel.value,
+                profile_id=profile_id,
+                action="READ",
+                detail=detail,
+            )
+
+        await self.write(work)
 
     def loader(self, name: str, factory: Callable[[], T]) -> T:
         if name not in self._loaders:

@@ -13,6 +13,8 @@ from strawberry.types.field import StrawberryField
 from hub.api.errors import forbidden
 from hub.auth.scopes import Scope
 
+OWN_PROFILE_ONLY = "This token reaches only the shopper's own profile."
+
 
 class Allowed(BasePermission):
     """Query-side check: the caller's key or token must carry the scope."""
@@ -43,10 +45,13 @@ class Guard(FieldExtension):
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        if not info.context.can(self.scope):
-            assert self._payload is not None
+        assert self._payload is not None
+        ctx = info.context
+        if not ctx.can(self.scope):
             return self._payload(
                 user_errors=forbidden(f"This key may not {self.scope.value.replace('_', ' ')}.")
             )
+        if "profile_id" in kwargs and not await ctx.may_see(str(kwargs["profile_id"])):
+            return self._payload(user_errors=forbidden(OWN_PROFILE_ONLY))
         result: Awaitable[Any] = next_(source, info, **kwargs)
         return await result

@@ -19,11 +19,12 @@ from hub.catalog.schema import CatalogQuery
 from hub.events.schema import EventMutation
 from hub.identity.schema import IdentityMutation
 from hub.preferences.schema import PreferenceMutation
+from hub.privacy.ledger_schema import LedgerMutation, LedgerQuery
 from hub.privacy.schema import PrivacyMutation
 from hub.profiles.schema import ProfileMutation, ProfileQuery
 from hub.realtime.schema import RealtimeSubscription
 
-Query = merge_types("Query", (ProfileQuery, CatalogQuery))
+Query = merge_types("Query", (ProfileQuery, CatalogQuery, LedgerQuery))
 Mutation = merge_types(
     "Mutation",
     (
@@ -33,6 +34,7 @@ Mutation = merge_types(
         PrivacyMutation,
         ProfileMutation,
         AuthMutation,
+        LedgerMutation,
     ),
 )
 

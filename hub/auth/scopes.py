@@ -22,6 +22,9 @@ class Scope(StrEnum):
     ERASE = "erase"
     ADMIN = "admin"
     AGENT_LOGIN = "agent_login"
+    AUDIT = "audit"
+    SELF_SERVICE = "self_service"
+    IDENTITY_STEWARD = "identity_steward"
 
 
 _SHOPPER_FACING = frozenset(
@@ -37,14 +40,32 @@ _SHOPPER_FACING = frozenset(
 )
 
 CHANNEL_SCOPES: dict[Channel, frozenset[Scope]] = {
-    Channel.WEB: _SHOPPER_FACING,
-    Channel.KIOSK: _SHOPPER_FACING,
+    Channel.WEB: _SHOPPER_FACING | {Scope.SELF_SERVICE},
+    Channel.KIOSK: _SHOPPER_FACING | {Scope.SELF_SERVICE},
     # A bare call-center key can only sign an agent in; the agent's token carries the rest.
     Channel.CALLCENTER: frozenset({Scope.AGENT_LOGIN}),
     Channel.ADMIN: frozenset(Scope) - {Scope.AGENT_LOGIN},
+    # The shopper, on their own profile: read, correct, forget, export, erase.
+    Channel.SELF: frozenset(
+        {
+            Scope.READ_PROFILE,
+            Scope.WRITE_PREFERENCES,
+            Scope.WRITE_CONSENT,
+            Scope.READ_CATALOG,
+            Scope.SUBSCRIBE,
+            Scope.EXPORT,
+            Scope.ERASE,
+        }
+    ),
 }
 
-AGENT_SCOPES = _SHOPPER_FACING | {Scope.SEARCH, Scope.NOTES, Scope.EXPORT}
+AGENT_SCOPES = _SHOPPER_FACING | {
+    Scope.SEARCH,
+    Scope.NOTES,
+    Scope.EXPORT,
+    Scope.AUDIT,
+    Scope.IDENTITY_STEWARD,
+}
 
 
 @dataclass(frozen=True)
@@ -55,16 +76,24 @@ class Principal:
     key_id: int | None = None
     agent_id: int | None = None
     agent_username: str | None = None
+    # Set for a shopper's self-service token: the one profile it reaches.
+    profile_id: str | None = None
+    shared_screen: bool = False
 
     @property
     def masked(self) -> bool:
         """A kiosk screen is shared: it only ever receives masked contact data."""
-        return self.channel is Channel.KIOSK
+        return self.channel is Channel.KIOSK or self.shared_screen
+
+    def may_see(self, profile_id: str) -> bool:
+        return self.profile_id is None or self.profile_id == profile_id
 
     @property
     def actor(self) -> str:
         if self.agent_username:
             return f"agent:{self.agent_username}"
+        if self.profile_id:
+            return f"self:{self.profile_id}"
         return f"{self.channel.value}:{self.name}"
 
     def can(self, scope: Scope) -> bool:

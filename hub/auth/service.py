@@ -18,6 +18,7 @@ from hub.auth.scopes import AGENT_SCOPES, CHANNEL_SCOPES, Principal
 from hub.db import utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
+from hub.privacy import selfservice
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")
@@ -31,6 +32,12 @@ def _digest(secret: str) -> str:
 
 async def create_key(session: AsyncSession, channel: Channel, name: str) -> tuple[ApiKey, str]:
     """A new channel key; the plain key is returned once and never stored."""
+    if channel is Channel.SELF:
+        raise DomainError.one(
+            ("channel",),
+            ErrorCode.INVALID,
+            "Self-service tokens come from a one-time code, not a key.",
+        )
     plain = f"rk_{channel.value}_{secrets.token_urlsafe(32)}"
     row = ApiKey(
         channel=channel.value,
@@ -135,6 +142,19 @@ class Authenticator:
     async def _lookup(
         self, session: AsyncSession, bearer: str, digest: str
     ) -> tuple[Principal | None, datetime | None]:
+        if bearer.startswith(selfservice.TOKEN_PREFIX):
+            found_self = await selfservice.token_profile(session, bearer)
+            if found_self is None:
+                return None, None
+            profile_id, expires_at = found_self
+            shared = bearer[len(selfservice.TOKEN_PREFIX)] == "m"
+            return Principal(
+                channel=Channel.SELF,
+                name="shopper",
+                scopes=CHANNEL_SCOPES[Channel.SELF],
+                profile_id=profile_id,
+                shared_screen=shared,
+            ), expires_at
         if bearer.startswith(TOKEN_PREFIX):
             found = await repo.token_by_hash(session, digest, utcnow())
             if found is None:

@@ -51,3 +51,64 @@ class Suppression(Base):
     value_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     dropped: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxMessage(Base):
+    """A message to a customer, written in the transaction that causes it; a sender delivers."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("profiles.id"), index=True
+    )
+    medium: Mapped[str] = mapped_column(String(10))  # EMAIL or SMS
+    recipient: Mapped[str] = mapped_column(String(320))
+    purpose: Mapped[str] = mapped_column(String(30))  # SERVICE or a marketing ConsentPurpose
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(20), default="PENDING")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SelfServiceCode(Base):
+    """A one-time code for the shopper's own ledger (hashed; a few tries; minutes to live)."""
+
+    __tablename__ = "self_service_codes"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SelfServiceToken(Base):
+    """A short-lived bearer that reaches one profile only."""
+
+    __tablename__ = "self_service_tokens"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Append-only: who read or changed which profile, when, and what."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_profile_at", "profile_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    channel: Mapped[str] = mapped_column(String(20))
+    profile_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(500))

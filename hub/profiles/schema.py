@@ -6,9 +6,9 @@ import strawberry
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
-from hub.api.errors import UserError, from_domain
+from hub.api.errors import ClientError, UserError, from_domain
 from hub.api.mutation import attempt
-from hub.api.permissions import Allowed, Guard
+from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
 from hub.auth.scopes import Scope
 from hub.enums import Touchpoint as TouchpointValue
 from hub.errors import DomainError, ErrorCode
@@ -46,7 +46,14 @@ class ProfileQuery:
                 )
             except DomainError as error:
                 raise from_domain(error) from None
-        return Profile.of(row) if row else None
+        if ctx.principal.profile_id is not None and (
+            row is None or not ctx.principal.may_see(row.id)
+        ):
+            raise ClientError(OWN_PROFILE_ONLY, "FORBIDDEN", ["id"])
+        if row is None:
+            return None
+        await ctx.audit_read(row.id, "Opened the profile")
+        return Profile.of(row)
 
     @strawberry.field(
         description="Agents: find customers by name (partial, fuzzy), email, phone, loyalty or "
@@ -62,6 +69,7 @@ class ProfileQuery:
                 )
             except DomainError as error:
                 raise from_domain(error) from None
+        await ctx.audit_read(None, f"Searched for “{text[:80]}”: {len(rows)} found")
         return [Profile.of(r) for r in rows]
 
 

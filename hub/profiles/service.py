@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
 from hub.errors import DomainError, ErrorCode, Problems
+from hub.privacy import audit
 from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
 from hub.realtime.broker import ProfileChange, record_change
@@ -125,6 +126,15 @@ async def touch(
     version = await repo.bump_version(session, profile)
     record_change(
         session, ProfileChange(profile.id, version, touchpoint, kind, summary, merged_into)
+    )
+    principal = session.info.get("principal")
+    audit.record(
+        session,
+        actor=principal.actor if principal is not None else "system",
+        channel=principal.channel.value if principal is not None else "system",
+        profile_id=profile.id,
+        action=kind,
+        detail=summary,
     )
     return version
 

@@ -18,6 +18,7 @@ from hub.events import service as events
 from hub.events.models import Event as EventRow
 from hub.events.service import describe
 from hub.identity.types import Identifier
+from hub.privacy import outbox
 from hub.profiles import dataloaders
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
@@ -115,6 +116,17 @@ class Note:
             touchpoint=Touchpoint(row.touchpoint),
             created_at=row.created_at,
         )  # type: ignore[arg-type]
+
+
+@strawberry.type(description="A message from the outbox (one-time codes, receipts, marketing).")
+class Message:
+    id: strawberry.ID
+    medium: str
+    recipient: str
+    subject: str
+    body: str
+    status: str
+    created_at: datetime
 
 
 @strawberry.type(description="One customer, as every touchpoint sees them.")
@@ -218,6 +230,25 @@ class Profile:
                 personal=p.personal,
             )
             for p in picks
+        ]
+
+    @strawberry.field(description="Messages sent to the customer, newest first (agents only).")
+    async def messages(self, info: Info, first: int = 10) -> list[Message] | None:
+        if not info.context.can(Scope.NOTES):
+            return None
+        async with info.context.reading() as session:
+            rows = await outbox.recent_for(session, self.row.id, max(1, min(first, 50)))
+        return [
+            Message(
+                id=strawberry.ID(str(r.id)),
+                medium=r.medium,
+                recipient=r.recipient,
+                subject=r.subject,
+                body=r.body,
+                status=r.status,
+                created_at=r.created_at,
+            )
+            for r in rows
         ]
 
     @strawberry.field(description="Agents' notes (null unless the caller may read notes).")

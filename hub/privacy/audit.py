@@ -1,0 +1,40 @@
+"""The audit log: every agent read of a profile and every write by any channel. Append-only."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import utcnow
+from hub.privacy.models import AuditEntry
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    channel: str,
+    profile_id: str | None,
+    action: str,
+    detail: str,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            actor=actor[:120],
+            channel=channel[:20],
+            profile_id=profile_id,
+            action=action[:30],
+            detail=detail[:500],
+        )
+    )
+
+
+async def entries(session: AsyncSession, profile_id: str | None, limit: int) -> list[AuditEntry]:
+    query = select(AuditEntry)
+    if profile_id is not None:
+        query = query.where(AuditEntry.profile_id == profile_id)
+    rows = await session.scalars(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    )
+    return list(rows)

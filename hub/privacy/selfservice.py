@@ -1,0 +1,172 @@
+"""The shopper's own key to their ledger: a one-time code sent through the outbox, redeemed
+for a short-lived token that reaches only their profile."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import utcnow
+from hub.enums import IdentifierKind
+from hub.errors import DomainError, ErrorCode, Problem
+from hub.identity import service as identity
+from hub.identity.normalize import mask
+from hub.identity.service import IdentifierIn
+from hub.privacy import outbox
+from hub.privacy.models import SelfServiceCode, SelfServiceToken
+from hub.profiles.models import Profile
+
+CODE_MINUTES = 10
+TOKEN_MINUTES = 15
+MAX_TRIES = 5
+MAX_CODES_PER_WINDOW = 3
+TOKEN_PREFIX = "rss_"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    medium: str
+    masked_recipient: str
+    expires_at: datetime
+
+
+async def _profile(session: AsyncSession, identifier: IdentifierIn, region: str) -> Profile:
+    profile = await identity.find_profile(session, identifier, region)
+    if profile is None:
+        raise DomainError.one(
+            ("identifier",), ErrorCode.NOT_FOUND, "We don't know that identifier yet."
+        )
+    return profile
+
+
+async def request_code(session: AsyncSession, identifier: IdentifierIn, region: str) -> CodeSent:
+    profile = await _profile(session, identifier, region)
+    rows = await identity.identifiers_for(session, [profile.id])
+    contact = next((r for r in rows if r.kind == IdentifierKind.EMAIL.value), None) or next(
+        (r for r in rows if r.kind == IdentifierKind.PHONE.value), None
+    )
+    if contact is None:
+        raise DomainError.one(
+            ("identifier",),
+            ErrorCode.INVALID,
+            "There is no email or phone on file to send a code to.",
+        )
+    now = utcnow()
+    recent = await session.scalar(
+        select(func.count())
+        .select_from(SelfServiceCode)
+        .where(
+            SelfServiceCode.profile_id == profile.id,
+            SelfServiceCode.created_at > now - timedelta(minutes=15),
+        )
+    )
+    if int(recent or 0) >= MAX_CODES_PER_WINDOW:
+        raise DomainError.one(
+            ("identifier",),
+            ErrorCode.TOO_MANY,
+            "Too many codes asked for; please wait a few minutes.",
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    expires = now + timedelta(minutes=CODE_MINUTES)
+    session.add(
+        SelfServiceCode(
+            profile_id=profile.id,
+            code_hash=_digest(f"{profile.id}:{code}"),
+            attempts=0,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    medium = "EMAIL" if contact.kind == IdentifierKind.EMAIL.value else "SMS"
+    await outbox.enqueue(
+        session,
+        profile_id=profile.id,
+        medium=medium,
+        recipient=contact.value,
+        purpose=outbox.SERVICE,
+        subject="Your Rapport code",
+        body=f"Your code to see what we know about you is {code}. "
+        f"It works once, for {CODE_MINUTES} minutes.",
+    )
+    return CodeSent(medium, mask(IdentifierKind(contact.kind), contact.value), expires)
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    token: str | None
+    expires_at: datetime | None
+    profile_id: str | None
+    problem: Problem | None
+
+
+async def redeem(
+    session: AsyncSession,
+    identifier: IdentifierIn,
+    code: str,
+    region: str,
+    masked: bool,
+    token_minutes: float = TOKEN_MINUTES,
+) -> Redeemed:
+    """A wrong code is an answer, not an exception: the try must be counted and committed."""
+    profile = await _profile(session, identifier, region)
+    now = utcnow()
+    pending = await session.scalar(
+        select(SelfServiceCode)
+        .where(
+            SelfServiceCode.profile_id == profile.id,
+            SelfServiceCode.used_at.is_(None),
+            SelfServiceCode.expires_at > now,
+        )
+        .order_by(SelfServiceCode.created_at.desc())
+        .limit(1)
+    )
+    if pending is None or pending.attempts >= MAX_TRIES:
+        return Redeemed(
+            None,
+            None,
+            None,
+            Problem(("code",), ErrorCode.INVALID, "That code has expired; ask for a new one."),
+        )
+    pending.attempts += 1
+    given = "".join(ch for ch in (code or "") if ch.isdigit())
+    if not hmac.compare_digest(pending.code_hash, _digest(f"{profile.id}:{given}")):
+        left = MAX_TRIES - pending.attempts
+        return Redeemed(
+            None,
+            None,
+            None,
+            Problem(
+                ("code",),
+                ErrorCode.INVALID,
+                f"That code is not right; {left} tr{'y' if left == 1 else 'ies'} left.",
+            ),
+        )
+    pending.used_at = now
+    token = TOKEN_PREFIX + ("m" if masked else "f") + secrets.token_urlsafe(32)
+    expires = now + timedelta(minutes=token_minutes)
+    session.add(
+        SelfServiceToken(
+            profile_id=profile.id, token_hash=_digest(token), created_at=now, expires_at=expires
+        )
+    )
+    await session.flush()
+    return Redeemed(token, expires, profile.id, None)
+
+
+async def token_profile(session: AsyncSession, token: str) -> tuple[str, datetime] | None:
+    row = await session.scalar(
+        select(SelfServiceToken).where(
+            SelfServiceToken.token_hash == _digest(token), SelfServiceToken.expires_at > utcnow()
+        )
+    )
+    return (row.profile_id, row.expires_at) if row else None

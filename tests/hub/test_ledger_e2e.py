@@ -1,0 +1,123 @@
+"""The shopper's ledger keys and the audit log."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import HubHandle, start_hub, stop_hub, unique
+from tests.hub.gql import PROFILE_BY_ID, SET_PREFERENCES
+from tests.hub.test_identity_e2e import identify
+
+REQUEST = """mutation($i: IdentifierInput!) { requestSelfServiceCode(identifier: $i) {
+  sent medium maskedRecipient userErrors { field code message } } }"""
+REDEEM = """mutation($i: IdentifierInput!, $c: String!) { redeemSelfServiceCode(identifier: $i,
+  code: $c) { token profileId expiresAt userErrors { field code message } } }"""
+MESSAGES = "query($id: ID!) { profile(id: $id) { messages(first: 5) { body recipient } } }"
+AUDIT = """query($id: ID!) { auditLog(profileId: $id, first: 100) { actor channel action detail
+  at } }"""
+
+
+def latest_code(hub: HubHandle, profile_id: str) -> str:
+    body = hub.gql(MESSAGES, {"id": profile_id})
+    match = re.search(r"\b(\d{6})\b", body["data"]["profile"]["messages"][0]["body"])
+    assert match, body
+    return match.group(1)
+
+
+def shopper(hub: HubHandle) -> tuple[str, dict[str, str]]:
+    loyalty = f"LEDGER-{unique()}".upper()
+    profile = identify(hub, hub.kiosk_key, "KIOSK", ("LOYALTY_ID", loyalty),
+                       ("EMAIL", f"{unique()}@example.com"))["profile"]
+    return profile["id"], {"kind": "LOYALTY_ID", "value": loyalty}
+
+
+def test_code_opens_only_the_shoppers_own_profile(hub: HubHandle) -> None:
+    pid, ident = shopper(hub)
+    other, _ = shopper(hub)
+    sent = hub.gql(REQUEST, {"i": ident}, key=hub.kiosk_key)["data"]["requestSelfServiceCode"]
+    assert sent["sent"] and sent["medium"] == "EMAIL" and "***@example.com" in sent[
+        "maskedRecipient"]
+    code = latest_code(hub, pid)
+    wrong = "000000" if code != "000000" else "111111"
+    bad = hub.gql(REDEEM, {"i": ident, "c": wrong}, key=hub.kiosk_key)
+    assert bad["data"]["redeemSelfServiceCode"]["token"] is None
+    assert bad["data"]["redeemSelfServiceCode"]["userErrors"][0]["code"] == "INVALID"
+    ok = hub.gql(REDEEM, {"i": ident, "c": code}, key=hub.kiosk_key)["data"][
+        "redeemSelfServiceCode"]
+    assert ok["profileId"] == pid and ok["token"]
+    token = ok["token"]
+    again = hub.gql(REDEEM, {"i": ident, "c": code}, key=hub.kiosk_key)
+    assert again["data"]["redeemSelfServiceCode"]["token"] is None, "a code works once"
+
+    mine = hub.gql(PROFILE_BY_ID, {"id": pid}, key=token)["data"]["profile"]
+    assert mine["id"] == pid
+    assert all("***" in i["value"] for i in mine["identifiers"] if i["kind"] == "EMAIL"), \
+        "redeemed at a kiosk: still masked on the shared screen"
+    theirs = hub.gql(PROFILE_BY_ID, {"id": other}, key=token)
+    assert theirs["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    write = hub.gql(SET_PREFERENCES, {"id": other, "tp": "KIOSK", "prefs": [
+        {"key": "theme", "value": "vintage"}]}, key=token)
+    assert write["data"]["setPreferences"]["userErrors"][0]["code"] == "FORBIDDEN"
+    own = hub.gql(SET_PREFERENCES, {"id": pid, "tp": "KIOSK", "prefs": [
+        {"key": "theme", "value": "vintage"}]}, key=token)
+    assert own["data"]["setPreferences"]["userErrors"] == []
+    search = hub.gql("{ searchProfiles(text: \"a\") { id } }", key=token)
+    assert search["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_too_many_wrong_codes_lock_the_code(hub: HubHandle) -> None:
+    pid, ident = shopper(hub)
+    hub.gql(REQUEST, {"i": ident}, key=hub.web_key)
+    code = latest_code(hub, pid)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        hub.gql(REDEEM, {"i": ident, "c": wrong}, key=hub.web_key)
+    locked = hub.gql(REDEEM, {"i": ident, "c": code}, key=hub.web_key)
+    assert locked["data"]["redeemSelfServiceCode"]["token"] is None
+    unknown = hub.gql(REQUEST, {"i": {"kind": "LOYALTY_ID", "value": "NOBODY-1"}},
+                      key=hub.web_key)
+    assert unknown["data"]["requestSelfServiceCode"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+def test_every_agent_read_is_one_audit_row_and_writes_are_recorded(hub: HubHandle) -> None:
+    pid, _ = shopper(hub)
+    agent = hub.agent_token()
+    hub.gql(PROFILE_BY_ID, {"id": pid}, key=agent)
+    rows = hub.gql(AUDIT, {"id": pid})["data"]["auditLog"]
+    reads = [r for r in rows if r["action"] == "READ"]
+    assert len(reads) == 1 and reads[0]["actor"] == f"agent:{hub.agent_username}"
+    hub.gql(PROFILE_BY_ID, {"id": pid}, key=agent)
+    hub.gql(PROFILE_BY_ID, {"id": pid}, key=hub.kiosk_key)  # key reads are not agent reads
+    rows = hub.gql(AUDIT, {"id": pid})["data"]["auditLog"]
+    assert len([r for r in rows if r["action"] == "READ"]) == 2
+    identified = [r for r in rows if r["action"] == "IDENTIFIED"]
+    assert identified and identified[-1]["channel"] == "kiosk"
+    forbidden = hub.gql(AUDIT, {"id": pid}, key=hub.web_key)
+    assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.fixture(scope="module")
+def short_lived_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
+    url, keys = hub_database
+    handle = start_hub(url, keys, RAPPORT_SELF_SERVICE_TOKEN_MINUTES="0.02",
+                       RAPPORT_AGENT_TOKEN_TTL_SECONDS="1", RAPPORT_AUTH_CACHE_SECONDS="0.1")
+    yield handle
+    stop_hub(handle)
+
+
+def test_tokens_expire(short_lived_hub: HubHandle) -> None:
+    hub = short_lived_hub
+    pid, ident = shopper(hub)
+    hub.gql(REQUEST, {"i": ident}, key=hub.kiosk_key)
+    token = hub.gql(REDEEM, {"i": ident, "c": latest_code(hub, pid)}, key=hub.kiosk_key)[
+        "data"]["redeemSelfServiceCode"]["token"]
+    agent = hub.agent_token()
+    assert hub.post(PROFILE_BY_ID, {"id": pid}, key=token).status_code == 200
+    assert hub.post(PROFILE_BY_ID, {"id": pid}, key=agent).status_code == 200
+    time.sleep(1.5)
+    assert hub.post(PROFILE_BY_ID, {"id": pid}, key=token).status_code == 401
+    assert hub.post(PROFILE_BY_ID, {"id": pid}, key=agent).status_code == 401
