@@ -17,14 +17,14 @@ from hub.api.errors import should_mask
 from hub.auth.schema import AuthMutation
 from hub.catalog.schema import CatalogQuery
 from hub.events.schema import EventMutation
-from hub.identity.schema import IdentityMutation
+from hub.identity.schema import IdentityMutation, StewardshipMutation, StewardshipQuery
 from hub.preferences.schema import PreferenceMutation
 from hub.privacy.ledger_schema import LedgerMutation, LedgerQuery
 from hub.privacy.schema import PrivacyMutation
 from hub.profiles.schema import ProfileMutation, ProfileQuery
 from hub.realtime.schema import RealtimeSubscription
 
-Query = merge_types("Query", (ProfileQuery, CatalogQuery, LedgerQuery))
+Query = merge_types("Query", (ProfileQuery, CatalogQuery, LedgerQuery, StewardshipQuery))
 Mutation = merge_types(
     "Mutation",
     (
@@ -35,6 +35,7 @@ Mutation = merge_types(
         ProfileMutation,
         AuthMutation,
         LedgerMutation,
+        StewardshipMutation,
     ),
 )
 

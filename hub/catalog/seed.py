@@ -32,7 +32,7 @@ from hub.identity import service as identity
 from hub.identity.models import Identifier
 from hub.identity.service import IdentifierIn
 from hub.preferences import service as preferences
-from hub.preferences.learning import Weights, fold
+from hub.preferences.learning import Weights
 from hub.preferences.models import Affinity
 from hub.privacy import consent, erasure
 from hub.profiles import service as profiles
@@ -173,48 +173,21 @@ async def _learn_bulk(
     products: dict[str, Product],
     weights: Weights,
 ) -> int:
-    """The same fold as live learning, batched: one pass in time order, then bulk writes."""
-    allowed = await consent.allowed(
-        session, list({pid for pid, *_ in learned}), ConsentPurpose.PERSONALIZATION
-    )
-    existing: dict[tuple[str, str, str], Affinity] = {}
+    """The live learning rule (preferences.accumulate), batched: one pass, then bulk writes."""
     pids = list({pid for pid, *_ in learned})
+    allowed = await consent.allowed(session, pids, ConsentPurpose.PERSONALIZATION)
+    known: dict[tuple[str, str, str], Affinity] = {}
     for start in range(0, len(pids), 500):
         for row in await session.scalars(
             select(Affinity).where(Affinity.profile_id.in_(pids[start : start + 500]))
         ):
-            existing[(row.profile_id, row.key, row.value)] = row
-    fresh: dict[tuple[str, str, str], Affinity] = {}
-    learned.sort(key=lambda item: item[4])
-    for pid, event_type, sku, quantity, at in learned:
-        product = products.get(sku)
-        weight = weights.for_event(event_type, quantity)
-        if product is None or weight is None or not allowed.get(pid, True):
-            continue
-        facets = [("product", sku), ("category", product.category_slug)]
-        facets.extend(("theme", tag) for tag in product.tags or ())
-        for key, value in facets:
-            triple = (pid, key, value)
-            found = existing.get(triple) or fresh.get(triple)
-            if found is None:
-                row = Affinity(
-                    profile_id=pid,
-                    key=key,
-                    value=value,
-                    score=0.0,
-                    as_of=at,
-                    views=0,
-                    carts=0,
-                    purchases=0,
-                    returns=0,
-                    last_touchpoint=Touchpoint.WEB.value,
-                    updated_at=utcnow(),
-                )
-                fresh[triple] = row
-            else:
-                row = found
-            row.score, row.as_of = fold(row.score, row.as_of, weight, at, weights.half_life_seconds)
-            preferences.count_event(row, event_type)
+            known[(row.profile_id, row.key, row.value)] = row
+    observations = [
+        preferences.observe(pid, event_type, products[sku], quantity, at, Touchpoint.WEB.value)
+        for pid, event_type, sku, quantity, at in sorted(learned, key=lambda item: item[4])
+        if sku in products and allowed.get(pid, True)
+    ]
+    created = preferences.accumulate(known, observations, weights)
     columns = (
         "profile_id",
         "key",
@@ -228,10 +201,10 @@ async def _learn_bulk(
         "last_touchpoint",
         "updated_at",
     )
-    rows = [{c: getattr(a, c) for c in columns} for a in fresh.values()]
+    rows = [{c: getattr(a, c) for c in columns} for a in created.values()]
     for start in range(0, len(rows), _CHUNK):
         await session.execute(insert(Affinity), rows[start : start + _CHUNK])
-    return len(rows) + len(existing)
+    return len(known)
 
 
 async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> int:

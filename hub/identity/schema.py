@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
-from hub.api.enums import Touchpoint
+from hub.api.context import Context
+from hub.api.enums import IdentifierKind, Touchpoint
 from hub.api.errors import UserError
 from hub.api.mutation import attempt
-from hub.api.permissions import Guard
+from hub.api.permissions import Allowed, Guard
 from hub.auth.scopes import Scope
 from hub.enums import Touchpoint as TouchpointValue
 from hub.identity import service as identity
-from hub.identity.types import IdentifierInput
+from hub.identity import stewardship
+from hub.identity.models import Merge
+from hub.identity.types import IdentifierInput, MergeRecord
+from hub.profiles.models import Profile as ProfileRow
 from hub.profiles.service import Traits
 from hub.profiles.types import Profile
 
@@ -78,4 +86,104 @@ class IdentityMutation:
             merged=result.merged,
             created=result.created,
             conflicts=len(result.conflicts),
+        )
+
+
+@strawberry.type(description="A shared-device identifier seen with two known customers.")
+class IdentityConflict:
+    id: strawberry.ID
+    kind: IdentifierKind
+    value: str
+    profile_ids: list[strawberry.ID]
+    touchpoint: Touchpoint
+    status: str
+    created_at: datetime
+
+
+@strawberry.type
+class SplitProfilePayload:
+    survivor: Profile | None = None
+    restored: Profile | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LinkProfilesPayload:
+    profile: Profile | None = None
+    merges: list[MergeRecord] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class StewardshipQuery:
+    @strawberry.field(
+        description="Open shared-device conflicts for agent review, newest first.",
+        extensions=[PermissionExtension([Allowed(Scope.IDENTITY_STEWARD)])],
+    )
+    async def identity_conflicts(
+        self, info: Info[Context, None], first: int = 50
+    ) -> list[IdentityConflict]:
+        async with info.context.reading() as session:
+            rows = await identity.open_conflicts(session, max(1, min(first, 200)))
+        return [
+            IdentityConflict(
+                id=strawberry.ID(str(r.id)),
+                kind=IdentifierKind(r.kind),
+                value=r.value,
+                profile_ids=[strawberry.ID(p) for p in r.profile_ids],
+                touchpoint=Touchpoint(r.touchpoint),
+                status=r.status,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+
+@strawberry.type
+class StewardshipMutation:
+    @strawberry.mutation(
+        description="Undo a merge from the journal: each profile gets back exactly what it had.",
+        extensions=[Guard(Scope.IDENTITY_STEWARD)],
+    )
+    async def split_profile(
+        self, info: Info[Context, None], merge_id: strawberry.ID
+    ) -> SplitProfilePayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> stewardship.SplitResult:
+            return await stewardship.split_profile(
+                session, str(merge_id), TouchpointValue.CALL_CENTER.value, ctx.hub.weights
+            )
+
+        result, errors = await attempt(ctx, work)
+        if result is None:
+            return SplitProfilePayload(user_errors=errors)
+        return SplitProfilePayload(
+            survivor=Profile.of(result.survivor), restored=Profile.of(result.restored)
+        )
+
+    @strawberry.mutation(
+        description="Join profiles an agent confirms are one person (merge journal kept).",
+        extensions=[Guard(Scope.IDENTITY_STEWARD)],
+    )
+    async def link_profiles(
+        self, info: Info[Context, None], profile_ids: list[strawberry.ID]
+    ) -> LinkProfilesPayload:
+        ctx = info.context
+        actor = ctx.principal.actor if ctx.principal else "unknown"
+
+        async def work(session: AsyncSession) -> tuple[ProfileRow, list[Merge]]:
+            return await stewardship.link_profiles(
+                session,
+                [str(p) for p in profile_ids],
+                TouchpointValue.CALL_CENTER.value,
+                actor,
+                ctx.hub.weights,
+            )
+
+        result, errors = await attempt(ctx, work)
+        if result is None:
+            return LinkProfilesPayload(user_errors=errors)
+        return LinkProfilesPayload(
+            profile=Profile.of(result[0]), merges=[MergeRecord.of(m) for m in result[1]]
         )

@@ -145,7 +145,7 @@ async def resolve(
     resolution: _Resolution
     pending_merges: list[Profile] = []
     if strong_owners:
-        survivor, *others = sorted(strong_owners, key=_survivor_rank)
+        survivor, *others = sorted(strong_owners, key=survivor_rank)
         resolution = _Resolution(survivor)
         pending_merges.extend(others)
     elif strong:
@@ -161,7 +161,7 @@ async def resolve(
                 )
             weak_owners = [p for p in weak_owners if not p.is_known or p.id == known[0].id]
         elif weak_owners:
-            resolution = _Resolution(known[0] if known else min(weak_owners, key=_survivor_rank))
+            resolution = _Resolution(known[0] if known else min(weak_owners, key=survivor_rank))
         else:
             resolution = _Resolution(await _new_profile(session), created=True)
 
@@ -219,7 +219,7 @@ def _ordered_owners(
     return list(seen.values())
 
 
-def _survivor_rank(profile: Profile) -> tuple[int, object, str]:
+def survivor_rank(profile: Profile) -> tuple[int, object, str]:
     # The known profile survives, else the oldest.
     return (0 if profile.is_known else 1, profile.created_at, profile.id)
 

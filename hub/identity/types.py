@@ -8,6 +8,7 @@ from hub.api.enums import IdentifierKind, Touchpoint
 from hub.enums import CONTACT_KINDS
 from hub.enums import IdentifierKind as Kind
 from hub.identity.models import Identifier as IdentifierRow
+from hub.identity.models import Merge
 from hub.identity.normalize import mask
 from hub.identity.service import IdentifierIn
 
@@ -39,4 +40,31 @@ class Identifier:
             masked=hide,
             touchpoint=Touchpoint(row.touchpoint),
             created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="A merge journal entry: what moved from one profile into another.")
+class MergeRecord:
+    id: strawberry.ID
+    survivor_id: strawberry.ID
+    merged_id: strawberry.ID
+    reason: str
+    touchpoint: Touchpoint
+    created_at: datetime
+    split_at: datetime | None
+    identifiers_moved: int
+    events_moved: int
+
+    @classmethod
+    def of(cls, row: Merge) -> MergeRecord:
+        return cls(
+            id=strawberry.ID(row.id),
+            survivor_id=strawberry.ID(row.survivor_id),
+            merged_id=strawberry.ID(row.merged_id),
+            reason=row.reason,
+            touchpoint=Touchpoint(row.touchpoint),
+            created_at=row.created_at,
+            split_at=row.split_at,
+            identifiers_moved=len(row.moved.get("identifier_ids", [])),
+            events_moved=int(row.moved.get("event_count", 0)),
         )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import service as catalog
+from hub.catalog.models import Product
 from hub.db import utcnow
 from hub.enums import EventType, PreferenceSource
 from hub.errors import ErrorCode, Problems
@@ -148,51 +150,100 @@ async def _check_catalog_values(session: AsyncSession, changes: Sequence[Prefere
     problems.raise_if_any()
 
 
-async def learn(
-    session: AsyncSession, observations: Sequence[Observation], weights: Weights
-) -> int:
-    """Fold events into learned interests, in the caller's transaction. Returns rows touched."""
-    deltas: list[tuple[tuple[str, str, str], Observation, float]] = []
+def observe(
+    profile_id: str,
+    event_type: EventType,
+    product: Product,
+    quantity: int | None,
+    at: datetime,
+    touchpoint: str,
+) -> Observation:
+    return Observation(
+        profile_id=profile_id,
+        event_type=event_type,
+        sku=product.sku,
+        category=product.category_slug,
+        tags=tuple(product.tags or ()),
+        quantity=quantity,
+        at=at,
+        touchpoint=touchpoint,
+    )
+
+
+def accumulate(
+    known: dict[tuple[str, str, str], Affinity],
+    observations: Iterable[Observation],
+    weights: Weights,
+) -> dict[tuple[str, str, str], Affinity]:
+    """Fold observations into `known` (updated in place); returns the interests it created.
+
+    The one learning rule, shared by live events, the demo import and a rebuild after a split.
+    """
+    created: dict[tuple[str, str, str], Affinity] = {}
+    now = utcnow()
     for obs in observations:
         weight = weights.for_event(obs.event_type, obs.quantity)
         if weight is None:
             continue
-        facets = [("product", obs.sku)]
-        if obs.category:
-            facets.append(("category", obs.category))
-        facets.extend(("theme", tag) for tag in obs.tags)
-        deltas.extend(((obs.profile_id, key, value), obs, weight) for key, value in facets)
-    if not deltas:
-        return 0
-    existing = {
-        (a.profile_id, a.key, a.value): a
-        for a in await repo.affinities_matching(session, (k for k, _, _ in deltas))
-    }
-    now = utcnow()
-    for triple, obs, weight in deltas:
-        affinity = existing.get(triple)
-        if affinity is None:
-            affinity = Affinity(
-                profile_id=triple[0],
-                key=triple[1],
-                value=triple[2],
-                score=0.0,
-                as_of=obs.at,
-                views=0,
-                carts=0,
-                purchases=0,
-                returns=0,
+        for triple in _triples(obs):
+            affinity = known.get(triple)
+            if affinity is None:
+                affinity = Affinity(
+                    profile_id=triple[0],
+                    key=triple[1],
+                    value=triple[2],
+                    score=0.0,
+                    as_of=obs.at,
+                    views=0,
+                    carts=0,
+                    purchases=0,
+                    returns=0,
+                )
+                known[triple] = created[triple] = affinity
+            affinity.score, affinity.as_of = fold(
+                affinity.score, affinity.as_of, weight, obs.at, weights.half_life_seconds
             )
-            session.add(affinity)
-            existing[triple] = affinity
-        affinity.score, affinity.as_of = fold(
-            affinity.score, affinity.as_of, weight, obs.at, weights.half_life_seconds
+            count_event(affinity, obs.event_type)
+            affinity.last_touchpoint = obs.touchpoint
+            affinity.updated_at = now
+    return created
+
+
+def _triples(obs: Observation) -> list[tuple[str, str, str]]:
+    triples = [(obs.profile_id, "product", obs.sku)]
+    if obs.category:
+        triples.append((obs.profile_id, "category", obs.category))
+    triples.extend((obs.profile_id, "theme", tag) for tag in obs.tags)
+    return triples
+
+
+async def learn(
+    session: AsyncSession, observations: Sequence[Observation], weights: Weights
+) -> int:
+    """Fold events into learned interests, in the caller's transaction. Returns rows touched."""
+    if not observations:
+        return 0
+    known = {
+        (a.profile_id, a.key, a.value): a
+        for a in await repo.affinities_matching(
+            session, (t for obs in observations for t in _triples(obs))
         )
-        count_event(affinity, obs.event_type)
-        affinity.last_touchpoint = obs.touchpoint
-        affinity.updated_at = now
+    }
+    created = accumulate(known, sorted(observations, key=lambda o: o.at), weights)
+    session.add_all(created.values())
     await session.flush()
-    return len(existing)
+    return len(known)
+
+
+async def rebuild(
+    session: AsyncSession, profile_id: str, observations: Sequence[Observation], weights: Weights
+) -> int:
+    """Learn a profile's interests again from its events (after a split moved some away)."""
+    await forget_learned(session, profile_id)
+    created = accumulate({}, sorted(observations, key=lambda o: o.at), weights)
+    session.add_all(created.values())
+    await session.flush()
+    return len(created)
 
 
 def count_event(affinity: Affinity, event_type: EventType) -> None:
@@ -318,6 +369,7 @@ async def merge_into(
     """Move preferences and interests; same facet on both: the newer answer, summed interest."""
     moved_explicit: list[int] = []
     dropped_explicit: list[dict[str, object]] = []
+    overwritten: list[dict[str, object]] = []
     ours = {(p.key, p.value): p for p in await repo.explicit_for(session, [survivor_id])}
     for pref in await repo.explicit_for(session, [merged_id]):
         mine = ours.get((pref.key, pref.value))
@@ -325,18 +377,10 @@ async def merge_into(
             moved_explicit.append(pref.id)
             continue
         if pref.updated_at > mine.updated_at:
+            overwritten.append(preference_snapshot(mine))
             mine.like, mine.weight, mine.touchpoint = pref.like, pref.weight, pref.touchpoint
             mine.origin, mine.updated_at = pref.origin, pref.updated_at
-        dropped_explicit.append(
-            {
-                "key": pref.key,
-                "value": pref.value,
-                "like": pref.like,
-                "touchpoint": pref.touchpoint,
-                "origin": pref.origin,
-                "updated_at": pref.updated_at.isoformat(),
-            }
-        )
+        dropped_explicit.append(preference_snapshot(pref))
         await repo.delete_explicit(session, [pref.id])
     await repo.move_explicit(session, moved_explicit, survivor_id)
 
@@ -365,9 +409,43 @@ async def merge_into(
     return {
         "preference_ids": moved_explicit,
         "preferences_combined": dropped_explicit,
+        "survivor_preferences_before": overwritten,
         "affinity_ids": moved_learned,
         "affinities_combined": combined,
     }
+
+
+def preference_snapshot(pref: Preference) -> dict[str, object]:
+    return {
+        "key": pref.key,
+        "value": pref.value,
+        "like": pref.like,
+        "weight": pref.weight,
+        "touchpoint": pref.touchpoint,
+        "origin": pref.origin,
+        "created_at": pref.created_at.isoformat(),
+        "updated_at": pref.updated_at.isoformat(),
+    }
+
+
+async def restore_preferences(
+    session: AsyncSession, profile_id: str, snapshots: Sequence[dict[str, Any]]
+) -> None:
+    """Put back stated preferences as a merge journal recorded them."""
+    for snap in snapshots:
+        row = await repo.explicit_one(session, profile_id, snap["key"], snap["value"])
+        if row is None:
+            row = Preference(profile_id=profile_id, key=snap["key"], value=snap["value"])
+            session.add(row)
+        row.like, row.weight = bool(snap["like"]), float(snap["weight"])
+        row.touchpoint, row.origin = snap["touchpoint"], snap["origin"]
+        row.created_at = datetime.fromisoformat(snap["created_at"])
+        row.updated_at = datetime.fromisoformat(snap["updated_at"])
+    await session.flush()
+
+
+async def move_back(session: AsyncSession, preference_ids: Sequence[int], to_profile: str) -> None:
+    await repo.move_explicit(session, preference_ids, to_profile)
 
 
 async def forget_learned(session: AsyncSession, profile_id: str) -> None:

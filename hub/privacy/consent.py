@@ -137,3 +137,27 @@ async def merge_into(session: AsyncSession, merged_id: str, survivor_id: str) ->
 
 async def history(session: AsyncSession, profile_id: str, limit: int = 100) -> list[ConsentChange]:
     return await repo.history_for(session, profile_id, limit)
+
+
+async def split_back(
+    session: AsyncSession, survivor_id: str, restored_id: str, change_ids: Sequence[int]
+) -> None:
+    """Give the restored profile back its consent history; both current answers are then
+    re-derived from their own history (every answer is in the history)."""
+    await repo.move_history_back(session, change_ids, restored_id)
+    for profile_id in (survivor_id, restored_id):
+        current = {c.purpose: c for c in await repo.current_for(session, [profile_id])}
+        latest: dict[str, ConsentChange] = {}
+        for change in reversed(await repo.history_for(session, profile_id, 10_000)):
+            latest[change.purpose] = change
+        for purpose, row in current.items():
+            if purpose not in latest:
+                await repo.delete_current(session, row)
+        for purpose, change in latest.items():
+            answer = current.get(purpose)
+            if answer is None:
+                answer = Consent(profile_id=profile_id, purpose=purpose)
+                session.add(answer)
+            answer.granted, answer.touchpoint = change.granted, change.touchpoint
+            answer.updated_at, answer.expires_at = change.changed_at, change.expires_at
+    await session.flush()

@@ -118,7 +118,11 @@ class LedgerMutation:
 
         async def work(session: AsyncSession) -> Redeemed:
             return await selfservice.redeem(
-                session, wanted, code, ctx.settings.default_region, masked=shared,
+                session,
+                wanted,
+                code,
+                ctx.settings.default_region,
+                masked=shared,
                 token_minutes=ctx.settings.self_service_token_minutes,
             )
 

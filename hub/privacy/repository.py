@@ -48,3 +48,10 @@ async def move_current(session: AsyncSession, ids: Sequence[int], to_profile: st
         await session.execute(
             update(Consent).where(Consent.id.in_(ids)).values(profile_id=to_profile)
         )
+
+
+async def move_history_back(session: AsyncSession, ids: Sequence[int], to_profile: str) -> None:
+    if ids:
+        await session.execute(
+            update(ConsentChange).where(ConsentChange.id.in_(ids)).values(profile_id=to_profile)
+        )

@@ -17,7 +17,8 @@ from hub.enums import IdentifierKind as Kind
 from hub.events import service as events
 from hub.events.models import Event as EventRow
 from hub.events.service import describe
-from hub.identity.types import Identifier
+from hub.identity import stewardship
+from hub.identity.types import Identifier, MergeRecord
 from hub.privacy import outbox
 from hub.profiles import dataloaders
 from hub.profiles import service as profiles
@@ -231,6 +232,14 @@ class Profile:
             )
             for p in picks
         ]
+
+    @strawberry.field(description="Merges into this profile, newest first (agents; null else).")
+    async def merges(self, info: Info) -> list[MergeRecord] | None:
+        if not info.context.can(Scope.IDENTITY_STEWARD):
+            return None
+        async with info.context.reading() as session:
+            rows = await stewardship.merges_into(session, self.row.id)
+        return [MergeRecord.of(r) for r in rows]
 
     @strawberry.field(description="Messages sent to the customer, newest first (agents only).")
     async def messages(self, info: Info, first: int = 10) -> list[Message] | None:
