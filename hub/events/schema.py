@@ -49,6 +49,9 @@ class EventInput:
 class TrackPayload:
     accepted: int = 0
     duplicates: int = 0
+    suppressed: int = strawberry.field(
+        default=0, description="Events for customers who asked to be forgotten: dropped."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -77,7 +80,9 @@ class EventMutation:
         result, errors = await attempt(ctx, work)
         if result is None:
             return TrackPayload(user_errors=errors)
-        return TrackPayload(accepted=result.accepted, duplicates=result.duplicates)
+        return TrackPayload(
+            accepted=result.accepted, duplicates=result.duplicates, suppressed=result.suppressed
+        )
 
 
 events_service = events

@@ -30,8 +30,9 @@ def latest_code(hub: HubHandle, profile_id: str) -> str:
 
 def shopper(hub: HubHandle) -> tuple[str, dict[str, str]]:
     loyalty = f"LEDGER-{unique()}".upper()
-    profile = identify(hub, hub.kiosk_key, "KIOSK", ("LOYALTY_ID", loyalty),
-                       ("EMAIL", f"{unique()}@example.com"))["profile"]
+    profile = identify(
+        hub, hub.kiosk_key, "KIOSK", ("LOYALTY_ID", loyalty), ("EMAIL", f"{unique()}@example.com")
+    )["profile"]
     return profile["id"], {"kind": "LOYALTY_ID", "value": loyalty}
 
 
@@ -39,15 +40,17 @@ def test_code_opens_only_the_shoppers_own_profile(hub: HubHandle) -> None:
     pid, ident = shopper(hub)
     other, _ = shopper(hub)
     sent = hub.gql(REQUEST, {"i": ident}, key=hub.kiosk_key)["data"]["requestSelfServiceCode"]
-    assert sent["sent"] and sent["medium"] == "EMAIL" and "***@example.com" in sent[
-        "maskedRecipient"]
+    assert (
+        sent["sent"] and sent["medium"] == "EMAIL" and "***@example.com" in sent["maskedRecipient"]
+    )
     code = latest_code(hub, pid)
     wrong = "000000" if code != "000000" else "111111"
     bad = hub.gql(REDEEM, {"i": ident, "c": wrong}, key=hub.kiosk_key)
     assert bad["data"]["redeemSelfServiceCode"]["token"] is None
     assert bad["data"]["redeemSelfServiceCode"]["userErrors"][0]["code"] == "INVALID"
     ok = hub.gql(REDEEM, {"i": ident, "c": code}, key=hub.kiosk_key)["data"][
-        "redeemSelfServiceCode"]
+        "redeemSelfServiceCode"
+    ]
     assert ok["profileId"] == pid and ok["token"]
     token = ok["token"]
     again = hub.gql(REDEEM, {"i": ident, "c": code}, key=hub.kiosk_key)
@@ -55,17 +58,24 @@ def test_code_opens_only_the_shoppers_own_profile(hub: HubHandle) -> None:
 
     mine = hub.gql(PROFILE_BY_ID, {"id": pid}, key=token)["data"]["profile"]
     assert mine["id"] == pid
-    assert all("***" in i["value"] for i in mine["identifiers"] if i["kind"] == "EMAIL"), \
+    assert all("***" in i["value"] for i in mine["identifiers"] if i["kind"] == "EMAIL"), (
         "redeemed at a kiosk: still masked on the shared screen"
+    )
     theirs = hub.gql(PROFILE_BY_ID, {"id": other}, key=token)
     assert theirs["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    write = hub.gql(SET_PREFERENCES, {"id": other, "tp": "KIOSK", "prefs": [
-        {"key": "theme", "value": "vintage"}]}, key=token)
+    write = hub.gql(
+        SET_PREFERENCES,
+        {"id": other, "tp": "KIOSK", "prefs": [{"key": "theme", "value": "vintage"}]},
+        key=token,
+    )
     assert write["data"]["setPreferences"]["userErrors"][0]["code"] == "FORBIDDEN"
-    own = hub.gql(SET_PREFERENCES, {"id": pid, "tp": "KIOSK", "prefs": [
-        {"key": "theme", "value": "vintage"}]}, key=token)
+    own = hub.gql(
+        SET_PREFERENCES,
+        {"id": pid, "tp": "KIOSK", "prefs": [{"key": "theme", "value": "vintage"}]},
+        key=token,
+    )
     assert own["data"]["setPreferences"]["userErrors"] == []
-    search = hub.gql("{ searchProfiles(text: \"a\") { id } }", key=token)
+    search = hub.gql('{ searchProfiles(text: "a") { id } }', key=token)
     assert search["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
@@ -78,8 +88,7 @@ def test_too_many_wrong_codes_lock_the_code(hub: HubHandle) -> None:
         hub.gql(REDEEM, {"i": ident, "c": wrong}, key=hub.web_key)
     locked = hub.gql(REDEEM, {"i": ident, "c": code}, key=hub.web_key)
     assert locked["data"]["redeemSelfServiceCode"]["token"] is None
-    unknown = hub.gql(REQUEST, {"i": {"kind": "LOYALTY_ID", "value": "NOBODY-1"}},
-                      key=hub.web_key)
+    unknown = hub.gql(REQUEST, {"i": {"kind": "LOYALTY_ID", "value": "NOBODY-1"}}, key=hub.web_key)
     assert unknown["data"]["requestSelfServiceCode"]["userErrors"][0]["code"] == "NOT_FOUND"
 
 
@@ -103,8 +112,13 @@ def test_every_agent_read_is_one_audit_row_and_writes_are_recorded(hub: HubHandl
 @pytest.fixture(scope="module")
 def short_lived_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
     url, keys = hub_database
-    handle = start_hub(url, keys, RAPPORT_SELF_SERVICE_TOKEN_MINUTES="0.02",
-                       RAPPORT_AGENT_TOKEN_TTL_SECONDS="1", RAPPORT_AUTH_CACHE_SECONDS="0.1")
+    handle = start_hub(
+        url,
+        keys,
+        RAPPORT_SELF_SERVICE_TOKEN_MINUTES="0.02",
+        RAPPORT_AGENT_TOKEN_TTL_SECONDS="1",
+        RAPPORT_AUTH_CACHE_SECONDS="0.1",
+    )
     yield handle
     stop_hub(handle)
 
@@ -113,8 +127,9 @@ def test_tokens_expire(short_lived_hub: HubHandle) -> None:
     hub = short_lived_hub
     pid, ident = shopper(hub)
     hub.gql(REQUEST, {"i": ident}, key=hub.kiosk_key)
-    token = hub.gql(REDEEM, {"i": ident, "c": latest_code(hub, pid)}, key=hub.kiosk_key)[
-        "data"]["redeemSelfServiceCode"]["token"]
+    token = hub.gql(REDEEM, {"i": ident, "c": latest_code(hub, pid)}, key=hub.kiosk_key)["data"][
+        "redeemSelfServiceCode"
+    ]["token"]
     agent = hub.agent_token()
     assert hub.post(PROFILE_BY_ID, {"id": pid}, key=token).status_code == 200
     assert hub.post(PROFILE_BY_ID, {"id": pid}, key=agent).status_code == 200

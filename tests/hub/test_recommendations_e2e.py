@@ -22,8 +22,9 @@ def recs(hub: HubHandle, profile_id: str) -> list[dict[str, object]]:
 def smallest_category(hub: HubHandle) -> tuple[str, str, list[str]]:
     cats = hub.gql("{ categories { slug name productCount } }")["data"]["categories"]
     cat = min((c for c in cats if c["productCount"] >= 8), key=lambda c: c["productCount"])
-    body = hub.gql("query($c:String!){ products(category: $c, first: 8) { sku } }",
-                   {"c": cat["slug"]})
+    body = hub.gql(
+        "query($c:String!){ products(category: $c, first: 8) { sku } }", {"c": cat["slug"]}
+    )
     return cat["slug"], cat["name"], [p["sku"] for p in body["data"]["products"]]
 
 
@@ -35,8 +36,11 @@ def test_views_at_the_kiosk_change_the_next_picks(hub: HubHandle) -> None:
     assert {p["reason"] for p in before} == {"Popular with our shoppers"}
 
     slug, name, skus = smallest_category(hub)
-    track(hub, hub.kiosk_key, [view(unique("m"), "ANONYMOUS_ID", anon, sku, "KIOSK")
-                               for sku in skus[:3]])
+    track(
+        hub,
+        hub.kiosk_key,
+        [view(unique("m"), "ANONYMOUS_ID", anon, sku, "KIOSK") for sku in skus[:3]],
+    )
     after = recs(hub, profile["id"])
     assert len({p["product"]["sku"] for p in after}) == 6
     personal = [p for p in after if p["personal"]]
@@ -55,14 +59,27 @@ def test_dislike_and_withdrawn_consent(hub: HubHandle) -> None:
     slug = recs(hub, profile["id"])[0]["product"]["category"]["slug"]  # popular picks hold it
     body = hub.gql("query($c:String!){ products(category: $c, first: 8) { sku } }", {"c": slug})
     skus = [p["sku"] for p in body["data"]["products"]]
-    track(hub, hub.kiosk_key, [view(unique("m"), "ANONYMOUS_ID", anon, sku, "KIOSK")
-                               for sku in skus[:3]])
-    disliked = hub.gql(SET_PREFERENCES, {"id": profile["id"], "tp": "KIOSK", "prefs": [
-        {"key": "category", "value": slug, "like": False}]}, key=hub.kiosk_key)
+    track(
+        hub,
+        hub.kiosk_key,
+        [view(unique("m"), "ANONYMOUS_ID", anon, sku, "KIOSK") for sku in skus[:3]],
+    )
+    disliked = hub.gql(
+        SET_PREFERENCES,
+        {
+            "id": profile["id"],
+            "tp": "KIOSK",
+            "prefs": [{"key": "category", "value": slug, "like": False}],
+        },
+        key=hub.kiosk_key,
+    )
     assert disliked["data"]["setPreferences"]["userErrors"] == []
     assert all(p["product"]["category"]["slug"] != slug for p in recs(hub, profile["id"]))
 
-    hub.gql(SET_CONSENT, {"id": profile["id"], "purpose": "PERSONALIZATION", "granted": False,
-                          "tp": "KIOSK"}, key=hub.kiosk_key)
+    hub.gql(
+        SET_CONSENT,
+        {"id": profile["id"], "purpose": "PERSONALIZATION", "granted": False, "tp": "KIOSK"},
+        key=hub.kiosk_key,
+    )
     picks = recs(hub, profile["id"])
     assert picks and not any(p["personal"] for p in picks)

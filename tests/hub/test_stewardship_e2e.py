@@ -36,19 +36,41 @@ def test_split_restores_both_profiles_exactly(hub: HubHandle) -> None:
     agent = hub.agent_token()
     known = identify(hub, hub.web_key, "WEB", ("EMAIL", email), firstName="Kit")["profile"]
     track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, skus[0], "WEB")])
-    hub.gql(SET_PREFERENCES, {"id": known["id"], "tp": "WEB", "prefs": [
-        {"key": "theme", "value": "vintage"}, {"key": "occasion", "value": "wedding"}]})
-    hub.gql(SET_CONSENT, {"id": known["id"], "purpose": "MARKETING_EMAIL", "granted": True,
-                          "tp": "WEB"})
+    hub.gql(
+        SET_PREFERENCES,
+        {
+            "id": known["id"],
+            "tp": "WEB",
+            "prefs": [
+                {"key": "theme", "value": "vintage"},
+                {"key": "occasion", "value": "wedding"},
+            ],
+        },
+    )
+    hub.gql(
+        SET_CONSENT, {"id": known["id"], "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"}
+    )
     hub.gql(ADD_NOTE, {"id": known["id"], "text": "Kit's note"}, key=agent)
 
-    track(hub, hub.kiosk_key, [view(unique("m"), "ANONYMOUS_ID", anon, s, "KIOSK")
-                               for s in skus[1:]])
+    track(
+        hub, hub.kiosk_key, [view(unique("m"), "ANONYMOUS_ID", anon, s, "KIOSK") for s in skus[1:]]
+    )
     other = identify(hub, hub.kiosk_key, "KIOSK", ("ANONYMOUS_ID", anon))["profile"]
-    hub.gql(SET_PREFERENCES, {"id": other["id"], "tp": "KIOSK", "prefs": [
-        {"key": "theme", "value": "vintage", "like": False}, {"key": "size", "value": "L"}]})
-    hub.gql(SET_CONSENT, {"id": other["id"], "purpose": "MARKETING_EMAIL", "granted": False,
-                          "tp": "KIOSK"})
+    hub.gql(
+        SET_PREFERENCES,
+        {
+            "id": other["id"],
+            "tp": "KIOSK",
+            "prefs": [
+                {"key": "theme", "value": "vintage", "like": False},
+                {"key": "size", "value": "L"},
+            ],
+        },
+    )
+    hub.gql(
+        SET_CONSENT,
+        {"id": other["id"], "purpose": "MARKETING_EMAIL", "granted": False, "tp": "KIOSK"},
+    )
     before = {known["id"]: state(hub, known["id"]), other["id"]: state(hub, other["id"])}
 
     merged = identify(hub, hub.web_key, "WEB", ("EMAIL", email), ("ANONYMOUS_ID", anon))
@@ -82,25 +104,34 @@ def test_split_restores_both_profiles_exactly(hub: HubHandle) -> None:
 
 def test_agent_links_two_profiles_and_resolves_the_conflict(hub: HubHandle) -> None:
     device = unique("dev-")
-    first = identify(hub, hub.kiosk_key, "KIOSK", ("EMAIL", f"{unique()}@example.com"),
-                     ("DEVICE_ID", device))["profile"]
-    second = identify(hub, hub.kiosk_key, "KIOSK", ("PHONE", "+447700900" + "".join(
-        c for c in unique() if c.isdigit())[:3].ljust(3, "1")), ("DEVICE_ID", device))
+    first = identify(
+        hub, hub.kiosk_key, "KIOSK", ("EMAIL", f"{unique()}@example.com"), ("DEVICE_ID", device)
+    )["profile"]
+    second = identify(
+        hub,
+        hub.kiosk_key,
+        "KIOSK",
+        ("PHONE", "+447700900" + "".join(c for c in unique() if c.isdigit())[:3].ljust(3, "1")),
+        ("DEVICE_ID", device),
+    )
     assert second["conflicts"] == 1
     agent = hub.agent_token()
     conflicts = hub.gql("{ identityConflicts { value profileIds status } }", key=agent)
     assert any(c["value"] == device for c in conflicts["data"]["identityConflicts"])
-    linked = hub.gql(LINK, {"ids": [first["id"], second["profile"]["id"]]}, key=agent)[
-        "data"]["linkProfiles"]
+    linked = hub.gql(LINK, {"ids": [first["id"], second["profile"]["id"]]}, key=agent)["data"][
+        "linkProfiles"
+    ]
     assert linked["userErrors"] == []
     assert linked["profile"]["id"] == first["id"]
-    assert {i["kind"] for i in linked["profile"]["identifiers"]} == {"EMAIL", "PHONE",
-                                                                       "DEVICE_ID"}
+    assert {i["kind"] for i in linked["profile"]["identifiers"]} == {"EMAIL", "PHONE", "DEVICE_ID"}
     assert linked["merges"][0]["reason"] == f"linked by agent:{hub.agent_username}"
     conflicts = hub.gql("{ identityConflicts { value } }", key=agent)
     assert all(c["value"] != device for c in conflicts["data"]["identityConflicts"])
     bad = hub.gql(LINK, {"ids": [first["id"]]}, key=agent)["data"]["linkProfiles"]
     assert bad["userErrors"][0]["code"] == "REQUIRED"
     missing = hub.gql(LINK, {"ids": [first["id"], "nope"]}, key=agent)["data"]["linkProfiles"]
-    assert missing["userErrors"][0] == {"field": ["profileIds", "1"], "code": "NOT_FOUND",
-                                        "message": "There is no profile “nope”."}
+    assert missing["userErrors"][0] == {
+        "field": ["profileIds", "1"],
+        "code": "NOT_FOUND",
+        "message": "There is no profile “nope”.",
+    }

@@ -1,0 +1,94 @@
+"""Consent per purpose: history kept, expiry counts as denied, erased customers stay out."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from hub.catalog.demo_data import read_lines
+from tests.conftest import SAMPLE, HubHandle, hub_command, unique
+from tests.hub.gql import PROFILE_BY_ID
+from tests.hub.test_identity_e2e import identify, some_skus, track, view
+
+SET_CONSENT_UNTIL = """mutation($id: ID!, $p: ConsentPurpose!, $g: Boolean!, $until: DateTime) {
+  setConsent(profileId: $id, purpose: $p, granted: $g, touchpoint: WEB, expiresAt: $until) {
+    consent { purpose granted } userErrors { field code message } } }"""
+ERASE = "mutation($id:ID!){eraseProfile(profileId:$id){erased userErrors{code}}}"
+BY_CRM = "query($v:String!){profile(identifier:{kind:CRM_ID,value:$v}){id}}"
+
+
+def consents(hub: HubHandle, pid: str) -> dict[str, dict[str, object]]:
+    profile = hub.gql(PROFILE_BY_ID, {"id": pid})["data"]["profile"]
+    return {c["purpose"]: c for c in profile["consents"]}
+
+
+def test_defaults_history_and_expiry(hub: HubHandle) -> None:
+    email = f"{unique()}@example.com"
+    pid = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]["id"]
+    start = consents(hub, pid)
+    assert start["PERSONALIZATION"]["granted"] and start["PERSONALIZATION"]["isDefault"]
+    assert not start["MARKETING_EMAIL"]["granted"], "marketing is opt-in"
+
+    until = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    granted = hub.gql(
+        SET_CONSENT_UNTIL, {"id": pid, "p": "MARKETING_SMS", "g": True, "until": until}
+    )
+    assert granted["data"]["setConsent"]["consent"]["granted"] is True
+    assert consents(hub, pid)["MARKETING_SMS"]["granted"] is True
+    past = hub.gql(
+        SET_CONSENT_UNTIL, {"id": pid, "p": "ANALYTICS", "g": True, "until": "2001-01-01T00:00:00Z"}
+    )
+    assert past["data"]["setConsent"]["userErrors"][0]["code"] == "OUT_OF_RANGE"
+
+    # Personalisation that expires stops learning once it has.
+    hub.gql(SET_CONSENT_UNTIL, {"id": pid, "p": "PERSONALIZATION", "g": True, "until": until})
+    time.sleep(2.2)
+    after = consents(hub, pid)
+    assert after["MARKETING_SMS"]["granted"] is False, "expired consent counts as denied"
+    assert after["PERSONALIZATION"]["granted"] is False
+    track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, some_skus(hub, 1)[0], "WEB")])
+    profile = hub.gql(PROFILE_BY_ID, {"id": pid})["data"]["profile"]
+    assert [p for p in profile["preferences"] if p["source"] == "IMPLICIT"] == []
+
+    history = hub.gql(EXPORT_HISTORY, {"id": pid})["data"]["exportProfile"]["document"]
+    assert [c["purpose"] for c in history["consentHistory"]] == ["MARKETING_SMS", "PERSONALIZATION"]
+
+
+EXPORT_HISTORY = "mutation($id:ID!){exportProfile(profileId:$id){document}}"
+
+
+def test_an_erased_customer_is_not_recreated_by_the_import(hub: HubHandle) -> None:
+    crm_id = sorted({line.customer_id for line in read_lines(SAMPLE)})[-1]
+    pid = hub.gql(BY_CRM, {"v": crm_id})["data"]["profile"]["id"]
+    assert hub.gql(ERASE, {"id": pid})["data"]["eraseProfile"]["erased"] is True
+    hub_command(hub.database_url, "seed-demo", str(SAMPLE), "--no-keys")
+    assert hub.gql(BY_CRM, {"v": crm_id})["data"]["profile"] is None
+    late = track(
+        hub,
+        hub.web_key,
+        [
+            {
+                "messageId": unique("m"),
+                "type": "VIEW",
+                "touchpoint": "WEB",
+                "productSku": some_skus(hub, 1)[0],
+                "identifier": {"kind": "CRM_ID", "value": crm_id},
+            }
+        ],
+    )
+    assert late["accepted"] == 0
+    suppressed = hub.gql(
+        "mutation($e:[EventInput!]!){track(events:$e){suppressed}}",
+        {
+            "e": [
+                {
+                    "messageId": unique("m"),
+                    "type": "VIEW",
+                    "touchpoint": "WEB",
+                    "identifier": {"kind": "CRM_ID", "value": crm_id},
+                }
+            ]
+        },
+    )
+    assert suppressed["data"]["track"]["suppressed"] == 1
+    assert hub.gql(BY_CRM, {"v": crm_id})["data"]["profile"] is None
