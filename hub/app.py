@@ -27,6 +27,7 @@ from hub.db import Database
 from hub.preferences.learning import Weights
 from hub.privacy import outbox
 from hub.realtime.broker import make_broker
+from hub.recs import training
 from hub.settings import Settings, get_settings
 
 log = logging.getLogger("hub")
@@ -114,6 +115,13 @@ class Authenticate:
                 await ctx.close()
 
 
+async def _train_if_missing(db: Database) -> None:
+    async with db.sessions() as session:
+        if await training.newest_model_id(session) is not None:
+            return
+    await training.retrain(db)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     db = Database(settings.database_url)
@@ -151,13 +159,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await broker.start()
-        sender = asyncio.create_task(outbox.run_sender(db, outbox.LogSender()))
+        tasks = [
+            asyncio.create_task(outbox.run_sender(db, outbox.LogSender())),
+            asyncio.create_task(training.run_schedule(db, settings.retrain_every_hours)),
+        ]
+        if settings.retrain_on_start:
+            tasks.append(asyncio.create_task(_train_if_missing(db)))
         try:
             yield
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
             await broker.stop()
             await db.dispose()
 

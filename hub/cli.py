@@ -119,6 +119,27 @@ def _export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retrain(_: argparse.Namespace) -> int:
+    from hub.recs.training import retrain
+
+    async def run() -> int:
+        db = Database(get_settings().database_url)
+        try:
+            row = await retrain(db)
+        finally:
+            await db.dispose()
+        if row is None:
+            print("no purchases yet: nothing to train", file=sys.stderr)
+            return 0
+        print(
+            f"trained {row.kind}: {row.n_users} customers, {row.n_items} items, {row.seconds} s",
+            file=sys.stderr,
+        )
+        return 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport-hub", description="The Rapport profile hub.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("path", nargs="?", help="Online Retail II CSV (.csv or .csv.gz)")
     seed.add_argument("--no-keys", action="store_true", help="do not create demo keys")
     seed.set_defaults(func=_seed_demo)
+
+    sub.add_parser("retrain", help="train the recommendation model now").set_defaults(func=_retrain)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL (schema.graphql)")
     export.add_argument("--output", default="schema.graphql", help="file, or - for stdout")

@@ -16,6 +16,7 @@ from hub.privacy.models import (
     Suppression,
 )
 from hub.profiles.models import Note, Profile
+from hub.recs.models import RecModel, RecModelItem
 
 __all__ = [
     "Affinity",
@@ -36,6 +37,8 @@ __all__ = [
     "Preference",
     "Product",
     "Profile",
+    "RecModel",
+    "RecModelItem",
     "SelfServiceCode",
     "SelfServiceToken",
     "Suppression",

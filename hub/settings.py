@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     weight_recommendation_clicked: float = 1.0
     weight_return: float = -6.0
 
+    # Recommendations
+    holdout_percent: float = Field(
+        default=5.0, ge=0, le=50, description="Share of customers kept on non-personal picks"
+    )
+    retrain_every_hours: float = 24.0
+    retrain_on_start: bool = True
+
     # Demo
     demo_data_path: str = "../shared/data/online_retail_ii_2009_2010.csv.gz"
 

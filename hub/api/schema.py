@@ -23,8 +23,11 @@ from hub.privacy.ledger_schema import LedgerMutation, LedgerQuery
 from hub.privacy.schema import PrivacyMutation
 from hub.profiles.schema import ProfileMutation, ProfileQuery
 from hub.realtime.schema import RealtimeSubscription
+from hub.recs.schema import EvaluationQuery, RecsQuery
 
-Query = merge_types("Query", (ProfileQuery, CatalogQuery, LedgerQuery, StewardshipQuery))
+Query = merge_types(
+    "Query", (ProfileQuery, CatalogQuery, LedgerQuery, StewardshipQuery, RecsQuery, EvaluationQuery)
+)
 Mutation = merge_types(
     "Mutation",
     (

@@ -37,6 +37,7 @@ from hub.preferences.models import Affinity
 from hub.privacy import consent, erasure
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.recs import training
 from hub.settings import Settings
 
 _CHUNK = 5000
@@ -240,6 +241,12 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
             keys = await _demo_keys(session) if with_keys else {}
             await auth.create_agent(session, *DEMO_AGENT)
             await session.commit()
+        model = await training.retrain(db)
+        if model is not None:
+            console.print(
+                f"recommendations: {model.kind} trained on {model.n_users} customers, "
+                f"{model.n_items} items in {model.seconds} s"
+            )
     finally:
         await db.dispose()
     console.print(

@@ -25,7 +25,7 @@ from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
 from hub.recs import service as recs
-from hub.recs.types import Recommendation
+from hub.recs.types import Recommendation, RecommendationContext
 
 MAX_EVENTS = 100
 
@@ -215,23 +215,25 @@ class Profile:
 
     @strawberry.field(description="Picks for this touchpoint, each with its reason (at most 50).")
     async def recommendations(
-        self, info: Info, touchpoint: Touchpoint, first: int = 10
+        self,
+        info: Info,
+        touchpoint: Touchpoint,
+        first: int = 10,
+        context: RecommendationContext | None = None,
     ) -> list[Recommendation]:
         ctx = info.context
         async with ctx.reading() as session:
             picks = await recs.recommend(
-                session, self.row.id, self.row.version, max(1, min(first, 50)), ctx.hub.weights
+                session,
+                self.row.id,
+                self.row.version,
+                max(1, min(first, 50)),
+                ctx.hub.weights,
+                holdout_percent=ctx.settings.holdout_percent,
+                viewing=context.product_sku if context else None,
+                new_only=bool(context and context.new_only),
             )
-        return [
-            Recommendation(
-                product=Product.of(p.product),
-                score=p.score,
-                reason=p.reason,
-                recommendation_id=p.recommendation_id,
-                personal=p.personal,
-            )
-            for p in picks
-        ]
+        return [Recommendation.of(p) for p in picks]
 
     @strawberry.field(description="Merges into this profile, newest first (agents; null else).")
     async def merges(self, info: Info) -> list[MergeRecord] | None:

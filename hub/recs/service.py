@@ -1,17 +1,15 @@
-"""Recommendations with reasons: what the customer said and did, else what is popular.
+"""Recommendations with reasons, served from the engine (hub/recs/engine.py).
 
-A first recommender (issue 4 grows it): candidates from the in-stock catalogue, scored by the
-customer's stated and learned category and theme interests (explicit beats implicit; dislikes
-and returns exclude), spread across categories, each with a plain-words reason. Without
-PERSONALIZATION consent, or without any signal, everyone gets the same popular picks.
+Loads what the ranking needs — the shopper's learned interests and stated preferences, the
+serving model, the in-stock catalogue — and turns ranked items into picks with plain-words
+reasons. Without PERSONALIZATION consent, and for the persistent holdout group, everyone gets
+the same non-personal picks (popular now).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,13 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.catalog import service as catalog
 from hub.catalog.models import Product
 from hub.enums import ConsentPurpose
-from hub.preferences import service as preferences
+from hub.preferences import repository as preference_rows
 from hub.preferences.learning import Weights
-from hub.preferences.service import PreferenceView
 from hub.privacy import consent
+from hub.recs import engine, training
+from hub.recs.model import ItemModel
 
-MAX_PER_CATEGORY = 3
-_SNAPSHOT_SECONDS = 300.0
+_CATALOGUE_SECONDS = 300.0
+_MODEL_CHECK_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -35,51 +34,56 @@ class Pick:
     reason: str
     recommendation_id: str
     personal: bool
+    kind: str  # COLLABORATIVE, REBUY, INTEREST, POPULAR
+    because: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
-    """A catalogue entry as plain data: scoring touches thousands, ORM attributes are slow."""
-
-    sku: str
-    category: str
-    facets: tuple[tuple[str, str], ...]
-    popularity: float
-    row: Product
-
-
-class _Catalogue:
-    """The in-stock catalogue, best sellers first, indexed by facet; cached per process."""
+class _Serving:
+    """Per-process cache of the catalogue snapshot and the newest trained model."""
 
     def __init__(self) -> None:
-        self.items: list[_Item] = []
-        self.by_facet: dict[tuple[str, str], list[_Item]] = {}
-        self._loaded = 0.0
+        self.catalogue = engine.Catalogue({}, [])
+        self.rows: dict[str, Product] = {}
+        self.category_names: dict[str, str] = {}
+        self.model: ItemModel | None = None
+        self.model_id: str | None = None
+        self._catalogue_at = 0.0
+        self._model_checked = 0.0
 
-    async def refresh(self, session: AsyncSession) -> _Catalogue:
-        if self.items and time.monotonic() - self._loaded < _SNAPSHOT_SECONDS:
-            return self
-        rows = list(await catalog.browse(session, in_stock_only=True, limit=100_000))
-        best = max((r.units_sold for r in rows), default=1) or 1
-        items = [
-            _Item(
-                r.sku,
-                r.category_slug,
-                (("category", r.category_slug), *(("theme", t) for t in r.tags or ())),
-                r.units_sold / best,
-                r,
-            )
-            for r in rows
-        ]
-        index: dict[tuple[str, str], list[_Item]] = defaultdict(list)
-        for item in items:
-            for facet in item.facets:
-                index[facet].append(item)
-        self.items, self.by_facet, self._loaded = items, dict(index), time.monotonic()
-        return self
+    async def refresh(self, session: AsyncSession) -> None:
+        now = time.monotonic()
+        if not self.rows or now - self._catalogue_at > _CATALOGUE_SECONDS:
+            rows = list(await catalog.browse(session, in_stock_only=True, limit=100_000))
+            self.rows = {r.sku: r for r in rows}
+            self.category_names = {c.slug: c.name for c, _ in await catalog.categories(session)}
+            self._catalogue_at = now
+            self._build(self.model.popular if self.model else [])
+        if now - self._model_checked > _MODEL_CHECK_SECONDS:
+            self._model_checked = now
+            newest = await training.newest_model_id(session)
+            if newest != self.model_id:
+                self.model = await training.load(session, newest) if newest else None
+                self.model_id = newest
+                self._build(self.model.popular if self.model else [])
+
+    def _build(self, popular: list[str]) -> None:
+        rows = self.rows.values()
+        items = engine.items_from([(r.sku, r.name, r.category_slug, r.tags or []) for r in rows])
+        if not popular:  # no model yet: the catalogue's own best sellers
+            popular = [r.sku for r in sorted(rows, key=lambda r: (-r.units_sold, r.sku))][:500]
+        self.catalogue = engine.Catalogue(items, [s for s in popular if s in items])
+
+    def forget(self) -> None:
+        self._catalogue_at = self._model_checked = 0.0
 
 
-_catalogue = _Catalogue()
+serving = _Serving()
+
+
+def in_holdout(profile_id: str, share_percent: float) -> bool:
+    """A stable hash of the profile id puts a fixed share of customers in the holdout."""
+    bucket = int(hashlib.sha256(f"holdout:{profile_id}".encode()).hexdigest()[:8], 16) % 10_000
+    return bucket < share_percent * 100
 
 
 def _rec_id(profile_id: str | None, sku: str, salt: str) -> str:
@@ -92,109 +96,116 @@ async def recommend(
     version: int,
     first: int,
     weights: Weights,
+    *,
+    holdout_percent: float = 0.0,
+    viewing: str | None = None,
+    new_only: bool = False,
 ) -> list[Pick]:
-    products = await _catalogue.refresh(session)
-    salt = f"{version}"
-    if profile_id is not None:
+    await serving.refresh(session)
+    shopper = engine.Shopper()
+    personal = False
+    if profile_id is not None and not in_holdout(profile_id, holdout_percent):
         allowed = await consent.allowed(session, [profile_id], ConsentPurpose.PERSONALIZATION)
         if allowed[profile_id]:
-            views = (await preferences.views_for(session, [profile_id], weights)).get(
-                profile_id, []
+            personal = True
+            shopper = engine.shopper_from(
+                await preference_rows.affinities_for(session, [profile_id]),
+                await preference_rows.explicit_for(session, [profile_id]),
+                weights.half_life_seconds,
             )
-            excluded = {(v.key, v.value) for v in views if not v.like}
-            seen = await preferences.learned_products(session, profile_id)
-            personal = _personal(products, views, seen, profile_id, salt, first)
-            return _fill(personal, products, profile_id, salt, first, excluded)
-    return _fill([], products, profile_id, salt, first, set())
-
-
-def _personal(
-    products: _Catalogue,
-    views: Sequence[PreferenceView],
-    seen: set[str],
-    profile_id: str,
-    salt: str,
-    first: int,
-) -> list[Pick]:
-    interest: dict[tuple[str, str], float] = {}
-    why: dict[tuple[str, str], str] = {}
-    excluded: set[tuple[str, str]] = set()
-    for view in views:
-        facet = (view.key, view.value)
-        if not view.like:
-            excluded.add(facet)
-            continue
-        if facet in interest:  # explicit came first and outranks what was learned
-            continue
-        interest[facet] = view.weight
-        name = view.label or view.value
-        if view.source.value == "EXPLICIT":
-            why[facet] = f"You told us you like {name}"
-        elif view.key == "product":
-            why[facet] = f"Because you looked at {name}"
-        elif view.key == "theme":
-            why[facet] = f"Picked for your taste in {name.lower()} designs"
-        else:
-            why[facet] = f"Picked for your interest in {name}"
-    # Only products sharing a liked facet can score: walk those, not the whole catalogue.
-    score: dict[str, float] = defaultdict(float)
-    best: dict[str, tuple[float, tuple[str, str]]] = {}
-    items: dict[str, _Item] = {}
-    for facet, weight in interest.items():
-        for item in products.by_facet.get(facet, ()):
-            score[item.sku] += weight
-            items[item.sku] = item
-            if item.sku not in best or weight > best[item.sku][0]:
-                best[item.sku] = (weight, facet)
-    ranked = sorted(
-        (s + 0.05 * items[sku].popularity, sku)
-        for sku, s in score.items()
-        if sku not in seen
-        and ("product", sku) not in excluded
-        and not any(f in excluded for f in items[sku].facets)
-    )
-    ranked.reverse()
-    picks: list[Pick] = []
-    per_category: dict[str, int] = defaultdict(int)
-    for total, sku in ranked:
-        item = items[sku]
-        if per_category[item.category] >= MAX_PER_CATEGORY:
-            continue
-        per_category[item.category] += 1
-        picks.append(
-            Pick(item.row, round(total, 4), why[best[sku][1]], _rec_id(profile_id, sku, salt), True)
+    if viewing and viewing in serving.rows:
+        # What is on the screen right now counts most: "goes with what you're looking at".
+        shopper.products[viewing] = max(shopper.products.get(viewing, 0.0), 3.0)
+    ranked = engine.rank(shopper, serving.model, serving.catalogue, first, exclude_owned=new_only)
+    salt = str(version)
+    return [
+        Pick(
+            serving.rows[r.sku],
+            r.score,
+            _reason(r, shopper, viewing),
+            _rec_id(profile_id, r.sku, salt),
+            personal and r.why != "POPULAR",
+            r.why,
+            r.because,
         )
-        if len(picks) >= first:
-            break
-    return picks
+        for r in ranked
+    ]
 
 
-def _fill(
-    picks: list[Pick],
-    products: _Catalogue,
+def _name(sku: str) -> str:
+    row = serving.rows.get(sku)
+    return row.name if row else sku
+
+
+def _reason(ranked: engine.Ranked, shopper: engine.Shopper, viewing: str | None) -> str:
+    if ranked.why == "COLLABORATIVE":
+        if ranked.because == viewing:
+            return f"Often bought with {_name(ranked.because)}, which you're looking at"
+        if ranked.because in shopper.bought:
+            return f"Customers who bought {_name(ranked.because)} also bought this"
+        return f"Goes well with {_name(ranked.because)}, which you looked at"
+    if ranked.why == "REBUY":
+        return "You've bought this before"
+    if ranked.why == "INTEREST":
+        key, _, value = ranked.because.partition(":")
+        stated = shopper.facets.get((key, value), (0.0, ""))[1] == "EXPLICIT"
+        label = serving.category_names.get(value, value) if key == "category" else value
+        if stated:
+            return f"You told us you like {label}"
+        if key == "theme":
+            return f"Picked for your taste in {label.lower()} designs"
+        return f"Picked for your interest in {label}"
+    return "Popular with our shoppers right now"
+
+
+@dataclass(frozen=True)
+class Group:
+    title: str
+    reason: str
+    picks: list[Pick]
+
+
+async def center(
+    session: AsyncSession,
     profile_id: str | None,
-    salt: str,
-    first: int,
-    excluded: set[tuple[str, str]],
-) -> list[Pick]:
-    """Top up with best sellers, a few per category so the page is varied; never a dislike."""
-    taken = {p.product.sku for p in picks}
-    per_category: dict[str, int] = defaultdict(int)
-    for item in products.items:
-        if len(picks) >= first:
-            break
-        if item.sku in taken or per_category[item.category] >= 2:
-            continue
-        if ("product", item.sku) in excluded or any(f in excluded for f in item.facets):
-            continue
-        per_category[item.category] += 1
-        picks.append(
-            Pick(
-                item.row,
-                0.0,
-                "Popular with our shoppers",
-                _rec_id(profile_id, item.sku, salt),
-                False,
-            )
+    version: int,
+    weights: Weights,
+    *,
+    holdout_percent: float = 0.0,
+    groups: int = 6,
+    per_group: int = 6,
+) -> list[Group]:
+    """Personal picks grouped by theme, each group with its reason (the Recommendation Center)."""
+    picks = await recommend(
+        session, profile_id, version, 60, weights, holdout_percent=holdout_percent
+    )
+    buckets: dict[tuple[str, str], list[Pick]] = {}
+    for pick in picks:
+        buckets.setdefault((pick.kind, pick.because if pick.kind != "POPULAR" else ""), []).append(
+            pick
         )
-    return picks
+    result = []
+    for (kind, because), members in buckets.items():
+        if len(members) < 2 and kind != "POPULAR":
+            continue
+        title, reason = _group_words(kind, because, members[0])
+        result.append(Group(title, reason, members[:per_group]))
+    if not any(g.picks[0].kind == "POPULAR" for g in result):
+        popular = [p for p in picks if p.kind == "POPULAR"]
+        if popular:
+            result.append(
+                Group("Popular right now", "What our shoppers are buying", popular[:per_group])
+            )
+    return result[:groups]
+
+
+def _group_words(kind: str, because: str, first: Pick) -> tuple[str, str]:
+    if kind == "COLLABORATIVE":
+        return f"Goes with {_name(because)}", first.reason
+    if kind == "REBUY":
+        return "Buy again", "Things you've bought before"
+    if kind == "INTEREST":
+        key, _, value = because.partition(":")
+        label = serving.category_names.get(value, value) if key == "category" else value.title()
+        return label, first.reason
+    return "Popular right now", "What our shoppers are buying"

@@ -19,6 +19,11 @@ def recs(hub: HubHandle, profile_id: str) -> list[dict[str, object]]:
     return picks
 
 
+def products_named(hub: HubHandle, skus: list[str]) -> list[dict[str, str]]:
+    return [hub.gql("query($s:String!){product(sku:$s){sku name}}", {"s": s})["data"]["product"]
+            for s in skus]
+
+
 def smallest_category(hub: HubHandle) -> tuple[str, str, list[str]]:
     cats = hub.gql("{ categories { slug name productCount } }")["data"]["categories"]
     cat = min((c for c in cats if c["productCount"] >= 8), key=lambda c: c["productCount"])
@@ -33,7 +38,7 @@ def test_views_at_the_kiosk_change_the_next_picks(hub: HubHandle) -> None:
     profile = identify(hub, hub.kiosk_key, "KIOSK", ("ANONYMOUS_ID", anon))["profile"]
     before = recs(hub, profile["id"])
     assert len(before) == 6 and not any(p["personal"] for p in before)
-    assert {p["reason"] for p in before} == {"Popular with our shoppers"}
+    assert {p["reason"] for p in before} == {"Popular with our shoppers right now"}
 
     slug, name, skus = smallest_category(hub)
     track(
@@ -44,12 +49,12 @@ def test_views_at_the_kiosk_change_the_next_picks(hub: HubHandle) -> None:
     after = recs(hub, profile["id"])
     assert len({p["product"]["sku"] for p in after}) == 6
     personal = [p for p in after if p["personal"]]
-    assert personal, after
-    in_category = [p for p in personal if p["product"]["category"]["slug"] == slug]
-    assert in_category, "the category just browsed leads the picks"
-    assert any(name in p["reason"] or "taste in" in p["reason"] for p in personal)
+    assert len(personal) >= 3, after
+    viewed_names = {p["name"] for p in products_named(hub, skus[:3])}
+    assert any(any(n in p["reason"] for n in viewed_names) or name in p["reason"]
+               for p in personal), "the reasons name what drove the picks"
     assert not {p["product"]["sku"] for p in after} & set(skus[:3]), "no re-showing of views"
-    assert Counter(p["product"]["category"]["slug"] for p in after).most_common(1)[0][1] <= 3
+    assert Counter(p["product"]["category"]["slug"] for p in after).most_common(1)[0][1] <= 5
     assert all(len(p["recommendationId"]) >= 16 for p in after)
 
 

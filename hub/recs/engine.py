@@ -1,0 +1,207 @@
+"""The ranking rule behind Profile.recommendations, kept pure so that the offline benchmark
+(bench/recs_eval.py) runs exactly the code that serves.
+
+score(j) = collaborative(j) + REBUY·rebuy(j) + INTEREST·interest(j) + POPULAR·popular(j)
+
+- collaborative: Σ over the shopper's products i of w_i · B[i, j] (the EASE neighbours),
+  w_i = log(1 + learned product score), normalised so the best candidate scores 1;
+- rebuy: what they bought before and not just now (cool-down), by learned score;
+- interest: stated and learned category/theme strengths (a stated like counts 1);
+- popular: rank in "popular now".
+Returned items and anything disliked are never shown; out-of-stock items are not candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hub.preferences.learning import decayed, strength
+from hub.preferences.models import Affinity, Preference
+from hub.recs.model import ItemModel
+
+# Weights chosen with bench/recs_eval.py (docs/performance.md has the table).
+REBUY = 1.0
+INTEREST = 0.05
+POPULAR = 0.02
+COOL_DOWN = timedelta(days=7)
+MAX_PER_CATEGORY = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    sku: str
+    name: str
+    category: str
+    facets: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    items: dict[str, Item]
+    popular: list[str]
+
+    def popularity(self) -> dict[str, float]:
+        n = max(len(self.popular), 1)
+        return {sku: 1.0 - rank / n for rank, sku in enumerate(self.popular)}
+
+
+@dataclass
+class Shopper:
+    """What we know of one shopper, as the ranking needs it."""
+
+    products: dict[str, float] = field(default_factory=dict)  # sku → log(1 + learned score)
+    bought: dict[str, float] = field(default_factory=dict)  # sku → rebuy strength
+    recent: set[str] = field(default_factory=set)  # bought within the cool-down
+    facets: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+    excluded: set[tuple[str, str]] = field(default_factory=set)
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def is_cold(self) -> bool:
+        return not self.products and not self.facets
+
+
+@dataclass(frozen=True)
+class Ranked:
+    sku: str
+    score: float
+    why: str  # COLLABORATIVE, REBUY, INTEREST, POPULAR
+    because: str  # the product sku or facet label the reason names
+
+
+def shopper_from(
+    interests: Iterable[Affinity],
+    stated: Iterable[Preference],
+    half_life_seconds: float,
+    now: datetime | None = None,
+) -> Shopper:
+    rows = list(interests)
+    shopper = Shopper()
+    anchor = now or max((a.as_of for a in rows), default=None)
+    for a in rows:
+        score = decayed(a.score, a.as_of, anchor, half_life_seconds) if anchor else a.score
+        if a.key == "product":
+            if a.returns and score <= 0:
+                shopper.excluded.add(("product", a.value))
+                continue
+            shopper.products[a.value] = math.log1p(max(score, 0.0))
+            if a.purchases:
+                shopper.bought[a.value] = math.log1p(max(score, 0.0))
+            if anchor and a.as_of >= anchor - COOL_DOWN and (a.purchases or a.views or a.carts):
+                shopper.recent.add(a.value)  # just bought or just looked at: show something else
+        elif score > 0:
+            shopper.facets[(a.key, a.value)] = (strength(score), "IMPLICIT")
+    for pref in stated:
+        facet = (pref.key, pref.value)
+        if not pref.like:
+            shopper.excluded.add(facet)
+            shopper.facets.pop(facet, None)
+        elif pref.key in ("category", "theme"):
+            shopper.facets[facet] = (1.0, "EXPLICIT")
+        elif pref.key == "product":
+            shopper.products[pref.value] = max(shopper.products.get(pref.value, 0.0), 1.0)
+    return shopper
+
+
+def rank(
+    shopper: Shopper,
+    model: ItemModel | None,
+    catalogue: Catalogue,
+    first: int,
+    *,
+    exclude_owned: bool = False,
+) -> list[Ranked]:
+    items = catalogue.items
+    collab: dict[str, float] = defaultdict(float)
+    collab_from: dict[str, tuple[float, str]] = {}
+    if model is not None:
+        for sku, weight in shopper.products.items():
+            if weight <= 0:
+                continue
+            for other, w in model.neighbors.get(sku, ()):
+                contribution = weight * w
+                collab[other] += contribution
+                if other not in collab_from or contribution > collab_from[other][0]:
+                    collab_from[other] = (contribution, sku)
+    top_collab = max(collab.values(), default=0.0) or 1.0
+    top_rebuy = max(shopper.bought.values(), default=0.0) or 1.0
+    popularity = catalogue.popularity()
+
+    candidates = set(collab) | set(shopper.bought) | set(popularity)
+    for facet in shopper.facets:
+        candidates.update(sku for sku in _facet_index(catalogue).get(facet, ()))
+    scored: list[tuple[float, str, str, str]] = []
+    for sku in candidates:
+        item = items.get(sku)
+        if item is None or _blocked(item, shopper, exclude_owned):
+            continue
+        parts = {
+            "COLLABORATIVE": collab.get(sku, 0.0) / top_collab,
+            "REBUY": REBUY * shopper.bought.get(sku, 0.0) / top_rebuy,
+            "INTEREST": INTEREST * sum(shopper.facets.get(f, (0.0, ""))[0] for f in item.facets),
+            "POPULAR": POPULAR * popularity.get(sku, 0.0),
+        }
+        why = max(parts, key=lambda k: parts[k])
+        if parts[why] <= 0:
+            why = "POPULAR"
+        because = (
+            collab_from[sku][1]
+            if why == "COLLABORATIVE"
+            else (_top_facet(item, shopper) if why == "INTEREST" else sku)
+        )
+        scored.append((sum(parts.values()), sku, why, because))
+    scored.sort(key=lambda row: (-row[0], row[1]))
+    picked: list[Ranked] = []
+    per_category: dict[str, int] = defaultdict(int)
+    for total, sku, why, because in scored:
+        category = items[sku].category
+        if per_category[category] >= MAX_PER_CATEGORY:
+            continue
+        per_category[category] += 1
+        picked.append(Ranked(sku, round(total, 4), why, because))
+        if len(picked) >= first:
+            break
+    return picked
+
+
+def _blocked(item: Item, shopper: Shopper, exclude_owned: bool) -> bool:
+    if ("product", item.sku) in shopper.excluded:
+        return True
+    if any(f in shopper.excluded for f in item.facets):
+        return True
+    if item.sku in shopper.recent:
+        return True  # just bought: not again so soon
+    return exclude_owned and item.sku in shopper.bought
+
+
+def _top_facet(item: Item, shopper: Shopper) -> str:
+    best = max(item.facets, key=lambda f: shopper.facets.get(f, (0.0, ""))[0])
+    return f"{best[0]}:{best[1]}"
+
+
+_INDEX_CACHE: dict[int, dict[tuple[str, str], list[str]]] = {}
+
+
+def _facet_index(catalogue: Catalogue) -> dict[tuple[str, str], list[str]]:
+    key = id(catalogue)
+    index = _INDEX_CACHE.get(key)
+    if index is None:
+        built: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for item in catalogue.items.values():
+            for facet in item.facets:
+                built[facet].append(item.sku)
+        _INDEX_CACHE.clear()
+        index = _INDEX_CACHE[key] = dict(built)
+    return index
+
+
+def items_from(rows: Sequence[tuple[str, str, str, Sequence[str]]]) -> dict[str, Item]:
+    """(sku, name, category, tags) rows → catalogue items."""
+    return {
+        sku: Item(sku, name, category, (("category", category), *(("theme", t) for t in tags)))
+        for sku, name, category, tags in rows
+    }

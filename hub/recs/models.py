@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, JSONType, UTCDateTime, utcnow
+from hub.ids import new_id
+
+
+class RecModel(Base):
+    """A trained recommendation model; the newest active one serves."""
+
+    __tablename__ = "rec_models"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(20))
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    n_users: Mapped[int] = mapped_column(Integer)
+    n_items: Mapped[int] = mapped_column(Integer)
+    popular: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class RecModelItem(Base):
+    """One item's strongest neighbours in a model: [[sku, weight], …]."""
+
+    __tablename__ = "rec_model_items"
+
+    model_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("rec_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    neighbors: Mapped[list[list[Any]]] = mapped_column(JSONType)

@@ -1,0 +1,127 @@
+"""Training and loading the serving model: `rapport-hub retrain` and the background schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import Database, utcnow
+from hub.enums import EventType
+from hub.events.models import Event
+from hub.recs.model import ItemModel, popular_now, train_ease
+from hub.recs.models import RecModel, RecModelItem
+
+log = logging.getLogger("hub.recs")
+KEEP_MODELS = 2
+
+
+async def retrain(db: Database, lam: float = 250.0, top_k: int = 100) -> RecModel | None:
+    """Train EASE on every purchase in the store and make it the serving model."""
+    started = time.perf_counter()
+    baskets: dict[str, set[str]] = defaultdict(set)
+    purchases: list[tuple[str, datetime]] = []
+    async with db.sessions() as session:
+        result = await session.stream(
+            select(Event.profile_id, Event.product_sku, Event.occurred_at)
+            .where(Event.type == EventType.PURCHASE.value, Event.product_sku.is_not(None))
+            .execution_options(yield_per=20_000)
+        )
+        async for profile_id, sku, at in result:
+            if sku is None:
+                continue
+            baskets[profile_id].add(sku)
+            purchases.append((sku, at))
+    if not baskets:
+        log.info("no purchases yet: nothing to train")
+        return None
+    # CPU-bound: a worker thread, so the event loop keeps serving reads meanwhile.
+    model = await asyncio.to_thread(train_ease, baskets, lam, 3, top_k)
+    model.popular = popular_now(purchases)
+    seconds = time.perf_counter() - started
+    async with db.sessions() as session:
+        row = await _store(session, model, seconds)
+        await session.commit()
+    log.info(
+        "trained %s on %d customers, %d items in %.1f s",
+        row.kind,
+        row.n_users,
+        row.n_items,
+        seconds,
+    )
+    return row
+
+
+async def _store(session: AsyncSession, model: ItemModel, seconds: float) -> RecModel:
+    row = RecModel(
+        kind=model.kind,
+        trained_at=utcnow(),
+        params=model.params,
+        n_users=model.n_users,
+        n_items=len(model.neighbors),
+        popular=model.popular,
+        active=True,
+        seconds=round(seconds, 2),
+    )
+    session.add(row)
+    await session.flush()
+    items = [
+        {"model_id": row.id, "sku": sku, "neighbors": [[o, round(w, 6)] for o, w in n]}
+        for sku, n in model.neighbors.items()
+    ]
+    for start in range(0, len(items), 1000):
+        await session.execute(insert(RecModelItem), items[start : start + 1000])
+    old = list(
+        await session.scalars(
+            select(RecModel.id).where(RecModel.id != row.id).order_by(RecModel.trained_at.desc())
+        )
+    )
+    stale = old[KEEP_MODELS - 1 :]
+    if stale:
+        await session.execute(delete(RecModelItem).where(RecModelItem.model_id.in_(stale)))
+        await session.execute(delete(RecModel).where(RecModel.id.in_(stale)))
+    return row
+
+
+async def newest_model_id(session: AsyncSession) -> str | None:
+    return await session.scalar(
+        select(RecModel.id)
+        .where(RecModel.active.is_(True))
+        .order_by(RecModel.trained_at.desc())
+        .limit(1)
+    )
+
+
+async def load(session: AsyncSession, model_id: str) -> ItemModel | None:
+    row = await session.get(RecModel, model_id)
+    if row is None:
+        return None
+    neighbors = {
+        item.sku: [(str(o), float(w)) for o, w in item.neighbors]
+        for item in await session.scalars(
+            select(RecModelItem).where(RecModelItem.model_id == model_id)
+        )
+    }
+    return ItemModel(
+        row.kind,
+        neighbors,
+        popular=list(row.popular),
+        params=dict(row.params),
+        n_users=row.n_users,
+        trained_at=row.trained_at,
+    )
+
+
+async def run_schedule(db: Database, every_hours: float) -> None:
+    """Retrain now and then; a failure is logged and tried again next time."""
+    while True:
+        await asyncio.sleep(every_hours * 3600)
+        try:
+            await retrain(db)
+        except Exception:
+            log.exception("scheduled retrain failed")
