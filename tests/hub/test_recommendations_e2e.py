@@ -40,7 +40,7 @@ def test_views_at_the_kiosk_change_the_next_picks(hub: HubHandle) -> None:
     assert len(before) == 6 and not any(p["personal"] for p in before)
     assert {p["reason"] for p in before} == {"Popular with our shoppers right now"}
 
-    slug, name, skus = smallest_category(hub)
+    _, name, skus = smallest_category(hub)
     track(
         hub,
         hub.kiosk_key,

@@ -1,0 +1,106 @@
+"""A form in a modal box whose hub errors appear next to the field they are about."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+from ..api import HubClient, HubError, NotAuthorized
+from ..models import Profile, UserError
+
+
+class FieldError(Label):
+    """The hub's (or our own) word on one field; empty while all is well."""
+
+    DEFAULT_CSS = """
+    FieldError { color: $text-error; height: auto; display: none; }
+    FieldError.-shown { display: block; }
+    """
+
+    def say(self, text: str) -> None:
+        self.update(text)
+        self.set_class(bool(text), "-shown")
+
+
+class DialogBox(VerticalScroll, can_focus=False):
+    """The bordered box of a dialog; it scrolls on small terminals but never takes focus."""
+
+
+class FormDialog(ModalScreen[bool]):
+    """Subclasses yield their fields and implement `submit`; `dismiss(True)` on success."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+    TITLE = "Form"
+    SAVE_LABEL = "Save"
+
+    def __init__(self, client: HubClient, profile: Profile) -> None:
+        super().__init__()
+        self.client = client
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        with DialogBox(classes="dialog") as box:
+            box.border_title = self.TITLE
+            box.border_subtitle = self.profile.name
+            yield from self.fields()
+            yield FieldError(id="form-error")
+            with Horizontal(classes="buttons"):
+                yield Button(self.SAVE_LABEL, variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+
+    def fields(self) -> ComposeResult:
+        raise NotImplementedError
+
+    async def submit(self) -> list[UserError]:
+        raise NotImplementedError
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        self.save()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def save(self) -> None:
+        self.show_errors([])
+        button = self.query_one("#save", Button)
+        button.loading = True
+        try:
+            errors = await self.submit()
+        except NotAuthorized as exc:
+            self.show_errors([UserError((), "UNAUTHORIZED", f"{exc} Sign in again.")])
+            return
+        except HubError as exc:
+            self.show_errors([UserError((), "HUB", str(exc))])
+            return
+        finally:
+            button.loading = False
+        if errors:
+            self.show_errors(errors)
+        else:
+            self.dismiss(True)
+
+    def show_errors(self, errors: list[UserError]) -> None:
+        """Put each error under its field; the rest (or unknown fields) under the form."""
+        by_field: dict[str, list[str]] = {}
+        for error in errors:
+            target = error.field_name
+            try:
+                self.query_one(f"#{target}-error", FieldError)
+            except (NoMatches, ValueError):
+                target = "form"
+            prefix = f"{error.field_name}: " if target == "form" and error.field_name else ""
+            by_field.setdefault(target, []).append(prefix + error.message)
+        for widget in self.query(FieldError):
+            name = (widget.id or "").removesuffix("-error")
+            widget.say("\n".join(by_field.get(name, [])))

@@ -1,0 +1,199 @@
+"""GraphQL documents of the agent desktop, written as wish lists pruned by `SchemaInfo`."""
+
+from __future__ import annotations
+
+from .schema_info import SchemaInfo, Selection
+
+USER_ERRORS: Selection = [("userErrors", ["field", "code", "message"])]
+
+PROFILE: Selection = [
+    "id",
+    "firstName",
+    "lastName",
+    "displayName",
+    "?greeting",
+    "?salutation",
+    ("identifiers", ["kind", "value"]),
+    (
+        "preferences",
+        [
+            "key",
+            "value",
+            "?label",
+            "?like",
+            "weight",
+            "source",
+            "touchpoint",
+            "updatedAt",
+            "reason",
+        ],
+    ),
+    ("consents", ["purpose", "granted", "?isDefault", "updatedAt", "touchpoint"]),
+    (
+        "recentEvents(first: 30)",
+        [
+            "id",
+            "type",
+            "touchpoint",
+            "occurredAt",
+            "productSku",
+            "quantity",
+            "price",
+            "?summary",
+            ("?product", ["sku", "name"]),
+        ],
+    ),
+    ("?notes", ["id", "text", "author", "createdAt"]),
+    (
+        "?merges",
+        [
+            "id",
+            "survivorId",
+            "mergedId",
+            "reason",
+            "touchpoint",
+            "createdAt",
+            "splitAt",
+            "identifiersMoved",
+            "eventsMoved",
+        ],
+    ),
+    ("?segments", [("segment", ["id", "name"]), "reason"]),
+    (
+        "?recommendations(touchpoint: CALL_CENTER, first: 5)",
+        [("product", ["sku", "name"]), "score", "reason", "recommendationId", "?personal"],
+    ),
+    "version",
+]
+
+SEARCH_HIT: Selection = [
+    "id",
+    "firstName",
+    "lastName",
+    "displayName",
+    ("identifiers", ["kind", "value"]),
+    "version",
+]
+
+LOGIN = """
+mutation AgentLogin($username: String!, $password: String!) {
+  agentLogin(username: $username, password: $password) {
+    token
+    userErrors { field code message }
+  }
+}
+"""
+
+CATEGORIES = "query Categories { categories { slug name } }"
+
+FIND_PRODUCTS = """
+query FindProducts($search: String!, $first: Int!) {
+  products(search: $search, first: $first) { sku name }
+}
+"""
+
+SET_PREFERENCES = """
+mutation SetPreferences($profileId: ID!, $preferences: %s) {
+  setPreferences(profileId: $profileId, touchpoint: CALL_CENTER, preferences: $preferences) {
+    userErrors { field code message }
+  }
+}
+"""
+
+SET_CONSENT = """
+mutation SetConsent($profileId: ID!, $purpose: ConsentPurpose!, $granted: Boolean!) {
+  setConsent(profileId: $profileId, purpose: $purpose, granted: $granted, touchpoint: CALL_CENTER) {
+    userErrors { field code message }
+  }
+}
+"""
+
+ADD_NOTE = """
+mutation AddNote($profileId: ID!, $text: String!) {
+  addNote(profileId: $profileId, text: $text) {
+    userErrors { field code message }
+  }
+}
+"""
+
+TRACK = """
+mutation Track($events: %s) {
+  track(events: $events) {
+    accepted
+    duplicates
+    userErrors { field code message }
+  }
+}
+"""
+
+AUDIT_LOG = """
+query AuditLog($profileId: ID!, $first: Int!) {
+  auditLog(profileId: $profileId, first: $first) { id at actor channel action detail }
+}
+"""
+
+IDENTITY_CONFLICTS = """
+query IdentityConflicts($first: Int!) {
+  identityConflicts(first: $first) { id kind value profileIds touchpoint status createdAt }
+}
+"""
+
+LINK_PROFILES = """
+mutation LinkProfiles($profileIds: [ID!]!) {
+  linkProfiles(profileIds: $profileIds) {
+    profile { id }
+    userErrors { field code message }
+  }
+}
+"""
+
+SPLIT_PROFILE = """
+mutation SplitProfile($mergeId: ID!) {
+  splitProfile(mergeId: $mergeId) {
+    userErrors { field code message }
+  }
+}
+"""
+
+PROFILE_CHANGE: Selection = ["profileId", "version", "touchpoint", "kind", "summary", "?mergedInto"]
+
+
+def profile_by_id(schema: SchemaInfo) -> str:
+    body = schema.select("Profile", PROFILE, indent=4)
+    return f"query Profile($id: ID!) {{\n  profile(id: $id) {{\n{body}\n  }}\n}}"
+
+
+def profile_by_identifier(schema: SchemaInfo) -> str:
+    body = schema.select("Profile", PROFILE, indent=4)
+    return (
+        "query ProfileByIdentifier($identifier: IdentifierInput!) {\n"
+        f"  profile(identifier: $identifier) {{\n{body}\n  }}\n}}"
+    )
+
+
+def search_profiles(schema: SchemaInfo) -> str:
+    body = schema.select("Profile", SEARCH_HIT, indent=4)
+    return (
+        "query SearchProfiles($text: String!, $first: Int!) {\n"
+        f"  searchProfiles(text: $text, first: $first) {{\n{body}\n  }}\n}}"
+    )
+
+
+def set_preferences(schema: SchemaInfo) -> str:
+    return SET_PREFERENCES % schema.arg_type(
+        "mutation", "setPreferences", "preferences", "[PreferenceInput!]!"
+    )
+
+
+def track(schema: SchemaInfo) -> str:
+    return TRACK % schema.arg_type("mutation", "track", "events", "[EventInput!]!")
+
+
+def profile_changed(schema: SchemaInfo) -> str:
+    root = schema.root.get("subscription") or "Subscription"
+    change_type = schema.field_type(root, "profileChanged") or "ProfileChange"
+    body = schema.select(change_type, PROFILE_CHANGE, indent=4)
+    return (
+        "subscription ProfileChanged($profileId: ID!) {\n"
+        f"  profileChanged(profileId: $profileId) {{\n{body}\n  }}\n}}"
+    )

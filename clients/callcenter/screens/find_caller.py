@@ -1,0 +1,184 @@
+"""Find the caller: screen pop by number, or search as you type."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label
+
+from ..api import HubClient, HubError, HubFailure
+from ..dialogs.incoming_call import IncomingCallDialog
+from ..models import Profile
+from ..widgets.results import ResultsTable
+from .conflicts import ConflictsScreen
+
+if TYPE_CHECKING:
+    from ..app import CallCenterApp
+
+_PHONE = re.compile(r"^\+?[\d\s().-]{7,}$")
+_DIGITS = re.compile(r"^\d+$")
+
+
+def identifier_guesses(text: str) -> list[tuple[str, str]]:
+    """Exact identifier look-ups worth trying for what was typed, besides the text search."""
+    text = text.strip()
+    if "@" in text:
+        return [("EMAIL", text)]
+    guesses = []
+    if _DIGITS.match(text):
+        guesses.append(("CRM_ID", text))
+    if _PHONE.match(text):
+        guesses.append(("PHONE", text))
+    if re.fullmatch(r"[A-Za-z]{1,4}[-\s]?\d{3,}", text):
+        guesses.append(("LOYALTY_ID", text))
+    return guesses
+
+
+class FindCallerScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("f2", "incoming_call", "Incoming call"),
+        Binding("enter", "open_highlighted", "Open", show=False),
+        Binding("down", "focus_results", "Results", show=False),
+        Binding("f3", "conflicts", "Conflicts"),
+        Binding("ctrl+l", "app.sign_out", "Sign out"),
+    ]
+    AUTO_FOCUS = "#query"
+    COMMAND_HELP = {
+        "incoming_call": "Type a caller's number to pop their profile",
+        "conflicts": "Shared devices seen with two customers, for review",
+        "focus_search": "Back to the search box",
+    }
+
+    def __init__(self, client: HubClient, caller: str | None = None) -> None:
+        super().__init__()
+        self.client = client
+        self.caller = caller
+
+    def compose(self) -> ComposeResult:
+        agent = f"  ·  agent {self.client.agent}" if self.client.agent else ""
+        yield Label(f"Rapport  ·  find the caller{agent}", id="title-bar")
+        yield Input(
+            placeholder="Find the caller: name, email, phone (any format), loyalty or CRM id",
+            id="query",
+        )
+        yield Label("Type at least two characters, or press F2 for an incoming call.", id="status")
+        yield ResultsTable(id="results")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.caller:
+            self.screen_pop(self.caller)
+
+    @property
+    def _app(self) -> CallCenterApp:
+        return cast("CallCenterApp", self.app)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_incoming_call(self) -> None:
+        def pop(number: str | None) -> None:
+            if number:
+                self.screen_pop(number)
+
+        self.app.push_screen(IncomingCallDialog(), pop)
+
+    def new_call(self) -> None:
+        """Forget the last caller's search: the next call starts clean."""
+        self.query_one("#query", Input).value = ""
+        self.query_one(ResultsTable).show([])
+        self.query_one("#query", Input).focus()
+
+    def action_conflicts(self) -> None:
+        self.app.push_screen(ConflictsScreen(self.client))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "conflicts":
+            return self.client.schema.known and self.client.schema.has_query("identityConflicts")
+        return True
+
+    def action_focus_results(self) -> None:
+        table = self.query_one(ResultsTable)
+        if table.row_count:
+            table.focus()
+
+    def action_open_highlighted(self) -> None:
+        profile = self.query_one(ResultsTable).highlighted
+        if profile is not None:
+            self._app.open_profile(profile)
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        table = self.query_one(ResultsTable)
+        if table.row_count == 1:
+            self.action_open_highlighted()
+        elif table.row_count:
+            table.focus()
+
+    @on(DataTable.RowSelected, "#results")
+    def _selected(self) -> None:
+        self.action_open_highlighted()
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def search(self, text: str) -> None:
+        text = text.strip()
+        status = self.query_one("#status", Label)
+        table = self.query_one(ResultsTable)
+        if len(text) < 2:
+            table.show([])
+            status.update("Type at least two characters, or press F2 for an incoming call.")
+            return
+        await asyncio.sleep(0.2)  # debounce: a newer keystroke cancels this worker
+        status.update(f"Searching for “{text}”…")
+        try:
+            hits = await self._lookups(text)
+            hits += await self.client.search(text, first=25)
+        except HubError as exc:
+            self._app.handle_hub_error(exc)
+            status.update(str(exc))
+            return
+        unique = list({p.id: p for p in hits}.values())
+        table.show(unique)
+        status.update(
+            f"{len(unique)} match{'es' if len(unique) != 1 else ''} for “{text}”"
+            + ("  ·  ↓ to choose, Enter to open" if unique else "")
+        )
+
+    async def _lookups(self, text: str) -> list[Profile]:
+        found = []
+        for kind, value in identifier_guesses(text):
+            try:
+                profile = await self.client.find_profile(kind, value)
+            except HubFailure:
+                continue  # only a guess: the hub may well refuse it as that kind of identifier
+            if profile is not None:
+                found.append(profile)
+        return found
+
+    @work(exclusive=True, group="pop", exit_on_error=False)
+    async def screen_pop(self, number: str) -> None:
+        status = self.query_one("#status", Label)
+        status.update(f"Incoming call from {number}…")
+        try:
+            profile = await self.client.find_profile("PHONE", number)
+        except HubError as exc:
+            status.update(f"Could not look up {number}: {exc}")
+            self._app.handle_hub_error(exc)
+            return
+        if profile is not None:
+            self._app.open_profile(profile)
+            return
+        query = self.query_one("#query", Input)
+        query.value = number
+        self.app.notify(f"No profile has the number {number}; searching instead.", title="Caller")

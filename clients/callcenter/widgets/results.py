@@ -1,0 +1,44 @@
+"""Search results: one row per profile, possible duplicates flagged."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from ..models import Profile, possible_duplicates
+
+
+class ResultsTable(DataTable[str | Text]):
+    DEFAULT_CSS = """
+    ResultsTable { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.profiles: dict[str, Profile] = {}
+
+    def on_mount(self) -> None:
+        self.add_columns("Name", "Email", "Phone", "Loyalty", "CRM", "")
+
+    def show(self, profiles: list[Profile]) -> None:
+        self.clear()
+        self.profiles = {p.id: p for p in profiles}
+        flagged = possible_duplicates(profiles)
+        for profile in profiles:
+            flag = flagged.get(profile.id)
+            self.add_row(
+                Text(profile.name, style="bold"),
+                profile.identifier("EMAIL") or "",
+                profile.identifier("PHONE") or "",
+                profile.identifier("LOYALTY_ID") or "",
+                profile.identifier("CRM_ID") or "",
+                Text(f"⚠ possible duplicate: {flag}", style="yellow") if flag else "",
+                key=profile.id,
+            )
+
+    @property
+    def highlighted(self) -> Profile | None:
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return self.profiles.get(str(row_key.value))

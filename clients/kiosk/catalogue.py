@@ -1,0 +1,96 @@
+"""Category, search and product pages; every view and add-to-basket is tracked at once."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from clients.kiosk import shopper
+from clients.kiosk.pages import is_htmx, open_visit, page, render
+
+PAGE_SIZE = 12
+
+
+@page
+async def category(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    slug = request.path_params["slug"]
+    after = request.query_params.get("after") or None
+    cats = await shopper.categories(state.hub, caps)
+    found = await shopper.products(state.hub, caps, category=slug, first=PAGE_SIZE, after=after)
+    panel = await shopper.panel_for_page(state.hub, caps, visit)
+    current = next((c for c in cats if c.get("slug") == slug), {"slug": slug, "name": slug})
+    return render(
+        request,
+        "category.html",
+        visit=visit,
+        caps=caps,
+        category=current,
+        categories=cats,
+        found=found,
+        panel=panel,
+    )
+
+
+@page
+async def search(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    text = request.query_params.get("q", "").strip()[:100]
+    found = shopper.ProductPage(items=[])
+    if text:
+        found = await shopper.products(state.hub, caps, search=text, first=PAGE_SIZE * 2)
+        await shopper.track(state.hub, caps, visit, "SEARCH", properties={"query": text})
+    panel = await shopper.panel_for_page(state.hub, caps, visit)
+    return render(
+        request, "search.html", visit=visit, caps=caps, text=text, found=found, panel=panel
+    )
+
+
+@page
+async def product(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    sku = request.path_params["sku"]
+    item = await shopper.product(state.hub, caps, sku)
+    if item is None:
+        return render(request, "not_found.html", visit=visit, caps=caps, status_code=404)
+    # Tracked before the panel is read: the hub learns in the event's own transaction, so the
+    # picks shown under this product already know about this view.
+    rec_id = request.query_params.get("rec")
+    if rec_id:
+        await shopper.track(
+            state.hub,
+            caps,
+            visit,
+            "RECOMMENDATION_CLICKED",
+            sku=sku,
+            properties={"recommendationId": rec_id},
+        )
+    await shopper.track(state.hub, caps, visit, "VIEW", sku=sku)
+    panel = await shopper.panel_for_page(state.hub, caps, visit)
+    return render(request, "product.html", visit=visit, caps=caps, product=item, panel=panel)
+
+
+@page
+async def add_to_basket(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    sku = request.path_params["sku"]
+    outcome = await shopper.track(state.hub, caps, visit, "ADD_TO_CART", sku=sku)
+    template = "_basket_note.html" if is_htmx(request) else "basket_added.html"
+    return render(
+        request,
+        template,
+        visit=visit,
+        caps=caps,
+        sku=sku,
+        added=outcome.ok,
+        message=outcome.message,
+    )
+
+
+routes = [
+    Route("/c/{slug:str}", category),
+    Route("/search", search),
+    Route("/p/{sku:str}", product),
+    Route("/p/{sku:str}/basket", add_to_basket, methods=["POST"]),
+]

@@ -1,0 +1,111 @@
+"""Live updates: the kiosk subscribes to the hub's `profileChanged` and relays it as SSE.
+
+One event stream per open page; each holds one graphql-transport-ws subscription for the
+visit's profile and ends with the page (or when the visit ends, which tells the page to reset).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import html
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from clients.kiosk.hub_client import HubClient
+from clients.kiosk.pages import NO_STORE, kiosk
+
+log = logging.getLogger(__name__)
+
+KEEP_ALIVE_SECONDS = 15.0
+PROFILE_CHANGED = """
+subscription KioskProfileChanged($profileId: ID!) {
+  profileChanged(profileId: $profileId) { profileId version touchpoint kind }
+}
+"""
+# Said on a shared screen, so only where a change came from, never what it contained.
+WHERE = {
+    "KIOSK": "here at the kiosk",
+    "CALL_CENTER": "by our customer team",
+    "WEB": "on our web site",
+    "STORE": "in the store",
+    "DIRECT_MARKETING": "by our customer team",
+}
+_ENDED = object()
+_SUBSCRIBED = object()
+
+
+def sse(event: str, data: str) -> str:
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"event: {event}\n{lines}\n"
+
+
+def notice_html(change: dict[str, Any]) -> str:
+    where = WHERE.get(str(change.get("touchpoint")), "just now")
+    what = "Your picks were" if change.get("kind") == "PREFERENCES" else "Your profile was"
+    return f'<p class="live-note" role="status">{what} updated {html.escape(where)}.</p>'
+
+
+async def _pump(hub: HubClient, profile_id: str, queue: asyncio.Queue[object]) -> None:
+    try:
+        subscribed = functools.partial(queue.put_nowait, _SUBSCRIBED)
+        async for data in hub.subscribe(PROFILE_CHANGED, {"profileId": profile_id}, subscribed):
+            await queue.put(data.get("profileChanged") or {})
+    except Exception as exc:  # any end of the socket ends the stream; the page reconnects
+        log.info("profile subscription ended: %s", exc)
+    await queue.put(_ENDED)
+
+
+async def events(request: Request) -> Response:
+    state = kiosk(request)
+    visit = state.visits.get(request)
+    if visit is None or not visit.profile_id:
+        # 204 tells the browser's EventSource there is nothing to follow.
+        return Response(status_code=204, headers=NO_STORE)
+    visit_id, profile_id = visit.id, visit.profile_id
+
+    async def stream() -> AsyncIterator[str]:
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        pump = asyncio.create_task(_pump(state.hub, profile_id, queue))
+        try:
+            yield "retry: 3000\n\n"
+            while True:
+                try:
+                    change = await asyncio.wait_for(queue.get(), timeout=KEEP_ALIVE_SECONDS)
+                except TimeoutError:
+                    if state.visits.peek(visit_id) is None:
+                        yield sse("visit-ended", "")
+                        return
+                    yield ": keep-alive\n\n"
+                    continue
+                if change is _ENDED:
+                    return
+                if change is _SUBSCRIBED:
+                    yield sse("live", "")
+                    continue
+                assert isinstance(change, dict)
+                if change.get("kind") == "ERASED":
+                    # Erased elsewhere (web, phone): nothing of this visit may stay on screen.
+                    state.visits.drop(visit_id)
+                    yield sse("visit-ended", "")
+                    return
+                yield sse("profile-changed", str(change.get("version", "")))
+                if change.get("touchpoint") != "KIOSK":
+                    # The shopper's own taps need no announcement; a change from elsewhere does.
+                    yield sse("notice", notice_html(change))
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+
+    headers = {**NO_STORE, "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+routes = [Route("/events", events)]

@@ -1,0 +1,50 @@
+"""Contact data shown on a shared screen is always masked, whatever the hub sent.
+
+The hub masks for the kiosk channel already; masking again here means a self-service token
+(which may read its own profile unmasked) still never puts a full address on the screen.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = re.compile(r"\d")
+
+
+def mask_email(value: str) -> str:
+    local, sep, domain = value.partition("@")
+    if not sep:
+        return mask_secret(value)
+    first = local[:1] if local and local[0] != "*" else ""
+    return f"{first}***@{domain}"
+
+
+def mask_phone(value: str) -> str:
+    digits = _DIGITS.findall(value)
+    return "*** *** " + "".join(digits[-4:]) if len(digits) >= 4 else "*** ***"
+
+
+def mask_secret(value: str) -> str:
+    """A loyalty card or other number: keep only its last four characters."""
+    tail = value[-4:] if len(value) > 4 else ""
+    return "••••" + tail
+
+
+def mask_identifier(kind: str, value: str) -> str:
+    if kind == "EMAIL":
+        return mask_email(value)
+    if kind == "PHONE":
+        return mask_phone(value)
+    if kind in {"LOYALTY_ID", "CRM_ID"}:
+        return mask_secret(value)
+    return mask_secret(value)
+
+
+IDENTIFIER_WORDS = {
+    "EMAIL": "Email",
+    "PHONE": "Phone",
+    "LOYALTY_ID": "Loyalty card",
+    "CRM_ID": "Customer number",
+    "DEVICE_ID": "Device",
+    "ANONYMOUS_ID": "Anonymous visit",
+}

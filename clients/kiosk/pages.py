@@ -1,0 +1,195 @@
+"""What every page handler shares: the kiosk's state, rendering, and the visit guard."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from clients.kiosk.config import KioskConfig
+from clients.kiosk.hub_client import Capabilities, HubClient, HubError
+from clients.kiosk.masking import IDENTIFIER_WORDS, mask_identifier
+from clients.kiosk.sessions import Visit, VisitStore
+
+log = logging.getLogger("clients.kiosk")
+Handler = Callable[[Request], Awaitable[Response]]
+
+MAX_FORM_BYTES = 64 * 1024
+TOUCHPOINT_WORDS = {
+    "KIOSK": "at the kiosk",
+    "WEB": "on our web site",
+    "CALL_CENTER": "on the phone",
+    "STORE": "in the store",
+    "DIRECT_MARKETING": "by post or email",
+}
+
+# Personal pages must not come back from the browser's cache after a reset.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+@dataclass
+class KioskState:
+    config: KioskConfig
+    hub: HubClient
+    templates: Jinja2Templates
+    visits: VisitStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        grace = self.config.idle_seconds + self.config.prompt_seconds + 60
+        self.visits = VisitStore(max_idle_seconds=grace)
+
+
+def kiosk(request: Request) -> KioskState:
+    state: KioskState = request.app.state.kiosk
+    return state
+
+
+def _price(value: Any) -> str:
+    try:
+        return f"£{Decimal(str(value)):.2f}"
+    except (InvalidOperation, ValueError):
+        return ""
+
+
+def _hue(text: Any) -> int:
+    """A stable colour per category, so a department keeps its colour on every screen."""
+    return zlib.crc32(str(text).encode()) % 360
+
+
+def _swatch(product: dict[str, Any]) -> int:
+    """The department's colour, shifted a little per product so a shelf is not one flat block."""
+    category = (product.get("category") or {}).get("slug") or product.get("sku", "")
+    return (_hue(category) + zlib.crc32(str(product.get("sku")).encode()) % 36 - 18) % 360
+
+
+def _day(value: Any) -> str:
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%-d %b %Y")
+    except ValueError:
+        return ""
+
+
+def _nice(text: Any) -> str:
+    """The catalogue shouts ("JUMBO BAG RED RETROSPOT"); a kiosk speaks in title case."""
+    words = str(text or "")
+    return words.title() if words.isupper() or words.islower() else words
+
+
+def _initials(text: Any) -> str:
+    letters = [w[0] for w in str(text or "").split() if w[:1].isalpha()]
+    return "".join(letters[:2]).upper()
+
+
+def templates(directory: Path) -> Jinja2Templates:
+    env = Jinja2Templates(directory=directory)
+    env.env.filters["price"] = _price
+    env.env.filters["hue"] = _hue
+    env.env.filters["swatch"] = _swatch
+    env.env.filters["day"] = _day
+    env.env.globals["touchpoint_words"] = TOUCHPOINT_WORDS
+    env.env.filters["nice"] = _nice
+    env.env.filters["initials"] = _initials
+    env.env.filters["masked"] = lambda ident: mask_identifier(ident["kind"], ident["value"])
+    env.env.globals["identifier_words"] = IDENTIFIER_WORDS
+    return env
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    visit: Visit | None = None,
+    caps: Capabilities | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    state = kiosk(request)
+    base = {"config": state.config, "visit": visit, "caps": caps or Capabilities()}
+    return state.templates.TemplateResponse(
+        request, name, {**base, **context}, status_code=status_code, headers=NO_STORE
+    )
+
+
+def to_attract() -> Response:
+    return RedirectResponse("/", status_code=303, headers=NO_STORE)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+class Stop(Exception):
+    """Leave a page handler early with this response (no visit, hub down, ...)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+def out_of_service(request: Request) -> Response:
+    return render(request, "out_of_service.html", status_code=503)
+
+
+async def capabilities(request: Request) -> Capabilities:
+    try:
+        return await kiosk(request).hub.capabilities()
+    except HubError as exc:
+        log.warning("hub unavailable: %s", exc)
+        raise Stop(out_of_service(request)) from exc
+
+
+async def open_visit(request: Request) -> tuple[KioskState, Visit, Capabilities]:
+    """The running visit with a profile, or back to the attract screen."""
+    state = kiosk(request)
+    visit = state.visits.get(request)
+    if visit is None or not visit.profile_id:
+        raise Stop(to_attract())
+    return state, visit, await capabilities(request)
+
+
+def page(handler: Handler) -> Handler:
+    """Turn `Stop` and hub failures into responses, so handlers read as the happy path."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Stop as stop:
+            return stop.response
+        except HubError as exc:
+            log.warning("%s failed: %s", request.url.path, exc)
+            return out_of_service(request)
+
+    return wrapped
+
+
+class Form:
+    """A url-encoded form body (all the kiosk's forms are), read without python-multipart."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self._fields = fields
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self._fields.get(name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self._fields.get(name, []))
+
+
+async def read_form(request: Request) -> Form:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return Form({})
+    return Form(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))

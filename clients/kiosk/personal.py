@@ -1,0 +1,147 @@
+"""Personal pages: the live "for you" panel, the Recommendation Center, likes and the survey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from clients.kiosk import shopper
+from clients.kiosk.pages import open_visit, page, read_form, render
+
+# The short "serve you better" survey: each question's answers come from the hub's own catalogue
+# (its categories and themes), so every answer is a preference the recommender understands.
+SURVEY = (
+    ("shopping-for", "What are you shopping for today?", "category", True),
+    ("styles", "Which styles do you love?", "theme", True),
+    ("not-for-me", "Anything you would rather not see?", "category", False),
+)
+
+
+@page
+async def for_you_panel(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    panel = await shopper.for_you(state.hub, caps, visit.profile_id or "")
+    return render(request, "_for_you.html", visit=visit, caps=caps, panel=panel)
+
+
+def _themes(picks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Picks grouped by their category, keeping the hub's order (best group first)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for pick in picks:
+        category = (pick.get("product") or {}).get("category") or {}
+        name = category.get("name") or "More for you"
+        groups.setdefault(name, {"name": name, "slug": category.get("slug"), "picks": []})
+        groups[name]["picks"].append(pick)
+    for group in groups.values():
+        # One reason for the whole theme when its picks share it; otherwise each keeps its own.
+        reasons = {p.get("reason") for p in group["picks"]}
+        group["reason"] = reasons.pop() if len(reasons) == 1 else None
+    return list(groups.values())
+
+
+@page
+async def recommendation_center(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    center = await shopper.recommendation_center(state.hub, caps, visit.profile_id or "")
+    if center is None:
+        panel = await shopper.panel_for_page(state.hub, caps, visit, first=18)
+        picks = (panel or {}).get("recommendations") or []
+        center = {
+            "themes": _themes(picks),
+            "personal": any(p.get("personal", True) for p in picks),
+        }
+    return render(request, "picks.html", visit=visit, caps=caps, center=center)
+
+
+def _liked(panel: dict[str, Any] | None) -> dict[tuple[str, str], bool]:
+    prefs = (panel or {}).get("preferences") or []
+    explicit = [p for p in prefs if p.get("source", "EXPLICIT") == "EXPLICIT"]
+    return {(p["key"], p["value"]): p.get("like", True) for p in explicit}
+
+
+@page
+async def preferences(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    cats = await shopper.categories(state.hub, caps)
+    themes = await shopper.themes(state.hub, caps)
+    panel = await shopper.panel_for_page(state.hub, caps, visit)
+    return render(
+        request,
+        "preferences.html",
+        visit=visit,
+        caps=caps,
+        categories=cats,
+        themes=themes,
+        liked=_liked(panel),
+        panel=panel,
+        survey=SURVEY,
+    )
+
+
+@page
+async def toggle_preference(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    form = await read_form(request)
+    key, value = form.get("key"), form.get("value")
+    label = form.get("label", value)
+    checked = form.get("checked") == "on"
+    change: dict[str, Any] = {"key": key, "value": value, "like": True}
+    if not checked:
+        change = shopper.removal(caps, key, value)
+    outcome = await shopper.set_preferences(state.hub, caps, visit.profile_id or "", [change])
+    response = render(
+        request,
+        "_preference_toggle.html",
+        visit=visit,
+        caps=caps,
+        option={"key": key, "value": value, "label": label},
+        checked=checked if outcome.ok else not checked,
+        error=outcome.message,
+    )
+    # The panel on the same page refreshes at once; the hub's change event follows over SSE.
+    response.headers["HX-Trigger"] = "picks-changed"
+    return response
+
+
+@page
+async def submit_survey(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    form = await read_form(request)
+    # One answer per facet value: "rather not see" after "shopping for" is the last word.
+    by_value: dict[tuple[str, str], dict[str, Any]] = {}
+    for question, _text, key, like in SURVEY:
+        for value in form.getlist(question):
+            answer = {"key": key, "value": value, "like": like}
+            if caps.has("PreferenceInput.question"):
+                answer["question"] = question
+            by_value[(key, value)] = answer
+    answers = list(by_value.values())
+    outcome = shopper.Outcome()
+    if answers:
+        outcome = await shopper.set_preferences(state.hub, caps, visit.profile_id or "", answers)
+        if outcome.ok:
+            await shopper.track(
+                state.hub, caps, visit, "SURVEY", properties={"answers": len(answers)}
+            )
+    panel = await shopper.panel_for_page(state.hub, caps, visit)
+    return render(
+        request,
+        "survey_thanks.html",
+        visit=visit,
+        caps=caps,
+        outcome=outcome,
+        answered=len(answers),
+        panel=panel,
+    )
+
+
+routes = [
+    Route("/for-you", for_you_panel),
+    Route("/picks", recommendation_center),
+    Route("/preferences", preferences),
+    Route("/preferences/toggle", toggle_preference, methods=["POST"]),
+    Route("/survey", submit_survey, methods=["POST"]),
+]

@@ -1,0 +1,101 @@
+"""The shopper's own ledger through the hub's self-service codes; no Starlette here.
+
+The ledger is read and changed with the self-service token that the one-time code buys, so the
+hub itself decides that it reaches only this shopper's profile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clients.kiosk.hub_client import Capabilities, HubClient
+from clients.kiosk.shopper import USER_ERRORS, Outcome, outcome_of
+
+LEDGER_EVENTS = 20
+
+
+def available(caps: Capabilities) -> bool:
+    return caps.has("Mutation.requestSelfServiceCode") and caps.has(
+        "Mutation.redeemSelfServiceCode"
+    )
+
+
+async def request_code(hub: HubClient, caps: Capabilities, identifier: dict[str, str]) -> Outcome:
+    arg = caps.arg_type("Mutation.requestSelfServiceCode", "identifier", "IdentifierInput!")
+    extra = caps.pick_in(
+        "Mutation.requestSelfServiceCode", "sent", "medium", "maskedRecipient", "expiresAt"
+    )
+    doc = f"""
+    mutation KioskRequestCode($identifier: {arg}) {{
+      requestSelfServiceCode(identifier: $identifier) {{ {extra} {USER_ERRORS} }}
+    }}"""
+    data = await hub.execute(doc, {"identifier": identifier})
+    return outcome_of(data.get("requestSelfServiceCode"))
+
+
+async def redeem_code(
+    hub: HubClient, caps: Capabilities, identifier: dict[str, str], code: str
+) -> Outcome:
+    arg = caps.arg_type("Mutation.redeemSelfServiceCode", "identifier", "IdentifierInput!")
+    doc = f"""
+    mutation KioskRedeemCode($identifier: {arg}, $code: String!) {{
+      redeemSelfServiceCode(identifier: $identifier, code: $code) {{
+        token {caps.pick_in("Mutation.redeemSelfServiceCode", "profileId", "expiresAt")}
+        {USER_ERRORS}
+      }}
+    }}"""
+    data = await hub.execute(doc, {"identifier": identifier, "code": code})
+    return outcome_of(data.get("redeemSelfServiceCode"))
+
+
+def _events(caps: Capabilities) -> str:
+    if not caps.has("Profile.recentEvents"):
+        return ""
+    path = "Profile.recentEvents"
+    fields = caps.pick_in(path, "type", "occurredAt", "touchpoint", "productSku", "summary")
+    product = ""
+    if caps.has(f"{caps.returns(path)}.product"):
+        product = "product { sku name }"
+    return f"recentEvents(first: {LEDGER_EVENTS}) {{ {fields} {product} }}"
+
+
+async def ledger(
+    hub: HubClient, caps: Capabilities, profile_id: str, token: str
+) -> dict[str, Any] | None:
+    prefs = caps.pick_in(
+        "Profile.preferences",
+        "key",
+        "value",
+        "label",
+        "like",
+        "weight",
+        "source",
+        "touchpoint",
+        "updatedAt",
+        "reason",
+    )
+    consents = caps.pick_in(
+        "Profile.consents", "purpose", "granted", "isDefault", "updatedAt", "touchpoint"
+    )
+    doc = f"""
+    query KioskLedger($id: ID) {{
+      profile(id: $id) {{
+        id {caps.pick("Profile", "firstName", "lastName", "displayName", "version")}
+        identifiers {{ kind value }}
+        preferences {{ {prefs} }}
+        consents {{ {consents} }}
+        {_events(caps)}
+      }}
+    }}"""
+    data = await hub.execute(doc, {"id": profile_id}, bearer=token)
+    found: dict[str, Any] | None = data.get("profile")
+    return found
+
+
+async def erase(hub: HubClient, caps: Capabilities, profile_id: str, token: str) -> Outcome:
+    doc = f"""
+    mutation KioskErase($profileId: ID!) {{
+      eraseProfile(profileId: $profileId) {{ {USER_ERRORS} }}
+    }}"""
+    data = await hub.execute(doc, {"profileId": profile_id}, bearer=token)
+    return outcome_of(data.get("eraseProfile"))

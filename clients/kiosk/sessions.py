@@ -1,0 +1,95 @@
+"""Visits held on the kiosk server: the browser only carries an opaque, random cookie.
+
+Nothing personal is kept in the browser, so a reset (or the idle timer) that drops the server
+side of a visit leaves the screen with nothing to show.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+COOKIE = "kiosk_visit"
+
+
+@dataclass
+class Visit:
+    id: str
+    anonymous_id: str
+    profile_id: str | None = None
+    # The identifier the shopper gave (kind, value as typed); None for an anonymous visit.
+    identifier: tuple[str, str] | None = None
+    first_name: str | None = None
+    returning: bool = False
+    # Self-service token from the ledger's one-time code, and when it stops being accepted here.
+    ledger_token: str | None = None
+    ledger_profile_id: str | None = None
+    ledger_until: float = 0.0
+    code_requested: bool = False
+    code_sent_to: str | None = None
+
+    def close_ledger(self) -> None:
+        self.ledger_token = self.ledger_profile_id = None
+        self.ledger_until = 0.0
+
+    last_seen: float = field(default_factory=time.monotonic)
+
+    @property
+    def known(self) -> bool:
+        return self.identifier is not None
+
+    @property
+    def track_identifier(self) -> dict[str, str]:
+        kind, value = self.identifier or ("ANONYMOUS_ID", self.anonymous_id)
+        return {"kind": kind, "value": value}
+
+    def ledger_open(self) -> bool:
+        return self.ledger_token is not None and time.monotonic() < self.ledger_until
+
+
+class VisitStore:
+    """In-memory visits; one kiosk screen has one visit at a time, a server has a handful."""
+
+    def __init__(self, max_idle_seconds: float) -> None:
+        self._visits: dict[str, Visit] = {}
+        self._max_idle = max_idle_seconds
+
+    def start(self) -> Visit:
+        self._expire()
+        visit = Visit(id=secrets.token_urlsafe(24), anonymous_id="kiosk-" + secrets.token_hex(12))
+        self._visits[visit.id] = visit
+        return visit
+
+    def get(self, request: Request) -> Visit | None:
+        self._expire()
+        visit = self._visits.get(request.cookies.get(COOKIE, ""))
+        if visit is not None:
+            visit.last_seen = time.monotonic()
+        return visit
+
+    def peek(self, visit_id: str) -> Visit | None:
+        return self._visits.get(visit_id)
+
+    def end(self, request: Request) -> None:
+        self.drop(request.cookies.get(COOKIE, ""))
+
+    def drop(self, visit_id: str) -> None:
+        self._visits.pop(visit_id, None)
+
+    def _expire(self) -> None:
+        # A visit the browser stopped touching is dropped even if its reset never arrived.
+        cutoff = time.monotonic() - self._max_idle
+        for key in [k for k, v in self._visits.items() if v.last_seen < cutoff]:
+            del self._visits[key]
+
+
+def set_visit_cookie(response: Response, visit: Visit) -> None:
+    response.set_cookie(COOKIE, visit.id, httponly=True, samesite="strict", path="/")
+
+
+def clear_visit_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")

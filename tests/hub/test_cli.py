@@ -1,0 +1,32 @@
+"""The operator's commands, as an operator runs them."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import SAMPLE, hub_command
+
+
+def test_seed_demo_prints_working_keys_and_is_idempotent(make_database) -> None:  # type: ignore[no-untyped-def]
+    url = make_database("seed")
+    first = hub_command(url, "seed-demo", str(SAMPLE))
+    keys = dict(re.findall(r"^\s+(web|kiosk|callcenter|admin)\s+(rk_\S+)$", first.stdout, re.M))
+    assert set(keys) == {"web", "kiosk", "callcenter", "admin"}
+    assert "username demo.agent" in first.stdout
+    assert "events: 2902 new, 0 already there" in first.stderr.replace("\n", " ")
+    second = hub_command(url, "seed-demo", str(SAMPLE))
+    assert "events: 0 new, 2902 already there" in second.stderr.replace("\n", " ")
+    listed = hub_command(url, "keys", "list").stdout
+    assert listed.count("active") == 4 and listed.count("revoked") == 4
+    assert all(key not in listed for key in keys.values()), "secrets are never listed"
+    retrained = hub_command(url, "retrain")
+    assert "trained ease" in retrained.stderr
+
+
+def test_bad_arguments_are_clear(make_database) -> None:  # type: ignore[no-untyped-def]
+    url = make_database("cli")
+    bad = hub_command(url, "keys", "create", "--channel", "self", check=False)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    weak = hub_command(url, "agents", "create", "--username", "a b", "--password", "x",
+                       check=False)
+    assert weak.returncode == 2 and "error:" in weak.stderr and "Traceback" not in weak.stderr

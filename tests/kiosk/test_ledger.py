@@ -1,0 +1,115 @@
+"""'What we know about you': nothing before the one-time code; everything with it; erase."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.kiosk.support import (
+    KioskServer,
+    Shopper,
+    assert_no_contact_data,
+    gql,
+    identify_at_kiosk,
+    make_shopper,
+    shoot,
+)
+
+pytestmark = pytest.mark.browser
+
+ALIVE = "query($id: ID) { profile(id: $id) { id } }"
+CONSENTS = "query($id: ID) { profile(id: $id) { consents { purpose granted isDefault } } }"
+MESSAGES = "query($id: ID) { profile(id: $id) { messages(first: 5) { body createdAt } } }"
+
+
+async def _code_from_outbox(hub: Any, shopper: Shopper) -> str:
+    """In dev the code is read from the hub's outbox, as an agent would see it."""
+    data = await gql(hub, MESSAGES, {"id": shopper.profile_id}, key=hub.agent_token())
+    bodies = [m["body"] for m in data["profile"]["messages"] or []]
+    codes = [m.group(0) for b in bodies if (m := re.search(r"\b\d{6}\b", b))]
+    assert codes, bodies
+    return codes[0]
+
+
+async def _open_ledger(page: Page, kiosk: KioskServer, hub: Any, shopper: Shopper) -> None:
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.get_by_test_id("ledger-link").click()
+    await page.get_by_test_id("code-request").click()
+    await expect(page.get_by_test_id("code-input")).to_be_visible()
+    await page.get_by_test_id("code-input").fill(await _code_from_outbox(hub, shopper))
+    await page.get_by_test_id("code-submit").click()
+    await expect(page.get_by_test_id("ledger")).to_be_visible()
+
+
+async def test_ledger_shows_nothing_without_the_code(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    shopper = await make_shopper(hub, "Mo")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.get_by_test_id("ledger-link").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("What we know about you")
+    await expect(page.get_by_test_id("ledger")).to_have_count(0)
+    body = await page.inner_text("body")
+    assert shopper.loyalty_id[-4:] not in body
+    assert "example.com" not in body
+    await shoot(page, "ledger-gate")
+
+    await page.get_by_test_id("code-request").click()
+    await expect(page.get_by_role("status")).to_contain_text("sent you a code")
+    assert_no_contact_data(await page.inner_text("body"))
+    await page.get_by_test_id("code-input").fill("000000")
+    await page.get_by_test_id("code-submit").click()
+    await expect(page.locator(".error")).to_be_visible()
+    await expect(page.get_by_test_id("ledger")).to_have_count(0)
+    await shoot(page, "ledger-code")
+
+    # Ledger actions without a redeemed code change nothing.
+    for path, form in (
+        ("/me/erase", {"confirm": "yes"}),
+        ("/me/consent", {"purpose": "MARKETING_EMAIL", "granted": "true"}),
+    ):
+        response = await page.request.post(kiosk.url + path, form=form)
+        assert response.ok
+        assert "Erase everything" not in await response.text()
+    alive = await gql(hub, ALIVE, {"id": shopper.profile_id}, key=hub.admin_key)
+    assert alive["profile"] is not None
+    consents = await gql(hub, CONSENTS, {"id": shopper.profile_id}, key=hub.admin_key)
+    email = [c for c in consents["profile"]["consents"] if c["purpose"] == "MARKETING_EMAIL"]
+    assert email[0]["isDefault"]
+
+
+async def test_ledger_with_the_code_shows_everything_lets_consent_go_and_erases(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    shopper = await make_shopper(hub, "Noor")
+    await gql(
+        hub,
+        "mutation($id: ID!) { setConsent(profileId: $id, purpose: MARKETING_EMAIL,"
+        " granted: true, touchpoint: WEB) { userErrors { message } } }",
+        {"id": shopper.profile_id},
+        key=hub.admin_key,
+    )
+    await _open_ledger(page, kiosk, hub, shopper)
+    text = await page.inner_text("body")
+    assert "Loyalty card" in text and "Email" in text and "Phone" in text
+    assert "@example.com" in text and shopper.email not in text  # masked, not hidden
+    assert shopper.phone[-4:] in text and shopper.phone.replace(" ", "") not in text
+    assert_no_contact_data(text)
+    await shoot(page, "ledger")
+
+    consent = page.locator("[data-testid=ledger-consent][data-purpose=MARKETING_EMAIL]")
+    await consent.get_by_role("button", name="Withdraw").click()
+    await expect(consent).to_contain_text("No")
+    consents = await gql(hub, CONSENTS, {"id": shopper.profile_id}, key=hub.admin_key)
+    email = [c for c in consents["profile"]["consents"] if c["purpose"] == "MARKETING_EMAIL"]
+    assert email[0]["granted"] is False
+
+    await page.get_by_test_id("erase-start").click()
+    await page.get_by_test_id("erase-confirm").click()
+    await expect(page.get_by_test_id("erased")).to_be_visible()
+    gone = await gql(hub, ALIVE, {"id": shopper.profile_id}, key=hub.admin_key)
+    assert gone["profile"] is None
+    assert not [c for c in await page.context.cookies() if c["name"] == "kiosk_visit"]
