@@ -50,6 +50,7 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {keys['admin']}"}
     try:
         with httpx.Client(timeout=30) as client:
+
             def floor() -> None:
                 client.get(f"{hub.url}/healthz").raise_for_status()
 
@@ -57,23 +58,36 @@ def main() -> None:
 
             def read() -> None:
                 v = crm_ids[next(counter) % len(crm_ids)]
-                r = client.post(f"{hub.url}/graphql", headers=headers,
-                                json={"query": PROFILE, "variables": {"v": v}})
+                r = client.post(
+                    f"{hub.url}/graphql",
+                    headers=headers,
+                    json={"query": PROFILE, "variables": {"v": v}},
+                )
                 assert r.status_code == 200 and "errors" not in r.json(), r.text
 
             def track() -> None:
                 v = crm_ids[next(counter) % len(crm_ids)]
-                event = {"messageId": uuid.uuid4().hex, "type": "VIEW", "touchpoint": "WEB",
-                         "identifier": {"kind": "CRM_ID", "value": v}, "productSku": "85123A"}
-                r = client.post(f"{hub.url}/graphql", headers=headers,
-                                json={"query": TRACK, "variables": {"e": [event]}})
+                event = {
+                    "messageId": uuid.uuid4().hex,
+                    "type": "VIEW",
+                    "touchpoint": "WEB",
+                    "identifier": {"kind": "CRM_ID", "value": v},
+                    "productSku": "85123A",
+                }
+                r = client.post(
+                    f"{hub.url}/graphql",
+                    headers=headers,
+                    json={"query": TRACK, "variables": {"e": [event]}},
+                )
                 assert r.json()["data"]["track"]["accepted"] == 1, r.text
 
             for call in (floor, read, track):
                 timed(30, call)  # warm-up
-            results = {"plain /healthz (floor)": timed(n, floor),
-                       "profile read (GraphQL)": timed(n, read),
-                       "track 1 event (GraphQL)": timed(n, track)}
+            results = {
+                "plain /healthz (floor)": timed(n, floor),
+                "profile read (GraphQL)": timed(n, read),
+                "track 1 event (GraphQL)": timed(n, track),
+            }
     finally:
         stop_hub(hub)
     base = statistics.median(results["plain /healthz (floor)"])

@@ -35,12 +35,13 @@ from hub.enums import EventType
 from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
 from hub.recs import engine
-from hub.recs.model import ItemModel, _matrix, popular_now, train_ease, train_item_knn
+from hub.recs.model import ItemModel, popular_now, train_ease, train_item_knn
 from hub.settings import Settings
 
 K = 10
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / (
-    "online_retail_ii_2009_2010.csv.gz")
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / ("online_retail_ii_2009_2010.csv.gz")
+)
 
 
 def measure(train: Callable[[], object]) -> tuple[object, float, float]:
@@ -96,10 +97,7 @@ def main() -> None:
     assert isinstance(popular, list)
     ease.popular = popular
 
-    x, items = _matrix(baskets, 3)
-    full_ease, t_full, m_full = measure(lambda: _dense_ease(x))
-    index = {sku: i for i, sku in enumerate(items)}
-    row_of = {user: i for i, user in enumerate(baskets)}
+    items = ease.items
 
     catalogue = engine.Catalogue(
         engine.items_from([(p.sku, p.name, p.category.slug, p.tags) for p in catalogue_rows]),
@@ -110,12 +108,17 @@ def main() -> None:
     def rapport(user: str, new_only: bool) -> list[str]:
         observations = [
             preferences.Observation(
-                profile_id=user, event_type=EventType.RETURN if ln.is_return else
-                EventType.PURCHASE, sku=ln.sku, category=catalogue.items[ln.sku].category
-                if ln.sku in catalogue.items else None,
+                profile_id=user,
+                event_type=EventType.RETURN if ln.is_return else EventType.PURCHASE,
+                sku=ln.sku,
+                category=catalogue.items[ln.sku].category if ln.sku in catalogue.items else None,
                 tags=tuple(t for k, t in catalogue.items[ln.sku].facets if k == "theme")
-                if ln.sku in catalogue.items else (), quantity=abs(ln.quantity),
-                at=ln.occurred_at, touchpoint="WEB")
+                if ln.sku in catalogue.items
+                else (),
+                quantity=abs(ln.quantity),
+                at=ln.occurred_at,
+                touchpoint="WEB",
+            )
             for ln in history[user]
         ]
         interests = preferences.accumulate({}, observations, weights).values()
@@ -129,37 +132,36 @@ def main() -> None:
     def buy_again(user: str, new_only: bool) -> list[str]:
         return [] if new_only else [s for s, _ in bought[user].most_common(K)]
 
-    def neighbours(model: ItemModel) -> Callable[[str, bool], list[str]]:
-        def recommend(user: str, new_only: bool) -> list[str]:
-            scores: Counter[str] = Counter()
-            for sku in baskets.get(user, ()):
-                for other, w in model.neighbors.get(sku, ()):
-                    scores[other] += w
-            own = baskets.get(user, set()) if new_only else set()
-            return [s for s, _ in scores.most_common(K + len(own)) if s not in own][:K]
-        return recommend
+    def item_scores(model: ItemModel) -> Callable[[str, bool], list[str]]:
+        """The textbook way to rank with an item-item model: x_u · W."""
 
-    def ease_full(user: str, new_only: bool) -> list[str]:
-        scores = x[row_of[user]] @ full_ease
-        scores = np.asarray(scores).ravel()
-        if new_only:
-            for sku in baskets[user]:
-                if sku in index:
-                    scores[index[sku]] = -np.inf
-        return [items[i] for i in np.argsort(-scores)[:K]]
+        def recommend(user: str, new_only: bool) -> list[str]:
+            own = [model.index[s] for s in baskets.get(user, ()) if s in model.index]
+            if not own:
+                return popularity(user, new_only)
+            scores = model.weights[own].sum(axis=0)
+            if new_only:
+                scores[own] = -np.inf
+            return [model.items[i] for i in np.argsort(-scores)[:K]]
+
+        return recommend
 
     methods: dict[str, tuple[Callable[[str, bool], list[str]], float, float]] = {
         "popularity (last 30 days)": (popularity, t_pop, m_pop),
         "buy again": (buy_again, 0.0, 0.0),
-        "item-item kNN (cosine)": (neighbours(knn), t_knn, m_knn),
-        "EASE (full matrix)": (ease_full, t_full, m_full),
+        "item-item kNN (cosine)": (item_scores(knn), t_knn, m_knn),
+        "EASE (λ = 500)": (item_scores(ease), t_ease, m_ease),
         "Rapport (serving code)": (rapport, t_ease, m_ease),
     }
-    print(f"cut-off {args.cutoff}: {len(users)} customers evaluated, "
-          f"{sum(len(t) for t in truth.values())} test (customer, product) pairs, "
-          f"{len(items)} items in the models\n")
-    print(f"{'method':28} {'R@10 all':>9} {'N@10 all':>9} {'R@10 new':>9} {'N@10 new':>9}"
-          f" {'train s':>8} {'peak MiB':>9} {'rank s':>7}")
+    print(
+        f"cut-off {args.cutoff}: {len(users)} customers evaluated, "
+        f"{sum(len(t) for t in truth.values())} test (customer, product) pairs, "
+        f"{len(items)} items in the models\n"
+    )
+    print(
+        f"{'method':28} {'R@10 all':>9} {'N@10 all':>9} {'R@10 new':>9} {'N@10 new':>9}"
+        f" {'train s':>8} {'peak MiB':>9} {'rank s':>7}"
+    )
     for name, (recommend, seconds, peak) in methods.items():
         scores: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
         ranking_started = time.perf_counter()
@@ -175,15 +177,6 @@ def main() -> None:
             cells += [f"{arr[:, 0].mean():9.4f}", f"{arr[:, 1].mean():9.4f}"]
         print(f"{name:28} {' '.join(cells)} {seconds:8.2f} {peak:9.1f} {ranking:7.1f}")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
-
-
-def _dense_ease(x: object, lam: float = 250.0) -> np.ndarray:
-    gram = (x.T @ x).toarray()  # type: ignore[attr-defined]
-    gram[np.diag_indices_from(gram)] += lam
-    p = np.linalg.inv(gram)
-    b = -p / np.diag(p)
-    np.fill_diagonal(b, 0.0)
-    return b
 
 
 if __name__ == "__main__":

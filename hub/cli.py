@@ -140,6 +140,23 @@ def _retrain(_: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _retention(_: argparse.Namespace) -> int:
+    from hub.privacy import retention
+
+    settings = get_settings()
+    result = _in_session(
+        lambda s: retention.apply(
+            s, settings.event_retention_days, settings.no_analytics_retention_days
+        )
+    )
+    print(
+        f"deleted {result.expired} expired events and {result.no_analytics} events of "
+        "customers who refused analytics",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport-hub", description="The Rapport profile hub.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=_seed_demo)
 
     sub.add_parser("retrain", help="train the recommendation model now").set_defaults(func=_retrain)
+
+    sub.add_parser("retention", help="delete raw events past their retention").set_defaults(
+        func=_retention
+    )
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL (schema.graphql)")
     export.add_argument("--output", default="schema.graphql", help="file, or - for stdout")

@@ -16,7 +16,7 @@ from hub.privacy.models import (
     Suppression,
 )
 from hub.profiles.models import Note, Profile
-from hub.recs.models import RecModel, RecModelItem
+from hub.recs.models import RecModel
 
 __all__ = [
     "Affinity",
@@ -38,7 +38,6 @@ __all__ = [
     "Product",
     "Profile",
     "RecModel",
-    "RecModelItem",
     "SelfServiceCode",
     "SelfServiceToken",
     "Suppression",

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     weight_recommendation_clicked: float = 1.0
     weight_return: float = -6.0
 
+    # Retention (days; see docs/privacy.md)
+    event_retention_days: int | None = None
+    no_analytics_retention_days: int = 90
+
     # Recommendations
     holdout_percent: float = Field(
         default=5.0, ge=0, le=50, description="Share of customers kept on non-personal picks"

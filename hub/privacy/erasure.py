@@ -13,7 +13,14 @@ from hub.db import utcnow
 from hub.events.models import Event
 from hub.identity.models import Identifier, Merge
 from hub.preferences.models import Affinity, Preference
-from hub.privacy.models import Consent, ConsentChange, Suppression
+from hub.privacy.models import (
+    Consent,
+    ConsentChange,
+    OutboxMessage,
+    SelfServiceCode,
+    SelfServiceToken,
+    Suppression,
+)
 from hub.profiles.models import Note, Profile
 
 # A fixed, public pepper: the hash only has to stop a casual reader, while letting
@@ -157,7 +164,17 @@ async def erase(session: AsyncSession, profile: Profile) -> int:
                 session.add(
                     Suppression(kind=ident.kind, value_hash=digest, created_at=utcnow(), dropped=0)
                 )
-    for model in (Event, Note, Preference, Affinity, Consent, ConsentChange):
+    for model in (
+        Event,
+        Note,
+        Preference,
+        Affinity,
+        Consent,
+        ConsentChange,
+        OutboxMessage,
+        SelfServiceCode,
+        SelfServiceToken,
+    ):
         await session.execute(delete(model).where(model.profile_id.in_(family)))
     await session.execute(delete(Identifier).where(Identifier.profile_id.in_(family)))
     await session.execute(

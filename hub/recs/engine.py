@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from hub.preferences.learning import decayed, strength
 from hub.preferences.models import Affinity, Preference
 from hub.recs.model import ItemModel
@@ -29,6 +31,7 @@ INTEREST = 0.05
 POPULAR = 0.02
 COOL_DOWN = timedelta(days=7)
 MAX_PER_CATEGORY = 5
+COLLAB_CANDIDATES = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,17 +119,22 @@ def rank(
     exclude_owned: bool = False,
 ) -> list[Ranked]:
     items = catalogue.items
-    collab: dict[str, float] = defaultdict(float)
-    collab_from: dict[str, tuple[float, str]] = {}
+    collab: dict[str, float] = {}
+    history: list[tuple[int, float]] = []
     if model is not None:
-        for sku, weight in shopper.products.items():
-            if weight <= 0:
-                continue
-            for other, w in model.neighbors.get(sku, ()):
-                contribution = weight * w
-                collab[other] += contribution
-                if other not in collab_from or contribution > collab_from[other][0]:
-                    collab_from[other] = (contribution, sku)
+        history = [
+            (model.index[s], w) for s, w in shopper.products.items() if w > 0 and s in model.index
+        ]
+    if model is not None and history:
+        rows = np.fromiter((i for i, _ in history), dtype=np.int64)
+        strengths = np.fromiter((w for _, w in history), dtype=np.float32)
+        scores = strengths @ model.weights[rows]
+        # Enough candidates that owned and just-bought items, filtered later, leave plenty.
+        wanted = min(COLLAB_CANDIDATES + len(history) + len(shopper.recent), len(scores) - 1)
+        best = np.argpartition(-scores, wanted)
+        for j in best[:wanted]:
+            if scores[j] > 0:
+                collab[model.items[j]] = float(scores[j])
     top_collab = max(collab.values(), default=0.0) or 1.0
     top_rebuy = max(shopper.bought.values(), default=0.0) or 1.0
     popularity = catalogue.popularity()
@@ -134,7 +142,7 @@ def rank(
     candidates = set(collab) | set(shopper.bought) | set(popularity)
     for facet in shopper.facets:
         candidates.update(sku for sku in _facet_index(catalogue).get(facet, ()))
-    scored: list[tuple[float, str, str, str]] = []
+    scored: list[tuple[float, str, str]] = []
     for sku in candidates:
         item = items.get(sku)
         if item is None or _blocked(item, shopper, exclude_owned):
@@ -148,24 +156,34 @@ def rank(
         why = max(parts, key=lambda k: parts[k])
         if parts[why] <= 0:
             why = "POPULAR"
-        because = (
-            collab_from[sku][1]
-            if why == "COLLABORATIVE"
-            else (_top_facet(item, shopper) if why == "INTEREST" else sku)
-        )
-        scored.append((sum(parts.values()), sku, why, because))
+        scored.append((sum(parts.values()), sku, why))
     scored.sort(key=lambda row: (-row[0], row[1]))
     picked: list[Ranked] = []
     per_category: dict[str, int] = defaultdict(int)
-    for total, sku, why, because in scored:
+    for total, sku, why in scored:
         category = items[sku].category
         if per_category[category] >= MAX_PER_CATEGORY:
             continue
         per_category[category] += 1
+        because = (
+            _top_contributor(model, history, sku)
+            if why == "COLLABORATIVE"
+            else _top_facet(items[sku], shopper)
+            if why == "INTEREST"
+            else sku
+        )
         picked.append(Ranked(sku, round(total, 4), why, because))
         if len(picked) >= first:
             break
     return picked
+
+
+def _top_contributor(model: ItemModel | None, history: list[tuple[int, float]], sku: str) -> str:
+    """The product in the shopper's history that says most for `sku` (the reason names it)."""
+    assert model is not None
+    j = model.index[sku]
+    i, _ = max(history, key=lambda pair: pair[1] * float(model.weights[pair[0], j]))
+    return model.items[i]
 
 
 def _blocked(item: Item, shopper: Shopper, exclude_owned: bool) -> bool:

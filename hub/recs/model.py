@@ -1,12 +1,14 @@
 """Collaborative item models trained from purchase baskets.
 
 EASE (Steck, 2019: "Embarrassingly Shallow Autoencoders") is the model that serves: a closed-form
-item-item weight matrix B = -P / diag(P) with P = (XᵀX + λI)⁻¹, kept as each item's strongest
-neighbours. Item-item cosine kNN is trained the same way for comparison (bench/recs_eval.py).
+item-item weight matrix B = -P / diag(P) with P = (XᵀX + λI)⁻¹, kept whole (negative weights
+included: they are part of why it ranks well) as float32. Item-item cosine kNN is trained the
+same way for comparison in bench/recs_eval.py.
 """
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,22 +17,37 @@ from datetime import datetime, timedelta
 import numpy as np
 from scipy import sparse
 
-TOP_K = 100
-
 
 @dataclass
 class ItemModel:
     kind: str
-    neighbors: dict[str, list[tuple[str, float]]]
+    items: list[str]
+    weights: np.ndarray  # (n_items, n_items): row i says how much buying i predicts each j
     popular: list[str] = field(default_factory=list)
     params: dict[str, float] = field(default_factory=dict)
     n_users: int = 0
     trained_at: datetime | None = None
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {sku: i for i, sku in enumerate(self.items)}
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, weights=self.weights.astype(np.float32))
+        return buffer.getvalue()
+
+    @staticmethod
+    def weights_from(blob: bytes) -> np.ndarray:
+        with np.load(io.BytesIO(blob)) as data:
+            weights: np.ndarray = data["weights"]
+        return weights
 
 
-def _matrix(
-    baskets: Mapping[str, Iterable[str]], min_users: int
+def baskets_matrix(
+    baskets: Mapping[str, Iterable[str]], min_users: int = 3
 ) -> tuple[sparse.csr_matrix, list[str]]:
+    """Customers × items (bought at all: 1), keeping items at least `min_users` bought."""
     counts: Counter[str] = Counter()
     for items in baskets.values():
         counts.update(set(items))
@@ -48,51 +65,40 @@ def _matrix(
     return matrix, items
 
 
-def _top_neighbors(
-    weights: np.ndarray, items: list[str], top_k: int
-) -> dict[str, list[tuple[str, float]]]:
-    np.fill_diagonal(weights, 0.0)
-    k = min(top_k, max(1, len(items) - 1))
-    result: dict[str, list[tuple[str, float]]] = {}
-    for i, sku in enumerate(items):
-        row = weights[i]
-        best = np.argpartition(-row, k - 1)[:k] if len(items) > k else np.arange(len(items))
-        best = best[np.argsort(-row[best])]
-        result[sku] = [(items[j], float(row[j])) for j in best if row[j] > 0]
-    return result
-
-
-def train_ease(
-    baskets: Mapping[str, Iterable[str]],
-    lam: float = 250.0,
-    min_users: int = 3,
-    top_k: int = TOP_K,
-) -> ItemModel:
-    x, items = _matrix(baskets, min_users)
+def ease_weights(x: sparse.csr_matrix, lam: float) -> np.ndarray:
     gram = (x.T @ x).toarray()
     gram[np.diag_indices_from(gram)] += lam
     p = np.linalg.inv(gram)
     b = -p / np.diag(p)
-    # B[i, j]: how much buying i says about j; neighbours of i are its strongest j.
+    np.fill_diagonal(b, 0.0)
+    weights: np.ndarray = b.astype(np.float32)
+    return weights
+
+
+def train_ease(
+    baskets: Mapping[str, Iterable[str]], lam: float = 500.0, min_users: int = 3
+) -> ItemModel:
+    x, items = baskets_matrix(baskets, min_users)
     return ItemModel(
         "ease",
-        _top_neighbors(b, items, top_k),
+        items,
+        ease_weights(x, lam),
         params={"lambda": lam, "min_users": min_users},
         n_users=x.shape[0],
     )
 
 
-def train_item_knn(
-    baskets: Mapping[str, Iterable[str]], min_users: int = 3, top_k: int = TOP_K
-) -> ItemModel:
-    x, items = _matrix(baskets, min_users)
+def train_item_knn(baskets: Mapping[str, Iterable[str]], min_users: int = 3) -> ItemModel:
+    x, items = baskets_matrix(baskets, min_users)
     co = (x.T @ x).toarray()
     norms = np.sqrt(np.diag(co))
     norms[norms == 0] = 1.0
     cosine = co / norms[:, None] / norms[None, :]
+    np.fill_diagonal(cosine, 0.0)
     return ItemModel(
         "item_knn",
-        _top_neighbors(cosine, items, top_k),
+        items,
+        cosine.astype(np.float32),
         params={"min_users": min_users},
         n_users=x.shape[0],
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, JSONType, UTCDateTime, utcnow
@@ -21,18 +21,9 @@ class RecModel(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     n_users: Mapped[int] = mapped_column(Integer)
     n_items: Mapped[int] = mapped_column(Integer)
+    items: Mapped[list[str]] = mapped_column(JSONType, default=list)
     popular: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # The item × item weights, float32, as a compressed .npz; loaded only when serving.
+    weights: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     seconds: Mapped[float] = mapped_column(default=0.0)
-
-
-class RecModelItem(Base):
-    """One item's strongest neighbours in a model: [[sku, weight], …]."""
-
-    __tablename__ = "rec_model_items"
-
-    model_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("rec_models.id", ondelete="CASCADE"), primary_key=True
-    )
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    neighbors: Mapped[list[list[Any]]] = mapped_column(JSONType)

@@ -8,20 +8,21 @@ import time
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from hub.db import Database, utcnow
 from hub.enums import EventType
 from hub.events.models import Event
 from hub.recs.model import ItemModel, popular_now, train_ease
-from hub.recs.models import RecModel, RecModelItem
+from hub.recs.models import RecModel
 
 log = logging.getLogger("hub.recs")
 KEEP_MODELS = 2
 
 
-async def retrain(db: Database, lam: float = 250.0, top_k: int = 100) -> RecModel | None:
+async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
     """Train EASE on every purchase in the store and make it the serving model."""
     started = time.perf_counter()
     baskets: dict[str, set[str]] = defaultdict(set)
@@ -41,7 +42,7 @@ async def retrain(db: Database, lam: float = 250.0, top_k: int = 100) -> RecMode
         log.info("no purchases yet: nothing to train")
         return None
     # CPU-bound: a worker thread, so the event loop keeps serving reads meanwhile.
-    model = await asyncio.to_thread(train_ease, baskets, lam, 3, top_k)
+    model = await asyncio.to_thread(train_ease, baskets, lam, 3)
     model.popular = popular_now(purchases)
     seconds = time.perf_counter() - started
     async with db.sessions() as session:
@@ -63,19 +64,15 @@ async def _store(session: AsyncSession, model: ItemModel, seconds: float) -> Rec
         trained_at=utcnow(),
         params=model.params,
         n_users=model.n_users,
-        n_items=len(model.neighbors),
+        n_items=len(model.items),
+        items=model.items,
         popular=model.popular,
+        weights=model.to_bytes(),
         active=True,
         seconds=round(seconds, 2),
     )
     session.add(row)
     await session.flush()
-    items = [
-        {"model_id": row.id, "sku": sku, "neighbors": [[o, round(w, 6)] for o, w in n]}
-        for sku, n in model.neighbors.items()
-    ]
-    for start in range(0, len(items), 1000):
-        await session.execute(insert(RecModelItem), items[start : start + 1000])
     old = list(
         await session.scalars(
             select(RecModel.id).where(RecModel.id != row.id).order_by(RecModel.trained_at.desc())
@@ -83,7 +80,6 @@ async def _store(session: AsyncSession, model: ItemModel, seconds: float) -> Rec
     )
     stale = old[KEEP_MODELS - 1 :]
     if stale:
-        await session.execute(delete(RecModelItem).where(RecModelItem.model_id.in_(stale)))
         await session.execute(delete(RecModel).where(RecModel.id.in_(stale)))
     return row
 
@@ -98,18 +94,14 @@ async def newest_model_id(session: AsyncSession) -> str | None:
 
 
 async def load(session: AsyncSession, model_id: str) -> ItemModel | None:
-    row = await session.get(RecModel, model_id)
+    row = await session.get(RecModel, model_id, options=[undefer(RecModel.weights)])
     if row is None:
         return None
-    neighbors = {
-        item.sku: [(str(o), float(w)) for o, w in item.neighbors]
-        for item in await session.scalars(
-            select(RecModelItem).where(RecModelItem.model_id == model_id)
-        )
-    }
+    weights = await asyncio.to_thread(ItemModel.weights_from, row.weights)
     return ItemModel(
         row.kind,
-        neighbors,
+        list(row.items),
+        weights,
         popular=list(row.popular),
         params=dict(row.params),
         n_users=row.n_users,

@@ -92,3 +92,21 @@ def test_an_erased_customer_is_not_recreated_by_the_import(hub: HubHandle) -> No
     )
     assert suppressed["data"]["track"]["suppressed"] == 1
     assert hub.gql(BY_CRM, {"v": crm_id})["data"]["profile"] is None
+
+
+def test_retention_keeps_only_what_service_needs(hub: HubHandle) -> None:
+    email = f"{unique()}@example.com"
+    pid = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]["id"]
+    sku = some_skus(hub, 1)[0]
+    old = (datetime.now(UTC) - timedelta(days=400)).isoformat()
+    track(hub, hub.web_key, [
+        {**view(unique("old"), "EMAIL", email, sku, "WEB"), "occurredAt": old},
+        view(unique("new"), "EMAIL", email, sku, "WEB"),
+    ])
+    hub.gql(SET_CONSENT_UNTIL, {"id": pid, "p": "ANALYTICS", "g": False, "until": None})
+    result = hub_command(hub.database_url, "retention")
+    assert "events of customers who refused analytics" in result.stderr
+    profile = hub.gql(PROFILE_BY_ID, {"id": pid})["data"]["profile"]
+    assert len(profile["recentEvents"]) == 1, "the 400-day-old event is gone"
+    learned = [p for p in profile["preferences"] if p["source"] == "IMPLICIT"]
+    assert any("viewed it twice" in p["reason"] for p in learned), "what it taught stays"
