@@ -5,7 +5,7 @@ from hub.catalog.models import Category, Product
 from hub.db import Base
 from hub.events.models import Event
 from hub.identity.models import Identifier, IdentityConflict, Merge
-from hub.preferences.models import Affinity, Preference
+from hub.preferences.models import Affinity, ForgottenInterest, Preference
 from hub.privacy.models import (
     AuditEntry,
     Consent,
@@ -29,6 +29,7 @@ __all__ = [
     "Consent",
     "ConsentChange",
     "Event",
+    "ForgottenInterest",
     "Identifier",
     "IdentityConflict",
     "Merge",

@@ -19,7 +19,7 @@ from hub.catalog.schema import CatalogQuery
 from hub.events.schema import EventMutation
 from hub.identity.schema import IdentityMutation, StewardshipMutation, StewardshipQuery
 from hub.preferences.schema import PreferenceMutation
-from hub.privacy.ledger_schema import LedgerMutation, LedgerQuery
+from hub.privacy.ledger_schema import CorrectionMutation, LedgerMutation, LedgerQuery
 from hub.privacy.schema import PrivacyMutation
 from hub.profiles.schema import ProfileMutation, ProfileQuery
 from hub.realtime.schema import RealtimeSubscription
@@ -38,6 +38,7 @@ Mutation = merge_types(
         ProfileMutation,
         AuthMutation,
         LedgerMutation,
+        CorrectionMutation,
         StewardshipMutation,
     ),
 )

@@ -25,6 +25,7 @@ class Scope(StrEnum):
     AUDIT = "audit"
     SELF_SERVICE = "self_service"
     IDENTITY_STEWARD = "identity_steward"
+    CORRECT_IDENTITY = "correct_identity"
 
 
 _SHOPPER_FACING = frozenset(
@@ -52,6 +53,7 @@ CHANNEL_SCOPES: dict[Channel, frozenset[Scope]] = {
             Scope.WRITE_PREFERENCES,
             Scope.WRITE_CONSENT,
             Scope.READ_CATALOG,
+            Scope.CORRECT_IDENTITY,
             Scope.SUBSCRIBE,
             Scope.EXPORT,
             Scope.ERASE,
@@ -64,6 +66,7 @@ AGENT_SCOPES = _SHOPPER_FACING | {
     Scope.NOTES,
     Scope.EXPORT,
     Scope.AUDIT,
+    Scope.CORRECT_IDENTITY,
     Scope.IDENTITY_STEWARD,
 }
 

@@ -87,3 +87,14 @@ async def retarget_tombstones(session: AsyncSession, old_target: str, new_target
         .where(Profile.merged_into_id == old_target)
         .values(merged_into_id=new_target)
     )
+
+
+async def remove(session: AsyncSession, identifier: Identifier) -> None:
+    """Delete an identifier; its past events stay on the profile, no longer linked to it."""
+    from hub.events.models import Event
+
+    await session.execute(
+        update(Event).where(Event.identifier_id == identifier.id).values(identifier_id=None)
+    )
+    await session.delete(identifier)
+    await session.flush()

@@ -370,3 +370,22 @@ async def find_identifiers(
 
 async def open_conflicts(session: AsyncSession, limit: int = 50) -> list[IdentityConflict]:
     return await repo.open_conflicts(session, limit)
+
+
+async def remove_identifier(
+    session: AsyncSession, profile: Profile, identifier: IdentifierIn, region: str
+) -> None:
+    """The customer (or an agent for them) takes one identifier off the profile."""
+    (normal,) = normalize_all([identifier], region, ("identifier",))
+    rows = [
+        r
+        for r in await repo.find(session, [(normal.kind.value, normal.value)])
+        if r.profile_id == profile.id
+    ]
+    if not rows:
+        raise DomainError.one(
+            ("identifier",), ErrorCode.NOT_FOUND, "That identifier is not on this profile."
+        )
+    await repo.remove(session, rows[0])
+    remaining = await repo.for_profiles(session, [profile.id])
+    profile.is_known = any(IdentifierKind(r.kind) in KNOWN_KINDS for r in remaining)

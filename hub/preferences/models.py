@@ -46,3 +46,17 @@ class Affinity(Base):
     returns: Mapped[int] = mapped_column(Integer, default=0)
     last_touchpoint: Mapped[str] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ForgottenInterest(Base):
+    """The customer asked us to forget a learned interest: events up to `forgotten_at` no longer
+    teach it (a later event may, as new behaviour)."""
+
+    __tablename__ = "forgotten_interests"
+    __table_args__ = (UniqueConstraint("profile_id", "key", "value"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    key: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str] = mapped_column(String(200))
+    forgotten_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.preferences.models import Affinity, Preference
+from hub.preferences.models import Affinity, ForgottenInterest, Preference
 
 _CHUNK = 300
 
@@ -74,3 +74,14 @@ async def move_affinities(session: AsyncSession, ids: Sequence[int], to_profile:
         await session.execute(
             update(Affinity).where(Affinity.id.in_(ids)).values(profile_id=to_profile)
         )
+
+
+async def forgotten_for(
+    session: AsyncSession, profile_ids: Sequence[str]
+) -> list[ForgottenInterest]:
+    if not profile_ids:
+        return []
+    rows = await session.scalars(
+        select(ForgottenInterest).where(ForgottenInterest.profile_id.in_(list(profile_ids)))
+    )
+    return list(rows)

@@ -18,7 +18,7 @@ from hub.enums import EventType, PreferenceSource
 from hub.errors import ErrorCode, Problems
 from hub.preferences import repository as repo
 from hub.preferences.learning import Weights, decayed, fold, strength
-from hub.preferences.models import Affinity, Preference
+from hub.preferences.models import Affinity, ForgottenInterest, Preference
 from hub.words import day, items, times, where
 
 MAX_PREFERENCES_PER_CALL = 100
@@ -221,6 +221,7 @@ async def learn(
     session: AsyncSession, observations: Sequence[Observation], weights: Weights
 ) -> int:
     """Fold events into learned interests, in the caller's transaction. Returns rows touched."""
+    observations = await _not_forgotten(session, observations)
     if not observations:
         return 0
     known = {
@@ -240,10 +241,62 @@ async def rebuild(
 ) -> int:
     """Learn a profile's interests again from its events (after a split moved some away)."""
     await forget_learned(session, profile_id)
+    observations = await _not_forgotten(session, observations)
     created = accumulate({}, sorted(observations, key=lambda o: o.at), weights)
     session.add_all(created.values())
     await session.flush()
     return len(created)
+
+
+async def _not_forgotten(
+    session: AsyncSession, observations: Sequence[Observation]
+) -> list[Observation]:
+    """Drop what an observation would teach about interests the customer asked us to forget,
+    for events up to the moment they asked."""
+    forgotten = {
+        (f.profile_id, f.key, f.value): f.forgotten_at
+        for f in await repo.forgotten_for(session, list({o.profile_id for o in observations}))
+    }
+    if not forgotten:
+        return list(observations)
+    kept = []
+    for obs in observations:
+
+        def remembered(key: str, value: str, obs: Observation = obs) -> bool:
+            until = forgotten.get((obs.profile_id, key, value))
+            return until is None or obs.at > until
+
+        if not remembered("product", obs.sku):
+            continue
+        kept.append(
+            Observation(
+                obs.profile_id,
+                obs.event_type,
+                obs.sku,
+                obs.category if obs.category and remembered("category", obs.category) else None,
+                tuple(t for t in obs.tags if remembered("theme", t)),
+                obs.quantity,
+                obs.at,
+                obs.touchpoint,
+            )
+        )
+    return kept
+
+
+async def forget_interest(session: AsyncSession, profile_id: str, key: str, value: str) -> bool:
+    """Delete one learned interest and keep old events from teaching it again."""
+    rows = await repo.affinities_matching(session, [(profile_id, key, value)])
+    markers = {(f.key, f.value): f for f in await repo.forgotten_for(session, [profile_id])}
+    marker = markers.get((key, value))
+    if marker is None:
+        session.add(
+            ForgottenInterest(profile_id=profile_id, key=key, value=value, forgotten_at=utcnow())
+        )
+    else:
+        marker.forgotten_at = utcnow()
+    await repo.delete_affinities(session, [a.id for a in rows])
+    await session.flush()
+    return bool(rows)
 
 
 def count_event(affinity: Affinity, event_type: EventType) -> None:

@@ -3,8 +3,9 @@
 
 score(j) = collaborative(j) + REBUY·rebuy(j) + INTEREST·interest(j) + POPULAR·popular(j)
 
-- collaborative: Σ over the shopper's products i of w_i · B[i, j] (the EASE neighbours),
-  w_i = log(1 + learned product score), normalised so the best candidate scores 1;
+- collaborative: Σ over the shopper's products i of w_i · B[i, j] (EASE weights), w_i = 1 for
+  anything bought, log(1 + score) up to 1 for things only looked at; normalised so the best
+  candidate scores 1;
 - rebuy: what they bought before and not just now (cool-down), by learned score;
 - interest: stated and learned category/theme strengths (a stated like counts 1);
 - popular: rank in "popular now".
@@ -30,7 +31,8 @@ REBUY = 1.0
 INTEREST = 0.05
 POPULAR = 0.02
 COOL_DOWN = timedelta(days=7)
-MAX_PER_CATEGORY = 5
+# At most this share of a list from one category (diversity, tuned with the benchmark).
+MAX_CATEGORY_SHARE = 0.8
 COLLAB_CANDIDATES = 300
 
 
@@ -56,7 +58,7 @@ class Catalogue:
 class Shopper:
     """What we know of one shopper, as the ranking needs it."""
 
-    products: dict[str, float] = field(default_factory=dict)  # sku → log(1 + learned score)
+    products: dict[str, float] = field(default_factory=dict)  # sku → collaborative weight
     bought: dict[str, float] = field(default_factory=dict)  # sku → rebuy strength
     recent: set[str] = field(default_factory=set)  # bought within the cool-down
     facets: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
@@ -88,10 +90,13 @@ def shopper_from(
     for a in rows:
         score = decayed(a.score, a.as_of, anchor, half_life_seconds) if anchor else a.score
         if a.key == "product":
+            # What a customer bought says what goes with their taste even if they sent it
+            # back (so it feeds the collaborative part at full weight), but a returned item
+            # itself is never shown again. Views count by how often, up to a purchase.
+            shopper.products[a.value] = 1.0 if a.purchases else min(1.0, math.log1p(max(score, 0)))
             if a.returns and score <= 0:
                 shopper.excluded.add(("product", a.value))
                 continue
-            shopper.products[a.value] = math.log1p(max(score, 0.0))
             if a.purchases:
                 shopper.bought[a.value] = math.log1p(max(score, 0.0))
             if anchor and a.as_of >= anchor - COOL_DOWN and (a.purchases or a.views or a.carts):
@@ -160,9 +165,10 @@ def rank(
     scored.sort(key=lambda row: (-row[0], row[1]))
     picked: list[Ranked] = []
     per_category: dict[str, int] = defaultdict(int)
+    cap = max(1, math.ceil(MAX_CATEGORY_SHARE * first))
     for total, sku, why in scored:
         category = items[sku].category
-        if per_category[category] >= MAX_PER_CATEGORY:
+        if per_category[category] >= cap:
             continue
         per_category[category] += 1
         because = (
