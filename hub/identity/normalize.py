@@ -137,3 +137,26 @@ def mask(kind: IdentifierKind, value: str) -> str:
     if kind is IdentifierKind.PHONE:
         return f"*** *** {value[-4:]}"
     return value
+
+
+_EMAIL_IN_TEXT = re.compile(
+    r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})"
+)
+_PHONE_IN_TEXT = re.compile(r"\+?\d[\d\s().\-]{6,}\d")
+
+
+def mask_text(text: str) -> str:
+    """Mask anything in free text that looks like an email address or a phone number."""
+    text = _EMAIL_IN_TEXT.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    return _PHONE_IN_TEXT.sub(lambda m: "*** *** " + re.sub(r"\D", "", m.group(0))[-4:], text)
+
+
+def mask_json(value: object) -> object:
+    """The same, through a JSON document (event properties, traits)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [mask_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_json(v) for k, v in value.items()}
+    return value

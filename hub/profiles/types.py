@@ -18,6 +18,7 @@ from hub.events import service as events
 from hub.events.models import Event as EventRow
 from hub.events.service import describe
 from hub.identity import stewardship
+from hub.identity.normalize import mask_json
 from hub.identity.types import Identifier, MergeRecord
 from hub.privacy import outbox
 from hub.profiles import dataloaders
@@ -55,6 +56,11 @@ class Consent:
     touchpoint: Touchpoint | None
 
 
+def _shown(info: Info, document: object) -> object:
+    """Free-form JSON may hold contact details; a shared screen gets them masked."""
+    return mask_json(document) if info.context.masked else document
+
+
 async def _product_row(info: Info, sku: str | None) -> ProductRow | None:
     if not sku:
         return None
@@ -71,13 +77,16 @@ class Event:
     product_sku: str | None
     quantity: int | None
     price: float | None
-    properties: JSON
     row: strawberry.Private[EventRow]
 
     @strawberry.field(description="What happened, in plain words.")
     async def summary(self, info: Info) -> str:
         row = await _product_row(info, self.product_sku)
         return describe(self.row, row.name if row else None)
+
+    @strawberry.field(description="What the sender attached; masked for shared screens.")
+    def properties(self, info: Info) -> JSON:
+        return cast(JSON, _shown(info, self.row.properties or {}))
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -95,7 +104,6 @@ class Event:
             product_sku=row.product_sku,
             quantity=row.quantity,
             price=float(row.price) if row.price is not None else None,
-            properties=cast(JSON, row.properties or {}),
             row=row,
         )
 
@@ -141,7 +149,6 @@ class Profile:
     updated_at: datetime
     greeting: str = strawberry.field(description="First-name greeting for shared screens.")
     salutation: str | None = strawberry.field(description="How an agent addresses the caller.")
-    traits: JSON
     row: strawberry.Private[ProfileRow]
 
     @classmethod
@@ -156,9 +163,12 @@ class Profile:
             updated_at=row.updated_at,
             greeting=profiles.greeting(row),
             salutation=profiles.salutation(row),
-            traits=cast(JSON, dict(row.traits or {})),
             row=row,
         )
+
+    @strawberry.field(description="Other stated details (title, postcode, preferred store).")
+    def traits(self, info: Info) -> JSON:
+        return cast(JSON, _shown(info, dict(self.row.traits or {})))
 
     @strawberry.field
     async def display_name(self, info: Info) -> str:
