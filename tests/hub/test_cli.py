@@ -27,6 +27,5 @@ def test_bad_arguments_are_clear(make_database) -> None:  # type: ignore[no-unty
     url = make_database("cli")
     bad = hub_command(url, "keys", "create", "--channel", "self", check=False)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
-    weak = hub_command(url, "agents", "create", "--username", "a b", "--password", "x",
-                       check=False)
+    weak = hub_command(url, "agents", "create", "--username", "a b", "--password", "x", check=False)
     assert weak.returncode == 2 and "error:" in weak.stderr and "Traceback" not in weak.stderr

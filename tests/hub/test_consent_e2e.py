@@ -99,10 +99,14 @@ def test_retention_keeps_only_what_service_needs(hub: HubHandle) -> None:
     pid = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]["id"]
     sku = some_skus(hub, 1)[0]
     old = (datetime.now(UTC) - timedelta(days=400)).isoformat()
-    track(hub, hub.web_key, [
-        {**view(unique("old"), "EMAIL", email, sku, "WEB"), "occurredAt": old},
-        view(unique("new"), "EMAIL", email, sku, "WEB"),
-    ])
+    track(
+        hub,
+        hub.web_key,
+        [
+            {**view(unique("old"), "EMAIL", email, sku, "WEB"), "occurredAt": old},
+            view(unique("new"), "EMAIL", email, sku, "WEB"),
+        ],
+    )
     hub.gql(SET_CONSENT_UNTIL, {"id": pid, "p": "ANALYTICS", "g": False, "until": None})
     result = hub_command(hub.database_url, "retention")
     assert "events of customers who refused analytics" in result.stderr

@@ -20,8 +20,13 @@ def weights(half_life_days: float = 30.0) -> Weights:
     return Weights.from_settings(Settings(affinity_half_life_days=half_life_days))
 
 
-def obs(event: EventType, at: datetime, sku: str = "A", quantity: int | None = None,
-        category: str = "tableware") -> Observation:
+def obs(
+    event: EventType,
+    at: datetime,
+    sku: str = "A",
+    quantity: int | None = None,
+    category: str = "tableware",
+) -> Observation:
     return Observation("p", event, sku, category, ("vintage",), quantity, at, "KIOSK")
 
 
@@ -32,8 +37,9 @@ def test_score_follows_the_formula() -> None:
     later = T0 + timedelta(days=30)
     score, as_of = fold(score, as_of, 3.0, later, w.half_life_seconds)
     assert score == pytest.approx(1.0 * 0.5 + 3.0) and as_of == later
-    assert decayed(score, as_of, later + timedelta(days=60), w.half_life_seconds) == \
-        pytest.approx(3.5 * 0.25)
+    assert decayed(score, as_of, later + timedelta(days=60), w.half_life_seconds) == pytest.approx(
+        3.5 * 0.25
+    )
 
 
 def test_late_events_give_the_same_result_in_any_order() -> None:
@@ -50,8 +56,15 @@ def test_late_events_give_the_same_result_in_any_order() -> None:
 
 def test_weights_by_event_type_and_returns_lower() -> None:
     w = weights()
-    learned = accumulate({}, [obs(EventType.VIEW, T0), obs(EventType.ADD_TO_CART, T0),
-                              obs(EventType.PURCHASE, T0, quantity=1)], w)
+    learned = accumulate(
+        {},
+        [
+            obs(EventType.VIEW, T0),
+            obs(EventType.ADD_TO_CART, T0),
+            obs(EventType.PURCHASE, T0, quantity=1),
+        ],
+        w,
+    )
     assert learned[("p", "product", "A")].score == pytest.approx(1 + 3 + 5)
     assert learned[("p", "category", "tableware")].score == pytest.approx(9)
     assert learned[("p", "theme", "vintage")].score == pytest.approx(9)

@@ -152,11 +152,15 @@ def test_the_shopper_corrects_and_forgets(hub: HubHandle) -> None:
 
     pid, ident = shopper(hub)
     sku = some_skus(hub, 1)[0]
-    track(hub, hub.kiosk_key, [view(unique("m"), ident["kind"], ident["value"], sku, "KIOSK")
-                               for _ in range(2)])
+    track(
+        hub,
+        hub.kiosk_key,
+        [view(unique("m"), ident["kind"], ident["value"], sku, "KIOSK") for _ in range(2)],
+    )
     hub.gql(REQUEST, {"i": ident}, key=hub.kiosk_key)
-    token = hub.gql(REDEEM, {"i": ident, "c": latest_code(hub, pid)}, key=hub.kiosk_key)[
-        "data"]["redeemSelfServiceCode"]["token"]
+    token = hub.gql(REDEEM, {"i": ident, "c": latest_code(hub, pid)}, key=hub.kiosk_key)["data"][
+        "redeemSelfServiceCode"
+    ]["token"]
 
     forgot = hub.gql(FORGET, {"id": pid, "k": "product", "v": sku}, key=token)
     assert forgot["data"]["forgetInterest"]["userErrors"] == []
@@ -168,21 +172,26 @@ def test_the_shopper_corrects_and_forgets(hub: HubHandle) -> None:
     product = [p for p in prefs if p["key"] == "product" and p["value"] == sku]
     assert len(product) == 1 and "viewed it once" in product[0]["reason"]
 
-    named = hub.gql(TRAITS, {"id": pid, "t": {"firstName": "Róisín", "lastName": "Dunne"}},
-                    key=token)["data"]["updateTraits"]
+    named = hub.gql(
+        TRAITS, {"id": pid, "t": {"firstName": "Róisín", "lastName": "Dunne"}}, key=token
+    )["data"]["updateTraits"]
     assert named["profile"] == {"firstName": "Róisín", "lastName": "Dunne"}
     too_long = hub.gql(TRAITS, {"id": pid, "t": {"lastName": "x" * 101}}, key=token)
     assert too_long["data"]["updateTraits"]["userErrors"][0]["field"] == ["traits", "lastName"]
 
-    email = next(i for i in hub.gql(PROFILE_BY_ID, {"id": pid})["data"]["profile"][
-        "identifiers"] if i["kind"] == "EMAIL")["value"]
-    removed = hub.gql(REMOVE, {"id": pid, "i": {"kind": "EMAIL", "value": email}})[
-        "data"]["removeIdentifier"]
+    email = next(
+        i
+        for i in hub.gql(PROFILE_BY_ID, {"id": pid})["data"]["profile"]["identifiers"]
+        if i["kind"] == "EMAIL"
+    )["value"]
+    removed = hub.gql(REMOVE, {"id": pid, "i": {"kind": "EMAIL", "value": email}})["data"][
+        "removeIdentifier"
+    ]
     assert removed["userErrors"] == []
     assert [i["kind"] for i in removed["profile"]["identifiers"]] == ["LOYALTY_ID"]
-    kiosk = hub.gql(REMOVE, {"id": pid, "i": ident}, key=hub.kiosk_key)["data"][
-        "removeIdentifier"]
+    kiosk = hub.gql(REMOVE, {"id": pid, "i": ident}, key=hub.kiosk_key)["data"]["removeIdentifier"]
     assert kiosk["userErrors"][0]["code"] == "FORBIDDEN", "a shared kiosk key cannot"
-    missing = hub.gql(REMOVE, {"id": pid, "i": {"kind": "EMAIL", "value": "no@example.com"}},
-                      key=token)["data"]["removeIdentifier"]
+    missing = hub.gql(
+        REMOVE, {"id": pid, "i": {"kind": "EMAIL", "value": "no@example.com"}}, key=token
+    )["data"]["removeIdentifier"]
     assert missing["userErrors"][0]["code"] == "NOT_FOUND"

@@ -8,7 +8,8 @@ from typing import Any
 from tests.conftest import HubHandle, unique
 from tests.hub.test_identity_e2e import identify, some_skus, track
 
-INTROSPECT = """{ __schema { types { name kind fields { name args { name defaultValue type { kind } }
+INTROSPECT = """{ __schema { types { name kind fields { name
+  args { name defaultValue type { kind } }
   type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }"""
 
 
@@ -22,8 +23,9 @@ def selection(types: dict[str, Any], name: str, depth: int) -> str:
     """Every field of a type that needs no arguments, recursively (bounded)."""
     parts = []
     for field in types[name]["fields"] or []:
-        if any(a["type"]["kind"] == "NON_NULL" and a["defaultValue"] is None
-               for a in field["args"]):
+        if any(
+            a["type"]["kind"] == "NON_NULL" and a["defaultValue"] is None for a in field["args"]
+        ):
             continue
         kind, inner = _named(field["type"])
         if kind in ("SCALAR", "ENUM"):
@@ -38,29 +40,40 @@ def selection(types: dict[str, Any], name: str, depth: int) -> str:
 def test_no_full_contact_details_reach_the_kiosk(hub: HubHandle) -> None:
     tag = "".join(c for c in unique() if c.isdigit())[:3].ljust(3, "4")
     email, phone = f"mask{unique()}@example.com", f"+447700900{tag}"
-    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email), ("PHONE", phone),
-                       firstName="Mo")["profile"]
-    track(hub, hub.web_key, [{
-        "messageId": unique("m"), "type": "VIEW", "touchpoint": "WEB",
-        "productSku": some_skus(hub, 1)[0], "identifier": {"kind": "EMAIL", "value": email},
-        "properties": {"note": f"call me on 07700 900{tag} or write to {email}"},
-    }])
-    types = {t["name"]: t for t in hub.gql(INTROSPECT, key=hub.kiosk_key)["data"]["__schema"][
-        "types"]}
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email), ("PHONE", phone), firstName="Mo")[
+        "profile"
+    ]
+    track(
+        hub,
+        hub.web_key,
+        [
+            {
+                "messageId": unique("m"),
+                "type": "VIEW",
+                "touchpoint": "WEB",
+                "productSku": some_skus(hub, 1)[0],
+                "identifier": {"kind": "EMAIL", "value": email},
+                "properties": {"note": f"call me on 07700 900{tag} or write to {email}"},
+            }
+        ],
+    )
+    types = {
+        t["name"]: t for t in hub.gql(INTROSPECT, key=hub.kiosk_key)["data"]["__schema"]["types"]
+    }
     fields = selection(types, "Profile", 3)
     assert "identifiers" in fields and "properties" in fields and "traits" in fields
     queries = [
-        f'query($id: ID!) {{ profile(id: $id) {{ {fields} }} }}',
-        f'query($v: String!) {{ profile(identifier: {{kind: EMAIL, value: $v}}) {{ {fields} }} }}',
-        f'query($id: ID) {{ recommendationCenter(profileId: $id, touchpoint: KIOSK) '
-        f'{{ {selection(types, "RecommendationCenter", 3)} }} }}',
+        f"query($id: ID!) {{ profile(id: $id) {{ {fields} }} }}",
+        f"query($v: String!) {{ profile(identifier: {{kind: EMAIL, value: $v}}) {{ {fields} }} }}",
+        f"query($id: ID) {{ recommendationCenter(profileId: $id, touchpoint: KIOSK) "
+        f"{{ {selection(types, 'RecommendationCenter', 3)} }} }}",
     ]
     variables = {"id": profile["id"], "v": email}
     for document in queries:
         needed = {k: v for k, v in variables.items() if f"${k}" in document}
         body = hub.gql(document, needed, key=hub.kiosk_key)
         text = json.dumps(body)
-        assert "data" in body and body["data"], body
+        assert body.get("data"), body
         assert email not in text and phone not in text and f"900{tag}" not in text, document
     # Mutation payloads carry the same Profile type: masked there too.
     again = identify(hub, hub.kiosk_key, "KIOSK", ("EMAIL", email))

@@ -20,8 +20,10 @@ def recs(hub: HubHandle, profile_id: str) -> list[dict[str, object]]:
 
 
 def products_named(hub: HubHandle, skus: list[str]) -> list[dict[str, str]]:
-    return [hub.gql("query($s:String!){product(sku:$s){sku name}}", {"s": s})["data"]["product"]
-            for s in skus]
+    return [
+        hub.gql("query($s:String!){product(sku:$s){sku name}}", {"s": s})["data"]["product"]
+        for s in skus
+    ]
 
 
 def smallest_category(hub: HubHandle) -> tuple[str, str, list[str]]:
@@ -51,8 +53,9 @@ def test_views_at_the_kiosk_change_the_next_picks(hub: HubHandle) -> None:
     personal = [p for p in after if p["personal"]]
     assert len(personal) >= 3, after
     viewed_names = {p["name"] for p in products_named(hub, skus[:3])}
-    assert any(any(n in p["reason"] for n in viewed_names) or name in p["reason"]
-               for p in personal), "the reasons name what drove the picks"
+    assert any(
+        any(n in p["reason"] for n in viewed_names) or name in p["reason"] for p in personal
+    ), "the reasons name what drove the picks"
     assert not {p["product"]["sku"] for p in after} & set(skus[:3]), "no re-showing of views"
     assert Counter(p["product"]["category"]["slug"] for p in after).most_common(1)[0][1] <= 5
     assert all(len(p["recommendationId"]) >= 16 for p in after)

@@ -25,9 +25,12 @@ CENTER = """query($id: ID) { recommendationCenter(profileId: $id, touchpoint: KI
 
 def test_old_demo_customers_get_ten_distinct_picks_with_reasons(hub: HubHandle) -> None:
     crm_id = next(iter(sorted({ln.customer_id for ln in read_lines(SAMPLE)})))
-    body = hub.gql("query($v:String!){profile(identifier:{kind:CRM_ID,value:$v}){"
-                   "recommendations(touchpoint: WEB, first: 10){product{sku name} reason "
-                   "personal}}}", {"v": crm_id})
+    body = hub.gql(
+        "query($v:String!){profile(identifier:{kind:CRM_ID,value:$v}){"
+        "recommendations(touchpoint: WEB, first: 10){product{sku name} reason "
+        "personal}}}",
+        {"v": crm_id},
+    )
     picks = body["data"]["profile"]["recommendations"]
     assert len({p["product"]["sku"] for p in picks}) == 10
     assert all(p["reason"] for p in picks)
@@ -41,9 +44,11 @@ def test_dislike_of_a_product_suppresses_it(hub: HubHandle) -> None:
     track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, s, "WEB") for s in skus])
     first = hub.gql(RECS, {"id": pid})["data"]["profile"]["recommendations"]
     target = first[0]["product"]["sku"]
-    hub.gql("""mutation($id:ID!,$s:String!){setPreferences(profileId:$id,touchpoint:WEB,
+    hub.gql(
+        """mutation($id:ID!,$s:String!){setPreferences(profileId:$id,touchpoint:WEB,
       preferences:[{key:"product",value:$s,like:false}]){userErrors{code}}}""",
-            {"id": pid, "s": target})
+        {"id": pid, "s": target},
+    )
     again = hub.gql(RECS, {"id": pid})["data"]["profile"]["recommendations"]
     assert target not in {p["product"]["sku"] for p in again}
 
@@ -54,27 +59,56 @@ def test_attribution_links_a_purchase_to_the_pick_shown(hub: HubHandle) -> None:
     pick = hub.gql(RECS, {"id": pid})["data"]["profile"]["recommendations"][0]
     sku, rec_id = pick["product"]["sku"], pick["recommendationId"]
     now = datetime.now(UTC)
-    base = {"identifier": {"kind": "EMAIL", "value": email}, "touchpoint": "WEB",
-            "productSku": sku, "properties": {"recommendationId": rec_id}}
-    result = track(hub, hub.web_key, [
-        {**base, "messageId": unique("s"), "type": "RECOMMENDATION_SHOWN",
-         "occurredAt": (now - timedelta(minutes=3)).isoformat()},
-        {**base, "messageId": unique("c"), "type": "RECOMMENDATION_CLICKED",
-         "occurredAt": (now - timedelta(minutes=2)).isoformat()},
-        {**base, "messageId": unique("p"), "type": "PURCHASE", "quantity": 2, "price": 4.25,
-         "occurredAt": (now - timedelta(minutes=1)).isoformat(),
-         "properties": {"orderId": unique("o")}},
-    ])
+    base = {
+        "identifier": {"kind": "EMAIL", "value": email},
+        "touchpoint": "WEB",
+        "productSku": sku,
+        "properties": {"recommendationId": rec_id},
+    }
+    result = track(
+        hub,
+        hub.web_key,
+        [
+            {
+                **base,
+                "messageId": unique("s"),
+                "type": "RECOMMENDATION_SHOWN",
+                "occurredAt": (now - timedelta(minutes=3)).isoformat(),
+            },
+            {
+                **base,
+                "messageId": unique("c"),
+                "type": "RECOMMENDATION_CLICKED",
+                "occurredAt": (now - timedelta(minutes=2)).isoformat(),
+            },
+            {
+                **base,
+                "messageId": unique("p"),
+                "type": "PURCHASE",
+                "quantity": 2,
+                "price": 4.25,
+                "occurredAt": (now - timedelta(minutes=1)).isoformat(),
+                "properties": {"orderId": unique("o")},
+            },
+        ],
+    )
     assert result["accepted"] == 3
-    window = {"from": (now - timedelta(hours=1)).isoformat(),
-              "to": (now + timedelta(minutes=1)).isoformat()}
+    window = {
+        "from": (now - timedelta(hours=1)).isoformat(),
+        "to": (now + timedelta(minutes=1)).isoformat(),
+    }
     report = hub.gql(EVALUATION, window)["data"]["evaluation"]
     group = report["holdout" if in_holdout(pid, report["holdoutPercent"]) else "personalized"]
     assert group["attributedRevenue"] >= 8.5 and group["attributedOrders"] >= 1
     assert group["impressions"] >= 1 and group["clicks"] >= 1 and group["buyers"] >= 1
     metrics = {x["metric"] for x in report["lifts"]}
-    assert {"conversion", "average_order_value", "purchase_frequency", "click_through",
-            "attributed_revenue_per_customer"} <= metrics
+    assert {
+        "conversion",
+        "average_order_value",
+        "purchase_frequency",
+        "click_through",
+        "attributed_revenue_per_customer",
+    } <= metrics
     refused = hub.gql(EVALUATION, window, key=hub.web_key)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     backwards = hub.gql(EVALUATION, {"from": window["to"], "to": window["from"]})
@@ -86,8 +120,9 @@ def test_recommendation_center_groups_with_reasons(hub: HubHandle) -> None:
     assert anonymous["personal"] is False
     assert anonymous["groups"][0]["title"] == "Popular right now"
     crm_id = sorted({ln.customer_id for ln in read_lines(SAMPLE)})[1]
-    pid = hub.gql("query($v:String!){profile(identifier:{kind:CRM_ID,value:$v}){id}}",
-                  {"v": crm_id})["data"]["profile"]["id"]
+    pid = hub.gql(
+        "query($v:String!){profile(identifier:{kind:CRM_ID,value:$v}){id}}", {"v": crm_id}
+    )["data"]["profile"]["id"]
     center = hub.gql(CENTER, {"id": pid}, key=hub.kiosk_key)["data"]["recommendationCenter"]
     assert center["personal"] is True and len(center["groups"]) >= 2
     for group in center["groups"]:
