@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 from typing import Any, TypeVar
 
 from hub.db import Database
@@ -157,6 +158,49 @@ def _retention(_: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from hub.events.models import Event
+    from hub.recs import evaluation, report
+
+    settings = get_settings()
+
+    async def run() -> str:
+        db = Database(settings.database_url)
+        try:
+            async with db.sessions() as session:
+                newest = await session.scalar(select(func.max(Event.occurred_at)))
+                end = (
+                    datetime.fromisoformat(args.to)
+                    if args.to
+                    else ((newest or datetime.now(UTC)) + timedelta(seconds=1))
+                )
+                start = (
+                    datetime.fromisoformat(args.since)
+                    if args.since
+                    else (end - timedelta(days=args.days))
+                )
+                result = await evaluation.evaluate(
+                    session, _aware(start), _aware(end), args.touchpoint, settings.holdout_percent
+                )
+        finally:
+            await db.dispose()
+        return report.render(result, settings.holdout_percent)
+
+    page = asyncio.run(run())
+    with open(args.output, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _aware(moment: Any) -> Any:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport-hub", description="The Rapport profile hub.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +226,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("retention", help="delete raw events past their retention").set_defaults(
         func=_retention
     )
+
+    rep = sub.add_parser("report", help="write an HTML report: personalised against holdout")
+    rep.add_argument("--from", dest="since", help="start (ISO date); default: --days before --to")
+    rep.add_argument("--to", help="end (ISO date); default: just after the newest event")
+    rep.add_argument("--days", type=int, default=90)
+    rep.add_argument(
+        "--touchpoint", choices=["WEB", "KIOSK", "CALL_CENTER", "DIRECT_MARKETING", "STORE"]
+    )
+    rep.add_argument("--output", default="rapport-report.html")
+    rep.set_defaults(func=_report)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL (schema.graphql)")
     export.add_argument("--output", default="schema.graphql", help="file, or - for stdout")

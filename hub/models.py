@@ -1,6 +1,6 @@
 """Every ORM model, imported in one place for Alembic and `Base.metadata`."""
 
-from hub.auth.models import Agent, AgentToken, ApiKey
+from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
 from hub.catalog.models import Category, Product
 from hub.db import Base
 from hub.events.models import Event
@@ -32,6 +32,7 @@ __all__ = [
     "ForgottenInterest",
     "Identifier",
     "IdentityConflict",
+    "KeyProfile",
     "Merge",
     "Note",
     "OutboxMessage",

@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from hub.auth.scopes import Principal, Scope
 from hub.auth.service import Authenticator
 from hub.db import Database
+from hub.enums import Channel
 from hub.preferences.learning import Weights
 from hub.realtime.broker import LocalBroker, take_changes
 from hub.settings import Settings
@@ -109,13 +110,17 @@ class Context:
         """A shopper's token reaches its own profile (or ids merged into it) and no other."""
         if self.principal is None:
             return False
-        if self.principal.profile_id is None:
+        if self.principal.profile_id is None and self.principal.channel is not Channel.WEB:
             return True
+        from hub.auth import service as auth
         from hub.profiles import service as profiles
 
         async with self.reading() as session:
             live = await profiles.get_live(session, profile_id)
-        return live is not None and self.principal.may_see(live.id)
+            if live is None:
+                return self.principal.profile_id is None  # NOT_FOUND is the service's to say
+            return self.principal.may_see(live.id) and await auth.key_reaches(
+                session, self.principal, live.id)
 
     async def audit_read(self, profile_id: str | None, detail: str) -> None:
         """Agents' reads are on record (one row per read)."""

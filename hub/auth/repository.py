@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.models import Agent, AgentToken, ApiKey
+from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
 
 
 async def key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
@@ -47,3 +47,28 @@ async def key_by_id(session: AsyncSession, key_id: int) -> ApiKey | None:
 
 async def purge_expired_tokens(session: AsyncSession, now: datetime) -> None:
     await session.execute(delete(AgentToken).where(AgentToken.expires_at <= now))
+
+
+async def key_knows(session: AsyncSession, key_id: int, profile_id: str) -> bool:
+    found = await session.scalar(select(KeyProfile.id).where(
+        KeyProfile.key_id == key_id, KeyProfile.profile_id == profile_id))
+    return found is not None
+
+
+async def remember(session: AsyncSession, key_id: int, profile_id: str) -> None:
+    if not await key_knows(session, key_id, profile_id):
+        session.add(KeyProfile(key_id=key_id, profile_id=profile_id))
+        await session.flush()
+
+
+async def move_links(session: AsyncSession, from_profile: str, to_profile: str) -> None:
+    theirs = list(await session.scalars(select(KeyProfile).where(
+        KeyProfile.profile_id == from_profile)))
+    ours = set(await session.scalars(select(KeyProfile.key_id).where(
+        KeyProfile.profile_id == to_profile)))
+    for link in theirs:
+        if link.key_id in ours:
+            await session.delete(link)
+        else:
+            link.profile_id = to_profile
+    await session.flush()

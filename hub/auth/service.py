@@ -177,3 +177,20 @@ class Authenticator:
 
     def forget(self) -> None:
         self._cache.clear()
+
+
+async def remember_profile(session: AsyncSession, principal: Principal | None,
+                           profile_id: str) -> None:
+    """A web site's key has named this customer: from now on it may reach them by id."""
+    if principal is not None and principal.channel is Channel.WEB and principal.key_id:
+        await repo.remember(session, principal.key_id, profile_id)
+
+
+async def key_reaches(session: AsyncSession, principal: Principal, profile_id: str) -> bool:
+    if principal.channel is not Channel.WEB or principal.key_id is None:
+        return True
+    return await repo.key_knows(session, principal.key_id, profile_id)
+
+
+async def move_profile_links(session: AsyncSession, from_profile: str, to_profile: str) -> None:
+    await repo.move_links(session, from_profile, to_profile)

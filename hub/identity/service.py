@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.auth import service as auth
 from hub.db import utcnow
 from hub.enums import KNOWN_KINDS, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problem, Problems
@@ -108,6 +109,8 @@ async def identify(
         await session.flush()
         summary = _summary(result, changed)
         await profiles.touch(session, profile, touchpoint, "IDENTIFIED", summary)
+    else:
+        await auth.remember_profile(session, session.info.get("principal"), profile.id)
     return result.as_result()
 
 
@@ -291,6 +294,7 @@ async def merge_profiles(
     moved_prefs = await preferences.merge_into(session, merged.id, survivor.id, weights)
     moved_consent = await consent.merge_into(session, merged.id, survivor.id)
     await repo.retarget_tombstones(session, merged.id, survivor.id)
+    await auth.move_profile_links(session, merged.id, survivor.id)
     profiles.fill_gaps(survivor, merged)
     merged.merged_into_id = survivor.id
     merge = await repo.add_merge(

@@ -17,6 +17,8 @@ from hub.profiles import search
 from hub.profiles import service as profiles
 from hub.profiles.types import Note, Profile
 
+NOT_NAMED = "This key has not named that customer (identify them first)."
+
 
 @strawberry.type
 class ProfileQuery:
@@ -52,6 +54,9 @@ class ProfileQuery:
             raise ClientError(OWN_PROFILE_ONLY, "FORBIDDEN", ["id"])
         if row is None:
             return None
+        # A web site reaches by id only customers it has named; naming by identifier is fine.
+        if id is not None and not await ctx.may_see(row.id):
+            raise ClientError(NOT_NAMED, "FORBIDDEN", ["id"])
         await ctx.audit_read(row.id, "Opened the profile")
         return Profile.of(row)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.auth import service as auth
 from hub.db import utcnow
 from hub.errors import DomainError, ErrorCode, Problems
 from hub.privacy import audit
@@ -128,6 +129,7 @@ async def touch(
         session, ProfileChange(profile.id, version, touchpoint, kind, summary, merged_into)
     )
     principal = session.info.get("principal")
+    await auth.remember_profile(session, principal, profile.id)
     audit.record(
         session,
         actor=principal.actor if principal is not None else "system",

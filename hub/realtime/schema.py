@@ -36,7 +36,7 @@ class RealtimeSubscription:
         ctx = info.context
         async with ctx.hub.db.sessions() as session:
             profile = await profiles.get_live(session, str(profile_id))
-        if profile is None or not ctx.principal.may_see(profile.id):
+        if profile is None or not await ctx.may_see(profile.id):
             raise ClientError(f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"])
         async for change in ctx.hub.broker.subscribe(profile.id):
             yield ProfileChange(

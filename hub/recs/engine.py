@@ -1,7 +1,8 @@
 """The ranking rule behind Profile.recommendations, kept pure so that the offline benchmark
 (bench/recs_eval.py) runs exactly the code that serves.
 
-score(j) = collaborative(j) + REBUY·rebuy(j) + INTEREST·interest(j) + POPULAR·popular(j)
+score(j) = collaborative(j) + REBUY·rebuy(j) + I·interest(j) + POPULAR·popular(j),
+I = INTEREST + COLD_INTEREST / (1 + products in the history)
 
 - collaborative: Σ over the shopper's products i of w_i · B[i, j] (EASE weights), w_i = 1 for
   anything bought, log(1 + score) up to 1 for things only looked at; normalised so the best
@@ -29,6 +30,8 @@ from hub.recs.model import ItemModel
 # Weights chosen with bench/recs_eval.py (docs/performance.md has the table).
 REBUY = 1.0
 INTEREST = 0.05
+# A shopper with little history (a kiosk visit) is told apart by interests, not by best sellers.
+COLD_INTEREST = 0.5
 POPULAR = 0.02
 COOL_DOWN = timedelta(days=7)
 # At most this share of a list from one category (diversity, tuned with the benchmark).
@@ -143,6 +146,7 @@ def rank(
     top_collab = max(collab.values(), default=0.0) or 1.0
     top_rebuy = max(shopper.bought.values(), default=0.0) or 1.0
     popularity = catalogue.popularity()
+    interest = INTEREST + COLD_INTEREST / (1 + len(shopper.products))
 
     candidates = set(collab) | set(shopper.bought) | set(popularity)
     for facet in shopper.facets:
@@ -155,12 +159,14 @@ def rank(
         parts = {
             "COLLABORATIVE": collab.get(sku, 0.0) / top_collab,
             "REBUY": REBUY * shopper.bought.get(sku, 0.0) / top_rebuy,
-            "INTEREST": INTEREST * sum(shopper.facets.get(f, (0.0, ""))[0] for f in item.facets),
+            "INTEREST": interest * sum(shopper.facets.get(f, (0.0, ""))[0] for f in item.facets),
             "POPULAR": POPULAR * popularity.get(sku, 0.0),
         }
         why = max(parts, key=lambda k: parts[k])
         if parts[why] <= 0:
             why = "POPULAR"
+        elif sku in shopper.bought:
+            why = "REBUY"  # their own purchase is the reason a person understands best
         scored.append((sum(parts.values()), sku, why))
     scored.sort(key=lambda row: (-row[0], row[1]))
     picked: list[Ranked] = []

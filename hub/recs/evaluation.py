@@ -38,6 +38,8 @@ class GroupStats:
     attributed_revenue: float = 0.0
     attributed_orders: int = 0
     revenue_per_customer: list[float] = field(default_factory=list)
+    orders_per_customer: list[float] = field(default_factory=list)
+    attributed_per_customer: list[float] = field(default_factory=list)
     order_values: list[float] = field(default_factory=list)
 
     @property
@@ -109,6 +111,7 @@ async def evaluate(
         stats.customers += 1
         shown: dict[str, datetime] = {}
         orders: dict[str, float] = defaultdict(float)
+        attributed = 0.0
         attributed_orders: set[str] = set()
         revenue = 0.0
         for event in events:
@@ -128,7 +131,7 @@ async def evaluate(
                 revenue += value
                 seen = shown.get(event.product_sku or "")
                 if seen is not None and event.occurred_at - seen <= ATTRIBUTION_WINDOW:
-                    stats.attributed_revenue += value
+                    attributed += value
                     attributed_orders.add(key)
         if orders:
             stats.buyers += 1
@@ -136,6 +139,9 @@ async def evaluate(
         stats.attributed_orders += len(attributed_orders)
         stats.revenue += revenue
         stats.revenue_per_customer.append(revenue)
+        stats.orders_per_customer.append(float(len(orders)))
+        stats.attributed_per_customer.append(attributed)
+        stats.attributed_revenue += attributed
         stats.order_values.extend(orders.values())
     personalized, holdout = groups[False], groups[True]
     return Evaluation(start, end, touchpoint, personalized, holdout, _lifts(personalized, holdout))
@@ -160,6 +166,8 @@ def _lifts(p: GroupStats, h: GroupStats) -> list[Lift]:
     for name, xs, ys in (
         ("average_order_value", p.order_values, h.order_values),
         ("revenue_per_customer", p.revenue_per_customer, h.revenue_per_customer),
+        ("purchase_frequency", p.orders_per_customer, h.orders_per_customer),
+        ("attributed_revenue_per_customer", p.attributed_per_customer, h.attributed_per_customer),
     ):
         ma, mb = _mean(xs), _mean(ys)
         low = high = None
@@ -167,21 +175,6 @@ def _lifts(p: GroupStats, h: GroupStats) -> list[Lift]:
             se = math.sqrt(_var(xs) / len(xs) + _var(ys) / len(ys))
             low, high = ma - mb - Z95 * se, ma - mb + Z95 * se
         lifts.append(Lift(name, ma, mb, ratio(ma, mb), low, high))
-    lifts.append(
-        Lift(
-            "purchase_frequency",
-            p.frequency,
-            h.frequency,
-            ratio(p.frequency, h.frequency),
-            None,
-            None,
-        )
-    )
-    per_p = p.attributed_revenue / p.customers if p.customers else 0.0
-    per_h = h.attributed_revenue / h.customers if h.customers else 0.0
-    lifts.append(
-        Lift("attributed_revenue_per_customer", per_p, per_h, ratio(per_p, per_h), None, None)
-    )
     return lifts
 
 

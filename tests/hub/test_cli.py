@@ -29,3 +29,16 @@ def test_bad_arguments_are_clear(make_database) -> None:  # type: ignore[no-unty
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
     weak = hub_command(url, "agents", "create", "--username", "a b", "--password", "x", check=False)
     assert weak.returncode == 2 and "error:" in weak.stderr and "Traceback" not in weak.stderr
+
+
+def test_report_writes_one_page_with_every_metric(make_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = make_database("report")
+    hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
+    out = tmp_path / "report.html"
+    hub_command(url, "report", "--days", "400", "--output", str(out))
+    page = out.read_text()
+    for title in ("Does personalisation pay?", "Conversion", "Average order value",
+                  "Orders per customer", "Click-through on picks", "Revenue from picks"):
+        assert title in page
+    assert "<svg" in page and "http" not in page.replace("https://", "").split("<body>")[0]
+    assert "no picks were shown" in page
