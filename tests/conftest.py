@@ -37,6 +37,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # Fan-out across replicas needs a shared server: PostgreSQL only. Not collected (rather
+    # than skipped) on SQLite, where one process is the whole deployment.
+    if collection_path.name == "replicas" and config.getoption("--db") != "postgres":
+        return True
+    return None
+
+
 @pytest.fixture(scope="session")
 def db_kind(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--db"))
