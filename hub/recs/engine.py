@@ -45,6 +45,7 @@ class Item:
     name: str
     category: str
     facets: tuple[tuple[str, str], ...]
+    price: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -229,9 +230,55 @@ def _facet_index(catalogue: Catalogue) -> dict[tuple[str, str], list[str]]:
     return index
 
 
-def items_from(rows: Sequence[tuple[str, str, str, Sequence[str]]]) -> dict[str, Item]:
+def items_from(
+    rows: Sequence[tuple[str, str, str, Sequence[str]]], prices: dict[str, float] | None = None
+) -> dict[str, Item]:
     """(sku, name, category, tags) rows → catalogue items."""
+    prices = prices or {}
     return {
-        sku: Item(sku, name, category, (("category", category), *(("theme", t) for t in tags)))
+        sku: Item(
+            sku,
+            name,
+            category,
+            (("category", category), *(("theme", t) for t in tags)),
+            prices.get(sku, 0.0),
+        )
         for sku, name, category, tags in rows
     }
+
+
+UPSELL_MIN, UPSELL_MAX = 1.25, 4.0
+
+
+def upsell(
+    shopper: Shopper, catalogue: Catalogue, anchors: Sequence[str], limit: int
+) -> list[Ranked]:
+    """A step up: for a product the shopper likes, a pricier one of the same kind (same
+    category, a shared theme when it has one), best sellers first."""
+    popularity = catalogue.popularity()
+    index = _facet_index(catalogue)
+    picked: list[Ranked] = []
+    taken: set[str] = set()
+    for anchor_sku in anchors:
+        anchor = catalogue.items.get(anchor_sku)
+        if anchor is None or anchor.price <= 0:
+            continue
+        themes = {f for f in anchor.facets if f[0] == "theme"}
+        best: tuple[float, str] | None = None
+        for sku in index.get(("category", anchor.category), ()):
+            item = catalogue.items[sku]
+            if sku in taken or sku == anchor_sku or _blocked(item, shopper, True):
+                continue
+            if not UPSELL_MIN * anchor.price <= item.price <= UPSELL_MAX * anchor.price:
+                continue
+            if themes and not themes & set(item.facets):
+                continue
+            score = popularity.get(sku, 0.0)
+            if best is None or score > best[0]:
+                best = (score, sku)
+        if best is not None:
+            taken.add(best[1])
+            picked.append(Ranked(best[1], round(best[0], 4), "UPSELL", anchor_sku))
+        if len(picked) >= limit:
+            break
+    return picked

@@ -68,7 +68,10 @@ class _Serving:
 
     def _build(self, popular: list[str]) -> None:
         rows = self.rows.values()
-        items = engine.items_from([(r.sku, r.name, r.category_slug, r.tags or []) for r in rows])
+        items = engine.items_from(
+            [(r.sku, r.name, r.category_slug, r.tags or []) for r in rows],
+            {r.sku: float(r.price) for r in rows},
+        )
         if not popular:  # no model yet: the catalogue's own best sellers
             popular = [r.sku for r in sorted(rows, key=lambda r: (-r.units_sold, r.sku))][:500]
         self.catalogue = engine.Catalogue(items, [s for s in popular if s in items])
@@ -101,22 +104,19 @@ async def recommend(
     viewing: str | None = None,
     new_only: bool = False,
 ) -> list[Pick]:
-    await serving.refresh(session)
-    shopper = engine.Shopper()
-    personal = False
-    if profile_id is not None and not in_holdout(profile_id, holdout_percent):
-        allowed = await consent.allowed(session, [profile_id], ConsentPurpose.PERSONALIZATION)
-        if allowed[profile_id]:
-            personal = True
-            shopper = engine.shopper_from(
-                await preference_rows.affinities_for(session, [profile_id]),
-                await preference_rows.explicit_for(session, [profile_id]),
-                weights.half_life_seconds,
-            )
+    shopper, personal = await _shopper(session, profile_id, weights, holdout_percent)
     if viewing and viewing in serving.rows:
         # What is on the screen right now counts most: "goes with what you're looking at".
         shopper.products[viewing] = max(shopper.products.get(viewing, 0.0), 3.0)
     ranked = engine.rank(shopper, serving.model, serving.catalogue, first, exclude_owned=new_only)
+    if viewing and personal and first >= 3:
+        # Up-sell for the product on screen, second in the list.
+        step_up = [
+            r
+            for r in engine.upsell(shopper, serving.catalogue, [viewing], 1)
+            if r.sku not in {x.sku for x in ranked}
+        ]
+        ranked = (ranked[:1] + step_up + ranked[1:])[:first]
     salt = str(version)
     return [
         Pick(
@@ -130,6 +130,23 @@ async def recommend(
         )
         for r in ranked
     ]
+
+
+async def _shopper(
+    session: AsyncSession, profile_id: str | None, weights: Weights, holdout_percent: float
+) -> tuple[engine.Shopper, bool]:
+    """What the ranking may know of this shopper: nothing without consent or in the holdout."""
+    await serving.refresh(session)
+    if profile_id is None or in_holdout(profile_id, holdout_percent):
+        return engine.Shopper(), False
+    allowed = await consent.allowed(session, [profile_id], ConsentPurpose.PERSONALIZATION)
+    if not allowed[profile_id]:
+        return engine.Shopper(), False
+    return engine.shopper_from(
+        await preference_rows.affinities_for(session, [profile_id]),
+        await preference_rows.explicit_for(session, [profile_id]),
+        weights.half_life_seconds,
+    ), True
 
 
 def _name(sku: str) -> str:
@@ -146,6 +163,8 @@ def _reason(ranked: engine.Ranked, shopper: engine.Shopper, viewing: str | None)
         return f"Goes well with {_name(ranked.because)}, which you looked at"
     if ranked.why == "REBUY":
         return "You've bought this before"
+    if ranked.why == "UPSELL":
+        return f"A step up from {_name(ranked.because)}"
     if ranked.why == "INTEREST":
         key, _, value = ranked.because.partition(":")
         stated = shopper.facets.get((key, value), (0.0, ""))[1] == "EXPLICIT"
@@ -190,6 +209,31 @@ async def center(
             continue
         title, reason = _group_words(kind, because, members[0])
         result.append(Group(title, reason, members[:per_group]))
+    shopper, personal = await _shopper(session, profile_id, weights, holdout_percent)
+    if personal:
+        favourites = sorted(shopper.bought, key=lambda sku: -shopper.bought[sku])[:12]
+        ups = engine.upsell(shopper, serving.catalogue, favourites, per_group)
+        if ups:
+            result.insert(
+                min(1, len(result)),
+                Group(
+                    "A step up",
+                    "Pricier takes on things you buy",
+                    [
+                        Pick(
+                            serving.rows[r.sku],
+                            r.score,
+                            _reason(r, shopper, None),
+                            _rec_id(profile_id, r.sku, str(version)),
+                            True,
+                            r.why,
+                            r.because,
+                        )
+                        for r in ups
+                        if r.sku in serving.rows
+                    ],
+                ),
+            )
     if not any(g.picks[0].kind == "POPULAR" for g in result):
         popular = [p for p in picks if p.kind == "POPULAR"]
         if popular:

@@ -22,7 +22,7 @@ class Recommendation:
     score: float
     reason: str
     kind: str = strawberry.field(
-        description="COLLABORATIVE (bought together), REBUY, INTEREST or POPULAR."
+        description="COLLABORATIVE (bought together), REBUY, UPSELL, INTEREST or POPULAR."
     )
     recommendation_id: str = strawberry.field(
         description="Send back with RECOMMENDATION_SHOWN / _CLICKED events for attribution."
