@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -25,7 +26,7 @@ from hub.api.schema import build_schema
 from hub.auth.service import Authenticator
 from hub.db import Database
 from hub.preferences.learning import Weights
-from hub.privacy import outbox
+from hub.privacy import download, outbox
 from hub.realtime.broker import make_broker
 from hub.recs import training
 from hub.settings import Settings, get_settings
@@ -88,6 +89,11 @@ class Authenticate:
             await self.app(scope, receive, send)
             return
         connection = HTTPConnection(scope)
+        limit = self.hub.settings.max_body_bytes
+        declared = connection.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(scope, receive, send, 413, "TOO_LARGE", _too_large(limit))
+            return
         bearer = _bearer(connection.headers.get("authorization"))
         principal = None
         if bearer:
@@ -106,13 +112,60 @@ class Authenticate:
             )
             await response(scope, receive, send)
             return
+        # The body is read once here: refused if too big or carrying NUL characters (which
+        # PostgreSQL cannot store in text), then replayed to GraphQL.
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            incoming = await receive()
+            if incoming["type"] != "http.request":
+                return  # the client went away
+            chunk = incoming.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _refuse(scope, receive, send, 413, "TOO_LARGE", _too_large(limit))
+                return
+            chunks.append(chunk)
+            more = incoming.get("more_body", False)
+        body = b"".join(chunks)
+        if b"\x00" in body or _NUL_ESCAPE.search(body):
+            await _refuse(
+                scope, receive, send, 400, "INVALID", "Text may not contain NUL characters."
+            )
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
         scope["rapport.principal"] = principal
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, replay, send)
         finally:
             ctx: Context | None = scope.get("rapport.context")
             if ctx is not None:
                 await ctx.close()
+
+
+# A JSON \u0000 escape (not an escaped backslash followed by "u0000").
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[uU]0000")
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than {limit} bytes."
+
+
+async def _refuse(
+    scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str
+) -> None:
+    response = JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+    await response(scope, receive, send)
 
 
 async def _train_if_missing(db: Database) -> None:
@@ -183,6 +236,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/profiles/{profile_id}/export.json", download.export_file, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

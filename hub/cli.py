@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from hub.db import Database
 from hub.enums import Channel
 from hub.errors import DomainError
-from hub.settings import get_settings
+from hub.settings import DEV_SECRET, get_settings
 
 T = TypeVar("T")
 
@@ -46,6 +46,9 @@ def _serve(args: argparse.Namespace) -> int:
     from hub.migrate import is_current, upgrade
 
     settings = get_settings()
+    if settings.env == "production" and settings.secret_key == DEV_SECRET:
+        print("set RAPPORT_SECRET_KEY to a long random value in production", file=sys.stderr)
+        return 2
     if settings.env == "dev" or settings.is_sqlite:
         upgrade(settings.database_url)  # zero set-up for the embedded store
     elif not is_current(settings.database_url):

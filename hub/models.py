@@ -3,8 +3,9 @@
 from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
 from hub.catalog.models import Category, Product
 from hub.db import Base
-from hub.events.models import Event
-from hub.identity.models import Identifier, IdentityConflict, Merge
+from hub.events.models import Event, RetiredMessage
+from hub.handoff.models import Handoff
+from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict, Merge
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 from hub.privacy.models import (
     AuditEntry,
@@ -17,6 +18,7 @@ from hub.privacy.models import (
 )
 from hub.profiles.models import Note, Profile
 from hub.recs.models import RecModel
+from hub.registry.models import GiftRegistry, GiftRegistryItem, GiftRegistryPurchase
 
 __all__ = [
     "Affinity",
@@ -28,8 +30,13 @@ __all__ = [
     "Category",
     "Consent",
     "ConsentChange",
+    "DuplicateCandidate",
     "Event",
     "ForgottenInterest",
+    "GiftRegistry",
+    "GiftRegistryItem",
+    "GiftRegistryPurchase",
+    "Handoff",
     "Identifier",
     "IdentityConflict",
     "KeyProfile",
@@ -40,6 +47,7 @@ __all__ = [
     "Product",
     "Profile",
     "RecModel",
+    "RetiredMessage",
     "SelfServiceCode",
     "SelfServiceToken",
     "Suppression",

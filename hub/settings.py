@@ -8,12 +8,16 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEV_SECRET = "rapport-dev-secret-change-me"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./rapport.db"
     env: Literal["dev", "production"] = "dev"
+    # Keys the suppression hashes of erased customers; set a long random value in production.
+    secret_key: str = DEV_SECRET
 
     # Identity
     default_region: str = Field(default="GB", description="Region for phone numbers without +CC")
@@ -29,6 +33,7 @@ class Settings(BaseSettings):
     max_properties_bytes: int = 8192
     max_page_size: int = 100
     max_query_depth: int = 12
+    max_body_bytes: int = 2_000_000
 
     # Learning (implicit affinities)
     affinity_half_life_days: float = 30.0
@@ -39,6 +44,10 @@ class Settings(BaseSettings):
     weight_sample: float = 2.0
     weight_recommendation_clicked: float = 1.0
     weight_return: float = -6.0
+
+    # Consent when a customer has not answered, per purpose; marketing stays opt-in unless set,
+    # e.g. RAPPORT_CONSENT_DEFAULTS='{"ANALYTICS": false}'.
+    consent_defaults: dict[str, bool] = Field(default_factory=dict)
 
     # Retention (days; see docs/privacy.md)
     event_retention_days: int | None = None

@@ -101,6 +101,7 @@ class HubHandle:
     agent_username: str = AGENT[0]
     agent_password: str = AGENT[1]
     process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
     _client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
     _agent_token: str | None = None
 
@@ -204,7 +205,8 @@ def start_hub(database_url: str, keys: dict[str, str], **env: str) -> HubHandle:
             raise RuntimeError(f"hub exited: {Path(log.name).read_text()}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return HubHandle(url=url, database_url=database_url, keys=keys, process=process)
+                return HubHandle(url=url, database_url=database_url, keys=keys, process=process,
+                                 log_path=Path(log.name))
         except httpx.HTTPError:
             pass
         time.sleep(0.1)

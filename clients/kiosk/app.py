@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from clients.kiosk import catalogue, ledger, live, personal, visit
+from clients.kiosk import catalogue, gifts, handoff, ledger, live, personal, visit
 from clients.kiosk.config import KioskConfig, parse_config
 from clients.kiosk.hub_client import HubClient
 from clients.kiosk.pages import KioskState, templates
@@ -44,6 +44,8 @@ def create_app(config: KioskConfig, hub: HubClient | None = None) -> Starlette:
         *catalogue.routes,
         *personal.routes,
         *ledger.routes,
+        *gifts.routes,
+        *handoff.routes,
         *live.routes,
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]

@@ -76,6 +76,8 @@ async def add_to_basket(request: Request) -> Response:
     state, visit, caps = await open_visit(request)
     sku = request.path_params["sku"]
     outcome = await shopper.track(state.hub, caps, visit, "ADD_TO_CART", sku=sku)
+    if outcome.ok:
+        visit.basket[sku] = visit.basket.get(sku, 0) + 1
     template = "_basket_note.html" if is_htmx(request) else "basket_added.html"
     return render(
         request,

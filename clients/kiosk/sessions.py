@@ -31,6 +31,9 @@ class Visit:
     ledger_until: float = 0.0
     code_requested: bool = False
     code_sent_to: str | None = None
+    # What the shopper gathered here or brought from the web (sku → quantity); server-side only.
+    basket: dict[str, int] = field(default_factory=dict)
+    wishlist: dict[str, int] = field(default_factory=dict)
 
     def close_ledger(self) -> None:
         self.ledger_token = self.ledger_profile_id = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from hub.auth.scopes import Principal, Scope
 from hub.auth.service import Authenticator
 from hub.db import Database
 from hub.enums import Channel
+from hub.errors import DomainError, ErrorCode
 from hub.preferences.learning import Weights
 from hub.realtime.broker import LocalBroker, take_changes
 from hub.settings import Settings
@@ -84,6 +85,12 @@ class Context:
                 except (IntegrityError, OperationalError) as error:
                     await session.rollback()
                     take_changes(session)
+                    if isinstance(error, IntegrityError) and not _unique_violation(error):
+                        # A foreign key, NOT NULL or CHECK the input broke: not worth a retry.
+                        log.info("refused a write: %s", error.orig)
+                        raise DomainError.one(
+                            (), ErrorCode.CONFLICT, "That conflicts with data already stored."
+                        ) from error
                     if attempt == _WRITE_ATTEMPTS or not _retryable(error):
                         raise
                     log.info("retrying a write after %s", type(error).__name__)
@@ -115,29 +122,36 @@ class Context:
         from hub.auth import service as auth
         from hub.profiles import service as profiles
 
-        async with self.reading() as session:
+        # A short session of its own: a WebSocket's context lives as long as the socket, and
+        # holding the request session there would keep a pooled connection for hours.
+        async with self.hub.db.sessions() as session:
             live = await profiles.get_live(session, profile_id)
             if live is None:
                 return self.principal.profile_id is None  # NOT_FOUND is the service's to say
             return self.principal.may_see(live.id) and await auth.key_reaches(
-                session, self.principal, live.id)
+                session, self.principal, live.id
+            )
 
-    async def audit_read(self, profile_id: str | None, detail: str) -> None:
-        """Agents' reads are on record (one row per read)."""
+    async def audit_read(
+        self, profile_ids: str | Sequence[str], detail: str, action: str = "READ"
+    ) -> None:
+        """Agents' reads are on record: one row per profile read, in one transaction."""
         principal = self.principal
-        if principal is None or principal.agent_username is None:
+        ids = [profile_ids] if isinstance(profile_ids, str) else list(profile_ids)
+        if principal is None or principal.agent_username is None or not ids:
             return
         from hub.privacy import audit
 
         async def work(session: AsyncSession) -> None:
-            audit.record(
-                session,
-                actor=principal.actor,
-                channel=principal.channel.value,
-                profile_id=profile_id,
-                action="READ",
-                detail=detail,
-            )
+            for profile_id in ids:
+                audit.record(
+                    session,
+                    actor=principal.actor,
+                    channel=principal.channel.value,
+                    profile_id=profile_id,
+                    action=action,
+                    detail=detail,
+                )
 
         await self.write(work)
 
@@ -153,8 +167,19 @@ class Context:
             self._session = None
 
 
+def _unique_violation(error: IntegrityError) -> bool:
+    """A unique-key race (worth retrying), as opposed to any other broken constraint."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) == "23505" or getattr(orig, "pgcode", None) == "23505":
+        return True
+    cause = getattr(orig, "__cause__", None)  # asyncpg's own error behind SQLAlchemy's adapter
+    if type(cause).__name__ == "UniqueViolationError":
+        return True
+    return "UNIQUE constraint failed" in str(orig)
+
+
 def _retryable(error: Exception) -> bool:
     if isinstance(error, IntegrityError):
-        return True
+        return _unique_violation(error)
     text = str(error).lower()
     return "locked" in text or "deadlock" in text or "could not serialize" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
     MaxTokensLimiter,
@@ -12,21 +13,40 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
-from hub.api.errors import should_mask
+from hub.api.errors import ClientError, should_mask
 from hub.auth.schema import AuthMutation
 from hub.catalog.schema import CatalogQuery
 from hub.events.schema import EventMutation
-from hub.identity.schema import IdentityMutation, StewardshipMutation, StewardshipQuery
+from hub.handoff.schema import HandoffMutation
+from hub.identity.schema import (
+    DuplicatesMutation,
+    DuplicatesQuery,
+    IdentityMutation,
+    StewardshipMutation,
+    StewardshipQuery,
+)
 from hub.preferences.schema import PreferenceMutation
 from hub.privacy.ledger_schema import CorrectionMutation, LedgerMutation, LedgerQuery
 from hub.privacy.schema import PrivacyMutation
 from hub.profiles.schema import ProfileMutation, ProfileQuery
 from hub.realtime.schema import RealtimeSubscription
 from hub.recs.schema import EvaluationQuery, RecsQuery
+from hub.registry.schema import RegistryMutation, RegistryQuery
 
 Query = merge_types(
-    "Query", (ProfileQuery, CatalogQuery, LedgerQuery, StewardshipQuery, RecsQuery, EvaluationQuery)
+    "Query",
+    (
+        ProfileQuery,
+        CatalogQuery,
+        LedgerQuery,
+        StewardshipQuery,
+        DuplicatesQuery,
+        RecsQuery,
+        EvaluationQuery,
+        RegistryQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -40,15 +60,35 @@ Mutation = merge_types(
         LedgerMutation,
         CorrectionMutation,
         StewardshipMutation,
+        DuplicatesMutation,
+        RegistryMutation,
+        HandoffMutation,
     ),
 )
+
+
+class RapportSchema(strawberry.Schema):
+    """Strawberry logs every error at ERROR with a traceback; expected ones (a ClientError,
+    or anything carrying extensions.code) are answers, not incidents: not logged."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [
+            error
+            for error in errors
+            if not isinstance(error.original_error, ClientError)
+            and not (error.extensions or {}).get("code")
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
 
 
 def build_schema(max_depth: int = 12) -> strawberry.Schema:
     # One depth limiter for every request: its validation rule is part of the validation
     # cache's key, so a fresh rule per request would make every validation a miss.
     depth_limiter = QueryDepthLimiter(max_depth=max_depth)
-    return strawberry.Schema(
+    return RapportSchema(
         query=Query,
         mutation=Mutation,
         subscription=RealtimeSubscription,

@@ -50,8 +50,11 @@ async def purge_expired_tokens(session: AsyncSession, now: datetime) -> None:
 
 
 async def key_knows(session: AsyncSession, key_id: int, profile_id: str) -> bool:
-    found = await session.scalar(select(KeyProfile.id).where(
-        KeyProfile.key_id == key_id, KeyProfile.profile_id == profile_id))
+    found = await session.scalar(
+        select(KeyProfile.id).where(
+            KeyProfile.key_id == key_id, KeyProfile.profile_id == profile_id
+        )
+    )
     return found is not None
 
 
@@ -62,10 +65,12 @@ async def remember(session: AsyncSession, key_id: int, profile_id: str) -> None:
 
 
 async def move_links(session: AsyncSession, from_profile: str, to_profile: str) -> None:
-    theirs = list(await session.scalars(select(KeyProfile).where(
-        KeyProfile.profile_id == from_profile)))
-    ours = set(await session.scalars(select(KeyProfile.key_id).where(
-        KeyProfile.profile_id == to_profile)))
+    theirs = list(
+        await session.scalars(select(KeyProfile).where(KeyProfile.profile_id == from_profile))
+    )
+    ours = set(
+        await session.scalars(select(KeyProfile.key_id).where(KeyProfile.profile_id == to_profile))
+    )
     for link in theirs:
         if link.key_id in ours:
             await session.delete(link)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from hub.enums import Channel
@@ -26,6 +27,8 @@ class Scope(StrEnum):
     SELF_SERVICE = "self_service"
     IDENTITY_STEWARD = "identity_steward"
     CORRECT_IDENTITY = "correct_identity"
+    GIFT_REGISTRY = "gift_registry"
+    HANDOFF = "handoff"
 
 
 _SHOPPER_FACING = frozenset(
@@ -37,6 +40,8 @@ _SHOPPER_FACING = frozenset(
         Scope.WRITE_CONSENT,
         Scope.READ_CATALOG,
         Scope.SUBSCRIBE,
+        Scope.GIFT_REGISTRY,
+        Scope.HANDOFF,
     }
 )
 
@@ -82,6 +87,8 @@ class Principal:
     # Set for a shopper's self-service token: the one profile it reaches.
     profile_id: str | None = None
     shared_screen: bool = False
+    # When a token (not a key) stops working; long-lived subscriptions check it.
+    expires_at: datetime | None = None
 
     @property
     def masked(self) -> bool:

@@ -154,6 +154,7 @@ class Authenticator:
                 scopes=CHANNEL_SCOPES[Channel.SELF],
                 profile_id=profile_id,
                 shared_screen=shared,
+                expires_at=expires_at,
             ), expires_at
         if bearer.startswith(TOKEN_PREFIX):
             found = await repo.token_by_hash(session, digest, utcnow())
@@ -166,6 +167,7 @@ class Authenticator:
                 scopes=AGENT_SCOPES,
                 agent_id=agent.id,
                 agent_username=agent.username,
+                expires_at=token.expires_at,
             ), token.expires_at
         key = await repo.key_by_hash(session, digest)
         if key is None:
@@ -179,8 +181,9 @@ class Authenticator:
         self._cache.clear()
 
 
-async def remember_profile(session: AsyncSession, principal: Principal | None,
-                           profile_id: str) -> None:
+async def remember_profile(
+    session: AsyncSession, principal: Principal | None, profile_id: str
+) -> None:
     """A web site's key has named this customer: from now on it may reach them by id."""
     if principal is not None and principal.channel is Channel.WEB and principal.key_id:
         await repo.remember(session, principal.key_id, profile_id)

@@ -236,7 +236,7 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
                 session, lines, owners, known, products, weights, console
             )
             await session.commit()
-            await _personas(session, settings, weights)
+            personas = await _personas(session, settings, weights)
             await session.commit()
             keys = await _demo_keys(session) if with_keys else {}
             await auth.create_agent(session, *DEMO_AGENT)
@@ -254,7 +254,7 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
         f"{skipped_erased + erased} dropped for erased customers; "
         f"lines skipped: {dict(summary.skipped)}"
     )
-    _print_demo(keys)
+    _print_demo(keys, personas)
     return 0
 
 
@@ -314,11 +314,14 @@ async def _load_events(
     return len(learned), dropped
 
 
-async def _personas(session: AsyncSession, settings: Settings, weights: Weights) -> None:
+async def _personas(session: AsyncSession, settings: Settings, weights: Weights) -> list[Persona]:
+    """Attach each persona to its customer's history; the ones attached."""
+    attached: list[Persona] = []
     for persona in PERSONAS:
         crm = IdentifierIn(IdentifierKind.CRM_ID, persona.crm_id)
         if await identity.find_profile(session, crm, settings.default_region) is None:
             continue  # that customer is not in this data file (or was erased)
+        attached.append(persona)
         await identity.identify(
             session,
             [
@@ -332,6 +335,7 @@ async def _personas(session: AsyncSession, settings: Settings, weights: Weights)
             settings.default_region,
             weights,
         )
+    return attached
 
 
 async def _demo_keys(session: AsyncSession) -> dict[str, str]:
@@ -346,15 +350,19 @@ async def _demo_keys(session: AsyncSession) -> dict[str, str]:
     return keys
 
 
-def _print_demo(keys: dict[str, str]) -> None:
+def _print_demo(keys: dict[str, str], personas: Sequence[Persona]) -> None:
     out = sys.stdout
     if keys:
         print("\nDemo keys (shown once; a re-run makes new ones):", file=out)
         for channel, key in keys.items():
             print(f"  {channel:<11} {key}", file=out)
     print(f"\nDemo agent: username {DEMO_AGENT[0]}  password {DEMO_AGENT[1]}", file=out)
+    if not personas:
+        print("\nNo demo personas: none of their customers is in this data file.", file=out)
+        out.flush()
+        return
     print("\nDemo personas (made-up contact details on real customers' histories):", file=out)
-    for p in PERSONAS:
+    for p in personas:
         print(
             f"  {p.title} {p.first_name} {p.last_name:<8} CRM_ID {p.crm_id}  {p.email}  "
             f"{p.phone}  loyalty {p.loyalty_id}",

@@ -56,6 +56,11 @@ async def browse(
         raise DomainError.one(
             ("search",), ErrorCode.TOO_LONG, "Search text is at most 200 characters."
         )
+    if after_sku and not await repo.skus_in(session, {after_sku}):
+        # The cursor is the last SKU of the previous page; an unknown one would restart at 1.
+        raise DomainError.one(
+            ("after",), ErrorCode.INVALID, f"“{after_sku[:64]}” is not a cursor from this list."
+        )
     return await repo.search(
         session,
         category=category,

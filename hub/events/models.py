@@ -30,3 +30,12 @@ class Event(Base):
     quantity: Mapped[int | None] = mapped_column(Integer)
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     properties: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class RetiredMessage(Base):
+    """The message id of an event deleted by retention: a replay must still change nothing."""
+
+    __tablename__ = "retired_messages"
+
+    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

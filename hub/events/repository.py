@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.events.models import Event
+from hub.events.models import Event, RetiredMessage
 
 _CHUNK = 500
 
@@ -17,10 +17,15 @@ async def existing_message_ids(session: AsyncSession, message_ids: Collection[st
     wanted = list(message_ids)
     found: set[str] = set()
     for start in range(0, len(wanted), _CHUNK):
-        rows = await session.scalars(
-            select(Event.message_id).where(Event.message_id.in_(wanted[start : start + _CHUNK]))
+        chunk = wanted[start : start + _CHUNK]
+        found.update(
+            await session.scalars(select(Event.message_id).where(Event.message_id.in_(chunk)))
         )
-        found.update(rows)
+        found.update(
+            await session.scalars(
+                select(RetiredMessage.message_id).where(RetiredMessage.message_id.in_(chunk))
+            )
+        )
     return found
 
 

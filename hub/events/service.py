@@ -3,7 +3,6 @@ transaction so the next read anywhere already knows."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import service as catalog
@@ -31,6 +31,8 @@ from hub.words import where
 MAX_MESSAGE_ID = 200
 MAX_QUANTITY = 100_000
 MAX_PRICE = Decimal("1000000")
+MAX_PROPERTIES_DEPTH = 10
+MAX_PROPERTIES_ITEMS = 200
 _EARLIEST = datetime(1990, 1, 1).astimezone()
 
 
@@ -103,8 +105,13 @@ def _validate(
                 ErrorCode.REQUIRED,
                 f"A {event.type.value} event names the product it is about.",
             )
-        if event.quantity is not None and not (-MAX_QUANTITY <= event.quantity <= MAX_QUANTITY):
-            problems.add((*at, "quantity"), ErrorCode.OUT_OF_RANGE, "Quantity is out of range.")
+        if event.quantity is not None and not (1 <= event.quantity <= MAX_QUANTITY):
+            # Returns, too, are sent with a positive quantity: the type says which way it went.
+            problems.add(
+                (*at, "quantity"),
+                ErrorCode.OUT_OF_RANGE,
+                f"Quantity must be between 1 and {MAX_QUANTITY}.",
+            )
         price = _price(event.price)
         if event.price is not None and (price is None or not (0 <= price <= MAX_PRICE)):
             problems.add((*at, "price"), ErrorCode.OUT_OF_RANGE, "Price must be 0 or more.")
@@ -112,12 +119,11 @@ def _validate(
         if not isinstance(props, dict):
             problems.add((*at, "properties"), ErrorCode.INVALID, "properties must be an object.")
             props = {}
-        elif len(json.dumps(props, default=str)) > max_properties:
-            problems.add(
-                (*at, "properties"),
-                ErrorCode.TOO_LONG,
-                f"properties are at most {max_properties} bytes.",
-            )
+        else:
+            problem = _properties_problem(props, max_properties)
+            if problem is not None:
+                problems.add((*at, "properties"), *problem)
+                props = {}
         cleaned.append(
             EventIn(
                 message_id,
@@ -133,6 +139,43 @@ def _validate(
         )
     problems.raise_if_any()
     return cleaned
+
+
+def _properties_problem(props: dict[str, Any], max_bytes: int) -> tuple[ErrorCode, str] | None:
+    """Why `props` may not be stored (too deep, too many keys, too big, not JSON), or None.
+
+    Depth is checked first and without recursion: every later read encodes the properties
+    with orjson, which refuses anything nested more than 255 levels deep.
+    """
+    depth, count = 0, 0
+    stack: list[tuple[Any, int]] = [(props, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children = list(node.values())
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        depth, count = max(depth, level), count + len(children)
+        if depth > MAX_PROPERTIES_DEPTH:
+            return (
+                ErrorCode.INVALID,
+                f"properties nest at most {MAX_PROPERTIES_DEPTH} levels deep.",
+            )
+        if count > MAX_PROPERTIES_ITEMS:
+            return (
+                ErrorCode.TOO_LONG,
+                f"properties hold at most {MAX_PROPERTIES_ITEMS} keys and items in all.",
+            )
+        stack.extend((child, level + 1) for child in children)
+    try:
+        size = len(orjson.dumps(props))
+    except orjson.JSONEncodeError:
+        return ErrorCode.INVALID, "properties must be plain JSON (numbers within 64 bits)."
+    if size > max_bytes:
+        return ErrorCode.TOO_LONG, f"properties are at most {max_bytes} bytes."
+    return None
 
 
 def _price(value: Decimal | float | None) -> Decimal | None:
@@ -240,7 +283,7 @@ async def _owners(
 ) -> dict[tuple[str, str], tuple[str, int]]:
     """(kind, value) → (profile id, identifier id); unknown identifiers get a new profile."""
     pairs = list(dict.fromkeys((e.identifier.kind.value, e.identifier.value) for e in events))
-    found = {(r.kind, r.value): r for r in await identity.find_identifiers(session, pairs)}
+    found = {(r.kind, r.value): r for r in await identity.locked_owners(session, pairs, share=True)}
     owners: dict[tuple[str, str], tuple[str, int]] = {}
     for pair in pairs:
         row = found.get(pair)

@@ -22,6 +22,10 @@ class Identifier(Base):
     value: Mapped[str] = mapped_column(String(320))
     touchpoint: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the identifier came from a trusted source (the retailer's web site server, an
+    # agent, an operator, the import) — not from a shared kiosk screen. One-time codes for the
+    # shopper's ledger go only to verified contacts.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Merge(Base):
@@ -53,3 +57,20 @@ class IdentityConflict(Base):
     touchpoint: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="OPEN")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DuplicateCandidate(Base):
+    """Two profiles that may be one person, queued for an agent with the evidence."""
+
+    __tablename__ = "duplicate_candidates"
+    __table_args__ = (UniqueConstraint("profile_a", "profile_b", "reason"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    profile_a: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    profile_b: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))  # SAME_NAME_AND_POSTCODE, SIMILAR_EMAIL, …
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(20), default="OPEN")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

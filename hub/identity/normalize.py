@@ -158,5 +158,5 @@ def mask_json(value: object) -> object:
     if isinstance(value, list):
         return [mask_json(v) for v in value]
     if isinstance(value, dict):
-        return {k: mask_json(v) for k, v in value.items()}
+        return {mask_text(str(k)): mask_json(v) for k, v in value.items()}
     return value

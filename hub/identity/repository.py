@@ -18,7 +18,9 @@ async def find(session: AsyncSession, pairs: Iterable[tuple[str, str]]) -> list[
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         rows = await session.scalars(
-            select(Identifier).where(tuple_(Identifier.kind, Identifier.value).in_(chunk))
+            select(Identifier)
+            .where(tuple_(Identifier.kind, Identifier.value).in_(chunk))
+            .execution_options(populate_existing=True)
         )
         found.extend(rows)
     return found
@@ -78,15 +80,17 @@ async def open_conflicts(session: AsyncSession, limit: int) -> list[IdentityConf
     return list(rows)
 
 
-async def retarget_tombstones(session: AsyncSession, old_target: str, new_target: str) -> None:
+async def retarget_tombstones(session: AsyncSession, old_target: str, new_target: str) -> list[str]:
     """Profiles merged earlier into `old_target` now point straight at `new_target`."""
     from hub.profiles.models import Profile
 
-    await session.execute(
+    rows = await session.scalars(
         update(Profile)
         .where(Profile.merged_into_id == old_target)
         .values(merged_into_id=new_target)
+        .returning(Profile.id)
     )
+    return list(rows)
 
 
 async def remove(session: AsyncSession, identifier: Identifier) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.api.context import Context
@@ -16,8 +18,8 @@ from hub.api.mutation import attempt
 from hub.api.permissions import Allowed, Guard
 from hub.auth.scopes import Scope
 from hub.enums import Touchpoint as TouchpointValue
+from hub.identity import duplicates, stewardship
 from hub.identity import service as identity
-from hub.identity import stewardship
 from hub.identity.models import Merge
 from hub.identity.types import IdentifierInput, MergeRecord
 from hub.profiles.models import Profile as ProfileRow
@@ -81,6 +83,7 @@ class IdentityMutation:
         result, errors = await attempt(ctx, work)
         if result is None:
             return IdentifyPayload(user_errors=errors)
+        await ctx.audit_read(result.profile.id, "Identified the caller")
         return IdentifyPayload(
             profile=Profile.of(result.profile),
             merged=result.merged,
@@ -187,3 +190,67 @@ class StewardshipMutation:
         return LinkProfilesPayload(
             profile=Profile.of(result[0]), merges=[MergeRecord.of(m) for m in result[1]]
         )
+
+
+@strawberry.type(description="Two profiles that may be one person, with the evidence.")
+class PossibleDuplicate:
+    id: strawberry.ID
+    reason: str = strawberry.field(
+        description="SAME_NAME_AND_POSTCODE, SIMILAR_EMAIL or SHARED_DEVICE"
+    )
+    evidence: JSON
+    created_at: datetime
+    profile_ids: list[strawberry.ID]
+
+
+@strawberry.type
+class DismissDuplicatePayload:
+    dismissed: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DuplicatesQuery:
+    @strawberry.field(
+        description="Possible duplicates waiting for an agent, newest first.",
+        extensions=[PermissionExtension([Allowed(Scope.IDENTITY_STEWARD)])],
+    )
+    async def possible_duplicates(
+        self, info: Info[Context, None], first: int = 50
+    ) -> list[PossibleDuplicate]:
+        async with info.context.reading() as session:
+            rows = await duplicates.queue(session, max(1, min(first, 200)))
+        return [
+            PossibleDuplicate(
+                id=strawberry.ID(str(r.id)),
+                reason=r.reason,
+                evidence=cast(JSON, r.evidence),
+                created_at=r.created_at,
+                profile_ids=[strawberry.ID(r.profile_a), strawberry.ID(r.profile_b)],
+            )
+            for r in rows
+        ]
+
+
+@strawberry.type
+class DuplicatesMutation:
+    @strawberry.mutation(
+        description="An agent decides two profiles are different people.",
+        extensions=[Guard(Scope.IDENTITY_STEWARD)],
+    )
+    async def dismiss_duplicate(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> DismissDuplicatePayload:
+        ctx = info.context
+        actor = ctx.principal.actor if ctx.principal else "unknown"
+        try:
+            candidate = int(str(id))
+        except ValueError:
+            candidate = -1
+
+        async def work(session: AsyncSession) -> bool:
+            await duplicates.dismiss(session, candidate, actor)
+            return True
+
+        done, errors = await attempt(ctx, work)
+        return DismissDuplicatePayload(dismissed=bool(done), user_errors=errors)

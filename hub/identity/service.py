@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import service as auth
 from hub.db import utcnow
-from hub.enums import KNOWN_KINDS, IdentifierKind
+from hub.enums import KNOWN_KINDS, Channel, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problem, Problems
 from hub.events import repository as events_repo
+from hub.identity import duplicates
 from hub.identity import repository as repo
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.identity.normalize import normalize_identifier
@@ -105,6 +106,9 @@ async def identify(
     result = await resolve(session, wanted, touchpoint, weights)
     profile = result.profile
     changed = cleaned_traits is not None and profiles.apply_traits(profile, cleaned_traits)
+    if changed or result.created or result.attached:
+        await session.flush()
+        await duplicates.check(session, profile)
     if changed or result.created or result.merges or result.attached:
         await session.flush()
         summary = _summary(result, changed)
@@ -130,7 +134,7 @@ async def resolve(
     session: AsyncSession, wanted: Sequence[IdentifierIn], touchpoint: str, weights: Weights
 ) -> _Resolution:
     """Find or create the one profile these (normalised) identifiers name."""
-    found = await repo.find(session, ((i.kind.value, i.value) for i in wanted))
+    found = await locked_owners(session, [(i.kind.value, i.value) for i in wanted])
     owner_of = {(row.kind, row.value): row for row in found}
     owners = {
         p.id: p for p in await profiles.get_many(session, list({r.profile_id for r in found}))
@@ -201,12 +205,46 @@ async def resolve(
                 value=item.value,
                 touchpoint=touchpoint,
                 created_at=utcnow(),
+                verified_at=utcnow() if _trusted(session) else None,
             ),
         )
         resolution.attached.append(identifier)
         if item.kind in KNOWN_KINDS:
             target.is_known = True
     return resolution
+
+
+async def locked_owners(
+    session: AsyncSession, pairs: Sequence[tuple[str, str]], share: bool = False
+) -> list[Identifier]:
+    """The identifiers' rows, read after locking the profiles that own them.
+
+    Two replicas may resolve the same customer at once: one merging B into A while the other
+    attaches to B. Locking the owners (in id order) makes the second wait and then see the
+    merge; an identifier still found on a merged profile is repaired to the live one.
+    """
+    locked: set[str] = set()
+    for _ in range(3):
+        found = await repo.find(session, pairs)
+        owners = {r.profile_id for r in found} - locked
+        if not owners:
+            break
+        await profiles.lock(session, sorted(owners), share=share)
+        locked |= owners
+    else:
+        found = await repo.find(session, pairs)
+    for row in found:
+        live = await profiles.get_live(session, row.profile_id)
+        if live is not None and live.id != row.profile_id:
+            row.profile_id = live.id
+    return found
+
+
+def _trusted(session: AsyncSession) -> bool:
+    """Anything but a shared kiosk screen vouches for the identifiers it sends: the web site's
+    server signed its customer in, an agent spoke to them, the import knows them."""
+    principal = session.info.get("principal")
+    return principal is None or principal.channel is not Channel.KIOSK
 
 
 def _ordered_owners(
@@ -252,6 +290,7 @@ async def _conflict(
         ),
         next(i for i in wanted if i.kind not in KNOWN_KINDS),
     )
+    await duplicates.shared_device(session, profile_ids, shared.kind.value, shared.value)
     return await repo.add_conflict(
         session,
         IdentityConflict(
@@ -293,7 +332,7 @@ async def merge_profiles(
     note_ids = await profiles.move_notes(session, merged.id, survivor.id)
     moved_prefs = await preferences.merge_into(session, merged.id, survivor.id, weights)
     moved_consent = await consent.merge_into(session, merged.id, survivor.id)
-    await repo.retarget_tombstones(session, merged.id, survivor.id)
+    tombstones = await repo.retarget_tombstones(session, merged.id, survivor.id)
     await auth.move_profile_links(session, merged.id, survivor.id)
     profiles.fill_gaps(survivor, merged)
     merged.merged_into_id = survivor.id
@@ -309,6 +348,7 @@ async def merge_profiles(
                 "identifier_ids": identifier_ids,
                 "event_count": event_count,
                 "note_ids": note_ids,
+                "tombstones": tombstones,
                 **moved_prefs,
                 **moved_consent,
             },

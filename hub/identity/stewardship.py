@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import service as catalog
 from hub.db import utcnow
-from hub.enums import ConsentPurpose, EventType
+from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.events.models import Event
+from hub.identity import duplicates
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.identity.service import merge_profiles, survivor_rank
 from hub.preferences import service as preferences
@@ -87,6 +88,18 @@ async def split_profile(
     await consent.split_back(
         session, survivor.id, restored.id, [int(i) for i in moved["consent_change_ids"]]
     )
+    tombstones = [str(t) for t in moved.get("tombstones", [])]
+    if tombstones:
+        await session.execute(
+            update(Profile).where(Profile.id.in_(tombstones)).values(merged_into_id=restored.id)
+        )
+    await preferences.move_forgotten_back(
+        session, [int(i) for i in moved.get("forgotten_ids", [])], restored.id
+    )
+    remaining = await session.scalars(
+        select(Identifier.kind).where(Identifier.profile_id == survivor.id)
+    )
+    survivor.is_known = any(IdentifierKind(k) in KNOWN_KINDS for k in remaining)
     await _relearn(session, survivor.id, weights)
     await _relearn(session, restored.id, weights)
     merge.split_at = utcnow()
@@ -159,6 +172,7 @@ async def link_profiles(
         for other in others
     ]
     ids = {p.id for p in found}
+    await duplicates.resolve_linked(session, [p.id for p in found], actor)
     for conflict in await session.scalars(
         select(IdentityConflict).where(IdentityConflict.status == "OPEN")
     ):

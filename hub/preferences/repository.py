@@ -85,3 +85,10 @@ async def forgotten_for(
         select(ForgottenInterest).where(ForgottenInterest.profile_id.in_(list(profile_ids)))
     )
     return list(rows)
+
+
+async def forgotten_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[ForgottenInterest]:
+    if not ids:
+        return []
+    rows = await session.scalars(select(ForgottenInterest).where(ForgottenInterest.id.in_(ids)))
+    return list(rows)

@@ -285,6 +285,19 @@ async def _not_forgotten(
 
 async def forget_interest(session: AsyncSession, profile_id: str, key: str, value: str) -> bool:
     """Delete one learned interest and keep old events from teaching it again."""
+    problems = Problems()
+    key, value = (key or "").strip().lower(), (value or "").strip()
+    if not _KEY.match(key):
+        problems.add(
+            ("key",),
+            ErrorCode.INVALID,
+            "A preference key is a lower-case word such as category, theme, product or size.",
+        )
+    if not value:
+        problems.add(("value",), ErrorCode.REQUIRED, "A value is required.")
+    elif len(value) > 200:
+        problems.add(("value",), ErrorCode.TOO_LONG, "At most 200 characters.")
+    problems.raise_if_any()
     rows = await repo.affinities_matching(session, [(profile_id, key, value)])
     markers = {(f.key, f.value): f for f in await repo.forgotten_for(session, [profile_id])}
     marker = markers.get((key, value))
@@ -458,8 +471,10 @@ async def merge_into(
         combined += 1
         await repo.delete_affinities(session, [affinity.id])
     await repo.move_affinities(session, moved_learned, survivor_id)
+    forgotten_ids = await _move_forgotten(session, merged_id, survivor_id)
     await session.flush()
     return {
+        "forgotten_ids": forgotten_ids,
         "preference_ids": moved_explicit,
         "preferences_combined": dropped_explicit,
         "survivor_preferences_before": overwritten,
@@ -499,6 +514,26 @@ async def restore_preferences(
 
 async def move_back(session: AsyncSession, preference_ids: Sequence[int], to_profile: str) -> None:
     await repo.move_explicit(session, preference_ids, to_profile)
+
+
+async def _move_forgotten(session: AsyncSession, from_id: str, to_id: str) -> list[int]:
+    """What the merged profile asked us to forget stays forgotten on the survivor."""
+    ours = {(f.key, f.value): f for f in await repo.forgotten_for(session, [to_id])}
+    moved = []
+    for marker in await repo.forgotten_for(session, [from_id]):
+        mine = ours.get((marker.key, marker.value))
+        if mine is None:
+            marker.profile_id = to_id
+            moved.append(marker.id)
+        else:
+            mine.forgotten_at = max(mine.forgotten_at, marker.forgotten_at)
+            await session.delete(marker)
+    return moved
+
+
+async def move_forgotten_back(session: AsyncSession, ids: Sequence[int], to_id: str) -> None:
+    for marker in await repo.forgotten_by_ids(session, ids):
+        marker.profile_id = to_id
 
 
 async def forget_learned(session: AsyncSession, profile_id: str) -> None:

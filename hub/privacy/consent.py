@@ -13,6 +13,7 @@ from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode
 from hub.privacy import repository as repo
 from hub.privacy.models import Consent, ConsentChange
+from hub.settings import get_settings
 
 # The policy when a customer has not answered: personal service and analytics are the
 # retailer's legitimate interest until withdrawn; marketing is opt-in.
@@ -42,10 +43,17 @@ def _effective(consent: Consent, now: datetime) -> bool:
     return consent.granted
 
 
+def defaults() -> dict[ConsentPurpose, bool]:
+    """The built-in policy, overridden per purpose by RAPPORT_CONSENT_DEFAULTS."""
+    configured = get_settings().consent_defaults
+    return {p: bool(configured.get(p.value, DEFAULTS[p])) for p in ConsentPurpose}
+
+
 async def views_for(
     session: AsyncSession, profile_ids: Sequence[str]
 ) -> dict[str, list[ConsentView]]:
     now = utcnow()
+    policy = defaults()
     stored: dict[str, dict[str, Consent]] = {pid: {} for pid in profile_ids}
     for consent in await repo.current_for(session, profile_ids):
         stored[consent.profile_id][consent.purpose] = consent
@@ -55,7 +63,7 @@ async def views_for(
         for purpose in ConsentPurpose:
             c = stored[pid].get(purpose.value)
             if c is None:
-                views.append(ConsentView(purpose, DEFAULTS[purpose], None, None, None, True))
+                views.append(ConsentView(purpose, policy[purpose], None, None, None, True))
             else:
                 views.append(
                     ConsentView(
@@ -71,7 +79,7 @@ async def allowed(
 ) -> dict[str, bool]:
     """Whether each profile may be used for `purpose` right now."""
     now = utcnow()
-    answer = dict.fromkeys(profile_ids, DEFAULTS[purpose])
+    answer = dict.fromkeys(profile_ids, defaults()[purpose])
     for consent in await repo.current_for(session, list(profile_ids)):
         if consent.purpose == purpose.value:
             answer[consent.profile_id] = _effective(consent, now)
@@ -88,6 +96,8 @@ async def set_consent(
     expires_at: datetime | None = None,
 ) -> Consent:
     now = utcnow()
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise DomainError.one(("expiresAt",), ErrorCode.INVALID, "Give a time zone (e.g. Z).")
     if expires_at is not None and expires_at <= now:
         raise DomainError.one(
             ("expiresAt",), ErrorCode.OUT_OF_RANGE, "Expiry must be in the future."

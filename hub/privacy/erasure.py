@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.auth.models import KeyProfile
 from hub.db import utcnow
+from hub.enums import IdentifierKind
 from hub.events.models import Event
-from hub.identity.models import Identifier, Merge
-from hub.preferences.models import Affinity, Preference
+from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict, Merge
+from hub.identity.normalize import mask, mask_json
+from hub.preferences.models import Affinity, ForgottenInterest, Preference
 from hub.privacy.models import (
+    AuditEntry,
     Consent,
     ConsentChange,
     OutboxMessage,
@@ -22,15 +27,17 @@ from hub.privacy.models import (
     Suppression,
 )
 from hub.profiles.models import Note, Profile
+from hub.settings import get_settings
 
-# A fixed, public pepper: the hash only has to stop a casual reader, while letting
-# the same identifier match again after erasure. Documented in docs/privacy.md.
 _PEPPER = b"rapport-suppression-v1:"
 SUPPRESSED_KINDS = frozenset({"EMAIL", "PHONE", "LOYALTY_ID", "CRM_ID"})
 
 
 def identifier_hash(kind: str, value: str) -> str:
-    return hashlib.sha256(_PEPPER + kind.encode() + b":" + value.encode()).hexdigest()
+    # Keyed (HMAC): without RAPPORT_SECRET_KEY a 5-digit CRM id or a mobile number could be
+    # found again by trying them all.
+    key = _PEPPER + get_settings().secret_key.encode()
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 async def suppressed(
@@ -48,8 +55,19 @@ async def suppressed(
     return hits
 
 
-async def export(session: AsyncSession, profile: Profile) -> dict[str, Any]:
-    """Everything held about one customer, as one JSON-ready document."""
+async def export(session: AsyncSession, profile: Profile, masked: bool = False) -> dict[str, Any]:
+    """Everything held about one customer, as one JSON-ready document (contact details masked
+    when it is shown on a shared screen)."""
+    document = await _document(session, profile)
+    if masked:
+        for ident in document["identifiers"]:
+            ident["value"] = mask(IdentifierKind(ident["kind"]), ident["value"])
+        masked_document: dict[str, Any] = mask_json(document)  # type: ignore[assignment]
+        return masked_document
+    return document
+
+
+async def _document(session: AsyncSession, profile: Profile) -> dict[str, Any]:
     pid = profile.id
 
     async def rows(model: Any, *order: Any) -> list[Any]:
@@ -124,6 +142,16 @@ async def export(session: AsyncSession, profile: Profile) -> dict[str, Any]:
             }
             for c in await rows(ConsentChange, ConsentChange.changed_at, ConsentChange.id)
         ],
+        "giftRegistries": [
+            {
+                "code": g.code,
+                "title": g.title,
+                "occasion": g.occasion,
+                "eventDate": g.event_date.isoformat() if g.event_date else None,
+                "createdAt": g.created_at.isoformat(),
+            }
+            for g in await _registries(session, pid)
+        ],
         "notes": [
             {"text": n.text, "author": n.author, "createdAt": n.created_at.isoformat()}
             for n in await rows(Note, Note.created_at)
@@ -145,6 +173,12 @@ async def export(session: AsyncSession, profile: Profile) -> dict[str, Any]:
     }
 
 
+async def _registries(session: AsyncSession, profile_id: str) -> list[Any]:
+    from hub.registry import service as registry  # see erase(): registries build on identity
+
+    return list(await registry.owned_by(session, [profile_id]))
+
+
 async def erase(session: AsyncSession, profile: Profile) -> int:
     """Delete everything personal in the caller's transaction; suppress the identifiers."""
     pid = profile.id
@@ -164,7 +198,18 @@ async def erase(session: AsyncSession, profile: Profile) -> int:
                 session.add(
                     Suppression(kind=ident.kind, value_hash=digest, created_at=utcnow(), dropped=0)
                 )
+    await session.execute(delete(KeyProfile).where(KeyProfile.profile_id.in_(family)))
+    # Imported here: registries and handoffs build on identity, which builds on this module.
+    from hub.handoff import service as handoff
+    from hub.registry import service as registry
+
+    await registry.forget(session, family)
+    await handoff.forget(session, family)
+    await session.execute(
+        update(AuditEntry).where(AuditEntry.profile_id.in_(family)).values(detail="(erased)")
+    )
     for model in (
+        ForgottenInterest,
         Event,
         Note,
         Preference,
@@ -177,6 +222,14 @@ async def erase(session: AsyncSession, profile: Profile) -> int:
     ):
         await session.execute(delete(model).where(model.profile_id.in_(family)))
     await session.execute(delete(Identifier).where(Identifier.profile_id.in_(family)))
+    await session.execute(
+        delete(DuplicateCandidate).where(
+            DuplicateCandidate.profile_a.in_(family) | DuplicateCandidate.profile_b.in_(family)
+        )
+    )
+    for conflict in list(await session.scalars(select(IdentityConflict))):
+        if set(conflict.profile_ids) & set(family):
+            await session.delete(conflict)
     await session.execute(
         delete(Merge).where(Merge.survivor_id.in_(family) | Merge.merged_id.in_(family))
     )

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import utcnow
+from hub.db import UTCDateTime, utcnow
 from hub.enums import ConsentPurpose
-from hub.events.models import Event
+from hub.events.models import Event, RetiredMessage
 from hub.privacy.models import Consent
 
 
@@ -33,17 +33,25 @@ async def apply(
     now = utcnow()
     expired = 0
     if event_days is not None:
-        result = await session.execute(
-            delete(Event).where(Event.occurred_at < now - timedelta(days=event_days))
-        )
-        expired = int(getattr(result, "rowcount", 0) or 0)
+        expired = await _retire(session, Event.occurred_at < now - timedelta(days=event_days))
     refused = select(Consent.profile_id).where(
         Consent.purpose == ConsentPurpose.ANALYTICS.value, Consent.granted.is_(False)
     )
-    result = await session.execute(
-        delete(Event).where(
-            Event.profile_id.in_(refused),
-            Event.occurred_at < now - timedelta(days=no_analytics_days),
+    no_analytics = await _retire(
+        session,
+        Event.profile_id.in_(refused)
+        & (Event.occurred_at < now - timedelta(days=no_analytics_days)),
+    )
+    return RetentionResult(expired, no_analytics)
+
+
+async def _retire(session: AsyncSession, which: ColumnElement[bool]) -> int:
+    """Delete events, keeping their message ids so a replay is still a duplicate."""
+    await session.execute(
+        insert(RetiredMessage).from_select(
+            ["message_id", "retired_at"],
+            select(Event.message_id, literal(utcnow(), UTCDateTime())).where(which),
         )
     )
-    return RetentionResult(expired, int(getattr(result, "rowcount", 0) or 0))
+    result = await session.execute(delete(Event).where(which))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -99,9 +99,11 @@ class PrivacyMutation:
     async def export_profile(self, info: Info, profile_id: strawberry.ID) -> ExportProfilePayload:
         async def work(session):  # type: ignore[no-untyped-def]
             profile = await profiles.require(session, str(profile_id))
-            return await erasure.export(session, profile)
+            return await erasure.export(session, profile, masked=info.context.masked)
 
         document, errors = await attempt(info.context, work)
+        if document is not None:
+            await info.context.audit_read(document["profile"]["id"], "Exported the profile")
         return ExportProfilePayload(document=document, user_errors=errors)
 
     @strawberry.mutation(

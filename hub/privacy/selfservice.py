@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
@@ -51,15 +51,21 @@ async def _profile(session: AsyncSession, identifier: IdentifierIn, region: str)
 
 async def request_code(session: AsyncSession, identifier: IdentifierIn, region: str) -> CodeSent:
     profile = await _profile(session, identifier, region)
-    rows = await identity.identifiers_for(session, [profile.id])
+    rows = [
+        r
+        for r in await identity.identifiers_for(session, [profile.id])
+        if r.verified_at is not None
+    ]
     contact = next((r for r in rows if r.kind == IdentifierKind.EMAIL.value), None) or next(
         (r for r in rows if r.kind == IdentifierKind.PHONE.value), None
     )
     if contact is None:
+        # A contact typed in at a shared screen is not enough: anyone could have typed it.
         raise DomainError.one(
             ("identifier",),
             ErrorCode.INVALID,
-            "There is no email or phone on file to send a code to.",
+            "There is no confirmed email or phone on file to send a code to; "
+            "please ask a member of staff.",
         )
     now = utcnow()
     recent = await session.scalar(
@@ -137,7 +143,21 @@ async def redeem(
             None,
             Problem(("code",), ErrorCode.INVALID, "That code has expired; ask for a new one."),
         )
-    pending.attempts += 1
+    # Count the try atomically: concurrent guesses must not share one "attempts" value.
+    counted = await session.scalar(
+        update(SelfServiceCode)
+        .where(SelfServiceCode.id == pending.id, SelfServiceCode.attempts < MAX_TRIES)
+        .values(attempts=SelfServiceCode.attempts + 1)
+        .returning(SelfServiceCode.attempts)
+    )
+    if counted is None:
+        return Redeemed(
+            None,
+            None,
+            None,
+            Problem(("code",), ErrorCode.INVALID, "That code has expired; ask for a new one."),
+        )
+    pending.attempts = int(counted)
     given = "".join(ch for ch in (code or "") if ch.isdigit())
     if not hmac.compare_digest(pending.code_hash, _digest(f"{profile.id}:{given}")):
         left = MAX_TRIES - pending.attempts

@@ -95,3 +95,18 @@ async def move_notes(session: AsyncSession, from_profile: str, to_profile: str) 
         .returning(Note.id)
     )
     return list(rows)
+
+
+async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -> list[Profile]:
+    """Lock profile rows (in id order, so two writers never deadlock) and read them fresh.
+    PostgreSQL blocks a concurrent merge; SQLite serialises writers anyway (no-op there)."""
+    if not ids:
+        return []
+    rows = await session.scalars(
+        select(Profile)
+        .where(Profile.id.in_(sorted(set(ids))))
+        .order_by(Profile.id)
+        .with_for_update(read=share)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)

@@ -12,6 +12,7 @@ from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
 from hub.auth.scopes import Scope
 from hub.enums import Touchpoint as TouchpointValue
 from hub.errors import DomainError, ErrorCode
+from hub.identity.normalize import mask_text
 from hub.identity.types import IdentifierInput
 from hub.profiles import search
 from hub.profiles import service as profiles
@@ -74,7 +75,11 @@ class ProfileQuery:
                 )
             except DomainError as error:
                 raise from_domain(error) from None
-        await ctx.audit_read(None, f"Searched for “{text[:80]}”: {len(rows)} found")
+        await ctx.audit_read(
+            [row.id for row in rows],
+            f"Found by a search for “{mask_text(text[:80])}”",
+            action="SEARCH",
+        )
         return [Profile.of(r) for r in rows]
 
 

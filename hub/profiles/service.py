@@ -207,3 +207,7 @@ def fill_gaps(survivor: Profile, merged: Profile) -> None:
 
 async def move_notes(session: AsyncSession, from_profile: str, to_profile: str) -> list[int]:
     return await repo.move_notes(session, from_profile, to_profile)
+
+
+async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -> list[Profile]:
+    return await repo.lock(session, ids, share)

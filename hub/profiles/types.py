@@ -18,7 +18,7 @@ from hub.events import service as events
 from hub.events.models import Event as EventRow
 from hub.events.service import describe
 from hub.identity import stewardship
-from hub.identity.normalize import mask_json
+from hub.identity.normalize import mask_json, mask_text
 from hub.identity.types import Identifier, MergeRecord
 from hub.privacy import outbox
 from hub.profiles import dataloaders
@@ -56,6 +56,14 @@ class Consent:
     touchpoint: Touchpoint | None
 
 
+def _message_body(info: Info, purpose: str, body: str) -> str:
+    # One-time codes are shown to agents only in development (DESIGN: "in dev … the agent
+    # app"); in production nobody but the customer ever reads them.
+    if purpose == "SERVICE" and info.context.settings.env != "dev":
+        return "(a one-time message, not shown)"
+    return body
+
+
 def _shown(info: Info, document: object) -> object:
     """Free-form JSON may hold contact details; a shared screen gets them masked."""
     return mask_json(document) if info.context.masked else document
@@ -82,7 +90,8 @@ class Event:
     @strawberry.field(description="What happened, in plain words.")
     async def summary(self, info: Info) -> str:
         row = await _product_row(info, self.product_sku)
-        return describe(self.row, row.name if row else None)
+        text = describe(self.row, row.name if row else None)
+        return mask_text(text) if info.context.masked else text
 
     @strawberry.field(description="What the sender attached; masked for shared screens.")
     def properties(self, info: Info) -> JSON:
@@ -265,7 +274,7 @@ class Profile:
                 medium=r.medium,
                 recipient=r.recipient,
                 subject=r.subject,
-                body=r.body,
+                body=_message_body(info, r.purpose, r.body),
                 status=r.status,
                 created_at=r.created_at,
             )

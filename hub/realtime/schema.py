@@ -12,6 +12,7 @@ from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError
 from hub.api.permissions import Allowed
 from hub.auth.scopes import Scope
+from hub.db import utcnow
 from hub.profiles import service as profiles
 
 
@@ -39,6 +40,10 @@ class RealtimeSubscription:
         if profile is None or not await ctx.may_see(profile.id):
             raise ClientError(f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"])
         async for change in ctx.hub.broker.subscribe(profile.id):
+            expires = ctx.principal.expires_at if ctx.principal else None
+            if expires is not None and expires <= utcnow():
+                # A token that ran out (an agent's shift, a shopper's ledger visit) stops here.
+                raise ClientError("Your sign-in has expired.", "UNAUTHENTICATED")
             yield ProfileChange(
                 profile_id=strawberry.ID(change.profile_id),
                 version=change.version,

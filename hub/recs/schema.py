@@ -40,7 +40,7 @@ class RecsQuery:
                 raise ClientError(
                     f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"]
                 )
-            if profile is not None and ctx.principal and not ctx.principal.may_see(profile.id):
+            if profile is not None and not await ctx.may_see(profile.id):
                 raise ClientError(OWN_PROFILE_ONLY, "FORBIDDEN", ["profileId"])
             groups = await recs.center(
                 session,
@@ -49,6 +49,8 @@ class RecsQuery:
                 ctx.hub.weights,
                 holdout_percent=ctx.settings.holdout_percent,
             )
+        if profile is not None:
+            await ctx.audit_read(profile.id, "Opened the recommendation center")
         return RecommendationCenter(
             profile_id=strawberry.ID(profile.id) if profile else None,
             personal=any(p.personal for g in groups for p in g.picks),
@@ -128,6 +130,9 @@ class EvaluationQuery:
         touchpoint: Touchpoint | None = None,
     ) -> Evaluation:
         ctx = info.context
+        for name, value in (("from", start), ("to", end)):
+            if value.tzinfo is None:
+                raise ClientError("Give a time zone (e.g. Z).", "INVALID", [name])
         if end <= start:
             raise ClientError("“to” must come after “from”.", "INVALID", ["to"])
         async with ctx.reading() as session:

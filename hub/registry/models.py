@@ -31,9 +31,7 @@ class GiftRegistryItem(Base):
     __table_args__ = (UniqueConstraint("registry_id", "sku"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    registry_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("gift_registries.id"), index=True
-    )
+    registry_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("gift_registries.id"), index=True)
     sku: Mapped[str] = mapped_column(String(64), ForeignKey("products.sku"))
     wanted: Mapped[int] = mapped_column(Integer)
     bought: Mapped[int] = mapped_column(Integer, default=0)
@@ -49,9 +47,7 @@ class GiftRegistryPurchase(Base):
     __tablename__ = "gift_registry_purchases"
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    registry_id: Mapped[int] = mapped_column(
-        BigIntId, ForeignKey("gift_registries.id"), index=True
-    )
+    registry_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("gift_registries.id"), index=True)
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)

@@ -13,7 +13,9 @@ from hub.registry.models import GiftRegistry, GiftRegistryItem, GiftRegistryPurc
 
 
 async def code_taken(session: AsyncSession, code: str) -> bool:
-    return await session.scalar(select(GiftRegistry.id).where(GiftRegistry.code == code)) is not None
+    return (
+        await session.scalar(select(GiftRegistry.id).where(GiftRegistry.code == code)) is not None
+    )
 
 
 async def add(session: AsyncSession, registry: GiftRegistry, items: list[GiftRegistryItem]) -> None:
@@ -58,7 +60,9 @@ async def search(
     return list(rows)
 
 
-async def purchase_by_message(session: AsyncSession, message_id: str) -> GiftRegistryPurchase | None:
+async def purchase_by_message(
+    session: AsyncSession, message_id: str
+) -> GiftRegistryPurchase | None:
     return await session.scalar(
         select(GiftRegistryPurchase).where(GiftRegistryPurchase.message_id == message_id)
     )

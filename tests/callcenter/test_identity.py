@@ -54,7 +54,7 @@ async def test_agent_links_two_profiles_and_splits_them_back(hub: Any) -> None:
         assert isinstance(screen, ProfileScreen)
         await wait_for(pilot, lambda: any(b.state == "live" for b in screen.query(LiveBadge)))
         if not screen.check_action("link", ()):
-            pytest.skip("the hub does not offer linkProfiles")
+            pytest.fail("the hub does not offer linkProfiles")
 
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, LinkDialog), what="link dialog")
@@ -94,7 +94,7 @@ async def test_shared_device_conflict_is_reviewed_and_linked(hub: Any) -> None:
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
         if not app.screen.check_action("conflicts", ()):
-            pytest.skip("the hub does not list identity conflicts")
+            pytest.fail("the hub does not list identity conflicts")
         await pilot.press("f3")
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictsScreen), what="conflicts")
         screen = app.screen

@@ -28,7 +28,7 @@ SAMPLE = REPO / "tests" / "data" / "retail_sample.csv.gz"
 @pytest.fixture(scope="module")
 def real_file() -> Path:
     if not REAL_FILE.exists():
-        pytest.skip(f"demo data not found at {REAL_FILE}")
+        pytest.fail(f"demo data not found at {REAL_FILE} (the repo sits beside shared/)")
     return REAL_FILE
 
 

@@ -16,7 +16,7 @@ REAL_FILE = (
 @pytest.fixture(scope="module")
 def catalog() -> list[ProductRow]:
     if not REAL_FILE.exists():
-        pytest.skip(f"demo data not found at {REAL_FILE}")
+        pytest.fail(f"demo data not found at {REAL_FILE} (the repo sits beside shared/)")
     return read_catalog(REAL_FILE)
 
 

@@ -99,18 +99,23 @@ def test_a_web_site_reaches_only_customers_it_named(hub: HubHandle) -> None:
     from tests.conftest import hub_command
     from tests.hub.gql import PROFILE_BY_IDENTIFIER, SET_PREFERENCES
 
-    other_site = hub_command(hub.database_url, "keys", "create", "--channel", "web",
-                             "--name", "other-shop").stdout.strip()
+    other_site = hub_command(
+        hub.database_url, "keys", "create", "--channel", "web", "--name", "other-shop"
+    ).stdout.strip()
     email = f"{unique()}@example.com"
     pid = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]["id"]
     assert hub.gql(PROFILE_BY_ID, {"id": pid}, key=hub.web_key)["data"]["profile"]["id"] == pid
     refused = hub.gql(PROFILE_BY_ID, {"id": pid}, key=other_site)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    write = hub.gql(SET_PREFERENCES, {"id": pid, "tp": "WEB", "prefs": [
-        {"key": "theme", "value": "vintage"}]}, key=other_site)
+    write = hub.gql(
+        SET_PREFERENCES,
+        {"id": pid, "tp": "WEB", "prefs": [{"key": "theme", "value": "vintage"}]},
+        key=other_site,
+    )
     assert write["data"]["setPreferences"]["userErrors"][0]["code"] == "FORBIDDEN"
-    by_identifier = hub.gql(PROFILE_BY_IDENTIFIER, {"kind": "EMAIL", "value": email},
-                            key=other_site)
+    by_identifier = hub.gql(
+        PROFILE_BY_IDENTIFIER, {"kind": "EMAIL", "value": email}, key=other_site
+    )
     assert by_identifier["data"]["profile"]["id"] == pid, "it names them by identifier"
     identify(hub, other_site, "WEB", ("EMAIL", email))
     assert hub.gql(PROFILE_BY_ID, {"id": pid}, key=other_site)["data"]["profile"]["id"] == pid

@@ -37,8 +37,14 @@ def test_report_writes_one_page_with_every_metric(make_database, tmp_path) -> No
     out = tmp_path / "report.html"
     hub_command(url, "report", "--days", "400", "--output", str(out))
     page = out.read_text()
-    for title in ("Does personalisation pay?", "Conversion", "Average order value",
-                  "Orders per customer", "Click-through on picks", "Revenue from picks"):
+    for title in (
+        "Does personalisation pay?",
+        "Conversion",
+        "Average order value",
+        "Orders per customer",
+        "Click-through on picks",
+        "Revenue from picks",
+    ):
         assert title in page
     assert "<svg" in page and "http" not in page.replace("https://", "").split("<body>")[0]
     assert "no picks were shown" in page

@@ -99,14 +99,8 @@ def test_retention_keeps_only_what_service_needs(hub: HubHandle) -> None:
     pid = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]["id"]
     sku = some_skus(hub, 1)[0]
     old = (datetime.now(UTC) - timedelta(days=400)).isoformat()
-    track(
-        hub,
-        hub.web_key,
-        [
-            {**view(unique("old"), "EMAIL", email, sku, "WEB"), "occurredAt": old},
-            view(unique("new"), "EMAIL", email, sku, "WEB"),
-        ],
-    )
+    old_event = {**view(unique("old"), "EMAIL", email, sku, "WEB"), "occurredAt": old}
+    track(hub, hub.web_key, [old_event, view(unique("new"), "EMAIL", email, sku, "WEB")])
     hub.gql(SET_CONSENT_UNTIL, {"id": pid, "p": "ANALYTICS", "g": False, "until": None})
     result = hub_command(hub.database_url, "retention")
     assert "events of customers who refused analytics" in result.stderr
@@ -114,3 +108,42 @@ def test_retention_keeps_only_what_service_needs(hub: HubHandle) -> None:
     assert len(profile["recentEvents"]) == 1, "the 400-day-old event is gone"
     learned = [p for p in profile["preferences"] if p["source"] == "IMPLICIT"]
     assert any("viewed it twice" in p["reason"] for p in learned), "what it taught stays"
+    replay = track(hub, hub.web_key, [old_event])
+    assert replay["accepted"] == 0 and replay["duplicates"] == 1, "a replay still changes nothing"
+
+
+def test_export_as_a_downloadable_file(hub: HubHandle) -> None:
+    import httpx
+
+    email = f"{unique()}@example.com"
+    pid = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]["id"]
+    url = f"{hub.url}/profiles/{pid}/export.json"
+    response = httpx.get(url, headers={"Authorization": f"Bearer {hub.admin_key}"})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == f'attachment; filename="rapport-{pid}.json"'
+    assert response.json()["identifiers"][0]["value"] == email
+    assert httpx.get(url).status_code == 401
+    assert httpx.get(url, headers={"Authorization": f"Bearer {hub.web_key}"}).status_code == 403
+    missing = httpx.get(
+        f"{hub.url}/profiles/nope/export.json", headers={"Authorization": f"Bearer {hub.admin_key}"}
+    )
+    assert missing.status_code == 404
+
+
+def test_default_consent_policy_is_a_setting(hub_database: tuple[str, dict[str, str]]) -> None:
+    from tests.conftest import start_hub, stop_hub
+
+    url, keys = hub_database
+    other = start_hub(
+        url, keys, RAPPORT_CONSENT_DEFAULTS='{"ANALYTICS": false, "MARKETING_POST": true}'
+    )
+    try:
+        pid = identify(other, other.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))[
+            "profile"
+        ]["id"]
+        answers = consents(other, pid)
+        assert answers["ANALYTICS"]["granted"] is False and answers["ANALYTICS"]["isDefault"]
+        assert answers["MARKETING_POST"]["granted"] is True
+        assert answers["MARKETING_EMAIL"]["granted"] is False
+    finally:
+        stop_hub(other)

@@ -30,8 +30,9 @@ def latest_code(hub: HubHandle, profile_id: str) -> str:
 
 def shopper(hub: HubHandle) -> tuple[str, dict[str, str]]:
     loyalty = f"LEDGER-{unique()}".upper()
+    # Created by the web site's server (trusted), as a signed-in customer would be.
     profile = identify(
-        hub, hub.kiosk_key, "KIOSK", ("LOYALTY_ID", loyalty), ("EMAIL", f"{unique()}@example.com")
+        hub, hub.web_key, "WEB", ("LOYALTY_ID", loyalty), ("EMAIL", f"{unique()}@example.com")
     )["profile"]
     return profile["id"], {"kind": "LOYALTY_ID", "value": loyalty}
 
@@ -104,7 +105,7 @@ def test_every_agent_read_is_one_audit_row_and_writes_are_recorded(hub: HubHandl
     rows = hub.gql(AUDIT, {"id": pid})["data"]["auditLog"]
     assert len([r for r in rows if r["action"] == "READ"]) == 2
     identified = [r for r in rows if r["action"] == "IDENTIFIED"]
-    assert identified and identified[-1]["channel"] == "kiosk"
+    assert identified and identified[-1]["channel"] == "web"
     forbidden = hub.gql(AUDIT, {"id": pid}, key=hub.web_key)
     assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
@@ -195,3 +196,32 @@ def test_the_shopper_corrects_and_forgets(hub: HubHandle) -> None:
         REMOVE, {"id": pid, "i": {"kind": "EMAIL", "value": "no@example.com"}}, key=token
     )["data"]["removeIdentifier"]
     assert missing["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+def test_a_contact_typed_at_a_kiosk_cannot_open_someone_elses_ledger(hub: HubHandle) -> None:
+    pid, ident = shopper(hub)
+    mallory = f"mallory{unique()}@example.org"
+    joined = identify(
+        hub, hub.kiosk_key, "KIOSK", (ident["kind"], ident["value"]), ("EMAIL", mallory)
+    )
+    assert joined["profile"]["id"] == pid
+    code = hub.gql(REQUEST, {"i": {"kind": "EMAIL", "value": mallory}}, key=hub.kiosk_key)
+    sent = code["data"]["requestSelfServiceCode"]
+    assert sent["sent"] is True and sent["maskedRecipient"] != "m***@example.org", (
+        "the code goes to the confirmed address on file, never to the one just typed in"
+    )
+    messages = hub.gql(MESSAGES, {"id": pid})["data"]["profile"]["messages"]
+    assert all(m["recipient"] != mallory for m in messages)
+    lone = identify(
+        hub,
+        hub.kiosk_key,
+        "KIOSK",
+        ("LOYALTY_ID", f"K-{unique()}".upper()),
+        ("EMAIL", f"walkin{unique()}@example.com"),
+    )
+    refused = hub.gql(
+        REQUEST,
+        {"i": {"kind": "LOYALTY_ID", "value": lone["profile"]["identifiers"][0]["value"]}},
+        key=hub.kiosk_key,
+    )["data"]["requestSelfServiceCode"]
+    assert refused["sent"] is False and refused["userErrors"][0]["code"] == "INVALID"

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy import text
+
+from hub import models as all_models
+from hub.db import create_engine
 from tests.conftest import HubHandle, unique
 from tests.hub.gql import IDENTIFY, PROFILE_BY_ID
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
@@ -64,3 +70,91 @@ def test_erase_removes_the_person_and_keeps_them_out(hub: HubHandle) -> None:
         "query($v:String!){profile(identifier:{kind:EMAIL,value:$v}){id}}", {"v": email}
     )
     assert found["data"]["profile"] is None, "a late event did not recreate the person"
+
+
+def test_erasure_leaves_no_row_behind(hub: HubHandle) -> None:
+    """Walk every table that holds a profile id: nothing of the erased customer remains."""
+
+    email, anon = f"{unique()}@example.com", unique("anon-")
+    sku = some_skus(hub, 1)[0]
+    track(hub, hub.web_key, [view(unique("m"), "ANONYMOUS_ID", anon, sku, "WEB")])
+    merged = identify(
+        hub, hub.web_key, "WEB", ("EMAIL", email), ("ANONYMOUS_ID", anon), firstName="Gone"
+    )["profile"]
+    pid = merged["id"]
+    agent = hub.agent_token()
+    hub.gql(
+        'mutation($id:ID!){addNote(profileId:$id,text:"call back"){userErrors{code}}}',
+        {"id": pid},
+        key=agent,
+    )
+    hub.gql(
+        """mutation($id:ID!){setConsent(profileId:$id,purpose:ANALYTICS,granted:false,
+      touchpoint:WEB){userErrors{code}}}""",
+        {"id": pid},
+    )
+    hub.gql(
+        """mutation($id:ID!,$s:String!){forgetInterest(profileId:$id,key:"product",value:$s,
+      touchpoint:WEB){userErrors{code}}}""",
+        {"id": pid, "s": sku},
+    )
+    hub.gql(PROFILE_BY_ID, {"id": pid}, key=agent)
+    family = [
+        pid,
+        *[
+            m["mergedId"]
+            for m in hub.gql(
+                "query($id:ID!){profile(id:$id){merges{mergedId}}}", {"id": pid}, key=agent
+            )["data"]["profile"]["merges"]
+        ],
+    ]
+    assert len(family) == 2
+    assert hub.gql(ERASE, {"id": pid})["data"]["eraseProfile"]["erased"] is True
+
+    async def leftovers() -> dict[str, int]:
+        engine = create_engine(hub.database_url)
+        found: dict[str, int] = {}
+        try:
+            async with engine.connect() as conn:
+                for table in all_models.Base.metadata.sorted_tables:
+                    for column in ("profile_id", "profile_a", "profile_b", "buyer_profile_id"):
+                        if column not in table.c or table.name == "audit_log":
+                            continue
+                        count = (
+                            await conn.execute(
+                                text(
+                                    f"SELECT count(*) FROM {table.name} WHERE {column} IN (:a, :b)"
+                                ),
+                                {"a": family[0], "b": family[1]},
+                            )
+                        ).scalar()
+                        if count:
+                            found[f"{table.name}.{column}"] = int(count)
+                kept = (
+                    (
+                        await conn.execute(
+                            text("SELECT detail FROM audit_log WHERE profile_id IN (:a, :b)"),
+                            {"a": family[0], "b": family[1]},
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                if any(d not in ("(erased)", "Profile erased") for d in kept):
+                    found["audit_log.detail"] = len(kept)
+                names = (
+                    await conn.execute(
+                        text(
+                            "SELECT count(*) FROM profiles WHERE id IN (:a, :b) AND "
+                            "(first_name IS NOT NULL OR erased_at IS NULL)"
+                        ),
+                        {"a": family[0], "b": family[1]},
+                    )
+                ).scalar()
+                if names:
+                    found["profiles"] = int(names)
+        finally:
+            await engine.dispose()
+        return found
+
+    assert asyncio.run(leftovers()) == {}

@@ -158,20 +158,31 @@ def test_holdout_never_gets_personal_picks(half_holdout_hub: HubHandle) -> None:
 
 def test_the_product_on_screen_gets_cross_sell_and_a_step_up(hub: HubHandle) -> None:
     products = hub.gql("{ products(first: 100) { sku name price tags category { slug } } }")[
-        "data"]["products"]
+        "data"
+    ]["products"]
     anchor = next(
-        p for p in products if p["tags"] and any(
-            q["category"]["slug"] == p["category"]["slug"] and q["sku"] != p["sku"]
+        p
+        for p in products
+        if p["tags"]
+        and any(
+            q["category"]["slug"] == p["category"]["slug"]
+            and q["sku"] != p["sku"]
             and 1.25 * p["price"] <= q["price"] <= 4 * p["price"]
-            and set(q["tags"]) & set(p["tags"]) for q in products))
+            and set(q["tags"]) & set(p["tags"])
+            for q in products
+        )
+    )
     while True:
         email = f"{unique()}@example.com"
         pid = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]["id"]
         if not in_holdout(pid, 5):
             break
-    body = hub.gql("""query($id: ID!, $sku: String!) { profile(id: $id) {
+    body = hub.gql(
+        """query($id: ID!, $sku: String!) { profile(id: $id) {
       recommendations(touchpoint: WEB, first: 6, context: {productSku: $sku}) {
-        product { sku price } reason kind } } }""", {"id": pid, "sku": anchor["sku"]})
+        product { sku price } reason kind } } }""",
+        {"id": pid, "sku": anchor["sku"]},
+    )
     picks = body["data"]["profile"]["recommendations"]
     step_up = [p for p in picks if p["kind"] == "UPSELL"]
     assert step_up and step_up[0]["reason"] == f"A step up from {anchor['name']}"

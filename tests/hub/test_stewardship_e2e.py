@@ -135,3 +135,92 @@ def test_agent_links_two_profiles_and_resolves_the_conflict(hub: HubHandle) -> N
         "code": "NOT_FOUND",
         "message": "There is no profile “nope”.",
     }
+
+
+DUPLICATES = """{ possibleDuplicates { id reason evidence profileIds } }"""
+DISMISS = """mutation($id: ID!) { dismissDuplicate(id: $id) { dismissed
+  userErrors { field code message } } }"""
+
+
+def test_possible_duplicates_are_queued_with_evidence(hub: HubHandle) -> None:
+    agent = hub.agent_token()
+    last = "Quist" + unique()[-5:]
+    postcode = "SW1A 1AA"
+    a = identify(
+        hub,
+        hub.web_key,
+        "WEB",
+        ("EMAIL", f"{unique()}@example.com"),
+        firstName="Hal",
+        lastName=last,
+        postcode=postcode.lower(),
+    )["profile"]
+    b = identify(
+        hub,
+        hub.kiosk_key,
+        "KIOSK",
+        ("LOYALTY_ID", unique("L").upper()),
+        firstName="hal",
+        lastName=last.upper(),
+        postcode=postcode,
+    )["profile"]
+    local = "harold.quist" + unique()[-4:]
+    c = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{local}@example.org"))["profile"]
+    d = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{local}x@example.org"))["profile"]
+
+    queue = hub.gql(DUPLICATES, key=agent)["data"]["possibleDuplicates"]
+    by_pair = {frozenset(q["profileIds"]): q for q in queue}
+    same = by_pair[frozenset({a["id"], b["id"]})]
+    assert same["reason"] == "SAME_NAME_AND_POSTCODE"
+    assert same["evidence"]["postcode"] == postcode
+    typo = by_pair[frozenset({c["id"], d["id"]})]
+    assert typo["reason"] == "SIMILAR_EMAIL" and typo["evidence"]["similarity"] >= 90
+
+    assert hub.gql(DISMISS, {"id": typo["id"]}, key=agent)["data"]["dismissDuplicate"] == {
+        "dismissed": True,
+        "userErrors": [],
+    }
+    again = hub.gql(DISMISS, {"id": typo["id"]}, key=agent)["data"]["dismissDuplicate"]
+    assert again["userErrors"][0]["code"] == "CONFLICT"
+    identify(hub, hub.web_key, "WEB", ("EMAIL", f"{local}x@example.org"), firstName="Harold")
+    queue = hub.gql(DUPLICATES, key=agent)["data"]["possibleDuplicates"]
+    assert frozenset({c["id"], d["id"]}) not in {frozenset(q["profileIds"]) for q in queue}, (
+        "a dismissed pair is not raised again"
+    )
+
+    linked = hub.gql(LINK, {"ids": [a["id"], b["id"]]}, key=agent)["data"]["linkProfiles"]
+    assert linked["userErrors"] == []
+    queue = hub.gql(DUPLICATES, key=agent)["data"]["possibleDuplicates"]
+    assert frozenset({a["id"], b["id"]}) not in {frozenset(q["profileIds"]) for q in queue}
+    refused = hub.gql(DUPLICATES, key=hub.web_key)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    missing = hub.gql(DISMISS, {"id": "12345678"}, key=agent)["data"]["dismissDuplicate"]
+    assert missing["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+def test_split_gives_back_the_profiles_merged_into_the_restored_one(hub: HubHandle) -> None:
+    agent = hub.agent_token()
+    c_anon, b_email = unique("anon-"), f"{unique()}@example.com"
+    a = identify(
+        hub,
+        hub.web_key,
+        "WEB",
+        ("PHONE", "+4477009" + "".join(ch for ch in unique() if ch.isdigit())[:5].ljust(5, "2")),
+    )["profile"]
+    c = identify(hub, hub.web_key, "WEB", ("ANONYMOUS_ID", c_anon))["profile"]
+    b = identify(hub, hub.web_key, "WEB", ("EMAIL", b_email), ("ANONYMOUS_ID", c_anon))["profile"]
+    linked = hub.gql(LINK, {"ids": [a["id"], b["id"]]}, key=agent)["data"]["linkProfiles"]
+    survivor = linked["profile"]["id"]
+    assert survivor == a["id"], "the older known profile survives"
+    assert (
+        hub.gql("query($id:ID!){profile(id:$id){id}}", {"id": c["id"]})["data"]["profile"]["id"]
+        == survivor
+    )
+    merge = linked["merges"][0]["id"]
+    split = hub.gql(SPLIT, {"m": merge}, key=agent)["data"]["splitProfile"]
+    assert split["userErrors"] == []
+    restored = split["restored"]["id"]
+    assert (
+        hub.gql("query($id:ID!){profile(id:$id){id}}", {"id": c["id"]})["data"]["profile"]["id"]
+        == restored
+    ), "the anonymous visit goes back with the profile it joined"

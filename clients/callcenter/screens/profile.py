@@ -10,6 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -121,7 +122,12 @@ class ProfileScreen(Screen[None]):
         self.profile = profile
         self.query_one(GreetingBar).show(profile, self.client.agent, loading=not profile.complete)
         for panel in self.query(Panel):
-            panel.show(profile)
+            try:
+                panel.show(profile)
+            except NoMatches:
+                # The panel's own widgets are not mounted yet (a screen pop right at start):
+                # paint it once they are.
+                self.call_after_refresh(panel.show, profile)
         self.refresh_bindings()
         self.load_audit()
 

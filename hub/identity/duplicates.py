@@ -1,0 +1,155 @@
+"""Possible duplicates, queued for agent review with their evidence.
+
+A profile is checked whenever it is identified: another live profile with the same name and
+postcode, or an email address that differs by a typo at the same domain, or a shared device
+seen with both (the conflicts recorded by resolution) makes a candidate pair. Agents link
+(`linkProfiles`) or dismiss (`dismissDuplicate`) them; a dismissed pair is not raised again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import utcnow
+from hub.enums import IdentifierKind
+from hub.errors import DomainError, ErrorCode
+from hub.identity.models import DuplicateCandidate, Identifier
+from hub.profiles.models import Profile
+
+SIMILAR_EMAIL = 90  # rapidfuzz ratio of the local parts, same domain
+_MAX_SCAN = 500
+
+
+async def _raise_pair(
+    session: AsyncSession, a: str, b: str, reason: str, evidence: dict[str, Any]
+) -> DuplicateCandidate | None:
+    first, second = sorted((a, b))
+    existing = await session.scalar(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.profile_a == first,
+            DuplicateCandidate.profile_b == second,
+            DuplicateCandidate.reason == reason,
+        )
+    )
+    if existing is not None:
+        return None  # open, linked or dismissed: said once is enough
+    row = DuplicateCandidate(
+        profile_a=first,
+        profile_b=second,
+        reason=reason,
+        evidence=evidence,
+        status="OPEN",
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def check(session: AsyncSession, profile: Profile) -> int:
+    """Queue the possible duplicates of one profile; returns how many were new."""
+    raised = 0
+    postcode = (profile.traits or {}).get("postcode")
+    if profile.search_name and postcode:
+        others = await session.scalars(
+            select(Profile)
+            .where(
+                Profile.search_name == profile.search_name,
+                Profile.id != profile.id,
+                Profile.merged_into_id.is_(None),
+                Profile.erased_at.is_(None),
+            )
+            .limit(_MAX_SCAN)
+        )
+        for same_name in others:
+            if (same_name.traits or {}).get("postcode") == postcode:
+                raised += bool(
+                    await _raise_pair(
+                        session,
+                        profile.id,
+                        same_name.id,
+                        "SAME_NAME_AND_POSTCODE",
+                        {"name": profile.search_name, "postcode": postcode},
+                    )
+                )
+    emails = list(
+        await session.scalars(
+            select(Identifier).where(
+                Identifier.profile_id == profile.id, Identifier.kind == IdentifierKind.EMAIL.value
+            )
+        )
+    )
+    for email in emails:
+        local, _, domain = email.value.partition("@")
+        similar = await session.scalars(
+            select(Identifier)
+            .where(
+                Identifier.kind == IdentifierKind.EMAIL.value,
+                Identifier.value.like(f"%@{domain}"),
+                Identifier.profile_id != profile.id,
+            )
+            .limit(_MAX_SCAN)
+        )
+        for other in similar:
+            other_local = other.value.partition("@")[0]
+            score = fuzz.ratio(local, other_local)
+            if score >= SIMILAR_EMAIL and other.value != email.value:
+                raised += bool(
+                    await _raise_pair(
+                        session,
+                        profile.id,
+                        other.profile_id,
+                        "SIMILAR_EMAIL",
+                        {"emails": sorted([email.value, other.value]), "similarity": round(score)},
+                    )
+                )
+    return raised
+
+
+async def shared_device(
+    session: AsyncSession, profile_ids: Sequence[str], kind: str, value: str
+) -> None:
+    if len(profile_ids) >= 2:
+        await _raise_pair(
+            session, profile_ids[0], profile_ids[1], "SHARED_DEVICE", {"kind": kind, "value": value}
+        )
+
+
+async def queue(session: AsyncSession, limit: int) -> list[DuplicateCandidate]:
+    rows = await session.scalars(
+        select(DuplicateCandidate)
+        .where(DuplicateCandidate.status == "OPEN")
+        .order_by(DuplicateCandidate.created_at.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def dismiss(session: AsyncSession, candidate_id: int, actor: str) -> DuplicateCandidate:
+    row = await session.get(DuplicateCandidate, candidate_id)
+    if row is None:
+        raise DomainError.one(
+            ("id",), ErrorCode.NOT_FOUND, f"No possible duplicate {candidate_id}."
+        )
+    if row.status != "OPEN":
+        raise DomainError.one(("id",), ErrorCode.CONFLICT, f"Already {row.status.lower()}.")
+    row.status, row.resolved_by, row.resolved_at = "DISMISSED", actor, utcnow()
+    return row
+
+
+async def resolve_linked(session: AsyncSession, profile_ids: Sequence[str], actor: str) -> None:
+    ids = list(profile_ids)
+    rows = await session.scalars(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.status == "OPEN",
+            or_(DuplicateCandidate.profile_a.in_(ids), DuplicateCandidate.profile_b.in_(ids)),
+        )
+    )
+    for row in rows:
+        if row.profile_a in ids and row.profile_b in ids:
+            row.status, row.resolved_by, row.resolved_at = "LINKED", actor, utcnow()
