@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from clients.kiosk import selfservice, shopper
 from clients.kiosk.hub_client import HubError
-from clients.kiosk.masking import mask_email, mask_phone
+from clients.kiosk.masking import IDENTIFIER_WORDS, mask_email, mask_identifier, mask_phone
 from clients.kiosk.pages import (
     NO_STORE,
     Handler,
@@ -81,11 +81,29 @@ def ledger_page(handler: Handler) -> Handler:
     return page(wrapped)
 
 
-@ledger_page
-async def ledger(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    if not visit.known or not selfservice.available(caps) or not visit.ledger_open():
-        return await _gate(request, state, visit)
+def _row_key(kind: str, value: str) -> str:
+    """How a form names an identifier row: its kind and the masked value already on screen."""
+    return f"{kind}:{mask_identifier(kind, value)}"
+
+
+def _same_masked(kind: str, one: str, other: str) -> bool:
+    return mask_identifier(kind, one).casefold() == mask_identifier(kind, other).casefold()
+
+
+def _signed_in_with(visit: Visit, kind: str, shown: str) -> str | None:
+    """The full value of the row when it is the identifier this visit signed in with."""
+    if visit.identifier is None or visit.unlinked:
+        return None
+    signed_kind, signed_value = visit.identifier
+    if signed_kind == kind and _same_masked(kind, signed_value, shown):
+        return signed_value
+    return None
+
+
+async def _show(
+    request: Request, state: KioskState, visit: Visit, caps: Any, **extra: Any
+) -> Response:
+    """The ledger itself; `extra` carries an open form and the hub's userErrors for it."""
     profile = await selfservice.ledger(
         state.hub, caps, visit.ledger_profile_id or "", visit.ledger_token or ""
     )
@@ -95,19 +113,53 @@ async def ledger(request: Request) -> Response:
     events = profile.get("recentEvents")
     # Picks the kiosk reported as shown are the kiosk's doing, not the shopper's: counted only.
     shown = [e for e in events or [] if e.get("type") == "RECOMMENDATION_SHOWN"]
+    identifiers = [
+        {
+            **ident,
+            "row": _row_key(ident["kind"], ident["value"]),
+            "shown": mask_identifier(ident["kind"], ident["value"]),
+            "signed_in": _signed_in_with(visit, ident["kind"], ident["value"]) is not None,
+        }
+        for ident in profile.get("identifiers") or []
+    ]
+    traits = profile.get("traits") if isinstance(profile.get("traits"), dict) else {}
+    learned = [p for p in prefs if p.get("source") == "IMPLICIT"]
+    problems = dict(extra.pop("problems", None) or {})
+    rows = {f"interest:{p.get('key')}:{p.get('value')}" for p in learned}
+    for name in [n for n in problems if n.startswith("interest:") and n not in rows]:
+        # The interest is no longer on the page (gone already): say so above the list.
+        problems["learned"] = problems.pop(name)
     return render(
         request,
         "ledger.html",
         visit=visit,
         caps=caps,
         profile=profile,
+        identifiers=identifiers,
+        title=(traits or {}).get("title") or "",
         told=[p for p in prefs if p.get("source", "EXPLICIT") == "EXPLICIT"],
-        learned=[p for p in prefs if p.get("source") == "IMPLICIT"],
+        learned=learned,
         consents={c["purpose"]: c for c in profile.get("consents") or []},
         consent_words=CONSENT_WORDS,
         activity=None if events is None else [e for e in events if e not in shown],
         shown=len(shown),
+        problems=problems,
+        can_forget=selfservice.can_forget(caps),
+        can_remove=selfservice.can_remove_identifier(caps),
+        can_edit=selfservice.can_edit_name(caps),
+        **extra,
     )
+
+
+@ledger_page
+async def ledger(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    if not visit.known or not selfservice.available(caps) or not visit.ledger_open():
+        return await _gate(request, state, visit)
+    # A form opened in place, without script: ?edit=name, or ?remove=KIND:masked.
+    editing = request.query_params.get("edit") == "name"
+    removing = request.query_params.get("remove") or None
+    return await _show(request, state, visit, caps, editing=editing, removing=removing)
 
 
 @page
@@ -152,7 +204,8 @@ async def change_preference(request: Request) -> Response:
         return _to_ledger()
     form = await read_form(request)
     key, value = form.get("key"), form.get("value")
-    # A learned interest cannot be deleted, but a stated "not for me" outranks it.
+    # "Not for me" on a learned interest states a dislike, which outranks it; "Forget this"
+    # (forget_interest below) deletes it instead.
     if form.get("action") == "dislike":
         change: dict[str, Any] = {"key": key, "value": value, "like": False}
     else:
@@ -180,6 +233,107 @@ async def change_consent(request: Request) -> Response:
     return _to_ledger("#consent")
 
 
+def _field_problems(outcome: Any, default: str) -> dict[str, str]:
+    """The hub's userErrors by the input field they name (the last part of its path)."""
+    found: dict[str, str] = {}
+    for error in outcome.errors:
+        path = error.get("field") or []
+        name = str(path[-1]) if path else default
+        # An error about the whole input, or a field without a box here, goes by the first box.
+        name = name if name in TRAIT_FIELDS else default
+        found[name] = " ".join(filter(None, (found.get(name), error.get("message", ""))))
+    return found
+
+
+@ledger_page
+async def forget_interest(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    if not visit.ledger_open() or not selfservice.can_forget(caps):
+        return _to_ledger()
+    form = await read_form(request)
+    key, value = form.get("key"), form.get("value")
+    outcome = await selfservice.forget_interest(
+        state.hub, caps, visit.ledger_profile_id or "", key, value, visit.ledger_token or ""
+    )
+    if not outcome.ok:
+        problems = {f"interest:{key}:{value}": outcome.message or "That could not be forgotten."}
+        return await _show(request, state, visit, caps, problems=problems)
+    return _to_ledger("#learned")
+
+
+@ledger_page
+async def remove_identifier(request: Request) -> Response:
+    """Remove one identifier; its full value never goes to the browser.
+
+    The kiosk sends the hub the full value only when it knows it already (the card or contact
+    this visit signed in with); any other one the shopper types out in full to confirm, and it
+    must match the masked value on that row.
+    """
+    state, visit, caps = await open_visit(request)
+    if not visit.ledger_open() or not selfservice.can_remove_identifier(caps):
+        return _to_ledger()
+    form = await read_form(request)
+    kind, shown = form.get("kind"), form.get("shown")
+    row = f"{kind}:{shown}"
+    words = IDENTIFIER_WORDS.get(kind, "identifier").lower()
+    value = _signed_in_with(visit, kind, shown)
+    if value is None:
+        typed = form.get("confirm").strip()
+        problem = ""
+        if not typed:
+            problem = f"Please type the full {words} to confirm."
+        elif not _same_masked(kind, typed, shown):
+            problem = f"That does not match the {words} shown here."
+        if problem:
+            return await _show(
+                request, state, visit, caps, removing=row, problems={f"identifier:{row}": problem}
+            )
+        value = typed
+    outcome = await selfservice.remove_identifier(
+        state.hub,
+        caps,
+        visit.ledger_profile_id or "",
+        {"kind": kind, "value": value},
+        visit.ledger_token or "",
+    )
+    if not outcome.ok:
+        message = outcome.message or f"That {words} could not be removed."
+        return await _show(
+            request, state, visit, caps, removing=row, problems={f"identifier:{row}": message}
+        )
+    if _signed_in_with(visit, kind, shown) is not None:
+        # The visit goes on (the shopper is still here, the ledger still open), but nothing more
+        # is sent under the removed card, and the screen says so.
+        visit.unlinked = f"{IDENTIFIER_WORDS.get(kind, kind)} {mask_identifier(kind, value)}"
+    return _to_ledger("#identifiers")
+
+
+TRAIT_FIELDS = ("firstName", "lastName", "title")
+
+
+@ledger_page
+async def edit_name(request: Request) -> Response:
+    state, visit, caps = await open_visit(request)
+    if not visit.ledger_open() or not selfservice.can_edit_name(caps):
+        return _to_ledger()
+    form = await read_form(request)
+    typed = {name: form.get(name).strip() for name in TRAIT_FIELDS}
+    # An empty box means "leave as it is": the hub keeps a trait it is not sent.
+    traits = {name: text for name, text in typed.items() if text}
+    outcome = await selfservice.update_traits(
+        state.hub, caps, visit.ledger_profile_id or "", traits, visit.ledger_token or ""
+    )
+    if not outcome.ok:
+        problems = {f"name:{k}": v for k, v in _field_problems(outcome, "firstName").items()}
+        return await _show(
+            request, state, visit, caps, editing=True, typed=typed, problems=problems
+        )
+    first = ((outcome.data.get("profile") or {}).get("firstName")) or traits.get("firstName")
+    if first:
+        visit.first_name = first
+    return _to_ledger("#identifiers")
+
+
 @ledger_page
 async def erase(request: Request) -> Response:
     state, visit, caps = await open_visit(request)
@@ -205,5 +359,8 @@ routes = [
     Route("/me/code", redeem_code, methods=["POST"]),
     Route("/me/preferences", change_preference, methods=["POST"]),
     Route("/me/consent", change_consent, methods=["POST"]),
+    Route("/me/interest/forget", forget_interest, methods=["POST"]),
+    Route("/me/identifier/remove", remove_identifier, methods=["POST"]),
+    Route("/me/name", edit_name, methods=["POST"]),
     Route("/me/erase", erase, methods=["POST"]),
 ]

@@ -80,7 +80,7 @@ async def ledger(
     doc = f"""
     query KioskLedger($id: ID) {{
       profile(id: $id) {{
-        id {caps.pick("Profile", "firstName", "lastName", "displayName", "version")}
+        id {caps.pick("Profile", "firstName", "lastName", "displayName", "version", "traits")}
         identifiers {{ kind value }}
         preferences {{ {prefs} }}
         consents {{ {consents} }}
@@ -99,3 +99,63 @@ async def erase(hub: HubClient, caps: Capabilities, profile_id: str, token: str)
     }}"""
     data = await hub.execute(doc, {"profileId": profile_id}, bearer=token)
     return outcome_of(data.get("eraseProfile"))
+
+
+# --- corrections: each needs its own hub mutation, so a hub without it simply offers none ---------
+
+
+def can_forget(caps: Capabilities) -> bool:
+    return caps.has("Mutation.forgetInterest")
+
+
+def can_remove_identifier(caps: Capabilities) -> bool:
+    return caps.has("Mutation.removeIdentifier")
+
+
+def can_edit_name(caps: Capabilities) -> bool:
+    return caps.has("Mutation.updateTraits")
+
+
+async def forget_interest(
+    hub: HubClient, caps: Capabilities, profile_id: str, key: str, value: str, token: str
+) -> Outcome:
+    doc = f"""
+    mutation KioskForget($profileId: ID!, $key: String!, $value: String!) {{
+      forgetInterest(profileId: $profileId, key: $key, value: $value, touchpoint: KIOSK) {{
+        {USER_ERRORS}
+      }}
+    }}"""
+    variables = {"profileId": profile_id, "key": key, "value": value}
+    data = await hub.execute(doc, variables, bearer=token)
+    return outcome_of(data.get("forgetInterest"))
+
+
+async def remove_identifier(
+    hub: HubClient, caps: Capabilities, profile_id: str, identifier: dict[str, str], token: str
+) -> Outcome:
+    arg = caps.arg_type("Mutation.removeIdentifier", "identifier", "IdentifierInput!")
+    doc = f"""
+    mutation KioskRemoveIdentifier($profileId: ID!, $identifier: {arg}) {{
+      removeIdentifier(profileId: $profileId, identifier: $identifier, touchpoint: KIOSK) {{
+        {USER_ERRORS}
+      }}
+    }}"""
+    variables = {"profileId": profile_id, "identifier": identifier}
+    data = await hub.execute(doc, variables, bearer=token)
+    return outcome_of(data.get("removeIdentifier"))
+
+
+async def update_traits(
+    hub: HubClient, caps: Capabilities, profile_id: str, traits: dict[str, str], token: str
+) -> Outcome:
+    arg = caps.arg_type("Mutation.updateTraits", "traits", "TraitsInput!")
+    fields = caps.pick("Profile", "firstName", "lastName")
+    doc = f"""
+    mutation KioskUpdateTraits($profileId: ID!, $traits: {arg}) {{
+      updateTraits(profileId: $profileId, traits: $traits, touchpoint: KIOSK) {{
+        profile {{ id {fields} }} {USER_ERRORS}
+      }}
+    }}"""
+    variables = {"profileId": profile_id, "traits": traits}
+    data = await hub.execute(doc, variables, bearer=token)
+    return outcome_of(data.get("updateTraits"))

@@ -31,6 +31,10 @@ class Visit:
     ledger_until: float = 0.0
     code_requested: bool = False
     code_sent_to: str | None = None
+    # Set when the shopper removed, in the ledger, the very identifier this visit signed in with
+    # (e.g. "Loyalty card ••••1234"): from then on nothing here is sent under it, or the hub
+    # would link it again.
+    unlinked: str | None = None
     # What the shopper gathered here or brought from the web (sku → quantity); server-side only.
     basket: dict[str, int] = field(default_factory=dict)
     wishlist: dict[str, int] = field(default_factory=dict)
@@ -48,6 +52,8 @@ class Visit:
     @property
     def track_identifier(self) -> dict[str, str]:
         kind, value = self.identifier or ("ANONYMOUS_ID", self.anonymous_id)
+        if self.unlinked:
+            kind, value = "ANONYMOUS_ID", self.anonymous_id
         return {"kind": kind, "value": value}
 
     def ledger_open(self) -> bool:

@@ -33,7 +33,8 @@ def kiosk(hub: Any) -> Iterator[KioskServer]:
 @pytest.fixture(scope="session")
 def quick_kiosk(hub: Any) -> Iterator[KioskServer]:
     """A kiosk whose idle timer runs out in seconds, for the shared-screen tests."""
-    server = start_kiosk(hub, "kiosk-quick", "--idle-seconds", "2", "--prompt-seconds", "2")
+    # Long enough a prompt that a loaded CI machine still answers "still here" in time.
+    server = start_kiosk(hub, "kiosk-quick", "--idle-seconds", "2", "--prompt-seconds", "5")
     yield server
     stop_kiosk(server)
 

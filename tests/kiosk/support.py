@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -174,3 +174,29 @@ async def identify_at_kiosk(page: Page, kiosk: KioskServer, loyalty_id: str) -> 
     await page.get_by_test_id("identify-input").fill(loyalty_id)
     await page.get_by_test_id("identify-submit").click()
     await page.get_by_test_id("greeting").wait_for()
+
+
+MESSAGES = "query($id: ID) { profile(id: $id) { messages(first: 5) { body createdAt } } }"
+
+
+async def code_from_outbox(hub: Any, shopper: Shopper) -> str:
+    """In dev the code is read from the hub's outbox, as an agent would see it."""
+    data = await gql(hub, MESSAGES, {"id": shopper.profile_id}, key=hub.agent_token())
+    bodies = [m["body"] for m in data["profile"]["messages"] or []]
+    codes = [m.group(0) for b in bodies if (m := re.search(r"\b\d{6}\b", b))]
+    assert codes, bodies
+    return codes[0]
+
+
+async def open_ledger(
+    page: Page, kiosk: KioskServer, hub: Any, shopper: Shopper, *, signed_in: bool = False
+) -> None:
+    """Sign in with the loyalty card (unless this visit already has) and redeem the code."""
+    if not signed_in:
+        await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.get_by_test_id("ledger-link").click()
+    await page.get_by_test_id("code-request").click()
+    await expect(page.get_by_test_id("code-input")).to_be_visible()
+    await page.get_by_test_id("code-input").fill(await code_from_outbox(hub, shopper))
+    await page.get_by_test_id("code-submit").click()
+    await expect(page.get_by_test_id("ledger")).to_be_visible()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -10,11 +9,11 @@ from playwright.async_api import Page, expect
 
 from tests.kiosk.support import (
     KioskServer,
-    Shopper,
     assert_no_contact_data,
     gql,
     identify_at_kiosk,
     make_shopper,
+    open_ledger,
     shoot,
 )
 
@@ -22,26 +21,6 @@ pytestmark = pytest.mark.browser
 
 ALIVE = "query($id: ID) { profile(id: $id) { id } }"
 CONSENTS = "query($id: ID) { profile(id: $id) { consents { purpose granted isDefault } } }"
-MESSAGES = "query($id: ID) { profile(id: $id) { messages(first: 5) { body createdAt } } }"
-
-
-async def _code_from_outbox(hub: Any, shopper: Shopper) -> str:
-    """In dev the code is read from the hub's outbox, as an agent would see it."""
-    data = await gql(hub, MESSAGES, {"id": shopper.profile_id}, key=hub.agent_token())
-    bodies = [m["body"] for m in data["profile"]["messages"] or []]
-    codes = [m.group(0) for b in bodies if (m := re.search(r"\b\d{6}\b", b))]
-    assert codes, bodies
-    return codes[0]
-
-
-async def _open_ledger(page: Page, kiosk: KioskServer, hub: Any, shopper: Shopper) -> None:
-    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
-    await page.get_by_test_id("ledger-link").click()
-    await page.get_by_test_id("code-request").click()
-    await expect(page.get_by_test_id("code-input")).to_be_visible()
-    await page.get_by_test_id("code-input").fill(await _code_from_outbox(hub, shopper))
-    await page.get_by_test_id("code-submit").click()
-    await expect(page.get_by_test_id("ledger")).to_be_visible()
 
 
 async def test_ledger_shows_nothing_without_the_code(
@@ -92,7 +71,7 @@ async def test_ledger_with_the_code_shows_everything_lets_consent_go_and_erases(
         {"id": shopper.profile_id},
         key=hub.admin_key,
     )
-    await _open_ledger(page, kiosk, hub, shopper)
+    await open_ledger(page, kiosk, hub, shopper)
     text = await page.inner_text("body")
     assert "Loyalty card" in text and "Email" in text and "Phone" in text
     assert "@example.com" in text and shopper.email not in text  # masked, not hidden

@@ -136,7 +136,7 @@ async def test_idle_timer_asks_then_resets_and_clears_the_visit(
     await expect(page.get_by_test_id("idle-reset")).to_be_visible(timeout=6_000)
     await expect(page.get_by_test_id("idle-reset")).to_contain_text("Still there?")
     await shoot(page, "still-there")
-    await expect(page.get_by_test_id("identify-input")).to_be_visible(timeout=8_000)
+    await expect(page.get_by_test_id("identify-input")).to_be_visible(timeout=12_000)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", page.url)
     assert not [c for c in await context.cookies() if c["name"] == "kiosk_visit"]
     # htmx notes the current path (now "/") in sessionStorage; nothing else may be kept.
