@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from textual.pilot import Pilot
 from clients.callcenter.api import HubClient
 from clients.callcenter.app import CallCenterApp
 from clients.callcenter.options import Options
+from tests.conftest import drama_phone
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -44,8 +44,8 @@ async def gql(
 
 def drama_number() -> tuple[str, str]:
     """A UK drama number (07700 900xxx), as stored (E.164) and as a caller would say it."""
-    last = random.randrange(1000)
-    return f"+447700900{last:03d}", f"07700 900{last:03d}"
+    spoken = drama_phone()
+    return "+44" + spoken[1:].replace(" ", ""), spoken
 
 
 async def make_caller(

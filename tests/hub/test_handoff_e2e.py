@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import random
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.conftest import HubHandle, unique
+from tests.conftest import HubHandle, drama_phone, unique
 from tests.hub.test_identity_e2e import identify
 from tests.hub.test_registry_e2e import skus
 
@@ -145,7 +144,7 @@ def test_a_list_goes_to_the_shoppers_own_email_through_the_outbox(hub: HubHandle
 
 def test_a_list_goes_by_sms_to_a_phone_on_file(hub: HubHandle) -> None:
     (a,) = skus(hub, 1)
-    pid = web_shopper(hub, PHONE=f"07700 900{random.randrange(1000):03d}")
+    pid = web_shopper(hub, PHONE=drama_phone())
     sent = hub.gql(SEND, {"id": pid, "items": [{"sku": a}], "medium": "SMS"}, key=hub.kiosk_key)[
         "data"
     ]["sendList"]

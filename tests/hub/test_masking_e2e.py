@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import HubHandle, unique
+from tests.conftest import HubHandle, drama_phone, unique
 from tests.hub.test_identity_e2e import identify, some_skus, track
 
 INTROSPECT = """{ __schema { types { name kind fields { name
@@ -38,7 +38,7 @@ def selection(types: dict[str, Any], name: str, depth: int) -> str:
 
 
 def test_no_full_contact_details_reach_the_kiosk(hub: HubHandle) -> None:
-    tag = "".join(c for c in unique() if c.isdigit())[:3].ljust(3, "4")
+    tag = drama_phone()[-3:]
     email, phone = f"mask{unique()}@example.com", f"+447700900{tag}"
     profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email), ("PHONE", phone), firstName="Mo")[
         "profile"

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from hub import models as all_models
 from hub.db import create_engine
-from tests.conftest import HubHandle, unique
+from tests.conftest import HubHandle, drama_phone, unique
 from tests.hub.gql import IDENTIFY, PROFILE_BY_ID
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
 
@@ -19,8 +19,7 @@ ERASE = (
 
 
 def test_kiosk_sees_masked_contact_data(hub: HubHandle) -> None:
-    email, phone = f"{unique()}@example.com", "07700 900" + str(unique()[-3:]).zfill(3)
-    phone = "07700 900" + "".join(c for c in unique() if c.isdigit())[:3].ljust(3, "7")
+    email, phone = f"{unique()}@example.com", drama_phone()
     kiosk = identify(
         hub, hub.kiosk_key, "KIOSK", ("EMAIL", email), ("PHONE", phone), firstName="Jo"
     )["profile"]

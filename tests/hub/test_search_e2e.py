@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.catalog.demo_data import read_lines
-from tests.conftest import SAMPLE, HubHandle, unique
+from tests.conftest import SAMPLE, HubHandle, drama_phone, unique
 from tests.hub.gql import SEARCH
 from tests.hub.test_identity_e2e import identify
 
@@ -16,7 +16,7 @@ def search(hub: HubHandle, text: str) -> list[str]:
 
 def test_find_by_identifiers_in_any_format(hub: HubHandle) -> None:
     tag = unique()
-    digits = "".join(c for c in tag if c.isdigit())[:3].ljust(3, "5")
+    digits = drama_phone()[-3:]
     phone = f"+44 7700 900{digits}"
     profile = identify(
         hub,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import HubHandle, unique
+from tests.conftest import HubHandle, drama_phone, unique
 from tests.hub.gql import ADD_NOTE, SET_CONSENT, SET_PREFERENCES
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
 
@@ -111,7 +111,7 @@ def test_agent_links_two_profiles_and_resolves_the_conflict(hub: HubHandle) -> N
         hub,
         hub.kiosk_key,
         "KIOSK",
-        ("PHONE", "+447700900" + "".join(c for c in unique() if c.isdigit())[:3].ljust(3, "1")),
+        ("PHONE", drama_phone()),
         ("DEVICE_ID", device),
     )
     assert second["conflicts"] == 1

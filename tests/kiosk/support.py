@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
+from tests.conftest import drama_phone
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = os.environ.get("RAPPORT_CHROMIUM", "/usr/bin/chromium")
@@ -139,14 +141,15 @@ mutation($input: IdentifyInput!) {
 
 async def make_shopper(hub: Any, first_name: str = "Anna") -> Shopper:
     """A known customer with a loyalty card and made-up contacts (example.com, 07700 900xxx)."""
-    n = f"{int(time.time() * 1000) % 1000:03d}"
+    phone = drama_phone()
+    n = phone[-3:]
     tag = os.urandom(3).hex()
     shopper = Shopper(
         profile_id="",
         first_name=first_name,
         loyalty_id=f"KT{tag.upper()}{n}",
         email=f"{first_name.lower()}.{tag}@example.com",
-        phone=f"07700 900{n}",
+        phone=phone,
     )
     data = await gql(
         hub,
