@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +53,15 @@ class Item:
 class Catalogue:
     items: dict[str, Item]
     popular: list[str]
+
+    @cached_property
+    def by_facet(self) -> dict[tuple[str, str], list[str]]:
+        """Skus per facet (category, theme), built once per catalogue snapshot."""
+        index: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for item in self.items.values():
+            for facet in item.facets:
+                index[facet].append(item.sku)
+        return dict(index)
 
     def popularity(self) -> dict[str, float]:
         n = max(len(self.popular), 1)
@@ -151,7 +161,7 @@ def rank(
 
     candidates = set(collab) | set(shopper.bought) | set(popularity)
     for facet in shopper.facets:
-        candidates.update(sku for sku in _facet_index(catalogue).get(facet, ()))
+        candidates.update(sku for sku in catalogue.by_facet.get(facet, ()))
     scored: list[tuple[float, str, str]] = []
     for sku in candidates:
         item = items.get(sku)
@@ -214,22 +224,6 @@ def _top_facet(item: Item, shopper: Shopper) -> str:
     return f"{best[0]}:{best[1]}"
 
 
-_INDEX_CACHE: dict[int, dict[tuple[str, str], list[str]]] = {}
-
-
-def _facet_index(catalogue: Catalogue) -> dict[tuple[str, str], list[str]]:
-    key = id(catalogue)
-    index = _INDEX_CACHE.get(key)
-    if index is None:
-        built: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for item in catalogue.items.values():
-            for facet in item.facets:
-                built[facet].append(item.sku)
-        _INDEX_CACHE.clear()
-        index = _INDEX_CACHE[key] = dict(built)
-    return index
-
-
 def items_from(
     rows: Sequence[tuple[str, str, str, Sequence[str]]], prices: dict[str, float] | None = None
 ) -> dict[str, Item]:
@@ -256,7 +250,7 @@ def upsell(
     """A step up: for a product the shopper likes, a pricier one of the same kind (same
     category, a shared theme when it has one), best sellers first."""
     popularity = catalogue.popularity()
-    index = _facet_index(catalogue)
+    index = catalogue.by_facet
     picked: list[Ranked] = []
     taken: set[str] = set()
     for anchor_sku in anchors:
