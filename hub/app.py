@@ -22,8 +22,9 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from hub.api.context import Context, Hub
+from hub.api.errors import error_response
 from hub.api.schema import build_schema
-from hub.auth.service import Authenticator
+from hub.auth.service import Authenticator, bearer_from
 from hub.db import Database
 from hub.preferences.learning import Weights
 from hub.privacy import download, outbox
@@ -32,13 +33,6 @@ from hub.recs import training
 from hub.settings import Settings, get_settings
 
 log = logging.getLogger("hub")
-
-
-def _bearer(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, credential = value.strip().partition(" ")
-    return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
 
 
 class RapportGraphQL(GraphQL[Context, None]):
@@ -61,9 +55,9 @@ class RapportGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
-        bearer = _bearer(str(params.get("authorization") or params.get("Authorization") or ""))
+        bearer = bearer_from(str(params.get("authorization") or params.get("Authorization") or ""))
         if bearer is None and context.request is not None:
-            bearer = _bearer(context.request.headers.get("authorization"))
+            bearer = bearer_from(context.request.headers.get("authorization"))
         principal = None
         if bearer:
             async with self.hub.db.sessions() as session:
@@ -94,7 +88,7 @@ class Authenticate:
         if declared.isdigit() and int(declared) > limit:
             await _refuse(scope, receive, send, 413, "TOO_LARGE", _too_large(limit))
             return
-        bearer = _bearer(connection.headers.get("authorization"))
+        bearer = bearer_from(connection.headers.get("authorization"))
         principal = None
         if bearer:
             async with self.hub.db.sessions() as session:
@@ -105,10 +99,8 @@ class Authenticate:
                 if bearer
                 else "Authorization: Bearer <key> is required."
             )
-            response = JSONResponse(
-                {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
-                status_code=401,
-                headers={"WWW-Authenticate": 'Bearer realm="rapport"'},
+            response = error_response(
+                401, "UNAUTHENTICATED", message, {"WWW-Authenticate": 'Bearer realm="rapport"'}
             )
             await response(scope, receive, send)
             return
@@ -162,10 +154,7 @@ def _too_large(limit: int) -> str:
 async def _refuse(
     scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str
 ) -> None:
-    response = JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
-    await response(scope, receive, send)
+    await error_response(status, code, message)(scope, receive, send)
 
 
 async def _train_if_missing(db: Database) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from starlette.responses import JSONResponse
 
 from hub.errors import DomainError, ErrorCode
 
@@ -32,6 +33,18 @@ def user_errors(error: DomainError) -> list[UserError]:
 
 def forbidden(message: str = "This key may not do that.") -> list[UserError]:
     return [UserError(field=None, code=ErrorCode.FORBIDDEN.value, message=message)]
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A refusal outside GraphQL execution (auth gate, limits, file download), shaped like a
+    GraphQL error so clients read it the same way."""
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=headers,
+    )
 
 
 class ClientError(GraphQLError):

@@ -26,6 +26,14 @@ _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{2,100}$")
 TOKEN_PREFIX = "rat_"
 
 
+def bearer_from(value: str | None) -> str | None:
+    """The credential of an `Authorization: Bearer …` header, or None."""
+    if not value:
+        return None
+    scheme, _, credential = value.strip().partition(" ")
+    return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.events.models import Event, RetiredMessage
@@ -51,10 +51,3 @@ async def move_all(session: AsyncSession, from_profile: str, to_profile: str) ->
         update(Event).where(Event.profile_id == from_profile).values(profile_id=to_profile)
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def count_for(session: AsyncSession, profile_id: str) -> int:
-    total = await session.scalar(
-        select(func.count()).select_from(Event).where(Event.profile_id == profile_id)
-    )
-    return int(total or 0)

@@ -14,6 +14,7 @@ from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.events.models import Event
 from hub.identity import duplicates
+from hub.identity import repository as repo
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.identity.service import merge_profiles, survivor_rank
 from hub.preferences import service as preferences
@@ -189,7 +190,4 @@ async def link_profiles(
 
 
 async def merges_into(session: AsyncSession, profile_id: str) -> list[Merge]:
-    rows = await session.scalars(
-        select(Merge).where(Merge.survivor_id == profile_id).order_by(Merge.created_at.desc())
-    )
-    return list(rows)
+    return await repo.merges_for(session, profile_id)

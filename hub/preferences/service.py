@@ -389,11 +389,6 @@ def strongest_learned(
     return result
 
 
-async def learned_products(session: AsyncSession, profile_id: str) -> set[str]:
-    """Every product the customer has viewed, bought or returned (learned, not forgotten)."""
-    return {a.value for a in await repo.affinities_for(session, [profile_id]) if a.key == "product"}
-
-
 def explicit_reason(pref: Preference) -> str:
     said = "said you like" if pref.like else "said you don't like"
     place = where(pref.touchpoint)

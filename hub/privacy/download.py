@@ -4,45 +4,36 @@ from __future__ import annotations
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from hub.api.context import Context, Hub
+from hub.api.errors import error_response
 from hub.auth.scopes import Scope
+from hub.auth.service import bearer_from
 from hub.privacy import erasure
 from hub.profiles import service as profiles
 
 
-def _bearer(value: str | None) -> str | None:
-    scheme, _, credential = (value or "").strip().partition(" ")
-    return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
-
-
-def _refuse(status: int, code: str, message: str) -> Response:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
-
-
 async def export_file(request: Request) -> Response:
     hub: Hub = request.app.state.hub
-    bearer = _bearer(request.headers.get("authorization"))
+    bearer = bearer_from(request.headers.get("authorization"))
     if bearer is None:
-        return _refuse(401, "UNAUTHENTICATED", "Authorization: Bearer <key> is required.")
+        return error_response(401, "UNAUTHENTICATED", "Authorization: Bearer <key> is required.")
     async with hub.db.sessions() as session:
         principal = await hub.authenticator.authenticate(session, bearer)
     if principal is None:
-        return _refuse(401, "UNAUTHENTICATED", "A valid key or token is required.")
+        return error_response(401, "UNAUTHENTICATED", "A valid key or token is required.")
     if not principal.can(Scope.EXPORT):
-        return _refuse(403, "FORBIDDEN", "This key may not export.")
+        return error_response(403, "FORBIDDEN", "This key may not export.")
     ctx = Context(hub=hub, principal=principal)
     try:
         profile_id = request.path_params["profile_id"]
         if not await ctx.may_see(profile_id):
-            return _refuse(403, "FORBIDDEN", "This token reaches only its own profile.")
+            return error_response(403, "FORBIDDEN", "This token reaches only its own profile.")
         async with hub.db.sessions() as session:
             profile = await profiles.get_live(session, profile_id)
             if profile is None:
-                return _refuse(404, "NOT_FOUND", f"There is no profile “{profile_id}”.")
+                return error_response(404, "NOT_FOUND", f"There is no profile “{profile_id}”.")
             document = await erasure.export(session, profile, masked=principal.masked)
     finally:
         await ctx.close()
