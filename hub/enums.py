@@ -53,6 +53,11 @@ class EventType(StrEnum):
     SURVEY = "SURVEY"
     RECOMMENDATION_SHOWN = "RECOMMENDATION_SHOWN"
     RECOMMENDATION_CLICKED = "RECOMMENDATION_CLICKED"
+    # The customer turned a suggested product down (an agent offered it on the phone).
+    RECOMMENDATION_REJECTED = "RECOMMENDATION_REJECTED"
+    # An agent offered a next best action and the customer took it or declined it.
+    NEXT_BEST_ACTION_ACCEPTED = "NEXT_BEST_ACTION_ACCEPTED"
+    NEXT_BEST_ACTION_REJECTED = "NEXT_BEST_ACTION_REJECTED"
 
 
 class Channel(StrEnum):

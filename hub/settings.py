@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     weight_purchase: float = 5.0
     weight_sample: float = 2.0
     weight_recommendation_clicked: float = 1.0
+    weight_recommendation_rejected: float = -1.0
     weight_return: float = -6.0
 
     # Consent when a customer has not answered, per purpose; marketing stays opt-in unless set,

@@ -317,6 +317,9 @@ _VERBS = {
     EventType.SURVEY: "Answered a survey",
     EventType.RECOMMENDATION_SHOWN: "Was shown picks",
     EventType.RECOMMENDATION_CLICKED: "Clicked a pick",
+    EventType.RECOMMENDATION_REJECTED: "Turned down",
+    EventType.NEXT_BEST_ACTION_ACCEPTED: "Took up a suggestion",
+    EventType.NEXT_BEST_ACTION_REJECTED: "Declined a suggestion",
 }
 
 

@@ -31,6 +31,7 @@ from hub.preferences.learning import Weights
 from hub.privacy import consent, erasure
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.registry import repository as registries
 
 MAX_IDENTIFIERS = 20
 
@@ -330,6 +331,7 @@ async def merge_profiles(
     identifier_ids = await repo.move_all(session, merged.id, survivor.id)
     event_count = await events_repo.move_all(session, merged.id, survivor.id)
     note_ids = await profiles.move_notes(session, merged.id, survivor.id)
+    registry_ids = await registries.move_owned(session, merged.id, survivor.id)
     moved_prefs = await preferences.merge_into(session, merged.id, survivor.id, weights)
     moved_consent = await consent.merge_into(session, merged.id, survivor.id)
     tombstones = await repo.retarget_tombstones(session, merged.id, survivor.id)
@@ -348,6 +350,7 @@ async def merge_profiles(
                 "identifier_ids": identifier_ids,
                 "event_count": event_count,
                 "note_ids": note_ids,
+                "registry_ids": registry_ids,
                 "tombstones": tombstones,
                 **moved_prefs,
                 **moved_consent,

@@ -22,6 +22,7 @@ from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.profiles import service as profiles
 from hub.profiles.models import Note, Profile
+from hub.registry import repository as registries
 
 
 @dataclass
@@ -80,6 +81,9 @@ async def split_profile(
             Note.profile_id == survivor.id,
         )
         .values(profile_id=restored.id)
+    )
+    await registries.move_back(
+        session, [int(i) for i in moved.get("registry_ids", [])], survivor.id, restored.id
     )
     await preferences.move_back(session, [int(i) for i in moved["preference_ids"]], restored.id)
     await preferences.restore_preferences(session, restored.id, moved["preferences_combined"])

@@ -33,6 +33,7 @@ class Weights:
                 EventType.PURCHASE: settings.weight_purchase,
                 EventType.SAMPLE: settings.weight_sample,
                 EventType.RECOMMENDATION_CLICKED: settings.weight_recommendation_clicked,
+                EventType.RECOMMENDATION_REJECTED: settings.weight_recommendation_rejected,
                 EventType.RETURN: settings.weight_return,
             },
         )

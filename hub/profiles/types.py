@@ -27,6 +27,8 @@ from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
 from hub.recs import service as recs
 from hub.recs.types import Recommendation, RecommendationContext
+from hub.registry import service as registries
+from hub.registry.types import GiftRegistry
 
 MAX_EVENTS = 100
 
@@ -280,6 +282,12 @@ class Profile:
             )
             for r in rows
         ]
+
+    @strawberry.field(description="The customer's own gift registries, with what is still wanted.")
+    async def gift_registries(self, info: Info) -> list[GiftRegistry]:
+        async with info.context.reading() as session:
+            views = await registries.views_owned_by(session, self.row)
+        return [GiftRegistry.of(v) for v in views]
 
     @strawberry.field(description="Agents' notes (null unless the caller may read notes).")
     async def notes(self, info: Info, first: int = 20) -> list[Note] | None:

@@ -23,6 +23,10 @@ from hub.enums import EventType
 from hub.events.models import Event
 from hub.recs.service import in_holdout
 
+# A pick an agent offered and the caller turned down was still shown.
+_IMPRESSIONS = frozenset(
+    {EventType.RECOMMENDATION_SHOWN.value, EventType.RECOMMENDATION_REJECTED.value}
+)
 ATTRIBUTION_WINDOW = timedelta(days=7)
 Z95 = 1.959964
 
@@ -116,11 +120,11 @@ async def evaluate(
         revenue = 0.0
         for event in events:
             kind = event.type
-            if kind == EventType.RECOMMENDATION_SHOWN.value and event.product_sku:
+            if kind in _IMPRESSIONS and event.product_sku:
                 shown[event.product_sku] = event.occurred_at
             if event.occurred_at < start:
                 continue
-            if kind == EventType.RECOMMENDATION_SHOWN.value:
+            if kind in _IMPRESSIONS:
                 stats.impressions += 1
             elif kind == EventType.RECOMMENDATION_CLICKED.value:
                 stats.clicks += 1

@@ -121,3 +121,29 @@ async def owned_by(session: AsyncSession, profile_ids: Sequence[str]) -> list[Gi
         .order_by(GiftRegistry.created_at)
     )
     return list(rows)
+
+
+async def move_owned(session: AsyncSession, from_profile: str, to_profile: str) -> list[int]:
+    """On a merge: the registries follow their owner (ids kept for a split)."""
+    ids = list(
+        await session.scalars(
+            select(GiftRegistry.id).where(GiftRegistry.profile_id == from_profile)
+        )
+    )
+    if ids:
+        await session.execute(
+            update(GiftRegistry).where(GiftRegistry.id.in_(ids)).values(profile_id=to_profile)
+        )
+    return ids
+
+
+async def move_back(
+    session: AsyncSession, registry_ids: Sequence[int], from_profile: str, to_profile: str
+) -> None:
+    """On a split: the registries that came with the merged profile go back to it."""
+    if registry_ids:
+        await session.execute(
+            update(GiftRegistry)
+            .where(GiftRegistry.id.in_(registry_ids), GiftRegistry.profile_id == from_profile)
+            .values(profile_id=to_profile)
+        )

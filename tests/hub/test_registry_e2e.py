@@ -225,3 +225,35 @@ def test_an_erased_owners_registry_is_no_longer_found(hub: HubHandle) -> None:
     assert hub.gql(ERASE, {"id": owner})["data"]["eraseProfile"]["userErrors"] == []
     assert hub.gql(BY_CODE, {"code": made["code"]})["data"]["giftRegistry"] is None
     assert hub.gql(SEARCH, {"s": surname}, key=hub.kiosk_key)["data"]["giftRegistries"] == []
+
+
+OWNED = "query($id: ID!) { profile(id: $id) { giftRegistries { code remaining } } }"
+LINK = """mutation($ids: [ID!]!) { linkProfiles(profileIds: $ids) { profile { id }
+  merges { id mergedId } userErrors { code } } }"""
+SPLIT = "mutation($m: ID!) { splitProfile(mergeId: $m) { userErrors { code message } } }"
+
+
+def codes(hub: HubHandle, profile_id: str) -> list[str]:
+    body = hub.gql(OWNED, {"id": profile_id})
+    return [r["code"] for r in body["data"]["profile"]["giftRegistries"]]
+
+
+def test_a_registry_follows_its_owner_through_a_merge_and_back_on_a_split(hub: HubHandle) -> None:
+    # The older profile survives a link, so the owner is the newer one: the registry must move.
+    other, _ = couple(hub)
+    owner, _ = couple(hub)
+    code = create(hub, owner, [{"sku": skus(hub, 1)[0], "quantity": 2}])["giftRegistry"]["code"]
+    assert codes(hub, owner) == [code] and codes(hub, other) == []
+
+    agent = hub.agent_token()
+    linked = hub.gql(LINK, {"ids": [other, owner]}, key=agent)["data"]["linkProfiles"]
+    assert linked["userErrors"] == [], linked
+    assert linked["profile"]["id"] == other
+    assert codes(hub, other) == [code]
+    # Guests still find it by its code, with the surviving owner's first name.
+    assert hub.gql(BY_CODE, {"code": code})["data"]["giftRegistry"]["ownerFirstName"] == "Anna"
+
+    merge = next(m for m in linked["merges"] if m["mergedId"] == owner)
+    split = hub.gql(SPLIT, {"m": merge["id"]}, key=agent)["data"]["splitProfile"]
+    assert split["userErrors"] == [], split
+    assert codes(hub, owner) == [code] and codes(hub, other) == []
