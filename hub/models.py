@@ -19,6 +19,7 @@ from hub.privacy.models import (
 from hub.profiles.models import Note, Profile
 from hub.recs.models import RecModel
 from hub.registry.models import GiftRegistry, GiftRegistryItem, GiftRegistryPurchase
+from hub.segments.models import ContentItem, Segment
 
 __all__ = [
     "Affinity",
@@ -30,6 +31,7 @@ __all__ = [
     "Category",
     "Consent",
     "ConsentChange",
+    "ContentItem",
     "DuplicateCandidate",
     "Event",
     "ForgottenInterest",
@@ -48,6 +50,7 @@ __all__ = [
     "Profile",
     "RecModel",
     "RetiredMessage",
+    "Segment",
     "SelfServiceCode",
     "SelfServiceToken",
     "Suppression",

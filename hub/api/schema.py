@@ -34,6 +34,7 @@ from hub.profiles.schema import ProfileMutation, ProfileQuery
 from hub.realtime.schema import RealtimeSubscription
 from hub.recs.schema import EvaluationQuery, RecsQuery
 from hub.registry.schema import RegistryMutation, RegistryQuery
+from hub.segments.schema import SegmentMutation, SegmentQuery
 
 Query = merge_types(
     "Query",
@@ -46,6 +47,7 @@ Query = merge_types(
         RecsQuery,
         EvaluationQuery,
         RegistryQuery,
+        SegmentQuery,
     ),
 )
 Mutation = merge_types(
@@ -63,6 +65,7 @@ Mutation = merge_types(
         DuplicatesMutation,
         RegistryMutation,
         HandoffMutation,
+        SegmentMutation,
     ),
 )
 

@@ -29,6 +29,8 @@ class Scope(StrEnum):
     CORRECT_IDENTITY = "correct_identity"
     GIFT_REGISTRY = "gift_registry"
     HANDOFF = "handoff"
+    SEGMENTS = "segments"  # define segments and content, export segments (operators)
+    NEXT_BEST_ACTIONS = "next_best_actions"
 
 
 _SHOPPER_FACING = frozenset(
@@ -73,6 +75,7 @@ AGENT_SCOPES = _SHOPPER_FACING | {
     Scope.AUDIT,
     Scope.CORRECT_IDENTITY,
     Scope.IDENTITY_STEWARD,
+    Scope.NEXT_BEST_ACTIONS,
 }
 
 

@@ -38,6 +38,7 @@ from hub.privacy import consent, erasure
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 from hub.recs import training
+from hub.segments import demo as demo_segments
 from hub.settings import Settings
 
 _CHUNK = 5000
@@ -237,6 +238,8 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
             )
             await session.commit()
             personas = await _personas(session, settings, weights)
+            await session.commit()
+            await demo_segments.seed(session)
             await session.commit()
             keys = await _demo_keys(session) if with_keys else {}
             await auth.create_agent(session, *DEMO_AGENT)

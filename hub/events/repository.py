@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.catalog.models import Product
 from hub.events.models import Event, RetiredMessage
 
 _CHUNK = 500
@@ -51,3 +53,46 @@ async def move_all(session: AsyncSession, from_profile: str, to_profile: str) ->
         update(Event).where(Event.profile_id == from_profile).values(profile_id=to_profile)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def count_by_profile(
+    session: AsyncSession,
+    profile_ids: Sequence[str],
+    *,
+    type: str | None,
+    since: datetime | None,
+    touchpoint: str | None,
+    category: str | None,
+    product_sku: str | None,
+) -> dict[str, int]:
+    """How many matching events each profile has (absent: none)."""
+    query = select(Event.profile_id, func.count()).where(Event.profile_id.in_(profile_ids))
+    if type:
+        query = query.where(Event.type == type)
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    if touchpoint:
+        query = query.where(Event.touchpoint == touchpoint)
+    if product_sku:
+        query = query.where(Event.product_sku == product_sku)
+    if category:
+        query = query.join(Product, Product.sku == Event.product_sku).where(
+            Product.category_slug == category
+        )
+    rows = await session.execute(query.group_by(Event.profile_id))
+    return {profile_id: int(count) for profile_id, count in rows.tuples()}
+
+
+async def spend_by_profile(
+    session: AsyncSession, profile_ids: Sequence[str], since: datetime | None
+) -> dict[str, float]:
+    """Purchases less returns (price × quantity, both counted positive) per profile."""
+    value = func.coalesce(Event.price, 0) * func.abs(func.coalesce(Event.quantity, 1))
+    signed = case((Event.type == "RETURN", -value), else_=value)
+    query = select(Event.profile_id, func.sum(signed)).where(
+        Event.profile_id.in_(profile_ids), Event.type.in_(("PURCHASE", "RETURN"))
+    )
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    rows = await session.execute(query.group_by(Event.profile_id))
+    return {profile_id: float(total or 0) for profile_id, total in rows.tuples()}

@@ -130,6 +130,22 @@ async def queue(session: AsyncSession, limit: int) -> list[DuplicateCandidate]:
     return list(rows)
 
 
+async def open_for(session: AsyncSession, profile_id: str) -> list[DuplicateCandidate]:
+    """Open candidate pairs this profile is part of, newest first."""
+    rows = await session.scalars(
+        select(DuplicateCandidate)
+        .where(
+            DuplicateCandidate.status == "OPEN",
+            or_(
+                DuplicateCandidate.profile_a == profile_id,
+                DuplicateCandidate.profile_b == profile_id,
+            ),
+        )
+        .order_by(DuplicateCandidate.created_at.desc())
+    )
+    return list(rows)
+
+
 async def dismiss(session: AsyncSession, candidate_id: int, actor: str) -> DuplicateCandidate:
     row = await session.get(DuplicateCandidate, candidate_id)
     if row is None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
@@ -92,3 +93,26 @@ async def forgotten_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Fo
         return []
     rows = await session.scalars(select(ForgottenInterest).where(ForgottenInterest.id.in_(ids)))
     return list(rows)
+
+
+async def affinities_on(
+    session: AsyncSession, profile_ids: Sequence[str], facets: Sequence[tuple[str, str]]
+) -> list[Affinity]:
+    if not facets or not profile_ids:
+        return []
+    rows = await session.scalars(
+        select(Affinity).where(
+            Affinity.profile_id.in_(profile_ids),
+            tuple_(Affinity.key, Affinity.value).in_(list(facets)),
+        )
+    )
+    return list(rows)
+
+
+async def newest_activity(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, datetime]:
+    rows = await session.execute(
+        select(Affinity.profile_id, func.max(Affinity.as_of))
+        .where(Affinity.profile_id.in_(profile_ids))
+        .group_by(Affinity.profile_id)
+    )
+    return {profile_id: newest for profile_id, newest in rows.tuples() if newest is not None}

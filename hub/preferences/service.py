@@ -535,3 +535,35 @@ async def forget_learned(session: AsyncSession, profile_id: str) -> None:
     await repo.delete_affinities(
         session, [a.id for a in await repo.affinities_for(session, [profile_id])]
     )
+
+
+@dataclass(frozen=True)
+class FacetFacts:
+    """Per profile: what the customer said about some facets, and what was learned about them
+    (squashed into (-1, 1) as of the profile's newest activity, as the profile shows it)."""
+
+    stated: dict[str, dict[tuple[str, str], bool]]
+    learned: dict[str, dict[tuple[str, str], float]]
+
+
+async def facet_facts(
+    session: AsyncSession,
+    profile_ids: Sequence[str],
+    facets: Iterable[tuple[str, str]],
+    weights: Weights,
+) -> FacetFacts:
+    wanted = sorted(set(facets))
+    stated: dict[str, dict[tuple[str, str], bool]] = {pid: {} for pid in profile_ids}
+    learned: dict[str, dict[tuple[str, str], float]] = {pid: {} for pid in profile_ids}
+    if not wanted:
+        return FacetFacts(stated, learned)
+    wanted_set = set(wanted)
+    for pref in await repo.explicit_for(session, profile_ids):
+        if (pref.key, pref.value) in wanted_set:
+            stated[pref.profile_id].setdefault((pref.key, pref.value), pref.like)
+    newest = await repo.newest_activity(session, profile_ids)
+    for affinity in await repo.affinities_on(session, profile_ids, wanted):
+        at = newest.get(affinity.profile_id, affinity.as_of)
+        score = decayed(affinity.score, affinity.as_of, at, weights.half_life_seconds)
+        learned[affinity.profile_id][(affinity.key, affinity.value)] = strength(score)
+    return FacetFacts(stated, learned)

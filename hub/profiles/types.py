@@ -29,6 +29,8 @@ from hub.recs import service as recs
 from hub.recs.types import Recommendation, RecommendationContext
 from hub.registry import service as registries
 from hub.registry.types import GiftRegistry
+from hub.segments import service as segments
+from hub.segments.types import SegmentMembership
 
 MAX_EVENTS = 100
 
@@ -282,6 +284,15 @@ class Profile:
             )
             for r in rows
         ]
+
+    @strawberry.field(description="The segments the customer is in right now, each with why.")
+    async def segments(self, info: Info) -> list[SegmentMembership]:
+        ctx = info.context
+        async with ctx.reading() as session:
+            found = await segments.memberships(
+                session, self.row, ctx.hub.weights, discreet=ctx.masked
+            )
+        return [SegmentMembership.of(m) for m in found]
 
     @strawberry.field(description="The customer's own gift registries, with what is still wanted.")
     async def gift_registries(self, info: Info) -> list[GiftRegistry]:
