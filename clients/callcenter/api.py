@@ -13,16 +13,11 @@ from typing import Any
 import httpx
 
 from . import documents
-from .live import profile_changes
-from .models import (
-    AuditEntry,
-    Identifier,
-    IdentityConflict,
-    Profile,
-    ProfileChange,
-    UserError,
-)
+from .guidance import NextBestAction
+from .live import ProfileChange, profile_changes
+from .models import Identifier, Profile, UserError
 from .schema_info import INTROSPECTION, SchemaInfo
+from .stewardship import AuditEntry, IdentityConflict, PossibleDuplicate
 
 
 class HubError(Exception):
@@ -61,6 +56,7 @@ class HubClient:
         self.key = key
         self.token: str | None = None
         self.agent: str | None = None
+        self.session_expires_at: datetime | None = None  # when the hub says, else None
         self.schema = SchemaInfo()
         self._http = httpx.AsyncClient(
             base_url=self.hub_url, timeout=timeout, transport=transport, trust_env=False
@@ -117,19 +113,27 @@ class HubClient:
     async def sign_in(self, username: str, password: str) -> list[UserError]:
         """Swap the call-center key for the agent's token; user errors mean a wrong password."""
         self.token = None
-        data = await self.execute(documents.LOGIN, {"username": username, "password": password})
+        if not self.schema.known:
+            await self.load_schema()  # with the key: the login document asks for what it offers
+        variables = {"username": username, "password": password}
+        data = await self.execute(documents.login(self.schema), variables)
         payload = data.get("agentLogin") or {}
         errors = _user_errors(payload)
         if errors or not payload.get("token"):
             return errors or [UserError((), "INVALID_CREDENTIALS", "Sign-in failed.")]
         self.token = payload["token"]
         self.agent = username
-        await self.load_schema()
+        self.session_expires_at = _parse_time(payload.get("expiresAt"))
         return []
 
     def sign_out(self) -> None:
         self.token = None
         self.agent = None
+        self.session_expires_at = None
+
+    async def check_session(self) -> None:
+        """Raise `NotAuthorized` when the hub no longer takes the agent's token."""
+        await self.execute(documents.SESSION_CHECK)
 
     async def load_schema(self) -> SchemaInfo:
         try:
@@ -141,6 +145,15 @@ class HubClient:
     async def profile(self, profile_id: str) -> Profile | None:
         data = await self.execute(documents.profile_by_id(self.schema), {"id": profile_id})
         return Profile.from_json(data["profile"]) if data.get("profile") else None
+
+    async def profile_summary(self, profile_id: str) -> Profile | None:
+        """Name and identifiers only: enough to tell two profiles apart in a review list."""
+        data = await self.execute(documents.profile_summary(self.schema), {"id": profile_id})
+        if not data.get("profile"):
+            return None
+        profile = Profile.from_json(data["profile"])
+        profile.complete = False
+        return profile
 
     async def find_profile(self, kind: str, value: str) -> Profile | None:
         identifier = {"kind": kind, "value": value}
@@ -223,6 +236,35 @@ class HubClient:
         data = await self.execute(documents.track(self.schema), {"events": [event]})
         return _user_errors(data.get("track"))
 
+    def has_event_type(self, name: str) -> bool:
+        return name in self.schema.enum_values("EventType", ())
+
+    async def next_best_actions(
+        self, profile_id: str, first: int = 5
+    ) -> list[NextBestAction] | None:
+        """What to do next on this call, best first; None when this hub does not suggest."""
+        if not (self.schema.known and self.schema.has_query("nextBestActions")):
+            return None
+        data = await self.execute(
+            documents.next_best_actions(self.schema), {"profileId": profile_id, "first": first}
+        )
+        return [NextBestAction.from_json(a) for a in data.get("nextBestActions") or ()]
+
+    async def respond_to_action(
+        self, profile_id: str, action_id: str, accepted: bool
+    ) -> tuple[bool, list[UserError]]:
+        """The customer's answer to a next best action; the hub records it as an event."""
+        variables = {"profileId": profile_id, "actionId": action_id, "accepted": accepted}
+        data = await self.execute(documents.RESPOND_TO_NEXT_BEST_ACTION, variables)
+        payload = data.get("respondToNextBestAction") or {}
+        return bool(payload.get("accepted")), _user_errors(payload)
+
+    async def export_profile(self, profile_id: str) -> tuple[Any, list[UserError]]:
+        """Everything the hub holds on the customer, as one JSON document."""
+        data = await self.execute(documents.EXPORT_PROFILE, {"profileId": profile_id})
+        payload = data.get("exportProfile") or {}
+        return payload.get("document"), _user_errors(payload)
+
     async def link_profiles(self, profile_ids: Sequence[str]) -> tuple[list[UserError], str | None]:
         """Join profiles the customer confirmed are theirs; returns the surviving profile's id."""
         data = await self.execute(documents.LINK_PROFILES, {"profileIds": list(profile_ids)})
@@ -245,6 +287,17 @@ class HubClient:
         data = await self.execute(documents.IDENTITY_CONFLICTS, {"first": first})
         return [IdentityConflict.from_json(c) for c in data.get("identityConflicts") or ()]
 
+    async def possible_duplicates(self, first: int = 50) -> list[PossibleDuplicate] | None:
+        """Pairs the hub thinks may be one person; None when this hub does not queue them."""
+        if not (self.schema.known and self.schema.has_query("possibleDuplicates")):
+            return None
+        data = await self.execute(documents.POSSIBLE_DUPLICATES, {"first": first})
+        return [PossibleDuplicate.from_json(d) for d in data.get("possibleDuplicates") or ()]
+
+    async def dismiss_duplicate(self, duplicate_id: str) -> list[UserError]:
+        data = await self.execute(documents.DISMISS_DUPLICATE, {"id": duplicate_id})
+        return _user_errors(data.get("dismissDuplicate"))
+
     async def split_profile(self, merge_id: str) -> list[UserError]:
         data = await self.execute(documents.SPLIT_PROFILE, {"mergeId": merge_id})
         return _user_errors(data.get("splitProfile"))
@@ -259,6 +312,16 @@ class HubClient:
 
 def _user_errors(payload: Mapping[str, Any] | None) -> list[UserError]:
     return [UserError.from_json(e) for e in (payload or {}).get("userErrors") or ()]
+
+
+def _parse_time(stamp: Any) -> datetime | None:
+    if not isinstance(stamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _describe(exc: httpx.HTTPError, url: str) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -20,6 +22,9 @@ from .screens.help import HelpScreen
 from .screens.profile import ProfileScreen
 from .screens.sign_in import SignInScreen
 from .screens.unreachable import UnreachableScreen
+
+SESSION_ENDED = "Your session has ended; please sign in again."
+RECHECK_SECONDS = 10.0
 
 
 class CallCenterApp(App[None]):
@@ -39,6 +44,9 @@ class CallCenterApp(App[None]):
         self.client = client
         self.options = options or Options(hub_url=client.hub_url, key=client.key)
         self._caller = self.options.caller
+        # Set while the sign-in screen covers a session that ended: (agent, open profile).
+        self._resume: tuple[str | None, Profile | None] | None = None
+        self._expiry: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(f"Connecting to {self.client.hub_url}…", id="splash")
@@ -87,6 +95,10 @@ class CallCenterApp(App[None]):
 
     def signed_in(self) -> None:
         """Sign-in done: find the caller (popping their profile when we know the number)."""
+        self._watch_expiry()
+        if self._resume is not None:
+            self.resume_session()
+            return
         caller, self._caller = self._caller, None
         screen = FindCallerScreen(self.client, caller)
         if isinstance(self.screen, SignInScreen):
@@ -101,17 +113,81 @@ class CallCenterApp(App[None]):
             self.push_screen(ProfileScreen(self.client, profile))
 
     @work(exclusive=True, group="session", exit_on_error=False)
-    async def action_sign_out(self, message: str | None = None) -> None:
+    async def action_sign_out(self) -> None:
         self.client.sign_out()
+        self._resume = None
+        if self._expiry is not None:
+            self._expiry.stop()
         while len(self.screen_stack) > 1:
             await self.pop_screen()
-        errors = [UserError((), "SESSION", message)] if message else []
-        await self.push_screen(SignInScreen(self.client, self.options.username, errors))
+        await self.push_screen(SignInScreen(self.client, self.options.username))
+
+    # -- the agent's session ------------------------------------------------------------------
+
+    def _watch_expiry(self) -> None:
+        """Look again when the hub said the token runs out, so the agent is asked at once."""
+        if self._expiry is not None:
+            self._expiry.stop()
+        expires = self.client.session_expires_at
+        if expires is not None:
+            left = (expires - datetime.now(UTC)).total_seconds()
+            self._expiry = self.set_timer(max(1.0, left + 0.5), self.check_session)
+
+    @work(exclusive=True, group="session-check", exit_on_error=False)
+    async def check_session(self) -> None:
+        """Show the sign-in screen once the hub no longer takes the agent's token."""
+        if not self.client.signed_in or self._resume is not None:
+            return
+        try:
+            await self.client.check_session()
+        except NotAuthorized:
+            self.session_ended()
+        except HubError:
+            pass  # unreachable or failing: whatever the agent does next says so
+        else:  # still taken (the hub's clock differs from ours): look again shortly
+            expires = self.client.session_expires_at
+            if expires is not None and expires <= datetime.now(UTC):
+                self._expiry = self.set_timer(RECHECK_SECONDS, self.check_session)
+
+    def session_ended(self) -> None:
+        """The hub refused the token (expired or revoked): sign in again over the work."""
+        if self._resume is not None or any(isinstance(s, SignInScreen) for s in self.screen_stack):
+            return
+        if self._expiry is not None:
+            self._expiry.stop()
+        profile = next(
+            (s.profile for s in reversed(self.screen_stack) if isinstance(s, ProfileScreen)),
+            None,
+        )
+        self._resume = (self.client.agent, profile)
+        errors = [UserError((), "SESSION", SESSION_ENDED)]
+        self.push_screen(SignInScreen(self.client, self.client.agent, errors))
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def resume_session(self) -> None:
+        """Back to the caller after signing in again."""
+        assert self._resume is not None
+        (agent, profile), self._resume = self._resume, None
+        if agent == self.client.agent:  # the same agent: everything as it was, refreshed
+            await self.pop_screen()
+            for screen in self.screen_stack:
+                resumed = getattr(screen, "session_resumed", None)
+                if callable(resumed):
+                    resumed()
+            return
+        # Someone else at this desk: start clean, the caller's profile read afresh for them.
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        await self.push_screen(FindCallerScreen(self.client))
+        if profile is not None:
+            names = (profile.first_name, profile.last_name, profile.display_name)
+            opened = Profile(profile.id, *names, version=None, complete=False)
+            await self.push_screen(ProfileScreen(self.client, opened))
 
     def handle_hub_error(self, exc: HubError) -> None:
         """One place that turns the hub's failures into something the agent can act on."""
         if isinstance(exc, NotAuthorized) and self.client.signed_in:
-            self.action_sign_out(f"{exc} Your session ended: sign in again.")
+            self.session_ended()
         elif isinstance(exc, HubUnreachable):
             self.show_unreachable(str(exc))
         else:

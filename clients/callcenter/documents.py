@@ -58,10 +58,28 @@ PROFILE: Selection = [
             "eventsMoved",
         ],
     ),
-    ("?segments", [("segment", ["id", "name"]), "reason"]),
+    ("?segments", [("segment", ["id", "name", "?description"]), "reason"]),
     (
         "?recommendations(touchpoint: CALL_CENTER, first: 5)",
-        [("product", ["sku", "name"]), "score", "reason", "recommendationId", "?personal"],
+        [
+            ("product", ["sku", "name"]),
+            "score",
+            "reason",
+            "recommendationId",
+            "?kind",
+            "?personal",
+        ],
+    ),
+    (
+        "?giftRegistries",
+        [
+            "code",
+            "title",
+            "occasion",
+            "?eventDate",
+            "remaining",
+            ("items", ["sku", "wanted", "bought", "remaining", ("?product", ["name"])]),
+        ],
     ),
     "version",
 ]
@@ -75,14 +93,18 @@ SEARCH_HIT: Selection = [
     "version",
 ]
 
-LOGIN = """
-mutation AgentLogin($username: String!, $password: String!) {
-  agentLogin(username: $username, password: $password) {
-    token
-    userErrors { field code message }
-  }
-}
-"""
+LOGIN_PAYLOAD: Selection = ["token", "?expiresAt", *USER_ERRORS]
+
+NEXT_BEST_ACTION: Selection = [
+    "id",
+    "kind",
+    "title",
+    "?script",
+    "reason",
+    "?priority",
+    ("?product", ["sku", "name"]),
+    "?recommendationId",
+]
 
 CATEGORIES = "query Categories { categories { slug name } }"
 
@@ -155,7 +177,67 @@ mutation SplitProfile($mergeId: ID!) {
 }
 """
 
+POSSIBLE_DUPLICATES = """
+query PossibleDuplicates($first: Int!) {
+  possibleDuplicates(first: $first) { id reason evidence profileIds createdAt }
+}
+"""
+
+DISMISS_DUPLICATE = """
+mutation DismissDuplicate($id: ID!) {
+  dismissDuplicate(id: $id) {
+    dismissed
+    userErrors { field code message }
+  }
+}
+"""
+
+EXPORT_PROFILE = """
+mutation ExportProfile($profileId: ID!) {
+  exportProfile(profileId: $profileId) {
+    document
+    userErrors { field code message }
+  }
+}
+"""
+
+RESPOND_TO_NEXT_BEST_ACTION = """
+mutation RespondToNextBestAction($profileId: ID!, $actionId: ID!, $accepted: Boolean!) {
+  respondToNextBestAction(
+    profileId: $profileId, actionId: $actionId, accepted: $accepted, touchpoint: CALL_CENTER
+  ) {
+    accepted
+    userErrors { field code message }
+  }
+}
+"""
+
+SESSION_CHECK = "query SessionCheck { __typename }"
+
 PROFILE_CHANGE: Selection = ["profileId", "version", "touchpoint", "kind", "summary", "?mergedInto"]
+
+
+def login(schema: SchemaInfo) -> str:
+    payload = schema.field_type(schema.root.get("mutation") or "Mutation", "agentLogin")
+    body = schema.select(payload or "AgentLoginPayload", LOGIN_PAYLOAD, indent=4)
+    return (
+        "mutation AgentLogin($username: String!, $password: String!) {\n"
+        f"  agentLogin(username: $username, password: $password) {{\n{body}\n  }}\n}}"
+    )
+
+
+def next_best_actions(schema: SchemaInfo) -> str:
+    action = schema.field_type(schema.root.get("query") or "Query", "nextBestActions")
+    body = schema.select(action or "NextBestAction", NEXT_BEST_ACTION, indent=4)
+    return (
+        "query NextBestActions($profileId: ID!, $first: Int!) {\n"
+        f"  nextBestActions(profileId: $profileId, first: $first) {{\n{body}\n  }}\n}}"
+    )
+
+
+def profile_summary(schema: SchemaInfo) -> str:
+    body = schema.select("Profile", SEARCH_HIT, indent=4)
+    return f"query ProfileSummary($id: ID!) {{\n  profile(id: $id) {{\n{body}\n  }}\n}}"
 
 
 def profile_by_id(schema: SchemaInfo) -> str:

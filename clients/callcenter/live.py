@@ -5,12 +5,42 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from .models import ProfileChange
+from .models import JSON, touchpoint_label
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """One committed change announced by the hub's `profileChanged` subscription."""
+
+    profile_id: str
+    version: int | None
+    touchpoint: str | None
+    kind: str | None
+    summary: str | None
+    merged_into: str | None = None
+
+    @classmethod
+    def from_json(cls, data: JSON) -> ProfileChange:
+        return cls(
+            str(data.get("profileId", "")),
+            data.get("version"),
+            data.get("touchpoint"),
+            data.get("kind"),
+            data.get("summary"),
+            data.get("mergedInto"),
+        )
+
+    def describe(self) -> str:
+        text = self.summary or (self.kind or "change").replace("_", " ").lower()
+        where = touchpoint_label(self.touchpoint)
+        return f"{text} ({where})" if where and where.lower() not in text.lower() else text
+
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from .models import ProfileChange
+from .live import ProfileChange
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 JSON = Mapping[str, Any]
@@ -110,6 +110,21 @@ class Recommendation:
     score: float | None
     reason: str | None
     recommendation_id: str | None
+    kind: str | None = None  # COLLABORATIVE (cross-sell), UPSELL, REBUY, INTEREST, POPULAR
+
+    @property
+    def kind_label(self) -> str:
+        """The sales words for the pick's kind: cross-sell, up-sell, …"""
+        return PICK_KINDS.get(self.kind or "", (self.kind or "").replace("_", " ").lower())
+
+
+PICK_KINDS = {
+    "COLLABORATIVE": "cross-sell",
+    "UPSELL": "up-sell",
+    "REBUY": "buy again",
+    "INTEREST": "interest",
+    "POPULAR": "popular",
+}
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,45 @@ class Segment:
     id: str
     name: str
     reason: str | None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class RegistryItem:
+    sku: str
+    name: str | None
+    wanted: int
+    bought: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class GiftRegistry:
+    """One of the customer's gift registries, with what guests still have to buy."""
+
+    code: str
+    title: str
+    occasion: str
+    event_date: str | None
+    remaining: int
+    items: tuple[RegistryItem, ...]
+
+    @property
+    def when(self) -> str:
+        """`12 Aug 2026`, or "" when the registry has no date."""
+        if not self.event_date:
+            return ""
+        try:
+            return date.fromisoformat(self.event_date[:10]).strftime("%d %b %Y")
+        except ValueError:
+            return self.event_date
+
+    @property
+    def is_past(self) -> bool:
+        try:
+            return bool(self.event_date) and date.fromisoformat(self.event_date[:10]) < date.today()
+        except ValueError:
+            return False
 
 
 @dataclass(frozen=True)
@@ -138,54 +192,6 @@ class MergeRecord:
         return self.split_at is None
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """Who read or changed the profile, when, and through which channel."""
-
-    id: str
-    at: str | None
-    actor: str
-    channel: str
-    action: str
-    detail: str
-
-    @classmethod
-    def from_json(cls, data: JSON) -> AuditEntry:
-        return cls(
-            id=str(data.get("id", "")),
-            at=data.get("at"),
-            actor=data.get("actor", ""),
-            channel=data.get("channel", ""),
-            action=data.get("action", ""),
-            detail=data.get("detail", ""),
-        )
-
-
-@dataclass(frozen=True)
-class IdentityConflict:
-    """A shared-device identifier seen with two known customers, left unjoined for review."""
-
-    id: str
-    kind: str
-    value: str
-    profile_ids: tuple[str, ...]
-    touchpoint: str | None
-    status: str
-    created_at: str | None
-
-    @classmethod
-    def from_json(cls, data: JSON) -> IdentityConflict:
-        return cls(
-            id=str(data["id"]),
-            kind=data.get("kind", ""),
-            value=data.get("value", ""),
-            profile_ids=tuple(str(i) for i in data.get("profileIds") or ()),
-            touchpoint=data.get("touchpoint"),
-            status=data.get("status", ""),
-            created_at=data.get("createdAt"),
-        )
-
-
 @dataclass
 class Profile:
     id: str
@@ -203,6 +209,7 @@ class Profile:
     segments: list[Segment] | None = None
     recommendations: list[Recommendation] | None = None
     merges: list[MergeRecord] | None = None
+    gift_registries: list[GiftRegistry] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     complete: bool = True  # False for a search hit: enough to list, not to show
 
@@ -212,7 +219,7 @@ class Profile:
             "id", "firstName", "lastName", "displayName", "version", "greeting", "salutation",
             "identifiers",
             "preferences", "consents", "recentEvents", "notes", "segments", "recommendations",
-            "merges",
+            "merges", "giftRegistries",
         }  # fmt: skip
         return cls(
             id=str(data["id"]),
@@ -239,6 +246,7 @@ class Profile:
             segments=_optional(data, "segments", _segment),
             recommendations=_optional(data, "recommendations", _recommendation),
             merges=_optional(data, "merges", _merge),
+            gift_registries=_optional(data, "giftRegistries", _registry),
             extra={k: v for k, v in data.items() if k not in known},
         )
 
@@ -290,34 +298,6 @@ class Profile:
         spent = sum(e.amount for e in self.events if e.type == "PURCHASE")
         returned = sum(e.amount for e in self.events if e.type == "RETURN")
         return spent, returned
-
-
-@dataclass(frozen=True)
-class ProfileChange:
-    """One committed change announced by the hub's `profileChanged` subscription."""
-
-    profile_id: str
-    version: int | None
-    touchpoint: str | None
-    kind: str | None
-    summary: str | None
-    merged_into: str | None = None
-
-    @classmethod
-    def from_json(cls, data: JSON) -> ProfileChange:
-        return cls(
-            str(data.get("profileId", "")),
-            data.get("version"),
-            data.get("touchpoint"),
-            data.get("kind"),
-            data.get("summary"),
-            data.get("mergedInto"),
-        )
-
-    def describe(self) -> str:
-        text = self.summary or (self.kind or "change").replace("_", " ").lower()
-        where = touchpoint_label(self.touchpoint)
-        return f"{text} ({where})" if where and where.lower() not in text.lower() else text
 
 
 def touchpoint_label(touchpoint: str | None) -> str:
@@ -386,7 +366,33 @@ def _note(n: JSON) -> Note:
 
 def _segment(s: JSON) -> Segment:
     segment = s.get("segment") or s
-    return Segment(str(segment.get("id", "")), segment.get("name", ""), s.get("reason"))
+    return Segment(
+        str(segment.get("id", "")),
+        segment.get("name", ""),
+        s.get("reason"),
+        segment.get("description") or None,
+    )
+
+
+def _registry(r: JSON) -> GiftRegistry:
+    items = tuple(
+        RegistryItem(
+            sku=i.get("sku", ""),
+            name=(i.get("product") or {}).get("name"),
+            wanted=int(i.get("wanted") or 0),
+            bought=int(i.get("bought") or 0),
+            remaining=int(i.get("remaining") or 0),
+        )
+        for i in r.get("items") or ()
+    )
+    return GiftRegistry(
+        code=r.get("code", ""),
+        title=r.get("title", ""),
+        occasion=r.get("occasion", ""),
+        event_date=r.get("eventDate"),
+        remaining=int(r.get("remaining") or sum(i.remaining for i in items)),
+        items=items,
+    )
 
 
 def _merge(m: JSON) -> MergeRecord:
@@ -411,24 +417,5 @@ def _recommendation(r: JSON) -> Recommendation:
         score=r.get("score"),
         reason=r.get("reason"),
         recommendation_id=r.get("recommendationId"),
+        kind=r.get("kind"),
     )
-
-
-def possible_duplicates(profiles: list[Profile]) -> dict[str, str]:
-    """Profiles among these that may be the same person, with why: same name or same contact."""
-    reasons: dict[str, str] = {}
-    seen: dict[tuple[str, str], str] = {}
-    for profile in profiles:
-        keys = (
-            [("name", profile.name.casefold())] if profile.first_name or profile.last_name else []
-        )
-        keys += [(i.kind, i.value.casefold()) for i in profile.identifiers]
-        for key in keys:
-            other = seen.setdefault(key, profile.id)
-            if other != profile.id:
-                why = (
-                    "same name" if key[0] == "name" else f"same {key[0].lower().replace('_', ' ')}"
-                )
-                reasons.setdefault(profile.id, why)
-                reasons.setdefault(other, why)
-    return reasons

@@ -17,6 +17,7 @@ class Options:
     username: str | None = None
     password: str | None = None
     caller: str | None = None
+    export_dir: str = "."
 
     @property
     def has_credentials(self) -> bool:
@@ -29,7 +30,8 @@ def _parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         description="Rapport agent desktop: find the caller, see the whole customer, act during "
         "the call.",
         epilog="Each option also reads an environment variable: RAPPORT_HUB_URL, "
-        "RAPPORT_CALLCENTER_KEY, RAPPORT_AGENT_USERNAME, RAPPORT_AGENT_PASSWORD.",
+        "RAPPORT_CALLCENTER_KEY, RAPPORT_AGENT_USERNAME, RAPPORT_AGENT_PASSWORD, "
+        "RAPPORT_EXPORT_DIR.",
     )
     parser.add_argument(
         "--hub-url",
@@ -60,6 +62,12 @@ def _parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         metavar="PHONE",
         help="incoming caller's number: opens that caller's profile at once (screen pop)",
     )
+    parser.add_argument(
+        "--export-dir",
+        default=env.get("RAPPORT_EXPORT_DIR") or ".",
+        metavar="DIR",
+        help="folder where profile exports are saved (default: the current folder)",
+    )
     return parser
 
 
@@ -73,4 +81,5 @@ def parse_options(
         username=args.username or None,
         password=args.password or None,
         caller=args.caller or None,
+        export_dir=args.export_dir,
     )

@@ -78,6 +78,7 @@ def make_app(
     caller: str | None = None,
     key: str | None = None,
     url: str | None = None,
+    export_dir: str = ".",
 ) -> CallCenterApp:
     url = url or hub.url
     key = key or hub.callcenter_key
@@ -87,6 +88,7 @@ def make_app(
         username=hub.agent_username if sign_in else None,
         password=hub.agent_password if sign_in else None,
         caller=caller,
+        export_dir=export_dir,
     )
     return CallCenterApp(HubClient(url, key), options)
 

@@ -27,7 +27,9 @@ def _all_documents(info: SchemaInfo) -> dict[str, str]:
         "set_preferences": documents.set_preferences(info),
         "track": documents.track(info),
         "profile_changed": documents.profile_changed(info),
-        "login": documents.LOGIN,
+        "login": documents.login(info),
+        "profile_summary": documents.profile_summary(info),
+        "session_check": documents.SESSION_CHECK,
         "set_consent": documents.SET_CONSENT,
         "add_note": documents.ADD_NOTE,
         "introspection": INTROSPECTION,
@@ -44,6 +46,16 @@ def _all_documents(info: SchemaInfo) -> dict[str, str]:
         found["link_profiles"] = documents.LINK_PROFILES
     if info.has_mutation("splitProfile"):
         found["split_profile"] = documents.SPLIT_PROFILE
+    if info.has_query("possibleDuplicates"):
+        found["possible_duplicates"] = documents.POSSIBLE_DUPLICATES
+    if info.has_mutation("dismissDuplicate"):
+        found["dismiss_duplicate"] = documents.DISMISS_DUPLICATE
+    if info.has_mutation("exportProfile"):
+        found["export_profile"] = documents.EXPORT_PROFILE
+    if info.has_query("nextBestActions"):
+        found["next_best_actions"] = documents.next_best_actions(info)
+    if info.has_mutation("respondToNextBestAction"):
+        found["respond_to_next_best_action"] = documents.RESPOND_TO_NEXT_BEST_ACTION
     return found
 
 
@@ -52,6 +64,46 @@ def test_every_document_validates(schema_and_info) -> None:  # type: ignore[no-u
     for name, document in _all_documents(info).items():
         errors = validate(schema, parse(document))
         assert not errors, f"{name}: {errors}"
+
+
+# The shape the hub's next best actions and segments take (the brief for issue 6): the
+# documents are checked against it too, so they are right before the hub serves them.
+NEXT_BEST_SDL = """
+type Query {
+  profile(id: ID, identifier: IdentifierInput): Profile
+  nextBestActions(profileId: ID!, first: Int = 5): [NextBestAction!]!
+}
+type Mutation {
+  respondToNextBestAction(
+    profileId: ID!, actionId: ID!, accepted: Boolean!, touchpoint: Touchpoint!
+  ): RespondPayload!
+}
+input IdentifierInput { kind: String!, value: String! }
+enum Touchpoint { WEB KIOSK CALL_CENTER DIRECT_MARKETING STORE }
+enum NextBestActionKind { OFFER RECOMMENDATION CONSENT SERVICE DATA_QUALITY }
+type Product { sku: String!, name: String! }
+type Segment { id: ID!, name: String!, description: String }
+type SegmentMembership { segment: Segment!, reason: String! }
+type Profile { id: ID!, version: Int!, segments: [SegmentMembership!]! }
+type NextBestAction {
+  id: ID!, kind: NextBestActionKind!, title: String!, script: String, reason: String!
+  priority: Float!, product: Product, recommendationId: String
+}
+type UserError { field: [String!], code: String!, message: String! }
+type RespondPayload { accepted: Boolean!, userErrors: [UserError!]! }
+"""
+
+
+def test_next_best_action_documents_fit_the_announced_shape() -> None:
+    schema = build_schema(NEXT_BEST_SDL)
+    info = SchemaInfo.from_introspection(introspection_from_schema(schema))
+    actions = documents.next_best_actions(info)
+    for field in ("script", "reason", "priority", "recommendationId", "name"):
+        assert field in actions
+    profile = documents.profile_by_id(info)
+    assert "segments" in profile and "description" in profile
+    for document in (actions, profile, documents.RESPOND_TO_NEXT_BEST_ACTION):
+        assert not validate(schema, parse(document)), document
 
 
 def test_fields_the_hub_lacks_are_left_out() -> None:

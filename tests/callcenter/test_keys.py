@@ -18,6 +18,11 @@ from tests.callcenter.conftest import drama_number, gql, make_app, make_caller, 
 pytestmark = pytest.mark.tui
 
 RECENT = "query($id: ID) { profile(id: $id) { recentEvents(first: 10) { type touchpoint } } }"
+FEEDBACK = """
+query($id: ID) {
+  profile(id: $id) { recentEvents(first: 10) { type touchpoint productSku properties } }
+}
+"""
 
 
 async def _profile(hub: Any, pilot: Any, app: Any) -> ProfileScreen:
@@ -80,6 +85,29 @@ async def test_accepting_a_pick_is_recorded_as_an_event(hub: Any) -> None:
         kinds = lambda: {e.type for e in screen.profile.events}  # noqa: E731
         await wait_for(pilot, lambda: "RECOMMENDATION_CLICKED" in kinds(), what="the pick")
         assert await clicked()
+
+
+async def test_rejecting_a_pick_is_recorded_as_a_rejection(hub: Any) -> None:
+    profile_id, spoken = await _caller(hub)
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _profile(hub, pilot, app)
+        if not screen.profile.recommendations:
+            pytest.fail("the hub offers no recommendations")
+        table = screen.query_one("#recommendations-table")
+        table.move_cursor(row=1)
+        pick = screen.profile.recommendations[1]
+        await pilot.press("x")
+        outcome = screen.query_one("#recommendations-outcome")
+        await wait_for(pilot, lambda: "rejected" in str(outcome.content), what="the outcome")
+        assert pick.name in str(outcome.content)
+        events = (await gql(hub, FEEDBACK, {"id": profile_id}))["profile"]["recentEvents"]
+        rejected = [e for e in events if e["type"] == "RECOMMENDATION_REJECTED"]
+        assert len(rejected) == 1, events
+        assert rejected[0]["touchpoint"] == "CALL_CENTER"
+        assert rejected[0]["productSku"] == pick.sku
+        assert rejected[0]["properties"]["recommendationId"] == pick.recommendation_id
+        assert not any(e["type"] == "RECOMMENDATION_SHOWN" for e in events)
 
 
 async def test_survey_answers_become_stated_preferences(hub: Any) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from clients.callcenter.models import Identifier, Profile, possible_duplicates, short_time
+from clients.callcenter.models import Identifier, Profile, short_time
 from clients.callcenter.options import parse_options
 from clients.callcenter.screens.find_caller import identifier_guesses
+from clients.callcenter.stewardship import possible_duplicates
 
 
 def _profile(pid: str, first: str | None, last: str | None, *idents: tuple[str, str]) -> Profile:
@@ -21,8 +22,12 @@ def test_options_fall_back_to_the_environment() -> None:
         "RAPPORT_CALLCENTER_KEY": "k",
         "RAPPORT_AGENT_USERNAME": "u",
         "RAPPORT_AGENT_PASSWORD": "p",
+        "RAPPORT_EXPORT_DIR": "/srv/exports",
     }
     options = parse_options(["--caller", "07700 900123"], env=env)
+    assert options.export_dir == "/srv/exports"
+    assert parse_options(["--export-dir", "out"], env=env).export_dir == "out"
+    assert parse_options([], env={}).export_dir == "."
     assert options.hub_url == "http://hub:9000"
     assert (options.key, options.username, options.password) == ("k", "u", "p")
     assert options.has_credentials and options.caller == "07700 900123"

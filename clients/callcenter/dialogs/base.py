@@ -78,7 +78,12 @@ class FormDialog(ModalScreen[bool]):
         try:
             errors = await self.submit()
         except NotAuthorized as exc:
-            self.show_errors([UserError((), "UNAUTHORIZED", f"{exc} Sign in again.")])
+            # What was typed stays here: the app asks the agent to sign in, then comes back.
+            message = "Not saved: your session has ended. Sign in again, then save."
+            self.show_errors([UserError((), "UNAUTHORIZED", message)])
+            handle = getattr(self.app, "handle_hub_error", None)
+            if handle is not None:
+                handle(exc)
             return
         except HubError as exc:
             self.show_errors([UserError((), "HUB", str(exc))])
@@ -88,7 +93,11 @@ class FormDialog(ModalScreen[bool]):
         if errors:
             self.show_errors(errors)
         else:
-            self.dismiss(True)
+            self.succeeded()
+
+    def succeeded(self) -> None:
+        """The write went through: close, telling the screen below to reload."""
+        self.dismiss(True)
 
     def show_errors(self, errors: list[UserError]) -> None:
         """Put each error under its field; the rest (or unknown fields) under the form."""

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Footer, Label
 
 from ..api import HubClient, HubError
 from ..dialogs.confirm import ConfirmDialog
-from ..models import IdentityConflict, Profile, short_time, touchpoint_label
+from ..models import Profile, short_time, touchpoint_label
+from ..stewardship import IdentityConflict
 from ..widgets.fit_table import FitTable
 from ..widgets.profile_panels import KIND_LABELS
 

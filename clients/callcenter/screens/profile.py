@@ -16,20 +16,24 @@ from textual.widgets import Footer
 
 from ..api import HubClient, HubError
 from ..dialogs.consent import ConsentDialog
+from ..dialogs.export import ExportDialog
 from ..dialogs.link import LinkDialog
 from ..dialogs.note import NoteDialog
 from ..dialogs.preference import PreferenceDialog
 from ..dialogs.split import SplitDialog
 from ..dialogs.survey import SurveyDialog
 from ..dialogs.wrap_up import WrapUpDialog
+from ..live import SubscriptionRefused
 from ..messages import LiveStatus, ProfileChanged
 from ..models import Profile, Recommendation
 from ..widgets.call_clock import CallClock
+from ..widgets.call_panels import NextBestActionsPanel, RecommendationsPanel
 from ..widgets.fit_table import FitTable
 from ..widgets.live_badge import LiveBadge
 from ..widgets.profile_panels import (
     AuditPanel,
     ConsentPanel,
+    GiftRegistriesPanel,
     GreetingBar,
     IdentifiersPanel,
     MergeJournalPanel,
@@ -37,7 +41,6 @@ from ..widgets.profile_panels import (
     OrdersPanel,
     Panel,
     PreferenceTable,
-    RecommendationsPanel,
     SegmentsPanel,
     Timeline,
 )
@@ -60,6 +63,9 @@ class ProfileScreen(Screen[None]):
         Binding("v", "survey", "Survey"),
         Binding("a", "accept", "Accept pick", show=False),  # advertised on the picks panel
         Binding("x", "reject", "Reject pick", show=False),
+        Binding("y", "accept_action", "Accept action", show=False),  # on the actions panel
+        Binding("d", "decline_action", "Decline action", show=False),
+        Binding("e", "export", "Export", show=False, tooltip="Export the profile"),
         # Identity work is rarer than the call itself: on the palette and help, not the footer.
         Binding("l", "link", "Link profiles", show=False),
         Binding("j", "journal", "Merge journal", show=False),
@@ -73,6 +79,9 @@ class ProfileScreen(Screen[None]):
         "survey": "Answer the 'serve you better' survey on the customer's behalf",
         "accept": "Accept the highlighted recommendation (recorded as an event)",
         "reject": "Reject the highlighted recommendation (recorded as an event)",
+        "accept_action": "The customer accepts the highlighted next best action (recorded)",
+        "decline_action": "The customer declines the highlighted next best action (recorded)",
+        "export": "Save everything held on the customer to a JSON file",
         "link": "Link with another profile the customer confirms is theirs",
         "journal": "Merge journal: split a wrong merge back into two profiles",
         "wrap_up": "Log the call with a wrap-up code",
@@ -98,14 +107,26 @@ class ProfileScreen(Screen[None]):
                 yield NotesPanel("Notes", id="notes")
                 yield MergeJournalPanel("Merge journal", id="merges")
             with Vertical(id="col-middle", classes="column"):
+                yield NextBestActionsPanel("Next best actions", id="actions")
                 yield RecommendationsPanel("For this call", id="recommendations")
                 yield PreferenceTable("Stated preferences", learned=False, id="explicit")
                 yield PreferenceTable("Learned interests", learned=True, id="learned")
             with Vertical(id="col-right", classes="column"):
                 yield Timeline("Activity across touchpoints", id="timeline")
                 yield OrdersPanel("Orders and returns", id="orders")
+                yield GiftRegistriesPanel("Gift registries", id="registries")
                 yield AuditPanel("Audit trail", id="audit")
         yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        # One column on a small terminal: what to do on this call comes first.
+        narrow = self.size.width < self.HORIZONTAL_BREAKPOINTS[1][0]
+        columns = self.query_one("#columns")
+        middle, left = self.query_one("#col-middle"), self.query_one("#col-left")
+        if narrow and columns.children[0] is not middle:
+            columns.move_child(middle, before=left)
+        elif not narrow and columns.children[0] is middle:
+            columns.move_child(middle, after=left)
 
     def on_mount(self) -> None:
         self._show(self.profile)
@@ -130,11 +151,29 @@ class ProfileScreen(Screen[None]):
                 self.call_after_refresh(panel.show, profile)
         self.refresh_bindings()
         self.load_audit()
+        self.load_actions()
 
     @work(exclusive=True, group="audit", exit_on_error=False)
     async def load_audit(self) -> None:
         entries = await self.client.audit_log(self.profile.id)
         self.query_one(AuditPanel).show_entries(entries)
+
+    @work(exclusive=True, group="actions", exit_on_error=False)
+    async def load_actions(self) -> None:
+        panel = self.query_one(NextBestActionsPanel)
+        try:
+            actions = await self.client.next_best_actions(self.profile.id)
+        except HubError as exc:
+            self._app.handle_hub_error(exc)
+            panel.say(f"Could not load: {exc}", ok=False)
+            return
+        panel.show_actions(actions)
+        self.refresh_bindings()
+
+    def session_resumed(self) -> None:
+        """Signed in again after the session ended: catch up and follow live again."""
+        self.follow_changes()
+        self.reload()
 
     # -- live ---------------------------------------------------------------------------------
 
@@ -158,6 +197,8 @@ class ProfileScreen(Screen[None]):
                 self.post_message(LiveStatus(False, "the hub closed the live feed"))
             except Exception as exc:  # any network failure: say so and try again
                 self.post_message(LiveStatus(False, f"{exc.__class__.__name__}: {exc}"))
+                if isinstance(exc, SubscriptionRefused):
+                    self._app.check_session()  # an ended session: the agent signs in again
             dropped = True
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
@@ -249,6 +290,9 @@ class ProfileScreen(Screen[None]):
     def action_journal(self) -> None:
         self.app.push_screen(SplitDialog(self.client, self.profile), self._dialog_done)
 
+    def action_export(self) -> None:
+        self.app.push_screen(ExportDialog(self.client, self.profile, self._app.options.export_dir))
+
     def _follow(self, profile_id: str) -> None:
         self.profile.id = profile_id
         self.follow_changes()
@@ -268,31 +312,61 @@ class ProfileScreen(Screen[None]):
     @work(group="pick", exit_on_error=False)
     async def _answer_pick(self, accepted: bool) -> None:
         pick, identifier = self._highlighted_pick(), self.profile.best_identifier
+        panel = self.query_one(RecommendationsPanel)
         if pick is None or identifier is None:
             return
-        properties = {
-            "recommendationId": pick.recommendation_id,
-            "outcome": "accepted" if accepted else "rejected",
-            "agent": self.client.agent,
-        }
-        # Accepting is a click on the pick; a rejection is recorded against the showing.
-        kind = "RECOMMENDATION_CLICKED" if accepted else "RECOMMENDATION_SHOWN"
-        panel = self.query_one(RecommendationsPanel)
+        properties = {"recommendationId": pick.recommendation_id, "agent": self.client.agent}
+        if accepted:
+            kind = "RECOMMENDATION_CLICKED"
+        elif self.client.has_event_type("RECOMMENDATION_REJECTED"):
+            kind = "RECOMMENDATION_REJECTED"
+        else:  # a hub without the type: the rejection is recorded against the showing
+            kind, properties["outcome"] = "RECOMMENDATION_SHOWN", "rejected"
         try:
             errors = await self.client.record_event(identifier, kind, properties, pick.sku)
         except HubError as exc:
+            panel.say(f"Not saved: {exc}", ok=False)
             self._app.handle_hub_error(exc)
             return
         if errors:
-            panel.border_subtitle = "not saved: " + "; ".join(e.message for e in errors)
+            panel.say("Not saved: " + "; ".join(e.message for e in errors), ok=False)
             return
         verb = "accepted ✔" if accepted else "rejected ✘"
-        panel.border_subtitle = f"{pick.name or pick.sku}: {verb}"
+        panel.say(f"{pick.name or pick.sku}: {verb}")
         self.reload()
+
+    def action_accept_action(self) -> None:
+        self._answer_action(accepted=True)
+
+    def action_decline_action(self) -> None:
+        self._answer_action(accepted=False)
+
+    @work(group="action", exit_on_error=False)
+    async def _answer_action(self, accepted: bool) -> None:
+        panel = self.query_one(NextBestActionsPanel)
+        action = panel.highlighted
+        if action is None:
+            return
+        try:
+            _, errors = await self.client.respond_to_action(self.profile.id, action.id, accepted)
+        except HubError as exc:
+            panel.say(f"Not saved: {exc}", ok=False)
+            self._app.handle_hub_error(exc)
+            return
+        if errors:
+            panel.say("Not saved: " + "; ".join(e.message for e in errors), ok=False)
+            return
+        panel.say(f"{action.title}: {'accepted ✔' if accepted else 'declined ✘'}")
+        self.reload()  # the answer is an event; the actions are asked again after it
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("accept", "reject"):
             return bool(self.profile.recommendations)
+        if action in ("accept_action", "decline_action"):
+            panels = self.query(NextBestActionsPanel)  # empty while the screen composes
+            return bool(panels and panels.first().actions)
+        if action == "export":
+            return self.client.schema.has_mutation("exportProfile")
         schema = self.client.schema
         if action == "link":
             return schema.known and schema.has_mutation("linkProfiles")

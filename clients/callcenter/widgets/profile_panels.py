@@ -8,15 +8,9 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from ..models import (
-    AuditEntry,
-    Event,
-    Preference,
-    Profile,
-    ProfileChange,
-    short_time,
-    touchpoint_label,
-)
+from ..live import ProfileChange
+from ..models import Event, GiftRegistry, Preference, Profile, short_time, touchpoint_label
+from ..stewardship import AuditEntry
 from .fit_table import Cell, FitTable
 
 PURPOSE_LABELS = {
@@ -144,11 +138,31 @@ class SegmentsPanel(Panel):
         self.display = profile.segments is not None
         rows = [
             Content.assemble(
-                ("◆ ", "$accent"), s.name, (f"  {s.reason}" if s.reason else "", "dim")
+                ("◆ ", "$accent"),
+                (s.name, "bold"),
+                (f"\n  {s.reason}" if s.reason else "", ""),
+                (f"\n  {s.description}" if s.description else "", "dim"),
             )
             for s in profile.segments or ()
         ]
-        self.query_one(Static).update(Content("\n").join(rows) if rows else Content("None"))
+        self.border_subtitle = str(len(rows)) if rows else ""
+        self.query_one(Static).update(
+            Content("\n").join(rows) if rows else Content.styled("In no segment", "dim")
+        )
+
+
+class GiftRegistriesPanel(Panel):
+    """The customer's own gift registries: code, occasion, date and what is still wanted."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="registries-body")
+
+    def show(self, profile: Profile) -> None:
+        registries = profile.gift_registries or []
+        self.display = bool(registries)  # most customers have none: no empty box
+        self.border_subtitle = str(len(registries)) if registries else ""
+        body = Content("\n").join(_registry(r) for r in registries)
+        self.query_one(Static).update(body)
 
 
 class MergeJournalPanel(Panel):
@@ -227,25 +241,6 @@ class PreferenceTable(Panel):
         return mark, pref.key, what, origin
 
 
-class RecommendationsPanel(Panel):
-    """Picks for this call, each with its reason; `a` accepts, `x` rejects the highlighted one."""
-
-    def compose(self) -> ComposeResult:
-        yield FitTable([("Pick and why", None)], id="recommendations-table", wrap=True)
-
-    def show(self, profile: Profile) -> None:
-        self.display = profile.recommendations is not None
-        rows: list[tuple[tuple[Cell, ...], str | None]] = []
-        for index, rec in enumerate(profile.recommendations or ()):
-            cell = Text.assemble((rec.name or rec.sku, "bold"), "\n", (rec.reason or "", "dim"))
-            rows.append(((cell,), str(index)))
-        if not rows and profile.recommendations is not None:
-            rows = [((Text("no picks for this customer yet", style="dim"),), None)]
-        self.query_one(FitTable).set_rows(rows)
-        if not self.border_subtitle or not self.border_subtitle.endswith(("✔", "✘")):
-            self.border_subtitle = "a accept · x reject" if profile.recommendations else ""
-
-
 class OrdersPanel(Panel):
     def compose(self) -> ComposeResult:
         yield Static(id="orders-body")
@@ -311,6 +306,23 @@ class Timeline(Panel):
             rows = [(("", "", Text("no activity yet", style="dim")), None)]
         self.query_one(FitTable).set_rows(rows)
         self.border_subtitle = f"{len(self._live)} live · {len(self._events)} recent"
+
+
+def _registry(registry: GiftRegistry) -> Content:
+    when = registry.when + (" (past)" if registry.is_past else "") if registry.when else ""
+    facts = " · ".join(p for p in (registry.occasion, when) if p)
+    wanted = f"{registry.remaining} still wanted" if registry.remaining else "all bought"
+    lines = [
+        Content.assemble((registry.code, "bold $accent"), "  ", (registry.title, "bold")),
+        Content.assemble((facts + " · " if facts else "", "dim"), wanted),
+    ]
+    for item in registry.items[:8]:
+        mark = ("✔ ", "$success") if not item.remaining else ("· ", "dim")
+        count = f"{item.bought}/{item.wanted} bought"
+        lines.append(Content.assemble("  ", mark, item.name or item.sku, (f"  {count}", "dim")))
+    if len(registry.items) > 8:
+        lines.append(Content.styled(f"  … and {len(registry.items) - 8} more", "dim"))
+    return Content("\n").join(lines)
 
 
 def _event_text(event: Event) -> Text:

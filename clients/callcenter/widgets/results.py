@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ..models import Profile, possible_duplicates
+from ..models import Profile
+from ..stewardship import possible_duplicates
 
 
 class ResultsTable(DataTable[str | Text]):
