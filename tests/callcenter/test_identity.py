@@ -17,6 +17,7 @@ from clients.callcenter.screens.profile import ProfileScreen
 from clients.callcenter.widgets.live_badge import LiveBadge
 from clients.callcenter.widgets.results import ResultsTable
 from tests.callcenter.conftest import (
+    IDENTIFY,
     drama_number,
     gql,
     make_app,
@@ -32,6 +33,97 @@ query($email: String!) {
   profile(identifier: {kind: EMAIL, value: $email}) { id identifiers { kind value } }
 }
 """
+
+
+QUEUE = "{ possibleDuplicates(first: 200) { id profileIds } }"
+
+
+async def _same_name_and_postcode(hub: Any) -> tuple[str, str, str]:
+    """Two profiles the hub flags: one name and postcode, from the web and from a kiosk."""
+    surname = f"Quist{uuid.uuid4().hex[:6]}"
+    made = []
+    for key, touchpoint, ident, first in (
+        (hub.web_key, "WEB", {"kind": "EMAIL", "value": f"hal.{surname}@example.com"}, "Hal"),
+        (hub.kiosk_key, "KIOSK", {"kind": "LOYALTY_ID", "value": f"L{surname.upper()}"}, "hal"),
+    ):
+        traits = {"firstName": first, "lastName": surname, "postcode": "SW1A 1AA"}
+        variables = {"input": {"identifiers": [ident], "traits": traits, "touchpoint": touchpoint}}
+        data = await gql(hub, IDENTIFY, variables, key=key)
+        made.append(data["identify"]["profile"]["id"])
+    assert made[0] != made[1]
+    return made[0], made[1], surname
+
+
+async def _review_pair(pilot: Any, app: Any, pair: set[str]) -> ConflictsScreen:
+    await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConflictsScreen), what="review")
+    screen = app.screen
+    assert isinstance(screen, ConflictsScreen)
+    await wait_for(
+        pilot,
+        lambda: any(set(d.profile_ids) == pair for d in screen.duplicates or ()),
+        what="our possible duplicate",
+    )
+    table = screen.query_one("#duplicates")
+    table.focus()
+    row = next(i for i, d in enumerate(screen.duplicates or ()) if set(d.profile_ids) == pair)
+    table.move_cursor(row=row)
+    await wait_for(
+        pilot, lambda: {p.id for p in screen.profiles} == pair, what="both profiles named"
+    )
+    return screen
+
+
+async def test_possible_duplicate_shows_its_evidence_and_is_dismissed(hub: Any) -> None:
+    first, second, surname = await _same_name_and_postcode(hub)
+    app = make_app(hub)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _review_pair(pilot, app, {first, second})
+        detail = str(screen.query_one("#detail").content)
+        assert "same name and postcode" in detail and "SW1A 1AA" in detail
+        assert surname in detail and "example.com" in detail  # who each one is
+        await save_svg(pilot, "callcenter-duplicates-160x50")
+
+        await pilot.press("1")  # a look at the first profile, then back to the review
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), what="profile")
+        assert app.screen.profile.id in {first, second}
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, what="back to the review")
+
+        assert screen.check_action("dismiss_duplicate", ())
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+        await pilot.click("#yes")
+        result = screen.query_one("#result")
+        await wait_for(pilot, lambda: "Dismissed" in str(result.content), what="the outcome")
+        await wait_for(
+            pilot,
+            lambda: all(set(d.profile_ids) != {first, second} for d in screen.duplicates or ()),
+            what="the pair gone from the list",
+        )
+    queue = (await gql(hub, QUEUE, key=hub.agent_token()))["possibleDuplicates"]
+    assert all(set(d["profileIds"]) != {first, second} for d in queue)
+    assert (await gql(hub, "query($id: ID) { profile(id: $id) { id } }", {"id": second}))[
+        "profile"
+    ]["id"] == second, "dismissed: still two profiles"
+
+
+async def test_possible_duplicate_is_linked_at_80x24(hub: Any) -> None:
+    first, second, _ = await _same_name_and_postcode(hub)
+    app = make_app(hub)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _review_pair(pilot, app, {first, second})
+        await save_svg(pilot, "callcenter-duplicates-80x24")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+        await pilot.click("#yes")
+        result = screen.query_one("#result")
+        await wait_for(pilot, lambda: "Linked" in str(result.content), what="the outcome")
+    survivor = "query($id: ID) { profile(id: $id) { id } }"
+    assert (await gql(hub, survivor, {"id": first}))["profile"]["id"] == (
+        await gql(hub, survivor, {"id": second})
+    )["profile"]["id"]
 
 
 async def _owner(hub: Any, email: str) -> dict[str, Any]:

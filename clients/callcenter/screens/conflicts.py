@@ -1,132 +1,204 @@
-"""Shared-device conflicts the hub left unjoined: the agent checks and links, or leaves them."""
+"""Identity review: shared-device conflicts and possible duplicates the hub left unjoined.
+
+The agent checks the two profiles with the caller, then links them (one person) or, for a
+possible duplicate, dismisses it (different people; the hub will not raise the pair again).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
 from ..api import HubClient, HubError
 from ..dialogs.confirm import ConfirmDialog
 from ..models import Profile, short_time, touchpoint_label
-from ..stewardship import IdentityConflict
+from ..stewardship import IdentityConflict, PossibleDuplicate
 from ..widgets.fit_table import FitTable
+from ..widgets.outcome import Outcome
 from ..widgets.profile_panels import KIND_LABELS
 
 if TYPE_CHECKING:
     from ..app import CallCenterApp
 
+Item = IdentityConflict | PossibleDuplicate
+
 
 class ConflictsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("1", "open(0)", "Open 1st"),
-        Binding("2", "open(1)", "Open 2nd"),
+        Binding("1", "open(0)", "Open", tooltip="Open the 1st profile"),
+        Binding("2", "open(1)", "Open 2nd", show=False, tooltip="Open the 2nd profile"),
         Binding("l", "link", "Link them"),
-        Binding("r", "reload", "Reload"),
+        Binding("d", "dismiss_duplicate", "Dismiss", tooltip="Dismiss: different people"),
+        Binding("r", "reload", "Reload", show=False),
     ]
     AUTO_FOCUS = "#conflicts"
     COMMAND_HELP = {
-        "open": "Open one of the conflict's profiles",
-        "link": "Link the conflict's profiles: the customer confirmed they are one person",
-        "reload": "Reload the list",
+        "open": "Open one of the two profiles",
+        "link": "Link the two profiles: the customer confirmed they are one person",
+        "dismiss_duplicate": "Dismiss the possible duplicate: they are different people",
+        "reload": "Reload both lists",
     }
 
     def __init__(self, client: HubClient) -> None:
         super().__init__()
         self.client = client
         self.conflicts: list[IdentityConflict] = []
-        self.profiles: list[Profile] = []
+        self.duplicates: list[PossibleDuplicate] | None = None  # None: the hub has no queue
+        self.profiles: list[Profile] = []  # the highlighted pair, once looked up
+        self.active = "conflicts"  # the list the keys act on: the one last focused
+        self._known: dict[str, Profile] = {}
 
     def compose(self) -> ComposeResult:
-        yield Label("Rapport  ·  identity conflicts for review", id="title-bar")
-        yield Label("Loading…", id="status")
+        yield Label("Rapport  ·  identity review", id="title-bar")
+        yield Label("Loading…", id="conflicts-status", classes="section")
         columns = [("When", 12), ("Where", 5), ("Shared identifier", None), ("Profiles", 8)]
         yield FitTable(columns, id="conflicts")
-        yield Label("", id="detail")
+        yield Label("", id="duplicates-status", classes="section")
+        columns = [("When", 12), ("Why", 22), ("Evidence", None)]
+        yield FitTable(columns, id="duplicates", wrap=True)
+        with Vertical(id="pair") as pair:
+            pair.border_title = "The two profiles"
+            pair.border_subtitle = "1 or 2 opens one"
+            yield Label("", id="detail")
+            yield Outcome(id="result")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#duplicates").display = False
         self.load()
 
     @property
     def _app(self) -> CallCenterApp:
         return cast("CallCenterApp", self.app)
 
+    def session_resumed(self) -> None:
+        self.load()
+
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load(self) -> None:
         try:
             self.conflicts = await self.client.identity_conflicts()
+            self.duplicates = await self.client.possible_duplicates()
         except HubError as exc:
-            self.query_one("#status", Label).update(str(exc))
+            self.query_one("#conflicts-status", Label).update(str(exc))
+            self._app.handle_hub_error(exc)
             return
-        rows = [
-            (
-                (
-                    short_time(c.created_at),
-                    touchpoint_label(c.touchpoint),
-                    f"{KIND_LABELS.get(c.kind, c.kind)} {c.value}",
-                    str(len(c.profile_ids)),
-                ),
-                c.id,
-            )
-            for c in self.conflicts
-        ]
-        self.query_one(FitTable).set_rows(rows)
-        count = len(self.conflicts)
-        self.query_one("#status", Label).update(
-            f"{count} open conflict{'s' if count != 1 else ''}: a shared device seen with "
-            "customers who each have an email, phone or loyalty card. Link only when the "
-            "customer confirms they are one person."
-            if count
-            else "No open conflicts."
+        self.query_one("#conflicts", FitTable).set_rows(
+            [(_conflict_row(c), c.id) for c in self.conflicts]
         )
+        self.query_one("#conflicts").display = bool(self.conflicts)  # no empty box
+        count = len(self.conflicts)
+        self.query_one("#conflicts-status", Label).update(
+            Content.assemble(
+                (f"Shared devices · {count} open", "bold"),
+                ": a device seen with customers who each have an email, phone or loyalty card."
+                if count
+                else ": none open.",
+            )
+        )
+        has_queue = self.duplicates is not None
+        table = self.query_one("#duplicates", FitTable)
+        table.display = bool(self.duplicates)
+        self.query_one("#duplicates-status", Label).display = has_queue
+        if self.duplicates is not None:
+            table.set_rows([(_duplicate_row(d), d.id) for d in self.duplicates])
+            count = len(self.duplicates)
+            self.query_one("#duplicates-status", Label).update(
+                Content.assemble(
+                    (f"Possible duplicates · {count}", "bold"),
+                    ": profiles that may be one person." if count else ": none waiting.",
+                )
+            )
+        # Keys act on a list with something in it.
+        if not self.conflicts and self.duplicates and self.active == "conflicts":
+            table.focus()
+        self.describe()
+
+    # -- which pair -----------------------------------------------------------------------
 
     @property
-    def chosen(self) -> IdentityConflict | None:
-        row = self.query_one(FitTable).cursor_row
-        return self.conflicts[row] if 0 <= row < len(self.conflicts) else None
+    def chosen(self) -> Item | None:
+        items: list[Item] = list(
+            self.conflicts if self.active == "conflicts" else self.duplicates or []
+        )
+        row = self.query_one(f"#{self.active}", FitTable).cursor_row
+        return items[row] if 0 <= row < len(items) else None
 
-    @on(DataTable.RowHighlighted, "#conflicts")
-    def _highlighted(self) -> None:
-        self.describe()
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id in ("conflicts", "duplicates") and event.data_table.has_focus:
+            self.active = event.data_table.id
+            self.describe()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, FitTable) and event.widget.id != self.active:
+            self.active = event.widget.id or "conflicts"
+            self.query_one("#result", Outcome).say("")
+            self.describe()
+            self.refresh_bindings()
 
     @work(exclusive=True, group="describe", exit_on_error=False)
     async def describe(self) -> None:
-        conflict = self.chosen
+        item, detail = self.chosen, self.query_one("#detail", Label)
         self.profiles = []
-        if conflict is None:
+        if item is None:
+            detail.update(Content.styled("Nothing highlighted.", "dim"))
+            self.refresh_bindings()
             return
-        for profile_id in conflict.profile_ids[:4]:
-            profile = await self.client.profile(profile_id)
-            if profile is not None:
-                self.profiles.append(profile)
-        names = [
-            f"{n}. {p.name} ({p.identifier('CRM_ID', 'EMAIL', 'PHONE') or p.id})"
+        try:
+            for profile_id in item.profile_ids[:2]:
+                if profile_id not in self._known:
+                    found = await self.client.profile_summary(profile_id)
+                    if found is not None:
+                        self._known[profile_id] = found
+                if profile_id in self._known:
+                    self.profiles.append(self._known[profile_id])
+        except HubError as exc:
+            detail.update(str(exc))
+            self._app.handle_hub_error(exc)
+            return
+        lines = [Content.styled(_why(item), "bold")]
+        lines += [
+            Content.assemble((f"{n}. ", "bold"), p.name, (f"  {_contacts(p)}", "dim"))
             for n, p in enumerate(self.profiles, start=1)
         ]
-        self.query_one("#detail", Label).update("   ".join(names))
+        detail.update(Content("\n").join(lines))
+        self.refresh_bindings()
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "dismiss_duplicate":
+            return self.active == "duplicates" and self.client.schema.has_mutation(
+                "dismissDuplicate"
+            )
+        return True
 
     def action_open(self, index: int) -> None:
         if index < len(self.profiles):
             self._app.open_profile(self.profiles[index])
 
     def action_reload(self) -> None:
+        self._known.clear()
         self.load()
 
     def action_back(self) -> None:
         self.dismiss()
 
     def action_link(self) -> None:
-        conflict = self.chosen
-        if conflict is None or len(self.profiles) < 2:
+        item = self.chosen
+        if item is None or len(self.profiles) < 2:
             return
         names = " and ".join(p.name for p in self.profiles)
-        question = f"Link {names}? They share {conflict.kind.lower()} {conflict.value}."
+        question = f"Link {names}? {_why(item)}."
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -136,15 +208,86 @@ class ConflictsScreen(Screen[None]):
             ConfirmDialog("Link profiles", question, "Link: same person"), answered
         )
 
+    def action_dismiss_duplicate(self) -> None:
+        item = self.chosen
+        if not isinstance(item, PossibleDuplicate):
+            return
+        names = " and ".join(p.name for p in self.profiles) or "these profiles"
+        question = (
+            f"Keep {names} apart? The hub will not suggest this pair again. "
+            "Dismiss only when they are different people."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss_pair(item.id)
+
+        self.app.push_screen(
+            ConfirmDialog("Dismiss possible duplicate", question, "Dismiss: different people"),
+            answered,
+        )
+
     @work(exclusive=True, group="link", exit_on_error=False)
     async def link(self, profile_ids: list[str]) -> None:
+        result = self.query_one("#result", Outcome)
         try:
             errors, _ = await self.client.link_profiles(profile_ids)
         except HubError as exc:
+            result.say(f"Not linked: {exc}", ok=False)
             self._app.handle_hub_error(exc)
             return
         if errors:
-            self.query_one("#detail", Label).update("; ".join(e.message for e in errors))
+            result.say("Not linked: " + "; ".join(e.message for e in errors), ok=False)
             return
-        self.notify("Linked: one customer now.", title="Identity")
+        result.say("✔ Linked: one customer now.")
+        self._known.clear()
         self.load()
+
+    @work(exclusive=True, group="link", exit_on_error=False)
+    async def dismiss_pair(self, duplicate_id: str) -> None:
+        result = self.query_one("#result", Outcome)
+        try:
+            errors = await self.client.dismiss_duplicate(duplicate_id)
+        except HubError as exc:
+            result.say(f"Not dismissed: {exc}", ok=False)
+            self._app.handle_hub_error(exc)
+            return
+        if errors:
+            result.say("Not dismissed: " + "; ".join(e.message for e in errors), ok=False)
+            return
+        result.say("✔ Dismissed: kept apart as different people.")
+        self.load()
+
+
+def _conflict_row(c: IdentityConflict) -> tuple[str, ...]:
+    return (
+        short_time(c.created_at),
+        touchpoint_label(c.touchpoint),
+        f"{KIND_LABELS.get(c.kind, c.kind)} {c.value}",
+        str(len(c.profile_ids)),
+    )
+
+
+def _duplicate_row(d: PossibleDuplicate) -> tuple[str, ...]:
+    return short_time(d.created_at), d.reason_label, d.describe_evidence()
+
+
+def _why(item: Item) -> str:
+    if isinstance(item, IdentityConflict):
+        kind = KIND_LABELS.get(item.kind, item.kind).lower()
+        return f"They share {kind} {item.value}"
+    return f"Possibly one person: {item.reason_label}: {item.describe_evidence()}"
+
+
+def _contacts(profile: Profile) -> str:
+    shown = [
+        value
+        for value in (
+            profile.identifier("EMAIL"),
+            profile.identifier("PHONE"),
+            profile.identifier("LOYALTY_ID"),
+            profile.identifier("CRM_ID"),
+        )
+        if value
+    ]
+    return " · ".join(shown) or profile.id
