@@ -46,13 +46,13 @@ class FindCallerScreen(Screen[None]):
         Binding("f2", "incoming_call", "Incoming call"),
         Binding("enter", "open_highlighted", "Open", show=False),
         Binding("down", "focus_results", "Results", show=False),
-        Binding("f3", "conflicts", "Conflicts"),
+        Binding("f3", "conflicts", "Review", tooltip="Identity review"),
         Binding("ctrl+l", "app.sign_out", "Sign out"),
     ]
     AUTO_FOCUS = "#query"
     COMMAND_HELP = {
         "incoming_call": "Type a caller's number to pop their profile",
-        "conflicts": "Shared devices seen with two customers, for review",
+        "conflicts": "Identity review: shared devices and possible duplicates",
         "focus_search": "Back to the search box",
     }
 
