@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from .models import JSON, touchpoint_label
@@ -81,12 +82,18 @@ async def profile_changes(
         if bearer:
             init["payload"] = {"authorization": f"Bearer {bearer}"}
         await socket.send(json.dumps(init))
-        while True:
-            message = json.loads(await socket.recv())
-            if message.get("type") == "connection_ack":
-                break
-            if message.get("type") == "ping":
-                await socket.send(json.dumps({"type": "pong"}))
+        try:
+            while True:
+                message = json.loads(await socket.recv())
+                if message.get("type") == "connection_ack":
+                    break
+                if message.get("type") == "ping":
+                    await socket.send(json.dumps({"type": "pong"}))
+        except ConnectionClosed as exc:
+            # 44xx: the hub turned the key or token away (a drop or a restart is not that).
+            if exc.rcvd is not None and 4400 <= exc.rcvd.code < 4500:
+                raise SubscriptionRefused(exc.rcvd.reason or "refused") from exc
+            raise
         operation = str(uuid.uuid4())
         await socket.send(
             json.dumps(

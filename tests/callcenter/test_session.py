@@ -113,3 +113,24 @@ async def test_a_refused_token_mid_note_keeps_the_note_for_after_sign_in(hub: An
         notes = "query($id: ID) { profile(id: $id) { notes { text } } }"
         stored_notes = (await gql(hub, notes, {"id": profile_id}))["profile"]["notes"]
         assert any(n["text"] == note for n in stored_notes)
+
+
+async def test_a_live_feed_refused_for_the_token_asks_to_sign_in(hub: Any) -> None:
+    stored, spoken = drama_number()
+    await make_caller(hub, "Vera", f"Feed{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _profile(pilot, app)
+        app.client.token = "rat_" + uuid.uuid4().hex  # no longer known to the hub
+        screen.follow_changes()  # the feed reconnects, as after a drop
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, SignInScreen) and _form_message(app),
+            what="sign-in with a message",
+        )
+        assert _form_message(app) == SESSION_ENDED
+        await _sign_in_again(pilot, app)
+        await wait_for(pilot, lambda: app.screen is screen, what="back to the caller")
+        await wait_for(
+            pilot, lambda: any(b.state == "live" for b in screen.query(LiveBadge)), what="live"
+        )
