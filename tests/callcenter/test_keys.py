@@ -58,7 +58,10 @@ async def test_command_palette_reaches_every_call_action(hub: Any) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _profile(hub, pilot, app)
         titles = {command.title for command in app.get_system_commands(screen)}
-        actions = ("Record a preference", "Consent", "Note", "Survey", "Wrap up", "Reload", "Help")
+        actions = (
+            "Record a preference", "Consent", "Note", "Survey", "Wrap up", "Reload", "Help",
+            "Export the profile",
+        )  # fmt: skip
         for action in actions:
             assert any(title.startswith(action) for title in titles), (action, titles)
         await pilot.press("ctrl+p")
