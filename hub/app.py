@@ -65,6 +65,7 @@ class RapportGraphQL(GraphQL[Context, None]):
         if principal is None:
             raise ConnectionRejectionError({"message": "A valid key or token is required."})
         context.principal = principal
+        context.bearer = bearer
         return {"channel": principal.channel.value}
 
     def encode_json(self, data: object) -> bytes:

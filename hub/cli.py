@@ -88,6 +88,10 @@ def _agents(args: argparse.Namespace) -> int:
     from hub.auth import service as auth
 
     try:
+        if args.agents_command == "disable":
+            agent = _in_session(lambda s: auth.disable_agent(s, args.username))
+            print(f"agent {agent.username} is disabled and signed out", file=sys.stderr)
+            return 0
         agent = _in_session(
             lambda s: auth.create_agent(s, args.username, args.password, args.display_name)
         )
@@ -262,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     acreate.add_argument("--username", required=True)
     acreate.add_argument("--password", required=True)
     acreate.add_argument("--display-name", default=None)
+    adisable = agents_sub.add_parser(
+        "disable", help="stop an agent signing in and end their sessions"
+    )
+    adisable.add_argument("--username", required=True)
     agents.set_defaults(func=_agents)
     return parser
 

@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 
 from hub.auth.scopes import Principal, Scope
 from hub.auth.service import Authenticator
-from hub.db import Database
+from hub.db import Database, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
 from hub.preferences.learning import Weights
@@ -45,6 +45,8 @@ class Context:
     response: Any = None
     principal: Principal | None = None
     connection_params: dict[str, Any] | None = None
+    # The credential a WebSocket connected with, checked again while subscriptions run.
+    bearer: str | None = None
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[str, Any] = field(default_factory=dict)
@@ -112,6 +114,19 @@ class Context:
             async with self._lock:
                 await self._session.close()
                 self._session = None
+
+    async def still_signed_in(self) -> bool:
+        """False once the token has expired, or the key or token was revoked or signed out
+        (seen within RAPPORT_AUTH_CACHE_SECONDS)."""
+        principal = self.principal
+        if principal is None:
+            return False
+        if principal.expires_at is not None and principal.expires_at <= utcnow():
+            return False
+        if self.bearer is None:
+            return True
+        async with self.hub.db.sessions() as session:
+            return await self.hub.authenticator.authenticate(session, self.bearer) is not None
 
     async def may_see(self, profile_id: str) -> bool:
         """A shopper's token reaches its own profile (or ids merged into it) and no other."""

@@ -45,6 +45,18 @@ async def key_by_id(session: AsyncSession, key_id: int) -> ApiKey | None:
     return await session.get(ApiKey, key_id)
 
 
+async def delete_tokens(
+    session: AsyncSession, *, agent_id: int | None = None, token_id: int | None = None
+) -> int:
+    query = delete(AgentToken)
+    if agent_id is not None:
+        query = query.where(AgentToken.agent_id == agent_id)
+    if token_id is not None:
+        query = query.where(AgentToken.id == token_id)
+    result = await session.execute(query)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def purge_expired_tokens(session: AsyncSession, now: datetime) -> None:
     await session.execute(delete(AgentToken).where(AgentToken.expires_at <= now))
 

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.api.enums import Channel
-from hub.api.errors import UserError
+from hub.api.errors import UserError, forbidden
 from hub.api.mutation import attempt
 from hub.api.permissions import Guard
 from hub.auth import service as auth
@@ -21,6 +21,12 @@ class AgentLoginPayload:
     token: str | None = strawberry.field(default=None, description="Send as the bearer from now.")
     expires_at: datetime | None = None
     display_name: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AgentLogoutPayload:
+    signed_out: bool = False
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -48,6 +54,25 @@ class AuthMutation:
             return AgentLoginPayload(user_errors=errors)
         token, expires, agent = result
         return AgentLoginPayload(token=token, expires_at=expires, display_name=agent.display_name)
+
+    @strawberry.mutation(
+        description="End this agent session: the token stops working on every hub replica "
+        "(within RAPPORT_AUTH_CACHE_SECONDS on the others)."
+    )
+    async def agent_logout(self, info: Info) -> AgentLogoutPayload:
+        ctx = info.context
+        principal = ctx.principal
+        if principal is None or principal.token_id is None:
+            return AgentLogoutPayload(user_errors=forbidden("Only an agent's session signs out."))
+        token_id = principal.token_id
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            return await auth.logout(session, token_id)
+
+        done, errors = await attempt(ctx, work)
+        if ctx.request is not None:
+            ctx.hub.authenticator.forget(auth.bearer_from(ctx.request.headers.get("authorization")))
+        return AgentLogoutPayload(signed_out=bool(done), user_errors=errors)
 
     @strawberry.mutation(extensions=[Guard(Scope.ADMIN)])
     async def create_api_key(

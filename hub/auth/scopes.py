@@ -87,6 +87,7 @@ class Principal:
     key_id: int | None = None
     agent_id: int | None = None
     agent_username: str | None = None
+    token_id: int | None = None  # an agent's session, for signing out
     # Set for a shopper's self-service token: the one profile it reaches.
     profile_id: str | None = None
     shared_screen: bool = False

@@ -88,6 +88,8 @@ async def create_agent(
         existing.active = True
         if display_name:
             existing.display_name = display_name
+        # A new password signs the agent out everywhere: old tokens may have leaked with it.
+        await repo.delete_tokens(session, agent_id=existing.id)
         return existing
     agent = Agent(
         username=username,
@@ -99,6 +101,21 @@ async def create_agent(
     session.add(agent)
     await session.flush()
     return agent
+
+
+async def disable_agent(session: AsyncSession, username: str) -> Agent:
+    """No more sign-ins, and every token the agent holds stops working."""
+    agent = await repo.agent_by_username(session, (username or "").strip())
+    if agent is None:
+        raise DomainError.one(("username",), ErrorCode.NOT_FOUND, "No agent has this username.")
+    agent.active = False
+    await repo.delete_tokens(session, agent_id=agent.id)
+    return agent
+
+
+async def logout(session: AsyncSession, token_id: int) -> bool:
+    """End one agent session (the token that asks)."""
+    return await repo.delete_tokens(session, token_id=token_id) > 0
 
 
 async def login(
@@ -175,6 +192,7 @@ class Authenticator:
                 scopes=AGENT_SCOPES,
                 agent_id=agent.id,
                 agent_username=agent.username,
+                token_id=token.id,
                 expires_at=token.expires_at,
             ), token.expires_at
         key = await repo.key_by_hash(session, digest)
@@ -185,8 +203,12 @@ class Authenticator:
             channel=channel, name=key.name, scopes=CHANNEL_SCOPES[channel], key_id=key.id
         ), None
 
-    def forget(self) -> None:
-        self._cache.clear()
+    def forget(self, bearer: str | None = None) -> None:
+        """Drop one credential from the cache (after a sign-out), or all of them."""
+        if bearer is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(_digest(bearer), None)
 
 
 async def remember_profile(

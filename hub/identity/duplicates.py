@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.db import utcnow
 from hub.enums import IdentifierKind
 from hub.errors import DomainError, ErrorCode
-from hub.identity.models import DuplicateCandidate, Identifier
+from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict
 from hub.profiles.models import Profile
 
 SIMILAR_EMAIL = 90  # rapidfuzz ratio of the local parts, same domain
@@ -155,6 +155,19 @@ async def dismiss(session: AsyncSession, candidate_id: int, actor: str) -> Dupli
     if row.status != "OPEN":
         raise DomainError.one(("id",), ErrorCode.CONFLICT, f"Already {row.status.lower()}.")
     row.status, row.resolved_by, row.resolved_at = "DISMISSED", actor, utcnow()
+    if row.reason == "SHARED_DEVICE":
+        # "Different people on one device": the shared-device conflict is answered too.
+        evidence = row.evidence or {}
+        conflicts = await session.scalars(
+            select(IdentityConflict).where(
+                IdentityConflict.status == "OPEN",
+                IdentityConflict.kind == str(evidence.get("kind")),
+                IdentityConflict.value == str(evidence.get("value")),
+            )
+        )
+        for conflict in conflicts:
+            if set(conflict.profile_ids) <= {row.profile_a, row.profile_b}:
+                conflict.status = "DISMISSED"
     return row
 
 

@@ -72,14 +72,21 @@ class LocalBroker:
                         queue.get_nowait()
                 queue.put_nowait(change)
 
-    async def subscribe(self, profile_id: str) -> AsyncIterator[ProfileChange]:
-        """Changes to a profile, following it when it is merged into another."""
+    async def subscribe(
+        self, profile_id: str, tick: float | None = None
+    ) -> AsyncIterator[ProfileChange | None]:
+        """Changes to a profile, following it when it is merged into another; with `tick`,
+        None after that many quiet seconds (so the subscriber can check its credential)."""
         queue: asyncio.Queue[ProfileChange] = asyncio.Queue(_QUEUE_SIZE)
         watched = {profile_id}
         self._queues[profile_id].add(queue)
         try:
             while True:
-                change = await queue.get()
+                try:
+                    change = await asyncio.wait_for(queue.get(), tick)
+                except TimeoutError:
+                    yield None
+                    continue
                 yield change
                 if change.merged_into and change.merged_into not in watched:
                     watched.add(change.merged_into)

@@ -12,8 +12,9 @@ from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError
 from hub.api.permissions import Allowed
 from hub.auth.scopes import Scope
-from hub.db import utcnow
 from hub.profiles import service as profiles
+
+CREDENTIAL_CHECK_SECONDS = 10.0
 
 
 @strawberry.type
@@ -39,11 +40,13 @@ class RealtimeSubscription:
             profile = await profiles.get_live(session, str(profile_id))
         if profile is None or not await ctx.may_see(profile.id):
             raise ClientError(f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"])
-        async for change in ctx.hub.broker.subscribe(profile.id):
-            expires = ctx.principal.expires_at if ctx.principal else None
-            if expires is not None and expires <= utcnow():
-                # A token that ran out (an agent's shift, a shopper's ledger visit) stops here.
-                raise ClientError("Your sign-in has expired.", "UNAUTHENTICATED")
+        async for change in ctx.hub.broker.subscribe(profile.id, tick=CREDENTIAL_CHECK_SECONDS):
+            if not await ctx.still_signed_in():
+                # A token that ran out (an agent's shift, a shopper's ledger visit), a signed-out
+                # agent or a revoked key: the feed stops, within a tick even when nothing changes.
+                raise ClientError("Your sign-in has ended.", "UNAUTHENTICATED")
+            if change is None:
+                continue
             yield ProfileChange(
                 profile_id=strawberry.ID(change.profile_id),
                 version=change.version,

@@ -119,3 +119,63 @@ def test_a_web_site_reaches_only_customers_it_named(hub: HubHandle) -> None:
     assert by_identifier["data"]["profile"]["id"] == pid, "it names them by identifier"
     identify(hub, other_site, "WEB", ("EMAIL", email))
     assert hub.gql(PROFILE_BY_ID, {"id": pid}, key=other_site)["data"]["profile"]["id"] == pid
+
+
+LOGIN = (
+    "mutation($u:String!,$p:String!){agentLogin(username:$u,password:$p){token userErrors{code}}}"
+)
+LOGOUT = "mutation { agentLogout { signedOut userErrors { code message } } }"
+
+
+def _login(hub: HubHandle, username: str, password: str) -> str:
+    body = hub.gql(LOGIN, {"u": username, "p": password}, key=hub.callcenter_key)
+    token: str = body["data"]["agentLogin"]["token"]
+    assert token, body
+    return token
+
+
+def _status_within(hub: HubHandle, token: str, status: int, seconds: float = 8.0) -> int:
+    """The status a token gets, polled until it is `status` (other replicas cache for 5 s)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        got = hub.post("{ products(first: 1) { sku } }", key=token).status_code
+        if got == status or time.monotonic() > deadline:
+            return got
+        time.sleep(0.2)
+
+
+def test_an_agent_signs_out_and_the_token_stops_working_at_once(hub: HubHandle) -> None:
+    token = _login(hub, hub.agent_username, hub.agent_password)
+    assert hub.post("{ products(first: 1) { sku } }", key=token).status_code == 200
+    out = hub.gql(LOGOUT, key=token)["data"]["agentLogout"]
+    assert out == {"signedOut": True, "userErrors": []}
+    assert hub.post("{ products(first: 1) { sku } }", key=token).status_code == 401
+    # Only an agent's session signs out; a key is revoked by an operator instead.
+    refused = hub.gql(LOGOUT, key=hub.web_key)["data"]["agentLogout"]
+    assert refused["signedOut"] is False and refused["userErrors"][0]["code"] == "FORBIDDEN"
+
+
+def test_a_new_password_or_disabling_ends_every_session_of_that_agent(hub: HubHandle) -> None:
+    from tests.conftest import hub_command
+
+    username = unique("agent.")
+    hub_command(
+        hub.database_url, "agents", "create", "--username", username, "--password", "first-pass-1"
+    )
+    first, second = (_login(hub, username, "first-pass-1") for _ in range(2))
+    hub_command(
+        hub.database_url, "agents", "create", "--username", username, "--password", "second-pass-2"
+    )
+    assert _status_within(hub, first, 401) == 401 and _status_within(hub, second, 401) == 401
+    third = _login(hub, username, "second-pass-2")
+    result = hub_command(hub.database_url, "agents", "disable", "--username", username)
+    assert "disabled" in result.stderr
+    assert _status_within(hub, third, 401) == 401
+    again = hub.gql(LOGIN, {"u": username, "p": "second-pass-2"}, key=hub.callcenter_key)
+    assert again["data"]["agentLogin"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+    missing = hub_command(
+        hub.database_url, "agents", "disable", "--username", "nobody.x", check=False
+    )
+    assert missing.returncode == 2 and "No agent" in missing.stderr

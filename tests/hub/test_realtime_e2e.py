@@ -104,3 +104,48 @@ async def test_subscribing_to_an_unknown_profile_errors(hub: HubHandle) -> None:
         assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     finally:
         await ws.close()
+
+
+async def test_a_live_feed_ends_when_the_agent_signs_out(hub: HubHandle) -> None:
+    from tests.hub.test_auth_e2e import LOGOUT, _login
+
+    email = f"{unique()}@example.com"
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
+    token = _login(hub, hub.agent_username, hub.agent_password)
+    ws = await _open(hub, token)
+    try:
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": profile["id"]}},
+                }
+            )
+        )
+        await asyncio.sleep(0.3)
+        loop = asyncio.get_running_loop()
+        sku = some_skus(hub, 1)[0]
+        await loop.run_in_executor(
+            None, lambda: track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, sku, "WEB")])
+        )
+        assert (await _next_change(ws))["kind"] == "EVENTS"
+        await loop.run_in_executor(None, lambda: hub.gql(LOGOUT, key=token))
+        await loop.run_in_executor(
+            None, lambda: track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, sku, "WEB")])
+        )
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 15))
+            if message["type"] in ("ping", "pong"):
+                continue
+            break
+        # The feed's last word is the error, then it completes: no change reaches a signed-out
+        # agent.
+        assert message["type"] == "next" and message["payload"]["data"] is None, message
+        error = message["payload"]["errors"][0]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert error["message"] == "Your sign-in has ended."
+        done = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert done == {"id": "1", "type": "complete"}
+    finally:
+        await ws.close()

@@ -224,3 +224,26 @@ def test_split_gives_back_the_profiles_merged_into_the_restored_one(hub: HubHand
         hub.gql("query($id:ID!){profile(id:$id){id}}", {"id": c["id"]})["data"]["profile"]["id"]
         == restored
     ), "the anonymous visit goes back with the profile it joined"
+
+
+def test_different_people_on_one_device_answers_the_shared_device_conflict(
+    hub: HubHandle,
+) -> None:
+    device = unique("dev-")
+    first = identify(
+        hub, hub.kiosk_key, "KIOSK", ("EMAIL", f"{unique()}@example.com"), ("DEVICE_ID", device)
+    )["profile"]
+    second = identify(hub, hub.kiosk_key, "KIOSK", ("PHONE", drama_phone()), ("DEVICE_ID", device))[
+        "profile"
+    ]
+    agent = hub.agent_token()
+    pair = frozenset({first["id"], second["id"]})
+    queue = hub.gql(DUPLICATES, key=agent)["data"]["possibleDuplicates"]
+    shared = next(q for q in queue if frozenset(q["profileIds"]) == pair)
+    assert shared["reason"] == "SHARED_DEVICE" and shared["evidence"]["value"] == device
+    dismissed = hub.gql(DISMISS, {"id": shared["id"]}, key=agent)["data"]["dismissDuplicate"]
+    assert dismissed == {"dismissed": True, "userErrors": []}
+    conflicts = hub.gql("{ identityConflicts { value } }", key=agent)["data"]["identityConflicts"]
+    assert device not in {c["value"] for c in conflicts}
+    # Nothing merged: two people, two profiles.
+    assert hub.gql(MERGES, {"id": first["id"]}, key=agent)["data"]["profile"]["merges"] == []

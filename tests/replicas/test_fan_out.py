@@ -31,14 +31,22 @@ async def test_a_change_on_one_replica_reaches_subscribers_of_another(
     profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
     ws = await _open(second_replica, second_replica.kiosk_key)
     try:
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": SUBSCRIBE, "variables": {"id": profile["id"]}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": profile["id"]}},
+                }
+            )
+        )
         await asyncio.sleep(0.3)
         loop = asyncio.get_running_loop()
         started = loop.time()
         sku = some_skus(hub, 1)[0]
-        await loop.run_in_executor(None, lambda: track(
-            hub, hub.web_key, [view(unique("m"), "EMAIL", email, sku, "WEB")]))
+        await loop.run_in_executor(
+            None, lambda: track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, sku, "WEB")])
+        )
         change = await _next_change(ws)
         assert loop.time() - started < 1.0
         assert change["profileId"] == profile["id"] and change["kind"] == "EVENTS"
@@ -46,19 +54,27 @@ async def test_a_change_on_one_replica_reaches_subscribers_of_another(
         await ws.close()
 
 
-async def test_a_refused_write_notifies_nobody(
-    hub: HubHandle, second_replica: HubHandle
-) -> None:
+async def test_a_refused_write_notifies_nobody(hub: HubHandle, second_replica: HubHandle) -> None:
     email = f"{unique()}@example.com"
     profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
     ws = await _open(second_replica, second_replica.kiosk_key)
     try:
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": SUBSCRIBE, "variables": {"id": profile["id"]}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": profile["id"]}},
+                }
+            )
+        )
         await asyncio.sleep(0.3)
-        bad = hub.gql("""mutation($id: ID!) { setPreferences(profileId: $id, touchpoint: WEB,
+        bad = hub.gql(
+            """mutation($id: ID!) { setPreferences(profileId: $id, touchpoint: WEB,
           preferences: [{key: "theme", value: "vintage"}, {key: "product", value: "NOPE"}])
-          { userErrors { code } } }""", {"id": profile["id"]})
+          { userErrors { code } } }""",
+            {"id": profile["id"]},
+        )
         assert bad["data"]["setPreferences"]["userErrors"][0]["code"] == "NOT_FOUND"
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(ws.recv(), 1.0)
