@@ -126,7 +126,13 @@ class HubClient:
         self.session_expires_at = _parse_time(payload.get("expiresAt"))
         return []
 
-    def sign_out(self) -> None:
+    async def sign_out(self) -> None:
+        """End the session on the hub too (the token stops working), then forget it here."""
+        if self.token and self.schema.has_mutation("agentLogout"):
+            try:
+                await self.execute(documents.LOGOUT)
+            except (HubUnreachable, HubFailure, NotAuthorized):
+                pass  # unreachable or already ended: the token expires on its own
         self.token = None
         self.agent = None
         self.session_expires_at = None

@@ -114,7 +114,7 @@ class CallCenterApp(App[None]):
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def action_sign_out(self) -> None:
-        self.client.sign_out()
+        await self.client.sign_out()
         self._resume = None
         if self._expiry is not None:
             self._expiry.stop()

@@ -214,6 +214,8 @@ mutation RespondToNextBestAction($profileId: ID!, $actionId: ID!, $accepted: Boo
 
 SESSION_CHECK = "query SessionCheck { __typename }"
 
+LOGOUT = "mutation AgentLogout { agentLogout { signedOut userErrors { field code message } } }"
+
 PROFILE_CHANGE: Selection = ["profileId", "version", "touchpoint", "kind", "summary", "?mergedInto"]
 
 

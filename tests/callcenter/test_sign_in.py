@@ -95,3 +95,16 @@ async def test_unreachable_hub_shows_a_clear_screen_with_retry() -> None:
         await pilot.pause(0.3)
         assert isinstance(app.screen, UnreachableScreen)  # still down, still calm
         await save_svg(pilot, "callcenter-unreachable")
+
+
+async def test_signing_out_ends_the_session_on_the_hub(hub: Any) -> None:
+    app = make_app(hub)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
+        token = app.client.token
+        assert token and hub.post("{ __typename }", key=token).status_code == 200
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), what="sign-in")
+        assert app.client.token is None
+        # The token is dead on the hub too, not merely forgotten by the app.
+        assert hub.post("{ __typename }", key=token).status_code == 401
