@@ -10,9 +10,7 @@ Prints medians and p95 and each as a ratio to the floor.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.timing import print_ratios, timed
 from hub.catalog.demo_data import read_lines
 from tests.conftest import SAMPLE, prepare_database, start_hub, stop_hub
 
@@ -28,15 +27,6 @@ PROFILE = """query($v: String!) { profile(identifier: {kind: CRM_ID, value: $v})
   consents { purpose granted } recentEvents(first: 20) { type occurredAt summary }
   recommendations(touchpoint: WEB, first: 10) { product { sku name price } reason score } } }"""
 TRACK = """mutation($e: [EventInput!]!) { track(events: $e) { accepted userErrors { code } } }"""
-
-
-def timed(n: int, call) -> list[float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
 
 
 def main() -> None:
@@ -90,12 +80,7 @@ def main() -> None:
             }
     finally:
         stop_hub(hub)
-    base = statistics.median(results["plain /healthz (floor)"])
-    print(f"{'':26} {'median ms':>10} {'p95 ms':>8} {'× floor':>8}")
-    for name, samples in results.items():
-        p95 = statistics.quantiles(samples, n=20)[18]
-        median = statistics.median(samples)
-        print(f"{name:26} {median:10.2f} {p95:8.2f} {median / base:8.2f}")
+    print_ratios(results, "plain /healthz (floor)", 26)
 
 
 if __name__ == "__main__":

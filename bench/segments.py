@@ -17,7 +17,6 @@ import argparse
 import sqlite3
 import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.timing import print_ratios, timed
 from hub.catalog.demo_data import read_lines
 from tests.conftest import SAMPLE, prepare_database, start_hub, stop_hub
 
@@ -38,15 +38,6 @@ EXPORT = """mutation($id: ID!) { exportSegment(segmentId: $id, purpose: ANALYTIC
 RAW_SPEND = """select profile_id, sum(case when type = 'RETURN' then -1 else 1 end
   * coalesce(price, 0) * abs(coalesce(quantity, 1))) from events
   where type in ('PURCHASE', 'RETURN') group by profile_id"""
-
-
-def timed(n: int, call) -> list[float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
 
 
 def main() -> None:
@@ -115,12 +106,7 @@ def main() -> None:
         ).fetchone()[0]
         floor_export = timed(5, lambda: raw.execute(RAW_SPEND).fetchall())
 
-    base = statistics.median(results["profile read, plain (floor)"])
-    print(f"{'':30} {'median ms':>10} {'p95 ms':>8} {'× floor':>8}")
-    for name, samples in results.items():
-        p95 = statistics.quantiles(samples, n=20)[18]
-        median = statistics.median(samples)
-        print(f"{name:30} {median:10.2f} {p95:8.2f} {median / base:8.2f}")
+    print_ratios(results, "profile read, plain (floor)")
     print(f"(the first 200 customers are in {memberships} demo segments between them)")
     export_ms = statistics.median(exports)
     raw_ms = statistics.median(floor_export)

@@ -167,8 +167,10 @@ class GiftRegistry:
 
     @property
     def is_past(self) -> bool:
+        if not self.event_date:
+            return False
         try:
-            return bool(self.event_date) and date.fromisoformat(self.event_date[:10]) < date.today()
+            return date.fromisoformat(self.event_date[:10]) < date.today()
         except ValueError:
             return False
 

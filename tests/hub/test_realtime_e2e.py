@@ -26,6 +26,11 @@ async def _open(hub: HubHandle, key: str) -> Any:
     return ws
 
 
+async def _subscribe(ws: Any, profile_id: str) -> None:
+    message = {"query": SUBSCRIBE, "variables": {"id": profile_id}}
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
+
+
 async def _next_change(ws: Any) -> dict[str, Any]:
     while True:
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
@@ -40,15 +45,7 @@ async def test_subscriber_sees_another_clients_changes(hub: HubHandle) -> None:
     profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
     ws = await _open(hub, hub.kiosk_key)
     try:
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"id": profile["id"]}},
-                }
-            )
-        )
+        await _subscribe(ws, profile["id"])
         await asyncio.sleep(0.3)  # let the subscription register before the write
         sku = some_skus(hub, 1)[0]
         loop = asyncio.get_running_loop()
@@ -90,15 +87,7 @@ async def test_socket_without_a_valid_key_is_refused(hub: HubHandle) -> None:
 async def test_subscribing_to_an_unknown_profile_errors(hub: HubHandle) -> None:
     ws = await _open(hub, hub.web_key)
     try:
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"id": "nope"}},
-                }
-            )
-        )
+        await _subscribe(ws, "nope")
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "NOT_FOUND"
@@ -114,15 +103,7 @@ async def test_a_live_feed_ends_when_the_agent_signs_out(hub: HubHandle) -> None
     token = _login(hub, hub.agent_username, hub.agent_password)
     ws = await _open(hub, token)
     try:
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"id": profile["id"]}},
-                }
-            )
-        )
+        await _subscribe(ws, profile["id"])
         await asyncio.sleep(0.3)
         loop = asyncio.get_running_loop()
         sku = some_skus(hub, 1)[0]

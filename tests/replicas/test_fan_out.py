@@ -4,7 +4,6 @@ of the other (LISTEN/NOTIFY). Collected only in the PostgreSQL run (tests/confte
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +11,7 @@ import websockets
 
 from tests.conftest import HubHandle, start_hub, stop_hub, unique
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
-from tests.hub.test_realtime_e2e import SUBSCRIBE, _next_change, _open
+from tests.hub.test_realtime_e2e import _next_change, _open, _subscribe
 
 
 @pytest.fixture(scope="module")
@@ -31,15 +30,7 @@ async def test_a_change_on_one_replica_reaches_subscribers_of_another(
     profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
     ws = await _open(second_replica, second_replica.kiosk_key)
     try:
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"id": profile["id"]}},
-                }
-            )
-        )
+        await _subscribe(ws, profile["id"])
         await asyncio.sleep(0.3)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -59,15 +50,7 @@ async def test_a_refused_write_notifies_nobody(hub: HubHandle, second_replica: H
     profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
     ws = await _open(second_replica, second_replica.kiosk_key)
     try:
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"id": profile["id"]}},
-                }
-            )
-        )
+        await _subscribe(ws, profile["id"])
         await asyncio.sleep(0.3)
         bad = hub.gql(
             """mutation($id: ID!) { setPreferences(profileId: $id, touchpoint: WEB,

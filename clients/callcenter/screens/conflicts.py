@@ -18,10 +18,10 @@ from textual.widgets import DataTable, Footer, Label
 
 from ..api import HubClient, HubError
 from ..dialogs.confirm import ConfirmDialog
-from ..models import Profile, short_time, touchpoint_label
+from ..models import Profile, UserError, short_time, touchpoint_label
 from ..stewardship import IdentityConflict, PossibleDuplicate
 from ..widgets.fit_table import FitTable
-from ..widgets.outcome import Outcome
+from ..widgets.outcome import Outcome, written
 from ..widgets.profile_panels import KIND_LABELS
 
 if TYPE_CHECKING:
@@ -230,14 +230,12 @@ class ConflictsScreen(Screen[None]):
     @work(exclusive=True, group="link", exit_on_error=False)
     async def link(self, profile_ids: list[str]) -> None:
         result = self.query_one("#result", Outcome)
-        try:
+
+        async def link() -> list[UserError]:
             errors, _ = await self.client.link_profiles(profile_ids)
-        except HubError as exc:
-            result.say(f"Not linked: {exc}", ok=False)
-            self._app.handle_hub_error(exc)
-            return
-        if errors:
-            result.say("Not linked: " + "; ".join(e.message for e in errors), ok=False)
+            return errors
+
+        if not await written(result, "Not linked", link(), self._app.handle_hub_error):
             return
         result.say("✔ Linked: one customer now.")
         self._known.clear()
@@ -246,14 +244,8 @@ class ConflictsScreen(Screen[None]):
     @work(exclusive=True, group="link", exit_on_error=False)
     async def dismiss_pair(self, duplicate_id: str) -> None:
         result = self.query_one("#result", Outcome)
-        try:
-            errors = await self.client.dismiss_duplicate(duplicate_id)
-        except HubError as exc:
-            result.say(f"Not dismissed: {exc}", ok=False)
-            self._app.handle_hub_error(exc)
-            return
-        if errors:
-            result.say("Not dismissed: " + "; ".join(e.message for e in errors), ok=False)
+        dismissed = self.client.dismiss_duplicate(duplicate_id)
+        if not await written(result, "Not dismissed", dismissed, self._app.handle_hub_error):
             return
         result.say("✔ Dismissed: kept apart as different people.")
         self.load()

@@ -25,11 +25,12 @@ from ..dialogs.survey import SurveyDialog
 from ..dialogs.wrap_up import WrapUpDialog
 from ..live import SubscriptionRefused
 from ..messages import LiveStatus, ProfileChanged
-from ..models import Profile, Recommendation
+from ..models import Profile, Recommendation, UserError
 from ..widgets.call_clock import CallClock
 from ..widgets.call_panels import NextBestActionsPanel, RecommendationsPanel
 from ..widgets.fit_table import FitTable
 from ..widgets.live_badge import LiveBadge
+from ..widgets.outcome import written
 from ..widgets.profile_panels import (
     AuditPanel,
     ConsentPanel,
@@ -322,14 +323,8 @@ class ProfileScreen(Screen[None]):
             kind = "RECOMMENDATION_REJECTED"
         else:  # a hub without the type: the rejection is recorded against the showing
             kind, properties["outcome"] = "RECOMMENDATION_SHOWN", "rejected"
-        try:
-            errors = await self.client.record_event(identifier, kind, properties, pick.sku)
-        except HubError as exc:
-            panel.say(f"Not saved: {exc}", ok=False)
-            self._app.handle_hub_error(exc)
-            return
-        if errors:
-            panel.say("Not saved: " + "; ".join(e.message for e in errors), ok=False)
+        recorded = self.client.record_event(identifier, kind, properties, pick.sku)
+        if not await written(panel, "Not saved", recorded, self._app.handle_hub_error):
             return
         verb = "accepted ✔" if accepted else "rejected ✘"
         panel.say(f"{pick.name or pick.sku}: {verb}")
@@ -347,14 +342,12 @@ class ProfileScreen(Screen[None]):
         action = panel.highlighted
         if action is None:
             return
-        try:
+
+        async def respond() -> list[UserError]:
             _, errors = await self.client.respond_to_action(self.profile.id, action.id, accepted)
-        except HubError as exc:
-            panel.say(f"Not saved: {exc}", ok=False)
-            self._app.handle_hub_error(exc)
-            return
-        if errors:
-            panel.say("Not saved: " + "; ".join(e.message for e in errors), ok=False)
+            return errors
+
+        if not await written(panel, "Not saved", respond(), self._app.handle_hub_error):
             return
         panel.say(f"{action.title}: {'accepted ✔' if accepted else 'declined ✘'}")
         self.reload()  # the answer is an event; the actions are asked again after it

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
 from textual.widgets import Static
+
+from ..api import HubError
+from ..models import UserError
+
+
+class Sayer(Protocol):
+    def say(self, text: str, ok: bool = True) -> None: ...
 
 
 class Outcome(Static):
@@ -18,3 +28,23 @@ class Outcome(Static):
         self.set_class(bool(text), "-shown")
         self.set_class(ok, "-ok")
         self.set_class(not ok, "-error")
+
+
+async def written(
+    where: Sayer,
+    failed: str,
+    call: Awaitable[Sequence[UserError]],
+    on_hub_error: Callable[[HubError], None],
+) -> bool:
+    """Await one write; when the hub fails or answers userErrors, say why next to it
+    ("Not saved: …") and return False."""
+    try:
+        errors = await call
+    except HubError as exc:
+        where.say(f"{failed}: {exc}", ok=False)
+        on_hub_error(exc)
+        return False
+    if errors:
+        where.say(f"{failed}: " + "; ".join(e.message for e in errors), ok=False)
+        return False
+    return True
