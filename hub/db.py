@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -57,6 +57,29 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_READ_MEMO = "rapport.read_memo"
+T = TypeVar("T")
+
+
+def remember_reads(session: AsyncSession) -> None:
+    """Mark a request's read-only session: repeated loads within it are answered once.
+
+    A profile read asks for the same preferences and consents from several fields (the
+    preferences themselves, the picks, the segments); only the first goes to the database.
+    Never on a session that writes: what it remembers would go stale.
+    """
+    session.info[_READ_MEMO] = {}
+
+
+async def remembered(session: AsyncSession, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+    memo = session.info.get(_READ_MEMO)
+    if memo is None:
+        return await load()
+    if key not in memo:
+        memo[key] = await load()
+    return cast(T, memo[key])
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

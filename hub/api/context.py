@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 
 from hub.auth.scopes import Principal, Scope
 from hub.auth.service import Authenticator
-from hub.db import Database, utcnow
+from hub.db import Database, remember_reads, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
 from hub.preferences.learning import Weights
@@ -68,6 +68,7 @@ class Context:
         async with self._lock:
             if self._session is None:
                 self._session = self.hub.db.sessions()
+                remember_reads(self._session)
             yield self._session
 
     async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

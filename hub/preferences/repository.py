@@ -8,18 +8,22 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db import remembered
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 
 _CHUNK = 300
 
 
 async def explicit_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Preference]:
-    rows = await session.scalars(
-        select(Preference)
-        .where(Preference.profile_id.in_(profile_ids))
-        .order_by(Preference.updated_at.desc(), Preference.id.desc())
-    )
-    return list(rows)
+    async def load() -> list[Preference]:
+        rows = await session.scalars(
+            select(Preference)
+            .where(Preference.profile_id.in_(profile_ids))
+            .order_by(Preference.updated_at.desc(), Preference.id.desc())
+        )
+        return list(rows)
+
+    return list(await remembered(session, ("explicit", tuple(profile_ids)), load))
 
 
 async def explicit_one(
@@ -33,8 +37,11 @@ async def explicit_one(
 
 
 async def affinities_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Affinity]:
-    rows = await session.scalars(select(Affinity).where(Affinity.profile_id.in_(profile_ids)))
-    return list(rows)
+    async def load() -> list[Affinity]:
+        rows = await session.scalars(select(Affinity).where(Affinity.profile_id.in_(profile_ids)))
+        return list(rows)
+
+    return list(await remembered(session, ("affinities", tuple(profile_ids)), load))
 
 
 async def affinities_matching(

@@ -7,16 +7,21 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db import remembered
 from hub.privacy.models import Consent, ConsentChange
 
 
 async def current_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Consent]:
     if not profile_ids:
         return []
-    rows = await session.scalars(
-        select(Consent).where(Consent.profile_id.in_(profile_ids)).order_by(Consent.purpose)
-    )
-    return list(rows)
+
+    async def load() -> list[Consent]:
+        rows = await session.scalars(
+            select(Consent).where(Consent.profile_id.in_(profile_ids)).order_by(Consent.purpose)
+        )
+        return list(rows)
+
+    return list(await remembered(session, ("consents", tuple(profile_ids)), load))
 
 
 async def history_for(session: AsyncSession, profile_id: str, limit: int) -> list[ConsentChange]:
