@@ -58,6 +58,21 @@ PROFILE: Selection = [
             "eventsMoved",
         ],
     ),
+    (
+        "?orderSummary",
+        [
+            "orders",
+            "purchaseLines",
+            "units",
+            "spent",
+            "returns",
+            "refunded",
+            "net",
+            "firstOrderAt",
+            "lastOrderAt",
+            "lastReturnAt",
+        ],
+    ),
     ("?segments", [("segment", ["id", "name", "?description"]), "reason"]),
     (
         "?recommendations(touchpoint: CALL_CENTER, first: 5)",

@@ -145,6 +145,37 @@ class RegistryItem:
 
 
 @dataclass(frozen=True)
+class OrderSummary:
+    """Lifetime orders and returns, as the hub totals them."""
+
+    orders: int
+    purchase_lines: int
+    units: int
+    spent: float
+    returns: int
+    refunded: float
+    net: float
+    first_order_at: str | None
+    last_order_at: str | None
+    last_return_at: str | None
+
+    @classmethod
+    def from_json(cls, data: JSON) -> OrderSummary:
+        return cls(
+            orders=int(data.get("orders") or 0),
+            purchase_lines=int(data.get("purchaseLines") or 0),
+            units=int(data.get("units") or 0),
+            spent=float(data.get("spent") or 0.0),
+            returns=int(data.get("returns") or 0),
+            refunded=float(data.get("refunded") or 0.0),
+            net=float(data.get("net") or 0.0),
+            first_order_at=data.get("firstOrderAt"),
+            last_order_at=data.get("lastOrderAt"),
+            last_return_at=data.get("lastReturnAt"),
+        )
+
+
+@dataclass(frozen=True)
 class GiftRegistry:
     """One of the customer's gift registries, with what guests still have to buy."""
 
@@ -212,6 +243,7 @@ class Profile:
     recommendations: list[Recommendation] | None = None
     merges: list[MergeRecord] | None = None
     gift_registries: list[GiftRegistry] | None = None
+    order_summary: OrderSummary | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     complete: bool = True  # False for a search hit: enough to list, not to show
 
@@ -221,7 +253,7 @@ class Profile:
             "id", "firstName", "lastName", "displayName", "version", "greeting", "salutation",
             "identifiers",
             "preferences", "consents", "recentEvents", "notes", "segments", "recommendations",
-            "merges", "giftRegistries",
+            "merges", "giftRegistries", "orderSummary",
         }  # fmt: skip
         return cls(
             id=str(data["id"]),
@@ -249,6 +281,9 @@ class Profile:
             recommendations=_optional(data, "recommendations", _recommendation),
             merges=_optional(data, "merges", _merge),
             gift_registries=_optional(data, "giftRegistries", _registry),
+            order_summary=(
+                OrderSummary.from_json(data["orderSummary"]) if data.get("orderSummary") else None
+            ),
             extra={k: v for k, v in data.items() if k not in known},
         )
 

@@ -96,3 +96,37 @@ async def spend_by_profile(
         query = query.where(Event.occurred_at >= since)
     rows = await session.execute(query.group_by(Event.profile_id))
     return {profile_id: float(total or 0) for profile_id, total in rows.tuples()}
+
+
+async def order_summary(session: AsyncSession, profile_id: str) -> dict[str, Any]:
+    """Lifetime purchases and returns of one profile, in one grouped query."""
+    order_key = func.coalesce(
+        Event.properties["orderId"].as_string(),
+        Event.properties["invoice"].as_string(),
+        Event.message_id,
+    )
+    value = func.coalesce(Event.price, 0) * func.abs(func.coalesce(Event.quantity, 1))
+    rows = await session.execute(
+        select(
+            Event.type,
+            func.count(),
+            func.count(func.distinct(order_key)),
+            func.sum(func.abs(func.coalesce(Event.quantity, 1))),
+            func.sum(value),
+            func.min(Event.occurred_at),
+            func.max(Event.occurred_at),
+        )
+        .where(Event.profile_id == profile_id, Event.type.in_(("PURCHASE", "RETURN")))
+        .group_by(Event.type)
+    )
+    return {
+        kind: {
+            "lines": int(lines),
+            "orders": int(orders),
+            "units": int(units or 0),
+            "value": float(total or 0),
+            "first": first,
+            "last": last,
+        }
+        for kind, lines, orders, units, total, first, last in rows.tuples()
+    }

@@ -351,3 +351,41 @@ def _summary(batch: Sequence[EventIn], products: dict[str, Any]) -> str:
 
 async def recent_for(session: AsyncSession, profile_ids: Sequence[str], limit: int) -> list[Event]:
     return await repo.recent_for(session, profile_ids, limit)
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """A customer's lifetime purchases and returns (what an agent quotes on the phone)."""
+
+    orders: int
+    purchase_lines: int
+    units: int
+    spent: float
+    returns: int
+    returned_units: int
+    refunded: float
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    last_return_at: datetime | None
+
+    @property
+    def net(self) -> float:
+        return self.spent - self.refunded
+
+
+async def order_summary(session: AsyncSession, profile_id: str) -> OrderSummary:
+    found = await repo.order_summary(session, profile_id)
+    bought = found.get(EventType.PURCHASE.value, {})
+    returned = found.get(EventType.RETURN.value, {})
+    return OrderSummary(
+        orders=bought.get("orders", 0),
+        purchase_lines=bought.get("lines", 0),
+        units=bought.get("units", 0),
+        spent=round(bought.get("value", 0.0), 2),
+        returns=returned.get("orders", 0),
+        returned_units=returned.get("units", 0),
+        refunded=round(returned.get("value", 0.0), 2),
+        first_order_at=bought.get("first"),
+        last_order_at=bought.get("last"),
+        last_return_at=returned.get("last"),
+    )

@@ -151,6 +151,21 @@ class Message:
     created_at: datetime
 
 
+@strawberry.type(description="Lifetime purchases and returns, net of nothing: both are shown.")
+class OrderSummary:
+    orders: int = strawberry.field(description="Distinct orders (invoice or orderId).")
+    purchase_lines: int
+    units: int
+    spent: float
+    returns: int = strawberry.field(description="Distinct return orders.")
+    returned_units: int
+    refunded: float
+    net: float = strawberry.field(description="Spent less refunded.")
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    last_return_at: datetime | None
+
+
 @strawberry.type(description="One customer, as every touchpoint sees them.")
 class Profile:
     id: strawberry.ID
@@ -284,6 +299,29 @@ class Profile:
             )
             for r in rows
         ]
+
+    @strawberry.field(
+        description="Lifetime orders and returns with totals (null on a shared screen: no "
+        "amounts of money there)."
+    )
+    async def order_summary(self, info: Info) -> OrderSummary | None:
+        if info.context.masked:
+            return None
+        async with info.context.reading() as session:
+            found = await events.order_summary(session, self.row.id)
+        return OrderSummary(
+            orders=found.orders,
+            purchase_lines=found.purchase_lines,
+            units=found.units,
+            spent=found.spent,
+            returns=found.returns,
+            returned_units=found.returned_units,
+            refunded=found.refunded,
+            net=round(found.net, 2),
+            first_order_at=found.first_order_at,
+            last_order_at=found.last_order_at,
+            last_return_at=found.last_return_at,
+        )
 
     @strawberry.field(description="The segments the customer is in right now, each with why.")
     async def segments(self, info: Info) -> list[SegmentMembership]:

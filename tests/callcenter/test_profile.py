@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Select, Switch, TextArea
+from textual.widgets import Input, Select, Static, Switch, TextArea
 from textual.widgets._toast import Toast
 
 from clients.callcenter.dialogs.consent import ConsentDialog
@@ -82,6 +82,18 @@ async def test_360_view_shows_the_caller_and_is_captured(hub: Any) -> None:
         identifiers = str(screen.query_one("#identifiers-body").content)
         assert "15276" in identifiers and "example.com" in identifiers
         assert screen.profile.orders and screen.profile.learned  # history and what it taught
+        # Lifetime totals from the hub, not a sum of the recent events on screen.
+        totals = (
+            await gql(
+                hub,
+                "query($id: ID!) { profile(id: $id) { orderSummary { orders spent net } } }",
+                {"id": profile_id},
+            )
+        )["profile"]["orderSummary"]
+        assert totals["orders"] > 1
+        orders = str(screen.query_one("#orders-body", Static).content)
+        assert f"{totals['orders']} orders £{totals['spent']:,.2f}" in orders
+        assert f"net £{totals['net']:,.2f}" in orders
         if app.client.schema.has_query("auditLog"):  # the agent's own read is on record
             audit = screen.query_one("#audit-body")
             await wait_for(pilot, lambda: hub.agent_username in str(audit.content), what="audit")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tests.conftest import HubHandle, unique
 from tests.hub.gql import PROFILE_BY_IDENTIFIER, SET_CONSENT, TRACK
-from tests.hub.test_identity_e2e import some_skus, track, view
+from tests.hub.test_identity_e2e import identify, some_skus, track, view
+from tests.hub.test_recommendations_e2e import smallest_category
+from tests.hub.test_segments_e2e import purchase
 
 
 def events_of(hub: HubHandle, kind: str, value: str) -> list[dict[str, object]] | None:
@@ -128,3 +130,32 @@ def test_withdrawn_personalization_stops_learning(hub: HubHandle) -> None:
     after = hub.gql(PROFILE_BY_IDENTIFIER, {"kind": "ANONYMOUS_ID", "value": anon})
     assert {p["value"]: p["reason"] for p in after["data"]["profile"]["preferences"]} == before
     assert len(after["data"]["profile"]["recentEvents"]) == 2, "the event itself is kept"
+
+
+def test_order_summary_totals_a_lifetime_and_stays_off_shared_screens(hub: HubHandle) -> None:
+    _, _, skus = smallest_category(hub)
+    loyalty = unique("ORD").upper()
+    profile = identify(hub, hub.web_key, "WEB", ("LOYALTY_ID", loyalty))["profile"]
+    lines = []
+    for order, (sku, qty, price) in enumerate([(skus[0], 2, 5.0), (skus[1], 1, 12.5)]):
+        for line in range(2):  # two lines per order: orders count invoices, not lines
+            event = purchase(unique("o"), "LOYALTY_ID", loyalty, sku, price)
+            event["quantity"] = qty
+            event["properties"] = {"invoice": f"INV-{loyalty}-{order}", "line": line}
+            lines.append(event)
+    refund = purchase(unique("r"), "LOYALTY_ID", loyalty, skus[0], 5.0)
+    refund.update(type="RETURN", quantity=2, properties={"invoice": f"C-{loyalty}"})
+    assert track(hub, hub.web_key, [*lines, refund])["accepted"] == 5
+    query = """query($id: ID!) { profile(id: $id) { orderSummary { orders purchaseLines units
+      spent returns refunded net firstOrderAt lastReturnAt } } }"""
+    summary = hub.gql(query, {"id": profile["id"]})["data"]["profile"]["orderSummary"]
+    assert {k: summary[k] for k in ("orders", "purchaseLines", "units", "returns")} == {
+        "orders": 2,
+        "purchaseLines": 4,
+        "units": 6,
+        "returns": 1,
+    }
+    assert (summary["spent"], summary["refunded"], summary["net"]) == (45.0, 10.0, 35.0)
+    assert summary["firstOrderAt"] and summary["lastReturnAt"]
+    kiosk = hub.gql(query, {"id": profile["id"]}, key=hub.kiosk_key)["data"]["profile"]
+    assert kiosk["orderSummary"] is None

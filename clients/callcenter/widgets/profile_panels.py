@@ -246,19 +246,41 @@ class OrdersPanel(Panel):
         yield Static(id="orders-body")
 
     def show(self, profile: Profile) -> None:
+        summary = profile.order_summary
+        if summary is None:  # a hub without lifetime totals: what the recent events show
+            self.query_one(Static).update(self._recent(profile))
+            return
+        if not summary.orders and not summary.returns:
+            self.query_one(Static).update(Content.styled("No orders yet", "dim"))
+            return
+        since = short_time(summary.first_order_at)
+        last = short_time(summary.last_order_at)
+        text = Content.assemble(
+            (f"{summary.orders} order{'s' if summary.orders != 1 else ''} ", "bold"),
+            f"£{summary.spent:,.2f}",
+            (f"  ({summary.units:,} items)", "dim"),
+            ("\n", ""),
+            (f"{summary.returns} return{'s' if summary.returns != 1 else ''} ", "bold"),
+            f"£{summary.refunded:,.2f}",
+            ("   net ", "dim"),
+            (f"£{summary.net:,.2f}", "bold"),
+            (f"\ncustomer since {since} · last order {last}", "dim"),
+        )
+        self.query_one(Static).update(text)
+
+    @staticmethod
+    def _recent(profile: Profile) -> Content:
         orders = profile.orders
         spent, refunded = profile.order_totals()
         purchases = sum(1 for e in orders if e.type == "PURCHASE")
-        returns = len(orders) - purchases
-        summary = Content.assemble(
+        return Content.assemble(
             (f"{purchases} purchase lines ", "bold"),
             f"£{spent:,.2f}",
             ("   ", ""),
-            (f"{returns} returns ", "bold"),
+            (f"{len(orders) - purchases} returns ", "bold"),
             f"£{refunded:,.2f}",
             (f"\nover the last {len(profile.events)} events", "dim"),
         )
-        self.query_one(Static).update(summary)
 
 
 class Timeline(Panel):
