@@ -141,6 +141,8 @@ async def _show(
         learned=learned,
         consents={c["purpose"]: c for c in profile.get("consents") or []},
         consent_words=CONSENT_WORDS,
+        # None when the hub has no segments: the section is left out rather than shown empty.
+        segments=profile.get("segments"),
         activity=None if events is None else [e for e in events if e not in shown],
         shown=len(shown),
         problems=problems,

@@ -59,6 +59,16 @@ def _events(caps: Capabilities) -> str:
     return f"recentEvents(first: {LEDGER_EVENTS}) {{ {fields} {product} }}"
 
 
+def _segments(caps: Capabilities) -> str:
+    """The groups the hub puts the shopper in right now, each with why."""
+    if not caps.has("Profile.segments"):
+        return ""
+    membership = caps.returns("Profile.segments")
+    segment = caps.pick_in(f"{membership}.segment", "name", "description")
+    reason = caps.pick(membership, "reason")
+    return f"segments {{ segment {{ {segment} }} {reason} }}"
+
+
 async def ledger(
     hub: HubClient, caps: Capabilities, profile_id: str, token: str
 ) -> dict[str, Any] | None:
@@ -84,6 +94,7 @@ async def ledger(
         identifiers {{ kind value }}
         preferences {{ {prefs} }}
         consents {{ {consents} }}
+        {_segments(caps)}
         {_events(caps)}
       }}
     }}"""

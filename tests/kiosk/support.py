@@ -100,12 +100,17 @@ async def gql(
     return dict(result)
 
 
-async def shoot(page: Page, name: str) -> list[Path]:
-    """Screenshots in portrait and landscape; the page text must hold no full contact data."""
+async def shoot(page: Page, name: str, focus: str | None = None) -> list[Path]:
+    """Screenshots in portrait and landscape; the page text must hold no full contact data.
+
+    `focus` (a selector) is scrolled to the top of each screen first, for a part further down.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     paths = []
     for label, size in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
         await page.set_viewport_size(size)
+        if focus:
+            await page.locator(focus).evaluate("el => el.scrollIntoView({block: 'start'})")
         path = ARTIFACTS / f"kiosk-{name}-{label}.png"
         await page.screenshot(path=str(path), full_page=False)
         paths.append(path)
