@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from clients.kiosk import catalogue, gifts, handoff, ledger, live, personal, visit
+from clients.kiosk import banner, catalogue, gifts, handoff, ledger, live, personal, visit
 from clients.kiosk.config import KioskConfig, parse_config
 from clients.kiosk.hub_client import HubClient
 from clients.kiosk.pages import KioskState, templates
@@ -43,6 +43,7 @@ def create_app(config: KioskConfig, hub: HubClient | None = None) -> Starlette:
         *visit.routes,
         *catalogue.routes,
         *personal.routes,
+        *banner.routes,
         *ledger.routes,
         *gifts.routes,
         *handoff.routes,

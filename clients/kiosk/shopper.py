@@ -195,6 +195,31 @@ async def product(hub: HubClient, caps: Capabilities, sku: str) -> dict[str, Any
     return found
 
 
+# --- content slots ------------------------------------------------------------------------------
+
+HOME_SLOT = "kiosk-home"
+
+
+async def content(
+    hub: HubClient, caps: Capabilities, slot: str, profile_id: str | None
+) -> dict[str, Any] | None:
+    """What the hub shows this shopper in `slot`, with why; None when the slot has nothing."""
+    if not caps.has("Query.content"):
+        return None
+    path = "Query.content"
+    fields = caps.pick_in(path, "id", "title", "body", "link", "reason")
+    segment = " segment { name }" if caps.has(f"{caps.returns(path)}.segment") else ""
+    slot_type = caps.arg_type(path, "slot", "String!")
+    id_type = caps.arg_type(path, "profileId", "ID")
+    doc = f"""
+    query KioskContent($slot: {slot_type}, $profileId: {id_type}) {{
+      content(slot: $slot, touchpoint: KIOSK, profileId: $profileId) {{ {fields}{segment} }}
+    }}"""
+    data = await hub.execute(doc, {"slot": slot, "profileId": profile_id})
+    found: dict[str, Any] | None = data.get("content")
+    return found
+
+
 # --- the shopper's profile ----------------------------------------------------------------------
 
 

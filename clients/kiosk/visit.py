@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from clients.kiosk import shopper
+from clients.kiosk.banner import home_banner
 from clients.kiosk.pages import (
     NO_STORE,
     capabilities,
@@ -129,6 +130,7 @@ async def home(request: Request) -> Response:
     state, visit, caps = await open_visit(request)
     cats = await shopper.categories(state.hub, caps)
     panel = await shopper.panel_for_page(state.hub, caps, visit)
+    banner = await home_banner(state.hub, caps, visit)
     return render(
         request,
         "home.html",
@@ -137,6 +139,7 @@ async def home(request: Request) -> Response:
         greeting=greeting(visit),
         categories=cats,
         panel=panel,
+        banner=banner,
     )
 
 
