@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -74,6 +75,21 @@ async def remember(session: AsyncSession, key_id: int, profile_id: str) -> None:
     if not await key_knows(session, key_id, profile_id):
         session.add(KeyProfile(key_id=key_id, profile_id=profile_id))
         await session.flush()
+
+
+async def remember_many(session: AsyncSession, key_id: int, profile_ids: Sequence[str]) -> None:
+    wanted = list(dict.fromkeys(profile_ids))
+    if not wanted:
+        return
+    known = set(
+        await session.scalars(
+            select(KeyProfile.profile_id).where(
+                KeyProfile.key_id == key_id, KeyProfile.profile_id.in_(wanted)
+            )
+        )
+    )
+    session.add_all(KeyProfile(key_id=key_id, profile_id=p) for p in wanted if p not in known)
+    await session.flush()
 
 
 async def move_links(session: AsyncSession, from_profile: str, to_profile: str) -> None:

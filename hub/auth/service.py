@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -217,6 +218,13 @@ async def remember_profile(
     """A web site's key has named this customer: from now on it may reach them by id."""
     if principal is not None and principal.channel is Channel.WEB and principal.key_id:
         await repo.remember(session, principal.key_id, profile_id)
+
+
+async def remember_profiles(
+    session: AsyncSession, principal: Principal | None, profile_ids: Sequence[str]
+) -> None:
+    if principal is not None and principal.channel is Channel.WEB and principal.key_id:
+        await repo.remember_many(session, principal.key_id, profile_ids)
 
 
 async def key_reaches(session: AsyncSession, principal: Principal, profile_id: str) -> bool:

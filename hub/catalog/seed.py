@@ -190,22 +190,7 @@ async def _learn_bulk(
         if sku in products and allowed.get(pid, True)
     ]
     created = preferences.accumulate(known, observations, weights)
-    columns = (
-        "profile_id",
-        "key",
-        "value",
-        "score",
-        "as_of",
-        "views",
-        "carts",
-        "purchases",
-        "returns",
-        "last_touchpoint",
-        "updated_at",
-    )
-    rows = [{c: getattr(a, c) for c in columns} for a in created.values()]
-    for start in range(0, len(rows), _CHUNK):
-        await session.execute(insert(Affinity), rows[start : start + _CHUNK])
+    await preferences.insert_learned(session, created.values())
     return len(known)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import service as catalog
 from hub.db import utcnow
-from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
+from hub.enums import ConsentPurpose, EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problems
 from hub.events import repository as repo
 from hub.events.models import Event
@@ -218,7 +218,7 @@ async def track(
     if not fresh:
         return result
 
-    owners = await _owners(session, fresh, weights)
+    owners = await _owners(session, fresh)
     products = await catalog.products(session, {e.product_sku for e in fresh if e.product_sku})
     personal = await consent.allowed(
         session, list({pid for pid, _ in owners.values()}), ConsentPurpose.PERSONALIZATION
@@ -265,45 +265,33 @@ async def track(
     by_profile: dict[str, list[EventIn]] = {}
     for event, row in zip(fresh, rows, strict=True):
         by_profile.setdefault(row["profile_id"], []).append(event)
-    for profile in await profiles.get_many(session, list(by_profile)):
-        batch = by_profile[profile.id]
-        await profiles.touch(
-            session,
-            profile,
-            batch[-1].touchpoint,
-            "EVENTS",
-            _summary(batch, products),
-        )
+    await profiles.touch_many(
+        session,
+        [
+            (profile_id, batch[-1].touchpoint, "EVENTS", _summary(batch, products))
+            for profile_id, batch in by_profile.items()
+        ],
+    )
     result.profile_ids = list(by_profile)
     return result
 
 
 async def _owners(
-    session: AsyncSession, events: Sequence[EventIn], weights: Weights
+    session: AsyncSession, events: Sequence[EventIn]
 ) -> dict[tuple[str, str], tuple[str, int]]:
     """(kind, value) → (profile id, identifier id); unknown identifiers get a new profile."""
     pairs = list(dict.fromkeys((e.identifier.kind.value, e.identifier.value) for e in events))
     found = {(r.kind, r.value): r for r in await identity.locked_owners(session, pairs, share=True)}
-    owners: dict[tuple[str, str], tuple[str, int]] = {}
-    for pair in pairs:
-        row = found.get(pair)
-        if row is None:
-            touchpoint = next(
-                e.touchpoint
-                for e in events
-                if (e.identifier.kind.value, e.identifier.value) == pair
-            )
-            resolution = await identity.resolve(
-                session,
-                [IdentifierIn(IdentifierKind(pair[0]), pair[1])],
-                touchpoint,
-                weights,
-            )
-            row = resolution.attached[0]
-            if row.kind in {k.value for k in KNOWN_KINDS}:
-                resolution.profile.is_known = True
-        owners[pair] = (row.profile_id, row.id)
-    return owners
+    missing = [pair for pair in pairs if pair not in found]
+    first_seen: dict[tuple[str, str], EventIn] = {}
+    for event in events:
+        first_seen.setdefault((event.identifier.kind.value, event.identifier.value), event)
+    created = await identity.attach_new(
+        session,
+        [(IdentifierIn(IdentifierKind(k), v), first_seen[(k, v)].touchpoint) for k, v in missing],
+    )
+    found.update({(r.kind, r.value): r for r in created})
+    return {pair: (found[pair].profile_id, found[pair].id) for pair in pairs}
 
 
 _VERBS = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.identity.models import Identifier, IdentityConflict, Merge
@@ -49,6 +50,14 @@ async def add(session: AsyncSession, identifier: Identifier) -> Identifier:
     session.add(identifier)
     await session.flush()
     return identifier
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Identifier]:
+    """Many new identifiers in multi-row INSERTs, returned (with their ids) in input order."""
+    found = await session.scalars(
+        insert(Identifier).returning(Identifier, sort_by_parameter_order=True), list(rows)
+    )
+    return list(found)
 
 
 async def add_merge(session: AsyncSession, merge: Merge) -> Merge:

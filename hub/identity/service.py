@@ -26,6 +26,7 @@ from hub.identity import duplicates
 from hub.identity import repository as repo
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.identity.normalize import normalize_identifier
+from hub.ids import new_id
 from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
 from hub.privacy import consent, erasure
@@ -213,6 +214,43 @@ async def resolve(
         if item.kind in KNOWN_KINDS:
             target.is_known = True
     return resolution
+
+
+async def attach_new(
+    session: AsyncSession, wanted: Sequence[tuple[IdentifierIn, str]]
+) -> list[Identifier]:
+    """Identifiers nobody holds yet, each on a profile of its own, in two bulk inserts.
+
+    What `resolve` does for one identifier that matches nothing, for a whole batch of new
+    visitors at once. A concurrent writer creating the same identifier makes the unique key
+    fail and the write is retried from the start, where it is then found.
+    """
+    if not wanted:
+        return []
+    now = utcnow()
+    trusted = _trusted(session)
+    owners = [new_id() for _ in wanted]
+    await profiles.insert_new(
+        session,
+        [
+            {"id": owner, "is_known": item.kind in KNOWN_KINDS, "created_at": now}
+            for owner, (item, _) in zip(owners, wanted, strict=True)
+        ],
+    )
+    return await repo.insert_many(
+        session,
+        [
+            {
+                "profile_id": owner,
+                "kind": item.kind.value,
+                "value": item.value,
+                "touchpoint": touchpoint,
+                "created_at": now,
+                "verified_at": now if trusted else None,
+            }
+            for owner, (item, touchpoint) in zip(owners, wanted, strict=True)
+        ],
+    )
 
 
 async def locked_owners(

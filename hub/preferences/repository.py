@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import remembered
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 
 _CHUNK = 300
+_INSERT_CHUNK = 5000
 
 
 async def explicit_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Preference]:
@@ -58,6 +59,30 @@ async def affinities_matching(
         )
         found.extend(rows)
     return found
+
+
+_AFFINITY_COLUMNS = (
+    "profile_id",
+    "key",
+    "value",
+    "score",
+    "as_of",
+    "views",
+    "carts",
+    "purchases",
+    "returns",
+    "last_touchpoint",
+    "updated_at",
+)
+
+
+async def insert_affinities(session: AsyncSession, created: Iterable[Affinity]) -> int:
+    """New learned interests in a few multi-row INSERTs (no ORM objects: nothing reads their
+    ids, and a unit-of-work flush of thousands of rows costs a round trip each)."""
+    rows = [{c: getattr(a, c) for c in _AFFINITY_COLUMNS} for a in created]
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        await session.execute(insert(Affinity), rows[start : start + _INSERT_CHUNK])
+    return len(rows)
 
 
 async def delete_explicit(session: AsyncSession, ids: Sequence[int]) -> None:

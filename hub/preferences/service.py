@@ -231,8 +231,8 @@ async def learn(
         )
     }
     created = accumulate(known, sorted(observations, key=lambda o: o.at), weights)
-    session.add_all(created.values())
-    await session.flush()
+    await session.flush()  # the interests it changed
+    await repo.insert_affinities(session, created.values())
     return len(known)
 
 
@@ -243,9 +243,7 @@ async def rebuild(
     await forget_learned(session, profile_id)
     observations = await _not_forgotten(session, observations)
     created = accumulate({}, sorted(observations, key=lambda o: o.at), weights)
-    session.add_all(created.values())
-    await session.flush()
-    return len(created)
+    return await repo.insert_affinities(session, created.values())
 
 
 async def _not_forgotten(
@@ -321,6 +319,10 @@ def count_event(affinity: Affinity, event_type: EventType) -> None:
         affinity.purchases = (affinity.purchases or 0) + 1
     elif event_type is EventType.RETURN:
         affinity.returns = (affinity.returns or 0) + 1
+
+
+async def insert_learned(session: AsyncSession, created: Iterable[Affinity]) -> int:
+    return await repo.insert_affinities(session, created)
 
 
 async def views_for(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
@@ -45,6 +46,23 @@ async def bump_version(session: AsyncSession, profile: Profile) -> int:
     assert version is not None
     profile.version = int(version)
     return profile.version
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(Profile), list(rows))
+
+
+async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, int]:
+    """`bump_version` for many profiles in one statement: id → its new version."""
+    rows = await session.execute(
+        update(Profile)
+        .where(Profile.id.in_(list(profile_ids)))
+        .values(version=Profile.version + 1, updated_at=utcnow())
+        .returning(Profile.id, Profile.version),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return {profile_id: int(version) for profile_id, version in rows.tuples()}
 
 
 async def search_by_name(session: AsyncSession, tokens: Sequence[str], limit: int) -> list[Profile]:

@@ -141,6 +141,41 @@ async def touch(
     return version
 
 
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """New, empty profiles in multi-row INSERTs: each row names `id`, `is_known`, `created_at`."""
+    await repo.insert_many(
+        session,
+        [{"traits": {}, "version": 1, "updated_at": row["created_at"], **row} for row in rows],
+    )
+
+
+async def touch_many(
+    session: AsyncSession, changes: Sequence[tuple[str, str, str, str]]
+) -> dict[str, int]:
+    """`touch` for a batch: (profile id, touchpoint, kind, summary) each, in a few statements
+    whatever the batch's size (a track batch of 1,000 new visitors touches 1,000 profiles)."""
+    if not changes:
+        return {}
+    versions = await repo.bump_versions(session, [c[0] for c in changes])
+    principal = session.info.get("principal")
+    await auth.remember_profiles(session, principal, list(versions))
+    for profile_id, touchpoint, kind, summary in changes:
+        if profile_id not in versions:
+            continue  # merged away or erased meanwhile: nothing to tell
+        record_change(
+            session, ProfileChange(profile_id, versions[profile_id], touchpoint, kind, summary)
+        )
+        audit.record(
+            session,
+            actor=principal.actor if principal is not None else "system",
+            channel=principal.channel.value if principal is not None else "system",
+            profile_id=profile_id,
+            action=kind,
+            detail=summary,
+        )
+    return versions
+
+
 async def get_live(session: AsyncSession, profile_id: str) -> Profile | None:
     if not profile_id or len(profile_id) > 64:
         return None
