@@ -337,8 +337,10 @@ def _summary(batch: Sequence[EventIn], products: dict[str, Any]) -> str:
     return text
 
 
-async def recent_for(session: AsyncSession, profile_ids: Sequence[str], limit: int) -> list[Event]:
-    return await repo.recent_for(session, profile_ids, limit)
+async def recent_for(
+    session: AsyncSession, profile_ids: Sequence[str], limit: int, types: Sequence[str] = ()
+) -> list[Event]:
+    return await repo.recent_for(session, profile_ids, limit, types)
 
 
 @dataclass(frozen=True)

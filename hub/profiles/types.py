@@ -245,10 +245,20 @@ class Profile:
             for v in views
         ]
 
-    @strawberry.field(description="Newest first, across every touchpoint (at most 100).")
-    async def recent_events(self, info: Info, first: int = 20) -> list[Event]:
+    @strawberry.field(
+        description="Newest first, across every touchpoint (at most 100); only these types "
+        "when `types` is given (e.g. leave out RECOMMENDATION_SHOWN for a shopper's history)."
+    )
+    async def recent_events(
+        self, info: Info, first: int = 20, types: list[EventType] | None = None
+    ) -> list[Event]:
         async with info.context.reading() as session:
-            rows = await events.recent_for(session, [self.row.id], max(0, min(first, MAX_EVENTS)))
+            rows = await events.recent_for(
+                session,
+                [self.row.id],
+                max(0, min(first, MAX_EVENTS)),
+                [t.value for t in types or ()],
+            )
         return [Event.of(r) for r in rows]
 
     @strawberry.field(description="Picks for this touchpoint, each with its reason (at most 50).")

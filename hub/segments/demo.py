@@ -1,4 +1,7 @@
-"""The demo store's segments, content and call-center offers (added once, by `seed-demo`)."""
+"""The demo store's segments, content and call-center offers (added once, by `seed-demo`).
+
+Names and descriptions are written for the customer too: the kiosk ledger shows them.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +23,12 @@ SEGMENTS = (
     ),
     (
         "Big spenders",
-        "Spent £2,000 or more with us, returns taken off.",
+        "Our most loyal customers: £2,000 or more with us over the years.",
         {"spend": {"atLeast": 2000}},
     ),
     (
         "Frequent returners",
-        "Returned something three times or more: worth a service call, not an offer.",
+        "Sent several things back, so that we can check everything was all right.",
         {"event": {"type": "RETURN", "atLeast": 3}},
     ),
     (

@@ -490,6 +490,21 @@ def needs(rules: list[Rule]) -> Needs:
     return wanted
 
 
+def uses_behaviour(rule: Rule) -> bool:
+    """Whether the rule looks at what the customer did (events, spend, learned interests) and
+    not only at what they told us: such rules need PERSONALIZATION consent."""
+    match rule:
+        case All(children) | AnyOf(children):
+            return any(uses_behaviour(c) for c in children)
+        case Not(inner):
+            return uses_behaviour(inner)
+        case PreferenceIs(source=source):
+            return source != "EXPLICIT"
+        case EventCount() | Spend():
+            return True
+    return False
+
+
 # ---------------------------------------------------------------- evaluation
 
 

@@ -230,6 +230,14 @@ async def memberships(
     segments = list(only) or await compiled(session)
     if not segments:
         return []
+    personal = (await consent.allowed(session, [profile.id], ConsentPurpose.PERSONALIZATION))[
+        profile.id
+    ]
+    if not personal:
+        # What they did may not be used: only segments on what they told us still apply.
+        segments = [c for c in segments if not rules.uses_behaviour(c.rule)]
+        if not segments:
+            return []
     facts = (
         await facts_for(session, [profile], [c.rule for c in segments], weights, discreet=discreet)
     )[profile.id]
@@ -244,14 +252,21 @@ async def memberships(
 async def members(
     session: AsyncSession, segment: Compiled, weights: Weights
 ) -> AsyncIterator[tuple[list[Profile], dict[str, str]]]:
-    """Every live profile page by page, with the reasons of those in the segment."""
+    """Every live profile page by page, with the reasons of those in the segment (a rule on
+    behaviour leaves out whoever withdrew PERSONALIZATION)."""
     after: str | None = None
     now = utcnow()
+    behaviour = rules.uses_behaviour(segment.rule)
     while True:
         page = await repo.live_profiles_after(session, after, EXPORT_PAGE)
         if not page:
             return
         after = page[-1].id
+        if behaviour:
+            allowed = await consent.allowed(
+                session, [p.id for p in page], ConsentPurpose.PERSONALIZATION
+            )
+            page = [p for p in page if allowed[p.id]]
         facts = await facts_for(session, page, [segment.rule], weights, now)
         reasons = {}
         for profile in page:
@@ -405,7 +420,11 @@ async def save_content(session: AsyncSession, wanted: ContentIn) -> ContentItem:
         problems.add(("input", "body"), ErrorCode.TOO_LONG, f"At most {MAX_BODY} characters.")
     link = (wanted.link or "").strip() or None
     if link is not None and (
-        len(link) > MAX_LINK or not link.startswith(("https://", "http://", "/"))
+        len(link) > MAX_LINK
+        or not link.startswith(("https://", "http://", "/"))
+        # `//host` and `/\host` are other sites to a browser, not paths on this one.
+        or link.startswith(("//", "/\\"))
+        or any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in link)
     ):
         problems.add(
             ("input", "link"),

@@ -384,3 +384,55 @@ def test_the_demo_store_comes_with_segments_content_and_offers(hub: HubHandle) -
     export = hub.gql(EXPORT, {"id": big["id"], "purpose": "ANALYTICS", "format": "JSON"})
     members = json.loads(export["data"]["exportSegment"]["data"])
     assert members and all(m["reason"].startswith("You spent £") for m in members)
+
+
+def test_without_personalisation_only_what_they_told_us_places_them_in_segments(
+    hub: HubHandle,
+) -> None:
+    slug, _, skus = smallest_category(hub)
+    learned = save(hub, {"preference": {"key": "category", "value": slug}})["segment"]
+    stated_store = unique("Store")
+    stated = save(hub, {"trait": {"name": "preferredStore", "equals": stated_store}})["segment"]
+    profile_id, anon = shopper(hub, preferredStore=stated_store)
+    track(
+        hub, hub.kiosk_key, [view(unique("v"), "ANONYMOUS_ID", anon, s, "KIOSK") for s in skus[:3]]
+    )
+    assert {learned["id"], stated["id"]} <= set(member_of(hub, profile_id))
+    hub.gql(
+        SET_CONSENT,
+        {"id": profile_id, "purpose": "PERSONALIZATION", "granted": False, "tp": "KIOSK"},
+    )
+    now = member_of(hub, profile_id)
+    assert learned["id"] not in now, "what they did may no longer be used"
+    assert now[stated["id"]] == f"Your preferred store is {stated_store}"
+    exported = hub.gql(EXPORT, {"id": learned["id"], "purpose": "ANALYTICS", "format": "JSON"})
+    assert profile_id not in {
+        m["profileId"] for m in json.loads(exported["data"]["exportSegment"]["data"])
+    }
+
+
+def test_content_links_stay_on_the_site_or_name_a_web_address(hub: HubHandle) -> None:
+    for link in ("//evil.example/x", "/\\evil.example/x", "javascript:alert(1)", "/a b", "/a\nb"):
+        bad = hub.gql(
+            SAVE_CONTENT, {"input": {"slot": unique("s-"), "name": "x", "title": "x", "link": link}}
+        )["data"]["saveContent"]
+        assert [e["field"] for e in bad["userErrors"]] == [["input", "link"]], link
+    for link in ("/c/garden", "https://shop.example/sale"):
+        good = hub.gql(
+            SAVE_CONTENT, {"input": {"slot": unique("s-"), "name": "x", "title": "x", "link": link}}
+        )["data"]["saveContent"]
+        assert good["userErrors"] == [], link
+
+
+def test_recent_events_can_leave_out_types(hub: HubHandle) -> None:
+    _, _, skus = smallest_category(hub)
+    profile_id, anon = shopper(hub)
+    shown = view(unique("s"), "ANONYMOUS_ID", anon, skus[1], "KIOSK")
+    shown["type"] = "RECOMMENDATION_SHOWN"
+    track(hub, hub.kiosk_key, [view(unique("v"), "ANONYMOUS_ID", anon, skus[0], "KIOSK"), shown])
+    query = """query($id: ID!, $t: [EventType!]) { profile(id: $id) {
+      recentEvents(first: 10, types: $t) { type } } }"""
+    every = hub.gql(query, {"id": profile_id, "t": None})["data"]["profile"]["recentEvents"]
+    only = hub.gql(query, {"id": profile_id, "t": ["VIEW"]})["data"]["profile"]["recentEvents"]
+    assert {e["type"] for e in every} == {"VIEW", "RECOMMENDATION_SHOWN"}
+    assert [e["type"] for e in only] == ["VIEW"]
