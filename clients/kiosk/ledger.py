@@ -113,6 +113,7 @@ async def _show(
     events = profile.get("recentEvents")
     # Picks the kiosk reported as shown are the kiosk's doing, not the shopper's: counted only.
     shown = [e for e in events or [] if e.get("type") == "RECOMMENDATION_SHOWN"]
+    shown += profile.get("shownPicks") or []
     identifiers = [
         {
             **ident,

@@ -12,6 +12,7 @@ from clients.kiosk.hub_client import Capabilities, HubClient
 from clients.kiosk.shopper import USER_ERRORS, Outcome, outcome_of
 
 LEDGER_EVENTS = 20
+SHOWN_PICKS = 100
 
 
 def available(caps: Capabilities) -> bool:
@@ -56,7 +57,17 @@ def _events(caps: Capabilities) -> str:
     product = ""
     if caps.has(f"{caps.returns(path)}.product"):
         product = "product { sku name }"
-    return f"recentEvents(first: {LEDGER_EVENTS}) {{ {fields} {product} }}"
+    if not caps.arg_type(path, "types", ""):
+        return f"recentEvents(first: {LEDGER_EVENTS}) {{ {fields} {product} }}"
+    # The shopper's own activity, and separately the picks the kiosk showed (only counted): a
+    # busy visit's picks would otherwise crowd what they did out of the list.
+    own = " ".join(
+        sorted(v for v in caps.enums.get("EventType", set()) if v != "RECOMMENDATION_SHOWN")
+    )
+    return (
+        f"recentEvents(first: {LEDGER_EVENTS}, types: [{own}]) {{ {fields} {product} }} "
+        f"shownPicks: recentEvents(first: {SHOWN_PICKS}, types: [RECOMMENDATION_SHOWN]) {{ type }}"
+    )
 
 
 def _segments(caps: Capabilities) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -92,3 +93,41 @@ async def test_ledger_with_the_code_shows_everything_lets_consent_go_and_erases(
     gone = await gql(hub, ALIVE, {"id": shopper.profile_id}, key=hub.admin_key)
     assert gone["profile"] is None
     assert not [c for c in await page.context.cookies() if c["name"] == "kiosk_visit"]
+
+
+async def test_picks_the_kiosk_showed_do_not_crowd_out_what_the_shopper_did(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    import uuid
+
+    shopper = await make_shopper(hub, "Ines")
+    products = await gql(hub, "{ products(first: 3) { sku name } }", key=hub.admin_key)
+    skus = [p["sku"] for p in products["products"]]
+    who = {"kind": "LOYALTY_ID", "value": shopper.loyalty_id}
+
+    def event(kind: str, sku: str) -> dict[str, Any]:
+        return {
+            "messageId": uuid.uuid4().hex,
+            "identifier": who,
+            "type": kind,
+            "touchpoint": "KIOSK",
+            "productSku": sku,
+        }
+
+    views = [event("VIEW", sku) for sku in skus]
+    shown = [event("RECOMMENDATION_SHOWN", skus[i % 3]) for i in range(30)]
+    tracked = await gql(
+        hub,
+        "mutation($e: [EventInput!]!) { track(events: $e) { accepted } }",
+        {"e": views + shown},
+        key=hub.admin_key,
+    )
+    assert tracked["track"]["accepted"] == 33
+    await open_ledger(page, kiosk, hub, shopper)
+    activity = page.locator("[aria-labelledby=l-activity]")
+    await expect(activity).to_contain_text("picks we showed you here.")
+    counted = re.search(r"Also: (\d+) picks", await activity.inner_text())
+    assert counted and int(counted.group(1)) >= 30  # ours, and the ones this visit showed
+    items = activity.locator("li")
+    await expect(items).to_have_count(3)
+    assert all("View" in t for t in await items.all_inner_texts())
