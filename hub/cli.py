@@ -1,4 +1,4 @@
-"""`rapport-hub`: serve, migrate, seed-demo, keys, agents."""
+"""`rapport-hub`: serve, migrate, seed-demo, import, keys, agents, retrain, …"""
 
 from __future__ import annotations
 
@@ -111,6 +111,64 @@ def _seed_demo(args: argparse.Namespace) -> int:
     return asyncio.run(
         seed_demo(settings, args.path or settings.demo_data_path, with_keys=not args.no_keys)
     )
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from hub.events import importer
+    from hub.migrate import upgrade
+    from hub.preferences.learning import Weights
+
+    settings = get_settings()
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no file at {path}", file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+    console = Console(stderr=True)
+
+    def progress(report: importer.ImportReport) -> None:
+        console.print(
+            f"  {report.lines:,} lines read: {report.accepted:,} stored, "
+            f"{report.duplicates:,} already there",
+            highlight=False,
+        )
+
+    async def run() -> importer.ImportReport:
+        db = Database(settings.database_url)
+        try:
+            return await importer.run(
+                db,
+                path,
+                region=settings.default_region,
+                weights=Weights.from_settings(settings),
+                max_properties=settings.max_properties_bytes,
+                chunk=args.chunk,
+                progress=progress,
+            )
+        finally:
+            await db.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"error: cannot read {path}: {error}", file=sys.stderr)
+        return 2
+    for line, message in report.problems:
+        print(f"line {line}: {message}", file=sys.stderr)
+    if report.refused > len(report.problems):
+        print(f"… and {report.refused - len(report.problems)} more refused lines", file=sys.stderr)
+    rate = report.accepted / report.seconds if report.seconds else 0.0
+    print(
+        f"{report.lines} lines: {report.accepted} events stored, {report.duplicates} already "
+        f"there, {report.suppressed} for erased customers dropped, {report.refused} refused "
+        f"({report.seconds:.1f} s, {rate:,.0f} events/s)",
+        file=sys.stderr,
+    )
+    return 1 if report.refused else 0
 
 
 def _export_schema(args: argparse.Namespace) -> int:
@@ -243,6 +301,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--output", default="rapport-report.html")
     rep.set_defaults(func=_report)
+
+    imp = sub.add_parser(
+        "import",
+        help="import events from NDJSON or CSV (optionally .gz), as track would (idempotent)",
+    )
+    imp.add_argument("file", help="events.ndjson, events.csv, or either gzipped")
+    imp.add_argument(
+        "--chunk", type=int, default=5000, help="events per transaction (default 5000)"
+    )
+    imp.set_defaults(func=_import)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL (schema.graphql)")
     export.add_argument("--output", default="schema.graphql", help="file, or - for stdout")

@@ -30,7 +30,7 @@ from hub.enums import Channel, ConsentPurpose, EventType, IdentifierKind, Touchp
 from hub.events.models import Event
 from hub.identity import service as identity
 from hub.identity.models import Identifier
-from hub.identity.service import IdentifierIn
+from hub.identity.normalize import IdentifierIn
 from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
 from hub.preferences.models import Affinity

@@ -20,8 +20,7 @@ from hub.errors import DomainError, ErrorCode, Problems
 from hub.events import repository as repo
 from hub.events.models import Event
 from hub.identity import service as identity
-from hub.identity.normalize import normalize_identifier
-from hub.identity.service import IdentifierIn
+from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
 from hub.privacy import consent, erasure
@@ -57,7 +56,7 @@ class TrackResult:
     profile_ids: list[str] = field(default_factory=list)
 
 
-def _validate(
+def validate(
     events: Sequence[EventIn], max_batch: int, max_properties: int, region: str
 ) -> list[EventIn]:
     problems = Problems()
@@ -199,7 +198,7 @@ async def track(
     max_properties: int,
 ) -> TrackResult:
     """Store a batch of events once; learn from them unless PERSONALIZATION is withdrawn."""
-    cleaned = _validate(events, max_batch, max_properties, region)
+    cleaned = validate(events, max_batch, max_properties, region)
     result = TrackResult()
     seen = await repo.existing_message_ids(session, {e.message_id for e in cleaned})
     erased = await erasure.suppressed(

@@ -19,8 +19,7 @@ from hub.errors import DomainError, ErrorCode, Problems
 from hub.handoff import repository as repo
 from hub.handoff.models import Handoff
 from hub.identity import service as identity
-from hub.identity.normalize import mask
-from hub.identity.service import IdentifierIn
+from hub.identity.normalize import IdentifierIn, mask
 from hub.preferences.learning import Weights
 from hub.privacy import outbox
 from hub.profiles import service as profiles

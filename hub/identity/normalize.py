@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from hub.enums import IdentifierKind
 from hub.errors import DomainError, ErrorCode
+
+
+@dataclass(frozen=True)
+class IdentifierIn:
+    """An identifier as a client sent it (or, once normalised, as it is stored)."""
+
+    kind: IdentifierKind
+    value: str
+
 
 MAX_LENGTH = 320
 

@@ -25,7 +25,7 @@ from hub.events import repository as events_repo
 from hub.identity import duplicates
 from hub.identity import repository as repo
 from hub.identity.models import Identifier, IdentityConflict, Merge
-from hub.identity.normalize import normalize_identifier
+from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.ids import new_id
 from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
@@ -35,12 +35,6 @@ from hub.profiles.models import Profile
 from hub.registry import repository as registries
 
 MAX_IDENTIFIERS = 20
-
-
-@dataclass(frozen=True)
-class IdentifierIn:
-    kind: IdentifierKind
-    value: str
 
 
 @dataclass
@@ -262,17 +256,21 @@ async def locked_owners(
     attaches to B. Locking the owners (in id order) makes the second wait and then see the
     merge; an identifier still found on a merged profile is repaired to the live one.
     """
-    locked: set[str] = set()
+    locked: dict[str, Profile] = {}
     for _ in range(3):
         found = await repo.find(session, pairs)
-        owners = {r.profile_id for r in found} - locked
+        owners = {r.profile_id for r in found} - set(locked)
         if not owners:
             break
-        await profiles.lock(session, sorted(owners), share=share)
-        locked |= owners
+        # Kept here, not only in the session's (weak) identity map: a batch of thousands of
+        # identifiers must not read its owners again one by one below.
+        locked.update({p.id: p for p in await profiles.lock(session, sorted(owners), share=share)})
     else:
         found = await repo.find(session, pairs)
     for row in found:
+        owner = locked.get(row.profile_id)
+        if owner is not None and owner.merged_into_id is None and owner.erased_at is None:
+            continue
         live = await profiles.get_live(session, row.profile_id)
         if live is not None and live.id != row.profile_id:
             row.profile_id = live.id

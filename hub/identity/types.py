@@ -9,8 +9,7 @@ from hub.enums import CONTACT_KINDS
 from hub.enums import IdentifierKind as Kind
 from hub.identity.models import Identifier as IdentifierRow
 from hub.identity.models import Merge
-from hub.identity.normalize import mask
-from hub.identity.service import IdentifierIn
+from hub.identity.normalize import IdentifierIn, mask
 
 
 @strawberry.input(description="An identifier as a client knows it; normalised by the hub.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
@@ -27,6 +27,29 @@ def record(
             action=action[:30],
             detail=detail[:500],
         )
+    )
+
+
+async def record_many(
+    session: AsyncSession, *, actor: str, channel: str, rows: list[tuple[str, str, str]]
+) -> None:
+    """`record` for a batch — (profile id, action, detail) each — in multi-row INSERTs."""
+    if not rows:
+        return
+    now = utcnow()
+    await session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": now,
+                "actor": actor[:120],
+                "channel": channel[:20],
+                "profile_id": profile_id,
+                "action": action[:30],
+                "detail": detail[:500],
+            }
+            for profile_id, action, detail in rows
+        ],
     )
 
 

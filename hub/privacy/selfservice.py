@@ -16,8 +16,7 @@ from hub.db import utcnow
 from hub.enums import IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problem
 from hub.identity import service as identity
-from hub.identity.normalize import mask
-from hub.identity.service import IdentifierIn
+from hub.identity.normalize import IdentifierIn, mask
 from hub.privacy import outbox
 from hub.privacy.models import SelfServiceCode, SelfServiceToken
 from hub.profiles.models import Profile

@@ -60,7 +60,8 @@ async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> di
         .where(Profile.id.in_(list(profile_ids)))
         .values(version=Profile.version + 1, updated_at=utcnow())
         .returning(Profile.id, Profile.version),
-        execution_options={"synchronize_session": "fetch"},
+        # Callers use the returned versions; loaded Profile objects are not refreshed.
+        execution_options={"synchronize_session": False},
     )
     return {profile_id: int(version) for profile_id, version in rows.tuples()}
 

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.enums import IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity import service as identity
-from hub.identity.normalize import normalize_identifier
-from hub.identity.service import IdentifierIn
+from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 

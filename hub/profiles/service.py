@@ -159,20 +159,20 @@ async def touch_many(
     versions = await repo.bump_versions(session, [c[0] for c in changes])
     principal = session.info.get("principal")
     await auth.remember_profiles(session, principal, list(versions))
+    logged = []
     for profile_id, touchpoint, kind, summary in changes:
         if profile_id not in versions:
             continue  # merged away or erased meanwhile: nothing to tell
         record_change(
             session, ProfileChange(profile_id, versions[profile_id], touchpoint, kind, summary)
         )
-        audit.record(
-            session,
-            actor=principal.actor if principal is not None else "system",
-            channel=principal.channel.value if principal is not None else "system",
-            profile_id=profile_id,
-            action=kind,
-            detail=summary,
-        )
+        logged.append((profile_id, kind, summary))
+    await audit.record_many(
+        session,
+        actor=principal.actor if principal is not None else "system",
+        channel=principal.channel.value if principal is not None else "system",
+        rows=logged,
+    )
     return versions
 
 

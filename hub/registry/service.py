@@ -18,8 +18,7 @@ from hub.db import utcnow
 from hub.enums import EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problems
 from hub.events import service as events
-from hub.identity.normalize import normalize_identifier
-from hub.identity.service import IdentifierIn
+from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.preferences.learning import Weights
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile

@@ -30,7 +30,7 @@ from hub.events import repository as events_repo
 from hub.events import service as events
 from hub.identity import duplicates
 from hub.identity import service as identity
-from hub.identity.service import IdentifierIn
+from hub.identity.normalize import IdentifierIn
 from hub.preferences import repository as preferences_repo
 from hub.preferences.learning import Weights
 from hub.privacy import consent

@@ -1,0 +1,231 @@
+"""`rapport-hub import FILE`: events in bulk, through the very rules `track` applies.
+
+A file is NDJSON (one JSON object per line with `track`'s EventInput fields: messageId,
+identifier {kind, value}, type, touchpoint, occurredAt, productSku, quantity, price,
+properties) or CSV with a header (messageId, identifierKind, identifierValue, type, touchpoint,
+occurredAt, productSku, quantity, price, properties as JSON text); either may be gzipped.
+
+Each line is checked on its own first: a bad line is reported with its number and left out,
+the rest goes in. Valid events are stored in transactions of `chunk` events (all of a chunk or
+none of it), learning included, so a re-run of the same file adds nothing (message ids).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+
+from hub.db import Database
+from hub.enums import EventType, IdentifierKind, Touchpoint
+from hub.errors import DomainError, ErrorCode
+from hub.events import service as events
+from hub.identity.normalize import IdentifierIn
+from hub.preferences.learning import Weights
+
+CHUNK = 5000
+MAX_REPORTED = 50
+CSV_COLUMNS = (
+    "messageId",
+    "identifierKind",
+    "identifierValue",
+    "type",
+    "touchpoint",
+    "occurredAt",
+    "productSku",
+    "quantity",
+    "price",
+    "properties",
+)
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    suppressed: int = 0
+    refused: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)  # the first MAX_REPORTED
+    seconds: float = 0.0
+
+    def refuse(self, line: int, message: str) -> None:
+        self.refused += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append((line, message))
+
+
+def _bad(field_name: str, message: str) -> DomainError:
+    return DomainError.one((field_name,), ErrorCode.INVALID, message)
+
+
+def _choice(value: Any, options: type[Any], field_name: str) -> Any:
+    try:
+        return options(str(value).strip().upper())
+    except ValueError:
+        names = ", ".join(o.value for o in options)
+        raise _bad(field_name, f"One of {names}.") from None
+
+
+def _time(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(
+            "occurredAt", "An ISO 8601 time with its zone, e.g. 2010-12-01T08:26:00Z."
+        ) from None
+
+
+def _number(value: Any, field_name: str, kind: type[int] | type[float]) -> Any:
+    if value in (None, ""):
+        return None
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise _bad(field_name, "A number.") from None
+    return number
+
+
+def event_from(record: dict[str, Any]) -> events.EventIn:
+    """One EventIn from a record shaped like `track`'s EventInput (DomainError when it is not)."""
+    identifier = record.get("identifier")
+    if not isinstance(identifier, dict):
+        raise DomainError.one(("identifier",), ErrorCode.REQUIRED, "Give it as {kind, value}.")
+    properties = record.get("properties")
+    if isinstance(properties, str) and properties.strip():
+        try:
+            properties = orjson.loads(properties)
+        except orjson.JSONDecodeError:
+            raise _bad("properties", "properties is not valid JSON.") from None
+    return events.EventIn(
+        message_id=str(record.get("messageId") or ""),
+        identifier=IdentifierIn(
+            _choice(identifier.get("kind"), IdentifierKind, "identifier.kind"),
+            str(identifier.get("value") or ""),
+        ),
+        type=_choice(record.get("type"), EventType, "type"),
+        touchpoint=_choice(record.get("touchpoint"), Touchpoint, "touchpoint").value,
+        occurred_at=_time(record.get("occurredAt")),
+        product_sku=(str(record["productSku"]) if record.get("productSku") else None),
+        quantity=_number(record.get("quantity"), "quantity", int),
+        price=_number(record.get("price"), "price", float),
+        properties=properties or None,
+    )
+
+
+def _open(path: Path) -> TextIO:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
+
+
+def records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, record) for each line, or (line number, why it cannot be read)."""
+    stem = path.name.removesuffix(".gz")
+    with _open(path) as handle:
+        if stem.endswith(".csv"):
+            reader = csv.DictReader(handle)
+            missing = [c for c in ("messageId", "identifierKind", "identifierValue", "type",
+                                   "touchpoint") if c not in (reader.fieldnames or [])]  # fmt: skip
+            if missing:
+                yield 1, f"The header lacks {', '.join(missing)}."
+                return
+            for row in reader:
+                record: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS}
+                record["identifier"] = {
+                    "kind": row.get("identifierKind"),
+                    "value": row.get("identifierValue"),
+                }
+                yield reader.line_num, record
+            return
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                parsed = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                yield number, f"Not JSON: {error.msg}."
+                continue
+            yield number, parsed if isinstance(parsed, dict) else "Each line is one JSON object."
+
+
+def _words(error: DomainError) -> str:
+    parts = []
+    for problem in error.problems:
+        # validate() says where in a batch ("events.0.price"); a line is its own batch.
+        where = [p for p in problem.field if p not in ("events", "0")]
+        parts.append(f"{'.'.join(where) + ': ' if where else ''}{problem.message}")
+    return "; ".join(parts)
+
+
+async def run(
+    db: Database,
+    path: Path,
+    *,
+    region: str,
+    weights: Weights,
+    max_properties: int,
+    chunk: int = CHUNK,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    started = time.perf_counter()
+    pending: list[tuple[int, events.EventIn]] = []
+
+    async def flush() -> None:
+        if not pending:
+            return
+        batch = [event for _, event in pending]
+        for attempt in (1, 2):
+            async with db.sessions() as session:
+                try:
+                    result = await events.track(
+                        session,
+                        batch,
+                        region=region,
+                        weights=weights,
+                        max_batch=len(batch),
+                        max_properties=max_properties,
+                    )
+                    await session.commit()
+                except IntegrityError:
+                    # A hub took a new identifier of this chunk meanwhile: again, it is found.
+                    await session.rollback()
+                    if attempt == 2:
+                        raise
+                    continue
+            break
+        report.accepted += result.accepted
+        report.duplicates += result.duplicates
+        report.suppressed += result.suppressed
+        pending.clear()
+        if progress is not None:
+            progress(report)
+
+    for number, record in records(path):
+        report.lines += 1
+        if isinstance(record, str):
+            report.refuse(number, record)
+            continue
+        try:
+            (event,) = events.validate([event_from(record)], 1, max_properties, region)
+        except DomainError as error:
+            report.refuse(number, _words(error))
+            continue
+        pending.append((number, event))
+        if len(pending) >= chunk:
+            await flush()
+    await flush()
+    report.seconds = time.perf_counter() - started
+    return report
