@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from hub.db import remembered
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
@@ -61,10 +62,8 @@ async def affinities_matching(
     return found
 
 
-_AFFINITY_COLUMNS = (
-    "profile_id",
-    "key",
-    "value",
+# What learning changes on an interest; with its key, what a new interest is made of.
+LEARNED_COLUMNS = (
     "score",
     "as_of",
     "views",
@@ -74,6 +73,16 @@ _AFFINITY_COLUMNS = (
     "last_touchpoint",
     "updated_at",
 )
+_AFFINITY_COLUMNS = ("profile_id", "key", "value", *LEARNED_COLUMNS)
+
+
+def mark_learned(affinities: Iterable[Affinity]) -> None:
+    """Mark every learned column changed, so that the next flush writes all these interests in
+    one UPDATE: the unit of work batches rows only when the same columns changed, and a view
+    and a purchase change different counters."""
+    for affinity in affinities:
+        for column in LEARNED_COLUMNS:
+            flag_modified(affinity, column)
 
 
 async def insert_affinities(session: AsyncSession, created: Iterable[Affinity]) -> int:

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
 
 from hub.catalog import service as catalog
 from hub.catalog.models import Product
@@ -210,18 +209,6 @@ def accumulate(
     return created
 
 
-_LEARNED_COLUMNS = (
-    "score",
-    "as_of",
-    "views",
-    "carts",
-    "purchases",
-    "returns",
-    "last_touchpoint",
-    "updated_at",
-)
-
-
 def _triples(obs: Observation) -> list[tuple[str, str, str]]:
     triples = [(obs.profile_id, "product", obs.sku)]
     if obs.category:
@@ -245,13 +232,8 @@ async def learn(
     }
     await session.flush()  # whatever this transaction changed before, written first
     created = accumulate(known, sorted(observations, key=lambda o: o.at), weights)
-    # One UPDATE statement for all changed interests: the unit of work batches rows only when
-    # the same columns changed, and a view and a purchase change different counters.
     fresh = {id(a) for a in created.values()}
-    for affinity in known.values():
-        if id(affinity) not in fresh:
-            for column in _LEARNED_COLUMNS:
-                flag_modified(affinity, column)
+    repo.mark_learned(a for a in known.values() if id(a) not in fresh)
     await session.flush()
     await repo.insert_affinities(session, created.values())
     return len(known)
