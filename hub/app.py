@@ -8,14 +8,16 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -39,7 +41,7 @@ class RapportGraphQL(GraphQL[Context, None]):
     def __init__(self, hub: Hub) -> None:
         super().__init__(
             build_schema(hub.settings.max_query_depth),
-            graphql_ide=None,  # no CDN-loaded IDE; see docs/api.md for local tools
+            graphql_ide=None,  # strawberry's IDE loads from a CDN: GraphiQL is served at /graphiql
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             keep_alive=True,
@@ -165,6 +167,28 @@ async def _train_if_missing(db: Database) -> None:
     await training.retrain(db)
 
 
+GRAPHIQL_DIR = Path(__file__).parent / "static" / "graphiql"
+# GraphiQL's editors set inline styles; everything else comes from this hub alone.
+_GRAPHIQL_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+async def graphiql_page(request: Request) -> Response:
+    """An IDE for developers: the page holds no key; each call carries the one typed in."""
+    return FileResponse(
+        GRAPHIQL_DIR / "index.html",
+        headers={
+            "Content-Security-Policy": _GRAPHIQL_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     db = Database(settings.database_url)
@@ -219,8 +243,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await broker.stop()
             await db.dispose()
 
+    graphiql_routes = []
+    if settings.graphiql if settings.graphiql is not None else settings.env == "dev":
+        graphiql_routes = [
+            Route("/graphiql", graphiql_page, methods=["GET"]),
+            Mount("/static/graphiql", StaticFiles(directory=GRAPHIQL_DIR), name="graphiql"),
+        ]
+
     app = Starlette(
         routes=[
+            *graphiql_routes,
             # Starlette hands ASGI apps the raw scope: the gate runs before any GraphQL work.
             Route("/graphql", guarded, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),

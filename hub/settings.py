@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # Keys the suppression hashes of erased customers; set a long random value in production.
     secret_key: str = DEV_SECRET
 
+    # GraphiQL at /graphiql, served from the hub (no CDN); None: on in dev, off in production.
+    graphiql: bool | None = None
+
     # Identity
     default_region: str = Field(default="GB", description="Region for phone numbers without +CC")
 
