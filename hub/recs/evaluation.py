@@ -27,6 +27,13 @@ from hub.recs.service import in_holdout
 _IMPRESSIONS = frozenset(
     {EventType.RECOMMENDATION_SHOWN.value, EventType.RECOMMENDATION_REJECTED.value}
 )
+# Answers to next best actions (a pick answered on the phone is a click or a rejection).
+_ACCEPTED = frozenset(
+    {EventType.NEXT_BEST_ACTION_ACCEPTED.value, EventType.RECOMMENDATION_CLICKED.value}
+)
+_DECLINED = frozenset(
+    {EventType.NEXT_BEST_ACTION_REJECTED.value, EventType.RECOMMENDATION_REJECTED.value}
+)
 ATTRIBUTION_WINDOW = timedelta(days=7)
 Z95 = 1.959964
 
@@ -74,6 +81,20 @@ class Lift:
 
 
 @dataclass
+class ActionResponses:
+    """How callers answered the next best actions of one kind that agents offered."""
+
+    kind: str
+    accepted: int = 0
+    declined: int = 0
+
+    @property
+    def acceptance(self) -> float:
+        answered = self.accepted + self.declined
+        return self.accepted / answered if answered else 0.0
+
+
+@dataclass
 class Evaluation:
     start: datetime
     end: datetime
@@ -81,6 +102,7 @@ class Evaluation:
     personalized: GroupStats
     holdout: GroupStats
     lifts: list[Lift]
+    actions: list[ActionResponses] = field(default_factory=list)
 
 
 def _order_key(event: Event) -> str:
@@ -107,6 +129,7 @@ async def evaluate(
     async for event in result:
         by_profile[event.profile_id].append(event)
     groups = {True: GroupStats(), False: GroupStats()}
+    actions: dict[str, ActionResponses] = {}
     for profile_id, events in by_profile.items():
         inside = [e for e in events if e.occurred_at >= start]
         if not inside:
@@ -124,6 +147,15 @@ async def evaluate(
                 shown[event.product_sku] = event.occurred_at
             if event.occurred_at < start:
                 continue
+            props = event.properties or {}
+            if props.get("actionId") and kind in _ACCEPTED | _DECLINED:
+                answers = actions.setdefault(
+                    str(props.get("kind") or "OTHER"), ActionResponses(str(props.get("kind")))
+                )
+                if kind in _ACCEPTED:
+                    answers.accepted += 1
+                else:
+                    answers.declined += 1
             if kind in _IMPRESSIONS:
                 stats.impressions += 1
             elif kind == EventType.RECOMMENDATION_CLICKED.value:
@@ -148,7 +180,15 @@ async def evaluate(
         stats.attributed_revenue += attributed
         stats.order_values.extend(orders.values())
     personalized, holdout = groups[False], groups[True]
-    return Evaluation(start, end, touchpoint, personalized, holdout, _lifts(personalized, holdout))
+    return Evaluation(
+        start,
+        end,
+        touchpoint,
+        personalized,
+        holdout,
+        _lifts(personalized, holdout),
+        sorted(actions.values(), key=lambda a: a.kind),
+    )
 
 
 def _lifts(p: GroupStats, h: GroupStats) -> list[Lift]:

@@ -106,6 +106,14 @@ class MetricLift:
     difference_high: float | None
 
 
+@strawberry.type(description="Next best actions of one kind: how callers answered them.")
+class ActionResponses:
+    kind: str
+    accepted: int
+    declined: int
+    acceptance_rate: float
+
+
 @strawberry.type
 class Evaluation:
     start: datetime
@@ -114,6 +122,9 @@ class Evaluation:
     personalized: GroupMetrics
     holdout: GroupMetrics
     lifts: list[MetricLift]
+    action_responses: list[ActionResponses] = strawberry.field(
+        description="Answers to next best actions in the window, by kind."
+    )
 
 
 @strawberry.type
@@ -159,5 +170,14 @@ class EvaluationQuery:
                     difference_high=x.high,
                 )
                 for x in result.lifts
+            ],
+            action_responses=[
+                ActionResponses(
+                    kind=a.kind,
+                    accepted=a.accepted,
+                    declined=a.declined,
+                    acceptance_rate=a.acceptance,
+                )
+                for a in result.actions
             ],
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests.conftest import HubHandle, unique
@@ -75,6 +75,17 @@ def test_a_caller_with_an_unanswered_email_gets_asked_and_a_declined_ask_is_not_
     assert taken["userErrors"] == [] and taken["action"]["kind"] == "DATA_QUALITY"
     events = hub.gql(EVENTS, {"id": profile_id})["data"]["profile"]["recentEvents"]
     assert events[0]["type"] == "NEXT_BEST_ACTION_ACCEPTED"
+
+    # The answers feed the evaluation: acceptance by kind of action.
+    now = datetime.now(UTC)
+    report = hub.gql(
+        """query($f: DateTime!, $t: DateTime!) { evaluation(from: $f, to: $t) {
+          actionResponses { kind accepted declined acceptanceRate } } }""",
+        {"f": (now - timedelta(hours=1)).isoformat(), "t": (now + timedelta(hours=1)).isoformat()},
+    )["data"]["evaluation"]["actionResponses"]
+    by_kind = {r["kind"]: r for r in report}
+    assert by_kind["CONSENT"]["declined"] >= 1 and by_kind["DATA_QUALITY"]["accepted"] >= 1
+    assert 0 < by_kind["DATA_QUALITY"]["acceptanceRate"] <= 1
 
 
 def test_offers_follow_segments_and_service_actions_follow_returns_and_registries(
