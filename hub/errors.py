@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -61,3 +62,24 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise DomainError(list(self.items))
+
+
+def clean_text(
+    value: str | None,
+    path: Sequence[str | int],
+    limit: int,
+    problems: Problems,
+    required: bool = True,
+) -> str | None:
+    """A short text a person typed: whitespace squeezed, NFC; None when empty. What is wrong
+    with it (missing, too long, control characters) is added to `problems` at `path`."""
+    text = unicodedata.normalize("NFC", " ".join((value or "").split()))
+    if not text:
+        if required:
+            problems.add(path, ErrorCode.REQUIRED, "Please fill this in.")
+        return None
+    if len(text) > limit:
+        problems.add(path, ErrorCode.TOO_LONG, f"At most {limit} characters.")
+    elif any(unicodedata.category(ch).startswith("C") for ch in text):
+        problems.add(path, ErrorCode.INVALID, "Control characters are not allowed.")
+    return text

@@ -71,12 +71,6 @@ async def key_knows(session: AsyncSession, key_id: int, profile_id: str) -> bool
     return found is not None
 
 
-async def remember(session: AsyncSession, key_id: int, profile_id: str) -> None:
-    if not await key_knows(session, key_id, profile_id):
-        session.add(KeyProfile(key_id=key_id, profile_id=profile_id))
-        await session.flush()
-
-
 async def remember_many(session: AsyncSession, key_id: int, profile_ids: Sequence[str]) -> None:
     wanted = list(dict.fromkeys(profile_ids))
     if not wanted:

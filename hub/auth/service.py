@@ -212,17 +212,10 @@ class Authenticator:
             self._cache.pop(_digest(bearer), None)
 
 
-async def remember_profile(
-    session: AsyncSession, principal: Principal | None, profile_id: str
-) -> None:
-    """A web site's key has named this customer: from now on it may reach them by id."""
-    if principal is not None and principal.channel is Channel.WEB and principal.key_id:
-        await repo.remember(session, principal.key_id, profile_id)
-
-
 async def remember_profiles(
     session: AsyncSession, principal: Principal | None, profile_ids: Sequence[str]
 ) -> None:
+    """A web site's key has named these customers: from now on it may reach them by id."""
     if principal is not None and principal.channel is Channel.WEB and principal.key_id:
         await repo.remember_many(session, principal.key_id, profile_ids)
 

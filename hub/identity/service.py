@@ -110,7 +110,7 @@ async def identify(
         summary = _summary(result, changed)
         await profiles.touch(session, profile, touchpoint, "IDENTIFIED", summary)
     else:
-        await auth.remember_profile(session, session.info.get("principal"), profile.id)
+        await auth.remember_profiles(session, session.info.get("principal"), [profile.id])
     return result.as_result()
 
 

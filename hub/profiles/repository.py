@@ -35,26 +35,14 @@ async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
     return list(rows)
 
 
-async def bump_version(session: AsyncSession, profile: Profile) -> int:
-    """Atomically take the next version number; concurrent writers never share one."""
-    version = await session.scalar(
-        update(Profile)
-        .where(Profile.id == profile.id)
-        .values(version=Profile.version + 1, updated_at=utcnow())
-        .returning(Profile.version)
-    )
-    assert version is not None
-    profile.version = int(version)
-    return profile.version
-
-
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(Profile), list(rows))
 
 
 async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, int]:
-    """`bump_version` for many profiles in one statement: id → its new version."""
+    """Atomically take each profile's next version number (concurrent writers never share one),
+    in one statement: id → its new version."""
     rows = await session.execute(
         update(Profile)
         .where(Profile.id.in_(list(profile_ids)))

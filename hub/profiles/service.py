@@ -124,21 +124,9 @@ async def touch(
     merged_into: str | None = None,
 ) -> int:
     """Move the profile's version on and queue the change for subscribers after commit."""
-    version = await repo.bump_version(session, profile)
-    record_change(
-        session, ProfileChange(profile.id, version, touchpoint, kind, summary, merged_into)
-    )
-    principal = session.info.get("principal")
-    await auth.remember_profile(session, principal, profile.id)
-    audit.record(
-        session,
-        actor=principal.actor if principal is not None else "system",
-        channel=principal.channel.value if principal is not None else "system",
-        profile_id=profile.id,
-        action=kind,
-        detail=summary,
-    )
-    return version
+    versions = await touch_many(session, [(profile.id, touchpoint, kind, summary)], merged_into)
+    profile.version = versions[profile.id]
+    return profile.version
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -150,7 +138,9 @@ async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
 
 
 async def touch_many(
-    session: AsyncSession, changes: Sequence[tuple[str, str, str, str]]
+    session: AsyncSession,
+    changes: Sequence[tuple[str, str, str, str]],
+    merged_into: str | None = None,
 ) -> dict[str, int]:
     """`touch` for a batch: (profile id, touchpoint, kind, summary) each, in a few statements
     whatever the batch's size (a track batch of 1,000 new visitors touches 1,000 profiles)."""
@@ -164,7 +154,8 @@ async def touch_many(
         if profile_id not in versions:
             continue  # merged away or erased meanwhile: nothing to tell
         record_change(
-            session, ProfileChange(profile_id, versions[profile_id], touchpoint, kind, summary)
+            session,
+            ProfileChange(profile_id, versions[profile_id], touchpoint, kind, summary, merged_into),
         )
         logged.append((profile_id, kind, summary))
     await audit.record_many(

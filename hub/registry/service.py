@@ -3,7 +3,6 @@ from it. Guests see the owner's first name only, and the owner never sees who bo
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from hub.catalog import service as catalog
 from hub.catalog.models import Product
 from hub.db import utcnow
 from hub.enums import EventType, IdentifierKind
-from hub.errors import DomainError, ErrorCode, Problems
+from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.preferences.learning import Weights
@@ -97,17 +96,6 @@ def normalize_code(text: str) -> str:
     return f"{CODE_PREFIX}-{code}"
 
 
-def _text(value: str, field: str, limit: int, problems: Problems) -> str:
-    text = unicodedata.normalize("NFC", " ".join((value or "").split()))
-    if not text:
-        problems.add(("input", field), ErrorCode.REQUIRED, "Please fill this in.")
-    elif len(text) > limit:
-        problems.add(("input", field), ErrorCode.TOO_LONG, f"At most {limit} characters.")
-    elif any(unicodedata.category(ch).startswith("C") for ch in text):
-        problems.add(("input", field), ErrorCode.INVALID, "Control characters are not allowed.")
-    return text
-
-
 async def _wanted(
     session: AsyncSession, items: Sequence[WantedItem], path: tuple[str, ...], problems: Problems
 ) -> dict[str, int]:
@@ -144,8 +132,8 @@ async def create(
             ErrorCode.INVALID,
             "A registry needs a customer we know (a card, email or phone), not a visit.",
         )
-    title = _text(wanted.title, "title", MAX_TITLE, problems)
-    occasion = _text(wanted.occasion, "occasion", MAX_OCCASION, problems)
+    title = clean_text(wanted.title, ("input", "title"), MAX_TITLE, problems) or ""
+    occasion = clean_text(wanted.occasion, ("input", "occasion"), MAX_OCCASION, problems) or ""
     today = utcnow().date()
     if wanted.event_date is not None and not (
         today <= wanted.event_date <= today + timedelta(days=3 * 366)

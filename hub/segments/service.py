@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.catalog import service as catalog
 from hub.db import utcnow
 from hub.enums import ConsentPurpose, IdentifierKind
-from hub.errors import DomainError, ErrorCode, Problems
+from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.events import repository as events_repo
 from hub.identity import service as identity
 from hub.identity.models import Identifier
@@ -71,26 +71,11 @@ class Membership:
 # ---------------------------------------------------------------- segments
 
 
-def _text(
-    value: str | None, path: tuple[str, ...], limit: int, problems: Problems, required: bool
-) -> str | None:
-    text = unicodedata.normalize("NFC", " ".join((value or "").split()))
-    if not text:
-        if required:
-            problems.add(path, ErrorCode.REQUIRED, "Please fill this in.")
-        return None
-    if len(text) > limit:
-        problems.add(path, ErrorCode.TOO_LONG, f"At most {limit} characters.")
-    elif any(unicodedata.category(ch).startswith("C") for ch in text):
-        problems.add(path, ErrorCode.INVALID, "Control characters are not allowed.")
-    return text
-
-
 async def save_segment(session: AsyncSession, wanted: SegmentIn, actor: str) -> Segment:
     """Create a segment, or change one (by id); the rule is checked field by field first."""
     problems = Problems()
-    name = _text(wanted.name, ("input", "name"), MAX_NAME, problems, required=True)
-    description = _text(
+    name = clean_text(wanted.name, ("input", "name"), MAX_NAME, problems, required=True)
+    description = clean_text(
         wanted.description, ("input", "description"), MAX_DESCRIPTION, problems, required=False
     )
     rule = rules.parse(wanted.rule, problems)
@@ -413,8 +398,8 @@ def _slot(value: str, problems: Problems) -> str:
 async def save_content(session: AsyncSession, wanted: ContentIn) -> ContentItem:
     problems = Problems()
     slot = _slot(wanted.slot, problems)
-    name = _text(wanted.name, ("input", "name"), MAX_NAME, problems, required=True)
-    title = _text(wanted.title, ("input", "title"), MAX_TITLE, problems, required=True)
+    name = clean_text(wanted.name, ("input", "name"), MAX_NAME, problems, required=True)
+    title = clean_text(wanted.title, ("input", "title"), MAX_TITLE, problems, required=True)
     body = (wanted.body or "").strip()
     if len(body) > MAX_BODY:
         problems.add(("input", "body"), ErrorCode.TOO_LONG, f"At most {MAX_BODY} characters.")
