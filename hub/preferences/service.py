@@ -394,6 +394,11 @@ def strongest_learned(
     return result
 
 
+async def has_stated(session: AsyncSession, profile_id: str) -> bool:
+    """Whether the customer has told us any preference at all."""
+    return bool(await repo.explicit_for(session, [profile_id]))
+
+
 def explicit_reason(pref: Preference) -> str:
     said = "said you like" if pref.like else "said you don't like"
     place = where(pref.touchpoint)

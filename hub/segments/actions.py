@@ -26,12 +26,11 @@ from hub.catalog.models import Product
 from hub.db import utcnow
 from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode
-from hub.events import repository as events_repo
 from hub.events import service as events
 from hub.identity import duplicates
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
-from hub.preferences import repository as preferences_repo
+from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.profiles.models import Profile
@@ -88,7 +87,7 @@ class Action:
 async def _answered(session: AsyncSession, profile_id: str) -> set[str]:
     """Action ids taken or declined within DECLINED_FOR."""
     since = utcnow() - DECLINED_FOR
-    rows = await events_repo.recent_for(session, [profile_id], 500, _RESPONSES)
+    rows = await events.recent_for(session, [profile_id], 500, _RESPONSES)
     return {
         str((e.properties or {}).get("actionId"))
         for e in rows
@@ -109,7 +108,7 @@ async def next_best_actions(
     identifiers = await identity.identifiers_for(session, [profile.id])
     kinds = {i.kind for i in identifiers}
 
-    for event in await events_repo.recent_for(session, [profile.id], 3, (EventType.RETURN.value,)):
+    for event in await events.recent_for(session, [profile.id], 3, (EventType.RETURN.value,)):
         if now - event.occurred_at > RETURN_FOLLOW_UP:
             continue
         name = event.product_sku or "an item"
@@ -218,7 +217,7 @@ async def next_best_actions(
                 priority=20,
             )
         )
-    if profile.is_known and not await preferences_repo.explicit_for(session, [profile.id]):
+    if profile.is_known and not await preferences.has_stated(session, profile.id):
         found.append(
             Action(
                 id="survey",

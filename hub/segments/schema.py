@@ -166,24 +166,11 @@ class SegmentMutation:
         format: ExportFormat,
     ) -> ExportSegmentPayload:
         ctx = info.context
-        principal = ctx.principal
 
         async def work(session: AsyncSession) -> segments.SegmentExport:
-            from hub.privacy import audit
-
-            done = await segments.export_segment(
+            return await segments.export_segment(
                 session, row_number(segment_id), purpose, format.value, ctx.hub.weights
             )
-            audit.record(
-                session,
-                actor=principal.actor if principal else "unknown",
-                channel=principal.channel.value if principal else "",
-                profile_id=None,
-                action="EXPORT_SEGMENT",
-                detail=f"Exported {done.count} members of “{done.segment.name}” for "
-                f"{purpose.value} as {format.value}",
-            )
-            return done
 
         done, errors = await attempt(ctx, work)
         if done is None:

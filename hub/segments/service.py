@@ -27,7 +27,7 @@ from hub.identity import service as identity
 from hub.identity.models import Identifier
 from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
-from hub.privacy import consent
+from hub.privacy import audit, consent
 from hub.profiles.models import Profile
 from hub.segments import repository as repo
 from hub.segments import rules
@@ -299,7 +299,8 @@ async def export_segment(
     weights: Weights,
 ) -> SegmentExport:
     """The segment's members who agreed to `purpose` (and can be reached that way), as CSV or
-    JSON. Only what the purpose needs leaves the hub: an email list carries no phone numbers."""
+    JSON. Only what the purpose needs leaves the hub: an email list carries no phone numbers.
+    The export is written to the audit log (who, which segment, how many, for what)."""
     segment = await require_segment(session, segment_id, "segmentId")
     compiled_segment = compile_segment(segment)
     if compiled_segment is None:
@@ -351,6 +352,15 @@ async def export_segment(
         data = out.getvalue()
     else:
         data = json.dumps(rows, ensure_ascii=False)
+    principal = session.info.get("principal")  # who asked: set by the write path
+    audit.record(
+        session,
+        actor=principal.actor if principal is not None else "system",
+        channel=principal.channel.value if principal is not None else "system",
+        profile_id=None,
+        action="EXPORT_SEGMENT",
+        detail=f"Exported {len(rows)} members of “{segment.name}” for {purpose.value} as {format}",
+    )
     return SegmentExport(
         segment, purpose, format, len(rows), without_consent, without_contact, data
     )
