@@ -263,5 +263,10 @@ def drama_phone() -> str:
     return f"07700 900{_DRAMA.pop():03d}"
 
 
+_NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def unique(prefix: str = "t") -> str:
-    return f"{prefix}{uuid.uuid4().hex[:12]}"
+    """A name no other test uses. Letters only: a run of digits in, say, a segment name the
+    kiosk shows would look like a phone number to the screens' no-contact-data check."""
+    return f"{prefix}{uuid.uuid4().hex[:12].translate(_NO_DIGITS)}"
