@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 import numpy as np
+from scipy import sparse
 
 from hub.preferences.learning import decayed, strength
 from hub.preferences.models import Affinity, Preference
@@ -38,6 +39,7 @@ COOL_DOWN = timedelta(days=7)
 # At most this share of a list from one category (diversity, tuned with the benchmark).
 MAX_CATEGORY_SHARE = 0.8
 COLLAB_CANDIDATES = 300
+WHY = ("COLLABORATIVE", "REBUY", "INTEREST", "POPULAR")  # the parts of a score, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,73 @@ class Catalogue:
     def popularity(self) -> dict[str, float]:
         n = max(len(self.popular), 1)
         return {sku: 1.0 - rank / n for rank, sku in enumerate(self.popular)}
+
+    @cached_property
+    def arrays(self) -> _Arrays:
+        """The catalogue as arrays, so that a ranking scores every item at once."""
+        return _Arrays.build(self)
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    skus: list[str]
+    position: dict[str, int]
+    sku_order: np.ndarray  # each item's place in sku order (ties are broken by sku)
+    category: np.ndarray  # category code per item
+    popularity: np.ndarray  # 1 for the best seller down to 0; 0 when not popular
+    popular: np.ndarray  # bool: in "popular now"
+    facet_column: dict[tuple[str, str], int]
+    facets: sparse.csr_matrix  # items × facets, how often the item carries the facet
+
+    @staticmethod
+    def build(catalogue: Catalogue) -> _Arrays:
+        skus = list(catalogue.items)
+        position = {sku: i for i, sku in enumerate(skus)}
+        order = np.empty(len(skus), dtype=np.int64)
+        order[np.argsort(np.array(skus, dtype=object), kind="stable")] = np.arange(len(skus))
+        categories: dict[str, int] = {}
+        category = np.fromiter(
+            (categories.setdefault(catalogue.items[s].category, len(categories)) for s in skus),
+            dtype=np.int64,
+            count=len(skus),
+        )
+        popularity = np.zeros(len(skus))
+        popular = np.zeros(len(skus), dtype=bool)
+        for sku, value in catalogue.popularity().items():
+            if (i := position.get(sku)) is not None:
+                popularity[i], popular[i] = value, True
+        columns: dict[tuple[str, str], int] = {}
+        rows, cols = [], []
+        for i, sku in enumerate(skus):
+            for facet in catalogue.items[sku].facets:
+                rows.append(i)
+                cols.append(columns.setdefault(facet, len(columns)))
+        matrix = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(len(skus), max(len(columns), 1))
+        )
+        return _Arrays(skus, position, order, category, popularity, popular, columns, matrix)
+
+    def vector(self, values: dict[str, float]) -> np.ndarray:
+        """A per-item vector from sku → value (skus outside the catalogue are left out)."""
+        out = np.zeros(len(self.skus))
+        for sku, value in values.items():
+            if (i := self.position.get(sku)) is not None:
+                out[i] = value
+        return out
+
+    def mask(self, skus: Iterable[str]) -> np.ndarray:
+        out = np.zeros(len(self.skus), dtype=bool)
+        out[[i for s in skus if (i := self.position.get(s)) is not None]] = True
+        return out
+
+    def per_facet(self, facets: dict[tuple[str, str], float]) -> np.ndarray:
+        """Σ over each item's facets of the given facet values."""
+        weights = np.zeros(self.facets.shape[1])
+        for facet, value in facets.items():
+            if (column := self.facet_column.get(facet)) is not None:
+                weights[column] = value
+        result: np.ndarray = self.facets @ weights
+        return result
 
 
 @dataclass
@@ -156,38 +225,49 @@ def rank(
                 collab[model.items[j]] = float(scores[j])
     top_collab = max(collab.values(), default=0.0) or 1.0
     top_rebuy = max(shopper.bought.values(), default=0.0) or 1.0
-    popularity = catalogue.popularity()
     interest = INTEREST + COLD_INTEREST / (1 + len(shopper.products))
+    arrays = catalogue.arrays
 
-    candidates = set(collab) | set(shopper.bought) | set(popularity)
-    for facet in shopper.facets:
-        candidates.update(sku for sku in catalogue.by_facet.get(facet, ()))
-    scored: list[tuple[float, str, str]] = []
-    for sku in candidates:
-        item = items.get(sku)
-        if item is None or _blocked(item, shopper, exclude_owned):
-            continue
-        parts = {
-            "COLLABORATIVE": collab.get(sku, 0.0) / top_collab,
-            "REBUY": REBUY * shopper.bought.get(sku, 0.0) / top_rebuy,
-            "INTEREST": interest * sum(shopper.facets.get(f, (0.0, ""))[0] for f in item.facets),
-            "POPULAR": POPULAR * popularity.get(sku, 0.0),
-        }
-        why = max(parts, key=lambda k: parts[k])
-        if parts[why] <= 0:
-            why = "POPULAR"
-        elif sku in shopper.bought:
-            why = "REBUY"  # their own purchase is the reason a person understands best
-        scored.append((sum(parts.values()), sku, why))
-    scored.sort(key=lambda row: (-row[0], row[1]))
+    # Every item is scored at once; candidates are the collaborative ones, what they bought,
+    # what is popular and what carries a facet they like.
+    parts = np.vstack(
+        [
+            arrays.vector(collab) / top_collab,
+            REBUY * arrays.vector(shopper.bought) / top_rebuy,
+            interest * arrays.per_facet({f: s for f, (s, _) in shopper.facets.items()}),
+            POPULAR * arrays.popularity,
+        ]
+    )
+    bought = arrays.mask(shopper.bought)
+    candidates = arrays.mask(collab) | bought | arrays.popular
+    candidates |= arrays.per_facet(dict.fromkeys(shopper.facets, 1.0)) > 0
+    excluded = {f: 1.0 for f in shopper.excluded if f[0] != "product"}
+    blocked = arrays.per_facet(excluded) > 0
+    blocked |= arrays.mask(s for kind, s in shopper.excluded if kind == "product")
+    blocked |= arrays.mask(shopper.recent)
+    if exclude_owned:
+        blocked |= bought
+    chosen = np.flatnonzero(candidates & ~blocked)
+    totals = parts[0] + parts[1] + parts[2] + parts[3]
+    strongest = parts.argmax(axis=0)  # the first of equals, in the order of WHY
+    best = parts.max(axis=0)
+    chosen = chosen[np.lexsort((arrays.sku_order[chosen], -totals[chosen]))]
+
     picked: list[Ranked] = []
-    per_category: dict[str, int] = defaultdict(int)
+    per_category: dict[int, int] = defaultdict(int)
     cap = max(1, math.ceil(MAX_CATEGORY_SHARE * first))
-    for total, sku, why in scored:
-        category = items[sku].category
+    for i in chosen.tolist():
+        category = int(arrays.category[i])
         if per_category[category] >= cap:
             continue
         per_category[category] += 1
+        sku = arrays.skus[i]
+        if best[i] <= 0:
+            why = "POPULAR"
+        elif bought[i]:
+            why = "REBUY"  # their own purchase is the reason a person understands best
+        else:
+            why = WHY[int(strongest[i])]
         because = (
             _top_contributor(model, history, sku)
             if why == "COLLABORATIVE"
@@ -195,7 +275,7 @@ def rank(
             if why == "INTEREST"
             else sku
         )
-        picked.append(Ranked(sku, round(total, 4), why, because))
+        picked.append(Ranked(sku, round(float(totals[i]), 4), why, because))
         if len(picked) >= first:
             break
     return picked
