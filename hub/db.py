@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from hub import sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -96,7 +98,14 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 10}, **kwargs)
+        parsed = make_url(url)
+        args, options = parsed.get_dialect()().create_connect_args(parsed)
+        options["timeout"] = 10
+
+        def connect() -> sqlite_driver.Connection:
+            return sqlite_driver.connect(*args, **options)
+
+        engine = create_async_engine(url, async_creator=connect, **kwargs)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     kwargs.setdefault("pool_size", 10)

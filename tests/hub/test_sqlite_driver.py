@@ -1,0 +1,87 @@
+"""The SQLite driver (one trip to the database thread per statement) behaves as aiosqlite does:
+rows, counts, ids, errors, transactions and streamed results bigger than one chunk."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, exc, func, insert, select, update
+
+from hub import sqlite_driver
+from hub.db import Database
+
+metadata = MetaData()
+things = Table(
+    "things",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), unique=True, nullable=False),
+)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with database.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+async def test_rows_counts_ids_and_errors(db: Database) -> None:
+    async with db.engine.begin() as connection:
+        assert await connection.scalar(select(func.sqlite_version())) is not None
+        inserted = await connection.execute(insert(things).values(name="teacup"))
+        assert inserted.inserted_primary_key == (1,)
+        await connection.execute(insert(things), [{"name": f"n{i}"} for i in range(10)])
+        changed = await connection.execute(
+            update(things).where(things.c.name.like("n%")).values(name=things.c.name + "!")
+        )
+        assert changed.rowcount == 10
+        returned = await connection.execute(
+            insert(things).values(name="saucer").returning(things.c.id, things.c.name)
+        )
+        assert returned.one() == (12, "saucer")
+    async with db.engine.connect() as connection:
+        with pytest.raises(exc.IntegrityError):
+            await connection.execute(insert(things).values(name="teacup"))
+        await connection.rollback()
+        # The connection still works after the error, and the failed insert left nothing.
+        assert await connection.scalar(select(func.count()).select_from(things)) == 12
+
+
+async def test_a_rolled_back_transaction_leaves_nothing(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        await connection.execute(insert(things).values(name="lost"))
+        await connection.rollback()
+    async with db.engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(things)) == 0
+
+
+async def test_results_bigger_than_a_chunk_arrive_whole_and_in_order(db: Database) -> None:
+    n = sqlite_driver.CHUNK * 2 + 17
+    async with db.engine.begin() as connection:
+        await connection.execute(insert(things), [{"name": f"{i:06d}"} for i in range(n)])
+    async with db.engine.connect() as connection:
+        everything = (await connection.execute(select(things.c.name).order_by(things.c.id))).all()
+        assert [r.name for r in everything] == [f"{i:06d}" for i in range(n)]
+        streamed = await connection.stream(
+            select(things.c.name).order_by(things.c.id).execution_options(yield_per=1000)
+        )
+        names = [row.name async for row in streamed]
+        assert names == [f"{i:06d}" for i in range(n)]
+        # A stream left half-read closes cleanly and the connection goes on.
+        partial = await connection.stream(select(things.c.name).execution_options(yield_per=10))
+        assert len(await partial.fetchmany(5)) == 5
+        await partial.close()
+        assert await connection.scalar(select(func.count()).select_from(things)) == n
+
+
+async def test_two_connections_see_each_others_commits(db: Database) -> None:
+    async with db.engine.connect() as reader, db.engine.begin() as writer:
+        await writer.execute(insert(things).values(name="mug"))
+        assert await reader.scalar(select(func.count()).select_from(things)) == 0
+    async with db.engine.connect() as reader:
+        assert await reader.scalar(select(things.c.name)) == "mug"
