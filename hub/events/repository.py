@@ -33,7 +33,9 @@ async def existing_message_ids(session: AsyncSession, message_ids: Collection[st
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(Event), list(rows))
+        # NULLs written as such: by default the ORM leaves a None column out, and a batch
+        # whose rows leave out different columns (a view has no price) went in row by row.
+        await session.execute(insert(Event).execution_options(render_nulls=True), list(rows))
 
 
 async def recent_for(

@@ -53,11 +53,16 @@ async def add(session: AsyncSession, identifier: Identifier) -> Identifier:
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Identifier]:
-    """Many new identifiers in multi-row INSERTs, returned (with their ids) in input order."""
-    found = await session.scalars(
-        insert(Identifier).returning(Identifier, sort_by_parameter_order=True), list(rows)
-    )
-    return list(found)
+    """Many new identifiers in multi-row INSERTs, returned (with their ids) in input order.
+
+    Ordered here by (kind, value), which is unique: asking the INSERT for parameter order
+    (`sort_by_parameter_order`) makes SQLAlchemy send SQLite one row per statement.
+    """
+    found = {
+        (i.kind, i.value): i
+        for i in await session.scalars(insert(Identifier).returning(Identifier), list(rows))
+    }
+    return [found[(row["kind"], row["value"])] for row in rows]
 
 
 async def add_merge(session: AsyncSession, merge: Merge) -> Merge:
