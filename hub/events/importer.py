@@ -197,6 +197,7 @@ async def run(
                         weights=weights,
                         max_batch=len(batch),
                         max_properties=max_properties,
+                        validated=True,
                     )
                     await session.commit()
                 except IntegrityError:

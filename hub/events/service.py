@@ -196,9 +196,14 @@ async def track(
     weights: Weights,
     max_batch: int,
     max_properties: int,
+    validated: bool = False,
 ) -> TrackResult:
-    """Store a batch of events once; learn from them unless PERSONALIZATION is withdrawn."""
-    cleaned = validate(events, max_batch, max_properties, region)
+    """Store a batch of events once; learn from them unless PERSONALIZATION is withdrawn.
+
+    `validated`: the events are already what `validate` returned (the importer checks each
+    line on its own, to name a bad one by its number).
+    """
+    cleaned = list(events) if validated else validate(events, max_batch, max_properties, region)
     result = TrackResult()
     seen = await repo.existing_message_ids(session, {e.message_id for e in cleaned})
     erased = await erasure.suppressed(
