@@ -31,6 +31,7 @@ from hub.errors import DomainError, ErrorCode
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
 from hub.preferences.learning import Weights
+from hub.realtime.broker import make_broker, take_changes
 
 CHUNK = 5000
 MAX_REPORTED = 50
@@ -181,6 +182,10 @@ async def run(
 ) -> ImportReport:
     report = ImportReport()
     started = time.perf_counter()
+    # On PostgreSQL every hub replica hears what the import changed (NOTIFY in each chunk's
+    # transaction), so an open agent screen shows it live; SQLite has no channel between
+    # processes, and subscribers there see imported events on their next read.
+    broker = make_broker(db.url)
     pending: list[tuple[int, events.EventIn]] = []
 
     async def flush() -> None:
@@ -199,10 +204,13 @@ async def run(
                         max_properties=max_properties,
                         validated=True,
                     )
+                    changes = take_changes(session)
+                    await broker.before_commit(session, changes)
                     await session.commit()
                 except IntegrityError:
                     # A hub took a new identifier of this chunk meanwhile: again, it is found.
                     await session.rollback()
+                    take_changes(session)
                     if attempt == 2:
                         raise
                     continue

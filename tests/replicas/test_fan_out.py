@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import websockets
 
-from tests.conftest import HubHandle, start_hub, stop_hub, unique
+from tests.conftest import HubHandle, hub_command, start_hub, stop_hub, unique
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
+from tests.hub.test_import import _line
 from tests.hub.test_realtime_e2e import _next_change, _open, _subscribe
 
 
@@ -65,3 +67,37 @@ async def test_a_refused_write_notifies_nobody(hub: HubHandle, second_replica: H
         raise
     finally:
         await ws.close()
+
+
+async def test_an_import_run_by_an_operator_reaches_every_replicas_subscribers(
+    hub: HubHandle, second_replica: HubHandle, tmp_path: Path
+) -> None:
+    """`rapport-hub import` is a process of its own; on PostgreSQL its chunks NOTIFY too."""
+    loyalty = unique("LIVEIMP").upper()
+    first = identify(hub, hub.kiosk_key, "KIOSK", ("LOYALTY_ID", loyalty))["profile"]
+    skus = some_skus(hub, 2)
+    path = tmp_path / "events.ndjson"
+    path.write_text(
+        "\n".join(
+            _line(unique("live-"), loyalty, kind, sku)
+            for kind, sku in (("VIEW", skus[0]), ("ADD_TO_CART", skus[1]))
+        )
+        + "\n"
+    )
+    sockets = [await _open(h, h.kiosk_key) for h in (hub, second_replica)]
+    try:
+        for ws in sockets:
+            await _subscribe(ws, first["id"])
+        await asyncio.sleep(0.3)
+        loop = asyncio.get_running_loop()
+        done = await loop.run_in_executor(
+            None, lambda: hub_command(hub.database_url, "import", str(path))
+        )
+        assert "2 events stored" in done.stdout + done.stderr, done
+        for ws in sockets:
+            change = await _next_change(ws)
+            assert change["profileId"] == first["id"] and change["kind"] == "EVENTS"
+            assert "Added to basket" in change["summary"]
+    finally:
+        for ws in sockets:
+            await ws.close()
