@@ -58,9 +58,29 @@ _PAGE = """<!doctype html>
  <tr><td>{{ row[0] }}</td><td>{{ row[1] }}</td><td>{{ row[2] }}</td></tr>
 {% endfor %}
 </table>
-<p class="sub">Made by <code>rapport-hub report</code> at {{ made }}. Intervals are 95 % (Wald for
+<h2 style="font-size:1.2rem;margin-top:2rem">What customers said to agents' suggestions</h2>
+{% if actions %}
+<table><tr><th>next best action</th><th>taken up</th><th>declined</th><th>taken up, share</th></tr>
+{% for row in actions %}
+ <tr><td>{{ row[0] }}</td><td>{{ row[1] }}</td><td>{{ row[2] }}</td><td>{{ row[3] }}</td></tr>
+{% endfor %}
+</table>
+{% else %}
+<p class="sub">No next best action was answered in this window.</p>
+{% endif %}
+<p class="sub" style="margin-top:1.5rem">Made by <code>rapport-hub report</code> at {{ made }}. Intervals are 95 % (Wald for
  shares, Welch for means); a lift whose interval spans zero is not yet told apart from chance.</p>
 </body></html>"""
+
+
+# The kinds of next best action (hub/segments/actions.py), as an operator reads them.
+_ACTION_KINDS = {
+    "SERVICE": "Service follow-ups",
+    "OFFER": "Segment offers",
+    "RECOMMENDATION": "Personal picks",
+    "CONSENT": "Consent asks",
+    "DATA_QUALITY": "Profile upkeep",
+}
 
 
 def _bars(p: float, h: float, fmt: str, low: float | None, high: float | None) -> str:
@@ -132,6 +152,15 @@ def render(result: Evaluation, holdout_percent: float) -> str:
         ),
         ("revenue from picks", f"£{p.attributed_revenue:,.2f}", f"£{h.attributed_revenue:,.2f}"),
     ]
+    actions = [
+        (
+            _ACTION_KINDS.get(a.kind, a.kind.replace("_", " ").capitalize()),
+            str(a.accepted),
+            str(a.declined),
+            f"{a.acceptance:.0%}",
+        )
+        for a in result.actions
+    ]
     env = Environment(autoescape=select_autoescape(default=True))
     return env.from_string(_PAGE).render(
         start=f"{result.start:%d %b %Y}",
@@ -142,5 +171,6 @@ def render(result: Evaluation, holdout_percent: float) -> str:
         h=h,
         cards=cards,
         table=table,
+        actions=actions,
         made=f"{datetime.now():%d %b %Y %H:%M}",
     )

@@ -48,3 +48,29 @@ def test_report_writes_one_page_with_every_metric(make_database, tmp_path) -> No
         assert title in page
     assert "<svg" in page and "http" not in page.replace("https://", "").split("<body>")[0]
     assert "no picks were shown" in page
+    assert "No next best action was answered in this window." in page
+
+
+def test_the_report_shows_how_next_best_actions_were_answered() -> None:
+    from datetime import UTC, datetime
+
+    from hub.recs.evaluation import ActionResponses, Evaluation, GroupStats
+    from hub.recs.report import render
+
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    page = render(
+        Evaluation(
+            now,
+            now,
+            None,
+            GroupStats(),
+            GroupStats(),
+            [],
+            [ActionResponses("OFFER", 3, 1), ActionResponses("DATA_QUALITY", 0, 2)],
+        ),
+        5.0,
+    )
+    cells = r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td><td>([^<]+)</td></tr>"
+    rows = re.findall(cells, page)
+    assert rows == [("Segment offers", "3", "1", "75%"), ("Profile upkeep", "0", "2", "0%")]
+    assert "No next best action was answered" not in page
