@@ -68,8 +68,9 @@ _PAGE = """<!doctype html>
 {% else %}
 <p class="sub">No next best action was answered in this window.</p>
 {% endif %}
-<p class="sub" style="margin-top:1.5rem">Made by <code>rapport-hub report</code> at {{ made }}. Intervals are 95 % (Wald for
- shares, Welch for means); a lift whose interval spans zero is not yet told apart from chance.</p>
+<p class="sub" style="margin-top:1.5rem">Made by <code>rapport-hub report</code> at {{ made }}.
+ Intervals are 95 % (Wald for shares, Welch for means); a lift whose interval spans zero is
+ not yet told apart from chance.</p>
 </body></html>"""
 
 
