@@ -73,12 +73,6 @@ def _shown(info: Info, document: object) -> object:
     return mask_json(document) if info.context.masked else document
 
 
-async def _product_row(info: Info, sku: str | None) -> ProductRow | None:
-    if not sku:
-        return None
-    return await dataloaders.products(info.context).load(sku)
-
-
 @strawberry.type
 class Event:
     id: strawberry.ID
@@ -90,11 +84,12 @@ class Event:
     quantity: int | None
     price: float | None
     row: strawberry.Private[EventRow]
+    # Loaded with the events, for all of them at once (no per-event load).
+    product_row: strawberry.Private[ProductRow | None] = None
 
     @strawberry.field(description="What happened, in plain words.")
-    async def summary(self, info: Info) -> str:
-        row = await _product_row(info, self.product_sku)
-        text = describe(self.row, row.name if row else None)
+    def summary(self, info: Info) -> str:
+        text = describe(self.row, self.product_row.name if self.product_row else None)
         return mask_text(text) if info.context.masked else text
 
     @strawberry.field(description="What the sender attached; masked for shared screens.")
@@ -102,12 +97,11 @@ class Event:
         return cast(JSON, _shown(info, self.row.properties or {}))
 
     @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        row = await _product_row(info, self.product_sku)
-        return Product.of(row) if row else None
+    def product(self) -> Product | None:
+        return Product.of(self.product_row) if self.product_row else None
 
     @classmethod
-    def of(cls, row: EventRow) -> Event:
+    def of(cls, row: EventRow, product: ProductRow | None = None) -> Event:
         return cls(
             id=strawberry.ID(str(row.id)),
             message_id=row.message_id,
@@ -118,6 +112,7 @@ class Event:
             quantity=row.quantity,
             price=float(row.price) if row.price is not None else None,
             row=row,
+            product_row=product,
         )
 
 
@@ -259,7 +254,10 @@ class Profile:
                 max(0, min(first, MAX_EVENTS)),
                 [t.value for t in types or ()],
             )
-        return [Event.of(r) for r in rows]
+        skus = list({r.product_sku for r in rows if r.product_sku})
+        found = await dataloaders.products(info.context).load_many(skus)
+        products = dict(zip(skus, found, strict=True))
+        return [Event.of(r, products.get(r.product_sku or "")) for r in rows]
 
     @strawberry.field(description="Picks for this touchpoint, each with its reason (at most 50).")
     async def recommendations(
