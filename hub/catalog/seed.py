@@ -191,7 +191,7 @@ async def _learn_bulk(
     ]
     created = preferences.accumulate(known, observations, weights)
     await preferences.insert_learned(session, created.values())
-    return len(known)
+    return len(known) + len(created)
 
 
 async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from hub.db import remembered
+from hub.preferences.learning import Interest
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 
 _CHUNK = 300
@@ -85,7 +86,7 @@ def mark_learned(affinities: Iterable[Affinity]) -> None:
             flag_modified(affinity, column)
 
 
-async def insert_affinities(session: AsyncSession, created: Iterable[Affinity]) -> int:
+async def insert_affinities(session: AsyncSession, created: Iterable[Interest]) -> int:
     """New learned interests in a few multi-row INSERTs (no ORM objects: nothing reads their
     ids, and a unit-of-work flush of thousands of rows costs a round trip each)."""
     rows = [{c: getattr(a, c) for c in _AFFINITY_COLUMNS} for a in created]

@@ -17,7 +17,7 @@ from hub.db import utcnow
 from hub.enums import EventType, PreferenceSource
 from hub.errors import ErrorCode, Problems
 from hub.preferences import repository as repo
-from hub.preferences.learning import Weights, decayed, fold, strength
+from hub.preferences.learning import Interest, Weights, decayed, fold, strength
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 from hub.words import day, items, times, where
 
@@ -174,38 +174,39 @@ def accumulate(
     known: dict[tuple[str, str, str], Affinity],
     observations: Iterable[Observation],
     weights: Weights,
-) -> dict[tuple[str, str, str], Affinity]:
+) -> dict[tuple[str, str, str], Interest]:
     """Fold observations into `known` (updated in place); returns the interests it created.
 
     The one learning rule, shared by live events, the demo import and a rebuild after a split.
     """
-    created: dict[tuple[str, str, str], Affinity] = {}
-    now = utcnow()
+    working: dict[tuple[str, str, str], Interest] = {}
+    half_life = weights.half_life_seconds
     for obs in observations:
         weight = weights.for_event(obs.event_type, obs.quantity)
         if weight is None:
             continue
         for triple in _triples(obs):
-            affinity = known.get(triple)
-            if affinity is None:
-                affinity = Affinity(
-                    profile_id=triple[0],
-                    key=triple[1],
-                    value=triple[2],
-                    score=0.0,
-                    as_of=obs.at,
-                    views=0,
-                    carts=0,
-                    purchases=0,
-                    returns=0,
+            interest = working.get(triple)
+            if interest is None:
+                row = known.get(triple)
+                interest = working[triple] = (
+                    Interest.copy_of(row) if row is not None else Interest(*triple, as_of=obs.at)
                 )
-                known[triple] = created[triple] = affinity
-            affinity.score, affinity.as_of = fold(
-                affinity.score, affinity.as_of, weight, obs.at, weights.half_life_seconds
+            interest.score, interest.as_of = fold(
+                interest.score, interest.as_of, weight, obs.at, half_life
             )
-            count_event(affinity, obs.event_type)
-            affinity.last_touchpoint = obs.touchpoint
-            affinity.updated_at = now
+            interest.count(obs.event_type)
+            interest.last_touchpoint = obs.touchpoint
+    now = utcnow()
+    created: dict[tuple[str, str, str], Interest] = {}
+    for triple, interest in working.items():
+        interest.updated_at = now
+        row = known.get(triple)
+        if row is None:
+            created[triple] = interest
+            continue
+        for column in repo.LEARNED_COLUMNS:
+            setattr(row, column, getattr(interest, column))
     return created
 
 
@@ -232,11 +233,10 @@ async def learn(
     }
     await session.flush()  # whatever this transaction changed before, written first
     created = accumulate(known, sorted(observations, key=lambda o: o.at), weights)
-    fresh = {id(a) for a in created.values()}
-    repo.mark_learned(a for a in known.values() if id(a) not in fresh)
+    repo.mark_learned(known.values())
     await session.flush()
     await repo.insert_affinities(session, created.values())
-    return len(known)
+    return len(known) + len(created)
 
 
 async def rebuild(
@@ -313,18 +313,7 @@ async def forget_interest(session: AsyncSession, profile_id: str, key: str, valu
     return bool(rows)
 
 
-def count_event(affinity: Affinity, event_type: EventType) -> None:
-    if event_type in (EventType.VIEW, EventType.RECOMMENDATION_CLICKED, EventType.SEARCH):
-        affinity.views = (affinity.views or 0) + 1
-    elif event_type is EventType.ADD_TO_CART:
-        affinity.carts = (affinity.carts or 0) + 1
-    elif event_type in (EventType.PURCHASE, EventType.SAMPLE):
-        affinity.purchases = (affinity.purchases or 0) + 1
-    elif event_type is EventType.RETURN:
-        affinity.returns = (affinity.returns or 0) + 1
-
-
-async def insert_learned(session: AsyncSession, created: Iterable[Affinity]) -> int:
+async def insert_learned(session: AsyncSession, created: Iterable[Interest]) -> int:
     return await repo.insert_affinities(session, created)
 
 

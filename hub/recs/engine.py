@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
-from hub.preferences.learning import decayed, strength
+from hub.preferences.learning import Interest, decayed, strength
 from hub.preferences.models import Affinity, Preference
 from hub.recs.model import ItemModel
 
@@ -162,7 +162,7 @@ class Ranked:
 
 
 def shopper_from(
-    interests: Iterable[Affinity],
+    interests: Iterable[Affinity | Interest],
     stated: Iterable[Preference],
     half_life_seconds: float,
     now: datetime | None = None,
