@@ -26,7 +26,7 @@ import aiosqlite
 CHUNK = 4096
 
 T = TypeVar("T")
-_Outcome = tuple[Any, int, int | None, list[Any], bool]
+_Outcome = tuple[Any, int, int | None, list[Any], sqlite3.Cursor | None]
 
 
 class Cursor:
@@ -58,44 +58,15 @@ class Cursor:
 
     async def _run(self, many: bool, sql: str, parameters: Any) -> None:
         await self.close()
-        outcome: _Outcome = await self._connection.run(self._on_thread, many, sql, parameters)
-        self.description, self.rowcount, self.lastrowid, self._rows, more = outcome
-        if not more:
-            self._cursor = None
-
-    def _on_thread(self, many: bool, sql: str, parameters: Any) -> _Outcome:
-        cursor = self._connection._conn.cursor()
-        try:
-            if many:
-                cursor.executemany(sql, parameters)
-            else:
-                cursor.execute(sql, parameters)
-            rows = cursor.fetchmany(CHUNK) if cursor.description else []
-            more = len(rows) == CHUNK
-        except BaseException:
-            cursor.close()
-            raise
-        if more:
-            self._cursor = cursor
-        else:
-            cursor.close()
-        return cursor.description, cursor.rowcount, cursor.lastrowid, rows, more
+        outcome: _Outcome = await self._connection.run(
+            _execute, self._connection, many, sql, parameters
+        )
+        self.description, self.rowcount, self.lastrowid, self._rows, self._cursor = outcome
 
     async def _more(self, size: int | None) -> None:
-        cursor = self._cursor
-        if cursor is None:
-            return
-
-        def fetch() -> list[Any]:
-            rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
-            if size is None or len(rows) < size:
-                cursor.close()
-            return rows
-
-        rows = await self._connection.run(fetch)
-        if size is None or len(rows) < size:
-            self._cursor = None
-        self._rows.extend(rows)
+        if self._cursor is not None:
+            rows, self._cursor = await self._connection.run(_fetch, self._cursor, size)
+            self._rows.extend(rows)
 
     async def fetchall(self) -> list[Any]:
         await self._more(None)
@@ -118,6 +89,37 @@ class Cursor:
         cursor, self._cursor = self._cursor, None
         if cursor is not None:
             await self._connection.run(cursor.close)
+
+
+def _execute(connection: Connection, many: bool, sql: str, parameters: Any) -> _Outcome:
+    """On the connection's thread: run the statement and fetch its first chunk; the sqlite3
+    cursor stays open only while rows are left."""
+    cursor = connection._conn.cursor()
+    rows: list[Any] = []
+    left: sqlite3.Cursor | None = None
+    try:
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
+        if cursor.description is None:
+            cursor.close()
+        else:
+            rows, left = _fetch(cursor, CHUNK)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor.description, cursor.rowcount, cursor.lastrowid, rows, left
+
+
+def _fetch(cursor: sqlite3.Cursor, size: int | None) -> tuple[list[Any], sqlite3.Cursor | None]:
+    """On the connection's thread: up to `size` rows (all when None), and the cursor if more
+    may follow (closed otherwise)."""
+    rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
+    if size is not None and len(rows) == size:
+        return rows, cursor
+    cursor.close()
+    return rows, None
 
 
 class Connection(aiosqlite.Connection):
