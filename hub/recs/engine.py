@@ -241,13 +241,7 @@ def rank(
     bought = arrays.mask(shopper.bought)
     candidates = arrays.mask(collab) | bought | arrays.popular
     candidates |= arrays.per_facet(dict.fromkeys(shopper.facets, 1.0)) > 0
-    excluded = {f: 1.0 for f in shopper.excluded if f[0] != "product"}
-    blocked = arrays.per_facet(excluded) > 0
-    blocked |= arrays.mask(s for kind, s in shopper.excluded if kind == "product")
-    blocked |= arrays.mask(shopper.recent)
-    if exclude_owned:
-        blocked |= bought
-    chosen = np.flatnonzero(candidates & ~blocked)
+    chosen = np.flatnonzero(candidates & ~_blocked(arrays, shopper, exclude_owned))
     totals = parts[0] + parts[1] + parts[2] + parts[3]
     strongest = parts.argmax(axis=0)  # the first of equals, in the order of WHY
     best = parts.max(axis=0)
@@ -289,14 +283,17 @@ def _top_contributor(model: ItemModel | None, history: list[tuple[int, float]], 
     return model.items[i]
 
 
-def _blocked(item: Item, shopper: Shopper, exclude_owned: bool) -> bool:
-    if ("product", item.sku) in shopper.excluded:
-        return True
-    if any(f in shopper.excluded for f in item.facets):
-        return True
-    if item.sku in shopper.recent:
-        return True  # just bought: not again so soon
-    return exclude_owned and item.sku in shopper.bought
+def _blocked(arrays: _Arrays, shopper: Shopper, exclude_owned: bool) -> np.ndarray:
+    """Per item: never shown to this shopper (returned or disliked, or carrying a disliked
+    category or theme), not so soon (just bought or looked at), or owned when they want new."""
+    blocked: np.ndarray = (
+        arrays.per_facet({f: 1.0 for f in shopper.excluded if f[0] != "product"}) > 0
+    )
+    blocked |= arrays.mask(s for kind, s in shopper.excluded if kind == "product")
+    blocked |= arrays.mask(shopper.recent)
+    if exclude_owned:
+        blocked |= arrays.mask(shopper.bought)
+    return blocked
 
 
 def _top_facet(item: Item, shopper: Shopper) -> str:
@@ -331,6 +328,8 @@ def upsell(
     category, a shared theme when it has one), best sellers first."""
     popularity = catalogue.popularity()
     index = catalogue.by_facet
+    arrays = catalogue.arrays
+    blocked = _blocked(arrays, shopper, True)
     picked: list[Ranked] = []
     taken: set[str] = set()
     for anchor_sku in anchors:
@@ -341,7 +340,7 @@ def upsell(
         best: tuple[float, str] | None = None
         for sku in index.get(("category", anchor.category), ()):
             item = catalogue.items[sku]
-            if sku in taken or sku == anchor_sku or _blocked(item, shopper, True):
+            if sku in taken or sku == anchor_sku or blocked[arrays.position[sku]]:
                 continue
             if not UPSELL_MIN * anchor.price <= item.price <= UPSELL_MAX * anchor.price:
                 continue
