@@ -82,9 +82,7 @@ class Context:
                 session.info["principal"] = self.principal
                 try:
                     result = await work(session)
-                    changes = take_changes(session)
-                    await self.hub.broker.before_commit(session, changes)
-                    await session.commit()
+                    changes = await self.hub.broker.commit(session)
                 except (IntegrityError, OperationalError) as error:
                     await session.rollback()
                     take_changes(session)

@@ -31,7 +31,7 @@ from hub.errors import DomainError, ErrorCode
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
 from hub.preferences.learning import Weights
-from hub.realtime.broker import make_broker, take_changes
+from hub.realtime.broker import make_broker
 
 CHUNK = 5000
 MAX_REPORTED = 50
@@ -204,13 +204,10 @@ async def run(
                         max_properties=max_properties,
                         validated=True,
                     )
-                    changes = take_changes(session)
-                    await broker.before_commit(session, changes)
-                    await session.commit()
+                    await broker.commit(session)
                 except IntegrityError:
                     # A hub took a new identifier of this chunk meanwhile: again, it is found.
                     await session.rollback()
-                    take_changes(session)
                     if attempt == 2:
                         raise
                     continue

@@ -58,6 +58,14 @@ class LocalBroker:
     async def stop(self) -> None:
         return None
 
+    async def commit(self, session: AsyncSession) -> list[ProfileChange]:
+        """Commit the session with the changes it queued (sent inside the transaction where the
+        store carries them); returns them for `after_commit`."""
+        changes = take_changes(session)
+        await self.before_commit(session, changes)
+        await session.commit()
+        return changes
+
     async def before_commit(self, session: AsyncSession, changes: list[ProfileChange]) -> None:
         return None
 
