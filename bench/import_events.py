@@ -5,7 +5,8 @@ Seeds a SQLite store with tests/data's sample once, then for each run imports th
 file into a fresh copy of it with the real CLI: half the events from the sample's CRM customers,
 half from 5,000 anonymous visitors, every third event a PURCHASE with quantity and price, products
 drawn from the catalogue (seeded, so every run and every version gets the same file).
-Floor: the same number of rows inserted with stdlib sqlite3 executemany and one commit.
+Floor: as many event-shaped rows inserted with stdlib sqlite3 executemany and one commit
+(bench/timing.py).
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.timing import executemany_floor, print_rates
 from hub.catalog.demo_data import read_lines
 from tests.conftest import SAMPLE, hub_command, prepare_database
 
@@ -51,27 +51,6 @@ def write_events(path: Path, lines: int, crm_ids: list[str], skus: list[str]) ->
             out.write(json.dumps(event) + "\n")
 
 
-def floor(path: Path, lines: int) -> float:
-    with sqlite3.connect(path) as raw:
-        raw.execute(
-            "create table floor_events (id integer primary key, message_id text unique, "
-            "profile_id text, type text, occurred_at text, product_sku text, quantity integer, "
-            "price numeric, properties text)"
-        )
-        rows = [
-            (uuid.uuid4().hex, "p", "VIEW", "2010-12-01", "85123A", 1, 2.5, "{}")
-            for _ in range(lines)
-        ]
-        start = time.perf_counter()
-        raw.executemany(
-            "insert into floor_events (message_id, profile_id, type, occurred_at, product_sku, "
-            "quantity, price, properties) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        raw.commit()
-        return lines / (time.perf_counter() - start)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=20_000)
@@ -82,13 +61,9 @@ def main() -> None:
         seeded = work / "seeded.db"
         prepare_database(f"sqlite+aiosqlite:///{seeded}")
         sample = list(read_lines(SAMPLE))
+        skus = sorted({line.sku for line in sample})
         events = work / "events.ndjson"
-        write_events(
-            events,
-            args.lines,
-            sorted({line.customer_id for line in sample}),
-            sorted({line.sku for line in sample}),
-        )
+        write_events(events, args.lines, sorted({line.customer_id for line in sample}), skus)
         rates = []
         for _ in range(args.runs):
             target = work / "import.db"
@@ -99,13 +74,11 @@ def main() -> None:
             found = re.search(r"([\d,]+) events/s", done.stdout + done.stderr)
             assert found, done.stdout + done.stderr
             rates.append(float(found.group(1).replace(",", "")))
-        raw = statistics.median(floor(work / f"floor{i}.db", args.lines) for i in range(3))
+        with sqlite3.connect(work / "floor.db") as raw:
+            floor = statistics.median(executemany_floor(raw, skus, args.lines) for _ in range(3))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{'':38} {'events/s':>10} {'floor ÷ this':>13}")
-    print(f"{'raw sqlite3 executemany (floor)':38} {raw:10,.0f} {1.0:13.1f}")
-    for i, rate in enumerate(rates, 1):
-        print(f"{f'rapport-hub import, run {i}':38} {rate:10,.0f} {raw / rate:13.1f}")
+    print_rates(floor, {f"rapport-hub import, run {i}": r for i, r in enumerate(rates, 1)})
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.timing import executemany_floor, print_rates
 from hub.catalog.demo_data import read_lines
 from tests.conftest import SAMPLE, prepare_database, start_hub, stop_hub
 
@@ -91,47 +92,12 @@ def main() -> None:
         stop_hub(hub)
 
     with sqlite3.connect(path) as raw:
-        raw.execute(
-            "create table floor_events (id integer primary key, message_id text unique, "
-            "profile_id text, identifier_id integer, type text, touchpoint text, "
-            "occurred_at text, received_at text, product_sku text, quantity integer, "
-            "price numeric, properties text)"
-        )
-        rates = []
-        for _ in range(batches):
-            rows = [
-                (
-                    uuid.uuid4().hex,
-                    "p",
-                    1,
-                    "VIEW",
-                    "WEB",
-                    "2026-01-01",
-                    "2026-01-01",
-                    s,
-                    None,
-                    None,
-                    "{}",
-                )
-                for s in (skus[i % len(skus)] for i in range(BATCH))
-            ]
-            start = time.perf_counter()
-            raw.executemany(
-                "insert into floor_events (message_id, profile_id, identifier_id, type, "
-                "touchpoint, occurred_at, received_at, product_sku, quantity, price, properties) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            raw.commit()
-            rates.append(BATCH / (time.perf_counter() - start))
+        floor = statistics.median(executemany_floor(raw, skus, BATCH) for _ in range(batches))
     path.unlink(missing_ok=True)
-
-    floor = statistics.median(rates)
-    print(f"{'':38} {'events/s':>10} {'floor ÷ this':>13}")
-    print(f"{'raw sqlite3 executemany (floor)':38} {floor:10,.0f} {1.0:13.1f}")
-    for name, samples in results.items():
-        median = statistics.median(samples)
-        print(f"{'track, 1,000 from ' + name:38} {median:10,.0f} {floor / median:13.1f}")
+    print_rates(
+        floor,
+        {f"track, 1,000 from {name}": statistics.median(s) for name, s in results.items()},
+    )
 
 
 if __name__ == "__main__":
