@@ -63,6 +63,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         proxy_headers=True,
         ws="websockets-sansio",
+        ws_max_size=settings.max_body_bytes,
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -96,7 +97,13 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _strict_json(value: Any) -> str:
+    # NaN and Infinity are not JSON: a row holding them could not be read back.
+    return json.dumps(value, allow_nan=False)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    kwargs.setdefault("json_serializer", _strict_json)
     if url.startswith("sqlite"):
         parsed = make_url(url)
         args, options = parsed.get_dialect()().create_connect_args(parsed)

@@ -22,7 +22,9 @@ class ErrorCode(StrEnum):
     DUPLICATE = "DUPLICATE"
     FORBIDDEN = "FORBIDDEN"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # sign-ins refused for a while after failures
     SUPPRESSED = "SUPPRESSED"
+    CONTACT_DATA = "CONTACT_DATA"  # an email or phone number where none belongs
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "rapport-dev-secret-change-me"
@@ -29,6 +29,30 @@ class Settings(BaseSettings):
     agent_token_ttl_seconds: int = 8 * 3600
     self_service_token_minutes: float = 15.0
     auth_cache_seconds: float = 5.0
+    # Sign-in throttling (per hub process, in memory; hub/auth/throttle.py): after this many
+    # wrong passwords within the window, per username or per client address (0 = not
+    # counted), further attempts are refused for the lockout without a password check.
+    # Behind a proxy on another host, set FORWARDED_ALLOW_IPS to it: otherwise every client
+    # has the proxy's address.
+    login_max_failures: int = Field(default=5, ge=0)
+    login_max_failures_per_address: int = Field(default=20, ge=0)
+    login_failure_window_seconds: float = Field(default=15 * 60.0, gt=0)
+    login_lockout_seconds: float = Field(default=15 * 60.0, ge=0)
+
+    # Outbox delivery (hub/privacy/outbox.py): email by SMTP when RAPPORT_SMTP_HOST is set,
+    # every medium (or all but email, beside SMTP) as JSON POSTed to the webhook when set.
+    # With neither, development writes messages to the log; production keeps them queued.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None  # required with smtp_host, e.g. "Shop <noreply@shop.example>"
+    smtp_starttls: bool = True  # required on a plain connection (port 587)
+    smtp_tls: bool = False  # TLS from the start (port 465)
+    outbox_webhook_url: str | None = None
+    # Signs each POST: X-Rapport-Signature: sha256=<hex HMAC-SHA256 of the body>.
+    outbox_webhook_secret: SecretStr | None = None
+    outbox_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # Limits
     max_track_batch: int = 1000
@@ -37,6 +61,38 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     max_query_depth: int = 12
     max_body_bytes: int = 2_000_000
+    # JSON nesting in a request body or WebSocket message: far past any real input (event
+    # properties are refused past 10 levels with a userError at the field), well short of
+    # what would exhaust a parser's stack.
+    max_json_depth: int = 512
+    max_aliases: int = 30
+    max_root_fields: int = 20
+    # Static cost of one document per channel (see hub/api/limits.py). The heaviest document
+    # the kiosk and the agent app send (a full profile with picks, events and segments) costs
+    # about 6,500.
+    query_cost_budgets: dict[str, int] = Field(
+        default_factory=lambda: {
+            "web": 10_000,
+            "kiosk": 15_000,
+            "self": 10_000,
+            "callcenter": 30_000,
+            "admin": 60_000,
+        }
+    )
+    # Requests per second per key or token (a token bucket per hub process; burst = 2 s worth).
+    rate_limits: dict[str, float] = Field(
+        default_factory=lambda: {
+            "web": 1_000.0,
+            "kiosk": 200.0,
+            "self": 20.0,
+            "callcenter": 100.0,
+            "admin": 200.0,
+        }
+    )
+    # Schema introspection and "Did you mean …" hints: None = on in dev, off in production.
+    introspection: bool | None = None
+    # Server pings on graphql-transport-ws sockets (seconds; 0 = none).
+    ws_ping_seconds: float = 15.0
 
     # Learning (implicit affinities)
     affinity_half_life_days: float = 30.0

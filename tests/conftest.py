@@ -180,8 +180,11 @@ def prepare_database(url: str) -> dict[str, str]:
     return keys
 
 
-def start_hub(database_url: str, keys: dict[str, str], **env: str) -> HubHandle:
-    port = free_port()
+def start_hub(
+    database_url: str, keys: dict[str, str], port: int | None = None, **env: str
+) -> HubHandle:
+    """A hub on `port` (a free one by default: pass a stopped hub's port to restart it there)."""
+    port = port or free_port()
     log = open(Path(tempfile.mkdtemp(prefix="rapport-hub-log-")) / "hub.log", "wb")
     process = subprocess.Popen(
         [

@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 
 from hub.auth.scopes import Principal, Scope
 from hub.auth.service import Authenticator
+from hub.auth.throttle import LoginThrottle
 from hub.db import Database, remember_reads, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
@@ -36,6 +37,10 @@ class Hub:
     broker: LocalBroker
     authenticator: Authenticator
     weights: Weights
+    login_throttle: LoginThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.login_throttle = LoginThrottle.from_settings(self.settings)
 
 
 @dataclass
@@ -57,6 +62,13 @@ class Context:
 
     def can(self, scope: Scope) -> bool:
         return self.principal is not None and self.principal.can(scope)
+
+    @property
+    def client_address(self) -> str | None:
+        """The caller's IP address (a trusted proxy's X-Forwarded-For, see uvicorn's
+        FORWARDED_ALLOW_IPS), for HTTP and WebSocket alike."""
+        client = self.request.client if self.request is not None else None
+        return client.host if client is not None else None
 
     @property
     def masked(self) -> bool:

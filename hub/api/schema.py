@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    DisableIntrospection,
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
@@ -16,6 +20,9 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from hub.api.errors import ClientError, should_mask
+from hub.api.limits import QueryLimits
+from hub.api.masking import ContactMasking
+from hub.api.ws_auth import SocketSignIn
 from hub.auth.schema import AuthMutation
 from hub.catalog.schema import CatalogQuery
 from hub.events.schema import EventMutation
@@ -35,6 +42,9 @@ from hub.realtime.schema import RealtimeSubscription
 from hub.recs.schema import EvaluationQuery, RecsQuery
 from hub.registry.schema import RegistryMutation, RegistryQuery
 from hub.segments.schema import SegmentMutation, SegmentQuery
+from hub.settings import Settings
+
+log = logging.getLogger("hub.api")
 
 Query = merge_types(
     "Query",
@@ -71,26 +81,48 @@ Mutation = merge_types(
 
 
 class RapportSchema(strawberry.Schema):
-    """Strawberry logs every error at ERROR with a traceback; expected ones (a ClientError,
-    or anything carrying extensions.code) are answers, not incidents: not logged."""
+    """Strawberry logs every error at ERROR with a traceback. Expected ones (a ClientError, or
+    anything carrying extensions.code) are answers, not incidents: not logged. A document that
+    does not parse or validate is the client's mistake: one line at INFO, no traceback."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        unexpected = [
-            error
-            for error in errors
-            if not isinstance(error.original_error, ClientError)
-            and not (error.extensions or {}).get("code")
-        ]
+        unexpected, mistakes = [], []
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, ClientError) or (error.extensions or {}).get("code"):
+                continue
+            if original is None or isinstance(original, GraphQLError):
+                mistakes.append(error)  # parsing, validation, variables that do not fit
+            else:
+                unexpected.append(error)
+        if mistakes:
+            more = f" (and {len(mistakes) - 1} more)" if len(mistakes) > 1 else ""
+            log.info("client mistake: %s%s", mistakes[0].message.splitlines()[0], more)
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(max_depth: int = 12) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
     # One depth limiter for every request: its validation rule is part of the validation
     # cache's key, so a fresh rule per request would make every validation a miss.
-    depth_limiter = QueryDepthLimiter(max_depth=max_depth)
+    depth_limiter = QueryDepthLimiter(max_depth=settings.max_query_depth)
+    extensions: list[Any] = [
+        lambda: ParserCache(maxsize=1000),
+        lambda: ValidationCache(maxsize=1000),
+        lambda: depth_limiter,
+        lambda: MaxTokensLimiter(max_token_count=5000),
+        # After validation (it reads the validated document): aliases, root fields, cost.
+        QueryLimits,
+        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        SocketSignIn,  # a WebSocket's key or token, checked again for every operation
+        ContactMasking,  # shared screens: contact-shaped text masked in every result
+    ]
+    if not introspection_allowed(settings):
+        no_introspection = DisableIntrospection()
+        extensions.insert(3, lambda: no_introspection)
     return RapportSchema(
         query=Query,
         mutation=Mutation,
@@ -98,14 +130,15 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         # Factories: a fresh extension per request; the parse and validation caches
         # themselves live at module level and are shared.
-        extensions=[
-            lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
-            lambda: depth_limiter,
-            lambda: MaxTokensLimiter(max_token_count=5000),
-            lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
-        ],
+        extensions=extensions,
     )
+
+
+def introspection_allowed(settings: Settings) -> bool:
+    """Introspection and "Did you mean …" hints: on in dev, off in production unless set."""
+    if settings.introspection is not None:
+        return settings.introspection
+    return settings.env == "dev"
 
 
 schema = build_schema()

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from datetime import datetime
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from hub.api.context import Context
 from hub.api.enums import Channel
-from hub.api.errors import UserError, forbidden
+from hub.api.errors import UserError, forbidden, user_errors
 from hub.api.mutation import attempt
 from hub.api.permissions import Guard
 from hub.auth import service as auth
+from hub.auth.models import Agent
 from hub.auth.scopes import Scope
 from hub.enums import Channel as ChannelValue
+from hub.errors import DomainError, ErrorCode
+
+log = logging.getLogger("hub.auth")
 
 
 @strawberry.type
@@ -37,6 +45,39 @@ class CreateApiKeyPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+async def _sign_in(
+    ctx: Context, username: str, password: str
+) -> tuple[tuple[str, datetime, Agent] | None, list[UserError]]:
+    try:
+        agent = await auth.check_password(ctx.hub.db, username, password)
+    except DomainError as error:
+        return None, user_errors(error)
+    ttl = ctx.settings.agent_token_ttl_seconds
+
+    async def work(session: AsyncSession) -> tuple[str, datetime, Agent]:
+        return await auth.login(session, agent, ttl)
+
+    return await attempt(ctx, work)
+
+
+def _wrong_password(errors: list[UserError]) -> bool:
+    return any(error.code == ErrorCode.INVALID_CREDENTIALS.value for error in errors)
+
+
+def _too_many_attempts(wait_seconds: float) -> UserError:
+    minutes = math.ceil(wait_seconds / 60)
+    when = (
+        f"in {minutes} minute{'s' if minutes > 1 else ''}"
+        if wait_seconds > 60
+        else f"in {math.ceil(wait_seconds)} second{'s' if wait_seconds > 1 else ''}"
+    )
+    return UserError(
+        field=None,
+        code=ErrorCode.TOO_MANY_ATTEMPTS.value,
+        message=f"Too many failed sign-ins; please try again {when}.",
+    )
+
+
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(
@@ -44,13 +85,23 @@ class AuthMutation:
         extensions=[Guard(Scope.AGENT_LOGIN)],
     )
     async def agent_login(self, info: Info, username: str, password: str) -> AgentLoginPayload:
-        ttl = info.context.settings.agent_token_ttl_seconds
-
-        async def work(session):  # type: ignore[no-untyped-def]
-            return await auth.login(session, username, password, ttl)
-
-        result, errors = await attempt(info.context, work)
+        ctx: Context = info.context
+        throttle, address = ctx.hub.login_throttle, ctx.client_address
+        wait = throttle.begin(username, address)
+        if wait is not None:
+            log.info("refused a sign-in from %s: too many failures", address)
+            return AgentLoginPayload(user_errors=[_too_many_attempts(wait)])
+        verdict: bool | None = None  # none when the hub, not the password, failed
+        try:
+            result, errors = await _sign_in(ctx, username, password)
+            if result is not None or _wrong_password(errors):
+                verdict = result is not None
+        finally:
+            if throttle.end(username, address, verdict):
+                log.warning("sign-ins locked after repeated failures (from %s)", address)
         if result is None:
+            if verdict is False:
+                log.info("a sign-in failed from %s", address)
             return AgentLoginPayload(user_errors=errors)
         token, expires, agent = result
         return AgentLoginPayload(token=token, expires_at=expires, display_name=agent.display_name)
@@ -70,8 +121,12 @@ class AuthMutation:
             return await auth.logout(session, token_id)
 
         done, errors = await attempt(ctx, work)
-        if ctx.request is not None:
-            ctx.hub.authenticator.forget(auth.bearer_from(ctx.request.headers.get("authorization")))
+        # A socket signed in with its connection_init payload, an HTTP call with its header.
+        bearer = ctx.bearer
+        if bearer is None and ctx.request is not None:
+            bearer = auth.bearer_from(ctx.request.headers.get("authorization"))
+        if bearer is not None:
+            ctx.hub.authenticator.forget(bearer)
         return AgentLogoutPayload(signed_out=bool(done), user_errors=errors)
 
     @strawberry.mutation(extensions=[Guard(Scope.ADMIN)])

@@ -9,20 +9,17 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.auth import passwords
 from hub.auth import repository as repo
 from hub.auth.models import Agent, AgentToken, ApiKey
 from hub.auth.scopes import AGENT_SCOPES, CHANNEL_SCOPES, Principal
-from hub.db import utcnow
+from hub.db import Database, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
 from hub.privacy import selfservice
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a real password")
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{2,100}$")
 TOKEN_PREFIX = "rat_"
 
@@ -83,9 +80,10 @@ async def create_agent(
         raise DomainError.one(
             ("password",), ErrorCode.INVALID, "A password has at least 8 characters."
         )
+    password_hash = await passwords.hashed(password)
     existing = await repo.agent_by_username(session, username)
     if existing is not None:
-        existing.password_hash = _hasher.hash(password)
+        existing.password_hash = password_hash
         existing.active = True
         if display_name:
             existing.display_name = display_name
@@ -95,7 +93,7 @@ async def create_agent(
     agent = Agent(
         username=username,
         display_name=display_name or username,
-        password_hash=_hasher.hash(password),
+        password_hash=password_hash,
         active=True,
         created_at=utcnow(),
     )
@@ -119,20 +117,31 @@ async def logout(session: AsyncSession, token_id: int) -> bool:
     return await repo.delete_tokens(session, token_id=token_id) > 0
 
 
+def _wrong_credentials() -> DomainError:
+    return DomainError.one(
+        ("password",), ErrorCode.INVALID_CREDENTIALS, "Wrong username or password."
+    )
+
+
+async def check_password(db: Database, username: str, password: str) -> Agent:
+    """The active agent with this username and password, or INVALID_CREDENTIALS. The hash is
+    checked off the event loop with no database connection held (it takes ~0.1 s)."""
+    async with db.sessions() as session:
+        agent = await repo.agent_by_username(session, (username or "").strip())
+    # Unknown usernames are checked against a dummy hash: the timing does not tell who exists.
+    ok = await passwords.matches(agent.password_hash if agent else None, password or "")
+    if not ok or agent is None or not agent.active:
+        raise _wrong_credentials()
+    return agent
+
+
 async def login(
-    session: AsyncSession, username: str, password: str, ttl_seconds: int
+    session: AsyncSession, checked: Agent, ttl_seconds: int
 ) -> tuple[str, datetime, Agent]:
-    agent = await repo.agent_by_username(session, (username or "").strip())
-    try:
-        # Verify against a dummy hash for unknown users so timing does not tell who exists.
-        _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password or "")
-        ok = agent is not None and agent.active
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or agent is None:
-        raise DomainError.one(
-            ("password",), ErrorCode.INVALID_CREDENTIALS, "Wrong username or password."
-        )
+    """A bearer token for an agent whose password `check_password` accepted."""
+    agent = await repo.agent_by_username(session, checked.username)
+    if agent is None or not agent.active or agent.password_hash != checked.password_hash:
+        raise _wrong_credentials()  # disabled, or given a new password, meanwhile
     now = utcnow()
     await repo.purge_expired_tokens(session, now)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

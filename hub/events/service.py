@@ -155,6 +155,8 @@ def _properties_problem(props: dict[str, Any], max_bytes: int) -> tuple[ErrorCod
         elif isinstance(node, list):
             children = node
         else:
+            if isinstance(node, float) and not math.isfinite(node):
+                return ErrorCode.INVALID, "properties may not hold NaN or Infinity."
             continue
         depth, count = max(depth, level), count + len(children)
         if depth > MAX_PROPERTIES_DEPTH:

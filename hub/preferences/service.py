@@ -16,6 +16,7 @@ from hub.catalog.models import Product
 from hub.db import utcnow
 from hub.enums import EventType, PreferenceSource
 from hub.errors import ErrorCode, Problems
+from hub.identity.normalize import looks_like_contact
 from hub.preferences import repository as repo
 from hub.preferences.learning import Interest, Weights, decayed, fold, strength
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
@@ -24,6 +25,10 @@ from hub.words import day, items, times, where
 MAX_PREFERENCES_PER_CALL = 100
 MAX_LEARNED_SHOWN = 15
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+CONTACT_IN_VALUE = (
+    "This looks like an email address or a phone number. Contact details belong with the "
+    "customer's identifiers and consents, not in preferences: please leave them out."
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,9 @@ async def set_preferences(
             problems.add(
                 ("preferences", index, "value"), ErrorCode.TOO_LONG, "At most 200 characters."
             )
+        elif not change.remove and looks_like_contact(value):
+            # Preferences are shown on shared screens; a stored one may still be removed.
+            problems.add(("preferences", index, "value"), ErrorCode.CONTACT_DATA, CONTACT_IN_VALUE)
         if change.question is not None and not (0 < len(change.question.strip()) <= 80):
             problems.add(
                 ("preferences", index, "question"),

@@ -5,7 +5,6 @@ delivers them afterwards. Marketing messages need the matching consent; service 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
@@ -17,27 +16,57 @@ from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode
 from hub.privacy import consent
 from hub.privacy.models import OutboxMessage
+from hub.privacy.senders import (
+    MEDIA,
+    DeliveryError,
+    LogSender,
+    Routed,
+    SmtpSender,
+    Undeliverable,
+    WebhookSender,
+)
+from hub.settings import Settings
 
 log = logging.getLogger("hub.outbox")
 SERVICE = "SERVICE"
 _MEDIUM_PURPOSE = {"EMAIL": ConsentPurpose.MARKETING_EMAIL, "SMS": ConsentPurpose.MARKETING_SMS}
+_BATCH = 20
+_MAX_PAUSE = 60.0
 
 
 class Sender(Protocol):
+    media: frozenset[str]  # the media it delivers; messages by others wait for another sender
+
     async def send(self, message: OutboxMessage) -> None: ...
 
+    async def aclose(self) -> None: ...
 
-class LogSender:
-    """The development sender: writes the message to the hub log."""
 
-    async def send(self, message: OutboxMessage) -> None:
-        log.warning(
-            "outbox %s to %s: %s | %s",
-            message.medium,
-            message.recipient,
-            message.subject,
-            message.body,
+def sender_from(settings: Settings) -> Sender | None:
+    """The sender the settings configure: SMTP for email and/or a webhook; without either,
+    the log in development and none in production (messages stay PENDING, said once)."""
+    routes: dict[str, LogSender | WebhookSender | SmtpSender] = {}
+    if settings.outbox_webhook_url:
+        secret = settings.outbox_webhook_secret
+        webhook = WebhookSender(
+            settings.outbox_webhook_url,
+            secret.get_secret_value() if secret else None,
+            settings.outbox_timeout_seconds,
         )
+        routes.update(dict.fromkeys(MEDIA, webhook))
+    if settings.smtp_host:
+        routes["EMAIL"] = SmtpSender(settings)
+    if routes:
+        for medium in sorted(MEDIA - routes.keys()):
+            log.warning("no outbox sender for %s: such messages stay queued", medium)
+        return Routed(routes)
+    if settings.env == "dev":
+        return LogSender()
+    log.warning(
+        "no outbox sender is configured (RAPPORT_SMTP_HOST or RAPPORT_OUTBOX_WEBHOOK_URL): "
+        "messages stay queued"
+    )
+    return None
 
 
 async def enqueue(
@@ -87,29 +116,62 @@ async def recent_for(session: AsyncSession, profile_id: str, limit: int) -> list
     return list(rows)
 
 
-async def deliver_pending(db: Database, sender: Sender, batch: int = 100) -> int:
+async def deliver_pending(db: Database, sender: Sender, batch: int = _BATCH) -> bool:
+    """Deliver the oldest pending messages of the sender's media; False when one failed for
+    now (the batch stops there: the service is likely down). Rows are locked, skipping those
+    another replica is sending, until the batch commits."""
     async with db.sessions() as session:
         pending = list(
             await session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.status == "PENDING")
+                .where(OutboxMessage.status == "PENDING", OutboxMessage.medium.in_(sender.media))
                 .order_by(OutboxMessage.id)
                 .limit(batch)
+                .with_for_update(skip_locked=True)
             )
         )
+        healthy = True
         for message in pending:
-            try:
-                await sender.send(message)
-                message.status, message.sent_at = "SENT", utcnow()
-            except Exception:  # a failed delivery stays pending and is tried again
-                log.exception("outbox delivery failed for message %s", message.id)
+            healthy = await _deliver(sender, message)
+            if not healthy:
+                break
         await session.commit()
-    return len(pending)
+    return healthy
+
+
+async def _deliver(sender: Sender, message: OutboxMessage) -> bool:
+    try:
+        await sender.send(message)
+    except Undeliverable as error:
+        log.warning("outbox message %s failed for good: %s", message.id, error)
+        message.status = "FAILED"
+        return True
+    except DeliveryError as error:
+        log.warning("outbox message %s not delivered yet: %s", message.id, error)
+        return False
+    except Exception as error:
+        # A sender's bug. No traceback: its last line is the error's text, which may quote
+        # the message or its recipient.
+        log.error(
+            "outbox message %s not delivered: %s in the sender", message.id, type(error).__name__
+        )
+        return False
+    message.status, message.sent_at = "SENT", utcnow()
+    return True
 
 
 async def run_sender(db: Database, sender: Sender, interval: float = 0.5) -> None:
-    """Deliver pending messages until cancelled."""
-    while True:
-        with contextlib.suppress(Exception):
-            await deliver_pending(db, sender)
-        await asyncio.sleep(interval)
+    """Deliver pending messages until cancelled, pausing longer (up to a minute) while
+    deliveries keep failing."""
+    pause = interval
+    try:
+        while True:
+            try:
+                healthy = await deliver_pending(db, sender)
+            except Exception:  # the database, or a sender's bug: never the message's content
+                log.exception("outbox delivery round failed")
+                healthy = False
+            pause = interval if healthy else min(pause * 2, _MAX_PAUSE)
+            await asyncio.sleep(pause)
+    finally:
+        await sender.aclose()

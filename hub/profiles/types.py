@@ -18,7 +18,6 @@ from hub.events import service as events
 from hub.events.models import Event as EventRow
 from hub.events.service import describe
 from hub.identity import stewardship
-from hub.identity.normalize import mask_json, mask_text
 from hub.identity.types import Identifier, MergeRecord
 from hub.privacy import outbox
 from hub.profiles import dataloaders
@@ -68,11 +67,6 @@ def _message_body(info: Info, purpose: str, body: str) -> str:
     return body
 
 
-def _shown(info: Info, document: object) -> object:
-    """Free-form JSON may hold contact details; a shared screen gets them masked."""
-    return mask_json(document) if info.context.masked else document
-
-
 @strawberry.type
 class Event:
     id: strawberry.ID
@@ -87,14 +81,14 @@ class Event:
     # Loaded with the events, for all of them at once (no per-event load).
     product_row: strawberry.Private[ProductRow | None] = None
 
+    # Free text: contact details in it are masked for shared screens by hub.api.masking.
     @strawberry.field(description="What happened, in plain words.")
-    def summary(self, info: Info) -> str:
-        text = describe(self.row, self.product_row.name if self.product_row else None)
-        return mask_text(text) if info.context.masked else text
+    def summary(self) -> str:
+        return describe(self.row, self.product_row.name if self.product_row else None)
 
     @strawberry.field(description="What the sender attached; masked for shared screens.")
-    def properties(self, info: Info) -> JSON:
-        return cast(JSON, _shown(info, self.row.properties or {}))
+    def properties(self) -> JSON:
+        return cast(JSON, self.row.properties or {})
 
     @strawberry.field
     def product(self) -> Product | None:
@@ -190,8 +184,8 @@ class Profile:
         )
 
     @strawberry.field(description="Other stated details (title, postcode, preferred store).")
-    def traits(self, info: Info) -> JSON:
-        return cast(JSON, _shown(info, dict(self.row.traits or {})))
+    def traits(self) -> JSON:
+        return cast(JSON, dict(self.row.traits or {}))
 
     @strawberry.field
     async def display_name(self, info: Info) -> str:

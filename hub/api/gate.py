@@ -1,0 +1,163 @@
+"""The HTTP gate in front of /graphql: who is calling, how often, and whether the body is a
+GraphQL request at all — all before any GraphQL work."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.api.context import Context, Hub
+from hub.api.errors import error_response
+from hub.api.input_gate import BadInput, check_request, too_large
+from hub.auth.scopes import Principal
+from hub.auth.service import bearer_from
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
+
+
+class RateLimiter:
+    """A token bucket per key or token, per hub process: `rate` requests a second with bursts
+    of two seconds' worth (RAPPORT_RATE_LIMITS, per channel)."""
+
+    def __init__(self, rates: dict[str, float]) -> None:
+        self._rates = rates
+        self._buckets: dict[str, _Bucket] = {}
+
+    def wait_for(self, principal: Principal) -> float:
+        """0 when the call may go ahead (and is counted); else the seconds until it may."""
+        rate = self._rates.get(principal.channel.value)
+        if not rate or rate <= 0:
+            return 0.0
+        now = time.monotonic()
+        burst = 2 * rate
+        who = _identity(principal)
+        bucket = self._buckets.get(who)
+        if bucket is None:
+            if len(self._buckets) > 100_000:
+                self._buckets.clear()
+            bucket = self._buckets[who] = _Bucket(burst, now)
+        bucket.tokens = min(burst, bucket.tokens + (now - bucket.at) * rate)
+        bucket.at = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / rate
+
+
+def _identity(principal: Principal) -> str:
+    if principal.token_id is not None:
+        return f"agent-token:{principal.token_id}"
+    if principal.profile_id is not None:
+        return f"self:{principal.profile_id}"
+    return f"key:{principal.key_id}"
+
+
+class Authenticate:
+    """Refuse HTTP calls to /graphql without a valid key or token, over their key's rate, or
+    with a body that is not a GraphQL request, before any work is done."""
+
+    def __init__(self, app: ASGIApp, hub: Hub) -> None:
+        self.app = app
+        self.hub = hub
+        self.limiter = RateLimiter(hub.settings.rate_limits)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        settings = self.hub.settings
+        declared = connection.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > settings.max_body_bytes:
+            await _refuse(scope, receive, send, too_large(settings.max_body_bytes))
+            return
+        bearer = bearer_from(connection.headers.get("authorization"))
+        principal = None
+        if bearer:
+            async with self.hub.db.sessions() as session:
+                principal = await self.hub.authenticator.authenticate(session, bearer)
+        if principal is None:
+            message = (
+                "A valid key or token is required."
+                if bearer
+                else "Authorization: Bearer <key> is required."
+            )
+            response = error_response(
+                401, "UNAUTHENTICATED", message, {"WWW-Authenticate": 'Bearer realm="rapport"'}
+            )
+            await response(scope, receive, send)
+            return
+        wait = self.limiter.wait_for(principal)
+        if wait > 0:
+            response = error_response(
+                429,
+                "RATE_LIMITED",
+                f"Too many requests for this key; try again in {wait:.1f} s.",
+                {"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+            await response(scope, receive, send)
+            return
+        body = await _read_body(receive, settings.max_body_bytes)
+        if body is None:
+            return  # the client went away
+        if isinstance(body, BadInput):
+            await _refuse(scope, receive, send, body)
+            return
+        if scope["method"] == "POST":
+            try:
+                if "json" not in connection.headers.get("content-type", "").lower():
+                    raise BadInput(
+                        415,
+                        "UNSUPPORTED_MEDIA_TYPE",
+                        "Send the request as JSON (Content-Type: application/json).",
+                    )
+                check_request(body, settings.max_body_bytes, settings.max_json_depth)
+            except BadInput as error:
+                await _refuse(scope, receive, send, error)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        scope["rapport.principal"] = principal
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            ctx: Context | None = scope.get("rapport.context")
+            if ctx is not None:
+                await ctx.close()
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | BadInput | None:
+    """The whole body (read once, replayed to GraphQL), BadInput when it is too large, or
+    None when the client went away."""
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        incoming = await receive()
+        if incoming["type"] != "http.request":
+            return None
+        chunk = incoming.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return too_large(limit)
+        chunks.append(chunk)
+        more = incoming.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: BadInput) -> None:
+    await error_response(error.status, error.code, error.message)(scope, receive, send)

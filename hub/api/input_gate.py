@@ -1,0 +1,92 @@
+"""What every request body and WebSocket message must be before GraphQL sees it: small
+enough, strict JSON (UTF-8, no NaN or Infinity, numbers that fit a double), no NUL characters
+(PostgreSQL cannot store them in text), and not nested deeper than any GraphQL input needs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+# A JSON \\u0000 escape (not an escaped backslash followed by "u0000").
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[uU]0000")
+
+
+class BadInput(Exception):
+    """A body or message refused before any work, with its HTTP status, WebSocket close
+    code, error code and plain words."""
+
+    def __init__(self, status: int, code: str, message: str, ws_code: int = 4400) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.ws_code = ws_code
+
+
+def too_large(limit: int) -> BadInput:
+    return BadInput(413, "TOO_LARGE", f"The request is larger than {limit} bytes.", 1009)
+
+
+def check_message(raw: bytes, max_bytes: int, max_depth: int) -> Any:
+    """The parsed JSON value of `raw`, or BadInput."""
+    if len(raw) > max_bytes:
+        raise too_large(max_bytes)
+    if b"\x00" in raw or _NUL_ESCAPE.search(raw):
+        raise BadInput(400, "INVALID", "Text may not contain NUL characters.")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise BadInput(
+            400, "INVALID_JSON", f"The body is not valid JSON ({_reason(error)})."
+        ) from error
+    if _deeper_than(value, max_depth):
+        raise BadInput(400, "TOO_DEEP", f"JSON may be nested at most {max_depth} levels deep.")
+    return value
+
+
+_REQUEST_FIELDS = {
+    "query": (str, "a string"),
+    "operationName": (str, "a string"),
+    "variables": (dict, "an object"),
+    "extensions": (dict, "an object"),
+}
+
+
+def check_request(raw: bytes, max_bytes: int, max_depth: int) -> dict[str, Any]:
+    """A GraphQL-over-HTTP request body: a JSON object with a string `query` and, if given,
+    an object of `variables`, a string `operationName` and an object of `extensions`."""
+    value = check_message(raw, max_bytes, max_depth)
+    if not isinstance(value, dict):
+        raise BadInput(
+            400,
+            "BAD_REQUEST",
+            'A GraphQL request is a JSON object such as {"query": "{ __typename }"}.',
+        )
+    if not isinstance(value.get("query"), str):
+        raise BadInput(400, "BAD_REQUEST", "The request needs a `query`: a GraphQL document.")
+    for name, (kind, words) in _REQUEST_FIELDS.items():
+        if value.get(name) is not None and not isinstance(value[name], kind):
+            raise BadInput(400, "BAD_REQUEST", f"`{name}` must be {words} or null.")
+    return value
+
+
+def _reason(error: orjson.JSONDecodeError) -> str:
+    return str(error).split(":", 1)[0]
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False

@@ -1,0 +1,224 @@
+"""Limits a public API needs, checked after validation and before any resolver runs.
+
+A query's cost is counted from its text alone: every field costs 1 (some cost more: see
+FIELD_COST), and a list multiplies what it selects by the number of items it may return (its
+`first` argument, else its default, else DEFAULT_LIST_SIZE), so `products(first: 100) { sku
+name }` costs 1 + 100 × 2. Each channel has a budget (RAPPORT_QUERY_COST_BUDGETS); aliases and
+root fields are counted too, so one document cannot ask for the same work hundreds of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    get_operation_ast,
+    is_composite_type,
+)
+from strawberry.extensions import SchemaExtension
+
+from hub.settings import Settings
+
+DEFAULT_LIST_SIZE = 20
+_PAGE_ARGUMENTS = ("first", "limit")
+# Fields whose work is far beyond a row read: ranking, search, whole-period evaluations.
+FIELD_COST: dict[tuple[str, str], int] = {
+    ("Query", "evaluation"): 5000,
+    ("Query", "searchProfiles"): 25,
+    ("Query", "giftRegistries"): 10,
+    ("Query", "recommendationCenter"): 50,
+    ("Query", "nextBestActions"): 25,
+    ("Query", "content"): 10,
+    ("Profile", "recommendations"): 25,
+    ("Profile", "segments"): 10,
+}
+
+
+@dataclass(frozen=True)
+class Tally:
+    cost: int
+    aliases: int
+    root_fields: int
+
+
+class _Counter:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        max_page: int,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.max_page = max_page
+        self.aliases = 0
+        self._fragment_costs: dict[str, int] = {}
+
+    def selection_cost(self, selections: SelectionSetNode | None, parent: GraphQLNamedType) -> int:
+        if selections is None:
+            return 0
+        total = 0
+        for node in selections.selections:
+            if isinstance(node, FieldNode):
+                total += self.field_cost(node, parent)
+            elif isinstance(node, InlineFragmentNode):
+                condition = node.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selection_cost(node.selection_set, target or parent)
+            elif isinstance(node, FragmentSpreadNode):
+                total += self.fragment_cost(node.name.value)
+        return total
+
+    def fragment_cost(self, name: str) -> int:
+        # Validation has refused cycles and unknown fragments; a fragment is counted once
+        # however often it is spread, then multiplied by where it is spread.
+        if name not in self._fragment_costs:
+            fragment = self.fragments[name]
+            target = self.schema.get_type(fragment.type_condition.name.value)
+            assert target is not None
+            self._fragment_costs[name] = self.selection_cost(fragment.selection_set, target)
+        return self._fragment_costs[name]
+
+    def field_cost(self, node: FieldNode, parent: GraphQLNamedType) -> int:
+        name = node.name.value
+        if node.alias is not None:
+            self.aliases += 1
+        if name.startswith("__"):
+            return 1 if name != "__typename" else 0
+        fields: dict[str, GraphQLField] = getattr(parent, "fields", {})
+        definition = fields.get(name)
+        if definition is None:
+            return 1
+        own = FIELD_COST.get((parent.name, name), 1)
+        named = get_named_type(definition.type)
+        if not is_composite_type(named):
+            return own
+        inner = self.selection_cost(node.selection_set, named)
+        if isinstance(get_nullable_type(definition.type), GraphQLList):  # type: ignore[arg-type]
+            inner *= self.list_size(node, definition)
+        return own + inner
+
+    def list_size(self, node: FieldNode, definition: GraphQLField) -> int:
+        for argument in node.arguments or ():
+            if argument.name.value not in _PAGE_ARGUMENTS:
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return self._clamp(int(value.value))
+            if isinstance(value, VariableNode):
+                asked = self.variables.get(value.name.value)
+                if isinstance(asked, int):
+                    return self._clamp(asked)
+        for name in _PAGE_ARGUMENTS:
+            declared = definition.args.get(name)
+            if declared is not None and isinstance(declared.default_value, int):
+                return self._clamp(declared.default_value)
+        return DEFAULT_LIST_SIZE
+
+    def _clamp(self, size: int) -> int:
+        return max(1, min(size, self.max_page))
+
+
+def tally(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    max_page: int,
+) -> Tally:
+    root = schema.get_root_type(operation.operation)
+    assert root is not None
+    counter = _Counter(schema, fragments, variables, max_page)
+    cost = counter.selection_cost(operation.selection_set, root)
+    roots = sum(1 for _ in _root_fields(operation.selection_set, fragments))
+    return Tally(cost=cost, aliases=counter.aliases, root_fields=roots)
+
+
+def _root_fields(
+    selections: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> Iterator[FieldNode]:
+    for node in selections.selections:
+        if isinstance(node, FieldNode):
+            if node.name.value != "__typename":
+                yield node
+        elif isinstance(node, InlineFragmentNode):
+            yield from _root_fields(node.selection_set, fragments)
+        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
+            yield from _root_fields(fragments[node.name.value].selection_set, fragments)
+
+
+def problems(settings: Settings, channel: str, counted: Tally) -> GraphQLError | None:
+    """What is over a limit for this channel, as a typed error, or None."""
+    if counted.aliases > settings.max_aliases:
+        return _error(
+            "TOO_MANY_ALIASES",
+            f"This query uses {counted.aliases} aliases; at most {settings.max_aliases}.",
+        )
+    if counted.root_fields > settings.max_root_fields:
+        return _error(
+            "TOO_MANY_ROOT_FIELDS",
+            f"This query asks for {counted.root_fields} top-level fields; "
+            f"at most {settings.max_root_fields}.",
+        )
+    budget = settings.query_cost_budgets.get(channel, min(settings.query_cost_budgets.values()))
+    if counted.cost > budget:
+        return _error(
+            "QUERY_TOO_COSTLY",
+            f"This query could cost {counted.cost} (list sizes × fields selected); this key's "
+            f"budget is {budget}. Ask for fewer items or fewer fields.",
+        )
+    return None
+
+
+def _error(code: str, message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code})
+
+
+class QueryLimits(SchemaExtension):
+    """Refuses, before execution, documents over the caller's alias, root-field or cost limit.
+    Runs after validation (it must come after ValidationCache among the extensions)."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if not context.pre_execution_errors and document is not None:
+            operation = get_operation_ast(document, context.operation_name)
+            caller = context.context
+            principal = getattr(caller, "principal", None)
+            if operation is not None and principal is not None:
+                fragments = {
+                    node.name.value: node
+                    for node in document.definitions
+                    if isinstance(node, FragmentDefinitionNode)
+                }
+                settings: Settings = caller.settings
+                counted = tally(
+                    context.schema._schema,
+                    operation,
+                    fragments,
+                    context.variables or {},
+                    settings.max_page_size,
+                )
+                refused = problems(settings, principal.channel.value, counted)
+                if refused is not None:
+                    context.pre_execution_errors = [refused]
+        yield

@@ -1,0 +1,285 @@
+"""The GraphQL endpoint by the book: GraphQL over HTTP (media types, status codes) and
+graphql-transport-ws (text frames, server pings, the same input gate as HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError, GraphQLSyntaxError, get_operation_ast, parse
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    PongMessage,
+)
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
+
+from hub.api.context import Context, Hub
+from hub.api.errors import error_response
+from hub.api.input_gate import BadInput, check_message
+from hub.api.schema import build_schema, introspection_allowed
+from hub.auth.service import bearer_from
+
+log = logging.getLogger("hub.api")
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header: application/graphql-response+json when
+    the client prefers (or only takes) it, application/json for legacy clients and for none
+    or `*/*`; None when the client takes neither."""
+    if not accept or not accept.strip():
+        return JSON
+    offers: list[tuple[float, int, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                with contextlib.suppress(ValueError):
+                    quality = float(value)
+        media = media.lower()
+        if quality <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE:
+            offers.append((quality, 1, -position, GRAPHQL_RESPONSE))
+        elif media == JSON:
+            offers.append((quality, 0, -position, JSON))
+        elif media in ("application/*", "*/*"):
+            offers.append((quality, -1, -position, JSON))
+    # The highest quality wins; at equal quality graphql-response+json, then what was written
+    # first.
+    return max(offers)[3] if offers else None
+
+
+def without_suggestions(message: str) -> str:
+    return _SUGGESTION.sub("", message)
+
+
+class TextWebSocket(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages as text frames (the protocol's clients refuse binary
+    ones), and every incoming message through the same gate as an HTTP body."""
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        view: RapportGraphQL = self.view  # type: ignore[assignment]
+        settings = view.hub.settings
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                raw = message.get("text")
+                if raw is None:
+                    await self.close(4400, "WebSocket message type must be text")
+                    return
+                try:
+                    check_message(raw.encode(), settings.max_body_bytes, settings.max_json_depth)
+                except BadInput as error:
+                    await self.close(error.ws_code, error.message[:120])
+                    return
+                # Checked strictly; parsed as over HTTP (integers stay integers).
+                yield self.view.decode_json(raw)
+        except WebSocketDisconnect:
+            return
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        view: RapportGraphQL = self.view  # type: ignore[assignment]
+        if view.hide_suggestions:
+            message = _strip_payload_suggestions(message)
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except (WebSocketDisconnect, RuntimeError) as error:
+            raise WebSocketDisconnected from error
+
+
+def _strip_payload_suggestions(message: Mapping[str, object]) -> Mapping[str, object]:
+    payload = message.get("payload")
+    errors = payload if isinstance(payload, list) else None
+    if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
+        errors = payload["errors"]
+    for error in errors or ():
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            error["message"] = without_suggestions(error["message"])
+    return message
+
+
+class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Sends the protocol's `ping` every RAPPORT_WS_PING_SECONDS once the connection is
+    acknowledged, and closes a socket whose client stopped answering with `pong`."""
+
+    _pinger: asyncio.Task[None] | None = None
+    _last_pong: float = 0.0
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        interval = self.context.settings.ws_ping_seconds
+        if self.connection_acknowledged and interval > 0 and self._pinger is None:
+            self._last_pong = asyncio.get_running_loop().time()
+            self._pinger = asyncio.create_task(self._ping(interval))
+
+    async def handle_pong(self, message: PongMessage) -> None:
+        self._last_pong = asyncio.get_running_loop().time()
+
+    async def _ping(self, interval: float) -> None:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(WebSocketDisconnected, asyncio.CancelledError):
+            while True:
+                await asyncio.sleep(interval)
+                if loop.time() - self._last_pong > 3 * interval:
+                    await self.websocket.close(4408, "No pong: the client stopped answering")
+                    return
+                await self.send_message({"type": "ping"})
+
+    async def shutdown(self) -> None:
+        if self._pinger is not None:
+            self._pinger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pinger
+        await super().shutdown()
+
+
+class RapportGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = TextWebSocket  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = PingingHandler
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__(
+            build_schema(hub.settings),
+            graphql_ide=None,  # strawberry's IDE loads from a CDN: GraphiQL is served at /graphiql
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.hub = hub
+        self.hide_suggestions = not introspection_allowed(hub.settings)
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        ctx = Context(hub=self.hub, request=request, response=response)
+        ctx.principal = request.scope.get("rapport.principal")
+        request.scope["rapport.context"] = ctx
+        return ctx
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        bearer = bearer_from(str(params.get("authorization") or params.get("Authorization") or ""))
+        if bearer is None and context.request is not None:
+            bearer = bearer_from(context.request.headers.get("authorization"))
+        principal = None
+        if bearer:
+            async with self.hub.db.sessions() as session:
+                principal = await self.hub.authenticator.authenticate(session, bearer)
+        if principal is None:
+            raise ConnectionRejectionError({"message": "A valid key or token is required."})
+        context.principal = principal
+        context.bearer = bearer
+        return {"channel": principal.channel.value}
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def run(  # type: ignore[override]
+        self, request: Any, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:  # typed like every other refusal, not plain text
+            code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+            return error_response(error.status_code, code, error.reason)
+
+    async def execute_operation(  # type: ignore[override]
+        self, request: Request, request_adapter: Any, request_data: Any, **kwargs: Any
+    ) -> Any:
+        # Subscriptions run over WebSocket (graphql-transport-ws); over HTTP they get a 400.
+        document = getattr(request_data, "query", None) or ""
+        if isinstance(document, str) and _is_subscription(document, request_data):
+            raise HTTPException(
+                400, "Subscriptions run over WebSocket (graphql-transport-ws) at /graphql."
+            )
+        return await super().execute_operation(
+            request=request, request_adapter=request_adapter, request_data=request_data, **kwargs
+        )
+
+    async def get_sub_response(self, request: Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None:
+            raise HTTPException(
+                406, f"This endpoint answers {GRAPHQL_RESPONSE} or {JSON}; see the Accept header."
+            )
+        sub_response.media_type = media_type
+        request.scope["rapport.sub_response"] = sub_response
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        processed = process_result(result)
+        if self.hide_suggestions:
+            for error in processed.get("errors") or []:
+                error["message"] = without_suggestions(error["message"])  # type: ignore[index]
+        if _request_error(result):
+            # The document did not parse or validate, or its variables did not coerce: no
+            # execution started, so there is no `data` entry; 400 for graphql-response+json.
+            processed.pop("data", None)
+            sub_response: Response | None = request.scope.get("rapport.sub_response")
+            if sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE:
+                sub_response.status_code = 400
+        return processed
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = sub_response.media_type or JSON
+        response.headers["content-type"] = f"{media_type}; charset=utf-8"
+        return response
+
+
+def _request_error(result: ExecutionResult) -> bool:
+    if isinstance(result, PreExecutionError):
+        return True
+    errors: list[GraphQLError] = result.errors or []
+    return result.data is None and bool(errors) and all(not error.path for error in errors)
+
+
+def _is_subscription(document: str, request_data: Any) -> bool:
+    if "subscription" not in document:
+        return False
+    try:
+        name = getattr(request_data, "operation_name", None)
+        operation = get_operation_ast(parse(document), name)
+    except GraphQLSyntaxError:
+        return False
+    return operation is not None and operation.operation.value == OperationType.SUBSCRIPTION.value
