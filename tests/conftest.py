@@ -6,6 +6,7 @@ Choose the store with `--db sqlite|postgres` (or RAPPORT_TEST_DB); `scripts/test
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import subprocess
@@ -237,6 +238,16 @@ def stop_hub(handle: HubHandle) -> None:
             handle.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             handle.process.kill()
+
+
+@contextlib.contextmanager
+def running_hub(database_url: str, keys: dict[str, str], **env: str) -> Iterator[HubHandle]:
+    """A hub of its own (its settings in `env`) for the length of a `with` block."""
+    handle = start_hub(database_url, keys, **env)
+    try:
+        yield handle
+    finally:
+        stop_hub(handle)
 
 
 @pytest.fixture(scope="session")

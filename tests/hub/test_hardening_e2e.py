@@ -13,7 +13,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import HubHandle, start_hub, stop_hub, unique
+from tests.conftest import HubHandle, running_hub, unique
 from tests.hub.gql import TRACK
 from tests.hub.test_identity_e2e import some_skus
 
@@ -183,7 +183,7 @@ def test_aliases_root_fields_and_cost_are_limited(hub: HubHandle) -> None:
 def strict_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
     """A production hub with a small rate for web keys and quick server pings."""
     url, keys = hub_database
-    handle = start_hub(
+    with running_hub(
         url,
         keys,
         RAPPORT_ENV="production",
@@ -191,11 +191,8 @@ def strict_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
         RAPPORT_RATE_LIMITS='{"web": 5, "admin": 200}',
         RAPPORT_WS_PING_SECONDS="0.5",
         RAPPORT_RETRAIN_ON_START="false",
-    )
-    try:
+    ) as handle:
         yield handle
-    finally:
-        stop_hub(handle)
 
 
 def test_each_key_is_rate_limited_with_retry_after(strict_hub: HubHandle) -> None:

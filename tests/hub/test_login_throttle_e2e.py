@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import HubHandle, hub_command, start_hub, stop_hub, unique
+from tests.conftest import HubHandle, hub_command, running_hub, unique
 from tests.hub.test_auth_e2e import LOGIN
 
 LOGIN_WITH_MESSAGE = (
@@ -26,17 +26,14 @@ LOCKOUT = 5.0
 @pytest.fixture(scope="module")
 def strict_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
     url, keys = hub_database
-    handle = start_hub(
+    with running_hub(
         url,
         keys,
         RAPPORT_LOGIN_MAX_FAILURES="3",
         RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS="6",
         RAPPORT_LOGIN_LOCKOUT_SECONDS=str(LOCKOUT),
-    )
-    try:
+    ) as handle:
         yield handle
-    finally:
-        stop_hub(handle)
 
 
 def _agent(hub: HubHandle, password: str = "right-pass-1") -> str:
@@ -140,13 +137,12 @@ def test_checking_passwords_does_not_stall_other_clients(
 ) -> None:
     url, keys = hub_database
     # Limits out of the way: every one of these guesses checks a password.
-    hub = start_hub(
+    with running_hub(
         url,
         keys,
         RAPPORT_LOGIN_MAX_FAILURES="1000",
         RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS="1000",
-    )
-    try:
+    ) as hub:
         username = _agent(hub)
         with httpx.Client(timeout=60) as client:
             alone = statistics.median(_timed(client, hub) for _ in range(7))
@@ -167,5 +163,3 @@ def test_checking_passwords_does_not_stall_other_clients(
         # Before: ~0.1 s of argon2 per guess on the event loop, a query waited for them all.
         bound = max(0.5, 10 * alone)
         assert max(during) < bound, (alone, during)
-    finally:
-        stop_hub(hub)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.conftest import HubHandle, hub_command, start_hub, stop_hub, unique
+from tests.conftest import HubHandle, hub_command, running_hub, unique
 from tests.hub.test_auth_e2e import LOGOUT, _login
 from tests.hub.test_identity_e2e import identify
 
@@ -31,11 +31,8 @@ _ids = itertools.count(1)
 def quick_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
     """A hub that forgets who a credential belongs to after half a second."""
     url, keys = hub_database
-    handle = start_hub(url, keys, RAPPORT_AUTH_CACHE_SECONDS=str(CACHE_SECONDS))
-    try:
+    with running_hub(url, keys, RAPPORT_AUTH_CACHE_SECONDS=str(CACHE_SECONDS)) as handle:
         yield handle
-    finally:
-        stop_hub(handle)
 
 
 async def _open(hub: HubHandle, credential: str) -> Any:
@@ -169,8 +166,7 @@ async def test_an_expired_token_ends_on_the_socket(
     hub_database: tuple[str, dict[str, str]],
 ) -> None:
     url, keys = hub_database
-    short = start_hub(url, keys, RAPPORT_AGENT_TOKEN_TTL_SECONDS="3")
-    try:
+    with running_hub(url, keys, RAPPORT_AGENT_TOKEN_TTL_SECONDS="3") as short:
         username, password = _agent(short)
         token = _login(short, username, password)
         ws = await _open(short, token)
@@ -180,8 +176,6 @@ async def test_an_expired_token_ends_on_the_socket(
             assert _refused(await _run(ws, QUERY))
         finally:
             await ws.close()
-    finally:
-        stop_hub(short)
 
 
 async def test_a_live_key_keeps_working_on_its_socket(quick_hub: HubHandle) -> None:
