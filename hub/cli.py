@@ -254,13 +254,29 @@ def _report(args: argparse.Namespace) -> int:
                 )
         finally:
             await db.dispose()
-        return report.render(result, settings.holdout_percent)
+        return report.render(result, settings.holdout_percent, _backtest_beside(args.output))
 
     page = asyncio.run(run())
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write(page)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _backtest_beside(output: str) -> str | None:
+    """The backtest page's name when `rapport-hub backtest` wrote one next to `output`."""
+    from pathlib import Path
+
+    from hub.recs.backtest_command import DEFAULT_OUTPUT
+
+    found = Path(output).resolve().parent / DEFAULT_OUTPUT
+    return DEFAULT_OUTPUT if found.is_file() else None
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from hub.recs import backtest_command
+
+    return backtest_command.main(args.path, args.cutoff, args.horizon_days, args.output)
 
 
 def _aware(moment: Any) -> Any:
@@ -302,6 +318,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--output", default="rapport-report.html")
     rep.set_defaults(func=_report)
+
+    back = sub.add_parser(
+        "backtest",
+        help="score the served picks against simple baselines on past purchases (HTML page)",
+    )
+    back.add_argument("path", nargs="?", help="Online Retail II CSV; default: the demo data")
+    back.add_argument(
+        "--cutoff",
+        action="append",
+        default=[],
+        metavar="DATE",
+        help="a cut-off (YYYY-MM-DD, repeatable); default 2010-03-01, 2010-05-01, 2010-06-15",
+    )
+    back.add_argument("--horizon-days", type=int, default=182, help="days scored after each")
+    back.add_argument("--output", default="rapport-backtest.html", help="the HTML page")
+    back.set_defaults(func=_backtest)
 
     imp = sub.add_parser(
         "import",

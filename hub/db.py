@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -58,8 +59,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Set only by `clock_at` (the backtest); None, the default, is the wall clock.
+_CLOCK: ContextVar[datetime | None] = ContextVar("rapport_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC; inside `clock_at(moment)` that moment instead."""
+    frozen = _CLOCK.get()
+    return datetime.now(UTC) if frozen is None else frozen
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run the hub "as of" `moment`: utcnow() returns it in this context and the tasks and
+    threads started from it (the backtest serves picks as of each cut-off)."""
+    if moment.tzinfo is None:
+        raise ValueError("clock_at needs a timezone-aware moment")
+    token = _CLOCK.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 _READ_MEMO = "rapport.read_memo"

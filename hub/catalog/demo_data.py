@@ -145,14 +145,17 @@ class _Parsers:
         return value
 
 
-def read_lines(path: str | PathLike[str], summary: ReadSummary | None = None) -> Iterator[LineRow]:
+def read_lines(
+    path: str | PathLike[str], summary: ReadSummary | None = None, until: datetime | None = None
+) -> Iterator[LineRow]:
     """Invoice lines of known customers and real products, in file order.
 
     `line_no` counts every line of the invoice in the file, kept or not, so ids stay the same
     when the rules below change. Skipped lines are counted in `summary.skipped` under the first
     reason that applies: `no_customer` (guest order), `not_a_product` (code fails the rule),
     `blank_description`, `zero_quantity`, `negative_price`. A zero price is kept: the shop
-    did hand a few items to customers for free.
+    did hand a few items to customers for free. With `until`, lines at or after it are left
+    out first (`after_until`): the store as it stood then (the backtest).
     """
     summary = summary if summary is not None else ReadSummary()
     parse = _Parsers()
@@ -162,6 +165,9 @@ def read_lines(path: str | PathLike[str], summary: ReadSummary | None = None) ->
         summary.lines += 1
         line_no = next_line_no.get(invoice, 0)
         next_line_no[invoice] = line_no + 1
+        if until is not None and parse.occurred_at(date) >= until:
+            summary.skipped["after_until"] += 1
+            continue
         customer_id = parse.customer(customer)
         if not customer_id:
             summary.skipped["no_customer"] += 1
@@ -212,7 +218,9 @@ class _Tally:
     units_sold: int = 0
 
 
-def read_catalog(path: str | PathLike[str], summary: ReadSummary | None = None) -> list[ProductRow]:
+def read_catalog(
+    path: str | PathLike[str], summary: ReadSummary | None = None, until: datetime | None = None
+) -> list[ProductRow]:
     """One product per product code that was ever invoiced at a positive price, by SKU.
 
     Guest orders count. Only priced lines vote, which keeps stock notes ("damaged") and "nan"
@@ -222,14 +230,19 @@ def read_catalog(path: str | PathLike[str], summary: ReadSummary | None = None) 
       lower; a product that was only ever returned takes its return price;
     - first_sold, last_sold, units_sold: over sale lines (only-returned: its return dates, 0).
     `summary.skipped` counts `not_a_product` lines and `never_priced` product codes (seen only
-    on zero-price adjustments).
+    on zero-price adjustments). With `until`, only lines before it count: the catalogue, prices
+    and units sold as they stood then.
     """
     summary = summary if summary is not None else ReadSummary()
     tallies: dict[str, _Tally] = {}
     skus: dict[str, str | None] = {}  # raw code -> SKU, or None for a non-product code
     unpriced: set[str] = set()
+    parse = _Parsers()
     for invoice, code, description, quantity, date, price, customer, _ in _open_rows(path):
         summary.lines += 1
+        if until is not None and parse.occurred_at(date) >= until:
+            summary.skipped["after_until"] += 1
+            continue
         if customer and customer.lower() != "nan":
             summary.customers.add(customer.removesuffix(".0"))
         if code in skus:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -78,8 +79,10 @@ def _upsert(
     )
 
 
-async def _load_catalog(session: AsyncSession, dialect: str, path: str) -> int:
-    products = read_catalog(path)
+async def _load_catalog(
+    session: AsyncSession, dialect: str, path: str, until: datetime | None = None
+) -> int:
+    products = read_catalog(path, until=until)
     categories = [*CATEGORIES, FALLBACK]
     await session.execute(
         _upsert(
@@ -194,38 +197,78 @@ async def _learn_bulk(
     return len(known) + len(created)
 
 
+@dataclass
+class Seeded:
+    """What `seed_store` did: the CRM id → (profile id, identifier id) of every customer."""
+
+    owners: dict[str, tuple[str, int]]
+    skus: set[str]
+    added: int
+    already: int
+    dropped: int
+    skipped: dict[str, int]
+    personas: list[Persona]
+
+
+async def seed_store(
+    db: Database,
+    settings: Settings,
+    path: str,
+    console: Console,
+    *,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+) -> Seeded:
+    """Catalogue, profiles, events with learning, personas and demo segments; no keys, no model.
+
+    With `until`, only the file's lines before it: the store as it stood then (the backtest
+    seeds one per cut-off this way).
+    """
+    weights = Weights.from_settings(settings)
+    async with db.sessions() as session:
+        count = await _load_catalog(session, db.dialect, path, until)
+        await session.commit()
+        console.print(f"catalogue: {count} products in {len(CATEGORIES) + 1} categories")
+
+        summary = ReadSummary()
+        lines = list(read_lines(path, summary, until))
+        owners, erased = await _profiles_for(session, summary.customers)
+        await session.commit()
+        known = set(
+            await session.scalars(
+                select(Event.message_id).where(Event.message_id.like("oretail-%"))
+            )
+        )
+        already = len(known)
+        products = {p.sku: p for p in await session.scalars(select(Product))}
+        added, skipped_erased = await _load_events(
+            session, lines, owners, known, products, weights, console, progress
+        )
+        await session.commit()
+        personas = await _personas(session, settings, weights)
+        await session.commit()
+        await demo_segments.seed(session)
+        await session.commit()
+    return Seeded(
+        owners,
+        set(products),
+        added,
+        already,
+        skipped_erased + erased,
+        dict(summary.skipped),
+        personas,
+    )
+
+
 async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> int:
     console = Console(stderr=True)
     if not Path(path).exists():  # noqa: ASYNC240 (once, before any work)
         console.print(f"[red]no demo data at {path}[/red]")
         return 2
-    weights = Weights.from_settings(settings)
     db = Database(settings.database_url)
     try:
+        seeded = await seed_store(db, settings, path, console)
         async with db.sessions() as session:
-            count = await _load_catalog(session, db.dialect, path)
-            await session.commit()
-            console.print(f"catalogue: {count} products in {len(CATEGORIES) + 1} categories")
-
-            summary = ReadSummary()
-            lines = list(read_lines(path, summary))
-            owners, erased = await _profiles_for(session, summary.customers)
-            await session.commit()
-            known = set(
-                await session.scalars(
-                    select(Event.message_id).where(Event.message_id.like("oretail-%"))
-                )
-            )
-            already = len(known)
-            products = {p.sku: p for p in await session.scalars(select(Product))}
-            added, skipped_erased = await _load_events(
-                session, lines, owners, known, products, weights, console
-            )
-            await session.commit()
-            personas = await _personas(session, settings, weights)
-            await session.commit()
-            await demo_segments.seed(session)
-            await session.commit()
             keys = await _demo_keys(session) if with_keys else {}
             await auth.create_agent(session, *DEMO_AGENT)
             await session.commit()
@@ -238,11 +281,11 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
     finally:
         await db.dispose()
     console.print(
-        f"customers: {len(owners)} profiles; events: {added} new, {already} already there; "
-        f"{skipped_erased + erased} dropped for erased customers; "
-        f"lines skipped: {dict(summary.skipped)}"
+        f"customers: {len(seeded.owners)} profiles; events: {seeded.added} new, "
+        f"{seeded.already} already there; {seeded.dropped} dropped for erased customers; "
+        f"lines skipped: {seeded.skipped}"
     )
-    _print_demo(keys, personas)
+    _print_demo(keys, seeded.personas)
     return 0
 
 
@@ -254,14 +297,17 @@ async def _load_events(
     products: dict[str, Product],
     weights: Weights,
     console: Console,
+    shared: Progress | None = None,
 ) -> tuple[int, int]:
     received = utcnow()
     rows: list[dict[str, Any]] = []
     learned: list[tuple[str, EventType, str, int, datetime]] = []
     dropped = 0
     columns = [TextColumn("events"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("events", total=len(lines))
+    # The caller's bar when it has one (rich shows one live display at a time).
+    progress = shared if shared is not None else Progress(*columns, console=console)
+    with nullcontext() if shared is not None else progress:
+        task = progress.add_task("storing events", total=len(lines))
         for index, line in enumerate(lines):
             message_id = message_id_for(line)
             owner = owners.get(line.customer_id)
@@ -296,6 +342,8 @@ async def _load_events(
         if rows:
             await session.execute(insert(Event), rows)
         progress.update(task, completed=len(lines))
+        if shared is not None:
+            shared.remove_task(task)
     if learned:
         touched = await _learn_bulk(session, learned, products, weights)
         console.print(f"learning: {touched} interests from {len(learned)} new events")

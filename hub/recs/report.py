@@ -47,6 +47,9 @@ _PAGE = """<!doctype html>
  the two groups differ by chance alone</strong>{% endif %}
  <span class="legend"><span style="background:#2f6fde"></span>personalised
  <span style="background:#9aa4b2"></span>holdout</span></p>
+{% if backtest %}<p class="sub" data-testid="backtest-link">And before anyone saw a pick:
+ <a href="{{ backtest }}">how the picks did on past purchases, against simple rules
+ (the backtest)</a>.</p>{% endif %}
 <div class="grid">
 {% for card in cards %}
  <div class="card"><h2>{{ card.title }}</h2><p>{{ card.what }}</p>{{ card.svg | safe }}
@@ -126,7 +129,8 @@ def _verdict(lift: Lift) -> tuple[str, str]:
     return words, "up" if lift.lift > 0 else "down"
 
 
-def render(result: Evaluation, holdout_percent: float) -> str:
+def render(result: Evaluation, holdout_percent: float, backtest: str | None = None) -> str:
+    """The page; `backtest` is the address of a `rapport-hub backtest` page to link to."""
     cards = []
     for lift in result.lifts:
         title, what, fmt = _LABELS[lift.metric]
@@ -174,4 +178,5 @@ def render(result: Evaluation, holdout_percent: float) -> str:
         table=table,
         actions=actions,
         made=f"{datetime.now():%d %b %Y %H:%M}",
+        backtest=backtest,
     )
