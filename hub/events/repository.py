@@ -50,6 +50,21 @@ async def recent_for(
     return list(rows)
 
 
+async def purchase_lines(
+    session: AsyncSession, profile_id: str, until: datetime | None = None
+) -> list[tuple[str, datetime]]:
+    """(sku, moment) of every purchase line of a profile (before `until`, when given)."""
+    query = select(Event.product_sku, Event.occurred_at).where(
+        Event.profile_id == profile_id,
+        Event.type == "PURCHASE",
+        Event.product_sku.is_not(None),
+    )
+    if until is not None:
+        query = query.where(Event.occurred_at <= until)
+    result = await session.execute(query)
+    return [(sku, at) for sku, at in result.all() if sku is not None]
+
+
 async def move_all(session: AsyncSession, from_profile: str, to_profile: str) -> int:
     result = await session.execute(
         update(Event).where(Event.profile_id == from_profile).values(profile_id=to_profile)

@@ -349,6 +349,13 @@ async def recent_for(
     return await repo.recent_for(session, profile_ids, limit, types)
 
 
+async def purchase_lines(
+    session: AsyncSession, profile_id: str, until: datetime | None = None
+) -> list[tuple[str, datetime]]:
+    """What a customer bought and when (the recommender's repeat-purchase habits)."""
+    return await repo.purchase_lines(session, profile_id, until)
+
+
 @dataclass(frozen=True)
 class OrderSummary:
     """A customer's lifetime purchases and returns (what an agent quotes on the phone)."""

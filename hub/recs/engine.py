@@ -1,16 +1,21 @@
 """The ranking rule behind Profile.recommendations, kept pure so that the offline benchmark
 (bench/recs_eval.py) runs exactly the code that serves.
 
-score(j) = collaborative(j) + REBUY·rebuy(j) + I·interest(j) + POPULAR·popular(j),
-I = INTEREST + COLD_INTEREST / (1 + products in the history)
+score(j) = COLLAB·collaborative(j) + R·rebuy(j) + I·interest(j) + POPULAR·popular(j),
+R = REBUY · min(1, 2 · repeat share), I = INTEREST + COLD_INTEREST / (1 + products in history)
 
 - collaborative: Σ over the shopper's products i of w_i · B[i, j] (EASE weights), w_i = 1 for
   anything bought, log(1 + score) up to 1 for things only looked at; normalised so the best
   candidate scores 1;
-- rebuy: what they bought before and not just now (cool-down), by learned score;
+- rebuy: what they bought before (hub/recs/habits.py: orders of it, each fading over a year,
+  so a staple outranks a one-off), normalised so their strongest habit scores 1; weighed by
+  how much of what they buy is a repeat, so a customer who never re-buys gets few such slots;
+  a one-off bought or looked at within the cool-down is not shown again so soon;
 - interest: stated and learned category/theme strengths (a stated like counts 1);
 - popular: rank in "popular now".
 Returned items and anything disliked are never shown; out-of-stock items are not candidates.
+A list holds at most MAX_CATEGORY_SHARE of one category and, of things new to the shopper, at
+most MAX_PER_FAMILY of one product family (hub/recs/families.py: one design in many colours).
 """
 
 from __future__ import annotations
@@ -27,10 +32,14 @@ from scipy import sparse
 
 from hub.preferences.learning import Interest, decayed, strength
 from hub.preferences.models import Affinity, Preference
+from hub.recs.families import family_of
+from hub.recs.habits import Habit, habits_from, repeat_share
 from hub.recs.model import ItemModel
 
-# Weights chosen with bench/recs_eval.py (docs/performance.md has the table).
+# Weights chosen with the rolling-origin backtest (`rapport-hub backtest`; docs/performance.md).
+COLLAB = 0.5
 REBUY = 1.0
+DISCOVERY_BACKGROUND = 0.2
 INTEREST = 0.05
 # A shopper with little history (a kiosk visit) is told apart by interests, not by best sellers.
 COLD_INTEREST = 0.5
@@ -38,6 +47,7 @@ POPULAR = 0.02
 COOL_DOWN = timedelta(days=7)
 # At most this share of a list from one category (diversity, tuned with the benchmark).
 MAX_CATEGORY_SHARE = 0.8
+MAX_PER_FAMILY = 2
 COLLAB_CANDIDATES = 300
 WHY = ("COLLABORATIVE", "REBUY", "INTEREST", "POPULAR")  # the parts of a score, in order
 
@@ -83,6 +93,7 @@ class _Arrays:
     category: np.ndarray  # category code per item
     popularity: np.ndarray  # 1 for the best seller down to 0; 0 when not popular
     popular: np.ndarray  # bool: in "popular now"
+    family: np.ndarray  # product-family code per item
     facet_column: dict[tuple[str, str], int]
     facets: sparse.csr_matrix  # items × facets, how often the item carries the facet
 
@@ -112,7 +123,15 @@ class _Arrays:
         matrix = sparse.csr_matrix(
             (np.ones(len(rows)), (rows, cols)), shape=(len(skus), max(len(columns), 1))
         )
-        return _Arrays(skus, position, order, category, popularity, popular, columns, matrix)
+        families: dict[str, int] = {}
+        family = np.fromiter(
+            (families.setdefault(family_of(catalogue.items[s].name), len(families)) for s in skus),
+            dtype=np.int64,
+            count=len(skus),
+        )
+        return _Arrays(
+            skus, position, order, category, popularity, popular, family, columns, matrix
+        )
 
     def vector(self, values: dict[str, float]) -> np.ndarray:
         """A per-item vector from sku → value (skus outside the catalogue are left out)."""
@@ -147,6 +166,8 @@ class Shopper:
     facets: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
     excluded: set[tuple[str, str]] = field(default_factory=set)
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    habits: dict[str, Habit] = field(default_factory=dict)  # sku → repeat-purchase habit
+    repeat_share: float = 0.5  # of what they buy after a first order, the share re-bought
 
     @property
     def is_cold(self) -> bool:
@@ -166,10 +187,16 @@ def shopper_from(
     stated: Iterable[Preference],
     half_life_seconds: float,
     now: datetime | None = None,
+    purchases: Sequence[tuple[str, datetime]] | None = None,
 ) -> Shopper:
+    """The shopper from learned interests and stated preferences; with `purchases` (sku,
+    moment), their repeat-purchase habits set what they would buy again."""
     rows = list(interests)
     shopper = Shopper()
     anchor = now or max((a.as_of for a in rows), default=None)
+    if purchases is not None and anchor is not None:
+        shopper.habits = habits_from(purchases, anchor)
+        shopper.repeat_share = repeat_share(purchases)
     for a in rows:
         score = decayed(a.score, a.as_of, anchor, half_life_seconds) if anchor else a.score
         if a.key == "product":
@@ -180,9 +207,14 @@ def shopper_from(
             if a.returns and score <= 0:
                 shopper.excluded.add(("product", a.value))
                 continue
-            if a.purchases:
+            habit = shopper.habits.get(a.value)
+            if habit is not None:
+                shopper.bought[a.value] = habit.strength
+            elif a.purchases and purchases is None:
                 shopper.bought[a.value] = math.log1p(max(score, 0.0))
-            if anchor and a.as_of >= anchor - COOL_DOWN and (a.purchases or a.views or a.carts):
+            habitual = habit is not None and habit.orders >= 2
+            just_now = anchor and a.as_of >= anchor - COOL_DOWN
+            if just_now and not habitual and (a.purchases or a.views or a.carts):
                 shopper.recent.add(a.value)  # just bought or just looked at: show something else
         elif score > 0:
             shopper.facets[(a.key, a.value)] = (strength(score), "IMPLICIT")
@@ -225,17 +257,23 @@ def rank(
                 collab[model.items[j]] = float(scores[j])
     top_collab = max(collab.values(), default=0.0) or 1.0
     top_rebuy = max(shopper.bought.values(), default=0.0) or 1.0
+    rebuy = REBUY * min(1.0, 2 * shopper.repeat_share)
     interest = INTEREST + COLD_INTEREST / (1 + len(shopper.products))
+    if exclude_owned and history:
+        # Discovery for someone with a history: what goes with it leads; their categories
+        # and what is popular only break near-ties.
+        interest *= DISCOVERY_BACKGROUND
     arrays = catalogue.arrays
 
     # Every item is scored at once; candidates are the collaborative ones, what they bought,
     # what is popular and what carries a facet they like.
     parts = np.vstack(
         [
-            arrays.vector(collab) / top_collab,
-            REBUY * arrays.vector(shopper.bought) / top_rebuy,
+            COLLAB * arrays.vector(collab) / top_collab,
+            rebuy * arrays.vector(shopper.bought) / top_rebuy,
             interest * arrays.per_facet({f: s for f, (s, _) in shopper.facets.items()}),
-            POPULAR * arrays.popularity,
+            (POPULAR * (DISCOVERY_BACKGROUND if exclude_owned and history else 1.0))
+            * arrays.popularity,
         ]
     )
     bought = arrays.mask(shopper.bought)
@@ -249,11 +287,16 @@ def rank(
 
     picked: list[Ranked] = []
     per_category: dict[int, int] = defaultdict(int)
+    per_family: dict[int, int] = defaultdict(int)
     cap = max(1, math.ceil(MAX_CATEGORY_SHARE * first))
     for i in chosen.tolist():
-        category = int(arrays.category[i])
+        category, family = int(arrays.category[i]), int(arrays.family[i])
         if per_category[category] >= cap:
             continue
+        if not bought[i]:  # their own staples may share a family; new things may not
+            if per_family[family] >= MAX_PER_FAMILY:
+                continue
+            per_family[family] += 1
         per_category[category] += 1
         sku = arrays.skus[i]
         if best[i] <= 0:

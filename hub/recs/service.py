@@ -14,13 +14,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import words
 from hub.catalog import service as catalog
 from hub.catalog.models import Product
+from hub.db import utcnow
 from hub.enums import ConsentPurpose
+from hub.events import service as events
 from hub.preferences import repository as preference_rows
 from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.recs import engine, training
+from hub.recs.habits import Habit, span
 from hub.recs.model import ItemModel
 
 _CATALOGUE_SECONDS = 300.0
@@ -77,6 +81,8 @@ class _Serving:
         self.catalogue = engine.Catalogue(items, [s for s in popular if s in items])
 
     def forget(self) -> None:
+        """Load the catalogue and the model afresh on the next read (another store's)."""
+        self.rows = {}
         self._catalogue_at = self._model_checked = 0.0
 
 
@@ -142,10 +148,15 @@ async def _shopper(
     allowed = await consent.allowed(session, [profile_id], ConsentPurpose.PERSONALIZATION)
     if not allowed[profile_id]:
         return engine.Shopper(), False
+    now = utcnow()
     return engine.shopper_from(
         await preference_rows.affinities_for(session, [profile_id]),
         await preference_rows.explicit_for(session, [profile_id]),
         weights.half_life_seconds,
+        # Today, not the shopper's last visit: interests fade while they are away, and "just
+        # bought" means this week.
+        now=now,
+        purchases=await events.purchase_lines(session, profile_id, now),
     ), True
 
 
@@ -158,11 +169,16 @@ def _reason(ranked: engine.Ranked, shopper: engine.Shopper, viewing: str | None)
     if ranked.why == "COLLABORATIVE":
         if ranked.because == viewing:
             return f"Often bought with {_name(ranked.because)}, which you're looking at"
+        habit = shopper.habits.get(ranked.because)
+        if habit is not None:
+            return f"Often bought with {_name(ranked.because)}, which you bought on " + words.day(
+                habit.last
+            )
         if ranked.because in shopper.bought:
             return f"Customers who bought {_name(ranked.because)} also bought this"
         return f"Goes well with {_name(ranked.because)}, which you looked at"
     if ranked.why == "REBUY":
-        return "You've bought this before"
+        return rebuy_reason(shopper.habits.get(ranked.sku))
     if ranked.why == "UPSELL":
         return f"A step up from {_name(ranked.because)}"
     if ranked.why == "INTEREST":
@@ -175,6 +191,16 @@ def _reason(ranked: engine.Ranked, shopper: engine.Shopper, viewing: str | None)
             return f"Picked for your taste in {label.lower()} designs"
         return f"Picked for your interest in {label}"
     return "Popular with our shoppers right now"
+
+
+def rebuy_reason(habit: Habit | None) -> str:
+    """Why a thing they bought comes back: how often they buy it, and when they last did."""
+    if habit is None:
+        return "You've bought this before"
+    ago = span(utcnow() - habit.last)
+    if habit.interval is not None:
+        return f"You buy this about every {span(habit.interval)}; last time {ago} ago"
+    return f"You bought this on {words.day(habit.last)}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,83 @@
+"""What a customer buys again: per product, in how many orders, how often, how long ago.
+
+An order is one moment of purchase (the lines of one invoice share it). A staple bought in six
+orders outweighs a one-off from last week: strength is the count of orders, each fading with a
+long half-life (a year), so frequency leads and recency only breaks near-ties.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+HALF_LIFE = timedelta(days=365)
+
+
+@dataclass(frozen=True, slots=True)
+class Habit:
+    orders: int
+    first: datetime
+    last: datetime
+    strength: float  # Σ over orders of 2^(−age / HALF_LIFE)
+
+    @property
+    def interval(self) -> timedelta | None:
+        """The typical time between two orders of it (None when bought once)."""
+        if self.orders < 2:
+            return None
+        return (self.last - self.first) / (self.orders - 1)
+
+
+def habits_from(purchases: Iterable[tuple[str, datetime]], now: datetime) -> dict[str, Habit]:
+    """sku → Habit from (sku, moment) purchase lines."""
+    moments: dict[str, set[datetime]] = defaultdict(set)
+    for sku, at in purchases:
+        moments[sku].add(at)
+    half_life = HALF_LIFE.total_seconds()
+    return {
+        sku: Habit(
+            orders=len(times),
+            first=min(times),
+            last=max(times),
+            strength=sum(
+                2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life) for at in times
+            ),
+        )
+        for sku, times in moments.items()
+    }
+
+
+def repeat_share(purchases: Iterable[tuple[str, datetime]]) -> float:
+    """How much of what the customer buys after their first order is something they had
+    bought before: (repeats + 1) / (lines + 2), so a newcomer is 0.5 and a customer who
+    never re-buys drifts towards 0."""
+    ordered = sorted(set(purchases), key=lambda line: (line[1], line[0]))
+    if not ordered:
+        return 0.5
+    first = ordered[0][1]
+    seen: set[str] = set()
+    repeats = lines = 0
+    for sku, at in ordered:
+        if at != first:
+            lines += 1
+            repeats += sku in seen
+        seen.add(sku)
+    return (repeats + 1) / (lines + 2)
+
+
+def span(length: timedelta) -> str:
+    """A duration in the words a shopper uses: "5 days", "3 weeks", "4 months"."""
+    days = length.total_seconds() / 86400
+    if days < 1.5:
+        return "a day"
+    if days < 11:
+        return f"{round(days)} days"
+    if days < 60:
+        weeks = round(days / 7)
+        return "a week" if weeks == 1 else f"{weeks} weeks"
+    months = round(days / 30.4)
+    if months < 24:
+        return "a month" if months == 1 else f"{months} months"
+    return f"{round(days / 365.25)} years"

@@ -1,0 +1,131 @@
+"""The ranking rule itself (hub/recs/engine.py), on small hand-made stores: repeat purchase
+by habit, how many rebuy slots a shopper gets, product families, reasons that state cadence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from hub.db import clock_at
+from hub.preferences.learning import Interest
+from hub.recs import engine
+from hub.recs.families import family_of
+from hub.recs.habits import Habit, habits_from, repeat_share, span
+from hub.recs.model import ItemModel
+from hub.recs.service import rebuy_reason
+
+NOW = datetime(2010, 6, 15, 12, tzinfo=UTC)
+
+
+def _catalogue(names: dict[str, str], popular: list[str] | None = None) -> engine.Catalogue:
+    # One category per item: the category cap (80 % of a list) stays out of these tests.
+    items = engine.items_from([(sku, name, sku, []) for sku, name in names.items()])
+    return engine.Catalogue(items, popular or [])
+
+
+def _bought(sku: str, at: datetime, purchases: int = 1) -> Interest:
+    return Interest("p", "product", sku, as_of=at, score=5.0 * purchases, purchases=purchases)
+
+
+def _shopper(lines: list[tuple[str, datetime]]) -> engine.Shopper:
+    counts: dict[str, list[datetime]] = {}
+    for sku, at in lines:
+        counts.setdefault(sku, []).append(at)
+    interests = [_bought(sku, max(times), len(times)) for sku, times in counts.items()]
+    return engine.shopper_from(interests, [], 30 * 86400.0, now=NOW, purchases=lines)
+
+
+def test_a_staple_outranks_a_one_off_bought_lately() -> None:
+    staple = [("STAPLE", NOW - timedelta(days=30 * k + 20)) for k in range(6)]
+    one_off = [("ONEOFF", NOW - timedelta(days=8))]
+    shopper = _shopper(staple + one_off)
+    picks = engine.rank(shopper, None, _catalogue({"STAPLE": "Tea Tin", "ONEOFF": "Vase"}), 10)
+    assert [p.sku for p in picks] == ["STAPLE", "ONEOFF"]
+    assert {p.why for p in picks} == {"REBUY"}
+
+
+def _model(skus: list[str], pairs: dict[tuple[str, str], float]) -> ItemModel:
+    weights = np.zeros((len(skus), len(skus)), dtype=np.float32)
+    index = {sku: i for i, sku in enumerate(skus)}
+    for (a, b), w in pairs.items():
+        weights[index[a], index[b]] = w
+    return ItemModel("ease", skus, weights)
+
+
+def _store() -> tuple[list[str], list[str], ItemModel, engine.Catalogue]:
+    owned = [f"OWN{i:02d}" for i in range(12)]
+    fresh = [f"NEW{i:02d}" for i in range(12)]
+    model = _model(owned + fresh, {(o, n): 1.0 for o, n in zip(owned, fresh, strict=True)})
+    names = {sku: f"Thing {sku}" for sku in owned + fresh}  # every item its own family
+    return owned, fresh, model, _catalogue(names)
+
+
+def test_a_customer_who_never_rebuys_gets_few_rebuy_slots() -> None:
+    owned, _, model, catalogue = _store()
+    # Twelve orders, each of something never bought before or since.
+    once_each = [(sku, NOW - timedelta(days=10 * (k + 1))) for k, sku in enumerate(owned)]
+    explorer = _shopper(once_each)
+    assert explorer.repeat_share < 0.1
+    picks = engine.rank(explorer, model, catalogue, 10)
+    assert sum(p.why == "REBUY" for p in picks) <= 2, [p.why for p in picks]
+    # The same things, each bought again and again: most of the list is theirs to re-buy.
+    habitual = _shopper(
+        [
+            (sku, NOW - timedelta(days=10 * (k + 1) + 100 * r))
+            for k, sku in enumerate(owned)
+            for r in range(3)
+        ]
+    )
+    assert habitual.repeat_share > 0.6
+    picks = engine.rank(habitual, model, catalogue, 10)
+    assert sum(p.why == "REBUY" for p in picks) >= 6, [p.why for p in picks]
+
+
+def test_at_most_two_new_picks_of_one_product_family() -> None:
+    warmers = {
+        f"HW{i}": f"Hand Warmer {design}"
+        for i, design in enumerate(["Owl Design", "Red Polka Dot", "Bird Design", "Union Jack"])
+    }
+    others = {f"X{i}": f"Lantern {kind}" for i, kind in enumerate(["Zinc", "Glass", "Tin"])}
+    catalogue = _catalogue({**warmers, **others}, popular=[*warmers, *others])
+    anonymous = engine.rank(engine.Shopper(), None, catalogue, 6)
+    families = [family_of(catalogue.items[p.sku].name) for p in anonymous]
+    assert families.count("HAND WARMER") == 2, families
+    assert len(anonymous) == 5  # the two warmers and the three lanterns: nothing else
+    # Their own staples are not new to them: a shopper who buys all four keeps them.
+    owner = _shopper([(sku, NOW - timedelta(days=20 * r + 9)) for sku in warmers for r in range(3)])
+    mine = engine.rank(owner, None, catalogue, 6)
+    assert sum(p.sku in warmers for p in mine) == 4
+
+
+def test_habits_count_orders_not_lines() -> None:
+    at = NOW - timedelta(days=3)
+    habits = habits_from([("A", at), ("A", at), ("A", at - timedelta(days=21))], NOW)
+    assert habits["A"].orders == 2
+    assert habits["A"].interval == timedelta(days=21)
+    assert repeat_share([("A", at), ("B", at - timedelta(days=9)), ("A", at - timedelta(9))]) == (
+        (1 + 1) / (1 + 2)
+    )
+
+
+def test_reasons_state_the_cadence() -> None:
+    with clock_at(NOW):
+        every_three_weeks = Habit(
+            orders=4, first=NOW - timedelta(days=98), last=NOW - timedelta(days=35), strength=4.0
+        )
+        assert rebuy_reason(every_three_weeks) == (
+            "You buy this about every 3 weeks; last time 5 weeks ago"
+        )
+        once = Habit(
+            orders=1, first=NOW - timedelta(days=13), last=NOW - timedelta(days=13), strength=1.0
+        )
+        assert rebuy_reason(once) == "You bought this on 2 June 2010"
+    assert [span(timedelta(days=d)) for d in (1, 5, 7, 40, 70, 800)] == [
+        "a day",
+        "5 days",
+        "7 days",
+        "6 weeks",
+        "2 months",
+        "2 years",
+    ]
