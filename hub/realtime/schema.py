@@ -14,6 +14,8 @@ from hub.api.permissions import Allowed
 from hub.auth.scopes import Scope
 from hub.profiles import service as profiles
 
+# A quiet subscription re-checks its credential this often at the least, and at the latest
+# when the authenticator's cache would have: every socket loses its power in the same window.
 CREDENTIAL_CHECK_SECONDS = 10.0
 
 
@@ -40,7 +42,8 @@ class RealtimeSubscription:
             profile = await profiles.get_live(session, str(profile_id))
         if profile is None or not await ctx.may_see(profile.id):
             raise ClientError(f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"])
-        async for change in ctx.hub.broker.subscribe(profile.id, tick=CREDENTIAL_CHECK_SECONDS):
+        tick = max(0.5, min(CREDENTIAL_CHECK_SECONDS, ctx.settings.auth_cache_seconds))
+        async for change in ctx.hub.broker.subscribe(profile.id, tick=tick):
             if not await ctx.still_signed_in():
                 # A token that ran out (an agent's shift, a shopper's ledger visit), a signed-out
                 # agent or a revoked key: the feed stops, within a tick even when nothing changes.
