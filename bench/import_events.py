@@ -1,7 +1,9 @@
 """`rapport-hub import` of a generated file against a raw-insert floor.
 
-Usage: .venv/bin/python bench/import_events.py [--lines 20000] [--runs 2]
-Seeds a SQLite store with tests/data's sample once, then for each run imports the same NDJSON
+Usage: .venv/bin/python bench/import_events.py [--lines 20000] [--runs 2] [--store DB --data CSV]
+Seeds a SQLite store with tests/data's sample once (or copies a store already seeded, e.g. the
+demo store with `--store rapport.db --data ../shared/data/online_retail_ii_2009_2010.csv.gz`:
+what importing costs once the tables are big), then for each run imports the same NDJSON
 file into a fresh copy of it with the real CLI: half the events from the sample's CRM customers,
 half from 5,000 anonymous visitors, every third event a PURCHASE with quantity and price, products
 drawn from the catalogue (seeded, so every run and every version gets the same file).
@@ -55,12 +57,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--store", help="a seeded SQLite store to import into (copied per run)")
+    parser.add_argument("--data", default=str(SAMPLE), help="the CSV the store was seeded from")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rapport-import-bench-"))
     try:
         seeded = work / "seeded.db"
-        prepare_database(f"sqlite+aiosqlite:///{seeded}")
-        sample = list(read_lines(SAMPLE))
+        if args.store:
+            shutil.copy(args.store, seeded)
+        else:
+            prepare_database(f"sqlite+aiosqlite:///{seeded}")
+        sample = list(read_lines(args.data))
         skus = sorted({line.sku for line in sample})
         events = work / "events.ndjson"
         write_events(events, args.lines, sorted({line.customer_id for line in sample}), skus)

@@ -50,16 +50,25 @@ async def affinities_for(session: AsyncSession, profile_ids: Sequence[str]) -> l
 async def affinities_matching(
     session: AsyncSession, triples: Iterable[tuple[str, str, str]]
 ) -> list[Affinity]:
+    """The learned interests with these (profile, key, value), in chunks.
+
+    Asked as three IN lists, which both stores answer from the unique index on (profile_id,
+    key, value), then narrowed to the exact triples here: SQLite does not use that index for a
+    row-value `(a, b, c) IN (…)` list and scans the whole table (~150 ms a chunk at 415k rows).
+    """
     wanted = list(dict.fromkeys(triples))
     found: list[Affinity] = []
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
+        exact = set(chunk)
         rows = await session.scalars(
             select(Affinity).where(
-                tuple_(Affinity.profile_id, Affinity.key, Affinity.value).in_(chunk)
+                Affinity.profile_id.in_(sorted({p for p, _, _ in chunk})),
+                Affinity.key.in_(sorted({k for _, k, _ in chunk})),
+                Affinity.value.in_(sorted({v for _, _, v in chunk})),
             )
         )
-        found.extend(rows)
+        found.extend(a for a in rows if (a.profile_id, a.key, a.value) in exact)
     return found
 
 
