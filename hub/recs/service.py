@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,7 @@ from hub.recs.habits import Habit, span
 from hub.recs.model import ItemModel
 
 _CATALOGUE_SECONDS = 300.0
+_RECENTLY = timedelta(days=180)  # "5 weeks ago" reads well; "17 years ago" is a date
 _MODEL_CHECK_SECONDS = 30.0
 
 
@@ -197,10 +199,15 @@ def rebuy_reason(habit: Habit | None) -> str:
     """Why a thing they bought comes back: how often they buy it, and when they last did."""
     if habit is None:
         return "You've bought this before"
-    ago = span(utcnow() - habit.last)
-    if habit.interval is not None:
-        return f"You buy this about every {span(habit.interval)}; last time {ago} ago"
-    return f"You bought this on {words.day(habit.last)}"
+    if habit.interval is None:
+        return f"You bought this on {words.day(habit.last)}"
+    since = utcnow() - habit.last
+    last = (
+        f"last time {span(since)} ago"
+        if since < _RECENTLY
+        else f"last bought on {words.day(habit.last)}"
+    )
+    return f"You buy this about every {span(habit.interval)}; {last}"
 
 
 @dataclass(frozen=True)

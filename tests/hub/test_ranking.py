@@ -121,6 +121,12 @@ def test_reasons_state_the_cadence() -> None:
             orders=1, first=NOW - timedelta(days=13), last=NOW - timedelta(days=13), strength=1.0
         )
         assert rebuy_reason(once) == "You bought this on 2 June 2010"
+        long_ago = Habit(
+            orders=3, first=NOW - timedelta(days=400), last=NOW - timedelta(days=380), strength=1.0
+        )
+        assert rebuy_reason(long_ago) == (
+            "You buy this about every 10 days; last bought on 31 May 2009"
+        )
     assert [span(timedelta(days=d)) for d in (1, 5, 7, 40, 70, 800)] == [
         "a day",
         "5 days",
