@@ -100,7 +100,9 @@ class Context:
                     take_changes(session)
                     if isinstance(error, IntegrityError) and not _unique_violation(error):
                         # A foreign key, NOT NULL or CHECK the input broke: not worth a retry.
-                        log.info("refused a write: %s", error.orig)
+                        # The constraint's name, not the database's message: on PostgreSQL
+                        # that quotes the values (an email, a phone) that broke it.
+                        log.info("refused a write: %s", _constraint(error))
                         raise DomainError.one(
                             (), ErrorCode.CONFLICT, "That conflicts with data already stored."
                         ) from error
@@ -202,6 +204,12 @@ def _unique_violation(error: IntegrityError) -> bool:
     if type(cause).__name__ == "UniqueViolationError":
         return True
     return "UNIQUE constraint failed" in str(orig)
+
+
+def _constraint(error: IntegrityError) -> str:
+    cause = getattr(error.orig, "__cause__", None)  # asyncpg's own error behind the adapter
+    name = getattr(cause, "constraint_name", None) or getattr(error.orig, "constraint_name", None)
+    return str(name) if name else type(error.orig).__name__
 
 
 def _retryable(error: Exception) -> bool:

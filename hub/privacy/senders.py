@@ -20,6 +20,8 @@ from hub.privacy.models import OutboxMessage
 from hub.settings import Settings
 
 log = logging.getLogger("hub.outbox")
+# httpx logs every request's URL at INFO; a webhook URL may carry a token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 MEDIA = frozenset({"EMAIL", "SMS"})
 
 
