@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./rapport.db"
+    # Hot standbys for reads (PostgreSQL, comma-separated; empty = read from the primary).
+    # Accepted but not used yet: every read still goes to database_url (docs/scaling.md).
+    read_database_urls: str = ""
     env: Literal["dev", "production"] = "dev"
     # Keys the suppression hashes of erased customers; set a long random value in production.
     secret_key: str = DEV_SECRET
