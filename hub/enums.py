@@ -58,6 +58,8 @@ class EventType(StrEnum):
     # An agent offered a next best action and the customer took it or declined it.
     NEXT_BEST_ACTION_ACCEPTED = "NEXT_BEST_ACTION_ACCEPTED"
     NEXT_BEST_ACTION_REJECTED = "NEXT_BEST_ACTION_REJECTED"
+    # The customer answered a mailing with its response code (hub/campaigns/).
+    CAMPAIGN_RESPONSE = "CAMPAIGN_RESPONSE"
 
 
 class Channel(StrEnum):

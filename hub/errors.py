@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # sign-ins refused for a while after failures
     SUPPRESSED = "SUPPRESSED"
     CONTACT_DATA = "CONTACT_DATA"  # an email or phone number where none belongs
+    CONTROL_GROUP = "CONTROL_GROUP"  # a campaign's held-out customer: nothing was sent
 
 
 @dataclass(frozen=True)

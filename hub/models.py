@@ -1,6 +1,7 @@
 """Every ORM model, imported in one place for Alembic and `Base.metadata`."""
 
 from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
+from hub.campaigns.models import Campaign, CampaignRecipient
 from hub.catalog.models import Category, Product
 from hub.db import Base
 from hub.events.models import Event, RetiredMessage
@@ -28,6 +29,8 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Campaign",
+    "CampaignRecipient",
     "Category",
     "Consent",
     "ConsentChange",

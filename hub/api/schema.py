@@ -24,6 +24,7 @@ from hub.api.limits import QueryLimits
 from hub.api.masking import ContactMasking
 from hub.api.ws_auth import SocketSignIn
 from hub.auth.schema import AuthMutation
+from hub.campaigns.schema import CampaignMutation, CampaignQuery
 from hub.catalog.schema import CatalogQuery
 from hub.events.schema import EventMutation
 from hub.handoff.schema import HandoffMutation
@@ -58,6 +59,7 @@ Query = merge_types(
         EvaluationQuery,
         RegistryQuery,
         SegmentQuery,
+        CampaignQuery,
     ),
 )
 Mutation = merge_types(
@@ -76,6 +78,7 @@ Mutation = merge_types(
         RegistryMutation,
         HandoffMutation,
         SegmentMutation,
+        CampaignMutation,
     ),
 )
 

@@ -31,6 +31,8 @@ class Scope(StrEnum):
     HANDOFF = "handoff"
     SEGMENTS = "segments"  # define segments and content, export segments (operators)
     NEXT_BEST_ACTIONS = "next_best_actions"
+    CAMPAIGNS = "campaigns"  # create, run and export direct-marketing campaigns (operators)
+    RESPONSE_CODES = "response_codes"  # redeem a mailing's response code
 
 
 _SHOPPER_FACING = frozenset(
@@ -44,6 +46,7 @@ _SHOPPER_FACING = frozenset(
         Scope.SUBSCRIBE,
         Scope.GIFT_REGISTRY,
         Scope.HANDOFF,
+        Scope.RESPONSE_CODES,
     }
 )
 

@@ -314,6 +314,7 @@ _VERBS = {
     EventType.RECOMMENDATION_REJECTED: "Turned down",
     EventType.NEXT_BEST_ACTION_ACCEPTED: "Took up a suggestion",
     EventType.NEXT_BEST_ACTION_REJECTED: "Declined a suggestion",
+    EventType.CAMPAIGN_RESPONSE: "Answered a mailing",
 }
 
 

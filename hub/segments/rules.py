@@ -63,6 +63,7 @@ _VERBS: dict[EventType | None, tuple[str, str]] = {
     EventType.RECOMMENDATION_REJECTED: ("turned a pick down", "turned any picks down"),
     EventType.NEXT_BEST_ACTION_ACCEPTED: ("took up a suggestion", "taken up any suggestions"),
     EventType.NEXT_BEST_ACTION_REJECTED: ("declined a suggestion", "declined any suggestions"),
+    EventType.CAMPAIGN_RESPONSE: ("answered a mailing", "answered any mailings"),
 }
 
 

@@ -291,6 +291,83 @@ def _cell(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Reachable:
+    """A segment member and whether `purpose` may reach them: `row` holds what a mailing needs
+    (the contact the purpose needs, names, the segment's reason), or `excluded` says why not
+    ("consent" or "contact")."""
+
+    profile: Profile
+    reason: str
+    row: dict[str, Any] | None
+    excluded: str | None
+
+
+async def reachable(
+    session: AsyncSession, segment: Segment, purpose: ConsentPurpose, weights: Weights
+) -> AsyncIterator[Reachable]:
+    """Every member of the segment right now, with what `purpose` may use of them (consent and
+    its expiry as of now). Segment exports and campaign runs both draw their audience here."""
+    compiled_segment = compile_segment(segment)
+    if compiled_segment is None:
+        raise DomainError.one(("segmentId",), ErrorCode.INVALID, "The segment's rule is invalid.")
+    async for page, reasons in members(session, compiled_segment, weights):
+        inside = [p for p in page if p.id in reasons]
+        if not inside:
+            continue
+        allowed = await consent.allowed(session, [p.id for p in inside], purpose)
+        identifiers: dict[str, list[Identifier]] = {p.id: [] for p in inside}
+        for held in await identity.identifiers_for(session, [p.id for p in inside]):
+            identifiers[held.profile_id].append(held)
+        for profile in inside:
+            reason = reasons[profile.id]
+            if not allowed[profile.id]:
+                yield Reachable(profile, reason, None, "consent")
+                continue
+            row = contact_row(profile, identifiers[profile.id], purpose)
+            if row is None:
+                yield Reachable(profile, reason, None, "contact")
+                continue
+            yield Reachable(profile, reason, {**row, "reason": reason}, None)
+
+
+def contact_row(
+    profile: Profile, identifiers: Sequence[Identifier], purpose: ConsentPurpose
+) -> dict[str, Any] | None:
+    """What a mailing for `purpose` needs of this customer (and nothing more), or None when
+    they cannot be reached that way."""
+    row: dict[str, Any] = {"profileId": profile.id}
+    needed = CONTACT_FOR.get(purpose)
+    if needed is not None:
+        contact = _contact(identifiers, needed)
+        if contact is None:
+            return None
+        row["firstName"] = profile.first_name
+        row["lastName"] = profile.last_name
+        row["email" if needed is IdentifierKind.EMAIL else "phone"] = contact
+    elif purpose is ConsentPurpose.MARKETING_POST:
+        postcode = (profile.traits or {}).get("postcode")
+        if not postcode or not profile.last_name:
+            return None
+        row["firstName"] = profile.first_name
+        row["lastName"] = profile.last_name
+        row["postcode"] = postcode
+    return row
+
+
+def to_file(rows: Sequence[dict[str, Any]], format: str, default: Sequence[str]) -> str:
+    """Rows as CSV (a header row; no cell a spreadsheet would run as a formula) or JSON."""
+    if format != "CSV":
+        return json.dumps(list(rows), ensure_ascii=False)
+    columns = list(dict.fromkeys(key for row in rows for key in row)) or list(default)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return out.getvalue()
+
+
 async def export_segment(
     session: AsyncSession,
     segment_id: int,
@@ -302,56 +379,16 @@ async def export_segment(
     JSON. Only what the purpose needs leaves the hub: an email list carries no phone numbers.
     The export is written to the audit log (who, which segment, how many, for what)."""
     segment = await require_segment(session, segment_id, "segmentId")
-    compiled_segment = compile_segment(segment)
-    if compiled_segment is None:
-        raise DomainError.one(("segmentId",), ErrorCode.INVALID, "The segment's rule is invalid.")
     rows: list[dict[str, Any]] = []
     without_consent = without_contact = 0
-    async for page, reasons in members(session, compiled_segment, weights):
-        inside = [p for p in page if p.id in reasons]
-        if not inside:
-            continue
-        allowed = await consent.allowed(session, [p.id for p in inside], purpose)
-        identifiers: dict[str, list[Identifier]] = {p.id: [] for p in inside}
-        for held in await identity.identifiers_for(session, [p.id for p in inside]):
-            identifiers[held.profile_id].append(held)
-        for profile in inside:
-            if not allowed[profile.id]:
-                without_consent += 1
-                continue
-            row: dict[str, Any] = {"profileId": profile.id}
-            needed = CONTACT_FOR.get(purpose)
-            if needed is not None:
-                contact = _contact(identifiers[profile.id], needed)
-                if contact is None:
-                    without_contact += 1
-                    continue
-                row["firstName"] = profile.first_name
-                row["lastName"] = profile.last_name
-                row["email" if needed is IdentifierKind.EMAIL else "phone"] = contact
-            elif purpose is ConsentPurpose.MARKETING_POST:
-                postcode = (profile.traits or {}).get("postcode")
-                if not postcode or not profile.last_name:
-                    without_contact += 1
-                    continue
-                row["firstName"] = profile.first_name
-                row["lastName"] = profile.last_name
-                row["postcode"] = postcode
-            row["reason"] = reasons[profile.id]
-            rows.append(row)
-    if format == "CSV":
-        columns = list(dict.fromkeys(key for row in rows for key in row)) or [
-            "profileId",
-            "reason",
-        ]
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
-        data = out.getvalue()
-    else:
-        data = json.dumps(rows, ensure_ascii=False)
+    async for member in reachable(session, segment, purpose, weights):
+        if member.excluded == "consent":
+            without_consent += 1
+        elif member.excluded == "contact":
+            without_contact += 1
+        elif member.row is not None:
+            rows.append(member.row)
+    data = to_file(rows, format, ("profileId", "reason"))
     principal = session.info.get("principal")  # who asked: set by the write path
     audit.record(
         session,

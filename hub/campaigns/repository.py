@@ -1,0 +1,111 @@
+"""All SQL about campaigns and their recipients."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.campaigns.models import Campaign, CampaignRecipient
+
+
+@dataclass(frozen=True)
+class Counts:
+    audience: int = 0
+    control: int = 0
+    responded: int = 0
+
+    @property
+    def treated(self) -> int:
+        return self.audience - self.control
+
+
+async def campaign(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    return await session.get(Campaign, campaign_id)
+
+
+async def campaign_named(session: AsyncSession, name: str) -> Campaign | None:
+    return await session.scalar(select(Campaign).where(Campaign.name == name))
+
+
+async def all_campaigns(session: AsyncSession) -> list[Campaign]:
+    return list(await session.scalars(select(Campaign).order_by(Campaign.id.desc())))
+
+
+async def mark_run(session: AsyncSession, campaign_id: int, at: datetime) -> bool:
+    """DRAFT → RUN, atomically: of two runs at once, only one gets True."""
+    done = await session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == "DRAFT")
+        .values(status="RUN", run_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+async def taken_codes(session: AsyncSession, codes: Collection[str]) -> set[str]:
+    if not codes:
+        return set()
+    rows = await session.scalars(
+        select(CampaignRecipient.response_code).where(
+            CampaignRecipient.response_code.in_(list(codes))
+        )
+    )
+    return set(rows)
+
+
+async def insert_recipients(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 1000):
+        await session.execute(insert(CampaignRecipient), list(rows[start : start + 1000]))
+
+
+async def counts(session: AsyncSession, campaign_ids: Sequence[int]) -> dict[int, Counts]:
+    if not campaign_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            CampaignRecipient.campaign_id,
+            func.count(),
+            func.sum(case((CampaignRecipient.control, 1), else_=0)),
+            func.count(CampaignRecipient.responded_at),
+        )
+        .where(CampaignRecipient.campaign_id.in_(list(campaign_ids)))
+        .group_by(CampaignRecipient.campaign_id)
+    )
+    return {cid: Counts(int(n), int(c or 0), int(r)) for cid, n, c, r in rows}
+
+
+async def recipients(
+    session: AsyncSession,
+    campaign_id: int,
+    *,
+    control: bool | None = None,
+    after: int | None = None,
+    limit: int = 500,
+) -> list[CampaignRecipient]:
+    query = select(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign_id)
+    if control is not None:
+        query = query.where(CampaignRecipient.control.is_(control))
+    if after is not None:
+        query = query.where(CampaignRecipient.id > after)
+    return list(await session.scalars(query.order_by(CampaignRecipient.id).limit(limit)))
+
+
+async def recipient_by_code(session: AsyncSession, code: str) -> CampaignRecipient | None:
+    return await session.scalar(
+        select(CampaignRecipient).where(CampaignRecipient.response_code == code)
+    )
+
+
+async def mark_exported(session: AsyncSession, ids: Sequence[int], at: datetime) -> None:
+    for start in range(0, len(ids), 1000):
+        await session.execute(
+            update(CampaignRecipient)
+            .where(CampaignRecipient.id.in_(list(ids[start : start + 1000])))
+            .values(exported_at=at)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,411 @@
+"""Direct-marketing campaigns: a segment's reachable members frozen at the run, a stable control
+group held out, a response code per recipient, personal rows for the mail-merge and the answers
+coming back as events on the recipient's profile.
+
+The audience is the segment export's (`segments.reachable`: membership, the purpose's consent and
+its expiry, the contact it needs), evaluated at the moment of the run; the picks are the
+recommender's (`recs.service.recommend`); an answer is an ordinary event (`events.track`), so it
+is learned from and published like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import shortcodes
+from hub.campaigns import repository as repo
+from hub.campaigns.models import Campaign, CampaignRecipient
+from hub.campaigns.repository import Counts
+from hub.db import utcnow
+from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
+from hub.errors import DomainError, ErrorCode, Problems, clean_text
+from hub.events import service as events
+from hub.identity import service as identity
+from hub.identity.normalize import IdentifierIn
+from hub.preferences.learning import Weights
+from hub.privacy import audit, consent
+from hub.profiles import service as profiles
+from hub.profiles.models import Profile
+from hub.recs import service as recs
+from hub.segments import service as segments
+from hub.words import where
+
+MAX_NAME = 80
+MAX_SLOT = 60
+MAX_CONTROL_PERCENT = 90.0
+CODE_LENGTH = 8
+PICKS = 3
+PAGE = 500
+PURPOSES = frozenset(
+    {ConsentPurpose.MARKETING_EMAIL, ConsentPurpose.MARKETING_SMS, ConsentPurpose.MARKETING_POST}
+)
+
+
+@dataclass(frozen=True)
+class CampaignIn:
+    name: str
+    segment_id: int
+    purpose: ConsentPurpose
+    starts_at: datetime
+    ends_at: datetime
+    control_percent: float = 10.0
+    content_slot: str | None = None
+
+
+def _actor(session: AsyncSession) -> tuple[str, str]:
+    principal = session.info.get("principal")  # who asked: set by the write path
+    if principal is None:
+        return "system", "system"
+    return principal.actor, principal.channel.value
+
+
+def in_control(campaign_id: int, profile_id: str, control_percent: float) -> bool:
+    """A stable hash of (campaign, profile): the same split on every look, and a different
+    draw in every campaign, so nobody is held out of everything."""
+    digest = hashlib.sha256(f"campaign:{campaign_id}:{profile_id}".encode()).hexdigest()
+    return int(digest[:8], 16) % 10_000 < control_percent * 100
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+async def create_campaign(session: AsyncSession, wanted: CampaignIn) -> Campaign:
+    problems = Problems()
+    name = clean_text(wanted.name, ("input", "name"), MAX_NAME, problems, required=True)
+    if wanted.purpose not in PURPOSES:
+        problems.add(
+            ("input", "purpose"),
+            ErrorCode.INVALID,
+            "A campaign is a mailing: MARKETING_EMAIL, MARKETING_SMS or MARKETING_POST.",
+        )
+    slot = (wanted.content_slot or "").strip().lower() or None
+    if slot is not None and (
+        len(slot) > MAX_SLOT or not all(ch.isalnum() or ch in "-_." for ch in slot)
+    ):
+        problems.add(
+            ("input", "contentSlot"),
+            ErrorCode.INVALID,
+            f"A slot is a short name of letters, digits and - _ . (at most {MAX_SLOT}).",
+        )
+    for field, at in (("startsAt", wanted.starts_at), ("endsAt", wanted.ends_at)):
+        if at.tzinfo is None:
+            problems.add(("input", field), ErrorCode.INVALID, "Give a time zone (e.g. Z).")
+    if (
+        wanted.starts_at.tzinfo is not None
+        and wanted.ends_at.tzinfo is not None
+        and wanted.ends_at <= wanted.starts_at
+    ):
+        problems.add(("input", "endsAt"), ErrorCode.OUT_OF_RANGE, "Ends before it starts.")
+    if not 0 <= wanted.control_percent <= MAX_CONTROL_PERCENT:
+        problems.add(
+            ("input", "controlPercent"),
+            ErrorCode.OUT_OF_RANGE,
+            f"The control group is 0 to {MAX_CONTROL_PERCENT:g} % of the audience.",
+        )
+    try:
+        await segments.require_segment(session, wanted.segment_id, "segmentId")
+    except DomainError as error:
+        problems.extend(error, ("input",))
+    if name is not None and await repo.campaign_named(session, name) is not None:
+        problems.add(
+            ("input", "name"), ErrorCode.DUPLICATE, "Another campaign already has this name."
+        )
+    problems.raise_if_any()
+    assert name is not None
+    actor, _ = _actor(session)
+    campaign = Campaign(
+        name=name,
+        segment_id=wanted.segment_id,
+        purpose=wanted.purpose.value,
+        content_slot=slot,
+        starts_at=wanted.starts_at,
+        ends_at=wanted.ends_at,
+        control_percent=float(wanted.control_percent),
+        status="DRAFT",
+        created_by=actor[:120],
+        created_at=utcnow(),
+    )
+    session.add(campaign)
+    await session.flush()
+    return campaign
+
+
+async def require(session: AsyncSession, campaign_id: int, field: str = "campaignId") -> Campaign:
+    campaign = await repo.campaign(session, campaign_id)
+    if campaign is None:
+        raise DomainError.one((field,), ErrorCode.NOT_FOUND, "No campaign has this id.")
+    return campaign
+
+
+async def find(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    return await repo.campaign(session, campaign_id)
+
+
+async def all_campaigns(session: AsyncSession) -> list[Campaign]:
+    return await repo.all_campaigns(session)
+
+
+async def counts(session: AsyncSession, campaign_ids: list[int]) -> dict[int, Counts]:
+    return await repo.counts(session, campaign_ids)
+
+
+async def _new_codes(session: AsyncSession, how_many: int) -> list[str]:
+    """`how_many` response codes used by no recipient of any campaign."""
+    codes: set[str] = set()
+    while len(codes) < how_many:
+        fresh = {shortcodes.new_code(CODE_LENGTH) for _ in range(how_many - len(codes))}
+        codes |= fresh - await repo.taken_codes(session, fresh)
+    return list(codes)
+
+
+async def run_campaign(session: AsyncSession, campaign_id: int, weights: Weights) -> Campaign:
+    """Freeze the audience now: the segment's members whom the purpose may reach (consent and
+    its expiry as of now, the contact it needs), split into treated and control. Once only."""
+    campaign = await require(session, campaign_id)
+    now = utcnow()
+    if campaign.status != "DRAFT" or not await repo.mark_run(session, campaign.id, now):
+        raise DomainError.one(
+            ("campaignId",),
+            ErrorCode.CONFLICT,
+            "This campaign has already run: its audience is frozen.",
+        )
+    segment = await segments.require_segment(session, campaign.segment_id, "campaignId")
+    purpose = ConsentPurpose(campaign.purpose)
+    audience = [
+        member
+        async for member in segments.reachable(session, segment, purpose, weights)
+        if member.row is not None
+    ]
+    codes = await _new_codes(session, len(audience))
+    await repo.insert_recipients(
+        session,
+        [
+            {
+                "campaign_id": campaign.id,
+                "profile_id": member.profile.id,
+                "control": in_control(campaign.id, member.profile.id, campaign.control_percent),
+                "response_code": code,
+                "reason": member.reason[:300],
+            }
+            for member, code in zip(audience, codes, strict=True)
+        ],
+    )
+    await session.refresh(campaign)
+    actor, channel = _actor(session)
+    audit.record(
+        session,
+        actor=actor,
+        channel=channel,
+        profile_id=None,
+        action="RUN_CAMPAIGN",
+        detail=f"Ran “{campaign.name}” over “{segment.name}”: {len(audience)} reachable "
+        f"for {purpose.value}, {campaign.control_percent:g} % held out",
+    )
+    return campaign
+
+
+# ---------------------------------------------------------------- recipients and export
+
+
+async def recipients(
+    session: AsyncSession, campaign_id: int, control: bool | None, first: int
+) -> list[CampaignRecipient]:
+    await require(session, campaign_id)
+    return await repo.recipients(session, campaign_id, control=control, limit=first)
+
+
+@dataclass(frozen=True)
+class CampaignExport:
+    campaign: Campaign
+    format: str
+    count: int
+    withdrawn: int
+    unreachable: int
+    data: str
+
+
+async def export_campaign(
+    session: AsyncSession,
+    campaign_id: int,
+    format: str,
+    weights: Weights,
+    holdout_percent: float = 0.0,
+) -> CampaignExport:
+    """One mail-merge row per treated recipient: the contact the purpose needs (and the name it
+    may use), the response code, the campaign's content for them and their top picks with
+    reasons. Whoever withdrew the purpose since the run, was erased, or can no longer be
+    reached that way is dropped. Audited."""
+    campaign = await require(session, campaign_id)
+    if campaign.status != "RUN":
+        raise DomainError.one(
+            ("campaignId",), ErrorCode.CONFLICT, "Run the campaign first: it has no audience yet."
+        )
+    purpose = ConsentPurpose(campaign.purpose)
+    rows: list[dict[str, Any]] = []
+    exported: list[int] = []
+    withdrawn = unreachable = 0
+    seen: set[str] = set()
+    after: int | None = None
+    while True:
+        page = await repo.recipients(session, campaign.id, control=False, after=after, limit=PAGE)
+        if not page:
+            break
+        after = page[-1].id
+        live: dict[int, Profile] = {}
+        for recipient in page:
+            profile = await profiles.get_live(session, recipient.profile_id)
+            if profile is None or profile.id in seen:  # erased, or merged into another one
+                unreachable += 1
+                continue
+            seen.add(profile.id)
+            live[recipient.id] = profile
+        ids = [p.id for p in live.values()]
+        allowed = await consent.allowed(session, ids, purpose)
+        held: dict[str, list[Any]] = {pid: [] for pid in ids}
+        for identifier in await identity.identifiers_for(session, ids):
+            held[identifier.profile_id].append(identifier)
+        for recipient in page:
+            profile = live.get(recipient.id)
+            if profile is None:
+                continue
+            if not allowed[profile.id]:
+                withdrawn += 1
+                continue
+            row = segments.contact_row(profile, held[profile.id], purpose)
+            if row is None:
+                unreachable += 1
+                continue
+            row["responseCode"] = recipient.response_code
+            if campaign.content_slot:
+                found = await segments.eligible_content(
+                    session, campaign.content_slot, profile, "DIRECT_MARKETING", weights
+                )
+                row["contentTitle"] = found[0].item.title if found else None
+                row["contentBody"] = found[0].item.body if found else None
+            picks = await recs.recommend(
+                session,
+                profile.id,
+                profile.version,
+                PICKS,
+                weights,
+                holdout_percent=holdout_percent,
+            )
+            row["picks"] = [
+                {"sku": p.product.sku, "name": p.product.name, "reason": p.reason} for p in picks
+            ]
+            rows.append(row)
+            exported.append(recipient.id)
+    now = utcnow()
+    await repo.mark_exported(session, exported, now)
+    actor, channel = _actor(session)
+    audit.record(
+        session,
+        actor=actor,
+        channel=channel,
+        profile_id=None,
+        action="EXPORT_CAMPAIGN",
+        detail=f"Exported {len(rows)} recipients of “{campaign.name}” as {format} "
+        f"({withdrawn} withdrew {purpose.value}, {unreachable} no longer reachable)",
+    )
+    data = segments.to_file(
+        [_flat(r) for r in rows] if format == "CSV" else rows,
+        format,
+        ("profileId", "responseCode"),
+    )
+    return CampaignExport(campaign, format, len(rows), withdrawn, unreachable, data)
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row: pick1Sku, pick1Name, pick1Reason, … in place of the list."""
+    flat = {k: v for k, v in row.items() if k != "picks"}
+    for n, pick in enumerate(row.get("picks", []), start=1):
+        flat[f"pick{n}Sku"] = pick["sku"]
+        flat[f"pick{n}Name"] = pick["name"]
+        flat[f"pick{n}Reason"] = pick["reason"]
+    return flat
+
+
+# ---------------------------------------------------------------- responses
+
+
+@dataclass(frozen=True)
+class Redemption:
+    campaign: Campaign
+    first_name: str | None
+    duplicate: bool
+
+
+async def redeem(
+    session: AsyncSession,
+    code: str,
+    touchpoint: str,
+    *,
+    weights: Weights,
+    region: str,
+    max_properties: int,
+) -> Redemption:
+    """A response code told at a touchpoint: an event on the recipient's profile there (learned
+    from and published like any other), the recipient marked as responded, the look-up audited.
+    Only the first name comes back. The same code again changes nothing (`duplicate`)."""
+    typed = shortcodes.cleaned(code)
+    recipient = (
+        await repo.recipient_by_code(session, typed) if 0 < len(typed) <= CODE_LENGTH else None
+    )
+    if recipient is None:
+        raise DomainError.one(("code",), ErrorCode.NOT_FOUND, "No mailing has this response code.")
+    if recipient.control:
+        raise DomainError.one(
+            ("code",),
+            ErrorCode.CONTROL_GROUP,
+            "This code belongs to the campaign's control group: nothing was sent with it.",
+        )
+    erased = [p for p in await profiles.get_many(session, [recipient.profile_id]) if p.erased_at]
+    profile = None if erased else await profiles.get_live(session, recipient.profile_id)
+    identifiers = await identity.identifiers_for(session, [profile.id]) if profile else []
+    if profile is None or not identifiers:
+        raise DomainError.one(
+            ("code",), ErrorCode.SUPPRESSED, "This customer asked to be forgotten."
+        )
+    campaign = await require(session, recipient.campaign_id, "code")
+    identifiers.sort(key=lambda i: (IdentifierKind(i.kind) not in KNOWN_KINDS, i.id))
+    result = await events.track(
+        session,
+        [
+            events.EventIn(
+                message_id=f"campaign-response:{recipient.id}",
+                identifier=IdentifierIn(IdentifierKind(identifiers[0].kind), identifiers[0].value),
+                type=EventType.CAMPAIGN_RESPONSE,
+                touchpoint=touchpoint,
+                properties={"campaignId": str(campaign.id), "responseCode": typed},
+            )
+        ],
+        region=region,
+        weights=weights,
+        max_batch=1,
+        max_properties=max_properties,
+    )
+    if result.suppressed:
+        raise DomainError.one(
+            ("code",), ErrorCode.SUPPRESSED, "This customer asked to be forgotten."
+        )
+    duplicate = result.accepted == 0 or recipient.responded_at is not None
+    if recipient.responded_at is None:
+        recipient.responded_at = utcnow()
+        recipient.response_touchpoint = touchpoint
+    actor, channel = _actor(session)
+    audit.record(
+        session,
+        actor=actor,
+        channel=channel,
+        profile_id=profile.id,
+        action="REDEEM_RESPONSE_CODE",
+        detail=f"Answered “{campaign.name}” {where(touchpoint)}"
+        + (" (again)" if duplicate else ""),
+    )
+    await session.flush()
+    return Redemption(campaign, profile.first_name, duplicate)

@@ -1,0 +1,148 @@
+"""GraphQL types of direct-marketing campaigns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from hub.api.enums import ConsentPurpose, Touchpoint
+from hub.api.errors import UserError
+from hub.campaigns.models import Campaign as CampaignRow
+from hub.campaigns.models import CampaignRecipient as RecipientRow
+from hub.campaigns.repository import Counts
+from hub.segments.types import ExportFormat
+
+
+@strawberry.enum(description="Where a campaign stands: DRAFT until it runs, then RUN (frozen).")
+class CampaignStatus(Enum):
+    DRAFT = "DRAFT"
+    RUN = "RUN"
+
+
+@strawberry.type(description="A mailing to a segment for one marketing purpose, with its figures.")
+class Campaign:
+    id: strawberry.ID
+    name: str
+    segment_id: strawberry.ID
+    purpose: ConsentPurpose = strawberry.field(description="Also the channel: email, SMS or post.")
+    content_slot: str | None
+    starts_at: datetime
+    ends_at: datetime
+    control_percent: float = strawberry.field(description="Share of the audience held out.")
+    status: CampaignStatus
+    run_at: datetime | None = strawberry.field(description="When the audience was frozen.")
+    created_by: str
+    created_at: datetime
+    audience: int = strawberry.field(description="Recipients frozen at the run, control included.")
+    control: int = strawberry.field(description="Held out: sent nothing.")
+    treated: int = strawberry.field(description="Sent the mailing (audience less control).")
+    responded: int = strawberry.field(description="Treated recipients whose code came back.")
+
+    @classmethod
+    def of(cls, row: CampaignRow, counts: Counts | None = None) -> Campaign:
+        counts = counts or Counts()
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            segment_id=strawberry.ID(str(row.segment_id)),
+            purpose=ConsentPurpose(row.purpose),
+            content_slot=row.content_slot,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            control_percent=row.control_percent,
+            status=CampaignStatus(row.status),
+            run_at=row.run_at,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            audience=counts.audience,
+            control=counts.control,
+            treated=counts.treated,
+            responded=counts.responded,
+        )
+
+
+@strawberry.type(description="One customer of a run campaign's frozen audience (operators).")
+class CampaignRecipient:
+    profile_id: strawberry.ID
+    control: bool
+    response_code: str
+    reason: str = strawberry.field(description="Why they were in the segment at the run.")
+    exported_at: datetime | None
+    responded_at: datetime | None
+    response_touchpoint: Touchpoint | None
+
+    @classmethod
+    def of(cls, row: RecipientRow) -> CampaignRecipient:
+        return cls(
+            profile_id=strawberry.ID(row.profile_id),
+            control=row.control,
+            response_code=row.response_code,
+            reason=row.reason,
+            exported_at=row.exported_at,
+            responded_at=row.responded_at,
+            response_touchpoint=Touchpoint(row.response_touchpoint)
+            if row.response_touchpoint
+            else None,
+        )
+
+
+@strawberry.input
+class CampaignInput:
+    name: str
+    segment_id: strawberry.ID
+    purpose: ConsentPurpose = strawberry.field(
+        description="MARKETING_EMAIL, MARKETING_SMS or MARKETING_POST: consent and channel."
+    )
+    content_slot: str | None = strawberry.field(
+        default=None, description="A content slot whose item for each recipient goes in the row."
+    )
+    starts_at: datetime
+    ends_at: datetime
+    control_percent: float = strawberry.field(
+        default=10.0, description="Share of the audience held out as a control group (0–90)."
+    )
+
+
+@strawberry.type
+class CreateCampaignPayload:
+    campaign: Campaign | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RunCampaignPayload:
+    campaign: Campaign | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ExportCampaignPayload:
+    campaign: Campaign | None = None
+    format: ExportFormat | None = None
+    count: int = 0
+    excluded_withdrawn: int = strawberry.field(
+        default=0, description="Recipients left out: withdrew the purpose since the run."
+    )
+    excluded_unreachable: int = strawberry.field(
+        default=0, description="Recipients left out: erased, or no contact for the channel now."
+    )
+    data: str | None = strawberry.field(
+        default=None,
+        description="The mail-merge file: CSV (pick1Sku, pick1Name, pick1Reason, …) or a JSON "
+        "array of rows with `picks`.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RedeemResponseCodePayload:
+    redeemed: bool = False
+    first_name: str | None = strawberry.field(
+        default=None, description="The recipient's first name: all a touchpoint is told."
+    )
+    duplicate: bool = strawberry.field(
+        default=False, description="This code was redeemed before: nothing changed."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
