@@ -229,6 +229,7 @@ def _report(args: argparse.Namespace) -> int:
 
     from sqlalchemy import func, select
 
+    from hub.campaigns import service as campaigns
     from hub.events.models import Event
     from hub.recs import evaluation, report
 
@@ -252,9 +253,20 @@ def _report(args: argparse.Namespace) -> int:
                 result = await evaluation.evaluate(
                     session, _aware(start), _aware(end), args.touchpoint, settings.holdout_percent
                 )
+                sections = []
+                for campaign in reversed(await campaigns.all_campaigns(session)):
+                    if campaign.status == "RUN":
+                        _, found = await campaigns.evaluate(session, campaign.id)
+                        sections.append(
+                            report.CampaignSection(
+                                campaign.name, campaign.starts_at, campaign.ends_at, found
+                            )
+                        )
         finally:
             await db.dispose()
-        return report.render(result, settings.holdout_percent, _backtest_beside(args.output))
+        return report.render(
+            result, settings.holdout_percent, _backtest_beside(args.output), sections
+        )
 
     page = asyncio.run(run())
     with open(args.output, "w", encoding="utf-8") as handle:

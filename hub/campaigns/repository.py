@@ -11,6 +11,8 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.campaigns.models import Campaign, CampaignRecipient
+from hub.events.models import Event
+from hub.profiles.models import Profile
 
 
 @dataclass(frozen=True)
@@ -109,3 +111,67 @@ async def mark_exported(session: AsyncSession, ids: Sequence[int], at: datetime)
             .values(exported_at=at)
             .execution_options(synchronize_session=False)
         )
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    recipients: int = 0
+    reached: int = 0
+    responded: int = 0
+    # In-window purchase revenue of each recipient who bought (the others bought nothing).
+    revenues: tuple[float, ...] = ()
+
+
+async def evaluation_counts(session: AsyncSession, campaign: Campaign) -> dict[bool, GroupCounts]:
+    """Per group (control: True/False) in three grouped queries over the recipients joined to
+    their events: recipients and exported; recipients with a CAMPAIGN_RESPONSE of this
+    campaign; the revenue of each recipient with a PURCHASE inside [starts_at, ends_at].
+    A recipient merged since the run is followed to the profile that now holds their events
+    (`merged_into_id` always names the final survivor)."""
+    r = CampaignRecipient
+    live = func.coalesce(Profile.merged_into_id, r.profile_id)
+    sizes = await session.execute(
+        select(r.control, func.count(), func.count(r.exported_at))
+        .where(r.campaign_id == campaign.id)
+        .group_by(r.control)
+    )
+    responses = await session.execute(
+        select(r.control, func.count(func.distinct(r.id)))
+        .join(Profile, Profile.id == r.profile_id)
+        .join(Event, Event.profile_id == live)
+        .where(
+            r.campaign_id == campaign.id,
+            Event.type == "CAMPAIGN_RESPONSE",
+            Event.properties["campaignId"].as_string() == str(campaign.id),
+        )
+        .group_by(r.control)
+    )
+    value = func.coalesce(Event.price, 0) * func.coalesce(Event.quantity, 1)
+    purchases = await session.execute(
+        select(r.control, func.sum(value))
+        .join(Profile, Profile.id == r.profile_id)
+        .join(Event, Event.profile_id == live)
+        .where(
+            r.campaign_id == campaign.id,
+            Event.type == "PURCHASE",
+            Event.occurred_at >= campaign.starts_at,
+            Event.occurred_at <= campaign.ends_at,
+        )
+        .group_by(r.id, r.control)
+    )
+    responded = {bool(control): int(n) for control, n in responses.tuples()}
+    revenues: dict[bool, list[float]] = {False: [], True: []}
+    for control, total in purchases.tuples():
+        revenues[bool(control)].append(float(total or 0))
+    found = {False: GroupCounts(), True: GroupCounts()}
+    for control, n, reached in sizes.tuples():
+        found[bool(control)] = GroupCounts(int(n), int(reached), 0, ())
+    return {
+        control: GroupCounts(
+            counts.recipients,
+            counts.reached,
+            responded.get(control, 0),
+            tuple(revenues[control]),
+        )
+        for control, counts in found.items()
+    }

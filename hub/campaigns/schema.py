@@ -1,5 +1,5 @@
-"""campaign, campaigns, campaignRecipients, createCampaign, runCampaign, exportCampaign,
-redeemResponseCode."""
+"""campaign, campaigns, campaignRecipients, campaignEvaluation, createCampaign, runCampaign,
+exportCampaign, redeemResponseCode."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from hub.campaigns import service as campaigns
 from hub.campaigns.models import Campaign as CampaignRow
 from hub.campaigns.types import (
     Campaign,
+    CampaignEvaluation,
     CampaignInput,
     CampaignRecipient,
     CreateCampaignPayload,
@@ -78,6 +79,24 @@ class CampaignQuery:
         except DomainError as error:  # an unknown campaign: a typed error, not a crash
             raise from_domain(error) from error
         return [CampaignRecipient.of(r) for r in rows]
+
+    @strawberry.field(
+        description="A campaign against its control group (operators): per group recipients, "
+        "reached, responded, converted (any purchase inside the campaign window) and revenue; "
+        "the lift in conversion and in revenue per recipient with 95 % intervals, and a "
+        "verdict in plain words.",
+        extensions=[PermissionExtension([Allowed(Scope.CAMPAIGNS)])],
+    )
+    async def campaign_evaluation(
+        self, info: Info[Context, None], campaign_id: strawberry.ID
+    ) -> CampaignEvaluation:
+        try:
+            async with info.context.reading() as session:
+                row, found = await campaigns.evaluate(session, row_number(campaign_id))
+                campaign = await _with_counts(session, row)
+        except DomainError as error:  # an unknown campaign: a typed error, not a crash
+            raise from_domain(error) from error
+        return CampaignEvaluation.of(campaign, found)
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ import strawberry
 
 from hub.api.enums import ConsentPurpose, Touchpoint
 from hub.api.errors import UserError
+from hub.campaigns.evaluation import Estimate, Evaluation, GroupFigures
 from hub.campaigns.models import Campaign as CampaignRow
 from hub.campaigns.models import CampaignRecipient as RecipientRow
 from hub.campaigns.repository import Counts
@@ -146,3 +147,93 @@ class RedeemResponseCodePayload:
         default=False, description="This code was redeemed before: nothing changed."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="One group of a run campaign (treated or control), as evaluated.")
+class CampaignGroupFigures:
+    recipients: int = strawberry.field(description="Frozen at the run.")
+    reached: int = strawberry.field(
+        description="Treated: recipients exported to the mail-merge. Control: always 0, by "
+        "design: the control group is sent nothing."
+    )
+    responded: int = strawberry.field(
+        description="Recipients with a CAMPAIGN_RESPONSE event of this campaign."
+    )
+    converted: int = strawberry.field(
+        description="Recipients with any PURCHASE event inside [startsAt, endsAt], whether or "
+        "not a response code was used."
+    )
+    conversion_rate: float | None = strawberry.field(
+        description="converted / recipients; null for an empty group."
+    )
+    revenue: float = strawberry.field(description="Sum of quantity × price of those purchases.")
+    revenue_per_recipient: float | None = strawberry.field(
+        description="revenue / recipients (non-buyers count as 0); null for an empty group."
+    )
+
+    @classmethod
+    def of(cls, group: GroupFigures) -> CampaignGroupFigures:
+        return cls(
+            recipients=group.recipients,
+            reached=group.reached,
+            responded=group.responded,
+            converted=group.converted,
+            conversion_rate=group.conversion_rate,
+            revenue=round(group.revenue, 2),
+            revenue_per_recipient=group.revenue_per_recipient,
+        )
+
+
+@strawberry.type(description="A point estimate of treated against control with its 95 % interval.")
+class LiftEstimate:
+    estimate: float
+    low: float = strawberry.field(description="Lower end of the 95 % interval.")
+    high: float = strawberry.field(description="Upper end of the 95 % interval.")
+    significant: bool = strawberry.field(
+        description="The interval excludes no effect (0 for a difference, 1 for a ratio)."
+    )
+
+    @classmethod
+    def of(cls, found: Estimate | None, null: float) -> LiftEstimate | None:
+        if found is None:
+            return None
+        return cls(
+            estimate=found.value,
+            low=found.low,
+            high=found.high,
+            significant=found.excludes(null),
+        )
+
+
+@strawberry.type(description="A campaign against its control group: did the mailing pay?")
+class CampaignEvaluation:
+    campaign: Campaign
+    treated: CampaignGroupFigures
+    control: CampaignGroupFigures
+    conversion_difference: LiftEstimate | None = strawberry.field(
+        description="Treated less control conversion rate, with Newcombe's (Wilson score) "
+        "95 % interval; null without both groups."
+    )
+    conversion_ratio: LiftEstimate | None = strawberry.field(
+        description="Treated over control conversion rate, with a log (Katz) 95 % interval; "
+        "null when either group has no conversion."
+    )
+    revenue_per_recipient_difference: LiftEstimate | None = strawberry.field(
+        description="Treated less control revenue per recipient, with a 95 % percentile "
+        "bootstrap interval (1,000 resamples of recipients within each group, fixed seed)."
+    )
+    verdict: str = strawberry.field(description="The evaluation in plain words.")
+
+    @classmethod
+    def of(cls, campaign: Campaign, found: Evaluation) -> CampaignEvaluation:
+        return cls(
+            campaign=campaign,
+            treated=CampaignGroupFigures.of(found.treated),
+            control=CampaignGroupFigures.of(found.control),
+            conversion_difference=LiftEstimate.of(found.conversion_difference, 0.0),
+            conversion_ratio=LiftEstimate.of(found.conversion_ratio, 1.0),
+            revenue_per_recipient_difference=LiftEstimate.of(
+                found.revenue_per_recipient_difference, 0.0
+            ),
+            verdict=found.verdict,
+        )
