@@ -107,12 +107,20 @@ def train_item_knn(baskets: Mapping[str, Iterable[str]], min_users: int = 3) -> 
 def popular_now(
     purchases: Iterable[tuple[str, datetime]], window_days: int = 30, limit: int = 500
 ) -> list[str]:
-    """Best sellers of the last `window_days` before the newest purchase in the data, so a
-    store whose data stops years ago still has an answer."""
+    """Best sellers of the last `window_days` before the newest purchase in the data (so a
+    store whose data stops years ago still has an answer), then of three times and twelve
+    times that, then of all time, until there are `limit`: a quiet month (or a few purchases
+    far newer than the rest) never leaves shoppers with a list of two."""
     rows = list(purchases)
     if not rows:
         return []
     newest = max(at for _, at in rows)
-    since = newest - timedelta(days=window_days)
-    counts = Counter(sku for sku, at in rows if at >= since)
-    return [sku for sku, _ in counts.most_common(limit)]
+    ranked: dict[str, None] = {}
+    for days in (window_days, 3 * window_days, 12 * window_days, None):
+        since = newest - timedelta(days=days) if days is not None else None
+        counts = Counter(sku for sku, at in rows if since is None or at >= since)
+        for sku, _ in counts.most_common():
+            ranked.setdefault(sku)
+            if len(ranked) >= limit:
+                return list(ranked)
+    return list(ranked)

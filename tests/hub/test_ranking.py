@@ -12,7 +12,7 @@ from hub.preferences.learning import Interest
 from hub.recs import engine
 from hub.recs.families import family_of
 from hub.recs.habits import Habit, habits_from, repeat_share, span
-from hub.recs.model import ItemModel
+from hub.recs.model import ItemModel, popular_now
 from hub.recs.service import rebuy_reason
 
 NOW = datetime(2010, 6, 15, 12, tzinfo=UTC)
@@ -135,3 +135,12 @@ def test_reasons_state_the_cadence() -> None:
         "2 months",
         "2 years",
     ]
+
+
+def test_popular_now_fills_from_wider_windows() -> None:
+    old = [(f"OLD{i}", NOW - timedelta(days=400 + i)) for i in range(5) for _ in range(5 - i)]
+    fresh = [("NEW", NOW), ("NEW", NOW - timedelta(days=1)), ("LATE", NOW - timedelta(days=60))]
+    ranked = popular_now(old + fresh, window_days=30, limit=4)
+    # The month's best seller first, then the quarter's, then all time by count.
+    assert ranked == ["NEW", "LATE", "OLD0", "OLD1"]
+    assert popular_now([], limit=3) == []
