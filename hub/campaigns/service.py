@@ -66,6 +66,14 @@ def _actor(session: AsyncSession) -> tuple[str, str]:
     return principal.actor, principal.channel.value
 
 
+def _audit(session: AsyncSession, profile_id: str | None, action: str, detail: str) -> None:
+    """One audit row for what the caller did to a campaign (or to one recipient's profile)."""
+    actor, channel = _actor(session)
+    audit.record(
+        session, actor=actor, channel=channel, profile_id=profile_id, action=action, detail=detail
+    )
+
+
 def in_control(campaign_id: int, profile_id: str, control_percent: float) -> bool:
     """A stable hash of (campaign, profile): the same split on every look, and a different
     draw in every campaign, so nobody is held out of everything."""
@@ -198,14 +206,11 @@ async def run_campaign(session: AsyncSession, campaign_id: int, weights: Weights
         ],
     )
     await session.refresh(campaign)
-    actor, channel = _actor(session)
-    audit.record(
+    _audit(
         session,
-        actor=actor,
-        channel=channel,
-        profile_id=None,
-        action="RUN_CAMPAIGN",
-        detail=f"Ran “{campaign.name}” over “{segment.name}”: {len(audience)} reachable "
+        None,
+        "RUN_CAMPAIGN",
+        f"Ran “{campaign.name}” over “{segment.name}”: {len(audience)} reachable "
         f"for {purpose.value}, {campaign.control_percent:g} % held out",
     )
     return campaign
@@ -304,14 +309,11 @@ async def export_campaign(
             exported.append(recipient.id)
     now = utcnow()
     await repo.mark_exported(session, exported, now)
-    actor, channel = _actor(session)
-    audit.record(
+    _audit(
         session,
-        actor=actor,
-        channel=channel,
-        profile_id=None,
-        action="EXPORT_CAMPAIGN",
-        detail=f"Exported {len(rows)} recipients of “{campaign.name}” as {format} "
+        None,
+        "EXPORT_CAMPAIGN",
+        f"Exported {len(rows)} recipients of “{campaign.name}” as {format} "
         f"({withdrawn} withdrew {purpose.value}, {unreachable} no longer reachable)",
     )
     data = segments.to_file(
@@ -399,15 +401,11 @@ async def redeem(
     if recipient.responded_at is None:
         recipient.responded_at = utcnow()
         recipient.response_touchpoint = touchpoint
-    actor, channel = _actor(session)
-    audit.record(
+    _audit(
         session,
-        actor=actor,
-        channel=channel,
-        profile_id=profile.id,
-        action="REDEEM_RESPONSE_CODE",
-        detail=f"Answered “{campaign.name}” {where(touchpoint)}"
-        + (" (again)" if duplicate else ""),
+        profile.id,
+        "REDEEM_RESPONSE_CODE",
+        f"Answered “{campaign.name}” {where(touchpoint)}" + (" (again)" if duplicate else ""),
     )
     await session.flush()
     return Redemption(campaign, profile.first_name, duplicate)
