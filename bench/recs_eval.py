@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hub.assembly import assemble
 from hub.recs import backtest_text
 from hub.recs.backtest_command import evaluate
 from hub.recs.backtest_split import HORIZON_DAYS
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--output", default="rapport-backtest.html")
     args = parser.parse_args()
     started = time.perf_counter()
+    assemble()  # the lifecycle hooks, as `rapport-hub backtest` has them
     outcome = evaluate(args.data, args.cutoff, args.horizon_days)
     Path(args.output).write_text(outcome.page, encoding="utf-8")
     report = outcome.report

@@ -19,12 +19,14 @@ from starlette.staticfiles import StaticFiles
 from hub.api.context import Hub
 from hub.api.gate import Authenticate
 from hub.api.view import RapportGraphQL
+from hub.assembly import assemble
 from hub.auth.service import Authenticator
 from hub.db import Database
 from hub.preferences.learning import Weights
 from hub.privacy import download, outbox
 from hub.realtime.broker import make_broker
 from hub.recs import training
+from hub.replicas import ReadReplicas
 from hub.settings import Settings, get_settings
 
 log = logging.getLogger("hub")
@@ -61,14 +63,19 @@ async def graphiql_page(request: Request) -> Response:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    assemble()  # every domain's merge / split / erase / export hooks
     db = Database(settings.database_url)
     broker = make_broker(settings.database_url)
+    replicas = ReadReplicas.from_settings(
+        db, settings.read_database_urls, settings.read_max_lag_seconds, settings.read_wait_seconds
+    )
     hub = Hub(
         settings=settings,
         db=db,
         broker=broker,
         authenticator=Authenticator(settings.auth_cache_seconds),
         weights=Weights.from_settings(settings),
+        replicas=replicas,
     )
     graphql = RapportGraphQL(hub)
     guarded = Authenticate(graphql, hub)
@@ -89,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             "# TYPE rapport_subscribers gauge",
             f"rapport_subscribers {broker.subscriber_count}",
         ]
+        if replicas is not None:
+            lines += replicas.metrics()
         return PlainTextResponse("\n".join(lines) + "\n")
 
     started = time.time()
@@ -96,6 +105,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await broker.start()
+        if replicas is not None:
+            await replicas.start()
         tasks = [asyncio.create_task(training.run_schedule(db, settings.retrain_every_hours))]
         sender = outbox.sender_from(settings)
         if sender is not None:  # none in production until SMTP or a webhook is configured
@@ -111,6 +122,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await broker.stop()
+            if replicas is not None:
+                await replicas.stop()
             await db.dispose()
 
     graphiql_routes = []

@@ -306,9 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
 
-    sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
-        func=_migrate
-    )
+    migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
+    migrate.set_defaults(func=_migrate)
 
     seed = sub.add_parser("seed-demo", help="load the demo store (idempotent)")
     seed.add_argument("path", nargs="?", help="Online Retail II CSV (.csv or .csv.gz)")
@@ -317,9 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("retrain", help="train the recommendation model now").set_defaults(func=_retrain)
 
-    sub.add_parser("retention", help="delete raw events past their retention").set_defaults(
-        func=_retention
-    )
+    retention = sub.add_parser("retention", help="delete raw events past their retention")
+    retention.set_defaults(func=_retention)
 
     rep = sub.add_parser("report", help="write an HTML report: personalised against holdout")
     rep.add_argument("--from", dest="since", help="start (ISO date); default: --days before --to")
@@ -391,8 +389,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
-    return result
+    from hub.assembly import assemble
+
+    assemble()  # every domain's merge / split / erase / export hooks, as the app has them
+    return int(args.func(args))
 
 
 if __name__ == "__main__":

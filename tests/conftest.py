@@ -47,6 +47,15 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lifecycle_hooks() -> None:
+    """Tests that run hub code in this process (seeding, the backtest) get the same merge /
+    split / erase / export hooks as the app and the command line."""
+    from hub.assembly import assemble
+
+    assemble()
+
+
 @pytest.fixture(scope="session")
 def db_kind(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--db"))

@@ -18,7 +18,7 @@ from hub.auth.scopes import AGENT_SCOPES, CHANNEL_SCOPES, Principal
 from hub.db import Database, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
-from hub.privacy import selfservice
+from hub.privacy import tokens as self_service
 
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{2,100}$")
 TOKEN_PREFIX = "rat_"
@@ -177,12 +177,12 @@ class Authenticator:
     async def _lookup(
         self, session: AsyncSession, bearer: str, digest: str
     ) -> tuple[Principal | None, datetime | None]:
-        if bearer.startswith(selfservice.TOKEN_PREFIX):
-            found_self = await selfservice.token_profile(session, bearer)
+        if bearer.startswith(self_service.TOKEN_PREFIX):
+            found_self = await self_service.token_profile(session, bearer)
             if found_self is None:
                 return None, None
             profile_id, expires_at = found_self
-            shared = bearer[len(selfservice.TOKEN_PREFIX)] == "m"
+            shared = self_service.shared_screen(bearer)
             return Principal(
                 channel=Channel.SELF,
                 name="shopper",
@@ -233,7 +233,3 @@ async def key_reaches(session: AsyncSession, principal: Principal, profile_id: s
     if principal.channel is not Channel.WEB or principal.key_id is None:
         return True
     return await repo.key_knows(session, principal.key_id, profile_id)
-
-
-async def move_profile_links(session: AsyncSession, from_profile: str, to_profile: str) -> None:
-    await repo.move_links(session, from_profile, to_profile)

@@ -272,8 +272,3 @@ def _body(items: Sequence[ItemView], short: bool) -> str:
         lines.append(f"{item.quantity} × {name} ({item.sku}){price}")
     head = "Your list:" if short else "Here is the list you asked us to send you:"
     return "\n".join([head, *lines])
-
-
-async def forget(session: AsyncSession, profile_ids: Sequence[str]) -> None:
-    """For erasure: open and used handoffs of these profiles go."""
-    await repo.forget(session, profile_ids)

@@ -94,19 +94,6 @@ async def open_conflicts(session: AsyncSession, limit: int) -> list[IdentityConf
     return list(rows)
 
 
-async def retarget_tombstones(session: AsyncSession, old_target: str, new_target: str) -> list[str]:
-    """Profiles merged earlier into `old_target` now point straight at `new_target`."""
-    from hub.profiles.models import Profile
-
-    rows = await session.scalars(
-        update(Profile)
-        .where(Profile.merged_into_id == old_target)
-        .values(merged_into_id=new_target)
-        .returning(Profile.id)
-    )
-    return list(rows)
-
-
 async def remove(session: AsyncSession, identifier: Identifier) -> None:
     """Delete an identifier; its past events stay on the profile, no longer linked to it."""
     from hub.events.models import Event

@@ -17,22 +17,19 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth import service as auth
 from hub.db import utcnow
 from hub.enums import KNOWN_KINDS, Channel, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problem, Problems
-from hub.events import repository as events_repo
 from hub.identity import duplicates
 from hub.identity import repository as repo
+from hub.identity.merging import merge_profiles, merge_reason, survivor_rank
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.ids import new_id
-from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
-from hub.privacy import consent, erasure
+from hub.privacy import suppression
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
-from hub.registry import repository as registries
 
 MAX_IDENTIFIERS = 20
 
@@ -84,7 +81,7 @@ async def identify(
             f"At most {MAX_IDENTIFIERS} identifiers at a time.",
         )
     wanted = normalize_all(identifiers, region, ("input", "identifiers"))
-    erased = await erasure.suppressed(session, [(i.kind.value, i.value) for i in wanted])
+    erased = await suppression.suppressed(session, [(i.kind.value, i.value) for i in wanted])
     if erased:
         raise DomainError(
             [
@@ -110,7 +107,7 @@ async def identify(
         summary = _summary(result, changed)
         await profiles.touch(session, profile, touchpoint, "IDENTIFIED", summary)
     else:
-        await auth.remember_profiles(session, session.info.get("principal"), [profile.id])
+        await profiles.remember(session, [profile.id])
     return result.as_result()
 
 
@@ -186,7 +183,7 @@ async def resolve(
                 other,
                 touchpoint,
                 weights,
-                reason=_merge_reason(wanted, owner_of, other),
+                reason=merge_reason(wanted, owner_of, other),
             )
         )
     taken = {(r.kind, r.value) for r in found}
@@ -297,11 +294,6 @@ def _ordered_owners(
     return list(seen.values())
 
 
-def survivor_rank(profile: Profile) -> tuple[int, object, str]:
-    # The known profile survives, else the oldest.
-    return (0 if profile.is_known else 1, profile.created_at, profile.id)
-
-
 async def _new_profile(session: AsyncSession) -> Profile:
     now = utcnow()
     profile = Profile(traits={}, is_known=False, version=1, created_at=now, updated_at=now)
@@ -339,78 +331,6 @@ async def _conflict(
             created_at=utcnow(),
         ),
     )
-
-
-def _merge_reason(
-    wanted: Sequence[IdentifierIn], owner_of: dict[tuple[str, str], Identifier], other: Profile
-) -> str:
-    kinds = sorted(
-        {
-            i.kind.value
-            for i in wanted
-            if (row := owner_of.get((i.kind.value, i.value))) and row.profile_id == other.id
-        }
-    )
-    return "identified together by " + ", ".join(kinds) if kinds else "identified together"
-
-
-async def merge_profiles(
-    session: AsyncSession,
-    survivor: Profile,
-    merged: Profile,
-    touchpoint: str,
-    weights: Weights,
-    reason: str,
-) -> Merge:
-    """Move everything from `merged` into `survivor` and journal what moved."""
-    before = profiles.snapshot(merged)
-    identifier_ids = await repo.move_all(session, merged.id, survivor.id)
-    event_count = await events_repo.move_all(session, merged.id, survivor.id)
-    note_ids = await profiles.move_notes(session, merged.id, survivor.id)
-    registry_ids = await registries.move_owned(session, merged.id, survivor.id)
-    moved_prefs = await preferences.merge_into(session, merged.id, survivor.id, weights)
-    moved_consent = await consent.merge_into(session, merged.id, survivor.id)
-    tombstones = await repo.retarget_tombstones(session, merged.id, survivor.id)
-    await auth.move_profile_links(session, merged.id, survivor.id)
-    profiles.fill_gaps(survivor, merged)
-    merged.merged_into_id = survivor.id
-    merge = await repo.add_merge(
-        session,
-        Merge(
-            survivor_id=survivor.id,
-            merged_id=merged.id,
-            touchpoint=touchpoint,
-            reason=reason,
-            moved={
-                "profile": before,
-                "identifier_ids": identifier_ids,
-                "event_count": event_count,
-                "note_ids": note_ids,
-                "registry_ids": registry_ids,
-                "tombstones": tombstones,
-                **moved_prefs,
-                **moved_consent,
-            },
-            created_at=utcnow(),
-        ),
-    )
-    await profiles.touch(
-        session,
-        merged,
-        touchpoint,
-        "MERGED",
-        f"Merged into profile {survivor.id}",
-        merged_into=survivor.id,
-    )
-    await profiles.touch(
-        session,
-        survivor,
-        touchpoint,
-        "MERGED",
-        f"Merged in {'a known' if merged.is_known else 'an anonymous'} profile "
-        f"with {event_count} event{'s' if event_count != 1 else ''}",
-    )
-    return merge
 
 
 def _summary(result: _Resolution, traits_changed: bool) -> str:

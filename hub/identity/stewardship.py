@@ -5,24 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.catalog import service as catalog
 from hub.db import utcnow
-from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
+from hub.enums import KNOWN_KINDS, IdentifierKind
 from hub.errors import DomainError, ErrorCode
-from hub.events.models import Event
 from hub.identity import duplicates
 from hub.identity import repository as repo
+from hub.identity.merging import merge_profiles, survivor_rank
 from hub.identity.models import Identifier, IdentityConflict, Merge
-from hub.identity.service import merge_profiles, survivor_rank
-from hub.preferences import service as preferences
+from hub.lifecycle import hooks
 from hub.preferences.learning import Weights
-from hub.privacy import consent
 from hub.profiles import service as profiles
-from hub.profiles.models import Note, Profile
-from hub.registry import repository as registries
+from hub.profiles.models import Profile
 
 
 @dataclass
@@ -49,64 +45,14 @@ async def split_profile(
             ("mergeId",), ErrorCode.NOT_FOUND, "A profile of that merge was erased."
         )
     moved = merge.moved
-    snapshot = moved["profile"]
-    restored.merged_into_id = None
-    restored.first_name, restored.last_name = snapshot["first_name"], snapshot["last_name"]
-    restored.traits = dict(snapshot["traits"])
-    restored.is_known = bool(snapshot["is_known"])
-    profiles.refresh_search_name(restored)
-
-    identifier_ids = [int(i) for i in moved["identifier_ids"]]
-    await session.execute(
-        update(Identifier)
-        .where(
-            Identifier.id.in_(identifier_ids),
-            Identifier.profile_id == survivor.id,
-        )
-        .values(profile_id=restored.id)
-    )
-    result = await session.execute(
-        update(Event)
-        .where(
-            Event.identifier_id.in_(identifier_ids),
-            Event.profile_id == survivor.id,
-        )
-        .values(profile_id=restored.id)
-    )
-    events = int(getattr(result, "rowcount", 0) or 0)
-    await session.execute(
-        update(Note)
-        .where(
-            Note.id.in_([int(i) for i in moved["note_ids"]]),
-            Note.profile_id == survivor.id,
-        )
-        .values(profile_id=restored.id)
-    )
-    await registries.move_back(
-        session, [int(i) for i in moved.get("registry_ids", [])], survivor.id, restored.id
-    )
-    await preferences.move_back(session, [int(i) for i in moved["preference_ids"]], restored.id)
-    await preferences.restore_preferences(session, restored.id, moved["preferences_combined"])
-    await preferences.restore_preferences(
-        session, survivor.id, moved.get("survivor_preferences_before", [])
-    )
-    await consent.split_back(
-        session, survivor.id, restored.id, [int(i) for i in moved["consent_change_ids"]]
-    )
-    tombstones = [str(t) for t in moved.get("tombstones", [])]
-    if tombstones:
-        await session.execute(
-            update(Profile).where(Profile.id.in_(tombstones)).values(merged_into_id=restored.id)
-        )
-    await preferences.move_forgotten_back(
-        session, [int(i) for i in moved.get("forgotten_ids", [])], restored.id
-    )
+    profiles.restore(restored, moved["profile"])
+    # Each domain moves back what its merge hook moved (hub/lifecycle.py, in their order) and,
+    # last, both profiles learn their interests again from the events each now holds.
+    back = await hooks().split(session, survivor.id, restored.id, moved, weights)
     remaining = await session.scalars(
         select(Identifier.kind).where(Identifier.profile_id == survivor.id)
     )
     survivor.is_known = any(IdentifierKind(k) in KNOWN_KINDS for k in remaining)
-    await _relearn(session, survivor.id, weights)
-    await _relearn(session, restored.id, weights)
     merge.split_at = utcnow()
     await session.flush()
     await profiles.touch(
@@ -115,34 +61,7 @@ async def split_profile(
     await profiles.touch(
         session, survivor, touchpoint, "SPLIT", f"Profile {restored.id} split back out"
     )
-    return SplitResult(survivor, restored, len(identifier_ids), events)
-
-
-async def _relearn(session: AsyncSession, profile_id: str, weights: Weights) -> None:
-    allowed = await consent.allowed(session, [profile_id], ConsentPurpose.PERSONALIZATION)
-    rows = (
-        list(
-            await session.scalars(
-                select(Event).where(Event.profile_id == profile_id, Event.product_sku.is_not(None))
-            )
-        )
-        if allowed[profile_id]
-        else []
-    )
-    products = await catalog.products(session, {r.product_sku for r in rows if r.product_sku})
-    observations = [
-        preferences.observe(
-            profile_id,
-            EventType(r.type),
-            products[r.product_sku],
-            r.quantity,
-            r.occurred_at,
-            r.touchpoint,
-        )
-        for r in rows
-        if r.product_sku in products
-    ]
-    await preferences.rebuild(session, profile_id, observations, weights)
+    return SplitResult(survivor, restored, len(moved["identifier_ids"]), int(back["events"]))
 
 
 async def link_profiles(

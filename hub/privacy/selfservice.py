@@ -3,7 +3,6 @@ for a short-lived token that reaches only their profile."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -19,17 +18,14 @@ from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn, mask
 from hub.privacy import outbox
 from hub.privacy.models import SelfServiceCode, SelfServiceToken
+from hub.privacy.tokens import TOKEN_PREFIX
+from hub.privacy.tokens import digest as _digest
 from hub.profiles.models import Profile
 
 CODE_MINUTES = 10
 TOKEN_MINUTES = 15
 MAX_TRIES = 5
 MAX_CODES_PER_WINDOW = 3
-TOKEN_PREFIX = "rss_"
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -180,12 +176,3 @@ async def redeem(
     )
     await session.flush()
     return Redeemed(token, expires, profile.id, None)
-
-
-async def token_profile(session: AsyncSession, token: str) -> tuple[str, datetime] | None:
-    row = await session.scalar(
-        select(SelfServiceToken).where(
-            SelfServiceToken.token_hash == _digest(token), SelfServiceToken.expires_at > utcnow()
-        )
-    )
-    return (row.profile_id, row.expires_at) if row else None

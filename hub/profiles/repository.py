@@ -117,3 +117,10 @@ async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -
         .execution_options(populate_existing=True)
     )
     return list(rows)
+
+
+async def merged_into(session: AsyncSession, profile_id: str) -> list[str]:
+    """The profiles merged into this one (tombstones that point at it)."""
+    return list(
+        await session.scalars(select(Profile.id).where(Profile.merged_into_id == profile_id))
+    )

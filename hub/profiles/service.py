@@ -231,8 +231,22 @@ def fill_gaps(survivor: Profile, merged: Profile) -> None:
     refresh_search_name(survivor)
 
 
-async def move_notes(session: AsyncSession, from_profile: str, to_profile: str) -> list[int]:
-    return await repo.move_notes(session, from_profile, to_profile)
+def restore(profile: Profile, snapshot: dict[str, Any]) -> None:
+    """A profile split back out of a merge: live again, as `snapshot` recorded it."""
+    profile.merged_into_id = None
+    profile.first_name, profile.last_name = snapshot["first_name"], snapshot["last_name"]
+    profile.traits = dict(snapshot["traits"])
+    profile.is_known = bool(snapshot["is_known"])
+    refresh_search_name(profile)
+
+
+async def merged_into(session: AsyncSession, profile_id: str) -> list[str]:
+    return await repo.merged_into(session, profile_id)
+
+
+async def remember(session: AsyncSession, profile_ids: Sequence[str]) -> None:
+    """The caller named these profiles (a web key may reach them by id from now on)."""
+    await auth.remember_profiles(session, session.info.get("principal"), profile_ids)
 
 
 async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -> list[Profile]:

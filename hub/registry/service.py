@@ -331,15 +331,6 @@ async def buy(
     return Bought(RegistryView(registry, view.owner_first_name, items), after, duplicate=False)
 
 
-async def owned_by(session: AsyncSession, profile_ids: Sequence[str]) -> list[GiftRegistry]:
-    return await repo.owned_by(session, profile_ids)
-
-
 async def views_owned_by(session: AsyncSession, owner: Profile) -> list[RegistryView]:
     """The customer's own registries with what is still wanted (the 360° view)."""
     return [await _view(session, r, owner) for r in await repo.owned_by(session, [owner.id])]
-
-
-async def forget(session: AsyncSession, profile_ids: Sequence[str]) -> int:
-    """For erasure: the registries these profiles own go, and they vanish as buyers."""
-    return await repo.forget(session, profile_ids)

@@ -1,0 +1,53 @@
+"""Suppression: an erased customer's identifiers, kept only as keyed hashes, are never used
+again. A leaf: identity, ingest and erasure use it without importing each other."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import utcnow
+from hub.privacy.models import Suppression
+from hub.settings import get_settings
+
+_PEPPER = b"rapport-suppression-v1:"
+SUPPRESSED_KINDS = frozenset({"EMAIL", "PHONE", "LOYALTY_ID", "CRM_ID"})
+
+
+def identifier_hash(kind: str, value: str) -> str:
+    # Keyed (HMAC): without RAPPORT_SECRET_KEY a 5-digit CRM id or a mobile number could be
+    # found again by trying them all.
+    key = _PEPPER + get_settings().secret_key.encode()
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+async def suppressed(
+    session: AsyncSession, pairs: Sequence[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which of these normalised identifiers belong to an erased customer."""
+    hashed = {identifier_hash(k, v): (k, v) for k, v in pairs if k in SUPPRESSED_KINDS}
+    if not hashed:
+        return set()
+    rows = await session.scalars(select(Suppression).where(Suppression.value_hash.in_(hashed)))
+    hits = set()
+    for row in rows:
+        row.dropped = (row.dropped or 0) + 1
+        hits.add(hashed[row.value_hash])
+    return hits
+
+
+async def suppress(session: AsyncSession, pairs: Sequence[tuple[str, str]]) -> None:
+    """On erasure: these (kind, value) identifiers are not used again (once each)."""
+    for kind, value in pairs:
+        if kind not in SUPPRESSED_KINDS:
+            continue
+        digest = identifier_hash(kind, value)
+        exists = await session.scalar(
+            select(Suppression.id).where(Suppression.kind == kind, Suppression.value_hash == digest)
+        )
+        if exists is None:
+            session.add(Suppression(kind=kind, value_hash=digest, created_at=utcnow(), dropped=0))
