@@ -15,9 +15,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAPPORT_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./rapport.db"
-    # Hot standbys for reads (PostgreSQL, comma-separated; empty = read from the primary).
-    # Accepted but not used yet: every read still goes to database_url (docs/scaling.md).
+    # Hot standbys for reads (PostgreSQL, comma-separated; empty = read from the primary;
+    # SQLite ignores it). Queries over HTTP read from a standby, everything else from the
+    # primary (hub/replicas.py, docs/scaling.md).
     read_database_urls: str = ""
+    # A standby further behind the primary than this is not read from until it catches up.
+    read_max_lag_seconds: float = Field(default=5.0, gt=0)
+    # How long a read carrying X-Rapport-Consistency waits for the standby to replay it
+    # before it reads from the primary instead.
+    read_wait_seconds: float = Field(default=0.2, ge=0)
     env: Literal["dev", "production"] = "dev"
     # Keys the suppression hashes of erased customers; set a long random value in production.
     secret_key: str = DEV_SECRET

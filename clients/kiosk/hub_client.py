@@ -98,6 +98,9 @@ def _type_ref(ref: dict[str, Any]) -> str:
     return str(ref["name"])
 
 
+CONSISTENCY = "X-Rapport-Consistency"
+
+
 class HubClient:
     def __init__(
         self,
@@ -114,6 +117,9 @@ class HubClient:
         self._caps_at = 0.0
         self._caps_ttl = capabilities_ttl
         self._cache: dict[str, tuple[float, Any]] = {}
+        # The hub's read-your-writes token (X-Rapport-Consistency, docs/api.md): the last one
+        # it sent, sent back with every request so a read after a write sees it on any hub.
+        self._consistency: str | None = None
 
     async def cached(self, key: str, seconds: float, load: Callable[[], Awaitable[T]]) -> T:
         """Catalogue facts change slowly: keep one answer for a while instead of asking again."""
@@ -131,6 +137,8 @@ class HubClient:
         self, query: str, variables: dict[str, Any] | None = None, *, bearer: str | None = None
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {bearer or self._key}"}
+        if self._consistency:
+            headers[CONSISTENCY] = self._consistency
         body = {"query": query, "variables": variables or {}}
         try:
             response = await self._http.post(self.graphql_url, json=body, headers=headers)
@@ -138,6 +146,7 @@ class HubClient:
             raise HubError(f"hub unreachable: {exc.__class__.__name__}") from exc
         if response.status_code != 200:
             raise HubError(f"hub answered HTTP {response.status_code}", response.status_code)
+        self._consistency = response.headers.get(CONSISTENCY) or self._consistency
         try:
             payload = response.json()
         except ValueError as exc:

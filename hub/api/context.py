@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
@@ -21,6 +22,7 @@ from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
 from hub.preferences.learning import Weights
 from hub.realtime.broker import LocalBroker, take_changes
+from hub.replicas import ReadReplicas, parse_position
 from hub.settings import Settings
 
 T = TypeVar("T")
@@ -37,6 +39,8 @@ class Hub:
     broker: LocalBroker
     authenticator: Authenticator
     weights: Weights
+    # Hot standbys for queries (None: SQLite, or none configured): hub/replicas.py.
+    replicas: ReadReplicas | None = None
     login_throttle: LoginThrottle = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +56,11 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # The credential a WebSocket connected with, checked again while subscriptions run.
     bearer: str | None = None
+    # Set per HTTP operation by hub.api.consistency: a query may read from a standby, after
+    # the position in the client's X-Rapport-Consistency token (`consistency`) if it sent one.
+    standby_reads: bool = False
+    consistency: str | None = None
+    wrote: bool = False
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[str, Any] = field(default_factory=dict)
@@ -79,15 +88,30 @@ class Context:
         """The request's read session; one user at a time (sibling fields run concurrently)."""
         async with self._lock:
             if self._session is None:
-                self._session = self.hub.db.sessions()
+                self._session = await self._open_read_session()
                 remember_reads(self._session)
             yield self._session
+
+    async def _open_read_session(self) -> AsyncSession:
+        """A standby's session for a query when one is up and has replayed the client's token;
+        otherwise (mutations, sockets, a malformed token, a standby down or behind) the
+        primary's."""
+        replicas = self.hub.replicas
+        if replicas is not None and self.standby_reads:
+            # No token, or a WAL position; anything else (`primary`, say) reads the primary.
+            wanted = parse_position(self.consistency)
+            if self.consistency is None or wanted is not None:
+                session = await replicas.session(wanted)
+                if session is not None:
+                    return session
+        return self.hub.db.sessions()
 
     async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in its own transaction; commit, then publish its changes.
 
-        A unique-key race (two replicas creating the same identifier) or a busy SQLite file
-        is retried from the start; a DomainError rolls everything back and propagates.
+        A unique-key race (two replicas creating the same identifier), a busy SQLite file or
+        a PostgreSQL deadlock or serialization failure is retried from the start;
+        a DomainError rolls everything back and propagates.
         """
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             async with self.hub.db.sessions() as session:
@@ -95,7 +119,7 @@ class Context:
                 try:
                     result = await work(session)
                     changes = await self.hub.broker.commit(session)
-                except (IntegrityError, OperationalError) as error:
+                except DBAPIError as error:
                     await session.rollback()
                     take_changes(session)
                     if isinstance(error, IntegrityError) and not _unique_violation(error):
@@ -109,12 +133,14 @@ class Context:
                     if attempt == _WRITE_ATTEMPTS or not _retryable(error):
                         raise
                     log.info("retrying a write after %s", type(error).__name__)
-                    await asyncio.sleep(0.01 * attempt)
+                    # Apart, so two transactions that deadlocked do not meet again.
+                    await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
                     continue
                 except BaseException:
                     await session.rollback()
                     take_changes(session)
                     raise
+            self.wrote = True
             await self.hub.broker.after_commit(changes)
             await self._refresh_reads()
             return result
@@ -215,5 +241,11 @@ def _constraint(error: IntegrityError) -> str:
 def _retryable(error: Exception) -> bool:
     if isinstance(error, IntegrityError):
         return _unique_violation(error)
+    # PostgreSQL's deadlock and serialization failures (asyncpg's errors reach SQLAlchemy as
+    # a plain DBAPIError): the transaction was rolled back and is worth running again.
+    orig = getattr(error, "orig", None)
+    cause = getattr(orig, "__cause__", None)
+    if getattr(cause, "sqlstate", None) in ("40P01", "40001"):
+        return True
     text = str(error).lower()
     return "locked" in text or "deadlock" in text or "could not serialize" in text

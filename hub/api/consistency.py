@@ -1,0 +1,49 @@
+"""Read-your-writes across hubs that read from hot standbys (hub/replicas.py).
+
+An HTTP query may read from a standby; a mutation, and any operation on a WebSocket, reads
+from the primary. The answer to an operation that wrote carries `X-Rapport-Consistency`: the
+primary's WAL position after the commit. A client sends the last token it got back with its
+next requests, to any hub; a query carrying one reads from a standby only once that standby has
+replayed that far (waiting up to RAPPORT_READ_WAIT_SECONDS), else from the primary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from hub.api.context import Context
+from hub.replicas import HEADER, format_position, parse_position
+
+log = logging.getLogger("hub.api")
+
+
+class Consistency(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        ctx = self.execution_context.context
+        replicas = ctx.hub.replicas if isinstance(ctx, Context) else None
+        request = ctx.request if isinstance(ctx, Context) else None
+        if replicas is None or request is None or request.scope.get("type") != "http":
+            yield
+            return
+        assert isinstance(ctx, Context)
+        ctx.consistency = request.headers.get(HEADER)
+        try:
+            ctx.standby_reads = self.execution_context.operation_type is OperationType.QUERY
+        except RuntimeError:  # no document: nothing will execute
+            ctx.standby_reads = False
+        yield
+        position = parse_position(ctx.consistency)
+        if ctx.wrote:
+            try:
+                position = max(position or 0, await replicas.primary_position())
+            except Exception:  # the write is committed; only the token is missing
+                log.warning("could not read the primary's WAL position for the token")
+        response = ctx.response
+        if position is not None and response is not None and hasattr(response, "headers"):
+            # The newer of what the client sent and what this request wrote: a client keeps
+            # the last token it received.
+            response.headers[HEADER] = format_position(position)

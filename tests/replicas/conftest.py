@@ -1,0 +1,89 @@
+"""One `scripts/cluster` (primary, hot standby, two hubs reading from it) shared by the
+read-replica tests, and what they ask of it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.replicas.test_cluster import Cluster
+
+HEADER = "X-Rapport-Consistency"
+
+
+@pytest.fixture(scope="session")
+def replicas() -> Iterator[Cluster]:
+    started = Cluster()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def metric(hub_url: str, name: str) -> float:
+    """The sum of a metric's samples on a hub's /metrics (every standby's, for per-standby
+    ones)."""
+    text = httpx.get(f"{hub_url}/metrics", timeout=5).text
+    found = re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.MULTILINE)
+    assert found, f"{name} not in /metrics:\n{text}"
+    return sum(float(value) for value in found)
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.1)
+
+
+async def _sql(dsn: str, statement: str) -> object:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return await connection.fetchval(statement)
+    finally:
+        await connection.close()
+
+
+def standby_sql(cluster: Cluster, statement: str) -> object:
+    return asyncio.run(_sql(cluster.dsn("standby"), statement))
+
+
+def primary_sql(cluster: Cluster, statement: str) -> object:
+    return asyncio.run(_sql(cluster.dsn("primary"), statement))
+
+
+def pg_ctl(cluster: Cluster, *args: str) -> None:
+    """pg_ctl on the cluster's standby (as `postgres` when the tests run as root)."""
+    pgbin = Path("/usr/lib/postgresql/15/bin")
+    if not (pgbin / "pg_ctl").exists():
+        pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    data = Path(cluster.info["dir"]) / "pg" / "standby"
+    command = [str(pgbin / "pg_ctl"), "-D", str(data), *args]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
+
+
+def start_standby(cluster: Cluster) -> None:
+    port = cluster.info["standby"].rsplit(":", 1)[1].split("/")[0]
+    directory = Path(cluster.info["dir"]) / "pg"
+    pg_ctl(
+        cluster,
+        "-l",
+        str(directory / "standby.log"),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        f"-p {port} -k {directory}",
+        "start",
+    )
