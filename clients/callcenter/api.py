@@ -58,6 +58,9 @@ class HubClient:
         self.agent: str | None = None
         self.session_expires_at: datetime | None = None  # when the hub says, else None
         self.schema = SchemaInfo()
+        # The hub's read-your-writes token (X-Rapport-Consistency, docs/api.md): the last one
+        # it sent goes back with every request, so the agent reads what they just saved.
+        self.consistency: str | None = None
         self._http = httpx.AsyncClient(
             base_url=self.hub_url, timeout=timeout, transport=transport, trust_env=False
         )
@@ -85,6 +88,8 @@ class HubClient:
     async def execute(self, document: str, variables: Mapping[str, Any] | None = None) -> Any:
         """Run one GraphQL operation and return its `data`."""
         headers = {"Authorization": f"Bearer {self.bearer}"} if self.bearer else {}
+        if self.consistency:
+            headers["X-Rapport-Consistency"] = self.consistency
         try:
             response = await self._http.post(
                 "/graphql",
@@ -93,6 +98,7 @@ class HubClient:
             )
         except httpx.HTTPError as exc:
             raise HubUnreachable(_describe(exc, self.hub_url)) from exc
+        self.consistency = response.headers.get("X-Rapport-Consistency") or self.consistency
         if response.status_code == 401:
             what = "agent session" if self.token else "call-center key"
             raise NotAuthorized(f"The hub refused the {what} (HTTP 401).")
@@ -219,6 +225,17 @@ class HubClient:
     async def add_note(self, profile_id: str, text: str) -> list[UserError]:
         data = await self.execute(documents.ADD_NOTE, {"profileId": profile_id, "text": text})
         return _user_errors(data.get("addNote"))
+
+    async def redeem_response_code(
+        self, profile_id: str, code: str
+    ) -> tuple[str | None, bool, list[UserError]]:
+        """A mailing's code the caller reads out, for the open profile: (their first name,
+        whether it was already recorded, the hub's refusals)."""
+        data = await self.execute(
+            documents.REDEEM_RESPONSE_CODE, {"code": code, "profileId": profile_id}
+        )
+        payload = data.get("redeemResponseCode") or {}
+        return payload.get("firstName"), bool(payload.get("duplicate")), _user_errors(payload)
 
     async def record_event(
         self,

@@ -145,6 +145,14 @@ mutation SetConsent($profileId: ID!, $purpose: ConsentPurpose!, $granted: Boolea
 }
 """
 
+REDEEM_RESPONSE_CODE = """
+mutation RedeemResponseCode($code: String!, $profileId: ID!) {
+  redeemResponseCode(code: $code, touchpoint: CALL_CENTER, profileId: $profileId) {
+    redeemed firstName duplicate userErrors { field code message }
+  }
+}
+"""
+
 ADD_NOTE = """
 mutation AddNote($profileId: ID!, $text: String!) {
   addNote(profileId: $profileId, text: $text) {

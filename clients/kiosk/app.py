@@ -14,7 +14,17 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from clients.kiosk import banner, catalogue, gifts, handoff, ledger, live, personal, visit
+from clients.kiosk import (
+    banner,
+    catalogue,
+    gifts,
+    handoff,
+    ledger,
+    live,
+    mailing,
+    personal,
+    visit,
+)
 from clients.kiosk.config import KioskConfig, parse_config
 from clients.kiosk.hub_client import HubClient
 from clients.kiosk.pages import KioskState, templates
@@ -47,6 +57,7 @@ def create_app(config: KioskConfig, hub: HubClient | None = None) -> Starlette:
         *ledger.routes,
         *gifts.routes,
         *handoff.routes,
+        *mailing.routes,
         *live.routes,
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]

@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from hub.api.consistency import Consistency
 from hub.api.errors import ClientError, should_mask
 from hub.api.limits import QueryLimits
 from hub.api.masking import ContactMasking
@@ -122,6 +123,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         SocketSignIn,  # a WebSocket's key or token, checked again for every operation
         ContactMasking,  # shared screens: contact-shaped text masked in every result
+        Consistency,  # queries on a standby, read-your-writes tokens (hub/replicas.py)
     ]
     if not introspection_allowed(settings):
         no_introspection = DisableIntrospection()

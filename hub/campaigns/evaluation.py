@@ -11,7 +11,7 @@ same figures always give the same interval.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -64,6 +64,8 @@ class Evaluation:
     conversion_ratio: Estimate | None
     revenue_per_recipient_difference: Estimate | None
     verdict: str
+    aa_check: bool = False  # nobody was sent anything: no lift is expected
+    note: str | None = None  # how to read it, in plain words (A/A checks)
 
 
 def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
@@ -155,7 +157,8 @@ def verdict(
     return f"no significant lift: the interval covers zero ({span})"
 
 
-def evaluate(treated: GroupFigures, control: GroupFigures) -> Evaluation:
+def evaluate(treated: GroupFigures, control: GroupFigures, aa_check: bool = False) -> Evaluation:
+    """Treated against control; for an A/A check (`aa_check`) with a note on how to read it."""
     difference = ratio = revenue = None
     if treated.recipients and control.recipients:
         difference = newcombe_difference(
@@ -165,7 +168,7 @@ def evaluate(treated: GroupFigures, control: GroupFigures) -> Evaluation:
             treated.converted, treated.recipients, control.converted, control.recipients
         )
         revenue = bootstrap_mean_difference(_padded(treated), _padded(control))
-    return Evaluation(
+    found = Evaluation(
         treated,
         control,
         difference,
@@ -173,3 +176,32 @@ def evaluate(treated: GroupFigures, control: GroupFigures) -> Evaluation:
         revenue,
         verdict(difference, revenue, treated.recipients, control.recipients),
     )
+    return replace(found, aa_check=True, note=aa_note(found)) if aa_check else found
+
+
+def aa_note(found: Evaluation) -> str:
+    """How to read an A/A check's evaluation, in plain words: nobody was sent anything."""
+    text = (
+        "This is an A/A check: no mailing was sent. Both groups are customers of the segment, "
+        "split at random at the run and then left alone, so no lift is expected."
+    )
+    conversion, revenue = found.conversion_difference, found.revenue_per_recipient_difference
+    if conversion is None:
+        return text + " There is nothing to compare yet."
+    if conversion.excludes(0.0):
+        return text + (
+            " Yet the conversion interval excludes zero: chance alone does that in about one "
+            "check in twenty. If it happens again, look for what splits the groups unevenly."
+        )
+    text += (
+        " The verdict is no significant lift, as it should be: the conversion interval covers "
+        "zero, so the difference between the groups is chance. Read a real campaign the same "
+        "way: only a lift whose interval stays clear of zero tells a mailing apart from chance."
+    )
+    if revenue is not None and revenue.excludes(0.0):
+        text += (
+            " Revenue per recipient differs beyond its interval here: with few recipients, one "
+            "or two very large customers landing in one group move the mean that far by chance "
+            "alone. Trust a revenue lift only on a large audience, with conversion agreeing."
+        )
+    return text

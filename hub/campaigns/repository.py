@@ -113,6 +113,18 @@ async def mark_exported(session: AsyncSession, ids: Sequence[int], at: datetime)
         )
 
 
+async def purchase_span(session: AsyncSession) -> tuple[datetime | None, datetime | None]:
+    """The first and last purchase stored (what history a demo campaign can stand on)."""
+    row = (
+        await session.execute(
+            select(func.min(Event.occurred_at), func.max(Event.occurred_at)).where(
+                Event.type == "PURCHASE"
+            )
+        )
+    ).one()
+    return row[0], row[1]
+
+
 @dataclass(frozen=True)
 class GroupCounts:
     recipients: int = 0

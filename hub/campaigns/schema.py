@@ -3,6 +3,8 @@ exportCampaign, redeemResponseCode."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
@@ -14,6 +16,7 @@ from hub.api.errors import from_domain
 from hub.api.mutation import attempt
 from hub.api.permissions import Allowed, Guard
 from hub.auth.scopes import Scope
+from hub.campaigns import responses
 from hub.campaigns import service as campaigns
 from hub.campaigns.models import Campaign as CampaignRow
 from hub.campaigns.types import (
@@ -182,18 +185,30 @@ class CampaignMutation:
         extensions=[Guard(Scope.RESPONSE_CODES)],
     )
     async def redeem_response_code(
-        self, info: Info[Context, None], code: str, touchpoint: Touchpoint
+        self,
+        info: Info[Context, None],
+        code: str,
+        touchpoint: Touchpoint,
+        profile_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The customer being served (an agent's open profile): a code sent "
+                "to anyone else is refused with CONFLICT and nothing is recorded."
+            ),
+        ] = None,
     ) -> RedeemResponseCodePayload:
         ctx = info.context
+        expected = str(profile_id) if profile_id is not None else None
 
-        async def work(session: AsyncSession) -> campaigns.Redemption:
-            return await campaigns.redeem(
+        async def work(session: AsyncSession) -> responses.Redemption:
+            return await responses.redeem(
                 session,
                 code,
                 touchpoint.value,
                 weights=ctx.hub.weights,
                 region=ctx.settings.default_region,
                 max_properties=ctx.settings.max_properties_bytes,
+                expected_profile_id=expected,
             )
 
         done, errors = await attempt(ctx, work)

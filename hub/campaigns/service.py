@@ -1,16 +1,23 @@
 """Direct-marketing campaigns: a segment's reachable members frozen at the run, a stable control
-group held out, a response code per recipient, personal rows for the mail-merge and the answers
-coming back as events on the recipient's profile.
+group held out, a response code per recipient, personal rows for the mail-merge, and the
+evaluation against the control group. Codes coming back: `hub.campaigns.responses`.
 
 The audience is the segment export's (`segments.reachable`: membership, the purpose's consent and
 its expiry, the contact it needs), evaluated at the moment of the run; the picks are the
 recommender's (`recs.service.recommend`); an answer is an ordinary event (`events.track`), so it
 is learned from and published like any other.
+
+An A/A check (`aa_check`, purpose ANALYTICS) is a campaign in which nobody is sent anything:
+the segment's members split into a "treated" and a control group exactly as for a mailing,
+then left alone, so that its evaluation shows what chance alone looks like (no significant
+lift expected). It has no mail-merge, and its codes are never answered. The demo store ships
+one (`hub.campaigns.demo`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,18 +31,15 @@ from hub.campaigns.evaluation import Evaluation, GroupFigures
 from hub.campaigns.models import Campaign, CampaignRecipient
 from hub.campaigns.repository import Counts
 from hub.db import utcnow
-from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
+from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
-from hub.events import service as events
 from hub.identity import service as identity
-from hub.identity.normalize import IdentifierIn
 from hub.preferences.learning import Weights
 from hub.privacy import audit, consent
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 from hub.recs import service as recs
 from hub.segments import service as segments
-from hub.words import where
 
 MAX_NAME = 80
 MAX_SLOT = 60
@@ -46,6 +50,8 @@ PAGE = 500
 PURPOSES = frozenset(
     {ConsentPurpose.MARKETING_EMAIL, ConsentPurpose.MARKETING_SMS, ConsentPurpose.MARKETING_POST}
 )
+# An A/A check sends nothing: its members are used for analysis only, which ANALYTICS covers.
+AA_PURPOSE = ConsentPurpose.ANALYTICS
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,11 @@ class CampaignIn:
     ends_at: datetime
     control_percent: float = 10.0
     content_slot: str | None = None
+    aa_check: bool = False  # nobody is sent anything (purpose ANALYTICS); not over GraphQL
+
+
+def is_aa_check(campaign: Campaign) -> bool:
+    return campaign.purpose == AA_PURPOSE.value
 
 
 def _actor(session: AsyncSession) -> tuple[str, str]:
@@ -66,7 +77,7 @@ def _actor(session: AsyncSession) -> tuple[str, str]:
     return principal.actor, principal.channel.value
 
 
-def _audit(session: AsyncSession, profile_id: str | None, action: str, detail: str) -> None:
+def record_audit(session: AsyncSession, profile_id: str | None, action: str, detail: str) -> None:
     """One audit row for what the caller did to a campaign (or to one recipient's profile)."""
     actor, channel = _actor(session)
     audit.record(
@@ -87,7 +98,11 @@ def in_control(campaign_id: int, profile_id: str, control_percent: float) -> boo
 async def create_campaign(session: AsyncSession, wanted: CampaignIn) -> Campaign:
     problems = Problems()
     name = clean_text(wanted.name, ("input", "name"), MAX_NAME, problems, required=True)
-    if wanted.purpose not in PURPOSES:
+    if wanted.aa_check and wanted.purpose is not AA_PURPOSE:
+        problems.add(
+            ("input", "purpose"), ErrorCode.INVALID, "An A/A check is made for ANALYTICS only."
+        )
+    elif not wanted.aa_check and wanted.purpose not in PURPOSES:
         problems.add(
             ("input", "purpose"),
             ErrorCode.INVALID,
@@ -173,9 +188,19 @@ async def _new_codes(session: AsyncSession, how_many: int) -> list[str]:
     return list(codes)
 
 
-async def run_campaign(session: AsyncSession, campaign_id: int, weights: Weights) -> Campaign:
+async def run_campaign(
+    session: AsyncSession,
+    campaign_id: int,
+    weights: Weights,
+    control: Callable[[str], bool] | None = None,
+) -> Campaign:
     """Freeze the audience now: the segment's members whom the purpose may reach (consent and
-    its expiry as of now, the contact it needs), split into treated and control. Once only."""
+    its expiry as of now, the contact it needs; events dated after now do not count), split
+    into treated and control. Once only.
+
+    `control` (profile id → held out?) replaces the stable hash `in_control` for a split that
+    must come out the same in every store, like the demo's A/A check keyed on the customer
+    number of the data file; it is still drawn blind to anything the customers did."""
     campaign = await require(session, campaign_id)
     now = utcnow()
     if campaign.status != "DRAFT" or not await repo.mark_run(session, campaign.id, now):
@@ -188,7 +213,7 @@ async def run_campaign(session: AsyncSession, campaign_id: int, weights: Weights
     purpose = ConsentPurpose(campaign.purpose)
     audience = [
         member
-        async for member in segments.reachable(session, segment, purpose, weights)
+        async for member in segments.reachable(session, segment, purpose, weights, until=now)
         if member.row is not None
     ]
     codes = await _new_codes(session, len(audience))
@@ -198,7 +223,9 @@ async def run_campaign(session: AsyncSession, campaign_id: int, weights: Weights
             {
                 "campaign_id": campaign.id,
                 "profile_id": member.profile.id,
-                "control": in_control(campaign.id, member.profile.id, campaign.control_percent),
+                "control": control(member.profile.id)
+                if control is not None
+                else in_control(campaign.id, member.profile.id, campaign.control_percent),
                 "response_code": code,
                 "reason": member.reason[:300],
             }
@@ -206,7 +233,7 @@ async def run_campaign(session: AsyncSession, campaign_id: int, weights: Weights
         ],
     )
     await session.refresh(campaign)
-    _audit(
+    record_audit(
         session,
         None,
         "RUN_CAMPAIGN",
@@ -251,6 +278,10 @@ async def export_campaign(
     if campaign.status != "RUN":
         raise DomainError.one(
             ("campaignId",), ErrorCode.CONFLICT, "Run the campaign first: it has no audience yet."
+        )
+    if is_aa_check(campaign):
+        raise DomainError.one(
+            ("campaignId",), ErrorCode.CONFLICT, "An A/A check sends nothing: it has no mail-merge."
         )
     purpose = ConsentPurpose(campaign.purpose)
     rows: list[dict[str, Any]] = []
@@ -309,7 +340,7 @@ async def export_campaign(
             exported.append(recipient.id)
     now = utcnow()
     await repo.mark_exported(session, exported, now)
-    _audit(
+    record_audit(
         session,
         None,
         "EXPORT_CAMPAIGN",
@@ -334,83 +365,6 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-# ---------------------------------------------------------------- responses
-
-
-@dataclass(frozen=True)
-class Redemption:
-    campaign: Campaign
-    first_name: str | None
-    duplicate: bool
-
-
-async def redeem(
-    session: AsyncSession,
-    code: str,
-    touchpoint: str,
-    *,
-    weights: Weights,
-    region: str,
-    max_properties: int,
-) -> Redemption:
-    """A response code told at a touchpoint: an event on the recipient's profile there (learned
-    from and published like any other), the recipient marked as responded, the look-up audited.
-    Only the first name comes back. The same code again changes nothing (`duplicate`)."""
-    typed = shortcodes.cleaned(code)
-    recipient = (
-        await repo.recipient_by_code(session, typed) if 0 < len(typed) <= CODE_LENGTH else None
-    )
-    if recipient is None:
-        raise DomainError.one(("code",), ErrorCode.NOT_FOUND, "No mailing has this response code.")
-    if recipient.control:
-        raise DomainError.one(
-            ("code",),
-            ErrorCode.CONTROL_GROUP,
-            "This code belongs to the campaign's control group: nothing was sent with it.",
-        )
-    erased = [p for p in await profiles.get_many(session, [recipient.profile_id]) if p.erased_at]
-    profile = None if erased else await profiles.get_live(session, recipient.profile_id)
-    identifiers = await identity.identifiers_for(session, [profile.id]) if profile else []
-    if profile is None or not identifiers:
-        raise DomainError.one(
-            ("code",), ErrorCode.SUPPRESSED, "This customer asked to be forgotten."
-        )
-    campaign = await require(session, recipient.campaign_id, "code")
-    identifiers.sort(key=lambda i: (IdentifierKind(i.kind) not in KNOWN_KINDS, i.id))
-    result = await events.track(
-        session,
-        [
-            events.EventIn(
-                message_id=f"campaign-response:{recipient.id}",
-                identifier=IdentifierIn(IdentifierKind(identifiers[0].kind), identifiers[0].value),
-                type=EventType.CAMPAIGN_RESPONSE,
-                touchpoint=touchpoint,
-                properties={"campaignId": str(campaign.id), "responseCode": typed},
-            )
-        ],
-        region=region,
-        weights=weights,
-        max_batch=1,
-        max_properties=max_properties,
-    )
-    if result.suppressed:
-        raise DomainError.one(
-            ("code",), ErrorCode.SUPPRESSED, "This customer asked to be forgotten."
-        )
-    duplicate = result.accepted == 0 or recipient.responded_at is not None
-    if recipient.responded_at is None:
-        recipient.responded_at = utcnow()
-        recipient.response_touchpoint = touchpoint
-    _audit(
-        session,
-        profile.id,
-        "REDEEM_RESPONSE_CODE",
-        f"Answered “{campaign.name}” {where(touchpoint)}" + (" (again)" if duplicate else ""),
-    )
-    await session.flush()
-    return Redemption(campaign, profile.first_name, duplicate)
-
-
 # ---------------------------------------------------------------- evaluation
 
 
@@ -431,4 +385,4 @@ async def evaluate(session: AsyncSession, campaign_id: int) -> tuple[Campaign, E
             revenues=counts.revenues,
         )
 
-    return campaign, evaluation.evaluate(group(False), group(True))
+    return campaign, evaluation.evaluate(group(False), group(True), is_aa_check(campaign))

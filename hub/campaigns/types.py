@@ -40,6 +40,11 @@ class Campaign:
     control: int = strawberry.field(description="Held out: sent nothing.")
     treated: int = strawberry.field(description="Sent the mailing (audience less control).")
     responded: int = strawberry.field(description="Treated recipients whose code came back.")
+    aa_check: bool = strawberry.field(
+        default=False,
+        description="An A/A check (purpose ANALYTICS): nobody was sent anything, so its "
+        "evaluation shows what chance alone looks like; no mail-merge, no codes answered.",
+    )
 
     @classmethod
     def of(cls, row: CampaignRow, counts: Counts | None = None) -> Campaign:
@@ -61,6 +66,7 @@ class Campaign:
             control=counts.control,
             treated=counts.treated,
             responded=counts.responded,
+            aa_check=row.purpose == ConsentPurpose.ANALYTICS.value,
         )
 
 
@@ -223,6 +229,10 @@ class CampaignEvaluation:
         "bootstrap interval (1,000 resamples of recipients within each group, fixed seed)."
     )
     verdict: str = strawberry.field(description="The evaluation in plain words.")
+    note: str | None = strawberry.field(
+        default=None,
+        description="How to read it, in plain words, for an A/A check (null for a mailing).",
+    )
 
     @classmethod
     def of(cls, campaign: Campaign, found: Evaluation) -> CampaignEvaluation:
@@ -236,4 +246,5 @@ class CampaignEvaluation:
                 found.revenue_per_recipient_difference, 0.0
             ),
             verdict=found.verdict,
+            note=found.note,
         )

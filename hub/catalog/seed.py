@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import service as auth
+from hub.campaigns import demo as demo_campaigns
 from hub.catalog.demo_data import LineRow, ReadSummary, message_id_for, read_catalog, read_lines
 from hub.catalog.models import Category, Product
 from hub.catalog.taxonomy import CATEGORIES, FALLBACK
@@ -271,6 +272,10 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
         async with db.sessions() as session:
             keys = await _demo_keys(session) if with_keys else {}
             await auth.create_agent(session, *DEMO_AGENT)
+            customer_of = {pid: crm for crm, (pid, _) in seeded.owners.items()}
+            weights = Weights.from_settings(settings)
+            if await demo_campaigns.seed(session, weights, customer_of) is not None:
+                console.print(f"campaigns: ran “{demo_campaigns.NAME}” as of 1 October 2010")
             await session.commit()
         model = await training.retrain(db)
         if model is not None:

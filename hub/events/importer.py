@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from hub.db import Database
 from hub.enums import EventType, IdentifierKind, Touchpoint
 from hub.errors import DomainError, ErrorCode
+from hub.events import resolvers
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
 from hub.preferences.learning import Weights
@@ -228,6 +229,9 @@ async def run(
             (event,) = events.validate([event_from(record)], 1, max_properties, region)
         except DomainError as error:
             report.refuse(number, _words(error))
+            continue
+        if event.type in resolvers.OWNED:  # e.g. a response code: checked live, not in bulk
+            report.refuse(number, f"{event.type.value} events are sent with track, not imported")
             continue
         pending.append((number, event))
         if len(pending) >= chunk:

@@ -81,13 +81,17 @@ async def count_by_profile(
     touchpoint: str | None,
     category: str | None,
     product_sku: str | None,
+    until: datetime | None = None,
 ) -> dict[str, int]:
-    """How many matching events each profile has (absent: none)."""
+    """How many matching events each profile has (absent: none); with `until`, only those
+    that had happened by then."""
     query = select(Event.profile_id, func.count()).where(Event.profile_id.in_(profile_ids))
     if type:
         query = query.where(Event.type == type)
     if since is not None:
         query = query.where(Event.occurred_at >= since)
+    if until is not None:
+        query = query.where(Event.occurred_at <= until)
     if touchpoint:
         query = query.where(Event.touchpoint == touchpoint)
     if product_sku:
@@ -101,9 +105,13 @@ async def count_by_profile(
 
 
 async def spend_by_profile(
-    session: AsyncSession, profile_ids: Sequence[str], since: datetime | None
+    session: AsyncSession,
+    profile_ids: Sequence[str],
+    since: datetime | None,
+    until: datetime | None = None,
 ) -> dict[str, float]:
-    """Purchases less returns (price × quantity, both counted positive) per profile."""
+    """Purchases less returns (price × quantity, both counted positive) per profile; with
+    `until`, only those that had happened by then."""
     value = func.coalesce(Event.price, 0) * func.abs(func.coalesce(Event.quantity, 1))
     signed = case((Event.type == "RETURN", -value), else_=value)
     query = select(Event.profile_id, func.sum(signed)).where(
@@ -111,6 +119,8 @@ async def spend_by_profile(
     )
     if since is not None:
         query = query.where(Event.occurred_at >= since)
+    if until is not None:
+        query = query.where(Event.occurred_at <= until)
     rows = await session.execute(query.group_by(Event.profile_id))
     return {profile_id: float(total or 0) for profile_id, total in rows.tuples()}
 

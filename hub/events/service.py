@@ -18,12 +18,13 @@ from hub.db import utcnow
 from hub.enums import ConsentPurpose, EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problems
 from hub.events import repository as repo
+from hub.events import resolvers
 from hub.events.models import Event
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.preferences import service as preferences
 from hub.preferences.learning import Weights
-from hub.privacy import consent, erasure
+from hub.privacy import consent, suppression
 from hub.profiles import service as profiles
 from hub.words import where
 
@@ -206,9 +207,10 @@ async def track(
     line on its own, to name a bad one by its number).
     """
     cleaned = list(events) if validated else validate(events, max_batch, max_properties, region)
-    result = TrackResult()
+    cleaned, dropped = await resolvers.resolve(session, cleaned)  # e.g. a response code's owner
+    result = TrackResult(suppressed=dropped)
     seen = await repo.existing_message_ids(session, {e.message_id for e in cleaned})
-    erased = await erasure.suppressed(
+    erased = await suppression.suppressed(
         session, list({(e.identifier.kind.value, e.identifier.value) for e in cleaned})
     )
     fresh: list[EventIn] = []

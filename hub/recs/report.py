@@ -80,8 +80,12 @@ _PAGE = """<!doctype html>
 {% for c in campaigns %}
 <section class="card" style="margin-top:1rem" data-testid="campaign">
  <h2>{{ c.name }}</h2>
- <p>{{ c.window }} · {{ c.treated }} sent, {{ c.control }} held out and sent nothing · a purchase
- in the window counts as a conversion, code or not</p>
+ {% if c.aa_check %}<p>{{ c.window }} · A/A check: {{ c.treated }} in the test group and
+ {{ c.control }} in the control group, nobody in either sent anything · a purchase in the window
+ counts as a conversion</p>
+ {% else %}<p>{{ c.window }} · {{ c.treated }} sent, {{ c.control }} held out and sent nothing ·
+ a purchase in the window counts as a conversion, code or not</p>{% endif %}
+ {% if c.note %}<p data-testid="campaign-note">{{ c.note }}</p>{% endif %}
  <div class="grid">
  {% for card in c.cards %}<div><p>{{ card.title }}: treated against control</p>{{ card.svg | safe }}
  <div class="lift {{ card.tone }}">{{ card.verdict }}</div></div>{% endfor %}
@@ -252,6 +256,8 @@ def _campaign(section: CampaignSection) -> dict[str, object]:
         ],
         "verdict": found.verdict,
         "tone": conversion_tone,
+        "aa_check": found.aa_check,  # nobody was sent anything
+        "note": found.note,  # how to read it, in plain words
     }
 
 

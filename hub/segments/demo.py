@@ -32,6 +32,11 @@ SEGMENTS = (
         {"event": {"type": "RETURN", "atLeast": 3}},
     ),
     (
+        "Active customers",
+        "Bought from us in the past year.",
+        {"event": {"type": "PURCHASE", "withinDays": 365}},
+    ),
+    (
         "Email newsletter audience",
         "Have an email address with us and agreed to marketing emails.",
         {

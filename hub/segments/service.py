@@ -149,8 +149,11 @@ async def facts_for(
     weights: Weights,
     now: datetime | None = None,
     discreet: bool = False,
+    until: datetime | None = None,
 ) -> dict[str, rules.Facts]:
-    """What the rules ask about these profiles, in a few queries for the whole page."""
+    """What the rules ask about these profiles, in a few queries for the whole page. With
+    `until`, events count only if they had happened by then (a campaign's audience is who was
+    in the segment at its run); learned interests and stated facts are as they stand."""
     now = now or utcnow()
     ids = [p.id for p in people]
     need = rules.needs(list(wanted))
@@ -169,13 +172,14 @@ async def facts_for(
             touchpoint=query.touchpoint,
             category=query.category,
             product_sku=query.product_sku,
+            until=until,
         )
         for profile_id, count in found.items():
             counts[profile_id][query] = count
     spend: dict[str, dict[int | None, float]] = {i: {} for i in ids}
     for days in need.spends:
         for profile_id, total in (
-            await events_repo.spend_by_profile(session, ids, _since(now, days))
+            await events_repo.spend_by_profile(session, ids, _since(now, days), until)
         ).items():
             spend[profile_id][days] = total
     labels = await catalog.labels_for(
@@ -235,12 +239,12 @@ async def memberships(
 
 
 async def members(
-    session: AsyncSession, segment: Compiled, weights: Weights
+    session: AsyncSession, segment: Compiled, weights: Weights, until: datetime | None = None
 ) -> AsyncIterator[tuple[list[Profile], dict[str, str]]]:
     """Every live profile page by page, with the reasons of those in the segment (a rule on
-    behaviour leaves out whoever withdrew PERSONALIZATION)."""
+    behaviour leaves out whoever withdrew PERSONALIZATION); `until` as in `facts_for`."""
     after: str | None = None
-    now = utcnow()
+    now = until or utcnow()
     behaviour = rules.uses_behaviour(segment.rule)
     while True:
         page = await repo.live_profiles_after(session, after, EXPORT_PAGE)
@@ -252,7 +256,7 @@ async def members(
                 session, [p.id for p in page], ConsentPurpose.PERSONALIZATION
             )
             page = [p for p in page if allowed[p.id]]
-        facts = await facts_for(session, page, [segment.rule], weights, now)
+        facts = await facts_for(session, page, [segment.rule], weights, now, until=until)
         reasons = {}
         for profile in page:
             verdict = rules.evaluate(segment.rule, facts[profile.id])
@@ -304,14 +308,19 @@ class Reachable:
 
 
 async def reachable(
-    session: AsyncSession, segment: Segment, purpose: ConsentPurpose, weights: Weights
+    session: AsyncSession,
+    segment: Segment,
+    purpose: ConsentPurpose,
+    weights: Weights,
+    until: datetime | None = None,
 ) -> AsyncIterator[Reachable]:
     """Every member of the segment right now, with what `purpose` may use of them (consent and
-    its expiry as of now). Segment exports and campaign runs both draw their audience here."""
+    its expiry as of now). Segment exports and campaign runs both draw their audience here; a
+    campaign run passes `until` (its moment), so events dated after it do not count."""
     compiled_segment = compile_segment(segment)
     if compiled_segment is None:
         raise DomainError.one(("segmentId",), ErrorCode.INVALID, "The segment's rule is invalid.")
-    async for page, reasons in members(session, compiled_segment, weights):
+    async for page, reasons in members(session, compiled_segment, weights, until):
         inside = [p for p in page if p.id in reasons]
         if not inside:
             continue

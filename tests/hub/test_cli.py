@@ -14,8 +14,10 @@ def test_seed_demo_prints_working_keys_and_is_idempotent(make_database) -> None:
     assert set(keys) == {"web", "kiosk", "callcenter", "admin"}
     assert "username demo.agent" in first.stdout
     assert "events: 2902 new, 0 already there" in first.stderr.replace("\n", " ")
+    assert "campaigns: ran “A/A check" in first.stderr, "the demo's A/A check"
     second = hub_command(url, "seed-demo", str(SAMPLE))
     assert "events: 0 new, 2902 already there" in second.stderr.replace("\n", " ")
+    assert "campaigns: ran" not in second.stderr, "seeded once"
     listed = hub_command(url, "keys", "list").stdout
     assert listed.count("active") == 4 and listed.count("revoked") == 4
     assert all(key not in listed for key in keys.values()), "secrets are never listed"

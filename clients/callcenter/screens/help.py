@@ -33,6 +33,7 @@ check with the caller, then link them from the profile (**l**) when they are the
 | c | consent per purpose, saved as you toggle |
 | n | add a note |
 | v | "serve you better" survey on the customer's behalf |
+| m | a mailing's code the caller reads out: recorded as their reply (someone else's is refused) |
 | y / d | the customer accepts / declines the highlighted **next best action** |
 | a / x | the customer accepts / rejects the highlighted **pick** (cross-sell, up-sell…) |
 | l | link with another profile (same person), when the hub offers linking |

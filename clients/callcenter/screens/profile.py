@@ -20,6 +20,7 @@ from ..dialogs.export import ExportDialog
 from ..dialogs.link import LinkDialog
 from ..dialogs.note import NoteDialog
 from ..dialogs.preference import PreferenceDialog
+from ..dialogs.response_code import ResponseCodeDialog
 from ..dialogs.split import SplitDialog
 from ..dialogs.survey import SurveyDialog
 from ..dialogs.wrap_up import WrapUpDialog
@@ -62,6 +63,7 @@ class ProfileScreen(Screen[None]):
         Binding("c", "consent", "Consent"),
         Binding("n", "note", "Note"),
         Binding("v", "survey", "Survey"),
+        Binding("m", "mailing_code", "Mailing code", show=False, tooltip="Record a mailing's code"),
         Binding("a", "accept", "Accept pick", show=False),  # advertised on the picks panel
         Binding("x", "reject", "Reject pick", show=False),
         Binding("y", "accept_action", "Accept action", show=False),  # on the actions panel
@@ -78,6 +80,7 @@ class ProfileScreen(Screen[None]):
         "consent": "Grant or withdraw consent per purpose",
         "note": "Add a note to this profile",
         "survey": "Answer the 'serve you better' survey on the customer's behalf",
+        "mailing_code": "Record the code on a mailing the caller reads out (their reply)",
         "accept": "Accept the highlighted recommendation (recorded as an event)",
         "reject": "Reject the highlighted recommendation (recorded as an event)",
         "accept_action": "The customer accepts the highlighted next best action (recorded)",
@@ -265,6 +268,9 @@ class ProfileScreen(Screen[None]):
 
     def action_survey(self) -> None:
         self.app.push_screen(SurveyDialog(self.client, self.profile), self._dialog_done)
+
+    def action_mailing_code(self) -> None:
+        self.app.push_screen(ResponseCodeDialog(self.client, self.profile), self._dialog_done)
 
     def action_wrap_up(self) -> None:
         def logged(done: bool | None) -> None:
