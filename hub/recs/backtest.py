@@ -200,7 +200,11 @@ async def _served(
     """Ask the hub's own recommendation service for every scored customer."""
     recs.serving.forget()  # this store's catalogue and model, not a previous cut-off's
     task = progress.add_task(f"{label}: asking Rapport", total=len(split.customers))
-    answers = Answers(RAPPORT, "the hub's ranking (hub/recs/engine.py)", 0.0, 0.0, 0.0, {}, {})
+    params = (
+        "the hub's ranking: EASE + habits blend (hub/recs/engine.py), re-ranked for customers "
+        "with purchases by the LightGBM LambdaRank model retrain learns (hub/recs/ranker.py)"
+    )
+    answers = Answers(RAPPORT, params, 0.0, 0.0, 0.0, {}, {})
     anonymous: list[str] | None = None
     started = time.perf_counter()
     for customer in split.customers:

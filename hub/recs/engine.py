@@ -28,13 +28,13 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 import numpy as np
-from scipy import sparse
 
 from hub.preferences.learning import Interest, decayed, strength
 from hub.preferences.models import Affinity, Preference
-from hub.recs.families import family_of
+from hub.recs.arrays import Arrays
 from hub.recs.habits import Habit, habits_from, repeat_share
 from hub.recs.model import ItemModel
+from hub.recs.ranker import LearnedRanker, Order, orders_from
 
 # Weights chosen with the rolling-origin backtest (`rapport-hub backtest`; docs/performance.md).
 COLLAB = 0.5
@@ -48,6 +48,8 @@ COOL_DOWN = timedelta(days=7)
 # At most this share of a list from one category (diversity, tuned with the benchmark).
 MAX_CATEGORY_SHARE = 0.8
 MAX_PER_FAMILY = 2
+VISIT_SLOTS = 3  # of a learned list, places for what goes with what they just looked at
+LEADS = 1e9
 COLLAB_CANDIDATES = 300
 WHY = ("COLLABORATIVE", "REBUY", "INTEREST", "POPULAR")  # the parts of a score, in order
 
@@ -80,80 +82,9 @@ class Catalogue:
         return {sku: 1.0 - rank / n for rank, sku in enumerate(self.popular)}
 
     @cached_property
-    def arrays(self) -> _Arrays:
+    def arrays(self) -> Arrays:
         """The catalogue as arrays, so that a ranking scores every item at once."""
-        return _Arrays.build(self)
-
-
-@dataclass(frozen=True)
-class _Arrays:
-    skus: list[str]
-    position: dict[str, int]
-    sku_order: np.ndarray  # each item's place in sku order (ties are broken by sku)
-    category: np.ndarray  # category code per item
-    popularity: np.ndarray  # 1 for the best seller down to 0; 0 when not popular
-    popular: np.ndarray  # bool: in "popular now"
-    family: np.ndarray  # product-family code per item
-    facet_column: dict[tuple[str, str], int]
-    facets: sparse.csr_matrix  # items × facets, how often the item carries the facet
-
-    @staticmethod
-    def build(catalogue: Catalogue) -> _Arrays:
-        skus = list(catalogue.items)
-        position = {sku: i for i, sku in enumerate(skus)}
-        order = np.empty(len(skus), dtype=np.int64)
-        order[np.argsort(np.array(skus, dtype=object), kind="stable")] = np.arange(len(skus))
-        categories: dict[str, int] = {}
-        category = np.fromiter(
-            (categories.setdefault(catalogue.items[s].category, len(categories)) for s in skus),
-            dtype=np.int64,
-            count=len(skus),
-        )
-        popularity = np.zeros(len(skus))
-        popular = np.zeros(len(skus), dtype=bool)
-        for sku, value in catalogue.popularity().items():
-            if (i := position.get(sku)) is not None:
-                popularity[i], popular[i] = value, True
-        columns: dict[tuple[str, str], int] = {}
-        rows, cols = [], []
-        for i, sku in enumerate(skus):
-            for facet in catalogue.items[sku].facets:
-                rows.append(i)
-                cols.append(columns.setdefault(facet, len(columns)))
-        matrix = sparse.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(len(skus), max(len(columns), 1))
-        )
-        families: dict[str, int] = {}
-        family = np.fromiter(
-            (families.setdefault(family_of(catalogue.items[s].name), len(families)) for s in skus),
-            dtype=np.int64,
-            count=len(skus),
-        )
-        return _Arrays(
-            skus, position, order, category, popularity, popular, family, columns, matrix
-        )
-
-    def vector(self, values: dict[str, float]) -> np.ndarray:
-        """A per-item vector from sku → value (skus outside the catalogue are left out)."""
-        out = np.zeros(len(self.skus))
-        for sku, value in values.items():
-            if (i := self.position.get(sku)) is not None:
-                out[i] = value
-        return out
-
-    def mask(self, skus: Iterable[str]) -> np.ndarray:
-        out = np.zeros(len(self.skus), dtype=bool)
-        out[[i for s in skus if (i := self.position.get(s)) is not None]] = True
-        return out
-
-    def per_facet(self, facets: dict[tuple[str, str], float]) -> np.ndarray:
-        """Σ over each item's facets of the given facet values."""
-        weights = np.zeros(self.facets.shape[1])
-        for facet, value in facets.items():
-            if (column := self.facet_column.get(facet)) is not None:
-                weights[column] = value
-        result: np.ndarray = self.facets @ weights
-        return result
+        return Arrays.build(self)
 
 
 @dataclass
@@ -168,6 +99,9 @@ class Shopper:
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     habits: dict[str, Habit] = field(default_factory=dict)  # sku → repeat-purchase habit
     repeat_share: float = 0.5  # of what they buy after a first order, the share re-bought
+    orders: list[Order] = field(default_factory=list)  # their purchases, one per moment
+    visit: set[str] = field(default_factory=set)  # looked at in this visit, not bought
+    now: datetime | None = None
 
     @property
     def is_cold(self) -> bool:
@@ -197,6 +131,8 @@ def shopper_from(
     if purchases is not None and anchor is not None:
         shopper.habits = habits_from(purchases, anchor)
         shopper.repeat_share = repeat_share(purchases)
+        shopper.orders = orders_from(purchases)
+    shopper.now = anchor
     for a in rows:
         score = decayed(a.score, a.as_of, anchor, half_life_seconds) if anchor else a.score
         if a.key == "product":
@@ -216,6 +152,8 @@ def shopper_from(
             just_now = anchor and a.as_of >= anchor - COOL_DOWN
             if just_now and not habitual and (a.purchases or a.views or a.carts):
                 shopper.recent.add(a.value)  # just bought or just looked at: show something else
+                if not a.purchases:
+                    shopper.visit.add(a.value)
         elif score > 0:
             shopper.facets[(a.key, a.value)] = (strength(score), "IMPLICIT")
     for pref in stated:
@@ -237,7 +175,11 @@ def rank(
     first: int,
     *,
     exclude_owned: bool = False,
+    learned: LearnedRanker | None = None,
 ) -> list[Ranked]:
+    """The best `first` items for the shopper, with why. With a `learned` re-ranker and a
+    purchase history, it orders its candidates (hub/recs/ranker.py) and the blend below only
+    orders the rest and says why; what they looked at in this visit still leads."""
     items = catalogue.items
     collab: dict[str, float] = {}
     history: list[tuple[int, float]] = []
@@ -279,11 +221,18 @@ def rank(
     bought = arrays.mask(shopper.bought)
     candidates = arrays.mask(collab) | bought | arrays.popular
     candidates |= arrays.per_facet(dict.fromkeys(shopper.facets, 1.0)) > 0
-    chosen = np.flatnonzero(candidates & ~_blocked(arrays, shopper, exclude_owned))
+    key = _learned_key(shopper, model, learned, arrays, exclude_owned)
+    # With the learned order, a one-off bought this week may come back when the model says it
+    # will (wholesale buyers re-order within days); what they looked at never does.
+    held_back = shopper.recent if key is None else shopper.visit
+    chosen = np.flatnonzero(candidates & ~blocked(arrays, shopper, exclude_owned, held_back))
     totals = parts[0] + parts[1] + parts[2] + parts[3]
     strongest = parts.argmax(axis=0)  # the first of equals, in the order of WHY
     best = parts.max(axis=0)
-    chosen = chosen[np.lexsort((arrays.sku_order[chosen], -totals[chosen]))]
+    if key is None:
+        chosen = chosen[np.lexsort((arrays.sku_order[chosen], -totals[chosen]))]
+    else:
+        chosen = chosen[np.lexsort((arrays.sku_order[chosen], -totals[chosen], -key[chosen]))]
 
     picked: list[Ranked] = []
     per_category: dict[int, int] = defaultdict(int)
@@ -318,6 +267,30 @@ def rank(
     return picked
 
 
+def _learned_key(
+    shopper: Shopper,
+    model: ItemModel | None,
+    learned: LearnedRanker | None,
+    arrays: Arrays,
+    new_only: bool,
+) -> np.ndarray | None:
+    """Per item, the learned order (−inf for the items it did not rank); what goes with what
+    they looked at in this visit takes up to VISIT_SLOTS places ahead of it."""
+    if learned is None or model is None or new_only or shopper.now is None:
+        return None
+    key = learned.key(shopper.orders, shopper.now, model, arrays.position, len(arrays.skus))
+    if key is None or not shopper.visit:
+        return key
+    looked = [model.index[s] for s in shopper.visit if s in model.index]
+    if looked:
+        goes_with = model.weights[np.asarray(looked)].sum(axis=0)
+        best = np.argsort(-goes_with)[:VISIT_SLOTS]
+        for j in best[goes_with[best] > 0]:
+            if (i := arrays.position.get(model.items[int(j)])) is not None:
+                key[i] = LEADS + float(goes_with[j])
+    return key
+
+
 def _top_contributor(model: ItemModel | None, history: list[tuple[int, float]], sku: str) -> str:
     """The product in the shopper's history that says most for `sku` (the reason names it)."""
     assert model is not None
@@ -326,14 +299,17 @@ def _top_contributor(model: ItemModel | None, history: list[tuple[int, float]], 
     return model.items[i]
 
 
-def _blocked(arrays: _Arrays, shopper: Shopper, exclude_owned: bool) -> np.ndarray:
+def blocked(
+    arrays: Arrays, shopper: Shopper, exclude_owned: bool, held_back: set[str] | None = None
+) -> np.ndarray:
     """Per item: never shown to this shopper (returned or disliked, or carrying a disliked
-    category or theme), not so soon (just bought or looked at), or owned when they want new."""
+    category or theme), not so soon (`held_back`, by default what they just bought or looked
+    at), or owned when they want new."""
     blocked: np.ndarray = (
         arrays.per_facet({f: 1.0 for f in shopper.excluded if f[0] != "product"}) > 0
     )
     blocked |= arrays.mask(s for kind, s in shopper.excluded if kind == "product")
-    blocked |= arrays.mask(shopper.recent)
+    blocked |= arrays.mask(shopper.recent if held_back is None else held_back)
     if exclude_owned:
         blocked |= arrays.mask(shopper.bought)
     return blocked
@@ -359,42 +335,3 @@ def items_from(
         )
         for sku, name, category, tags in rows
     }
-
-
-UPSELL_MIN, UPSELL_MAX = 1.25, 4.0
-
-
-def upsell(
-    shopper: Shopper, catalogue: Catalogue, anchors: Sequence[str], limit: int
-) -> list[Ranked]:
-    """A step up: for a product the shopper likes, a pricier one of the same kind (same
-    category, a shared theme when it has one), best sellers first."""
-    popularity = catalogue.popularity()
-    index = catalogue.by_facet
-    arrays = catalogue.arrays
-    blocked = _blocked(arrays, shopper, True)
-    picked: list[Ranked] = []
-    taken: set[str] = set()
-    for anchor_sku in anchors:
-        anchor = catalogue.items.get(anchor_sku)
-        if anchor is None or anchor.price <= 0:
-            continue
-        themes = {f for f in anchor.facets if f[0] == "theme"}
-        best: tuple[float, str] | None = None
-        for sku in index.get(("category", anchor.category), ()):
-            item = catalogue.items[sku]
-            if sku in taken or sku == anchor_sku or blocked[arrays.position[sku]]:
-                continue
-            if not UPSELL_MIN * anchor.price <= item.price <= UPSELL_MAX * anchor.price:
-                continue
-            if themes and not themes & set(item.facets):
-                continue
-            score = popularity.get(sku, 0.0)
-            if best is None or score > best[0]:
-                best = (score, sku)
-        if best is not None:
-            taken.add(best[1])
-            picked.append(Ranked(best[1], round(best[0], 4), "UPSELL", anchor_sku))
-        if len(picked) >= limit:
-            break
-    return picked

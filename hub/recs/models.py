@@ -25,5 +25,8 @@ class RecModel(Base):
     popular: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # The item × item weights, float32, as a compressed .npz; loaded only when serving.
     weights: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # The learned re-ranker (hub/recs/ranker_training.py) as a compressed .npz, when the
+    # store had enough customers with later purchases to learn one; loaded only when serving.
+    ranker: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     seconds: Mapped[float] = mapped_column(default=0.0)

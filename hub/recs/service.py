@@ -24,9 +24,10 @@ from hub.events import service as events
 from hub.preferences import repository as preference_rows
 from hub.preferences.learning import Weights
 from hub.privacy import consent
-from hub.recs import engine, training
+from hub.recs import engine, training, upsell
 from hub.recs.habits import Habit, span
 from hub.recs.model import ItemModel
+from hub.recs.ranker import LearnedRanker
 
 _CATALOGUE_SECONDS = 300.0
 _RECENTLY = timedelta(days=180)  # "5 weeks ago" reads well; "17 years ago" is a date
@@ -53,6 +54,7 @@ class _Serving:
         self.category_names: dict[str, str] = {}
         self.model: ItemModel | None = None
         self.model_id: str | None = None
+        self.ranker: LearnedRanker | None = None
         self._catalogue_at = 0.0
         self._model_checked = 0.0
 
@@ -69,6 +71,7 @@ class _Serving:
             newest = await training.newest_model_id(session)
             if newest != self.model_id:
                 self.model = await training.load(session, newest) if newest else None
+                self.ranker = await training.load_ranker(session, newest) if newest else None
                 self.model_id = newest
                 self._build(self.model.popular if self.model else [])
 
@@ -116,12 +119,20 @@ async def recommend(
     if viewing and viewing in serving.rows:
         # What is on the screen right now counts most: "goes with what you're looking at".
         shopper.products[viewing] = max(shopper.products.get(viewing, 0.0), 3.0)
-    ranked = engine.rank(shopper, serving.model, serving.catalogue, first, exclude_owned=new_only)
+        shopper.visit.add(viewing)
+    ranked = engine.rank(
+        shopper,
+        serving.model,
+        serving.catalogue,
+        first,
+        exclude_owned=new_only,
+        learned=serving.ranker,
+    )
     if viewing and personal and first >= 3:
         # Up-sell for the product on screen, second in the list.
         step_up = [
             r
-            for r in engine.upsell(shopper, serving.catalogue, [viewing], 1)
+            for r in upsell.upsell(shopper, serving.catalogue, [viewing], 1)
             if r.sku not in {x.sku for x in ranked}
         ]
         ranked = (ranked[:1] + step_up + ranked[1:])[:first]
@@ -245,7 +256,7 @@ async def center(
     shopper, personal = await _shopper(session, profile_id, weights, holdout_percent)
     if personal:
         favourites = sorted(shopper.bought, key=lambda sku: -shopper.bought[sku])[:12]
-        ups = engine.upsell(shopper, serving.catalogue, favourites, per_group)
+        ups = upsell.upsell(shopper, serving.catalogue, favourites, per_group)
         if ups:
             result.insert(
                 min(1, len(result)),

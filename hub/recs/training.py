@@ -15,6 +15,7 @@ from sqlalchemy.orm import undefer
 from hub.db import Database, utcnow
 from hub.enums import EventType
 from hub.events.models import Event
+from hub.recs import ranker, ranker_training
 from hub.recs.model import ItemModel, popular_now, train_ease
 from hub.recs.models import RecModel
 
@@ -27,6 +28,7 @@ async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
     started = time.perf_counter()
     baskets: dict[str, set[str]] = defaultdict(set)
     purchases: list[tuple[str, datetime]] = []
+    lines: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     async with db.sessions() as session:
         result = await session.stream(
             select(Event.profile_id, Event.product_sku, Event.occurred_at)
@@ -38,27 +40,51 @@ async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
                 continue
             baskets[profile_id].add(sku)
             purchases.append((sku, at))
+            lines[profile_id].append((sku, at))
     if not baskets:
         log.info("no purchases yet: nothing to train")
         return None
     # CPU-bound: a worker thread, so the event loop keeps serving reads meanwhile.
     model = await asyncio.to_thread(train_ease, baskets, lam, 3)
     model.popular = popular_now(purchases)
+    del purchases, baskets
+    learned = await asyncio.to_thread(_learn, lines, utcnow(), lam)
     seconds = time.perf_counter() - started
     async with db.sessions() as session:
-        row = await _store(session, model, seconds)
+        row = await _store(session, model, learned, seconds)
         await session.commit()
     log.info(
-        "trained %s on %d customers, %d items in %.1f s",
+        "trained %s on %d customers, %d items in %.1f s; %s",
         row.kind,
         row.n_users,
         row.n_items,
         seconds,
+        "no learned ranker (too few customers with later purchases)"
+        if learned is None
+        else f"ranker learned from {learned.groups} customers since {learned.origin:%Y-%m-%d}",
     )
     return row
 
 
-async def _store(session: AsyncSession, model: ItemModel, seconds: float) -> RecModel:
+def _learn(
+    lines: dict[str, list[tuple[str, datetime]]], now: datetime, lam: float
+) -> ranker.LearnedRanker | None:
+    """The learned re-ranker, or None (too little to learn from, or learning failed: the
+    hand-weighted blend serves and the failure is logged)."""
+    try:
+        customers = {c: ranker.orders_from(found) for c, found in lines.items()}
+        return ranker_training.learn(customers, now, lam)
+    except Exception:
+        log.exception("learning the re-ranker failed; the hand-weighted ranking serves")
+        return None
+
+
+async def _store(
+    session: AsyncSession,
+    model: ItemModel,
+    learned: ranker.LearnedRanker | None,
+    seconds: float,
+) -> RecModel:
     row = RecModel(
         kind=model.kind,
         trained_at=utcnow(),
@@ -68,6 +94,7 @@ async def _store(session: AsyncSession, model: ItemModel, seconds: float) -> Rec
         items=model.items,
         popular=model.popular,
         weights=model.to_bytes(),
+        ranker=ranker.to_bytes(learned) if learned is not None else None,
         active=True,
         seconds=round(seconds, 2),
     )
@@ -107,6 +134,18 @@ async def load(session: AsyncSession, model_id: str) -> ItemModel | None:
         n_users=row.n_users,
         trained_at=row.trained_at,
     )
+
+
+async def load_ranker(session: AsyncSession, model_id: str) -> ranker.LearnedRanker | None:
+    """The re-ranker learned with a model (None when it has none, or it cannot be read)."""
+    blob = await session.scalar(select(RecModel.ranker).where(RecModel.id == model_id))
+    if blob is None:
+        return None
+    try:
+        return await asyncio.to_thread(ranker.from_bytes, blob)
+    except Exception:
+        log.exception("the stored re-ranker of model %s cannot be read; not using it", model_id)
+        return None
 
 
 async def run_schedule(db: Database, every_hours: float) -> None:

@@ -1,0 +1,356 @@
+"""A learned re-ranker for customers with a purchase history (LightGBM LambdaRank).
+
+The hand-weighted blend in engine.py cannot know, per customer, how many of ten slots their own
+staples deserve, or which of a hundred past purchases come back. This model learns that from
+the store's own history: at training time the purchases before a validation origin V (a few
+weeks to three months before now) are the history, the purchases after V are the labels, and
+LambdaRank learns to order each customer's candidates so the ones they went on to buy come
+first. Serving computes the same features at the current clock from the full history.
+
+Candidates per customer: everything they bought (their strongest habits first, at most
+MAX_OWNED), the best MAX_EASE items by the EASE score of their purchases, and the MAX_POPULAR
+best sellers. Two rankers are learned: one for the default list (all purchases are labels) and
+one for `newOnly` (candidates and labels restricted to items new to the customer).
+
+Features (FEATURES, in order) name only real signals: per customer × item, how many orders,
+how long ago, the typical interval and how due it is; per customer, how many orders and how
+much of what they buy is a repeat; per item, how many customers bought it lately and ever, how
+often its buyers re-buy it, how new it is; and the EASE score of the customer's purchases.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import lightgbm as lgb
+import numpy as np
+
+from hub.recs.habits import HALF_LIFE
+from hub.recs.model import ItemModel
+
+Order = tuple[datetime, frozenset[str]]
+DAY = 86400.0
+MAX_OWNED = 200
+MAX_EASE = 60
+MAX_POPULAR = 40
+MAX_GROUPS = 4000  # customers per training set: enough to learn, bounded time
+FEATURES = (
+    "owned",
+    "orders",
+    "strength",
+    "days_since_last",
+    "interval_days",
+    "due",
+    "order_share",
+    "orders_last_90d",
+    "customer_orders",
+    "customer_items",
+    "customer_repeat_share",
+    "days_since_last_order",
+    "tenure_days",
+    "ease",
+    "ease_rank",
+    "buyers_30d",
+    "buyers_90d",
+    "buyers_all",
+    "trend",
+    "item_repeat_rate",
+    "item_orders_per_buyer",
+    "item_age_days",
+    "ease_recent",
+    "ease_mean",
+    "in_last_orders",
+    "customer_basket_size",
+    "customer_gap_days",
+    "since_last_over_gap",
+)
+RECENT_HALF_LIFE = timedelta(days=30)
+
+
+def last_bought(orders: Sequence[Order]) -> dict[str, datetime]:
+    """sku → the moment of its latest order."""
+    return {sku: at for at, skus in orders for sku in skus}
+
+
+def orders_from(purchases: Iterable[tuple[str, datetime]]) -> list[Order]:
+    """(sku, moment) purchase lines → orders (one per moment), oldest first."""
+    found: dict[datetime, set[str]] = defaultdict(set)
+    for sku, at in purchases:
+        found[at].add(sku)
+    return [(at, frozenset(skus)) for at, skus in sorted(found.items())]
+
+
+@dataclass
+class ItemStats:
+    """Per item, as of one moment: buyers lately and ever, how often buyers re-buy it."""
+
+    skus: list[str]
+    buyers_30: np.ndarray
+    buyers_90: np.ndarray
+    buyers_all: np.ndarray
+    repeat_rate: np.ndarray
+    orders_per_buyer: np.ndarray
+    age_days: np.ndarray
+    index: dict[str, int] = field(init=False)
+    popular: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {sku: i for i, sku in enumerate(self.skus)}
+        order = np.lexsort((-self.buyers_all, -self.buyers_90, -self.buyers_30))
+        self.popular = [self.skus[i] for i in order[:MAX_POPULAR]]
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "skus": np.array(self.skus, dtype=np.str_),
+            "buyers_30": self.buyers_30,
+            "buyers_90": self.buyers_90,
+            "buyers_all": self.buyers_all,
+            "repeat_rate": self.repeat_rate,
+            "orders_per_buyer": self.orders_per_buyer,
+            "age_days": self.age_days,
+        }
+
+    @staticmethod
+    def from_arrays(arrays: Mapping[str, np.ndarray]) -> ItemStats:
+        return ItemStats(
+            [str(s) for s in arrays["skus"]],
+            *(
+                np.asarray(arrays[name], dtype=np.float64)
+                for name in (
+                    "buyers_30",
+                    "buyers_90",
+                    "buyers_all",
+                    "repeat_rate",
+                    "orders_per_buyer",
+                    "age_days",
+                )
+            ),
+        )
+
+
+def item_stats(customers: Mapping[str, Sequence[Order]], now: datetime) -> ItemStats:
+    buyers: dict[str, list[int]] = defaultdict(
+        lambda: [0, 0, 0, 0, 0]
+    )  # 30d, 90d, all, rebuy, orders
+    first: dict[str, datetime] = {}
+    for orders in customers.values():
+        counts: dict[str, int] = defaultdict(int)
+        last: dict[str, datetime] = {}
+        for at, skus in orders:
+            for sku in skus:
+                counts[sku] += 1
+                last[sku] = at
+                if sku not in first or at < first[sku]:
+                    first[sku] = at
+        for sku, n in counts.items():
+            row = buyers[sku]
+            age = now - last[sku]
+            row[0] += age <= timedelta(days=30)
+            row[1] += age <= timedelta(days=90)
+            row[2] += 1
+            row[3] += n >= 2
+            row[4] += n
+    names = sorted(buyers)
+    table = np.array([buyers[s] for s in names], dtype=np.float64).reshape(-1, 5)
+    everyone = np.maximum(table[:, 2], 1.0)
+    return ItemStats(
+        names,
+        table[:, 0],
+        table[:, 1],
+        table[:, 2],
+        table[:, 3] / everyone,
+        table[:, 4] / everyone,
+        np.array([(now - first[s]).total_seconds() / DAY for s in names]),
+    )
+
+
+@dataclass
+class EaseView:
+    """One customer's EASE scores (the sum of the weight rows of what they bought)."""
+
+    index: Mapping[str, int]
+    items: Sequence[str]
+    scores: np.ndarray
+    ranks: np.ndarray  # 1 for the best item
+    recent: np.ndarray  # the same with each purchase fading over RECENT_HALF_LIFE
+    owned: int  # how many of the customer's products the model knows
+
+    @staticmethod
+    def of(
+        last: Mapping[str, datetime],
+        now: datetime,
+        index: Mapping[str, int],
+        weights: np.ndarray,
+        items: Sequence[str],
+    ) -> EaseView:
+        """From sku → when the customer last bought it."""
+        known = [(index[s], at) for s, at in last.items() if s in index]
+        if not known:
+            zeros = np.zeros(len(items))
+            return EaseView(index, items, zeros, np.full(len(items), np.nan), zeros, 0)
+        rows = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
+        half_life = RECENT_HALF_LIFE.total_seconds()
+        fade = np.fromiter(
+            (2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life) for _, at in known),
+            dtype=np.float32,
+            count=len(known),
+        )
+        block = weights[rows]
+        scores = block.sum(axis=0, dtype=np.float64)
+        recent = (fade @ block).astype(np.float64)
+        ranks = np.empty(len(scores))
+        ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+        return EaseView(index, items, scores, ranks, recent, len(known))
+
+    def best(self, n: int, skip: Iterable[str]) -> list[str]:
+        blocked = {self.index[s] for s in skip if s in self.index}
+        wanted = min(n + len(blocked), len(self.scores) - 1)
+        if wanted <= 0:
+            return []
+        top = np.argpartition(-self.scores, wanted)[:wanted]
+        top = top[np.argsort(-self.scores[top], kind="stable")]
+        return [self.items[j] for j in top if j not in blocked and self.scores[j] > 0][:n]
+
+
+def candidates(orders: Sequence[Order], ease: EaseView, stats: ItemStats) -> list[str]:
+    """What the ranker orders for one customer (their purchases first, as habits rank)."""
+    count: dict[str, int] = defaultdict(int)
+    last: dict[str, datetime] = {}
+    for at, skus in orders:
+        for sku in skus:
+            count[sku] += 1
+            last[sku] = at
+    owned = sorted(count, key=lambda s: (-count[s], -last[s].timestamp(), s))
+    picked = dict.fromkeys(owned[:MAX_OWNED])
+    picked.update(dict.fromkeys(ease.best(MAX_EASE, count)))
+    picked.update(dict.fromkeys(s for s in stats.popular if s not in count))
+    return list(picked)
+
+
+def features(
+    orders: Sequence[Order], skus: Sequence[str], ease: EaseView, stats: ItemStats, now: datetime
+) -> np.ndarray:
+    """(len(skus), len(FEATURES)) float32, NaN where a feature does not apply."""
+    moments: dict[str, list[datetime]] = defaultdict(list)
+    for at, bought in orders:
+        for sku in bought:
+            moments[sku].append(at)
+    n_orders = len(orders)
+    lines = sum(len(b) for _, b in orders[1:])
+    seen: set[str] = set(orders[0][1]) if orders else set()
+    repeats = 0
+    for _, bought in orders[1:]:
+        repeats += len(bought & seen)
+        seen |= bought
+    half_life = HALF_LIFE.total_seconds()
+    out = np.full((len(skus), len(FEATURES)), np.nan, dtype=np.float32)
+    for row, sku in enumerate(skus):
+        times = moments.get(sku)
+        f = out[row]
+        if times:
+            ages = [(now - at).total_seconds() for at in times]
+            f[0] = 1.0
+            f[1] = len(times)
+            f[2] = sum(2.0 ** (-max(a, 0.0) / half_life) for a in ages)
+            f[3] = min(ages) / DAY
+            if len(times) >= 2:
+                f[4] = (max(ages) - min(ages)) / DAY / (len(times) - 1)
+                f[5] = f[3] / max(f[4], 1.0)
+            f[6] = len(times) / n_orders
+            f[7] = sum(a <= 90 * DAY for a in ages)
+        else:
+            f[0] = f[1] = f[2] = f[6] = f[7] = 0.0
+        if (j := ease.index.get(sku)) is not None:
+            f[13] = ease.scores[j]
+            f[14] = ease.ranks[j]
+            f[22] = ease.recent[j]
+            f[23] = ease.scores[j] / max(ease.owned, 1)
+        if (i := stats.index.get(sku)) is not None:
+            f[15] = math.log1p(stats.buyers_30[i])
+            f[16] = math.log1p(stats.buyers_90[i])
+            f[17] = math.log1p(stats.buyers_all[i])
+            f[18] = (stats.buyers_30[i] + 1) / (stats.buyers_90[i] / 3 + 1)
+            f[19] = stats.repeat_rate[i]
+            f[20] = stats.orders_per_buyer[i]
+            f[21] = stats.age_days[i]
+    if orders:
+        lately = frozenset().union(*(b for _, b in orders[-3:]))
+        out[:, 24] = [sku in lately for sku in skus]
+        out[:, 25] = sum(len(b) for _, b in orders) / n_orders
+        span_days = (orders[-1][0] - orders[0][0]).total_seconds() / DAY
+        gap = span_days / (n_orders - 1) if n_orders > 1 else math.nan
+        out[:, 26] = gap
+        out[:, 27] = out[:, 3] / max(gap, 1.0) if n_orders > 1 else math.nan
+        out[:, 8] = n_orders
+        out[:, 9] = len(moments)
+        out[:, 10] = (repeats + 1) / (lines + 2)
+        out[:, 11] = (now - orders[-1][0]).total_seconds() / DAY
+        out[:, 12] = (now - orders[0][0]).total_seconds() / DAY
+    return out
+
+
+@dataclass
+class LearnedRanker:
+    """The boosted ranker and the item statistics it is served with."""
+
+    booster: lgb.Booster
+    stats: ItemStats
+    origin: datetime
+    groups: int
+    as_of: datetime  # the moment its features were aligned to (the data's newest day)
+    trained: datetime  # the hub's clock when it learned
+
+    def key(
+        self,
+        orders: Sequence[Order],
+        now: datetime,
+        model: ItemModel,
+        position: Mapping[str, int],
+        size: int,
+    ) -> np.ndarray | None:
+        """Per catalogue item (`position`), the learned score of the customer's candidates and
+        −inf for the rest; None when there is nothing to order (no purchases)."""
+        if not orders:
+            return None
+        # The data's clock: today in a live store, the demo's 2010 moved on as time passes.
+        now = min(now, self.as_of + max(now - self.trained, timedelta(0)))
+        view = EaseView.of(last_bought(orders), now, model.index, model.weights, model.items)
+        skus = [s for s in candidates(orders, view, self.stats) if s in position]
+        if not skus:
+            return None
+        key = np.full(size, -np.inf)
+        key[[position[s] for s in skus]] = self.score(features(orders, skus, view, self.stats, now))
+        return key
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.booster.predict(x, num_threads=1), dtype=np.float64)
+
+
+def to_bytes(ranker: LearnedRanker) -> bytes:
+    arrays = ranker.stats.to_arrays()
+    text = ranker.booster.model_to_string().encode()
+    arrays["booster"] = np.frombuffer(text, dtype=np.uint8)
+    arrays["origin"] = np.array([ranker.origin.timestamp()])
+    arrays["groups"] = np.array([ranker.groups])
+    arrays["as_of"] = np.array([ranker.as_of.timestamp(), ranker.trained.timestamp()])
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, allow_pickle=False, **arrays)
+    return buffer.getvalue()
+
+
+def from_bytes(blob: bytes) -> LearnedRanker:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    return LearnedRanker(
+        lgb.Booster(model_str=arrays["booster"].tobytes().decode()),
+        ItemStats.from_arrays(arrays),
+        datetime.fromtimestamp(float(arrays["origin"][0]), UTC),
+        int(arrays["groups"][0]),
+        datetime.fromtimestamp(float(arrays["as_of"][0]), UTC),
+        datetime.fromtimestamp(float(arrays["as_of"][1]), UTC),
+    )

@@ -1,0 +1,181 @@
+"""The learned re-ranker (hub/recs/ranker.py, ranker_training.py) on a synthetic store whose
+truth is known: habitual customers re-buy a few staples every two to four weeks, explorers
+buy something new in every order. What it learns must put a staple first, give an explorer few
+rebuy slots, survive storage byte for byte, and keep every filter the blend keeps."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from hub.preferences.learning import Interest
+from hub.preferences.models import Preference
+from hub.recs import engine, ranker, ranker_training
+from hub.recs.families import family_of
+from hub.recs.model import ItemModel, popular_now, train_ease
+
+NOW = datetime(2010, 9, 1, tzinfo=UTC)
+STAPLES = [f"S{i:02d}" for i in range(30)]
+NOVELTIES = [f"N{i:03d}" for i in range(240)]
+
+
+def _world(seed: int = 3) -> dict[str, list[tuple[str, datetime]]]:
+    """Customer → purchase lines over the 300 days before NOW."""
+    rng = random.Random(seed)
+    world: dict[str, list[tuple[str, datetime]]] = {}
+    for c in range(500):
+        lines: list[tuple[str, datetime]] = []
+        if c % 10 < 7:  # habitual: a few staples on a cadence, now and then a novelty
+            own = rng.sample(STAPLES, rng.randint(3, 6))
+            cadence = rng.randint(14, 28)
+            day = rng.randint(0, cadence)
+            while day < 300:
+                at = NOW - timedelta(days=300 - day, hours=rng.randint(0, 8))
+                lines += [(s, at) for s in own if rng.random() < 0.8]
+                if rng.random() < 0.3:
+                    lines.append((rng.choice(NOVELTIES), at))
+                day += cadence + rng.randint(-3, 3)
+        else:  # explorer: three new things an order, never the same twice
+            picks = iter(rng.sample(NOVELTIES, 60))
+            day = rng.randint(0, 20)
+            while day < 300:
+                at = NOW - timedelta(days=300 - day, hours=rng.randint(0, 8))
+                lines += [(next(picks), at) for _ in range(3)]
+                day += rng.randint(15, 30)
+        world[f"C{c:03d}"] = lines
+    return world
+
+
+@pytest.fixture(scope="module")
+def store() -> tuple[dict[str, list[tuple[str, datetime]]], ItemModel, ranker.LearnedRanker]:
+    world = _world()
+    customers = {c: ranker.orders_from(lines) for c, lines in world.items()}
+    learned = ranker_training.learn(customers, NOW)
+    assert learned is not None, "500 customers with later purchases are enough to learn from"
+    model = train_ease({c: {s for s, _ in lines} for c, lines in world.items()}, 50.0, 3)
+    model.popular = popular_now(line for lines in world.values() for line in lines)
+    return world, model, learned
+
+
+def _catalogue(model: ItemModel) -> engine.Catalogue:
+    names = {sku: f"{'Staple' if sku[0] == 'S' else 'Novelty'} {sku}" for sku in model.items}
+    items = engine.items_from([(sku, name, sku, []) for sku, name in names.items()])
+    return engine.Catalogue(items, [s for s in model.popular if s in items])
+
+
+def _shopper(
+    lines: list[tuple[str, datetime]], stated: list[Preference] | None = None
+) -> engine.Shopper:
+    moments: dict[str, list[datetime]] = {}
+    for sku, at in lines:
+        moments.setdefault(sku, []).append(at)
+    interests = [
+        Interest("p", "product", s, as_of=max(t), score=5.0 * len(t), purchases=len(t))
+        for s, t in moments.items()
+    ]
+    return engine.shopper_from(interests, stated or [], 30 * 86400.0, now=NOW, purchases=lines)
+
+
+def test_learning_is_deterministic_and_survives_storage(store) -> None:  # type: ignore[no-untyped-def]
+    world, _, learned = store
+    again = ranker_training.learn({c: ranker.orders_from(v) for c, v in world.items()}, NOW)
+    assert again is not None
+    assert again.booster.model_to_string() == learned.booster.model_to_string()
+    loaded = ranker.from_bytes(ranker.to_bytes(learned))
+    x = np.random.default_rng(1).random((20, len(ranker.FEATURES))).astype(np.float32)
+    assert np.array_equal(loaded.score(x), learned.score(x))
+    assert loaded.stats.skus == learned.stats.skus
+    assert (loaded.origin, loaded.groups) == (learned.origin, learned.groups)
+
+
+def test_a_staple_outranks_a_one_off_bought_last_week(store) -> None:  # type: ignore[no-untyped-def]
+    _, model, learned = store
+    staple = [("S01", NOW - timedelta(days=21 * k + 10)) for k in range(6)]
+    one_off = [("N007", NOW - timedelta(days=8))]
+    picks = engine.rank(_shopper(staple + one_off), model, _catalogue(model), 10, learned=learned)
+    skus = [p.sku for p in picks]
+    assert skus[0] == "S01", skus
+    assert "N007" not in skus[:1]
+    assert picks[0].why == "REBUY"
+
+
+def test_an_explorer_gets_few_rebuy_slots_and_a_regular_many(store) -> None:  # type: ignore[no-untyped-def]
+    world, model, learned = store
+    catalogue = _catalogue(model)
+    explorers = [c for c in sorted(world) if int(c[1:]) % 10 >= 7][:20]
+    regulars = [c for c in sorted(world) if int(c[1:]) % 10 < 7][:20]
+    rebuys = {
+        who: [
+            sum(
+                p.why == "REBUY"
+                for p in engine.rank(_shopper(world[c]), model, catalogue, 10, learned=learned)
+            )
+            for c in group
+        ]
+        for who, group in (("explorer", explorers), ("regular", regulars))
+    }
+    assert np.mean(rebuys["explorer"]) <= 2, rebuys
+    # A regular's own staples fill their list's top (they buy 3–6 of them).
+    assert np.mean(rebuys["regular"]) >= 3, rebuys
+
+
+def test_the_learned_order_keeps_every_filter(store) -> None:  # type: ignore[no-untyped-def]
+    world, model, learned = store
+    regular = next(c for c in sorted(world) if int(c[1:]) % 10 < 7)
+    lines = world[regular]
+    mine = sorted({s for s, _ in lines})
+    catalogue = _catalogue(model)
+    plain = engine.rank(_shopper(lines), model, catalogue, 10, learned=learned)
+    # The learned model, not the blend, sets this order.
+    arrays = catalogue.arrays
+    key = learned.key(ranker.orders_from(lines), NOW, model, arrays.position, len(arrays.skus))
+    assert key is not None
+    assert [key[arrays.position[p.sku]] for p in plain] == sorted(
+        (key[arrays.position[p.sku]] for p in plain), reverse=True
+    )
+    top = plain[0].sku
+    # A returned item is never shown again; a disliked category (here: one item) neither.
+    returned = Interest("p", "product", top, as_of=NOW, score=-1.0, purchases=1, returns=1)
+    shopper = _shopper(lines)
+    shopper_rows = [returned]
+    shopper = engine.shopper_from(
+        shopper_rows
+        + [
+            Interest("p", "product", s, as_of=NOW - timedelta(days=9), score=5.0, purchases=1)
+            for s in mine
+            if s != top
+        ],
+        [Preference(profile_id="p", key="category", value=plain[1].sku, like=False)],
+        30 * 86400.0,
+        now=NOW,
+        purchases=lines,
+    )
+    picks = engine.rank(shopper, model, _catalogue(model), 10, learned=learned)
+    assert top not in {p.sku for p in picks}
+    assert plain[1].sku not in {p.sku for p in picks}
+    # newOnly: nothing they own, and of one product family at most two.
+    fresh = engine.rank(
+        _shopper(lines), model, _catalogue(model), 10, exclude_owned=True, learned=learned
+    )
+    assert not {p.sku for p in fresh} & set(mine)
+    families = [family_of(_catalogue(model).items[p.sku].name) for p in fresh]
+    assert max(families.count(f) for f in families) <= 2
+
+
+def test_what_they_look_at_now_leads_the_learned_list(store) -> None:  # type: ignore[no-untyped-def]
+    world, model, learned = store
+    regular = next(c for c in sorted(world) if int(c[1:]) % 10 < 7)
+    shopper = _shopper(world[regular])
+    # The novelty most often bought with another one: looking at that one brings it up.
+    looked = "N010"
+    goes_with = model.weights[model.index[looked]]
+    partner = model.items[int(np.argmax(goes_with))]
+    shopper.products[looked] = 3.0
+    shopper.visit.add(looked)
+    shopper.recent.add(looked)
+    picks = engine.rank(shopper, model, _catalogue(model), 10, learned=learned)
+    assert partner in [p.sku for p in picks[:3]]
+    assert looked not in [p.sku for p in picks]
