@@ -5,8 +5,7 @@ rebuy slots, survive storage byte for byte, and keep every filter the blend keep
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
@@ -16,37 +15,8 @@ from hub.preferences.models import Preference
 from hub.recs import engine, ranker, ranker_training
 from hub.recs.families import family_of
 from hub.recs.model import ItemModel, popular_now, train_ease
-
-NOW = datetime(2010, 9, 1, tzinfo=UTC)
-STAPLES = [f"S{i:02d}" for i in range(30)]
-NOVELTIES = [f"N{i:03d}" for i in range(240)]
-
-
-def _world(seed: int = 3) -> dict[str, list[tuple[str, datetime]]]:
-    """Customer → purchase lines over the 300 days before NOW."""
-    rng = random.Random(seed)
-    world: dict[str, list[tuple[str, datetime]]] = {}
-    for c in range(500):
-        lines: list[tuple[str, datetime]] = []
-        if c % 10 < 7:  # habitual: a few staples on a cadence, now and then a novelty
-            own = rng.sample(STAPLES, rng.randint(3, 6))
-            cadence = rng.randint(14, 28)
-            day = rng.randint(0, cadence)
-            while day < 300:
-                at = NOW - timedelta(days=300 - day, hours=rng.randint(0, 8))
-                lines += [(s, at) for s in own if rng.random() < 0.8]
-                if rng.random() < 0.3:
-                    lines.append((rng.choice(NOVELTIES), at))
-                day += cadence + rng.randint(-3, 3)
-        else:  # explorer: three new things an order, never the same twice
-            picks = iter(rng.sample(NOVELTIES, 60))
-            day = rng.randint(0, 20)
-            while day < 300:
-                at = NOW - timedelta(days=300 - day, hours=rng.randint(0, 8))
-                lines += [(next(picks), at) for _ in range(3)]
-                day += rng.randint(15, 30)
-        world[f"C{c:03d}"] = lines
-    return world
+from tests.hub.recs_world import NOW
+from tests.hub.recs_world import world as _world
 
 
 @pytest.fixture(scope="module")
