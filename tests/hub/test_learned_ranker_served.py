@@ -47,6 +47,7 @@ async def test_retrain_learns_the_ranker_and_the_service_serves_by_it(tmp_path: 
                 async with db.sessions() as session:
                     remember_reads(session)
                     profile = await profiles.get_live(session, profile_id)
+                    assert profile is not None
                     picks = await recs.recommend(
                         session, profile.id, profile.version, 10, Weights.from_settings(settings)
                     )
