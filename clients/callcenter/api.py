@@ -15,7 +15,8 @@ import httpx
 from . import documents
 from .guidance import NextBestAction
 from .live import ProfileChange, profile_changes
-from .models import Identifier, Profile, UserError
+from .models import Profile, UserError
+from .profile_parts import Identifier
 from .schema_info import INTROSPECTION, SchemaInfo
 from .stewardship import AuditEntry, IdentityConflict, PossibleDuplicate
 

@@ -2,7 +2,7 @@
 group held out, a response code per recipient, personal rows for the mail-merge, and the
 evaluation against the control group. Codes coming back: `hub.campaigns.responses`.
 
-The audience is the segment export's (`segments.reachable`: membership, the purpose's consent and
+The audience is the segment export's (`exports.reachable`: membership, the purpose's consent and
 its expiry, the contact it needs), evaluated at the moment of the run; the picks are the
 recommender's (`recs.service.recommend`); an answer is an ordinary event (`events.track`), so it
 is learned from and published like any other.
@@ -39,6 +39,7 @@ from hub.privacy import audit, consent
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 from hub.recs import service as recs
+from hub.segments import exports, slots
 from hub.segments import service as segments
 
 MAX_NAME = 80
@@ -213,7 +214,7 @@ async def run_campaign(
     purpose = ConsentPurpose(campaign.purpose)
     audience = [
         member
-        async for member in segments.reachable(session, segment, purpose, weights, until=now)
+        async for member in exports.reachable(session, segment, purpose, weights, until=now)
         if member.row is not None
     ]
     codes = await _new_codes(session, len(audience))
@@ -314,13 +315,13 @@ async def export_campaign(
             if not allowed[profile.id]:
                 withdrawn += 1
                 continue
-            row = segments.contact_row(profile, held[profile.id], purpose)
+            row = exports.contact_row(profile, held[profile.id], purpose)
             if row is None:
                 unreachable += 1
                 continue
             row["responseCode"] = recipient.response_code
             if campaign.content_slot:
-                found = await segments.eligible_content(
+                found = await slots.eligible_content(
                     session, campaign.content_slot, profile, "DIRECT_MARKETING", weights
                 )
                 row["contentTitle"] = found[0].item.title if found else None
@@ -347,7 +348,7 @@ async def export_campaign(
         f"Exported {len(rows)} recipients of “{campaign.name}” as {format} "
         f"({withdrawn} withdrew {purpose.value}, {unreachable} no longer reachable)",
     )
-    data = segments.to_file(
+    data = exports.to_file(
         [_flat(r) for r in rows] if format == "CSV" else rows,
         format,
         ("profileId", "responseCode"),

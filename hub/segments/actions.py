@@ -36,7 +36,7 @@ from hub.privacy import consent
 from hub.profiles.models import Profile
 from hub.recs import service as recs
 from hub.registry import service as registries
-from hub.segments import service as segments
+from hub.segments import slots
 from hub.words import day, where
 
 DECLINED_FOR = timedelta(days=30)
@@ -147,8 +147,8 @@ async def next_best_actions(
             )
         )
 
-    for offer in await segments.eligible_content(
-        session, segments.NEXT_BEST_ACTION_SLOT, profile, "CALL_CENTER", weights
+    for offer in await slots.eligible_content(
+        session, slots.NEXT_BEST_ACTION_SLOT, profile, "CALL_CENTER", weights
     ):
         found.append(
             Action(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.segments import repository as repo
-from hub.segments import service
+from hub.segments import service, slots
 
 SEGMENTS = (
     (
@@ -100,9 +100,9 @@ async def seed(session: AsyncSession) -> int:
     for slot, name, title, body, segment, priority in CONTENT:
         if (slot, name) in existing:
             continue
-        await service.save_content(
+        await slots.save_content(
             session,
-            service.ContentIn(
+            slots.ContentIn(
                 slot=slot,
                 name=name,
                 title=title,

@@ -18,7 +18,7 @@ class Segment(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str | None] = mapped_column(String(500))
-    # The canonical JSON of the rule (hub/segments/rules.py), parsed again on load.
+    # The canonical JSON of the rule (hub/segments/rules/), parsed again on load.
     rule: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

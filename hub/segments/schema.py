@@ -17,7 +17,7 @@ from hub.auth.scopes import Scope
 from hub.ids import row_number
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile as ProfileRow
-from hub.segments import actions
+from hub.segments import actions, exports, slots
 from hub.segments import service as segments
 from hub.segments.types import (
     Content,
@@ -66,7 +66,7 @@ class SegmentQuery:
         self, info: Info[Context, None], slot: str | None = None
     ) -> list[ContentItem]:
         async with info.context.reading() as session:
-            rows = await segments.content_items(session, slot.strip().lower() if slot else None)
+            rows = await slots.content_items(session, slot.strip().lower() if slot else None)
         return [ContentItem.of(r) for r in rows]
 
     @strawberry.field(
@@ -84,7 +84,7 @@ class SegmentQuery:
         ctx = info.context
         profile = await _visible_profile(ctx, profile_id) if profile_id is not None else None
         async with ctx.reading() as session:
-            picks = await segments.eligible_content(
+            picks = await slots.eligible_content(
                 session,
                 slot.strip().lower(),
                 profile,
@@ -167,8 +167,8 @@ class SegmentMutation:
     ) -> ExportSegmentPayload:
         ctx = info.context
 
-        async def work(session: AsyncSession) -> segments.SegmentExport:
-            return await segments.export_segment(
+        async def work(session: AsyncSession) -> exports.SegmentExport:
+            return await exports.export_segment(
                 session, row_number(segment_id), purpose, format.value, ctx.hub.weights
             )
 
@@ -192,7 +192,7 @@ class SegmentMutation:
     async def save_content(
         self, info: Info[Context, None], input: ContentInput
     ) -> SaveContentPayload:
-        wanted = segments.ContentIn(
+        wanted = slots.ContentIn(
             id=row_number(input.id) if input.id is not None else None,
             slot=input.slot,
             name=input.name,
@@ -208,7 +208,7 @@ class SegmentMutation:
         )
 
         async def work(session: AsyncSession) -> ContentItem:
-            return ContentItem.of(await segments.save_content(session, wanted))
+            return ContentItem.of(await slots.save_content(session, wanted))
 
         saved, errors = await attempt(info.context, work)
         return SaveContentPayload(content=saved, user_errors=errors)
@@ -218,7 +218,7 @@ class SegmentMutation:
         self, info: Info[Context, None], id: strawberry.ID
     ) -> DeleteContentPayload:
         async def work(session: AsyncSession) -> strawberry.ID:
-            gone = await segments.delete_content(session, row_number(id))
+            gone = await slots.delete_content(session, row_number(id))
             return strawberry.ID(str(gone.id))
 
         deleted, errors = await attempt(info.context, work)

@@ -15,7 +15,8 @@ from hub.catalog.types import Product
 from hub.segments import actions
 from hub.segments.models import ContentItem as ContentRow
 from hub.segments.models import Segment as SegmentRow
-from hub.segments.service import ContentPick, Membership
+from hub.segments.service import Membership
+from hub.segments.slots import ContentPick
 
 
 @strawberry.enum(description="How a segment export is written.")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from clients.callcenter.models import Identifier, Profile, short_time
+from clients.callcenter.models import Profile, short_time
 from clients.callcenter.options import parse_options
+from clients.callcenter.profile_parts import Identifier
 from clients.callcenter.screens.find_caller import identifier_guesses
 from clients.callcenter.stewardship import possible_duplicates
 

@@ -7,7 +7,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label
 
-from ..models import MergeRecord, UserError, short_time, touchpoint_label
+from ..models import UserError, short_time, touchpoint_label
+from ..profile_parts import MergeRecord
 from ..widgets.fit_table import FitTable
 from .base import FieldError, FormDialog
 

@@ -26,7 +26,8 @@ from ..dialogs.survey import SurveyDialog
 from ..dialogs.wrap_up import WrapUpDialog
 from ..live import SubscriptionRefused
 from ..messages import LiveStatus, ProfileChanged
-from ..models import Profile, Recommendation, UserError
+from ..models import Profile, UserError
+from ..profile_parts import Recommendation
 from ..widgets.call_clock import CallClock
 from ..widgets.call_panels import NextBestActionsPanel, RecommendationsPanel
 from ..widgets.fit_table import FitTable

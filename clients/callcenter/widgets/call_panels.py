@@ -10,7 +10,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from ..guidance import NextBestAction
-from ..models import Profile, Recommendation
+from ..models import Profile
+from ..profile_parts import Recommendation
 from .fit_table import Cell, FitTable
 from .outcome import Outcome
 from .profile_panels import Panel

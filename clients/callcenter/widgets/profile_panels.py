@@ -9,7 +9,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ..live import ProfileChange
-from ..models import Event, GiftRegistry, Preference, Profile, short_time, touchpoint_label
+from ..models import Profile, short_time, touchpoint_label
+from ..profile_parts import Event, GiftRegistry, Preference
 from ..stewardship import AuditEntry
 from .fit_table import Cell, FitTable
 
