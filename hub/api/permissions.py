@@ -29,12 +29,15 @@ class Allowed(BasePermission):
         return bool(info.context.can(self.scope))
 
 
-class Guard(FieldExtension):
-    """Mutation-side check: refuse before any work with a FORBIDDEN userError."""
+class Refuse(FieldExtension):
+    """Mutation-side check: refuse before any work with a FORBIDDEN userError in the payload
+    when `refusal` names a reason; a `profile_id` argument must be one the caller reaches."""
 
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
+    def __init__(self) -> None:
         self._payload: Callable[..., Any] | None = None
+
+    def refusal(self, ctx: Any) -> str | None:
+        raise NotImplementedError
 
     def apply(self, field: StrawberryField) -> None:
         self._payload = field.type  # type: ignore[assignment]
@@ -47,11 +50,33 @@ class Guard(FieldExtension):
     ) -> Any:
         assert self._payload is not None
         ctx = info.context
-        if not ctx.can(self.scope):
-            return self._payload(
-                user_errors=forbidden(f"This key may not {self.scope.value.replace('_', ' ')}.")
-            )
+        reason = self.refusal(ctx)
+        if reason is not None:
+            return self._payload(user_errors=forbidden(reason))
         if "profile_id" in kwargs and not await ctx.may_see(str(kwargs["profile_id"])):
             return self._payload(user_errors=forbidden(OWN_PROFILE_ONLY))
         result: Awaitable[Any] = next_(source, info, **kwargs)
         return await result
+
+
+class Guard(Refuse):
+    """The caller's key or token must carry the scope."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def refusal(self, ctx: Any) -> str | None:
+        if ctx.can(self.scope):
+            return None
+        return f"This key may not {self.scope.value.replace('_', ' ')}."
+
+
+class AgentSession(Refuse):
+    """Only an agent's signed-in session (a token that can be signed out)."""
+
+    def refusal(self, ctx: Any) -> str | None:
+        principal = ctx.principal
+        if principal is not None and principal.token_id is not None:
+            return None
+        return "Only an agent's session signs out."

@@ -12,9 +12,9 @@ from strawberry.types import Info
 
 from hub.api.context import Context
 from hub.api.enums import Channel
-from hub.api.errors import UserError, forbidden, user_errors
+from hub.api.errors import UserError, user_errors
 from hub.api.mutation import attempt
-from hub.api.permissions import Guard
+from hub.api.permissions import AgentSession, Guard
 from hub.auth import service as auth
 from hub.auth.models import Agent
 from hub.auth.scopes import Scope
@@ -108,17 +108,14 @@ class AuthMutation:
 
     @strawberry.mutation(
         description="End this agent session: the token stops working on every hub replica "
-        "(within RAPPORT_AUTH_CACHE_SECONDS on the others)."
+        "(within RAPPORT_AUTH_CACHE_SECONDS on the others).",
+        extensions=[AgentSession()],
     )
-    async def agent_logout(self, info: Info) -> AgentLogoutPayload:
+    async def agent_logout(self, info: Info[Context, None]) -> AgentLogoutPayload:
         ctx = info.context
-        principal = ctx.principal
-        if principal is None or principal.token_id is None:
-            return AgentLogoutPayload(user_errors=forbidden("Only an agent's session signs out."))
-        token_id = principal.token_id
 
-        async def work(session):  # type: ignore[no-untyped-def]
-            return await auth.logout(session, token_id)
+        async def work(session: AsyncSession) -> bool:
+            return await auth.logout(session, ctx.principal)
 
         done, errors = await attempt(ctx, work)
         # A socket signed in with its connection_init payload, an HTTP call with its header.

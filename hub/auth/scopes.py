@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from hub.enums import Channel
+from hub.enums import Channel, Touchpoint
 
 
 class Scope(StrEnum):
@@ -104,6 +104,17 @@ class Principal:
 
     def may_see(self, profile_id: str) -> bool:
         return self.profile_id is None or self.profile_id == profile_id
+
+    @property
+    def touchpoint(self) -> Touchpoint:
+        """Where the caller stands, for a change whose request names no touchpoint: a shared
+        kiosk screen, an agent's desk, else the web (a web key, a shopper's own token at home,
+        an admin)."""
+        if self.masked:
+            return Touchpoint.KIOSK
+        if self.agent_username is not None or self.channel is Channel.CALLCENTER:
+            return Touchpoint.CALL_CENTER
+        return Touchpoint.WEB
 
     @property
     def actor(self) -> str:

@@ -112,9 +112,11 @@ async def disable_agent(session: AsyncSession, username: str) -> Agent:
     return agent
 
 
-async def logout(session: AsyncSession, token_id: int) -> bool:
-    """End one agent session (the token that asks)."""
-    return await repo.delete_tokens(session, token_id=token_id) > 0
+async def logout(session: AsyncSession, by: Principal | None) -> bool:
+    """End one agent session (the token that asks); nothing for a key."""
+    if by is None or by.token_id is None:
+        return False
+    return await repo.delete_tokens(session, token_id=by.token_id) > 0
 
 
 def _wrong_credentials() -> DomainError:

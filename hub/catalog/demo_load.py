@@ -23,7 +23,7 @@ from hub.db import utcnow
 from hub.enums import ConsentPurpose, EventType, IdentifierKind, Touchpoint
 from hub.events.models import Event
 from hub.identity.models import Identifier
-from hub.preferences import service as preferences
+from hub.preferences import learned as preferences
 from hub.preferences.learning import Weights
 from hub.preferences.models import Affinity
 from hub.privacy import consent

@@ -15,7 +15,7 @@ from hub.enums import ConsentPurpose, EventType
 from hub.events import repository as repo
 from hub.events.models import Event
 from hub.lifecycle import Journal, Lifecycle
-from hub.preferences import service as preferences
+from hub.preferences import learned as preferences
 from hub.preferences.learning import Weights
 from hub.privacy import consent
 

@@ -18,27 +18,13 @@ from hub.api.mutation import attempt
 from hub.api.permissions import Allowed, Guard
 from hub.auth.scopes import Scope
 from hub.enums import Touchpoint as TouchpointValue
-from hub.identity import duplicates, stewardship
+from hub.identity import corrections, duplicates, stewardship
 from hub.identity import service as identity
 from hub.identity.models import Merge
 from hub.identity.types import IdentifierInput, MergeRecord
 from hub.profiles.models import Profile as ProfileRow
-from hub.profiles.service import Traits
+from hub.profiles.schema import CorrectionPayload, TraitsInput
 from hub.profiles.types import Profile
-
-
-@strawberry.input(description="What the customer told us about themselves; all optional.")
-class TraitsInput:
-    first_name: str | None = None
-    last_name: str | None = None
-    title: str | None = strawberry.field(default=None, description="Mr, Mrs, Ms, Dr, …")
-    postcode: str | None = None
-    preferred_store: str | None = None
-
-    def to_domain(self) -> Traits:
-        return Traits(
-            self.first_name, self.last_name, self.title, self.postcode, self.preferred_store
-        )
 
 
 @strawberry.input
@@ -65,12 +51,12 @@ class IdentityMutation:
         description="Link identifiers to one profile, merging profiles they point at.",
         extensions=[Guard(Scope.IDENTIFY)],
     )
-    async def identify(self, info: Info, input: IdentifyInput) -> IdentifyPayload:
+    async def identify(self, info: Info[Context, None], input: IdentifyInput) -> IdentifyPayload:
         ctx = info.context
         wanted = [i.to_domain() for i in input.identifiers]
         traits = input.traits.to_domain() if input.traits else None
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> identity.IdentifyResult:
             return await identity.identify(
                 session,
                 wanted,
@@ -78,18 +64,47 @@ class IdentityMutation:
                 TouchpointValue(input.touchpoint).value,
                 ctx.settings.default_region,
                 ctx.hub.weights,
+                by=ctx.principal,
             )
 
         result, errors = await attempt(ctx, work)
         if result is None:
             return IdentifyPayload(user_errors=errors)
-        await ctx.audit_read(result.profile.id, "Identified the caller")
         return IdentifyPayload(
             profile=Profile.of(result.profile),
             merged=result.merged,
             created=result.created,
             conflicts=len(result.conflicts),
         )
+
+
+@strawberry.type
+class IdentityCorrectionMutation:
+    @strawberry.mutation(
+        description="Take one identifier off a profile (the customer's own token or an agent).",
+        extensions=[Guard(Scope.CORRECT_IDENTITY)],
+    )
+    async def remove_identifier(
+        self,
+        info: Info[Context, None],
+        profile_id: strawberry.ID,
+        identifier: IdentifierInput,
+        touchpoint: Touchpoint,
+    ) -> CorrectionPayload:
+        ctx = info.context
+        wanted = identifier.to_domain()
+
+        async def work(session: AsyncSession) -> ProfileRow:
+            return await corrections.remove_identifier(
+                session,
+                str(profile_id),
+                wanted,
+                ctx.settings.default_region,
+                touchpoint.value,
+                ctx.principal,
+            )
+
+        return await CorrectionPayload.after(ctx, work)
 
 
 @strawberry.type(description="A shared-device identifier seen with two known customers.")

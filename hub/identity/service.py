@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.auth.scopes import Principal
 from hub.db import utcnow
-from hub.enums import KNOWN_KINDS, Channel, IdentifierKind
+from hub.enums import KNOWN_KINDS, Channel
 from hub.errors import DomainError, ErrorCode, Problem, Problems
 from hub.identity import duplicates
 from hub.identity import repository as repo
@@ -27,7 +28,7 @@ from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.ids import new_id
 from hub.preferences.learning import Weights
-from hub.privacy import suppression
+from hub.privacy import audit, suppression
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 
@@ -69,7 +70,10 @@ async def identify(
     touchpoint: str,
     region: str,
     weights: Weights,
+    by: Principal | None = None,
 ) -> IdentifyResult:
+    """The one profile these identifiers name (created, attached, merged), as a change on it;
+    an agent's identification of a caller is on the audit trail as a read."""
     if not identifiers:
         raise DomainError.one(
             ("input", "identifiers"), ErrorCode.REQUIRED, "Give at least one identifier."
@@ -105,9 +109,10 @@ async def identify(
     if changed or result.created or result.merges or result.attached:
         await session.flush()
         summary = _summary(result, changed)
-        await profiles.touch(session, profile, touchpoint, "IDENTIFIED", summary)
+        await profiles.touch(session, profile, touchpoint, "IDENTIFIED", summary, by=by)
     else:
-        await profiles.remember(session, [profile.id])
+        await profiles.remember(session, [profile.id], by=by)
+    audit.agent_read(session, by, [profile.id], "Identified the caller")
     return result.as_result()
 
 
@@ -373,22 +378,3 @@ async def find_identifiers(
 
 async def open_conflicts(session: AsyncSession, limit: int = 50) -> list[IdentityConflict]:
     return await repo.open_conflicts(session, limit)
-
-
-async def remove_identifier(
-    session: AsyncSession, profile: Profile, identifier: IdentifierIn, region: str
-) -> None:
-    """The customer (or an agent for them) takes one identifier off the profile."""
-    (normal,) = normalize_all([identifier], region, ("identifier",))
-    rows = [
-        r
-        for r in await repo.find(session, [(normal.kind.value, normal.value)])
-        if r.profile_id == profile.id
-    ]
-    if not rows:
-        raise DomainError.one(
-            ("identifier",), ErrorCode.NOT_FOUND, "That identifier is not on this profile."
-        )
-    await repo.remove(session, rows[0])
-    remaining = await repo.for_profiles(session, [profile.id])
-    profile.is_known = any(IdentifierKind(r.kind) in KNOWN_KINDS for r in remaining)

@@ -1,18 +1,20 @@
 """Preferences' part of whole-profile operations (hub/lifecycle.py): stated preferences,
 learned interests and "forget this" markers follow a merge (same facet: the newer answer, the
-summed interest) and come back on a split; erasure deletes them."""
+summed interest) and come back on a split; erasure deletes them. The merge and split work
+itself is here too (`merge_into`, `restore_preferences`, …)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.lifecycle import Journal, Lifecycle
-from hub.preferences import service as preferences
-from hub.preferences.learning import Weights
+from hub.preferences import repository as repo
+from hub.preferences.learning import Weights, decayed
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 
 _TABLES = ["preferences", "affinities", "forgotten_interests"]
@@ -37,7 +39,7 @@ async def _merge(
 ) -> Journal:
     if not isinstance(weights, Weights):
         raise TypeError("a merge needs the learning weights")
-    return await preferences.merge_into(session, absorbed_id, survivor_id, weights)
+    return await merge_into(session, absorbed_id, survivor_id, weights)
 
 
 async def _split(
@@ -47,11 +49,9 @@ async def _split(
     moved: Mapping[str, Any],
     weights: object,
 ) -> Journal:
-    await preferences.move_back(session, [int(i) for i in moved["preference_ids"]], restored_id)
-    await preferences.restore_preferences(session, restored_id, moved["preferences_combined"])
-    await preferences.restore_preferences(
-        session, survivor_id, moved.get("survivor_preferences_before", [])
-    )
+    await move_back(session, [int(i) for i in moved["preference_ids"]], restored_id)
+    await restore_preferences(session, restored_id, moved["preferences_combined"])
+    await restore_preferences(session, survivor_id, moved.get("survivor_preferences_before", []))
     return {}
 
 
@@ -62,7 +62,7 @@ async def _split_forgotten(
     moved: Mapping[str, Any],
     weights: object,
 ) -> Journal:
-    await preferences.move_forgotten_back(
+    await move_forgotten_back(
         session, [int(i) for i in moved.get("forgotten_ids", [])], restored_id
     )
     return {}
@@ -106,3 +106,110 @@ async def _export(session: AsyncSession, profile_id: str, masked: bool) -> Journ
         for a in affinities
     ]
     return {"preferences": stated, "learnedInterests": learned}
+
+
+async def merge_into(
+    session: AsyncSession, merged_id: str, survivor_id: str, weights: Weights
+) -> dict[str, object]:
+    """Move preferences and interests; same facet on both: the newer answer, summed interest."""
+    moved_explicit: list[int] = []
+    dropped_explicit: list[dict[str, object]] = []
+    overwritten: list[dict[str, object]] = []
+    ours = {(p.key, p.value): p for p in await repo.explicit_for(session, [survivor_id])}
+    for pref in await repo.explicit_for(session, [merged_id]):
+        mine = ours.get((pref.key, pref.value))
+        if mine is None:
+            moved_explicit.append(pref.id)
+            continue
+        if pref.updated_at > mine.updated_at:
+            overwritten.append(preference_snapshot(mine))
+            mine.like, mine.weight, mine.touchpoint = pref.like, pref.weight, pref.touchpoint
+            mine.origin, mine.updated_at = pref.origin, pref.updated_at
+        dropped_explicit.append(preference_snapshot(pref))
+        await repo.delete_explicit(session, [pref.id])
+    await repo.move_explicit(session, moved_explicit, survivor_id)
+
+    moved_learned: list[int] = []
+    combined = 0
+    our_interests = {(a.key, a.value): a for a in await repo.affinities_for(session, [survivor_id])}
+    for affinity in await repo.affinities_for(session, [merged_id]):
+        mine_a = our_interests.get((affinity.key, affinity.value))
+        if mine_a is None:
+            moved_learned.append(affinity.id)
+            continue
+        newest = max(mine_a.as_of, affinity.as_of)
+        hl = weights.half_life_seconds
+        mine_a.score = decayed(mine_a.score, mine_a.as_of, newest, hl) + decayed(
+            affinity.score, affinity.as_of, newest, hl
+        )
+        mine_a.as_of = newest
+        mine_a.views += affinity.views
+        mine_a.carts += affinity.carts
+        mine_a.purchases += affinity.purchases
+        mine_a.returns += affinity.returns
+        combined += 1
+        await repo.delete_affinities(session, [affinity.id])
+    await repo.move_affinities(session, moved_learned, survivor_id)
+    forgotten_ids = await _move_forgotten(session, merged_id, survivor_id)
+    await session.flush()
+    return {
+        "forgotten_ids": forgotten_ids,
+        "preference_ids": moved_explicit,
+        "preferences_combined": dropped_explicit,
+        "survivor_preferences_before": overwritten,
+        "affinity_ids": moved_learned,
+        "affinities_combined": combined,
+    }
+
+
+def preference_snapshot(pref: Preference) -> dict[str, object]:
+    return {
+        "key": pref.key,
+        "value": pref.value,
+        "like": pref.like,
+        "weight": pref.weight,
+        "touchpoint": pref.touchpoint,
+        "origin": pref.origin,
+        "created_at": pref.created_at.isoformat(),
+        "updated_at": pref.updated_at.isoformat(),
+    }
+
+
+async def restore_preferences(
+    session: AsyncSession, profile_id: str, snapshots: Sequence[dict[str, Any]]
+) -> None:
+    """Put back stated preferences as a merge journal recorded them."""
+    for snap in snapshots:
+        row = await repo.explicit_one(session, profile_id, snap["key"], snap["value"])
+        if row is None:
+            row = Preference(profile_id=profile_id, key=snap["key"], value=snap["value"])
+            session.add(row)
+        row.like, row.weight = bool(snap["like"]), float(snap["weight"])
+        row.touchpoint, row.origin = snap["touchpoint"], snap["origin"]
+        row.created_at = datetime.fromisoformat(snap["created_at"])
+        row.updated_at = datetime.fromisoformat(snap["updated_at"])
+    await session.flush()
+
+
+async def move_back(session: AsyncSession, preference_ids: Sequence[int], to_profile: str) -> None:
+    await repo.move_explicit(session, preference_ids, to_profile)
+
+
+async def _move_forgotten(session: AsyncSession, from_id: str, to_id: str) -> list[int]:
+    """What the merged profile asked us to forget stays forgotten on the survivor."""
+    ours = {(f.key, f.value): f for f in await repo.forgotten_for(session, [to_id])}
+    moved = []
+    for marker in await repo.forgotten_for(session, [from_id]):
+        mine = ours.get((marker.key, marker.value))
+        if mine is None:
+            marker.profile_id = to_id
+            moved.append(marker.id)
+        else:
+            mine.forgotten_at = max(mine.forgotten_at, marker.forgotten_at)
+            await session.delete(marker)
+    return moved
+
+
+async def move_forgotten_back(session: AsyncSession, ids: Sequence[int], to_id: str) -> None:
+    for marker in await repo.forgotten_by_ids(session, ids):
+        marker.profile_id = to_id

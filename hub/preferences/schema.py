@@ -1,18 +1,23 @@
-"""setPreferences: what the customer tells us, at any touchpoint."""
+"""setPreferences: what the customer tells us, at any touchpoint; forgetInterest: their
+correction of what we learned."""
 
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from hub.api.context import Context
 from hub.api.enums import Touchpoint
 from hub.api.errors import UserError
 from hub.api.mutation import attempt
 from hub.api.permissions import Guard
 from hub.auth.scopes import Scope
 from hub.enums import Touchpoint as TouchpointValue
-from hub.preferences import service as preferences
-from hub.profiles import service as profiles
+from hub.preferences import service as preferences_service
+from hub.preferences.models import Preference as PreferenceRow
+from hub.profiles.models import Profile as ProfileRow
+from hub.profiles.schema import CorrectionPayload
 from hub.profiles.types import Profile
 
 
@@ -41,7 +46,7 @@ class PreferenceMutation:
     )
     async def set_preferences(
         self,
-        info: Info,
+        info: Info[Context, None],
         profile_id: strawberry.ID,
         touchpoint: Touchpoint,
         preferences: list[PreferenceInput],
@@ -53,20 +58,10 @@ class PreferenceMutation:
             for p in preferences
         ]
 
-        async def work(session):  # type: ignore[no-untyped-def]
-            profile = await profiles.require(session, str(profile_id))
-            stored = await preferences_service.set_preferences(session, profile.id, where, changes)
-            said = ", ".join(
-                f"{'likes' if c.like else 'dislikes'} {c.value}" for c in changes if not c.remove
+        async def work(session: AsyncSession) -> tuple[ProfileRow, list[PreferenceRow]]:
+            return await preferences_service.set_preferences(
+                session, str(profile_id), where, changes, ctx.principal
             )
-            removed = len([c for c in changes if c.remove])
-            summary = (
-                "Preferences: "
-                + (said or "")
-                + (f"{'; ' if said else ''}{removed} forgotten" if removed else "")
-            )
-            await profiles.touch(session, profile, where, "PREFERENCES", summary[:300])
-            return profile, stored
 
         result, errors = await attempt(ctx, work)
         if result is None:
@@ -74,4 +69,25 @@ class PreferenceMutation:
         return SetPreferencesPayload(profile=Profile.of(result[0]))
 
 
-preferences_service = preferences
+@strawberry.type
+class PreferenceCorrectionMutation:
+    @strawberry.mutation(
+        description="Forget one learned interest; the events that taught it will not again.",
+        extensions=[Guard(Scope.WRITE_PREFERENCES)],
+    )
+    async def forget_interest(
+        self,
+        info: Info[Context, None],
+        profile_id: strawberry.ID,
+        key: str,
+        value: str,
+        touchpoint: Touchpoint,
+    ) -> CorrectionPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> ProfileRow:
+            return await preferences_service.forget_interest(
+                session, str(profile_id), key, value, touchpoint.value, ctx.principal
+            )
+
+        return await CorrectionPayload.after(ctx, work)

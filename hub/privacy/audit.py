@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.auth.scopes import Principal
 from hub.db import utcnow
 from hub.privacy.models import AuditEntry
 
@@ -28,6 +31,27 @@ def record(
             detail=detail[:500],
         )
     )
+
+
+def agent_read(
+    session: AsyncSession,
+    by: Principal | None,
+    profile_ids: Sequence[str],
+    detail: str,
+    action: str = "READ",
+) -> None:
+    """Agents' reads are on record, one row per profile read; a key's or a shopper's are not."""
+    if by is None or by.agent_username is None:
+        return
+    for profile_id in profile_ids:
+        record(
+            session,
+            actor=by.actor,
+            channel=by.channel.value,
+            profile_id=profile_id,
+            action=action,
+            detail=detail,
+        )
 
 
 async def record_many(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.auth.scopes import Principal
 from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode
 from hub.privacy import repository as repo
 from hub.privacy.models import Consent, ConsentChange
+from hub.profiles import service as profiles
+from hub.profiles.models import Profile
 from hub.settings import get_settings
 
 # The policy when a customer has not answered: personal service and analytics are the
@@ -36,7 +40,7 @@ class ConsentView:
     is_default: bool
 
 
-def _effective(consent: Consent, now: datetime) -> bool:
+def _effective(consent: ConsentLike, now: datetime) -> bool:
     # An expired answer counts as no answer at all: it reverts to the deny side.
     if consent.expires_at is not None and consent.expires_at <= now:
         return False
@@ -52,11 +56,34 @@ def defaults() -> dict[ConsentPurpose, bool]:
 async def views_for(
     session: AsyncSession, profile_ids: Sequence[str]
 ) -> dict[str, list[ConsentView]]:
-    now = utcnow()
+    return views_from(await repo.current_for(session, profile_ids), profile_ids, utcnow())
+
+
+class ConsentLike(Protocol):
+    """What a view needs of a stored answer (an ORM row or the profile read's plain one)."""
+
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def granted(self) -> bool: ...
+    @property
+    def touchpoint(self) -> str: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+
+
+def views_from(
+    rows: Iterable[ConsentLike], profile_ids: Sequence[str], now: datetime
+) -> dict[str, list[ConsentView]]:
+    """Every purpose per profile: the stored answer (as it stands at `now`) or the default."""
     policy = defaults()
-    stored: dict[str, dict[str, Consent]] = {pid: {} for pid in profile_ids}
-    for consent in await repo.current_for(session, profile_ids):
-        stored[consent.profile_id][consent.purpose] = consent
+    stored: dict[str, dict[str, ConsentLike]] = {pid: {} for pid in profile_ids}
+    for row in rows:
+        stored[row.profile_id][row.purpose] = row
     result: dict[str, list[ConsentView]] = {}
     for pid in profile_ids:
         views = []
@@ -84,6 +111,25 @@ async def allowed(
         if consent.purpose == purpose.value:
             answer[consent.profile_id] = _effective(consent, now)
     return answer
+
+
+async def change(
+    session: AsyncSession,
+    profile_id: str,
+    purpose: ConsentPurpose,
+    granted: bool,
+    touchpoint: str,
+    by: Principal | None,
+    expires_at: datetime | None = None,
+) -> tuple[Profile, Consent]:
+    """The customer grants or withdraws one purpose (history kept); a change on the profile."""
+    profile = await profiles.require(session, profile_id)
+    actor = by.actor if by is not None else "system"
+    row = await set_consent(session, profile.id, purpose, granted, touchpoint, actor, expires_at)
+    verb = "granted" if granted else "withdrew"
+    summary = f"Consent {verb}: {purpose.value.replace('_', ' ').lower()}"
+    await profiles.touch(session, profile, touchpoint, "CONSENT", summary, by=by)
+    return profile, row
 
 
 async def set_consent(

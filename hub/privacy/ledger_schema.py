@@ -1,8 +1,10 @@
-"""The shopper's ledger keys (one-time codes → self-service tokens) and the audit log."""
+"""The shopper's ledger keys (one-time codes → self-service tokens) and the audit log.
+
+The corrections the ledger offers are in their domains' schema modules: forgetInterest
+(preferences), removeIdentifier (identity), updateTraits (profiles)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import strawberry
@@ -11,23 +13,15 @@ from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from hub.api.context import Context
-from hub.api.enums import Touchpoint
 from hub.api.errors import UserError, user_errors
 from hub.api.mutation import attempt
 from hub.api.permissions import Allowed, Guard
 from hub.auth.scopes import Scope
-from hub.enums import Channel
-from hub.errors import DomainError, ErrorCode
-from hub.identity import service as identity
-from hub.identity.schema import TraitsInput
+from hub.errors import DomainError
 from hub.identity.types import IdentifierInput
-from hub.preferences import service as preferences
 from hub.privacy import audit, selfservice
 from hub.privacy.models import AuditEntry as AuditRow
 from hub.privacy.selfservice import CodeSent, Redeemed
-from hub.profiles import service as profiles
-from hub.profiles.models import Profile as ProfileRow
-from hub.profiles.types import Profile
 
 
 @strawberry.type
@@ -122,7 +116,7 @@ class LedgerMutation:
     ) -> RedeemSelfServiceCodePayload:
         ctx = info.context
         wanted = identifier.to_domain()
-        shared = ctx.principal is not None and ctx.principal.channel is Channel.KIOSK
+        shared = ctx.masked  # a kiosk key: the token will reach the shopper on a shared screen
 
         async def work(session: AsyncSession) -> Redeemed:
             return await selfservice.redeem(
@@ -146,105 +140,3 @@ class LedgerMutation:
             expires_at=result.expires_at,
             profile_id=strawberry.ID(result.profile_id) if result.profile_id else None,
         )
-
-
-@strawberry.type
-class CorrectionPayload:
-    profile: Profile | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class CorrectionMutation:
-    @strawberry.mutation(
-        description="Forget one learned interest; the events that taught it will not again.",
-        extensions=[Guard(Scope.WRITE_PREFERENCES)],
-    )
-    async def forget_interest(
-        self,
-        info: Info[Context, None],
-        profile_id: strawberry.ID,
-        key: str,
-        value: str,
-        touchpoint: Touchpoint,
-    ) -> CorrectionPayload:
-        async def work(session: AsyncSession) -> ProfileRow:
-            profile = await profiles.require(session, str(profile_id))
-            if not await preferences.forget_interest(
-                session, profile.id, key.strip(), value.strip()
-            ):
-                raise DomainError.one(
-                    ("value",),
-                    ErrorCode.NOT_FOUND,
-                    "Nothing like that was learned about this customer.",
-                )
-            await profiles.touch(
-                session,
-                profile,
-                touchpoint.value,
-                "PREFERENCES",
-                f"Forgot a learned interest in {value.strip()[:80]}",
-            )
-            return profile
-
-        return await _correction(info.context, work)
-
-    @strawberry.mutation(
-        description="Take one identifier off a profile (the customer's own token or an agent).",
-        extensions=[Guard(Scope.CORRECT_IDENTITY)],
-    )
-    async def remove_identifier(
-        self,
-        info: Info[Context, None],
-        profile_id: strawberry.ID,
-        identifier: IdentifierInput,
-        touchpoint: Touchpoint,
-    ) -> CorrectionPayload:
-        ctx = info.context
-        wanted = identifier.to_domain()
-
-        async def work(session: AsyncSession) -> ProfileRow:
-            profile = await profiles.require(session, str(profile_id))
-            await identity.remove_identifier(session, profile, wanted, ctx.settings.default_region)
-            await profiles.touch(
-                session,
-                profile,
-                touchpoint.value,
-                "IDENTIFIED",
-                f"Removed a {wanted.kind.value.replace('_', ' ').lower()}",
-            )
-            return profile
-
-        return await _correction(ctx, work)
-
-    @strawberry.mutation(
-        description="Correct the customer's name and other stated details.",
-        extensions=[Guard(Scope.WRITE_PREFERENCES)],
-    )
-    async def update_traits(
-        self,
-        info: Info[Context, None],
-        profile_id: strawberry.ID,
-        traits: TraitsInput,
-        touchpoint: Touchpoint,
-    ) -> CorrectionPayload:
-        cleaned = traits.to_domain()
-
-        async def work(session: AsyncSession) -> ProfileRow:
-            profile = await profiles.require(session, str(profile_id))
-            if profiles.apply_traits(profile, profiles.clean_traits(cleaned, ("traits",))):
-                await profiles.touch(
-                    session, profile, touchpoint.value, "IDENTIFIED", "Details corrected"
-                )
-            return profile
-
-        return await _correction(info.context, work)
-
-
-async def _correction(
-    ctx: Context, work: Callable[[AsyncSession], Awaitable[ProfileRow]]
-) -> CorrectionPayload:
-    profile, errors = await attempt(ctx, work)
-    if profile is None:
-        return CorrectionPayload(user_errors=errors)
-    return CorrectionPayload(profile=Profile.of(profile))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from hub.api.context import Context
 from hub.api.enums import ConsentPurpose, Touchpoint
 from hub.api.errors import UserError
 from hub.api.mutation import attempt
@@ -15,8 +18,9 @@ from hub.api.permissions import Guard
 from hub.auth.scopes import Scope
 from hub.enums import ConsentPurpose as PurposeValue
 from hub.enums import Touchpoint as TouchpointValue
-from hub.privacy import consent, erasure
-from hub.profiles import service as profiles
+from hub.privacy import consent, rights
+from hub.privacy.models import Consent as ConsentRow
+from hub.profiles.models import Profile as ProfileRow
 from hub.profiles.types import Consent, Profile
 
 
@@ -50,7 +54,7 @@ class PrivacyMutation:
     )
     async def set_consent(
         self,
-        info: Info,
+        info: Info[Context, None],
         profile_id: strawberry.ID,
         purpose: ConsentPurpose,
         granted: bool,
@@ -61,20 +65,10 @@ class PrivacyMutation:
         what = PurposeValue(purpose)
         where = TouchpointValue(touchpoint).value
 
-        async def work(session):  # type: ignore[no-untyped-def]
-            profile = await profiles.require(session, str(profile_id))
-            row = await consent.set_consent(
-                session, profile.id, what, granted, where, ctx.principal.actor, expires_at
+        async def work(session: AsyncSession) -> tuple[ProfileRow, ConsentRow]:
+            return await consent.change(
+                session, str(profile_id), what, granted, where, ctx.principal, expires_at
             )
-            verb = "granted" if granted else "withdrew"
-            await profiles.touch(
-                session,
-                profile,
-                where,
-                "CONSENT",
-                f"Consent {verb}: {what.value.replace('_', ' ').lower()}",
-            )
-            return profile, row
 
         result, errors = await attempt(ctx, work)
         if result is None:
@@ -85,10 +79,10 @@ class PrivacyMutation:
             consent=Consent(
                 purpose=what,
                 granted=row.granted,
-                is_default=False,  # type: ignore[arg-type]
+                is_default=False,
                 updated_at=row.updated_at,
                 expires_at=row.expires_at,
-                touchpoint=row.touchpoint,
+                touchpoint=TouchpointValue(row.touchpoint),
             ),
         )
 
@@ -96,31 +90,31 @@ class PrivacyMutation:
         description="Everything held about a customer (right of access and portability).",
         extensions=[Guard(Scope.EXPORT)],
     )
-    async def export_profile(self, info: Info, profile_id: strawberry.ID) -> ExportProfilePayload:
-        async def work(session):  # type: ignore[no-untyped-def]
-            profile = await profiles.require(session, str(profile_id))
-            return await erasure.export(session, profile, masked=info.context.masked)
+    async def export_profile(
+        self, info: Info[Context, None], profile_id: strawberry.ID
+    ) -> ExportProfilePayload:
+        ctx = info.context
 
-        document, errors = await attempt(info.context, work)
-        if document is not None:
-            await info.context.audit_read(document["profile"]["id"], "Exported the profile")
-        return ExportProfilePayload(document=document, user_errors=errors)
+        async def work(session: AsyncSession) -> dict[str, Any]:
+            return await rights.export_profile(session, str(profile_id), ctx.principal)
+
+        document, errors = await attempt(ctx, work)
+        return ExportProfilePayload(document=cast(JSON, document), user_errors=errors)
 
     @strawberry.mutation(
         description="Erase a customer: personal data deleted in one transaction, identifiers "
         "suppressed so late data does not bring them back.",
         extensions=[Guard(Scope.ERASE)],
     )
-    async def erase_profile(self, info: Info, profile_id: strawberry.ID) -> EraseProfilePayload:
-        async def work(session):  # type: ignore[no-untyped-def]
-            profile = await profiles.require(session, str(profile_id))
-            count = await erasure.erase(session, profile)
-            await profiles.touch(
-                session, profile, TouchpointValue.WEB.value, "ERASED", "Profile erased"
-            )
-            return count
+    async def erase_profile(
+        self, info: Info[Context, None], profile_id: strawberry.ID
+    ) -> EraseProfilePayload:
+        ctx = info.context
 
-        count, errors = await attempt(info.context, work)
+        async def work(session: AsyncSession) -> int:
+            return await rights.erase_profile(session, str(profile_id), ctx.principal)
+
+        count, errors = await attempt(ctx, work)
         if count is None:
             return EraseProfilePayload(user_errors=errors)
         return EraseProfilePayload(erased=True, suppressed_identifiers=count)

@@ -1,21 +1,28 @@
-"""Profile queries and agent notes."""
+"""Profile queries, agent notes and corrections of the customer's stated details."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from hub.api.context import Context
+from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError, UserError, from_domain
 from hub.api.mutation import attempt
 from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
 from hub.auth.scopes import Scope
-from hub.enums import Touchpoint as TouchpointValue
 from hub.errors import DomainError, ErrorCode
 from hub.identity.normalize import mask_text
 from hub.identity.types import IdentifierInput
 from hub.profiles import search
 from hub.profiles import service as profiles
+from hub.profiles.models import Note as NoteRow
+from hub.profiles.models import Profile as ProfileRow
+from hub.profiles.service import Traits
 from hub.profiles.types import Note, Profile
 
 NOT_NAMED = "This key has not named that customer (identify them first)."
@@ -49,9 +56,7 @@ class ProfileQuery:
                 )
             except DomainError as error:
                 raise from_domain(error) from None
-        if ctx.principal.profile_id is not None and (
-            row is None or not ctx.principal.may_see(row.id)
-        ):
+        if ctx.outside_own_profile(row.id if row is not None else None):
             raise ClientError(OWN_PROFILE_ONLY, "FORBIDDEN", ["id"])
         if row is None:
             return None
@@ -83,6 +88,20 @@ class ProfileQuery:
         return [Profile.of(r) for r in rows]
 
 
+@strawberry.input(description="What the customer told us about themselves; all optional.")
+class TraitsInput:
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = strawberry.field(default=None, description="Mr, Mrs, Ms, Dr, …")
+    postcode: str | None = None
+    preferred_store: str | None = None
+
+    def to_domain(self) -> Traits:
+        return Traits(
+            self.first_name, self.last_name, self.title, self.postcode, self.preferred_store
+        )
+
+
 @strawberry.type
 class AddNotePayload:
     note: Note | None = None
@@ -93,26 +112,56 @@ class AddNotePayload:
 @strawberry.type
 class ProfileMutation:
     @strawberry.mutation(extensions=[Guard(Scope.NOTES)])
-    async def add_note(self, info: Info, profile_id: strawberry.ID, text: str) -> AddNotePayload:
+    async def add_note(
+        self, info: Info[Context, None], profile_id: strawberry.ID, text: str
+    ) -> AddNotePayload:
         ctx = info.context
-        actor = ctx.principal.actor
 
-        async def work(session):  # type: ignore[no-untyped-def]
-            profile = await profiles.require(session, str(profile_id))
-            note = await profiles.add_note(
-                session, profile, text, actor, TouchpointValue.CALL_CENTER.value
-            )
-            await profiles.touch(
-                session,
-                profile,
-                TouchpointValue.CALL_CENTER.value,
-                "NOTE",
-                f"Note added by {ctx.principal.name}",
-            )
-            return note, profile
+        async def work(session: AsyncSession) -> tuple[NoteRow, ProfileRow]:
+            return await profiles.add_note(session, str(profile_id), text, ctx.principal)
 
         result, errors = await attempt(ctx, work)
         if result is None:
             return AddNotePayload(user_errors=errors)
         note, profile = result
         return AddNotePayload(note=Note.of(note), profile=Profile.of(profile))
+
+
+@strawberry.type
+class CorrectionPayload:
+    profile: Profile | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    async def after(
+        cls, ctx: Context, work: Callable[[AsyncSession], Awaitable[ProfileRow]]
+    ) -> CorrectionPayload:
+        """Run a correction in one transaction: the corrected profile, or userErrors."""
+        profile, errors = await attempt(ctx, work)
+        if profile is None:
+            return cls(user_errors=errors)
+        return cls(profile=Profile.of(profile))
+
+
+@strawberry.type
+class ProfileCorrectionMutation:
+    @strawberry.mutation(
+        description="Correct the customer's name and other stated details.",
+        extensions=[Guard(Scope.WRITE_PREFERENCES)],
+    )
+    async def update_traits(
+        self,
+        info: Info[Context, None],
+        profile_id: strawberry.ID,
+        traits: TraitsInput,
+        touchpoint: Touchpoint,
+    ) -> CorrectionPayload:
+        ctx = info.context
+        cleaned = traits.to_domain()
+
+        async def work(session: AsyncSession) -> ProfileRow:
+            return await profiles.correct_traits(
+                session, str(profile_id), cleaned, touchpoint.value, ctx.principal
+            )
+
+        return await CorrectionPayload.after(ctx, work)

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import service as auth
+from hub.auth.scopes import Principal
 from hub.db import utcnow
+from hub.enums import Touchpoint
 from hub.errors import DomainError, ErrorCode, Problems
 from hub.privacy import audit
 from hub.profiles import repository as repo
@@ -122,9 +124,14 @@ async def touch(
     kind: str,
     summary: str,
     merged_into: str | None = None,
+    *,
+    by: Principal | None = None,
 ) -> int:
-    """Move the profile's version on and queue the change for subscribers after commit."""
-    versions = await touch_many(session, [(profile.id, touchpoint, kind, summary)], merged_into)
+    """Move the profile's version on, queue the change for subscribers after commit and put
+    it on the audit trail as `by`'s doing (by default the write path's caller)."""
+    versions = await touch_many(
+        session, [(profile.id, touchpoint, kind, summary)], merged_into, by=by
+    )
     profile.version = versions[profile.id]
     return profile.version
 
@@ -141,13 +148,15 @@ async def touch_many(
     session: AsyncSession,
     changes: Sequence[tuple[str, str, str, str]],
     merged_into: str | None = None,
+    *,
+    by: Principal | None = None,
 ) -> dict[str, int]:
     """`touch` for a batch: (profile id, touchpoint, kind, summary) each, in a few statements
     whatever the batch's size (a track batch of 1,000 new visitors touches 1,000 profiles)."""
     if not changes:
         return {}
     versions = await repo.bump_versions(session, [c[0] for c in changes])
-    principal = session.info.get("principal")
+    principal = _acting(session, by)
     await auth.remember_profiles(session, principal, list(versions))
     logged = []
     for profile_id, touchpoint, kind, summary in changes:
@@ -165,6 +174,15 @@ async def touch_many(
         rows=logged,
     )
     return versions
+
+
+def _acting(session: AsyncSession, by: Principal | None) -> Principal | None:
+    """Who acts: the principal a service was given, else the one the write path set (services
+    not yet passing theirs; None for the command line and the demo seed)."""
+    if by is not None:
+        return by
+    principal: Principal | None = session.info.get("principal")
+    return principal
 
 
 async def get_live(session: AsyncSession, profile_id: str) -> Profile | None:
@@ -185,8 +203,10 @@ async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
 
 
 async def add_note(
-    session: AsyncSession, profile: Profile, text: str, author: str, touchpoint: str
-) -> Note:
+    session: AsyncSession, profile_id: str, text: str, by: Principal | None
+) -> tuple[Note, Profile]:
+    """An agent's note on the profile (written at the call centre), on record as a change."""
+    profile = await require(session, profile_id)
     body = (text or "").strip()
     if not body:
         raise DomainError.one(("text",), ErrorCode.REQUIRED, "A note needs some text.")
@@ -194,10 +214,28 @@ async def add_note(
         raise DomainError.one(
             ("text",), ErrorCode.TOO_LONG, f"A note is at most {MAX_NOTE} characters."
         )
+    where = Touchpoint.CALL_CENTER.value
     note = Note(
-        profile_id=profile.id, text=body, author=author, touchpoint=touchpoint, created_at=utcnow()
+        profile_id=profile.id,
+        text=body,
+        author=by.actor if by is not None else "system",
+        touchpoint=where,
+        created_at=utcnow(),
     )
-    return await repo.add_note(session, note)
+    stored = await repo.add_note(session, note)
+    who = by.name if by is not None else "the system"
+    await touch(session, profile, where, "NOTE", f"Note added by {who}", by=by)
+    return stored, profile
+
+
+async def correct_traits(
+    session: AsyncSession, profile_id: str, traits: Traits, touchpoint: str, by: Principal | None
+) -> Profile:
+    """The customer (or an agent for them) corrects their name and other stated details."""
+    profile = await require(session, profile_id)
+    if apply_traits(profile, clean_traits(traits, ("traits",))):
+        await touch(session, profile, touchpoint, "IDENTIFIED", "Details corrected", by=by)
+    return profile
 
 
 async def notes_for(session: AsyncSession, profile_ids: Sequence[str], limit: int) -> list[Note]:
@@ -244,9 +282,11 @@ async def merged_into(session: AsyncSession, profile_id: str) -> list[str]:
     return await repo.merged_into(session, profile_id)
 
 
-async def remember(session: AsyncSession, profile_ids: Sequence[str]) -> None:
+async def remember(
+    session: AsyncSession, profile_ids: Sequence[str], *, by: Principal | None = None
+) -> None:
     """The caller named these profiles (a web key may reach them by id from now on)."""
-    await auth.remember_profiles(session, session.info.get("principal"), profile_ids)
+    await auth.remember_profiles(session, _acting(session, by), profile_ids)
 
 
 async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -> list[Profile]:

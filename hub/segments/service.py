@@ -20,7 +20,7 @@ from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.events import repository as events_repo
 from hub.identity import service as identity
-from hub.preferences import service as preferences
+from hub.preferences import views as preferences
 from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.profiles.models import Profile

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.enums import EventType
+from hub.preferences.learned import Observation, accumulate
 from hub.preferences.learning import Weights, decayed, fold, strength
-from hub.preferences.service import Observation, accumulate
 from hub.settings import Settings
 
 T0 = datetime(2010, 1, 1, tzinfo=UTC)
