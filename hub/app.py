@@ -22,6 +22,7 @@ from hub.api.view import RapportGraphQL
 from hub.assembly import assemble
 from hub.auth.service import Authenticator
 from hub.db import Database
+from hub.events import partitions
 from hub.preferences.learning import Weights
 from hub.privacy import download, outbox
 from hub.realtime.broker import make_broker
@@ -108,6 +109,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if replicas is not None:
             await replicas.start()
         tasks = [asyncio.create_task(training.run_schedule(db, settings.retrain_every_hours))]
+        if db.dialect == "postgresql":  # event partitions for the coming months, daily
+            months = settings.event_partition_months_ahead
+            tasks.append(asyncio.create_task(partitions.run_schedule(db, months)))
         sender = outbox.sender_from(settings)
         if sender is not None:  # none in production until SMTP or a webhook is configured
             tasks.append(asyncio.create_task(outbox.run_sender(db, sender)))

@@ -207,23 +207,6 @@ def _retrain(_: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def _retention(_: argparse.Namespace) -> int:
-    from hub.privacy import retention
-
-    settings = get_settings()
-    result = _in_session(
-        lambda s: retention.apply(
-            s, settings.event_retention_days, settings.no_analytics_retention_days
-        )
-    )
-    print(
-        f"deleted {result.expired} expired events and {result.no_analytics} events of "
-        "customers who refused analytics",
-        file=sys.stderr,
-    )
-    return 0
-
-
 def _report(args: argparse.Namespace) -> int:
     from datetime import datetime, timedelta
 
@@ -316,8 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("retrain", help="train the recommendation model now").set_defaults(func=_retrain)
 
-    retention = sub.add_parser("retention", help="delete raw events past their retention")
-    retention.set_defaults(func=_retention)
+    from hub import cli_upkeep
+
+    cli_upkeep.add_commands(sub)  # retention, partitions
 
     rep = sub.add_parser("report", help="write an HTML report: personalised against holdout")
     rep.add_argument("--from", dest="since", help="start (ISO date); default: --days before --to")

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, event, make_url
+from sqlalchemy import JSON, DateTime, MetaData, event, exc, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -137,8 +137,63 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
+    # A pooled connection the server dropped (a restart, a failover) is found and replaced
+    # before use; a request fails fast, never hangs, while no server answers (`unavailable`).
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    kwargs.setdefault("connect_args", {}).setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
     return create_async_engine(url, **kwargs)
+
+
+# PostgreSQL: how long opening a connection may take (all the hosts of a multi-host URL,
+# `?host=a:5432&host=b:5432&target_session_attrs=read-write`, tried in turn), and how long a
+# request waits for a pooled one.
+CONNECT_TIMEOUT_SECONDS = 5.0
+POOL_TIMEOUT_SECONDS = 10.0
+# Connection exceptions (class 08), the server shutting down, crashed or starting up, too many
+# connections, and a read-only server (a standby, before a failover has finished).
+_UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300", "25006"}
+_UNAVAILABLE_TYPES = {
+    "ConnectionDoesNotExistError",
+    "ConnectionFailureError",
+    "TargetServerAttributeNotMatched",
+}
+
+
+def unavailable(error: BaseException | None) -> bool:
+    """The database could not be reached or went away (a restart, a failover, a full pool):
+    worth trying again shortly, unlike a bug. Looks through SQLAlchemy's and the driver's
+    wrappers."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (exc.TimeoutError, OSError)):  # the pool; refused, timed out
+            return True
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        state = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(state, str) and (state.startswith("08") or state in _UNAVAILABLE_STATES):
+            return True
+        name = type(current).__name__
+        if name in _UNAVAILABLE_TYPES or (name == "InterfaceError" and "closed" in str(current)):
+            return True
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return False
+
+
+def asyncpg_connect_args(url: str) -> dict[str, Any]:
+    """asyncpg.connect() keywords for a `postgresql+asyncpg://` URL, multi-host ones too (a
+    plain DSN would keep only the last `host=`)."""
+    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+    dialect: Any = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+    _, options = dialect.create_connect_args(make_url(url))
+    options.setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
+    return dict(options)
 
 
 class Database:

@@ -4,7 +4,7 @@ from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
 from hub.campaigns.models import Campaign, CampaignRecipient
 from hub.catalog.models import Category, Product
 from hub.db import Base
-from hub.events.models import Event, RetiredMessage
+from hub.events.models import Event, EventMessage
 from hub.handoff.models import Handoff
 from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict, Merge
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
@@ -37,6 +37,7 @@ __all__ = [
     "ContentItem",
     "DuplicateCandidate",
     "Event",
+    "EventMessage",
     "ForgottenInterest",
     "GiftRegistry",
     "GiftRegistryItem",
@@ -52,7 +53,6 @@ __all__ = [
     "Product",
     "Profile",
     "RecModel",
-    "RetiredMessage",
     "Segment",
     "SelfServiceCode",
     "SelfServiceToken",

@@ -51,7 +51,8 @@ def format_position(position: int) -> str:
 def _safe_name(url: str) -> str:
     """host:port/database, never a password, for the log."""
     parsed = make_url(url)
-    return f"{parsed.host}:{parsed.port}/{parsed.database}"
+    hosts = parsed.query.get("host") or f"{parsed.host}:{parsed.port}"
+    return f"{hosts if isinstance(hosts, str) else ','.join(hosts)}/{parsed.database}"
 
 
 @dataclass(eq=False)
@@ -201,12 +202,18 @@ class ReadReplicas:
             return None
 
     async def _replay_position(self, standby: Standby, session: AsyncSession) -> int:
-        value = await session.scalar(text("SELECT pg_last_wal_replay_lsn()::text"))
+        row = (
+            await session.execute(
+                text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")
+            )
+        ).one()
         # Commit, not close: the session stays usable for the reads that follow.
         await session.commit()
-        position = parse_position(value)
-        if position is None:  # not in recovery: promoted, or pointed at a primary by mistake
-            raise RuntimeError("not a standby (pg_last_wal_replay_lsn() is null)")
+        position = parse_position(row[1])
+        if not row[0] or position is None:
+            # Promoted (a failover: the hubs now write there through their multi-host URL),
+            # or pointed at a primary by mistake: its replay position says nothing any more.
+            raise RuntimeError("not a standby (not in recovery)")
         standby.replayed = max(standby.replayed, position)
         return position
 

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     # Retention (days; see docs/privacy.md)
     event_retention_days: int | None = None
     no_analytics_retention_days: int = 90
+    # PostgreSQL: month partitions of events created ahead of time (hub/events/partitions.py).
+    event_partition_months_ahead: int = Field(default=3, ge=0)
 
     # Recommendations
     holdout_percent: float = Field(

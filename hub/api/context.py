@@ -79,6 +79,14 @@ class Context:
         client = self.request.client if self.request is not None else None
         return client.host if client is not None else None
 
+    def outside_own_profile(self, profile_id: str | None) -> bool:
+        """A shopper's token asked about another profile, or about nobody (it must not learn
+        who else exists)."""
+        principal = self.principal
+        if principal is None or principal.profile_id is None:
+            return False
+        return profile_id is None or not principal.may_see(profile_id)
+
     @property
     def masked(self) -> bool:
         return self.principal is None or self.principal.masked
@@ -149,6 +157,8 @@ class Context:
     async def _refresh_reads(self) -> None:
         # Reads later in this request must see what was just committed. Closing (not rolling
         # back) keeps rows already read usable: they are detached with their loaded state.
+        # The DataLoaders' answers are forgotten too (a second mutation's payload reads anew).
+        self._loaders.clear()
         if self._session is not None:
             async with self._lock:
                 await self._session.close()
@@ -197,15 +207,7 @@ class Context:
         from hub.privacy import audit
 
         async def work(session: AsyncSession) -> None:
-            for profile_id in ids:
-                audit.record(
-                    session,
-                    actor=principal.actor,
-                    channel=principal.channel.value,
-                    profile_id=profile_id,
-                    action=action,
-                    detail=detail,
-                )
+            audit.agent_read(session, principal, ids, detail, action)
 
         await self.write(work)
 

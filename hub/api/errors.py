@@ -9,10 +9,21 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from starlette.responses import JSONResponse
+from strawberry.extensions import MaskErrors
 
+from hub.db import unavailable
 from hub.errors import DomainError, ErrorCode
 
 log = logging.getLogger("hub.api")
+
+# The database could not be reached or went away mid-request (a restart, a failover): the
+# answer is a 503 with Retry-After (hub/api/view.py, hub/api/gate.py) and this error code.
+UNAVAILABLE = "UNAVAILABLE"
+UNAVAILABLE_MESSAGE = (
+    "The profile store is unavailable for a moment; try again shortly (a write that was not "
+    "answered may or may not be stored: track is safe to resend with the same messageIds)."
+)
+RETRY_AFTER_SECONDS = 1
 
 
 @strawberry.type(description="An expected failure a client can show next to the field it names.")
@@ -62,11 +73,39 @@ def from_domain(error: DomainError) -> ClientError:
     return ClientError(first.message, first.code.value, list(first.field) or None)
 
 
+def unavailable_response(message: str = UNAVAILABLE_MESSAGE) -> JSONResponse:
+    return error_response(503, UNAVAILABLE, message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def is_unavailable(error: GraphQLError) -> bool:
+    return (error.extensions or {}).get("code") == UNAVAILABLE
+
+
+class Masking(MaskErrors):
+    """MaskErrors, except that the database being away is said as such: code UNAVAILABLE,
+    `retryable: true`, never a bare "Unexpected error"."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if not unavailable(error.original_error):
+            return super().anonymise_error(error)
+        return GraphQLError(
+            UNAVAILABLE_MESSAGE,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": UNAVAILABLE, "retryable": True},
+        )
+
+
 def should_mask(error: GraphQLError) -> bool:
     """Hide unexpected failures from clients; log them with an id the client can quote."""
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
+    if unavailable(original):
+        log.warning("database unavailable at %s: %s", error.path, type(original).__name__)
+        return True
     incident = uuid.uuid4().hex[:12]
     log.error("unexpected error %s at %s", incident, error.path, exc_info=original)
     return True

@@ -11,10 +11,11 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.api.context import Context, Hub
-from hub.api.errors import error_response
+from hub.api.errors import error_response, unavailable_response
 from hub.api.input_gate import BadInput, check_request, too_large
 from hub.auth.scopes import Principal
 from hub.auth.service import bearer_from
+from hub.db import unavailable
 
 
 @dataclass
@@ -82,8 +83,14 @@ class Authenticate:
         bearer = bearer_from(connection.headers.get("authorization"))
         principal = None
         if bearer:
-            async with self.hub.db.sessions() as session:
-                principal = await self.hub.authenticator.authenticate(session, bearer)
+            try:
+                async with self.hub.db.sessions() as session:
+                    principal = await self.hub.authenticator.authenticate(session, bearer)
+            except Exception as error:  # the database away: 503 and Retry-After, not a 500
+                if not unavailable(error):
+                    raise
+                await unavailable_response()(scope, receive, send)
+                return
         if principal is None:
             message = (
                 "A valid key or token is required."

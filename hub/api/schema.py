@@ -9,7 +9,6 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
@@ -20,26 +19,28 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from hub.api.consistency import Consistency
-from hub.api.errors import ClientError, should_mask
+from hub.api.errors import ClientError, Masking, should_mask
 from hub.api.limits import QueryLimits
 from hub.api.masking import ContactMasking
 from hub.api.ws_auth import SocketSignIn
 from hub.auth.schema import AuthMutation
 from hub.campaigns.schema import CampaignMutation, CampaignQuery
 from hub.catalog.schema import CatalogQuery
+from hub.db import unavailable
 from hub.events.schema import EventMutation
 from hub.handoff.schema import HandoffMutation
 from hub.identity.schema import (
     DuplicatesMutation,
     DuplicatesQuery,
+    IdentityCorrectionMutation,
     IdentityMutation,
     StewardshipMutation,
     StewardshipQuery,
 )
-from hub.preferences.schema import PreferenceMutation
-from hub.privacy.ledger_schema import CorrectionMutation, LedgerMutation, LedgerQuery
+from hub.preferences.schema import PreferenceCorrectionMutation, PreferenceMutation
+from hub.privacy.ledger_schema import LedgerMutation, LedgerQuery
 from hub.privacy.schema import PrivacyMutation
-from hub.profiles.schema import ProfileMutation, ProfileQuery
+from hub.profiles.schema import ProfileCorrectionMutation, ProfileMutation, ProfileQuery
 from hub.realtime.schema import RealtimeSubscription
 from hub.recs.schema import EvaluationQuery, RecsQuery
 from hub.registry.schema import RegistryMutation, RegistryQuery
@@ -73,7 +74,10 @@ Mutation = merge_types(
         ProfileMutation,
         AuthMutation,
         LedgerMutation,
-        CorrectionMutation,
+        # The corrections a shopper's ledger offers, each in its own domain.
+        PreferenceCorrectionMutation,
+        IdentityCorrectionMutation,
+        ProfileCorrectionMutation,
         StewardshipMutation,
         DuplicatesMutation,
         RegistryMutation,
@@ -97,6 +101,8 @@ class RapportSchema(strawberry.Schema):
             original = error.original_error
             if isinstance(original, ClientError) or (error.extensions or {}).get("code"):
                 continue
+            if unavailable(original):
+                continue  # one line from the masking, not a traceback per field
             if original is None or isinstance(original, GraphQLError):
                 mistakes.append(error)  # parsing, validation, variables that do not fit
             else:
@@ -120,7 +126,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=5000),
         # After validation (it reads the validated document): aliases, root fields, cost.
         QueryLimits,
-        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        lambda: Masking(should_mask_error=should_mask, error_message="Unexpected error."),
         SocketSignIn,  # a WebSocket's key or token, checked again for every operation
         ContactMasking,  # shared screens: contact-shaped text masked in every result
         Consistency,  # queries on a standby, read-your-writes tokens (hub/replicas.py)

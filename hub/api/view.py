@@ -33,10 +33,17 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from hub.api.context import Context, Hub
-from hub.api.errors import error_response
+from hub.api.errors import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE,
+    UNAVAILABLE_MESSAGE,
+    error_response,
+    is_unavailable,
+)
 from hub.api.input_gate import BadInput, check_message
 from hub.api.schema import build_schema, introspection_allowed
 from hub.auth.service import bearer_from
+from hub.db import unavailable
 
 log = logging.getLogger("hub.api")
 
@@ -196,8 +203,15 @@ class RapportGraphQL(GraphQL[Context, None]):
             bearer = bearer_from(context.request.headers.get("authorization"))
         principal = None
         if bearer:
-            async with self.hub.db.sessions() as session:
-                principal = await self.hub.authenticator.authenticate(session, bearer)
+            try:
+                async with self.hub.db.sessions() as session:
+                    principal = await self.hub.authenticator.authenticate(session, bearer)
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                raise ConnectionRejectionError(
+                    {"message": UNAVAILABLE_MESSAGE, "code": UNAVAILABLE, "retryable": True}
+                ) from error
         if principal is None:
             raise ConnectionRejectionError({"message": "A valid key or token is required."})
         context.principal = principal
@@ -247,11 +261,15 @@ class RapportGraphQL(GraphQL[Context, None]):
         if self.hide_suggestions:
             for error in processed.get("errors") or []:
                 error["message"] = without_suggestions(error["message"])  # type: ignore[index]
+        sub_response = request.scope.get("rapport.sub_response")
+        if sub_response is not None and any(map(is_unavailable, result.errors or ())):
+            # The database was away (a restart, a failover): retry, as the 503 says.
+            sub_response.status_code = 503
+            sub_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         if _request_error(result):
             # The document did not parse or validate, or its variables did not coerce: no
             # execution started, so there is no `data` entry; 400 for graphql-response+json.
             processed.pop("data", None)
-            sub_response: Response | None = request.scope.get("rapport.sub_response")
             if sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE:
                 sub_response.status_code = 400
         return processed

@@ -10,22 +10,21 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog.models import Product
-from hub.events.models import Event, RetiredMessage
+from hub.events.models import Event, EventMessage
 
 _CHUNK = 500
 
 
 async def existing_message_ids(session: AsyncSession, message_ids: Collection[str]) -> set[str]:
+    """The ids already stored (or stored once and since deleted): one primary-key probe each,
+    whichever month partition the event went to."""
     wanted = list(message_ids)
     found: set[str] = set()
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         found.update(
-            await session.scalars(select(Event.message_id).where(Event.message_id.in_(chunk)))
-        )
-        found.update(
             await session.scalars(
-                select(RetiredMessage.message_id).where(RetiredMessage.message_id.in_(chunk))
+                select(EventMessage.message_id).where(EventMessage.message_id.in_(chunk))
             )
         )
     return found

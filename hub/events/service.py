@@ -19,10 +19,10 @@ from hub.enums import ConsentPurpose, EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problems
 from hub.events import repository as repo
 from hub.events import resolvers
-from hub.events.models import Event
+from hub.events.models import Described, Event
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn, normalize_identifier
-from hub.preferences import service as preferences
+from hub.preferences import learned as preferences
 from hub.preferences.learning import Weights
 from hub.privacy import consent, suppression
 from hub.profiles import service as profiles
@@ -289,7 +289,9 @@ async def _owners(
 ) -> dict[tuple[str, str], tuple[str, int]]:
     """(kind, value) → (profile id, identifier id); unknown identifiers get a new profile."""
     pairs = list(dict.fromkeys((e.identifier.kind.value, e.identifier.value) for e in events))
-    found = {(r.kind, r.value): r for r in await identity.locked_owners(session, pairs, share=True)}
+    # For update, not shared: the batch goes on to update the profile (version, interests), and
+    # two batches that both held it shared would each wait for the other to let go.
+    found = {(r.kind, r.value): r for r in await identity.locked_owners(session, pairs)}
     missing = [pair for pair in pairs if pair not in found]
     first_seen: dict[tuple[str, str], EventIn] = {}
     for event in events:
@@ -320,7 +322,7 @@ _VERBS = {
 }
 
 
-def describe(event: Event, product_name: str | None = None) -> str:
+def describe(event: Described, product_name: str | None = None) -> str:
     """One stored event in plain words, e.g. “Bought 12 × Regency Teacup on the web site”."""
     verb = _VERBS[EventType(event.type)]
     what = ""

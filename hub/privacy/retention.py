@@ -5,6 +5,11 @@ old event loses no personalisation. Two limits (settings, in days):
 - RAPPORT_EVENT_RETENTION_DAYS: every raw event (unset: kept; the demo data is from 2010);
 - RAPPORT_NO_ANALYTICS_RETENTION_DAYS: events of customers who refused ANALYTICS, kept only as
   long as their own service needs them (recent activity, returns, order help).
+
+On PostgreSQL events are partitioned by month (hub/events/partitions.py): a month wholly past
+the first limit is dropped as a whole partition; only the rows of the month the cut-off falls
+in (and of the default partition) are deleted one by one. A deleted event's message id stays
+in `event_messages`, so a replay is still a duplicate.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, delete, insert, literal, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import UTCDateTime, utcnow
+from hub.db import utcnow
 from hub.enums import ConsentPurpose
-from hub.events.models import Event, RetiredMessage
+from hub.events import partitions
+from hub.events.models import Event
 from hub.privacy.models import Consent
 
 
@@ -25,15 +31,18 @@ from hub.privacy.models import Consent
 class RetentionResult:
     expired: int
     no_analytics: int
+    partitions_dropped: tuple[str, ...] = ()
 
 
 async def apply(
     session: AsyncSession, event_days: int | None, no_analytics_days: int
 ) -> RetentionResult:
     now = utcnow()
-    expired = 0
+    expired, dropped = 0, list[str]()
     if event_days is not None:
-        expired = await _retire(session, Event.occurred_at < now - timedelta(days=event_days))
+        cutoff = now - timedelta(days=event_days)
+        dropped, expired = await partitions.drop_before(session, cutoff)
+        expired += await _retire(session, Event.occurred_at < cutoff)
     refused = select(Consent.profile_id).where(
         Consent.purpose == ConsentPurpose.ANALYTICS.value, Consent.granted.is_(False)
     )
@@ -42,16 +51,10 @@ async def apply(
         Event.profile_id.in_(refused)
         & (Event.occurred_at < now - timedelta(days=no_analytics_days)),
     )
-    return RetentionResult(expired, no_analytics)
+    return RetentionResult(expired, no_analytics, tuple(dropped))
 
 
 async def _retire(session: AsyncSession, which: ColumnElement[bool]) -> int:
-    """Delete events, keeping their message ids so a replay is still a duplicate."""
-    await session.execute(
-        insert(RetiredMessage).from_select(
-            ["message_id", "retired_at"],
-            select(Event.message_id, literal(utcnow(), UTCDateTime())).where(which),
-        )
-    )
+    """Delete events (their message ids stay in `event_messages`)."""
     result = await session.execute(delete(Event).where(which))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -3,6 +3,12 @@
 In one process, subscribers hang off in-memory queues. With PostgreSQL, a change is also sent
 with NOTIFY inside the writing transaction (so it exists only if the commit does) and every
 replica, this one included, fans it out from its LISTEN connection.
+
+A LISTEN connection that is lost (a PostgreSQL restart, a failover) is opened again, with
+backoff, through the same (possibly multi-host) URL; changes committed meanwhile were not
+heard, so every subscriber is then sent a RESYNC marker (`resync`): the subscription answers
+it with the profile's current version, and a client that saw an older one knows which
+versions it missed and reads the profile again.
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db import asyncpg_connect_args
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "rapport_changes"
 _MAX_PAYLOAD = 7900  # NOTIFY payloads must stay under 8000 bytes
 _QUEUE_SIZE = 1000
+RESYNC = "RESYNC"  # a ProfileChange kind: changes may have been missed; re-read the profile
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,16 @@ class LocalBroker:
                     if not subscribers:
                         del self._queues[pid]
 
+    def resync(self) -> None:
+        """Tell every subscriber that changes may have gone unheard."""
+        for profile_id, queues in list(self._queues.items()):
+            marker = ProfileChange(profile_id, 0, "", RESYNC, "")
+            for queue in list(queues):
+                if queue.full():
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()
+                queue.put_nowait(marker)
+
     @property
     def subscriber_count(self) -> int:
         return sum(len(q) for q in self._queues.values())
@@ -115,9 +134,9 @@ class LocalBroker:
 class PostgresBroker(LocalBroker):
     """LISTEN/NOTIFY across replicas that share one PostgreSQL database."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, database_url: str) -> None:
         super().__init__()
-        self._dsn = dsn
+        self._connect_args = asyncpg_connect_args(database_url)
         self._connection: Any = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -172,10 +191,13 @@ class PostgresBroker(LocalBroker):
         delay = 0.2
         while not self._stopping:
             try:
-                self._connection = await asyncpg.connect(self._dsn)
+                self._connection = await asyncpg.connect(**self._connect_args)
                 lost = asyncio.Event()
                 self._connection.add_termination_listener(lambda _conn, ev=lost: ev.set())
                 await self._connection.add_listener(CHANNEL, self._on_notify)
+                if self._ready.is_set():  # heard nothing while away: subscribers re-read
+                    log.warning("change listener is back; subscribers are told to re-read")
+                    self.resync()
                 self._ready.set()
                 delay = 0.2
                 while not self._connection.is_closed():
@@ -183,17 +205,21 @@ class PostgresBroker(LocalBroker):
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(lost.wait(), timeout=5)
                     if not lost.is_set():
-                        await self._connection.execute("SELECT 1")
+                        await self._connection.execute("SELECT 1", timeout=5)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("change listener lost its connection; reconnecting", exc_info=True)
+            except Exception as error:
+                log.warning(
+                    "change listener has no connection (%s); reconnecting", type(error).__name__
+                )
+            if self._connection is not None:
+                with contextlib.suppress(Exception):
+                    self._connection.terminate()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
 
 def make_broker(database_url: str) -> LocalBroker:
     if database_url.startswith("postgresql"):
-        dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-        return PostgresBroker(dsn)
+        return PostgresBroker(database_url)
     return LocalBroker()

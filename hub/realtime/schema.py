@@ -1,8 +1,15 @@
-"""profileChanged: every committed change to one profile, as it happens."""
+"""profileChanged: every committed change to one profile, as it happens.
+
+When the hub may have missed changes (its LISTEN connection to PostgreSQL was lost and is
+back: a restart, a failover), or a client subscribing again says which version it last saw
+(`sinceVersion`) and the profile is past it, the feed says so with a RESYNC carrying the
+profile's current version: the client re-reads the profile when that is newer than its own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from strawberry.permission import PermissionExtension
@@ -12,7 +19,9 @@ from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError
 from hub.api.permissions import Allowed
 from hub.auth.scopes import Scope
+from hub.db import unavailable
 from hub.profiles import service as profiles
+from hub.realtime.broker import RESYNC
 
 # A quiet subscription re-checks its credential this often at the least, and at the latest
 # when the authenticator's cache would have: every socket loses its power in the same window.
@@ -23,9 +32,14 @@ CREDENTIAL_CHECK_SECONDS = 10.0
 class ProfileChange:
     profile_id: strawberry.ID
     version: int
-    touchpoint: Touchpoint
+    touchpoint: Touchpoint = strawberry.field(
+        description="Where the change was made; on a RESYNC, the subscriber's own touchpoint "
+        "(nothing was changed there: the kind says to read the profile again)."
+    )
     kind: str = strawberry.field(
-        description="IDENTIFIED, EVENTS, PREFERENCES, CONSENT, NOTE, MERGED, ERASED, …"
+        description="IDENTIFIED, EVENTS, PREFERENCES, CONSENT, NOTE, MERGED, ERASED, …; "
+        "RESYNC: changes may have been missed, `version` is the profile's current one (re-read "
+        "the profile if it is newer than the last version you saw)"
     )
     summary: str
     merged_into: strawberry.ID | None = None
@@ -35,7 +49,16 @@ class ProfileChange:
 class RealtimeSubscription:
     @strawberry.subscription(extensions=[PermissionExtension([Allowed(Scope.SUBSCRIBE)])])
     async def profile_changed(
-        self, info: Info, profile_id: strawberry.ID
+        self,
+        info: Info,
+        profile_id: strawberry.ID,
+        since_version: Annotated[
+            int | None,
+            strawberry.argument(
+                description="The last version this client saw (subscribing again after a lost "
+                "socket): a RESYNC comes first when the profile has moved past it."
+            ),
+        ] = None,
     ) -> AsyncGenerator[ProfileChange, None]:
         ctx = info.context
         async with ctx.hub.db.sessions() as session:
@@ -43,12 +66,28 @@ class RealtimeSubscription:
         if profile is None or not await ctx.may_see(profile.id):
             raise ClientError(f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"])
         tick = max(0.5, min(CREDENTIAL_CHECK_SECONDS, ctx.settings.auth_cache_seconds))
-        async for change in ctx.hub.broker.subscribe(profile.id, tick=tick):
-            if not await ctx.still_signed_in():
+        feed = ctx.hub.broker.subscribe(profile.id, tick=tick)
+        here = ctx.principal.touchpoint if ctx.principal is not None else Touchpoint.WEB
+        if since_version is not None and profile.version > since_version:
+            yield _resync(profile.id, profile.version, here)
+        async for change in feed:
+            try:
+                signed_in = await ctx.still_signed_in()
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                signed_in = True  # the database is away: keep the feed, check next tick
+            if not signed_in:
                 # A token that ran out (an agent's shift, a shopper's ledger visit), a signed-out
                 # agent or a revoked key: the feed stops, within a tick even when nothing changes.
                 raise ClientError("Your sign-in has ended.", "UNAUTHENTICATED")
             if change is None:
+                continue
+            if change.kind == RESYNC:
+                async with ctx.hub.db.sessions() as session:
+                    current = await profiles.get_live(session, change.profile_id)
+                if current is not None:
+                    yield _resync(change.profile_id, current.version, here)
                 continue
             yield ProfileChange(
                 profile_id=strawberry.ID(change.profile_id),
@@ -58,3 +97,13 @@ class RealtimeSubscription:
                 summary=change.summary,
                 merged_into=strawberry.ID(change.merged_into) if change.merged_into else None,
             )
+
+
+def _resync(profile_id: str, version: int, here: Touchpoint) -> ProfileChange:
+    return ProfileChange(
+        profile_id=strawberry.ID(profile_id),
+        version=version,
+        touchpoint=here,
+        kind=RESYNC,
+        summary="Changes may have been missed: read the profile again if this version is newer.",
+    )

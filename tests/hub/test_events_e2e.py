@@ -159,3 +159,22 @@ def test_order_summary_totals_a_lifetime_and_stays_off_shared_screens(hub: HubHa
     assert summary["firstOrderAt"] and summary["lastReturnAt"]
     kiosk = hub.gql(query, {"id": profile["id"]}, key=hub.kiosk_key)["data"]["profile"]
     assert kiosk["orderSummary"] is None
+
+
+def test_racing_batches_for_one_profile_all_land(hub: HubHandle) -> None:
+    """Several sites sending batches for the same shopper at once: every batch is stored and
+    learned from, none fails (PostgreSQL: each batch locks the profile for update in id order,
+    so two writers never hold it shared and then both wait to update it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    anon = unique("racer-")
+    skus = some_skus(hub)
+    track(hub, hub.web_key, [view(unique("m"), "ANONYMOUS_ID", anon, skus[0], "WEB")])
+    batches = [
+        [view(unique("m"), "ANONYMOUS_ID", anon, sku, "WEB") for sku in skus for _ in range(5)]
+        for _ in range(6)
+    ]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda batch: track(hub, hub.web_key, batch), batches))
+    assert [r["userErrors"] for r in results] == [[]] * len(batches), results
+    assert sum(r["accepted"] for r in results) == sum(len(b) for b in batches)

@@ -61,29 +61,30 @@ def primary_sql(cluster: Cluster, statement: str) -> object:
     return asyncio.run(_sql(cluster.dsn("primary"), statement))
 
 
-def pg_ctl(cluster: Cluster, *args: str) -> None:
-    """pg_ctl on the cluster's standby (as `postgres` when the tests run as root)."""
+def pg_ctl(cluster: Cluster, *args: str, server: str = "standby") -> None:
+    """pg_ctl on one of the cluster's servers (as `postgres` when the tests run as root)."""
     pgbin = Path("/usr/lib/postgresql/15/bin")
     if not (pgbin / "pg_ctl").exists():
         pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
-    data = Path(cluster.info["dir"]) / "pg" / "standby"
+    data = Path(cluster.info["dir"]) / "pg" / server
     command = [str(pgbin / "pg_ctl"), "-D", str(data), *args]
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
     subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
 
 
-def start_standby(cluster: Cluster) -> None:
-    port = cluster.info["standby"].rsplit(":", 1)[1].split("/")[0]
+def start_standby(cluster: Cluster, server: str = "standby") -> None:
+    port = cluster.info[server].rsplit(":", 1)[1].split("/")[0]
     directory = Path(cluster.info["dir"]) / "pg"
     pg_ctl(
         cluster,
         "-l",
-        str(directory / "standby.log"),
+        str(directory / f"{server}.log"),
         "-w",
         "-t",
         "60",
         "-o",
         f"-p {port} -k {directory}",
         "start",
+        server=server,
     )

@@ -1,0 +1,67 @@
+"""`rapport-hub retention` and `rapport-hub partitions`: the event store's upkeep."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from hub.db import Database
+from hub.settings import get_settings
+
+T = TypeVar("T")
+
+
+def _in_session(work: Callable[[Any], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(get_settings().database_url)
+        try:
+            async with db.sessions() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _retention(_: argparse.Namespace) -> int:
+    from hub.privacy import retention
+
+    settings = get_settings()
+    result = _in_session(
+        lambda s: retention.apply(
+            s, settings.event_retention_days, settings.no_analytics_retention_days
+        )
+    )
+    dropped = len(result.partitions_dropped)
+    print(
+        f"deleted {result.expired} expired events"
+        + (f" ({dropped} month partitions dropped whole)" if dropped else "")
+        + f" and {result.no_analytics} events of customers who refused analytics",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _partitions(_: argparse.Namespace) -> int:
+    from hub.events import partitions
+
+    ahead = get_settings().event_partition_months_ahead
+    made = _in_session(lambda s: partitions.maintain(s, ahead))
+    print(f"event partitions created: {', '.join(made) or 'none needed'}", file=sys.stderr)
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    sub.add_parser("retention", help="delete raw events past their retention").set_defaults(
+        func=_retention
+    )
+    sub.add_parser(
+        "partitions",
+        help="PostgreSQL: create this month's and the coming months' event partitions, and "
+        "one for every month the default partition holds (the hub also does, daily)",
+    ).set_defaults(func=_partitions)
