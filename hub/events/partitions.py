@@ -52,6 +52,14 @@ def add_months(month: datetime, count: int) -> datetime:
     return month.replace(year=index // 12, month=index % 12 + 1)
 
 
+_CHILD = re.compile(rf"{PARENT}_(p\d{{4}}_\d{{2}}|default)")
+
+
+def is_partition(table: str) -> bool:
+    """A monthly (or the default) partition of `events`: made by the hub, not by migrations."""
+    return _CHILD.fullmatch(table) is not None
+
+
 def name_for(month: datetime) -> str:
     return f"{PARENT}_p{month.year:04d}_{month.month:02d}"
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 import hub.models  # noqa: F401  (registers every table on Base.metadata)
 from hub.db import Base, create_engine
+from hub.events.partitions import is_partition
 from hub.settings import get_settings
 
 config = context.config
@@ -23,10 +24,19 @@ def _url() -> str:
     return str(config.attributes.get("database_url") or get_settings().database_url)
 
 
+def _ours(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+    """What migrations manage: not the monthly partitions of `events` (and their indexes),
+    which the hub creates ahead and retention drops (hub/events/partitions.py)."""
+    table = getattr(obj, "table", None) if kind == "index" else obj
+    table_name = name if kind == "table" else getattr(table, "name", "")
+    return not (reflected and table_name and is_partition(str(table_name)))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_ours,
         # SQLite cannot ALTER most things in place; batch mode copies the table.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
