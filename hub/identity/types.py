@@ -1,15 +1,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 import strawberry
 
 from hub.api.enums import IdentifierKind, Touchpoint
 from hub.enums import CONTACT_KINDS
 from hub.enums import IdentifierKind as Kind
-from hub.identity.models import Identifier as IdentifierRow
 from hub.identity.models import Merge
 from hub.identity.normalize import IdentifierIn, mask
+
+
+class IdentifierLike(Protocol):
+    """What the type needs of a stored identifier (an ORM row or the profile read's plain one)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def touchpoint(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
 
 
 @strawberry.input(description="An identifier as a client knows it; normalised by the hub.")
@@ -30,7 +43,7 @@ class Identifier:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: IdentifierRow, masked: bool) -> Identifier:
+    def of(cls, row: IdentifierLike, masked: bool) -> Identifier:
         kind = Kind(row.kind)
         hide = masked and kind in CONTACT_KINDS
         return cls(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
+from hub.identity.models import Identifier
 from hub.profiles.models import Note, Profile
 
 
@@ -26,6 +27,21 @@ async def get_live(session: AsyncSession, profile_id: str) -> Profile | None:
     if profile is not None and profile.erased_at is not None:
         return None
     return profile
+
+
+async def by_identifier(session: AsyncSession, kind: str, value: str) -> Profile | None:
+    """The profile holding this normalised identifier, in one statement (merged or erased
+    ones too: the caller follows or refuses them)."""
+    found: Profile | None = await session.scalar(_BY_IDENTIFIER, {"kind": kind, "value": value})
+    return found
+
+
+# Built once: the statement keeps its cache key (a profile read looks a customer up each time).
+_BY_IDENTIFIER = (
+    select(Profile)
+    .join(Identifier, Identifier.profile_id == Profile.id)
+    .where(Identifier.kind == bindparam("kind"), Identifier.value == bindparam("value"))
+)
 
 
 async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:

@@ -11,6 +11,7 @@ from hub.enums import IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn, normalize_identifier
+from hub.profiles import repository as repo
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 
@@ -25,7 +26,12 @@ async def lookup(
     if profile_id is not None:
         return await profiles.get_live(session, profile_id)
     assert identifier is not None
-    return await identity.find_profile(session, identifier, region)
+    # As identity.find_profile, with the identifier and its profile in one statement.
+    (normal,) = identity.normalize_all([identifier], region, ("identifier",))
+    row = await repo.by_identifier(session, normal.kind.value, normal.value)
+    if row is not None and (row.merged_into_id or row.erased_at is not None):
+        return await profiles.get_live(session, row.id)
+    return row
 
 
 def _identifier_guesses(text: str, region: str) -> list[tuple[str, str]]:

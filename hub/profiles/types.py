@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,19 +11,20 @@ from strawberry.types import Info
 
 from hub.api.enums import ConsentPurpose, EventType, PreferenceSource, Touchpoint
 from hub.auth.scopes import Scope
-from hub.catalog.models import Product as ProductRow
 from hub.catalog.types import Product
 from hub.enums import IdentifierKind as Kind
 from hub.events import service as events
-from hub.events.models import Event as EventRow
 from hub.events.service import describe
 from hub.identity import stewardship
 from hub.identity.types import Identifier, MergeRecord
+from hub.preferences.views import PreferenceView
 from hub.privacy import outbox
-from hub.profiles import dataloaders
+from hub.privacy.consent import ConsentView
+from hub.profiles import dataloaders, reading
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
+from hub.profiles.reading import EventFacts, IdentifierFacts
 from hub.recs import service as recs
 from hub.recs.types import Recommendation, RecommendationContext
 from hub.registry import service as registries
@@ -77,25 +78,27 @@ class Event:
     product_sku: str | None
     quantity: int | None
     price: float | None
-    row: strawberry.Private[EventRow]
-    # Loaded with the events, for all of them at once (no per-event load).
-    product_row: strawberry.Private[ProductRow | None] = None
+    # The stored event as the profile read loaded it, its product's name joined in.
+    facts: strawberry.Private[EventFacts]
 
     # Free text: contact details in it are masked for shared screens by hub.api.masking.
     @strawberry.field(description="What happened, in plain words.")
     def summary(self) -> str:
-        return describe(self.row, self.product_row.name if self.product_row else None)
+        return describe(self.facts, self.facts.product_name)
 
     @strawberry.field(description="What the sender attached; masked for shared screens.")
     def properties(self) -> JSON:
-        return cast(JSON, self.row.properties or {})
+        return cast(JSON, self.facts.properties or {})
 
     @strawberry.field
-    def product(self) -> Product | None:
-        return Product.of(self.product_row) if self.product_row else None
+    async def product(self, info: Info) -> Product | None:
+        if not self.product_sku:
+            return None
+        row = await dataloaders.products(info.context).load(self.product_sku)
+        return Product.of(row) if row else None
 
     @classmethod
-    def of(cls, row: EventRow, product: ProductRow | None = None) -> Event:
+    def of(cls, row: EventFacts) -> Event:
         return cls(
             id=strawberry.ID(str(row.id)),
             message_id=row.message_id,
@@ -105,8 +108,7 @@ class Event:
             product_sku=row.product_sku,
             quantity=row.quantity,
             price=float(row.price) if row.price is not None else None,
-            row=row,
-            product_row=product,
+            facts=row,
         )
 
 
@@ -187,22 +189,26 @@ class Profile:
     def traits(self) -> JSON:
         return cast(JSON, dict(self.row.traits or {}))
 
+    async def _part(self, info: Info, part: str) -> Any:
+        return await dataloaders.profile_parts(info.context).load((part, self.row.id))
+
     @strawberry.field
     async def display_name(self, info: Info) -> str:
-        rows = await dataloaders.identifiers(info.context).load(self.row.id)
+        rows: list[IdentifierFacts] = await self._part(info, reading.IDENTIFIERS)
         crm = next((r.value for r in rows if r.kind == Kind.CRM_ID.value), None)
         return profiles.display_name(self.row, crm)
 
     @strawberry.field
     async def identifiers(self, info: Info) -> list[Identifier]:
-        rows = await dataloaders.identifiers(info.context).load(self.row.id)
-        return [Identifier.of(r, info.context.masked) for r in rows]
+        rows: list[IdentifierFacts] = await self._part(info, reading.IDENTIFIERS)
+        masked = info.context.masked
+        return [Identifier.of(r, masked) for r in rows]
 
     @strawberry.field(description="Stated preferences first, then the strongest learned ones.")
     async def preferences(
         self, info: Info, source: PreferenceSource | None = None
     ) -> list[Preference]:
-        views = await dataloaders.preference_views(info.context).load(self.row.id)
+        views: list[PreferenceView] = await self._part(info, reading.PREFERENCES)
         return [
             Preference(
                 key=v.key,
@@ -221,7 +227,7 @@ class Profile:
 
     @strawberry.field(description="Every purpose, with the customer's answer or the default.")
     async def consents(self, info: Info) -> list[Consent]:
-        views = await dataloaders.consent_views(info.context).load(self.row.id)
+        views: list[ConsentView] = await self._part(info, reading.CONSENTS)
         return [
             Consent(
                 purpose=v.purpose,
@@ -241,17 +247,14 @@ class Profile:
     async def recent_events(
         self, info: Info, first: int = 20, types: list[EventType] | None = None
     ) -> list[Event]:
-        async with info.context.reading() as session:
-            rows = await events.recent_for(
-                session,
-                [self.row.id],
-                max(0, min(first, MAX_EVENTS)),
-                [t.value for t in types or ()],
-            )
-        skus = list({r.product_sku for r in rows if r.product_sku})
-        found = await dataloaders.products(info.context).load_many(skus)
-        products = dict(zip(skus, found, strict=True))
-        return [Event.of(r, products.get(r.product_sku or "")) for r in rows]
+        key = (
+            reading.EVENTS,
+            self.row.id,
+            max(0, min(first, MAX_EVENTS)),
+            tuple(t.value for t in types or ()),
+        )
+        rows: list[EventFacts] = await dataloaders.profile_parts(info.context).load(key)
+        return [Event.of(r) for r in rows]
 
     @strawberry.field(description="Picks for this touchpoint, each with its reason (at most 50).")
     async def recommendations(
