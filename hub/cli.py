@@ -6,30 +6,16 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any, TypeVar
 
+from hub.cli_upkeep import in_session
 from hub.db import Database
 from hub.enums import Channel
 from hub.errors import DomainError
 from hub.settings import DEV_SECRET, get_settings
 
 T = TypeVar("T")
-
-
-def _in_session(work: Callable[[Any], Awaitable[T]]) -> T:
-    async def run() -> T:
-        db = Database(get_settings().database_url)
-        try:
-            async with db.sessions() as session:
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -72,14 +58,14 @@ def _keys(args: argparse.Namespace) -> int:
     from hub.auth import service as auth
 
     if args.keys_command == "create":
-        _, plain = _in_session(lambda s: auth.create_key(s, Channel(args.channel), args.name or ""))
+        _, plain = in_session(lambda s: auth.create_key(s, Channel(args.channel), args.name or ""))
         print(plain)
         return 0
     if args.keys_command == "revoke":
-        ok = _in_session(lambda s: auth.revoke_key(s, args.id))
+        ok = in_session(lambda s: auth.revoke_key(s, args.id))
         print("revoked" if ok else "no such active key", file=sys.stderr)
         return 0 if ok else 1
-    for key in _in_session(auth.list_keys):
+    for key in in_session(auth.list_keys):
         state = "revoked" if key.revoked_at else "active"
         print(f"{key.id}\t{key.channel}\t{key.name}\t{key.prefix}…\t{state}")
     return 0
@@ -90,10 +76,10 @@ def _agents(args: argparse.Namespace) -> int:
 
     try:
         if args.agents_command == "disable":
-            agent = _in_session(lambda s: auth.disable_agent(s, args.username))
+            agent = in_session(lambda s: auth.disable_agent(s, args.username))
             print(f"agent {agent.username} is disabled and signed out", file=sys.stderr)
             return 0
-        agent = _in_session(
+        agent = in_session(
             lambda s: auth.create_agent(s, args.username, args.password, args.display_name)
         )
     except DomainError as error:

@@ -14,7 +14,9 @@ from hub.settings import get_settings
 T = TypeVar("T")
 
 
-def _in_session(work: Callable[[Any], Awaitable[T]]) -> T:
+def in_session(work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work` in one committed session on RAPPORT_DATABASE_URL (the commands' helper)."""
+
     async def run() -> T:
         db = Database(get_settings().database_url)
         try:
@@ -32,7 +34,7 @@ def _retention(_: argparse.Namespace) -> int:
     from hub.privacy import retention
 
     settings = get_settings()
-    result = _in_session(
+    result = in_session(
         lambda s: retention.apply(
             s, settings.event_retention_days, settings.no_analytics_retention_days
         )
@@ -51,7 +53,7 @@ def _partitions(_: argparse.Namespace) -> int:
     from hub.events import partitions
 
     ahead = get_settings().event_partition_months_ahead
-    made = _in_session(lambda s: partitions.maintain(s, ahead))
+    made = in_session(lambda s: partitions.maintain(s, ahead))
     print(f"event partitions created: {', '.join(made) or 'none needed'}", file=sys.stderr)
     return 0
 
