@@ -126,7 +126,7 @@ class Context:
                 session.info["principal"] = self.principal
                 try:
                     result = await work(session)
-                    changes = await self.hub.broker.commit(session)
+                    await self.hub.broker.commit(session)
                 except DBAPIError as error:
                     await session.rollback()
                     take_changes(session)
@@ -149,7 +149,6 @@ class Context:
                     take_changes(session)
                     raise
             self.wrote = True
-            await self.hub.broker.after_commit(changes)
             await self._refresh_reads()
             return result
         raise AssertionError("unreachable")

@@ -58,8 +58,14 @@ def take_changes(session: AsyncSession) -> list[ProfileChange]:
 class LocalBroker:
     """Fan-out to subscribers in this process."""
 
+    # One commit at a time in this process, its changes handed out before the next: the store
+    # numbers a profile's versions in commit order, and a writer resumes after its commit only
+    # when its connection is back in the pool, so two could otherwise overtake each other.
+    _in_order: asyncio.Lock | None = None
+
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue[ProfileChange]]] = defaultdict(set)
+        self._in_order = asyncio.Lock()
 
     async def start(self) -> None:
         return None
@@ -69,16 +75,24 @@ class LocalBroker:
 
     async def commit(self, session: AsyncSession) -> list[ProfileChange]:
         """Commit the session with the changes it queued (sent inside the transaction where the
-        store carries them); returns them for `after_commit`."""
+        store carries them), then hands them to this process's subscribers (`committed`)."""
         changes = take_changes(session)
         await self.before_commit(session, changes)
-        await session.commit()
+        if self._in_order is None:
+            await session.commit()
+        else:
+            async with self._in_order:
+                await session.commit()
+                self.committed(changes)
+            return changes
+        self.committed(changes)
         return changes
 
     async def before_commit(self, session: AsyncSession, changes: list[ProfileChange]) -> None:
         return None
 
-    async def after_commit(self, changes: list[ProfileChange]) -> None:
+    def committed(self, changes: list[ProfileChange]) -> None:
+        """To this process's subscribers, as the commit returns (see `_in_order`)."""
         self.dispatch(changes)
 
     def dispatch(self, changes: Iterable[ProfileChange]) -> None:
@@ -136,6 +150,7 @@ class PostgresBroker(LocalBroker):
 
     def __init__(self, database_url: str) -> None:
         super().__init__()
+        self._in_order = None  # PostgreSQL delivers NOTIFY in commit order, to every hub
         self._connect_args = asyncpg_connect_args(database_url)
         self._connection: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -174,7 +189,7 @@ class PostgresBroker(LocalBroker):
             {"c": CHANNEL, "ps": payloads},
         )
 
-    async def after_commit(self, changes: list[ProfileChange]) -> None:
+    def committed(self, changes: list[ProfileChange]) -> None:
         return None  # delivered through LISTEN, to this replica as to every other
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:

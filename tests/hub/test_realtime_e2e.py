@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from typing import Any
 
@@ -130,3 +131,29 @@ async def test_a_live_feed_ends_when_the_agent_signs_out(hub: HubHandle) -> None
         assert done == {"id": "1", "type": "complete"}
     finally:
         await ws.close()
+
+
+async def test_racing_writers_are_heard_in_version_order(hub: HubHandle) -> None:
+    """Eight kiosks writing to one shopper at once: the subscriber hears every version, each
+    once and in order (a client tells a missed change by a gap in the versions)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    email = f"{unique()}@example.com"
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
+    sku = some_skus(hub, 1)[0]
+    writes = 120
+    ws = await _open(hub, hub.admin_key)
+    try:
+        await _subscribe(ws, profile["id"])
+        await asyncio.sleep(0.3)
+        loop = asyncio.get_running_loop()
+        one = [[view(unique("m"), "EMAIL", email, sku, "KIOSK")] for _ in range(writes)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            await loop.run_in_executor(
+                None, lambda: list(pool.map(lambda b: track(hub, hub.kiosk_key, b), one))
+            )
+        heard = [(await _next_change(ws))["version"] for _ in range(writes)]
+    finally:
+        await ws.close()
+    assert heard == sorted(heard), [v for a, v in itertools.pairwise(heard) if v < a]
+    assert heard == list(range(profile["version"] + 1, profile["version"] + 1 + writes))
