@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -72,9 +72,13 @@ FEATURES = (
 RECENT_HALF_LIFE = timedelta(days=30)
 
 
-def last_bought(orders: Sequence[Order]) -> dict[str, datetime]:
-    """sku → the moment of its latest order."""
-    return {sku: at for at, skus in orders for sku in skus}
+def per_product(orders: Sequence[Order]) -> dict[str, list[datetime]]:
+    """sku → the moments of the orders it was in, oldest first."""
+    moments: dict[str, list[datetime]] = defaultdict(list)
+    for at, skus in orders:
+        for sku in skus:
+            moments[sku].append(at)
+    return moments
 
 
 def orders_from(purchases: Iterable[tuple[str, datetime]]) -> list[Order]:
@@ -134,27 +138,19 @@ class ItemStats:
 
 
 def item_stats(customers: Mapping[str, Sequence[Order]], now: datetime) -> ItemStats:
-    buyers: dict[str, list[int]] = defaultdict(
-        lambda: [0, 0, 0, 0, 0]
-    )  # 30d, 90d, all, rebuy, orders
+    # Per item: buyers within 30 days, within 90, ever, buyers with 2+ orders, orders.
+    buyers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     first: dict[str, datetime] = {}
     for orders in customers.values():
-        counts: dict[str, int] = defaultdict(int)
-        last: dict[str, datetime] = {}
-        for at, skus in orders:
-            for sku in skus:
-                counts[sku] += 1
-                last[sku] = at
-                if sku not in first or at < first[sku]:
-                    first[sku] = at
-        for sku, n in counts.items():
+        for sku, times in per_product(orders).items():
+            first[sku] = min(first.get(sku, times[0]), times[0])
             row = buyers[sku]
-            age = now - last[sku]
+            age = now - times[-1]
             row[0] += age <= timedelta(days=30)
             row[1] += age <= timedelta(days=90)
             row[2] += 1
-            row[3] += n >= 2
-            row[4] += n
+            row[3] += len(times) >= 2
+            row[4] += len(times)
     names = sorted(buyers)
     table = np.array([buyers[s] for s in names], dtype=np.float64).reshape(-1, 5)
     everyone = np.maximum(table[:, 2], 1.0)
@@ -217,29 +213,43 @@ class EaseView:
         return [self.items[j] for j in top if j not in blocked and self.scores[j] > 0][:n]
 
 
-def candidates(orders: Sequence[Order], ease: EaseView, stats: ItemStats) -> list[str]:
+def candidates(
+    moments: Mapping[str, Sequence[datetime]], ease: EaseView, stats: ItemStats
+) -> list[str]:
     """What the ranker orders for one customer (their purchases first, as habits rank)."""
-    count: dict[str, int] = defaultdict(int)
-    last: dict[str, datetime] = {}
-    for at, skus in orders:
-        for sku in skus:
-            count[sku] += 1
-            last[sku] = at
-    owned = sorted(count, key=lambda s: (-count[s], -last[s].timestamp(), s))
+    owned = sorted(moments, key=lambda s: (-len(moments[s]), -moments[s][-1].timestamp(), s))
     picked = dict.fromkeys(owned[:MAX_OWNED])
-    picked.update(dict.fromkeys(ease.best(MAX_EASE, count)))
-    picked.update(dict.fromkeys(s for s in stats.popular if s not in count))
+    picked.update(dict.fromkeys(ease.best(MAX_EASE, moments)))
+    picked.update(dict.fromkeys(s for s in stats.popular if s not in moments))
     return list(picked)
 
 
+def candidate_features(
+    orders: Sequence[Order],
+    now: datetime,
+    model: ItemModel,
+    stats: ItemStats,
+    keep: Container[str] | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """One customer's candidates (of those, the ones in `keep` when given) and their features,
+    from their orders and an EASE model: what learning and serving both compute."""
+    moments = per_product(orders)
+    last = {sku: times[-1] for sku, times in moments.items()}
+    view = EaseView.of(last, now, model.index, model.weights, model.items)
+    skus = [s for s in candidates(moments, view, stats) if keep is None or s in keep]
+    return skus, features(orders, moments, skus, view, stats, now)
+
+
 def features(
-    orders: Sequence[Order], skus: Sequence[str], ease: EaseView, stats: ItemStats, now: datetime
+    orders: Sequence[Order],
+    moments: Mapping[str, Sequence[datetime]],
+    skus: Sequence[str],
+    ease: EaseView,
+    stats: ItemStats,
+    now: datetime,
 ) -> np.ndarray:
-    """(len(skus), len(FEATURES)) float32, NaN where a feature does not apply."""
-    moments: dict[str, list[datetime]] = defaultdict(list)
-    for at, bought in orders:
-        for sku in bought:
-            moments[sku].append(at)
+    """(len(skus), len(FEATURES)) float32, NaN where a feature does not apply; `moments` is
+    `per_product(orders)`."""
     n_orders = len(orders)
     lines = sum(len(b) for _, b in orders[1:])
     seen: set[str] = set(orders[0][1]) if orders else set()
@@ -319,12 +329,11 @@ class LearnedRanker:
             return None
         # The data's clock: today in a live store, the demo's 2010 moved on as time passes.
         now = min(now, self.as_of + max(now - self.trained, timedelta(0)))
-        view = EaseView.of(last_bought(orders), now, model.index, model.weights, model.items)
-        skus = [s for s in candidates(orders, view, self.stats) if s in position]
+        skus, x = candidate_features(orders, now, model, self.stats, keep=position)
         if not skus:
             return None
         key = np.full(size, -np.inf)
-        key[[position[s] for s in skus]] = self.score(features(orders, skus, view, self.stats, now))
+        key[[position[s] for s in skus]] = self.score(x)
         return key
 
     def score(self, x: np.ndarray) -> np.ndarray:

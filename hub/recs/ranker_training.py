@@ -21,13 +21,10 @@ from hub.recs.model import train_ease
 from hub.recs.ranker import (
     FEATURES,
     MAX_GROUPS,
-    EaseView,
     LearnedRanker,
     Order,
-    candidates,
-    features,
+    candidate_features,
     item_stats,
-    last_bought,
 )
 
 SEED = 14
@@ -112,15 +109,14 @@ def _examples_at(
     stats = item_stats(before, origin)
     for customer in learners:
         orders = before[customer]
-        view = EaseView.of(last_bought(orders), origin, ease.index, ease.weights, ease.items)
-        skus = candidates(orders, view, stats)
+        skus, x = candidate_features(orders, origin, ease, stats)
         labels = np.fromiter(
             (s in later[customer] for s in skus), dtype=np.float32, count=len(skus)
         )
         if not labels.any():
             continue
         target = valid if customer in held_out else train
-        target.xs.append(features(orders, skus, view, stats, origin))
+        target.xs.append(x)
         target.ys.append(labels)
     return len(learners)
 
