@@ -185,7 +185,9 @@ class EaseView:
         items: Sequence[str],
     ) -> EaseView:
         """From sku → when the customer last bought it."""
-        known = [(index[s], at) for s, at in last.items() if s in index]
+        # In model order: sums that do not depend on set order (Python's string hashing
+        # differs per process), so the same purchases give the same model in any process.
+        known = sorted((index[s], at) for s, at in last.items() if s in index)
         if not known:
             zeros = np.zeros(len(items))
             return EaseView(index, items, zeros, np.full(len(items), np.nan), zeros, 0)

@@ -149,3 +149,32 @@ def test_what_they_look_at_now_leads_the_learned_list(store) -> None:  # type: i
     picks = engine.rank(shopper, model, _catalogue(model), 10, learned=learned)
     assert partner in [p.sku for p in picks[:3]]
     assert looked not in [p.sku for p in picks]
+
+
+def test_the_same_purchases_give_the_same_model_in_any_process() -> None:
+    """Python hashes strings differently in every process; nothing learned may depend on it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import hashlib\n"
+        "from tests.hub.recs_world import NOW, world\n"
+        "from hub.recs import ranker, ranker_training\n"
+        "learned = ranker_training.learn("
+        "{c: ranker.orders_from(v) for c, v in world().items()}, NOW)\n"
+        "print(hashlib.sha256(learned.booster.model_to_string().encode()).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1, digests
