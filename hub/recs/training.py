@@ -26,8 +26,7 @@ KEEP_MODELS = 2
 async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
     """Train EASE on every purchase in the store and make it the serving model."""
     started = time.perf_counter()
-    baskets: dict[str, set[str]] = defaultdict(set)
-    purchases: list[tuple[str, datetime]] = []
+    purchases: list[tuple[str, datetime]] = []  # in the store's order: popular-now's ties
     lines: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     async with db.sessions() as session:
         result = await session.stream(
@@ -38,12 +37,12 @@ async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
         async for profile_id, sku, at in result:
             if sku is None:
                 continue
-            baskets[profile_id].add(sku)
             purchases.append((sku, at))
             lines[profile_id].append((sku, at))
-    if not baskets:
+    if not lines:
         log.info("no purchases yet: nothing to train")
         return None
+    baskets = {profile_id: {sku for sku, _ in found} for profile_id, found in lines.items()}
     # CPU-bound: a worker thread, so the event loop keeps serving reads meanwhile.
     model = await asyncio.to_thread(train_ease, baskets, lam, 3)
     model.popular = popular_now(purchases)
