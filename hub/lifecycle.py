@@ -20,14 +20,38 @@ This module is part of the shared core: it imports no domain.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 Journal = dict[str, Any]
 Operation = Literal["merge", "split", "erase", "export"]
+
+
+async def hand_back(
+    session: AsyncSession,
+    key: InstrumentedAttribute[Any],
+    ids: Iterable[Any],
+    survivor_id: str,
+    restored_id: str,
+) -> int:
+    """A split step's usual work: of the rows a merge moved (`key` among `ids`, as its journal
+    kept them), those still on the survivor go back to the restored profile; how many. The
+    table names its owner `profile_id`."""
+    wanted = [int(i) for i in ids]
+    if not wanted:
+        return 0
+    model = key.class_
+    result = await session.execute(
+        update(model)
+        .where(key.in_(wanted), model.profile_id == survivor_id)
+        .values(profile_id=restored_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class MergeHook(Protocol):

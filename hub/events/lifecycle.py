@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import service as catalog
 from hub.enums import ConsentPurpose, EventType
 from hub.events import repository as repo
 from hub.events.models import Event
-from hub.lifecycle import Journal, Lifecycle
+from hub.lifecycle import Journal, Lifecycle, hand_back
 from hub.preferences import learned as preferences
 from hub.preferences.learning import Weights
 from hub.privacy import consent
@@ -41,15 +41,8 @@ async def _split(
     moved: Mapping[str, Any],
     weights: object,
 ) -> Journal:
-    result = await session.execute(
-        update(Event)
-        .where(
-            Event.identifier_id.in_([int(i) for i in moved["identifier_ids"]]),
-            Event.profile_id == survivor_id,
-        )
-        .values(profile_id=restored_id)
-    )
-    return {"events": int(getattr(result, "rowcount", 0) or 0)}
+    ids = moved["identifier_ids"]
+    return {"events": await hand_back(session, Event.identifier_id, ids, survivor_id, restored_id)}
 
 
 async def _relearn(

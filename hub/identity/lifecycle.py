@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.enums import IdentifierKind
 from hub.identity import repository as repo
 from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict, Merge
 from hub.identity.normalize import mask
-from hub.lifecycle import Journal, Lifecycle
+from hub.lifecycle import Journal, Lifecycle, hand_back
 from hub.privacy import suppression
 
 
@@ -44,14 +44,7 @@ async def _split(
     moved: Mapping[str, Any],
     weights: object,
 ) -> Journal:
-    await session.execute(
-        update(Identifier)
-        .where(
-            Identifier.id.in_([int(i) for i in moved["identifier_ids"]]),
-            Identifier.profile_id == survivor_id,
-        )
-        .values(profile_id=restored_id)
-    )
+    await hand_back(session, Identifier.id, moved["identifier_ids"], survivor_id, restored_id)
     return {}
 
 

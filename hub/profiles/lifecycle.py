@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
-from hub.lifecycle import Journal, Lifecycle
+from hub.lifecycle import Journal, Lifecycle, hand_back
 from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
 
@@ -53,14 +53,7 @@ async def _split_notes(
     moved: Mapping[str, Any],
     weights: object,
 ) -> Journal:
-    await session.execute(
-        update(Note)
-        .where(
-            Note.id.in_([int(i) for i in moved["note_ids"]]),
-            Note.profile_id == survivor_id,
-        )
-        .values(profile_id=restored_id)
-    )
+    await hand_back(session, Note.id, moved["note_ids"], survivor_id, restored_id)
     return {}
 
 

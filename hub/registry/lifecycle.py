@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.lifecycle import Journal, Lifecycle
+from hub.lifecycle import Journal, Lifecycle, hand_back
 from hub.registry import repository as repo
+from hub.registry.models import GiftRegistry
 
 
 def register(hooks: Lifecycle) -> None:
@@ -44,8 +45,8 @@ async def _split(
     moved: Mapping[str, Any],
     weights: object,
 ) -> Journal:
-    ids = [int(i) for i in moved.get("registry_ids", [])]
-    await repo.move_back(session, ids, survivor_id, restored_id)
+    ids = moved.get("registry_ids", [])
+    await hand_back(session, GiftRegistry.id, ids, survivor_id, restored_id)
     return {}
 
 

@@ -135,15 +135,3 @@ async def move_owned(session: AsyncSession, from_profile: str, to_profile: str) 
             update(GiftRegistry).where(GiftRegistry.id.in_(ids)).values(profile_id=to_profile)
         )
     return ids
-
-
-async def move_back(
-    session: AsyncSession, registry_ids: Sequence[int], from_profile: str, to_profile: str
-) -> None:
-    """On a split: the registries that came with the merged profile go back to it."""
-    if registry_ids:
-        await session.execute(
-            update(GiftRegistry)
-            .where(GiftRegistry.id.in_(registry_ids), GiftRegistry.profile_id == from_profile)
-            .values(profile_id=to_profile)
-        )
