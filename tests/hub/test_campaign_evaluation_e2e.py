@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HubHandle, drama_phone, hub_command, unique
-from tests.hub.gql import SET_CONSENT
+from tests.conftest import HubHandle, hub_command, unique
 from tests.hub.test_campaigns_e2e import (
     EXPORT,
     REDEEM,
     RUN,
-    SAVE_SEGMENT,
+    mailable,
+    marked_segment,
     new_campaign,
     ok,
     recipients,
@@ -53,19 +53,7 @@ def evaluated(hub: HubHandle) -> dict[str, Any]:
     exported; purchases by two treated and one control recipient inside the window, one by
     another control recipient before it, and one by a treated recipient merged since the run
     into an older profile; one treated code redeemed at the kiosk."""
-    marker = unique("Eval")
-    segment = ok(
-        hub.gql(
-            SAVE_SEGMENT,
-            {
-                "input": {
-                    "name": unique("Evaluation segment "),
-                    "rule": {"trait": {"name": "preferredStore", "equals": marker}},
-                }
-            },
-        ),
-        "saveSegment",
-    )["segment"]
+    marker, segment = marked_segment(hub, "Evaluation")
     # An older customer, not in the segment, who bought in the window: one recipient turns
     # out to be them after the run (merged into this older profile, which survives).
     elder_email = f"{unique('elder')}@example.com"
@@ -73,24 +61,7 @@ def evaluated(hub: HubHandle) -> dict[str, Any]:
     sku = some_skus(hub, 1)[0]
     loyalty: dict[str, str] = {}
     for i in range(PEOPLE):
-        card = unique("EVL").upper()
-        profile = identify(
-            hub,
-            hub.web_key,
-            "WEB",
-            ("LOYALTY_ID", card),
-            ("PHONE", drama_phone()),
-            ("EMAIL", f"{unique('evl')}@example.com"),
-            firstName=f"Buyer{chr(ord('a') + i)}",
-            preferredStore=marker,
-        )["profile"]
-        ok(
-            hub.gql(
-                SET_CONSENT,
-                {"id": profile["id"], "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"},
-            ),
-            "setConsent",
-        )
+        profile, card = mailable(hub, marker, f"Buyer{chr(ord('a') + i)}")
         loyalty[profile["id"]] = card
     campaign = new_campaign(hub, segment["id"])
     ok(hub.gql(RUN, {"id": campaign["id"]}), "runCampaign")

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HubHandle, drama_phone, unique
-from tests.hub.gql import SET_CONSENT
+from tests.conftest import HubHandle, unique
 from tests.hub.test_campaign_evaluation_e2e import EVALUATION
 from tests.hub.test_campaigns_e2e import (
     CAMPAIGN,
@@ -20,11 +19,13 @@ from tests.hub.test_campaigns_e2e import (
     REDEEM,
     RUN,
     SAVE_SEGMENT,
+    mailable,
+    marked_segment,
     new_campaign,
     ok,
     recipients,
 )
-from tests.hub.test_identity_e2e import identify, some_skus
+from tests.hub.test_identity_e2e import some_skus
 
 TRACK = """mutation($events: [EventInput!]!) { track(events: $events) {
   accepted duplicates suppressed userErrors { field code message } } }"""
@@ -52,37 +53,9 @@ def sent(hub: HubHandle, events: list[dict[str, Any]]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def mailing(hub: HubHandle) -> dict[str, Any]:
-    marker = unique("Resp")
-    segment = ok(
-        hub.gql(
-            SAVE_SEGMENT,
-            {
-                "input": {
-                    "name": unique("Response segment "),
-                    "rule": {"trait": {"name": "preferredStore", "equals": marker}},
-                }
-            },
-        ),
-        "saveSegment",
-    )["segment"]
+    marker, segment = marked_segment(hub, "Response")
     for i in range(PEOPLE):
-        profile = identify(
-            hub,
-            hub.web_key,
-            "WEB",
-            ("LOYALTY_ID", unique("RSP").upper()),
-            ("PHONE", drama_phone()),
-            ("EMAIL", f"{unique('rsp')}@example.com"),
-            firstName=f"Answer{chr(ord('a') + i)}",
-            preferredStore=marker,
-        )["profile"]
-        ok(
-            hub.gql(
-                SET_CONSENT,
-                {"id": profile["id"], "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"},
-            ),
-            "setConsent",
-        )
+        mailable(hub, marker, f"Answer{chr(ord('a') + i)}")
     campaign = new_campaign(hub, segment["id"])
     ok(hub.gql(RUN, {"id": campaign["id"]}), "runCampaign")
     treated = recipients(hub, campaign["id"], control=False)

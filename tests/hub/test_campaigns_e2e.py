@@ -76,23 +76,37 @@ def recipients(hub: HubHandle, campaign_id: str, control: bool | None = None) ->
     return found
 
 
+def marked_segment(hub: HubHandle, label: str) -> tuple[str, dict[str, Any]]:
+    """A saved segment of the shoppers carrying a trait value only this test gives out."""
+    marker = unique(label)
+    rule = {"trait": {"name": "preferredStore", "equals": marker}}
+    body = hub.gql(SAVE_SEGMENT, {"input": {"name": unique(f"{label} segment "), "rule": rule}})
+    return marker, ok(body, "saveSegment")["segment"]
+
+
+def mailable(hub: HubHandle, marker: str, first_name: str) -> tuple[dict[str, Any], str]:
+    """A shopper in the marked segment who agreed to marketing email; their loyalty card."""
+    card = unique("MLB").upper()
+    profile = identify(
+        hub,
+        hub.web_key,
+        "WEB",
+        ("LOYALTY_ID", card),
+        ("PHONE", drama_phone()),
+        ("EMAIL", f"{unique('mlb')}@example.com"),
+        firstName=first_name,
+        preferredStore=marker,
+    )["profile"]
+    consent = {"id": profile["id"], "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"}
+    ok(hub.gql(SET_CONSENT, consent), "setConsent")
+    return profile, card
+
+
 @pytest.fixture(scope="module")
 def mailing(hub: HubHandle) -> dict[str, Any]:
     """A segment of 28 customers: 24 agreed to marketing email, 3 did not, 1 agreed but has no
     email; a 50 % control campaign over it, run."""
-    marker = unique("Camp")
-    segment = ok(
-        hub.gql(
-            SAVE_SEGMENT,
-            {
-                "input": {
-                    "name": unique("Campaign segment "),
-                    "rule": {"trait": {"name": "preferredStore", "equals": marker}},
-                }
-            },
-        ),
-        "saveSegment",
-    )["segment"]
+    marker, segment = marked_segment(hub, "Campaign")
     people: dict[str, dict[str, Any]] = {}
     for i in range(GRANTED + 4):
         granted, with_email = i < GRANTED or i == GRANTED + 3, i < GRANTED + 3
