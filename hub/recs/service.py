@@ -218,7 +218,9 @@ def rebuy_reason(habit: Habit | None) -> str:
         if since < _RECENTLY
         else f"last bought on {words.day(habit.last)}"
     )
-    return f"You buy this about every {span(habit.interval)}; {last}"
+    # "every day", "every week": span's "a day" reads well only after "last time".
+    every = span(habit.interval).removeprefix("a ")
+    return f"You buy this about every {every}; {last}"
 
 
 @dataclass(frozen=True)

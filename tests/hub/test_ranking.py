@@ -127,6 +127,10 @@ def test_reasons_state_the_cadence() -> None:
         assert rebuy_reason(long_ago) == (
             "You buy this about every 10 days; last bought on 31 May 2009"
         )
+        daily = Habit(
+            orders=3, first=NOW - timedelta(days=12), last=NOW - timedelta(days=10), strength=3.0
+        )
+        assert rebuy_reason(daily) == "You buy this about every day; last time 10 days ago"
     assert [span(timedelta(days=d)) for d in (1, 5, 7, 40, 70, 800)] == [
         "a day",
         "5 days",
