@@ -80,3 +80,35 @@ class AgentSession(Refuse):
         if principal is not None and principal.token_id is not None:
             return None
         return "Only an agent's session signs out."
+
+
+class Unmasked(BasePermission):
+    """The caller's screen is private: not a kiosk key, whose answers a passer-by may see."""
+
+    message = "Not shown on a shared screen."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return not info.context.masked
+
+
+class NullUnless(FieldExtension):
+    """Declared on an optional field of a type: null, not an error, unless every permission
+    holds (an agent-only part of the profile read with a web or kiosk key). Strawberry's own
+    `fail_silently` answers `[]` for an optional list, which would claim there is nothing."""
+
+    def __init__(self, *permissions: BasePermission) -> None:
+        self.permissions = permissions
+
+    def _allowed(self, source: Any, info: Info, kwargs: dict[str, Any]) -> bool:
+        return all(p.has_permission(source, info, **kwargs) for p in self.permissions)
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        return next_(source, info, **kwargs) if self._allowed(source, info, kwargs) else None
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        if not self._allowed(source, info, kwargs):
+            return None
+        result: Awaitable[Any] = next_(source, info, **kwargs)
+        return await result

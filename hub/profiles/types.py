@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.api.enums import ConsentPurpose, EventType, PreferenceSource, Touchpoint
+from hub.api.permissions import Allowed, NullUnless, Unmasked
 from hub.auth.scopes import Scope
 from hub.catalog.types import Product
 from hub.enums import IdentifierKind as Kind
@@ -278,18 +279,20 @@ class Profile:
             )
         return [Recommendation.of(p) for p in picks]
 
-    @strawberry.field(description="Merges into this profile, newest first (agents; null else).")
+    @strawberry.field(
+        description="Merges into this profile, newest first (agents; null else).",
+        extensions=[NullUnless(Allowed(Scope.IDENTITY_STEWARD))],
+    )
     async def merges(self, info: Info) -> list[MergeRecord] | None:
-        if not info.context.can(Scope.IDENTITY_STEWARD):
-            return None
         async with info.context.reading() as session:
             rows = await stewardship.merges_into(session, self.row.id)
         return [MergeRecord.of(r) for r in rows]
 
-    @strawberry.field(description="Messages sent to the customer, newest first (agents only).")
+    @strawberry.field(
+        description="Messages sent to the customer, newest first (agents only).",
+        extensions=[NullUnless(Allowed(Scope.NOTES))],
+    )
     async def messages(self, info: Info, first: int = 10) -> list[Message] | None:
-        if not info.context.can(Scope.NOTES):
-            return None
         async with info.context.reading() as session:
             rows = await outbox.recent_for(session, self.row.id, max(1, min(first, 50)))
         return [
@@ -307,11 +310,10 @@ class Profile:
 
     @strawberry.field(
         description="Lifetime orders and returns with totals (null on a shared screen: no "
-        "amounts of money there)."
+        "amounts of money there).",
+        extensions=[NullUnless(Unmasked())],
     )
     async def order_summary(self, info: Info) -> OrderSummary | None:
-        if info.context.masked:
-            return None
         async with info.context.reading() as session:
             found = await events.order_summary(session, self.row.id)
         return OrderSummary(
@@ -343,10 +345,11 @@ class Profile:
             views = await registries.views_owned_by(session, self.row)
         return [GiftRegistry.of(v) for v in views]
 
-    @strawberry.field(description="Agents' notes (null unless the caller may read notes).")
+    @strawberry.field(
+        description="Agents' notes (null unless the caller may read notes).",
+        extensions=[NullUnless(Allowed(Scope.NOTES))],
+    )
     async def notes(self, info: Info, first: int = 20) -> list[Note] | None:
-        if not info.context.can(Scope.NOTES):
-            return None
         async with info.context.reading() as session:
             rows = await profiles.notes_for(session, [self.row.id], max(0, min(first, 100)))
         return [Note.of(r) for r in rows]
