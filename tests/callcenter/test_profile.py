@@ -13,6 +13,8 @@ from textual.widgets._toast import Toast
 from clients.callcenter.dialogs.consent import ConsentDialog
 from clients.callcenter.dialogs.note import NoteDialog
 from clients.callcenter.dialogs.preference import PreferenceDialog
+from clients.callcenter.live import ProfileChange
+from clients.callcenter.messages import ProfileChanged
 from clients.callcenter.screens.find_caller import FindCallerScreen
 from clients.callcenter.screens.profile import ProfileScreen
 from clients.callcenter.widgets.live_badge import LiveBadge
@@ -245,3 +247,52 @@ async def test_wrap_up_logs_a_call_event(hub: Any) -> None:
         )
         events = (await gql(hub, recent, {"id": profile_id}))["profile"]["recentEvents"]
         assert {"type": "CALL", "touchpoint": "CALL_CENTER"} in events
+
+
+async def test_own_save_is_read_once_not_again_on_its_echo(hub: Any) -> None:
+    """A note saved here reloads the profile once; the hub's `profileChanged` echo of that
+    version shows in the live timeline but does not read (and audit) the profile again."""
+    _, _, spoken = await _caller(hub, "Iris")
+    note = f"Call back on Friday ({uuid.uuid4().hex[:6]})"
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, app)
+        timeline = screen.query_one(Timeline)
+        reads: list[str] = []
+        fetch = screen.client.profile
+
+        async def counted(profile_id: str) -> Any:
+            reads.append(profile_id)
+            return await fetch(profile_id)
+
+        screen.client.profile = counted  # type: ignore[method-assign]
+        before = len(timeline.live_changes)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteDialog), what="note")
+        app.screen.query_one(TextArea).text = note
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen, what="note saved")
+        await wait_for(
+            pilot, lambda: len(timeline.live_changes) > before, within=5, what="the echo"
+        )
+        await wait_for(
+            pilot, lambda: any(n.text == note for n in screen.profile.notes or ()), what="redraw"
+        )
+        await pilot.pause(0.5)  # time for a second read, if the echo caused one
+        assert len(reads) == 1, reads
+        # An echo that comes late (after the reload, e.g. through another hub's NOTIFY) of the
+        # version on screen: shown in the timeline, not read again.
+        shown = screen.profile.version
+        late = ProfileChange(screen.profile.id, shown, "CALL_CENTER", "NOTE_ADDED", "Note added")
+        screen.post_message(ProfileChanged(late))
+        await wait_for(pilot, lambda: late in timeline.live_changes, what="the late echo")
+        await pilot.pause(0.5)
+        assert len(reads) == 1, reads
+        # A change made elsewhere (a newer version) is still read.
+        await gql(
+            hub,
+            "mutation($p: ID!) { addNote(profileId: $p, text: \"From the back office\") "
+            "{ userErrors { message } } }",
+            {"p": screen.profile.id},
+        )
+        await wait_for(pilot, lambda: len(reads) == 2, within=5, what="a read for a new version")

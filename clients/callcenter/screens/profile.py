@@ -24,7 +24,7 @@ from ..dialogs.response_code import ResponseCodeDialog
 from ..dialogs.split import SplitDialog
 from ..dialogs.survey import SurveyDialog
 from ..dialogs.wrap_up import WrapUpDialog
-from ..live import SubscriptionRefused
+from ..live import ProfileChange, SubscriptionRefused
 from ..messages import LiveStatus, ProfileChanged
 from ..models import Profile, UserError
 from ..profile_parts import Recommendation
@@ -229,7 +229,20 @@ class ProfileScreen(Screen[None]):
         self.query_one(Timeline).add_live(datetime.now().strftime("%H:%M:%S"), change)
         if change.touchpoint != "CALL_CENTER":
             self.notify(change.describe(), title=f"Live · {self.profile.name}")
-        self.reload()
+        if not self._already_shown(change):
+            self.reload()
+
+    def _already_shown(self, change: ProfileChange) -> bool:
+        """The echo of a write this screen has already reloaded after (its own save): reading
+        the profile again would show nothing new and audit one more agent read."""
+        shown = self.profile.version
+        return (
+            change.kind != "RESYNC"
+            and change.profile_id == self.profile.id
+            and change.version is not None
+            and shown is not None
+            and change.version <= shown
+        )
 
     # -- actions ------------------------------------------------------------------------------
 
