@@ -291,7 +291,7 @@ async def test_own_save_is_read_once_not_again_on_its_echo(hub: Any) -> None:
         # A change made elsewhere (a newer version) is still read.
         await gql(
             hub,
-            "mutation($p: ID!) { addNote(profileId: $p, text: \"From the back office\") "
+            'mutation($p: ID!) { addNote(profileId: $p, text: "From the back office") '
             "{ userErrors { message } } }",
             {"p": screen.profile.id},
         )
