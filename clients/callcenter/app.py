@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from .api import HubClient, HubError, HubUnreachable, NotAuthorized
+from .messages import HubFailed, OpenProfile, SessionCheck, SignedIn, Unreachable
 from .models import Profile, UserError
 from .options import Options, parse_options
 from .screens.find_caller import FindCallerScreen
@@ -108,9 +109,12 @@ class CallCenterApp(App[None]):
 
     def open_profile(self, profile: Profile) -> None:
         if isinstance(self.screen, ProfileScreen):
-            self.switch_screen(ProfileScreen(self.client, profile))
+            self.switch_screen(self._profile_screen(profile))
         else:
-            self.push_screen(ProfileScreen(self.client, profile))
+            self.push_screen(self._profile_screen(profile))
+
+    def _profile_screen(self, profile: Profile) -> ProfileScreen:
+        return ProfileScreen(self.client, profile, self.options.export_dir)
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def action_sign_out(self) -> None:
@@ -182,7 +186,7 @@ class CallCenterApp(App[None]):
         if profile is not None:
             names = (profile.first_name, profile.last_name, profile.display_name)
             opened = Profile(profile.id, *names, version=None, complete=False)
-            await self.push_screen(ProfileScreen(self.client, opened))
+            await self.push_screen(self._profile_screen(opened))
 
     def handle_hub_error(self, exc: HubError) -> None:
         """One place that turns the hub's failures into something the agent can act on."""
@@ -192,6 +196,23 @@ class CallCenterApp(App[None]):
             self.show_unreachable(str(exc))
         else:
             self.notify(str(exc), title="Hub", severity="error")
+
+    # -- what the screens ask of the app --------------------------------------------------------
+
+    def on_hub_failed(self, message: HubFailed) -> None:
+        self.handle_hub_error(message.error)
+
+    def on_open_profile(self, message: OpenProfile) -> None:
+        self.open_profile(message.profile)
+
+    def on_session_check(self, _: SessionCheck) -> None:
+        self.check_session()
+
+    def on_unreachable(self, message: Unreachable) -> None:
+        self.show_unreachable(message.detail)
+
+    def on_signed_in(self, _: SignedIn) -> None:
+        self.signed_in()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from ..api import HubClient, HubError, NotAuthorized
+from ..messages import HubFailed
 from ..models import Profile, UserError
 
 
@@ -81,9 +82,7 @@ class FormDialog(ModalScreen[bool]):
             # What was typed stays here: the app asks the agent to sign in, then comes back.
             message = "Not saved: your session has ended. Sign in again, then save."
             self.show_errors([UserError((), "UNAUTHORIZED", message)])
-            handle = getattr(self.app, "handle_hub_error", None)
-            if handle is not None:
-                handle(exc)
+            self.post_message(HubFailed(exc))
             return
         except HubError as exc:
             self.show_errors([UserError((), "HUB", str(exc))])

@@ -6,8 +6,6 @@ possible duplicate, dismisses it (different people; the hub will not raise the p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,14 +16,12 @@ from textual.widgets import DataTable, Footer, Label
 
 from ..api import HubClient, HubError
 from ..dialogs.confirm import ConfirmDialog
+from ..messages import HubFailed, OpenProfile
 from ..models import Profile, UserError, short_time, touchpoint_label
 from ..stewardship import IdentityConflict, PossibleDuplicate
 from ..widgets.fit_table import FitTable
 from ..widgets.outcome import Outcome, written
 from ..widgets.profile_panels import KIND_LABELS
-
-if TYPE_CHECKING:
-    from ..app import CallCenterApp
 
 Item = IdentityConflict | PossibleDuplicate
 
@@ -56,6 +52,9 @@ class ConflictsScreen(Screen[None]):
         self.active = "conflicts"  # the list the keys act on: the one last focused
         self._known: dict[str, Profile] = {}
 
+    def _failed(self, exc: HubError) -> None:
+        self.post_message(HubFailed(exc))
+
     def compose(self) -> ComposeResult:
         yield Label("Rapport  ·  identity review", id="title-bar")
         yield Label("Loading…", id="conflicts-status", classes="section")
@@ -75,10 +74,6 @@ class ConflictsScreen(Screen[None]):
         self.query_one("#duplicates").display = False
         self.load()
 
-    @property
-    def _app(self) -> CallCenterApp:
-        return cast("CallCenterApp", self.app)
-
     def session_resumed(self) -> None:
         self.load()
 
@@ -89,7 +84,7 @@ class ConflictsScreen(Screen[None]):
             self.duplicates = await self.client.possible_duplicates()
         except HubError as exc:
             self.query_one("#conflicts-status", Label).update(str(exc))
-            self._app.handle_hub_error(exc)
+            self.post_message(HubFailed(exc))
             return
         self.query_one("#conflicts", FitTable).set_rows(
             [(_conflict_row(c), c.id) for c in self.conflicts]
@@ -163,7 +158,7 @@ class ConflictsScreen(Screen[None]):
                     self.profiles.append(self._known[profile_id])
         except HubError as exc:
             detail.update(str(exc))
-            self._app.handle_hub_error(exc)
+            self.post_message(HubFailed(exc))
             return
         lines = [Content.styled(_why(item), "bold")]
         lines += [
@@ -184,7 +179,7 @@ class ConflictsScreen(Screen[None]):
 
     def action_open(self, index: int) -> None:
         if index < len(self.profiles):
-            self._app.open_profile(self.profiles[index])
+            self.post_message(OpenProfile(self.profiles[index]))
 
     def action_reload(self) -> None:
         self._known.clear()
@@ -235,7 +230,7 @@ class ConflictsScreen(Screen[None]):
             errors, _ = await self.client.link_profiles(profile_ids)
             return errors
 
-        if not await written(result, "Not linked", link(), self._app.handle_hub_error):
+        if not await written(result, "Not linked", link(), self._failed):
             return
         result.say("✔ Linked: one customer now.")
         self._known.clear()
@@ -245,7 +240,7 @@ class ConflictsScreen(Screen[None]):
     async def dismiss_pair(self, duplicate_id: str) -> None:
         result = self.query_one("#result", Outcome)
         dismissed = self.client.dismiss_duplicate(duplicate_id)
-        if not await written(result, "Not dismissed", dismissed, self._app.handle_hub_error):
+        if not await written(result, "Not dismissed", dismissed, self._failed):
             return
         result.say("✔ Dismissed: kept apart as different people.")
         self.load()

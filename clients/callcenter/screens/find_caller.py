@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,12 +13,10 @@ from textual.widgets import DataTable, Footer, Input, Label
 
 from ..api import HubClient, HubError, HubFailure
 from ..dialogs.incoming_call import IncomingCallDialog
+from ..messages import HubFailed, OpenProfile
 from ..models import Profile
 from ..widgets.results import ResultsTable
 from .conflicts import ConflictsScreen
-
-if TYPE_CHECKING:
-    from ..app import CallCenterApp
 
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,}$")
 _DIGITS = re.compile(r"^\d+$")
@@ -76,10 +73,6 @@ class FindCallerScreen(Screen[None]):
         if self.caller:
             self.screen_pop(self.caller)
 
-    @property
-    def _app(self) -> CallCenterApp:
-        return cast("CallCenterApp", self.app)
-
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
 
@@ -112,7 +105,7 @@ class FindCallerScreen(Screen[None]):
     def action_open_highlighted(self) -> None:
         profile = self.query_one(ResultsTable).highlighted
         if profile is not None:
-            self._app.open_profile(profile)
+            self.post_message(OpenProfile(profile))
 
     @on(Input.Changed, "#query")
     def _typed(self, event: Input.Changed) -> None:
@@ -145,7 +138,7 @@ class FindCallerScreen(Screen[None]):
             hits = await self._lookups(text)
             hits += await self.client.search(text, first=25)
         except HubError as exc:
-            self._app.handle_hub_error(exc)
+            self.post_message(HubFailed(exc))
             status.update(str(exc))
             return
         unique = list({p.id: p for p in hits}.values())
@@ -174,10 +167,10 @@ class FindCallerScreen(Screen[None]):
             profile = await self.client.find_profile("PHONE", number)
         except HubError as exc:
             status.update(f"Could not look up {number}: {exc}")
-            self._app.handle_hub_error(exc)
+            self.post_message(HubFailed(exc))
             return
         if profile is not None:
-            self._app.open_profile(profile)
+            self.post_message(OpenProfile(profile))
             return
         query = self.query_one("#query", Input)
         query.value = number

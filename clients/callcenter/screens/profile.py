@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -25,7 +24,7 @@ from ..dialogs.split import SplitDialog
 from ..dialogs.survey import SurveyDialog
 from ..dialogs.wrap_up import WrapUpDialog
 from ..live import ProfileChange, SubscriptionRefused
-from ..messages import LiveStatus, ProfileChanged
+from ..messages import HubFailed, LiveStatus, ProfileChanged, SessionCheck
 from ..models import Profile, UserError
 from ..profile_parts import Recommendation
 from ..widgets.call_clock import CallClock
@@ -48,9 +47,6 @@ from ..widgets.profile_panels import (
     Timeline,
 )
 from .find_caller import FindCallerScreen
-
-if TYPE_CHECKING:
-    from ..app import CallCenterApp
 
 RECONNECT_FIRST, RECONNECT_MAX = 0.5, 5.0
 
@@ -94,10 +90,11 @@ class ProfileScreen(Screen[None]):
         "back": "Back to finding a caller",
     }
 
-    def __init__(self, client: HubClient, profile: Profile) -> None:
+    def __init__(self, client: HubClient, profile: Profile, export_dir: str = ".") -> None:
         super().__init__()
         self.client = client
         self.profile = profile
+        self.export_dir = export_dir
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="greeting-row"):
@@ -133,16 +130,15 @@ class ProfileScreen(Screen[None]):
         elif not narrow and columns.children[0] is middle:
             columns.move_child(middle, after=left)
 
+    def _failed(self, exc: HubError) -> None:
+        self.post_message(HubFailed(exc))
+
     def on_mount(self) -> None:
         self._show(self.profile)
         if not self.profile.complete:
             self.query_one("#columns").loading = True
             self.reload()
         self.follow_changes()
-
-    @property
-    def _app(self) -> CallCenterApp:
-        return cast("CallCenterApp", self.app)
 
     def _show(self, profile: Profile) -> None:
         self.profile = profile
@@ -169,7 +165,7 @@ class ProfileScreen(Screen[None]):
         try:
             actions = await self.client.next_best_actions(self.profile.id)
         except HubError as exc:
-            self._app.handle_hub_error(exc)
+            self.post_message(HubFailed(exc))
             panel.say(f"Could not load: {exc}", ok=False)
             return
         panel.show_actions(actions)
@@ -203,7 +199,7 @@ class ProfileScreen(Screen[None]):
             except Exception as exc:  # any network failure: say so and try again
                 self.post_message(LiveStatus(False, f"{exc.__class__.__name__}: {exc}"))
                 if isinstance(exc, SubscriptionRefused):
-                    self._app.check_session()  # an ended session: the agent signs in again
+                    self.post_message(SessionCheck())  # an ended session: the agent signs in again
             dropped = True
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
@@ -252,7 +248,7 @@ class ProfileScreen(Screen[None]):
         try:
             profile = await self.client.profile(self.profile.id)
         except HubError as exc:
-            self._app.handle_hub_error(exc)
+            self.post_message(HubFailed(exc))
             return
         finally:
             self.query_one("#columns").loading = False
@@ -312,7 +308,7 @@ class ProfileScreen(Screen[None]):
         self.app.push_screen(SplitDialog(self.client, self.profile), self._dialog_done)
 
     def action_export(self) -> None:
-        self.app.push_screen(ExportDialog(self.client, self.profile, self._app.options.export_dir))
+        self.app.push_screen(ExportDialog(self.client, self.profile, self.export_dir))
 
     def _follow(self, profile_id: str) -> None:
         self.profile.id = profile_id
@@ -344,7 +340,7 @@ class ProfileScreen(Screen[None]):
         else:  # a hub without the type: the rejection is recorded against the showing
             kind, properties["outcome"] = "RECOMMENDATION_SHOWN", "rejected"
         recorded = self.client.record_event(identifier, kind, properties, pick.sku)
-        if not await written(panel, "Not saved", recorded, self._app.handle_hub_error):
+        if not await written(panel, "Not saved", recorded, self._failed):
             return
         verb = "accepted ✔" if accepted else "rejected ✘"
         panel.say(f"{pick.name or pick.sku}: {verb}")
@@ -367,7 +363,7 @@ class ProfileScreen(Screen[None]):
             _, errors = await self.client.respond_to_action(self.profile.id, action.id, accepted)
             return errors
 
-        if not await written(panel, "Not saved", respond(), self._app.handle_hub_error):
+        if not await written(panel, "Not saved", respond(), self._failed):
             return
         panel.say(f"{action.title}: {'accepted ✔' if accepted else 'declined ✘'}")
         self.reload()  # the answer is an event; the actions are asked again after it

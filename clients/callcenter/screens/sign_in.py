@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,10 +11,8 @@ from textual.widgets import Button, Footer, Input, Label
 
 from ..api import HubClient, HubError, HubUnreachable, NotAuthorized
 from ..dialogs.base import FieldError
+from ..messages import SignedIn, Unreachable
 from ..models import UserError
-
-if TYPE_CHECKING:
-    from ..app import CallCenterApp
 
 
 class SignInScreen(Screen[None]):
@@ -76,7 +72,6 @@ class SignInScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False)
     async def sign_in(self) -> None:
-        app = cast("CallCenterApp", self.app)
         if self.asks_for_key:
             self.client.key = self.query_one("#key", Input).value.strip() or None
         username = self.query_one("#username", Input).value.strip()
@@ -96,7 +91,7 @@ class SignInScreen(Screen[None]):
         except NotAuthorized:
             errors = [UserError(("key",), "UNAUTHORIZED", _KEY_REFUSED)]
         except HubUnreachable as exc:
-            app.show_unreachable(str(exc))
+            self.post_message(Unreachable(str(exc)))
             errors = []
         except HubError as exc:
             errors = [UserError((), "HUB", str(exc))]
@@ -111,7 +106,7 @@ class SignInScreen(Screen[None]):
             self._show(errors)
             self.query_one("#password", Input).value = ""
             return
-        app.signed_in()
+        self.post_message(SignedIn())
 
     def _show(self, errors: list[UserError]) -> None:
         by_field: dict[str, list[str]] = {}
