@@ -40,7 +40,7 @@ from websockets.typing import Subprotocol
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hub.catalog.demo_data import read_lines
-from hub.realtime.broker import CHANNEL
+from hub.broker import CHANNEL
 from tests.conftest import SAMPLE, HubHandle, prepare_database, start_hub, stop_hub
 from tests.pg import PostgresServer
 

@@ -25,7 +25,7 @@ from hub.db import Database
 from hub.events import partitions
 from hub.preferences.learning import Weights
 from hub.privacy import download, outbox
-from hub.realtime.broker import make_broker
+from hub.broker import make_broker
 from hub.recs import training
 from hub.replicas import ReadReplicas
 from hub.settings import Settings, get_settings

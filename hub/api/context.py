@@ -21,7 +21,7 @@ from hub.db import Database, remember_reads, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
 from hub.preferences.learning import Weights
-from hub.realtime.broker import LocalBroker, take_changes
+from hub.broker import LocalBroker, take_changes
 from hub.replicas import ReadReplicas, parse_position
 from hub.settings import Settings
 

@@ -32,7 +32,7 @@ from hub.events import resolvers
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
 from hub.preferences.learning import Weights
-from hub.realtime.broker import make_broker
+from hub.broker import make_broker
 
 CHUNK = 5000
 MAX_REPORTED = 50

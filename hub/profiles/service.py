@@ -17,7 +17,7 @@ from hub.errors import DomainError, ErrorCode, Problems
 from hub.privacy import audit
 from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
-from hub.realtime.broker import ProfileChange, record_change
+from hub.broker import ProfileChange, record_change
 
 MAX_NOTE = 2000
 
