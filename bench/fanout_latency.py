@@ -39,8 +39,8 @@ from websockets.typing import Subprotocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hub.catalog.demo_data import read_lines
 from hub.broker import CHANNEL
+from hub.catalog.demo_data import read_lines
 from tests.conftest import SAMPLE, HubHandle, prepare_database, start_hub, stop_hub
 from tests.pg import PostgresServer
 

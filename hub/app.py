@@ -17,18 +17,18 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from hub.api.context import Hub
-from hub.api.gate import Authenticate
-from hub.api.view import RapportGraphQL
 from hub.assembly import assemble
 from hub.auth.service import Authenticator
+from hub.broker import make_broker
 from hub.db import Database
 from hub.events import partitions
 from hub.preferences.learning import Weights
 from hub.privacy import download, outbox
-from hub.broker import make_broker
 from hub.recs import training
 from hub.replicas import ReadReplicas
 from hub.settings import Settings, get_settings
+from hub.web.gate import Authenticate
+from hub.web.view import RapportGraphQL
 
 log = logging.getLogger("hub")
 

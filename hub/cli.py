@@ -161,7 +161,7 @@ def _import(args: argparse.Namespace) -> int:
 def _export_schema(args: argparse.Namespace) -> int:
     from strawberry.printer import print_schema
 
-    from hub.api.schema import schema
+    from hub.web.schema import schema
 
     sdl = print_schema(schema) + "\n"
     if args.output == "-":

@@ -17,11 +17,11 @@ from starlette.requests import HTTPConnection
 from hub.auth.scopes import Principal, Scope
 from hub.auth.service import Authenticator
 from hub.auth.throttle import LoginThrottle
+from hub.broker import LocalBroker, take_changes
 from hub.db import Database, remember_reads, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
 from hub.preferences.learning import Weights
-from hub.broker import LocalBroker, take_changes
 from hub.replicas import ReadReplicas, parse_position
 from hub.settings import Settings
 

@@ -17,7 +17,7 @@ from hub.errors import DomainError, ErrorCode
 log = logging.getLogger("hub.api")
 
 # The database could not be reached or went away mid-request (a restart, a failover): the
-# answer is a 503 with Retry-After (hub/api/view.py, hub/api/gate.py) and this error code.
+# answer is a 503 with Retry-After (hub/web/view.py, hub/web/gate.py) and this error code.
 UNAVAILABLE = "UNAVAILABLE"
 UNAVAILABLE_MESSAGE = (
     "The profile store is unavailable for a moment; try again shortly (a write that was not "

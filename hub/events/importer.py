@@ -25,6 +25,7 @@ from typing import Any, TextIO
 import orjson
 from sqlalchemy.exc import IntegrityError
 
+from hub.broker import make_broker
 from hub.db import Database
 from hub.enums import EventType, IdentifierKind, Touchpoint
 from hub.errors import DomainError, ErrorCode
@@ -32,7 +33,6 @@ from hub.events import resolvers
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
 from hub.preferences.learning import Weights
-from hub.broker import make_broker
 
 CHUNK = 5000
 MAX_REPORTED = 50

@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import service as auth
 from hub.auth.scopes import Principal
+from hub.broker import ProfileChange, record_change
 from hub.db import utcnow
 from hub.enums import Touchpoint
 from hub.errors import DomainError, ErrorCode, Problems
 from hub.privacy import audit
 from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
-from hub.broker import ProfileChange, record_change
 
 MAX_NOTE = 2000
 

@@ -19,9 +19,9 @@ from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError
 from hub.api.permissions import Allowed
 from hub.auth.scopes import Scope
+from hub.broker import RESYNC
 from hub.db import unavailable
 from hub.profiles import service as profiles
-from hub.broker import RESYNC
 
 # A quiet subscription re-checks its credential this often at the least, and at the latest
 # when the authenticator's cache would have: every socket loses its power in the same window.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from strawberry.printer import print_schema
 
-from hub.api.schema import schema
+from hub.web.schema import schema
 from tests.conftest import hub_command
 
 ROOT = Path(__file__).resolve().parents[2]

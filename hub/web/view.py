@@ -41,9 +41,9 @@ from hub.api.errors import (
     is_unavailable,
 )
 from hub.api.input_gate import BadInput, check_message
-from hub.api.schema import build_schema, introspection_allowed
 from hub.auth.service import bearer_from
 from hub.db import unavailable
+from hub.web.schema import build_schema, introspection_allowed
 
 log = logging.getLogger("hub.api")
 
