@@ -22,13 +22,14 @@ from hub.auth.service import Authenticator
 from hub.broker import make_broker
 from hub.db import Database
 from hub.events import partitions
-from hub.preferences.learning import Weights
 from hub.privacy import download, outbox
 from hub.recs import training
 from hub.replicas import ReadReplicas
 from hub.settings import Settings, get_settings
+from hub.web.access import DomainAccess
 from hub.web.gate import Authenticate
 from hub.web.view import RapportGraphQL
+from hub.weights import Weights
 
 log = logging.getLogger("hub")
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         broker=broker,
         authenticator=Authenticator(settings.auth_cache_seconds),
         weights=Weights.from_settings(settings),
+        access=DomainAccess(),
         replicas=replicas,
     )
     graphql = RapportGraphQL(hub)

@@ -107,7 +107,7 @@ def _import(args: argparse.Namespace) -> int:
 
     from hub.events import importer
     from hub.migrate import upgrade
-    from hub.preferences.learning import Weights
+    from hub.weights import Weights
 
     settings = get_settings()
     path = Path(args.file)

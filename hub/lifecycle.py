@@ -56,7 +56,7 @@ async def hand_back(
 
 class MergeHook(Protocol):
     """Move the absorbed profile's rows to the survivor; answer what moved (for a split).
-    `weights` are the learning weights (`hub.preferences.learning.Weights`)."""
+    `weights` are the learning weights (`hub.weights.Weights`)."""
 
     async def __call__(
         self, session: AsyncSession, survivor_id: str, absorbed_id: str, weights: object, /

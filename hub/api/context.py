@@ -8,26 +8,55 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from hub.auth.scopes import Principal, Scope
-from hub.auth.service import Authenticator
-from hub.auth.throttle import LoginThrottle
+from hub.actors import Principal, Scope
 from hub.broker import LocalBroker, take_changes
 from hub.db import Database, remember_reads, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
-from hub.preferences.learning import Weights
 from hub.replicas import ReadReplicas, parse_position
 from hub.settings import Settings
+from hub.weights import Weights
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _WRITE_ATTEMPTS = 3
+
+
+class Authenticates(Protocol):
+    """Turns a bearer credential into the caller (hub.auth.service.Authenticator)."""
+
+    async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None: ...
+
+    def forget(self, bearer: str | None = None) -> None:
+        """Drop one credential from the cache (after a sign-out), or all of them."""
+        ...
+
+
+class Access(Protocol):
+    """What the shared context asks of the domains, wired in above them (hub/web/access.py)."""
+
+    async def reaches(
+        self, session: AsyncSession, principal: Principal, profile_id: str
+    ) -> bool | None:
+        """Whether the caller reaches this profile (None: no such live profile)."""
+        ...
+
+    def record_reads(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        profile_ids: Sequence[str],
+        detail: str,
+        action: str,
+    ) -> None:
+        """An agent's reads, on record."""
+        ...
 
 
 @dataclass
@@ -37,14 +66,13 @@ class Hub:
     settings: Settings
     db: Database
     broker: LocalBroker
-    authenticator: Authenticator
+    authenticator: Authenticates
     weights: Weights
+    access: Access
     # Hot standbys for queries (None: SQLite, or none configured): hub/replicas.py.
     replicas: ReadReplicas | None = None
-    login_throttle: LoginThrottle = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.login_throttle = LoginThrottle.from_settings(self.settings)
+    # Per-process state a domain keeps for itself (e.g. auth's sign-in lockouts).
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -182,18 +210,13 @@ class Context:
             return False
         if self.principal.profile_id is None and self.principal.channel is not Channel.WEB:
             return True
-        from hub.auth import service as auth
-        from hub.profiles import service as profiles
-
         # A short session of its own: a WebSocket's context lives as long as the socket, and
         # holding the request session there would keep a pooled connection for hours.
         async with self.hub.db.sessions() as session:
-            live = await profiles.get_live(session, profile_id)
-            if live is None:
-                return self.principal.profile_id is None  # NOT_FOUND is the service's to say
-            return self.principal.may_see(live.id) and await auth.key_reaches(
-                session, self.principal, live.id
-            )
+            reached = await self.hub.access.reaches(session, self.principal, profile_id)
+        if reached is None:
+            return self.principal.profile_id is None  # NOT_FOUND is the service's to say
+        return reached
 
     async def audit_read(
         self, profile_ids: str | Sequence[str], detail: str, action: str = "READ"
@@ -203,10 +226,9 @@ class Context:
         ids = [profile_ids] if isinstance(profile_ids, str) else list(profile_ids)
         if principal is None or principal.agent_username is None or not ids:
             return
-        from hub.privacy import audit
 
         async def work(session: AsyncSession) -> None:
-            audit.agent_read(session, principal, ids, detail, action)
+            self.hub.access.record_reads(session, principal, ids, detail, action)
 
         await self.write(work)
 

@@ -3,7 +3,7 @@
 A kiosk key, and a self-service token redeemed at a kiosk, are masked principals
 (Context.masked). For them every free-text value in a GraphQL result (each String and JSON
 leaf, in queries, mutation payloads and every subscription event) goes through the same rule,
-hub.identity.normalize.mask_text / mask_json, after execution: a note, a preference stored
+hub.masks.mask_text / mask_json, after execution: a note, a preference stored
 before values were checked, a search, an event property or a gift registry title shows
 "j***@example.com" and "*** *** 0456", never the address or number. IDs, dates, enums, numbers
 and booleans are not free text and are left alone. Nothing runs for anyone else.
@@ -37,7 +37,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from hub.identity.normalize import mask_json, mask_text
+from hub.masks import mask_json, mask_text
 
 FREE_TEXT_SCALARS = frozenset({"String", "JSON"})
 

@@ -10,8 +10,8 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
+from hub.actors import Scope
 from hub.api.errors import forbidden
-from hub.auth.scopes import Scope
 
 OWN_PROFILE_ONLY = "This token reaches only the shopper's own profile."
 

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import Channel
 from hub.api.errors import UserError, user_errors
@@ -17,7 +18,7 @@ from hub.api.mutation import attempt
 from hub.api.permissions import AgentSession, Guard
 from hub.auth import service as auth
 from hub.auth.models import Agent
-from hub.auth.scopes import Scope
+from hub.auth.throttle import LoginThrottle
 from hub.enums import Channel as ChannelValue
 from hub.errors import DomainError, ErrorCode
 
@@ -86,7 +87,8 @@ class AuthMutation:
     )
     async def agent_login(self, info: Info, username: str, password: str) -> AgentLoginPayload:
         ctx: Context = info.context
-        throttle, address = ctx.hub.login_throttle, ctx.client_address
+        throttle = LoginThrottle.of_process(ctx.hub.state, ctx.settings)
+        address = ctx.client_address
         wait = throttle.begin(username, address)
         if wait is not None:
             log.info("refused a sign-in from %s: too many failures", address)

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.actors import AGENT_SCOPES, CHANNEL_SCOPES, Principal
 from hub.auth import passwords
 from hub.auth import repository as repo
 from hub.auth.models import Agent, AgentToken, ApiKey
-from hub.auth.scopes import AGENT_SCOPES, CHANNEL_SCOPES, Principal
 from hub.db import Database, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode

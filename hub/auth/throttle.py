@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.settings import Settings
 
@@ -64,6 +65,15 @@ class LoginThrottle:
             settings.login_failure_window_seconds,
             settings.login_lockout_seconds,
         )
+
+    @classmethod
+    def of_process(cls, state: dict[str, Any], settings: Settings) -> LoginThrottle:
+        """The process's one throttle, kept in the hub's per-process state (`Hub.state`):
+        lockouts count across every request this process serves."""
+        found = state.get("login_throttle")
+        if not isinstance(found, cls):
+            found = state["login_throttle"] = cls.from_settings(settings)
+        return found
 
     def _keys(self, username: str, address: str | None) -> list[tuple[Limit, tuple[str, str]]]:
         # No username is longer than 100 characters: a longer guess needs no more memory.

@@ -26,8 +26,8 @@ from hub.campaigns import repository as repo
 from hub.campaigns import service
 from hub.campaigns.models import Campaign
 from hub.db import clock_at
-from hub.preferences.learning import Weights
 from hub.segments import service as segments
+from hub.weights import Weights
 
 NAME = "A/A check: active customers, autumn 2010 (nothing sent)"
 SEGMENT = "Active customers"  # hub/segments/demo.py

@@ -29,9 +29,9 @@ from hub.events import resolvers
 from hub.events import service as events
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
-from hub.preferences.learning import Weights
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.weights import Weights
 from hub.words import where
 
 Field = tuple[str | int, ...]

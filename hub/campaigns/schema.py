@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import Touchpoint
 from hub.api.errors import from_domain
 from hub.api.mutation import attempt
 from hub.api.permissions import Allowed, Guard
-from hub.auth.scopes import Scope
 from hub.campaigns import responses
 from hub.campaigns import service as campaigns
 from hub.campaigns.models import Campaign as CampaignRow

@@ -34,13 +34,13 @@ from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.identity import service as identity
-from hub.preferences.learning import Weights
 from hub.privacy import audit, consent
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 from hub.recs import service as recs
 from hub.segments import exports, slots
 from hub.segments import service as segments
+from hub.weights import Weights
 
 MAX_NAME = 80
 MAX_SLOT = 60

@@ -24,11 +24,11 @@ from hub.enums import ConsentPurpose, EventType, IdentifierKind, Touchpoint
 from hub.events.models import Event
 from hub.identity.models import Identifier
 from hub.preferences import learned as preferences
-from hub.preferences.learning import Weights
 from hub.preferences.models import Affinity
 from hub.privacy import consent
 from hub.privacy.suppression import suppressed
 from hub.profiles.models import Profile
+from hub.weights import Weights
 
 _CHUNK = 5000
 

@@ -7,9 +7,9 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.errors import from_domain
 from hub.api.permissions import Allowed
-from hub.auth.scopes import Scope
 from hub.catalog import service as catalog
 from hub.catalog.types import Category, Product
 from hub.errors import DomainError

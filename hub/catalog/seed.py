@@ -31,11 +31,11 @@ from hub.enums import Channel, IdentifierKind, Touchpoint
 from hub.events.models import Event
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
-from hub.preferences.learning import Weights
 from hub.profiles import service as profiles
 from hub.recs import training
 from hub.segments import demo as demo_segments
 from hub.settings import Settings
+from hub.weights import Weights
 
 DEMO_AGENT = ("demo.agent", "rapport-demo", "Demo Agent")
 

@@ -32,7 +32,7 @@ from hub.errors import DomainError, ErrorCode
 from hub.events import resolvers
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
-from hub.preferences.learning import Weights
+from hub.weights import Weights
 
 CHUNK = 5000
 MAX_REPORTED = 50

@@ -16,8 +16,8 @@ from hub.events import repository as repo
 from hub.events.models import Event
 from hub.lifecycle import Journal, Lifecycle, hand_back
 from hub.preferences import learned as preferences
-from hub.preferences.learning import Weights
 from hub.privacy import consent
+from hub.weights import Weights
 
 
 def register(hooks: Lifecycle) -> None:

@@ -8,11 +8,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.enums import EventType, Touchpoint
 from hub.api.errors import UserError
 from hub.api.mutation import attempt
 from hub.api.permissions import Guard
-from hub.auth.scopes import Scope
 from hub.enums import EventType as EventTypeValue
 from hub.enums import Touchpoint as TouchpointValue
 from hub.events import service as events

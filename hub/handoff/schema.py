@@ -6,11 +6,11 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import Touchpoint
 from hub.api.mutation import attempt
 from hub.api.permissions import Guard
-from hub.auth.scopes import Scope
 from hub.handoff import service as handoffs
 from hub.handoff.qr import qr_svg
 from hub.handoff.service import Claimed, Created, ListSent

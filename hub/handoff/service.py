@@ -20,10 +20,10 @@ from hub.handoff import repository as repo
 from hub.handoff.models import Handoff
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn, mask
-from hub.preferences.learning import Weights
 from hub.privacy import outbox
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.weights import Weights
 
 CODE_LENGTH = 6
 TTL_MINUTES = 30

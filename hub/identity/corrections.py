@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.scopes import Principal
+from hub.actors import Principal
 from hub.enums import KNOWN_KINDS, IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity import repository as repo

@@ -13,9 +13,9 @@ from hub.identity import repository as repo
 from hub.identity.models import Identifier, Merge
 from hub.identity.normalize import IdentifierIn
 from hub.lifecycle import hooks
-from hub.preferences.learning import Weights
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.weights import Weights
 
 
 def survivor_rank(profile: Profile) -> tuple[int, object, str]:

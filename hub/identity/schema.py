@@ -11,12 +11,12 @@ from strawberry.permission import PermissionExtension
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import IdentifierKind, Touchpoint
 from hub.api.errors import UserError
 from hub.api.mutation import attempt
 from hub.api.permissions import Allowed, Guard
-from hub.auth.scopes import Scope
 from hub.enums import Touchpoint as TouchpointValue
 from hub.identity import corrections, duplicates, stewardship
 from hub.identity import service as identity

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.scopes import Principal
+from hub.actors import Principal
 from hub.db import utcnow
 from hub.enums import KNOWN_KINDS, Channel
 from hub.errors import DomainError, ErrorCode, Problem, Problems

@@ -16,9 +16,9 @@ from hub.identity import repository as repo
 from hub.identity.merging import merge_profiles, survivor_rank
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.lifecycle import hooks
-from hub.preferences.learning import Weights
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.weights import Weights
 
 
 @dataclass

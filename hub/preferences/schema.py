@@ -7,12 +7,12 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import Touchpoint
 from hub.api.errors import UserError
 from hub.api.mutation import attempt
 from hub.api.permissions import Guard
-from hub.auth.scopes import Scope
 from hub.enums import Touchpoint as TouchpointValue
 from hub.preferences import service as preferences_service
 from hub.preferences.models import Preference as PreferenceRow

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.scopes import Principal
+from hub.actors import Principal
 from hub.catalog import service as catalog
 from hub.db import utcnow
 from hub.errors import DomainError, ErrorCode, Problems
-from hub.identity.normalize import looks_like_contact
+from hub.masks import looks_like_contact
 from hub.preferences import learned
 from hub.preferences import repository as repo
 from hub.preferences.models import Preference

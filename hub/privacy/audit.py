@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.scopes import Principal
+from hub.actors import Principal
 from hub.db import utcnow
 from hub.privacy.models import AuditEntry
 

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.scopes import Principal
+from hub.actors import Principal
 from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode

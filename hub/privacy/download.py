@@ -6,9 +6,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub.actors import Scope
 from hub.api.context import Context, Hub
 from hub.api.errors import error_response
-from hub.auth.scopes import Scope
 from hub.auth.service import bearer_from
 from hub.privacy import erasure
 from hub.profiles import service as profiles

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
-from hub.identity.normalize import mask_json
 from hub.lifecycle import hooks
+from hub.masks import mask_json
 from hub.privacy.suppression import SUPPRESSED_KINDS, identifier_hash, suppressed
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile

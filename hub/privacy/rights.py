@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.auth.scopes import Principal
+from hub.actors import Principal
 from hub.enums import Touchpoint
 from hub.privacy import audit, erasure
 from hub.profiles import service as profiles

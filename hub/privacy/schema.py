@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import ConsentPurpose, Touchpoint
 from hub.api.errors import UserError
 from hub.api.mutation import attempt
 from hub.api.permissions import Guard
-from hub.auth.scopes import Scope
 from hub.enums import ConsentPurpose as PurposeValue
 from hub.enums import Touchpoint as TouchpointValue
 from hub.privacy import consent, rights

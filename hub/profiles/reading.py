@@ -29,11 +29,11 @@ from hub.catalog.models import Category, Product
 from hub.events.models import Event
 from hub.identity.models import Identifier
 from hub.preferences import views as preference_views
-from hub.preferences.learning import Weights
 from hub.preferences.models import Affinity, Preference
 from hub.preferences.views import LearnedLike
 from hub.privacy import consent
 from hub.privacy.models import Consent
+from hub.weights import Weights
 
 IDENTIFIERS = "identifiers"
 PREFERENCES = "preferences"

@@ -9,15 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError, UserError, from_domain
 from hub.api.mutation import attempt
 from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
-from hub.auth.scopes import Scope
 from hub.errors import DomainError, ErrorCode
-from hub.identity.normalize import mask_text
 from hub.identity.types import IdentifierInput
+from hub.masks import mask_text
 from hub.profiles import search
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow

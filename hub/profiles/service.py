@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.actors import Principal
 from hub.auth import service as auth
-from hub.auth.scopes import Principal
 from hub.broker import ProfileChange, record_change
 from hub.db import utcnow
 from hub.enums import Touchpoint

@@ -9,9 +9,9 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.enums import ConsentPurpose, EventType, PreferenceSource, Touchpoint
 from hub.api.permissions import Allowed, NullUnless, Unmasked
-from hub.auth.scopes import Scope
 from hub.catalog.types import Product
 from hub.enums import IdentifierKind as Kind
 from hub.events import service as events

@@ -15,10 +15,10 @@ import strawberry
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError
 from hub.api.permissions import Allowed
-from hub.auth.scopes import Scope
 from hub.broker import RESYNC
 from hub.db import unavailable
 from hub.profiles import service as profiles

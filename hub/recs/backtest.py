@@ -37,13 +37,13 @@ from hub.catalog.demo_data import LineRow, read_lines
 from hub.catalog.seed import seed_store
 from hub.db import Database, clock_at, remember_reads
 from hub.migrate import upgrade
-from hub.preferences.learning import Weights
 from hub.profiles import service as profiles
 from hub.recs import backtest_split, baselines, training
 from hub.recs import service as recs
 from hub.recs.backtest_metrics import K
 from hub.recs.backtest_split import Split
 from hub.settings import Settings
+from hub.weights import Weights
 
 RAPPORT = "Rapport (served)"
 HOLDOUT_NOTE = (

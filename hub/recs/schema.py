@@ -9,11 +9,11 @@ import strawberry
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError
 from hub.api.permissions import OWN_PROFILE_ONLY, Allowed
-from hub.auth.scopes import Scope
 from hub.profiles import service as profiles
 from hub.recs import evaluation
 from hub.recs import service as recs

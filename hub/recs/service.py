@@ -22,12 +22,12 @@ from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.events import service as events
 from hub.preferences import repository as preference_rows
-from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.recs import engine, training, upsell
 from hub.recs.habits import Habit, span
 from hub.recs.model import ItemModel
 from hub.recs.ranker import LearnedRanker
+from hub.weights import Weights
 
 _CATALOGUE_SECONDS = 300.0
 _RECENTLY = timedelta(days=180)  # "5 weeks ago" reads well; "17 years ago" is a date

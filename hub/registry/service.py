@@ -18,11 +18,11 @@ from hub.enums import EventType, IdentifierKind
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn, normalize_identifier
-from hub.preferences.learning import Weights
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 from hub.registry import repository as repo
 from hub.registry.models import GiftRegistry, GiftRegistryItem, GiftRegistryPurchase
+from hub.weights import Weights
 
 CODE_PREFIX = "RAP"
 CODE_LENGTH = 4

@@ -31,12 +31,12 @@ from hub.identity import duplicates
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
 from hub.preferences import service as preferences
-from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.profiles.models import Profile
 from hub.recs import service as recs
 from hub.registry import service as registries
 from hub.segments import slots
+from hub.weights import Weights
 from hub.words import day, where
 
 DECLINED_FOR = timedelta(days=30)

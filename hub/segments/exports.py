@@ -17,11 +17,11 @@ from hub.enums import ConsentPurpose, IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity import service as identity
 from hub.identity.models import Identifier
-from hub.preferences.learning import Weights
 from hub.privacy import audit, consent
 from hub.profiles.models import Profile
 from hub.segments.models import Segment
 from hub.segments.service import compile_segment, members, require_segment
+from hub.weights import Weights
 
 # The contact a marketing purpose needs; without it the customer cannot be reached that way.
 CONTACT_FOR = {

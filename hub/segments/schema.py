@@ -8,12 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import ConsentPurpose, Touchpoint
 from hub.api.errors import ClientError
 from hub.api.mutation import attempt
 from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
-from hub.auth.scopes import Scope
 from hub.ids import row_number
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile as ProfileRow

@@ -21,7 +21,6 @@ from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.events import repository as events_repo
 from hub.identity import service as identity
 from hub.preferences import views as preferences
-from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.profiles.models import Profile
 from hub.segments import repository as repo
@@ -29,6 +28,7 @@ from hub.segments.models import Segment
 from hub.segments.rules.evaluation import Facts, evaluate
 from hub.segments.rules.nodes import EventQuery, Rule, needs, uses_behaviour
 from hub.segments.rules.parsing import parse, to_json
+from hub.weights import Weights
 
 MAX_NAME = 80
 MAX_DESCRIPTION = 500

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
-from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.profiles.models import Profile
 from hub.segments import repository as repo
 from hub.segments.models import ContentItem, Segment
 from hub.segments.service import MAX_NAME, compile_segment, memberships
+from hub.weights import Weights
 
 MAX_SLOT = 60
 MAX_TITLE = 200

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.actors import Principal
 from hub.api.context import Context, Hub
 from hub.api.errors import error_response, unavailable_response
 from hub.api.input_gate import BadInput, check_request, too_large
-from hub.auth.scopes import Principal
 from hub.auth.service import bearer_from
 from hub.db import unavailable
 

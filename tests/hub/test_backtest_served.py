@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from hub.db import Database
-from hub.preferences.learning import Weights
 from hub.recs import backtest
 from hub.recs import service as recs
 from hub.settings import Settings
+from hub.weights import Weights
 from tests.conftest import HubHandle
 
 QUERY = """query($v: String!, $new: Boolean!) {

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from hub.catalog.seed import seed_store
 from hub.db import Database, clock_at, remember_reads
 from hub.migrate import upgrade
-from hub.preferences.learning import Weights
 from hub.profiles import service as profiles
 from hub.recs import service as recs
 from hub.recs import training
 from hub.recs.models import RecModel
 from hub.settings import Settings
+from hub.weights import Weights
 from tests.hub.recs_world import NOW, is_regular, sku_of, write_csv
 
 

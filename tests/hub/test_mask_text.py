@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.handoff.qr import qr_svg
-from hub.identity.normalize import looks_like_contact, mask_json, mask_text
+from hub.masks import looks_like_contact, mask_json, mask_text
 
 
 @pytest.mark.parametrize(
