@@ -22,10 +22,11 @@ from hub.auth.service import Authenticator
 from hub.broker import make_broker
 from hub.db import Database
 from hub.events import partitions
-from hub.privacy import download, outbox
+from hub.privacy import outbox
 from hub.recs import training
 from hub.replicas import ReadReplicas
 from hub.settings import Settings, get_settings
+from hub.web import download
 from hub.web.access import DomainAccess
 from hub.web.gate import Authenticate
 from hub.web.view import RapportGraphQL
