@@ -198,9 +198,10 @@ def _report(args: argparse.Namespace) -> int:
 
     from sqlalchemy import func, select
 
+    from hub import report
     from hub.campaigns import service as campaigns
     from hub.events.models import Event
-    from hub.recs import evaluation, report
+    from hub.recs import evaluation
 
     settings = get_settings()
 

@@ -91,7 +91,7 @@ def test_the_report_shows_a_section_per_campaign_with_its_verdict() -> None:
 
     from hub.recs.evaluation import Evaluation as RecsEvaluation
     from hub.recs.evaluation import GroupStats
-    from hub.recs.report import CampaignSection, render
+    from hub.report import CampaignSection, render
 
     now = datetime(2026, 11, 24, tzinfo=UTC)
     nothing = RecsEvaluation(now, now, None, GroupStats(), GroupStats(), [], [])

@@ -57,7 +57,7 @@ def test_the_report_shows_how_next_best_actions_were_answered() -> None:
     from datetime import UTC, datetime
 
     from hub.recs.evaluation import ActionResponses, Evaluation, GroupStats
-    from hub.recs.report import render
+    from hub.report import render
 
     now = datetime(2026, 11, 24, tzinfo=UTC)
     page = render(
