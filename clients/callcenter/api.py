@@ -1,24 +1,35 @@
-"""The hub, as the agent desktop sees it: GraphQL over HTTP (httpx) and a live feed (websockets).
+"""The hub, as the agent desktop sees it: the typed client generated from operations/
+(`hub_api`, see regenerate.py) on one transport — httpx for queries and mutations, the
+graphql-transport-ws socket of live.py for the subscription — with one error type, `HubError`.
 
-No Textual here: screens call these coroutines from workers and get plain models back.
+No Textual here: screens call these coroutines from workers and get the generated types back,
+the profile wrapped as `models.Profile`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 
-from . import documents
+from . import live
 from .guidance import NextBestAction
-from .live import ProfileChange, profile_changes
+from .hub_api import HubApi
+from .hub_api.async_base_client import HttpClient
+from .hub_api.enums import ConsentPurpose, EventType, IdentifierKind, Touchpoint
+from .hub_api.fragments import Problem, Profile360
+from .hub_api.input_types import EventInput, IdentifierInput, PreferenceInput
+from .live import ProfileChange
 from .models import Profile, UserError
 from .profile_parts import Identifier
-from .schema_info import INTROSPECTION, SchemaInfo
 from .stewardship import AuditEntry, IdentityConflict, PossibleDuplicate
+
+T = TypeVar("T")
+Written = tuple[list[UserError], Profile | None]  # the hub's refusals, the profile it answers
 
 
 class HubError(Exception):
@@ -35,6 +46,68 @@ class NotAuthorized(HubError):
 
 class HubFailure(HubError):
     """The hub answered, but not with data (HTTP 5xx or GraphQL errors)."""
+
+
+class _Transport(HubApi):
+    """The generated client on this app's transport: the bearer and the hub's read-your-writes
+    token on every request, every failure turned into a `HubError`."""
+
+    def __init__(self, hub: HubClient, http: httpx.AsyncClient) -> None:
+        # httpx.AsyncClient is the HttpClient the generated base client expects (its
+        # protocol spells `post` more loosely than httpx types it).
+        super().__init__(url="/graphql", http_client=cast(HttpClient, http))
+        self.hub = hub
+
+    async def execute(
+        self,
+        query: str,
+        operation_name: str | None = None,
+        variables: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        hub = self.hub
+        headers = {"Authorization": f"Bearer {hub.bearer}"} if hub.bearer else {}
+        if hub.consistency:
+            headers["X-Rapport-Consistency"] = hub.consistency
+        try:
+            response = await super().execute(
+                query, operation_name, variables, headers=headers, **kwargs
+            )
+        except httpx.HTTPError as exc:
+            raise HubUnreachable(_describe(exc, hub.hub_url)) from exc
+        assert isinstance(response, httpx.Response)
+        hub.consistency = response.headers.get("X-Rapport-Consistency") or hub.consistency
+        if response.status_code == 401:
+            what = "agent session" if hub.token else "call-center key"
+            raise NotAuthorized(f"The hub refused the {what} (HTTP 401).")
+        if response.status_code >= 400 and "json" not in response.headers.get("content-type", ""):
+            raise HubFailure(f"The hub answered HTTP {response.status_code}.")
+        return response
+
+    def get_data(self, response: Any) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise HubFailure(f"The hub answered HTTP {response.status_code} without JSON.") from exc
+        data: dict[str, Any] = body.get("data") or {}
+        errors = body.get("errors")
+        if errors and (not data or None in data.values()):
+            # A root field that failed (not one that is merely empty) is the hub's failure.
+            failed = {str((e.get("path") or [""])[0]) for e in errors}
+            if not data or any(data.get(name) is None for name in failed):
+                raise HubFailure("; ".join(e.get("message", "error") for e in errors))
+        return data
+
+    async def execute_ws(
+        self,
+        query: str,
+        operation_name: str | None = None,
+        variables: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[dict[str, Any]]:
+        payload = {"query": query, "operationName": operation_name, "variables": variables or {}}
+        async for data in live.subscribe(self.hub.hub_url, self.hub.bearer, payload, **kwargs):
+            yield data
 
 
 class HubClient:
@@ -58,13 +131,19 @@ class HubClient:
         self.token: str | None = None
         self.agent: str | None = None
         self.session_expires_at: datetime | None = None  # when the hub says, else None
-        self.schema = SchemaInfo()
         # The hub's read-your-writes token (X-Rapport-Consistency, docs/api.md): the last one
         # it sent goes back with every request, so the agent reads what they just saved.
         self.consistency: str | None = None
         self._http = httpx.AsyncClient(
             base_url=self.hub_url, timeout=timeout, transport=transport, trust_env=False
         )
+        self.api = _Transport(self, self._http)
+        # Writes still waiting for the hub's answer, and the newest profile each answered:
+        # a screen that hears the echo of a save first waits for the save's own answer.
+        self._writing = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
+        self._answered: dict[str, Profile] = {}
 
     @property
     def signed_in(self) -> bool:
@@ -86,58 +165,25 @@ class HubClient:
         if response.status_code >= 500:
             raise HubUnreachable(f"{self.hub_url} answered HTTP {response.status_code}")
 
-    async def execute(self, document: str, variables: Mapping[str, Any] | None = None) -> Any:
-        """Run one GraphQL operation and return its `data`."""
-        headers = {"Authorization": f"Bearer {self.bearer}"} if self.bearer else {}
-        if self.consistency:
-            headers["X-Rapport-Consistency"] = self.consistency
-        try:
-            response = await self._http.post(
-                "/graphql",
-                json={"query": document, "variables": dict(variables or {})},
-                headers=headers,
-            )
-        except httpx.HTTPError as exc:
-            raise HubUnreachable(_describe(exc, self.hub_url)) from exc
-        self.consistency = response.headers.get("X-Rapport-Consistency") or self.consistency
-        if response.status_code == 401:
-            what = "agent session" if self.token else "call-center key"
-            raise NotAuthorized(f"The hub refused the {what} (HTTP 401).")
-        if response.status_code >= 400 and "json" not in response.headers.get("content-type", ""):
-            raise HubFailure(f"The hub answered HTTP {response.status_code}.")
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise HubFailure(f"The hub answered HTTP {response.status_code} without JSON.") from exc
-        data = body.get("data") or {}
-        if body.get("errors") and (not data or None in data.values()):
-            # A root field that failed (not one that is merely empty) is the hub's failure.
-            failed = {str((e.get("path") or [""])[0]) for e in body["errors"]}
-            if not data or any(data.get(name) is None for name in failed):
-                raise HubFailure("; ".join(e.get("message", "error") for e in body["errors"]))
-        return data
+    # -- the agent's session ------------------------------------------------------------------
 
     async def sign_in(self, username: str, password: str) -> list[UserError]:
         """Swap the call-center key for the agent's token; user errors mean a wrong password."""
         self.token = None
-        if not self.schema.known:
-            await self.load_schema()  # with the key: the login document asks for what it offers
-        variables = {"username": username, "password": password}
-        data = await self.execute(documents.login(self.schema), variables)
-        payload = data.get("agentLogin") or {}
-        errors = _user_errors(payload)
-        if errors or not payload.get("token"):
+        payload = (await self.api.agent_login(username, password)).agent_login
+        errors = _errors(payload.user_errors)
+        if errors or not payload.token:
             return errors or [UserError((), "INVALID_CREDENTIALS", "Sign-in failed.")]
-        self.token = payload["token"]
+        self.token = payload.token
         self.agent = username
-        self.session_expires_at = _parse_time(payload.get("expiresAt"))
+        self.session_expires_at = _parse_time(payload.expires_at)
         return []
 
     async def sign_out(self) -> None:
         """End the session on the hub too (the token stops working), then forget it here."""
-        if self.token and self.schema.has_mutation("agentLogout"):
+        if self.token:
             try:
-                await self.execute(documents.LOGOUT)
+                await self.api.agent_logout()
             except (HubUnreachable, HubFailure, NotAuthorized):
                 pass  # unreachable or already ended: the token expires on its own
         self.token = None
@@ -146,97 +192,138 @@ class HubClient:
 
     async def check_session(self) -> None:
         """Raise `NotAuthorized` when the hub no longer takes the agent's token."""
-        await self.execute(documents.SESSION_CHECK)
+        await self.api.session_check()
 
-    async def load_schema(self) -> SchemaInfo:
-        try:
-            self.schema = SchemaInfo.from_introspection(await self.execute(INTROSPECTION))
-        except HubFailure:
-            self.schema = SchemaInfo()  # introspection off: ask for the core contract only
-        return self.schema
+    # -- reading ------------------------------------------------------------------------------
 
     async def profile(self, profile_id: str) -> Profile | None:
-        data = await self.execute(documents.profile_by_id(self.schema), {"id": profile_id})
-        return Profile.from_json(data["profile"]) if data.get("profile") else None
+        found = (await self.api.get_profile(profile_id)).profile
+        return Profile(found) if found else None
 
     async def profile_summary(self, profile_id: str) -> Profile | None:
         """Name and identifiers only: enough to tell two profiles apart in a review list."""
-        data = await self.execute(documents.profile_summary(self.schema), {"id": profile_id})
-        if not data.get("profile"):
-            return None
-        profile = Profile.from_json(data["profile"])
-        profile.complete = False
-        return profile
+        found = (await self.api.get_profile_card(profile_id)).profile
+        return Profile(found) if found else None
 
     async def find_profile(self, kind: str, value: str) -> Profile | None:
-        identifier = {"kind": kind, "value": value}
-        data = await self.execute(
-            documents.profile_by_identifier(self.schema), {"identifier": identifier}
-        )
-        return Profile.from_json(data["profile"]) if data.get("profile") else None
+        identifier = IdentifierInput(kind=IdentifierKind(kind), value=value)
+        found = (await self.api.find_profile(identifier)).profile
+        return Profile(found) if found else None
 
     async def search(self, text: str, first: int = 25) -> list[Profile]:
-        data = await self.execute(
-            documents.search_profiles(self.schema), {"text": text, "first": first}
-        )
-        hits = [Profile.from_json(hit) for hit in data.get("searchProfiles") or ()]
-        for hit in hits:
-            hit.complete = False
-        return hits
+        hits = (await self.api.search_profiles(text, first)).search_profiles
+        return [Profile(hit) for hit in hits]
 
     async def categories(self) -> list[tuple[str, str]]:
-        """(slug, name) of the catalogue's categories; empty when the hub does not list them."""
-        if not self.schema.has_query("categories") or not self.schema.known:
-            return []
-        data = await self.execute(documents.CATEGORIES)
-        return [(c["slug"], c["name"]) for c in data.get("categories") or ()]
+        """(slug, name) of the catalogue's categories."""
+        return [(c.slug, c.name) for c in (await self.api.categories()).categories]
 
     async def find_products(self, text: str, first: int = 5) -> list[tuple[str, str]]:
         """(sku, name) of products matching what the customer called it."""
-        if not self.schema.has_query("products") or not self.schema.known:
-            return []
-        data = await self.execute(documents.FIND_PRODUCTS, {"search": text, "first": first})
-        return [(p["sku"], p["name"]) for p in data.get("products") or ()]
+        return [(p.sku, p.name) for p in (await self.api.find_products(text, first)).products]
+
+    async def next_best_actions(self, profile_id: str, first: int = 5) -> list[NextBestAction]:
+        """What to do next on this call, best first."""
+        return (await self.api.next_best_actions(profile_id, first)).next_best_actions
+
+    async def audit_log(self, profile_id: str, first: int = 8) -> list[AuditEntry] | None:
+        """The profile's audit trail, newest first; None when this agent may not read it."""
+        try:
+            return (await self.api.audit_log(profile_id, first)).audit_log
+        except HubFailure:
+            return None  # not allowed for this agent: the panel stays hidden
+
+    async def identity_conflicts(self, first: int = 50) -> list[IdentityConflict]:
+        return (await self.api.identity_conflicts(first)).identity_conflicts
+
+    async def possible_duplicates(self, first: int = 50) -> list[PossibleDuplicate]:
+        """Pairs the hub thinks may be one person."""
+        return (await self.api.possible_duplicates(first)).possible_duplicates
+
+    def profile_changes(
+        self, profile_id: str, on_ready: Callable[[], None] | None = None
+    ) -> AsyncIterator[ProfileChange]:
+        """Changes to one profile as they are committed; ends when the connection drops."""
+
+        async def changes() -> AsyncIterator[ProfileChange]:
+            async for result in self.api.profile_changed(profile_id, on_ready=on_ready):
+                change = result.profile_changed
+                yield ProfileChange.model_validate(change, from_attributes=True)
+
+        return changes()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    async def _write(self, call: Awaitable[T]) -> T:
+        self._writing += 1
+        self._settled.clear()
+        try:
+            return await call
+        finally:
+            self._writing -= 1
+            if not self._writing:
+                self._settled.set()
+
+    def _answer(self, errors: Sequence[Problem], profile: Profile360 | None) -> Written:
+        shown = Profile(profile) if profile is not None else None
+        if shown is not None:
+            self._answered[shown.id] = shown
+        return _errors(errors), shown
+
+    async def settled(self) -> None:
+        """Return once no write of this desk is waiting for the hub's answer."""
+        await self._settled.wait()
+
+    def answered(self, profile_id: str) -> Profile | None:
+        """The newest profile a write of this desk got back for `profile_id`."""
+        return self._answered.get(profile_id)
 
     async def set_preferences(
         self,
         profile_id: str,
         preferences: Sequence[tuple[str, str, bool]],
         questions: Sequence[str | None] | None = None,
-    ) -> list[UserError]:
+    ) -> Written:
         """Stated likes and dislikes; `questions` names the survey question each answers."""
-        items: list[dict[str, Any]] = [
-            {"key": k, "value": v, "like": like} for k, v, like in preferences
+        asked = list(questions or [None] * len(preferences))
+        items = [
+            PreferenceInput(key=k, value=v, like=like, question=question)
+            for (k, v, like), question in zip(preferences, asked, strict=True)
         ]
-        if questions and self.schema.known and self.schema.has("PreferenceInput", "question"):
-            for item, question in zip(items, questions, strict=True):
-                if question:
-                    item["question"] = question
-        data = await self.execute(
-            documents.set_preferences(self.schema),
-            {"profileId": profile_id, "preferences": items},
-        )
-        return _user_errors(data.get("setPreferences"))
+        payload = (await self._write(self.api.set_preferences(profile_id, items))).set_preferences
+        return self._answer(payload.user_errors, payload.profile)
 
-    async def set_consent(self, profile_id: str, purpose: str, granted: bool) -> list[UserError]:
-        variables = {"profileId": profile_id, "purpose": purpose, "granted": granted}
-        data = await self.execute(documents.SET_CONSENT, variables)
-        return _user_errors(data.get("setConsent"))
+    async def set_consent(self, profile_id: str, purpose: str, granted: bool) -> Written:
+        call = self.api.set_consent(profile_id, ConsentPurpose(purpose), granted)
+        payload = (await self._write(call)).set_consent
+        return self._answer(payload.user_errors, payload.profile)
 
-    async def add_note(self, profile_id: str, text: str) -> list[UserError]:
-        data = await self.execute(documents.ADD_NOTE, {"profileId": profile_id, "text": text})
-        return _user_errors(data.get("addNote"))
+    async def add_note(self, profile_id: str, text: str) -> Written:
+        payload = (await self._write(self.api.add_note(profile_id, text))).add_note
+        return self._answer(payload.user_errors, payload.profile)
+
+    async def link_profiles(self, profile_ids: Sequence[str]) -> Written:
+        """Join profiles the customer confirmed are theirs; answers the surviving profile."""
+        payload = (await self._write(self.api.link_profiles(list(profile_ids)))).link_profiles
+        return self._answer(payload.user_errors, payload.profile)
+
+    async def split_profile(self, merge_id: str) -> Written:
+        """Undo a merge; answers the profile it was merged into, as it is now."""
+        payload = (await self._write(self.api.split_profile(merge_id))).split_profile
+        return self._answer(payload.user_errors, payload.survivor)
+
+    async def dismiss_duplicate(self, duplicate_id: str) -> list[UserError]:
+        payload = (await self._write(self.api.dismiss_duplicate(duplicate_id))).dismiss_duplicate
+        return _errors(payload.user_errors)
 
     async def redeem_response_code(
         self, profile_id: str, code: str
     ) -> tuple[str | None, bool, list[UserError]]:
         """A mailing's code the caller reads out, for the open profile: (their first name,
         whether it was already recorded, the hub's refusals)."""
-        data = await self.execute(
-            documents.REDEEM_RESPONSE_CODE, {"code": code, "profileId": profile_id}
-        )
-        payload = data.get("redeemResponseCode") or {}
-        return payload.get("firstName"), bool(payload.get("duplicate")), _user_errors(payload)
+        call = self.api.redeem_response_code(code, profile_id)
+        payload = (await self._write(call)).redeem_response_code
+        return payload.first_name, payload.duplicate, _errors(payload.user_errors)
 
     async def record_event(
         self,
@@ -246,100 +333,38 @@ class HubClient:
         product_sku: str | None = None,
     ) -> list[UserError]:
         """Send one event from this call (CALL wrap-up, SURVEY, recommendation feedback)."""
-        event: dict[str, Any] = {
-            "messageId": f"callcenter-{uuid.uuid4()}",
-            "identifier": {"kind": identifier.kind, "value": identifier.value},
-            "type": event_type,
-            "touchpoint": "CALL_CENTER",
-            "occurredAt": datetime.now(UTC).isoformat(),
-        }
-        if properties:
-            event["properties"] = dict(properties)
-        if product_sku:
-            event["productSku"] = product_sku
-        data = await self.execute(documents.track(self.schema), {"events": [event]})
-        return _user_errors(data.get("track"))
-
-    def has_event_type(self, name: str) -> bool:
-        return name in self.schema.enum_values("EventType", ())
-
-    async def next_best_actions(
-        self, profile_id: str, first: int = 5
-    ) -> list[NextBestAction] | None:
-        """What to do next on this call, best first; None when this hub does not suggest."""
-        if not (self.schema.known and self.schema.has_query("nextBestActions")):
-            return None
-        data = await self.execute(
-            documents.next_best_actions(self.schema), {"profileId": profile_id, "first": first}
+        event = EventInput(
+            messageId=f"callcenter-{uuid.uuid4()}",
+            identifier=IdentifierInput(kind=identifier.kind, value=identifier.value),
+            type=EventType(event_type),
+            touchpoint=Touchpoint.CALL_CENTER,
+            occurredAt=datetime.now(UTC).isoformat(),
+            productSku=product_sku,
+            properties=dict(properties) if properties else None,
         )
-        return [NextBestAction.from_json(a) for a in data.get("nextBestActions") or ()]
+        payload = (await self._write(self.api.track([event]))).track
+        return _errors(payload.user_errors)
 
     async def respond_to_action(
         self, profile_id: str, action_id: str, accepted: bool
     ) -> tuple[bool, list[UserError]]:
         """The customer's answer to a next best action; the hub records it as an event."""
-        variables = {"profileId": profile_id, "actionId": action_id, "accepted": accepted}
-        data = await self.execute(documents.RESPOND_TO_NEXT_BEST_ACTION, variables)
-        payload = data.get("respondToNextBestAction") or {}
-        return bool(payload.get("accepted")), _user_errors(payload)
+        call = self.api.respond_to_next_best_action(profile_id, action_id, accepted)
+        payload = (await self._write(call)).respond_to_next_best_action
+        return payload.accepted, _errors(payload.user_errors)
 
     async def export_profile(self, profile_id: str) -> tuple[Any, list[UserError]]:
         """Everything the hub holds on the customer, as one JSON document."""
-        data = await self.execute(documents.EXPORT_PROFILE, {"profileId": profile_id})
-        payload = data.get("exportProfile") or {}
-        return payload.get("document"), _user_errors(payload)
-
-    async def link_profiles(self, profile_ids: Sequence[str]) -> tuple[list[UserError], str | None]:
-        """Join profiles the customer confirmed are theirs; returns the surviving profile's id."""
-        data = await self.execute(documents.LINK_PROFILES, {"profileIds": list(profile_ids)})
-        payload = data.get("linkProfiles") or {}
-        survivor = (payload.get("profile") or {}).get("id")
-        return _user_errors(payload), str(survivor) if survivor else None
-
-    async def audit_log(self, profile_id: str, first: int = 8) -> list[AuditEntry] | None:
-        """The profile's audit trail, newest first; None when this hub or agent has none."""
-        if not (self.schema.known and self.schema.has_query("auditLog")):
-            return None
-        variables = {"profileId": profile_id, "first": first}
-        try:
-            data = await self.execute(documents.AUDIT_LOG, variables)
-        except HubFailure:
-            return None  # not allowed for this agent: the panel stays hidden
-        return [AuditEntry.from_json(e) for e in data.get("auditLog") or ()]
-
-    async def identity_conflicts(self, first: int = 50) -> list[IdentityConflict]:
-        data = await self.execute(documents.IDENTITY_CONFLICTS, {"first": first})
-        return [IdentityConflict.from_json(c) for c in data.get("identityConflicts") or ()]
-
-    async def possible_duplicates(self, first: int = 50) -> list[PossibleDuplicate] | None:
-        """Pairs the hub thinks may be one person; None when this hub does not queue them."""
-        if not (self.schema.known and self.schema.has_query("possibleDuplicates")):
-            return None
-        data = await self.execute(documents.POSSIBLE_DUPLICATES, {"first": first})
-        return [PossibleDuplicate.from_json(d) for d in data.get("possibleDuplicates") or ()]
-
-    async def dismiss_duplicate(self, duplicate_id: str) -> list[UserError]:
-        data = await self.execute(documents.DISMISS_DUPLICATE, {"id": duplicate_id})
-        return _user_errors(data.get("dismissDuplicate"))
-
-    async def split_profile(self, merge_id: str) -> list[UserError]:
-        data = await self.execute(documents.SPLIT_PROFILE, {"mergeId": merge_id})
-        return _user_errors(data.get("splitProfile"))
-
-    def profile_changes(
-        self, profile_id: str, on_ready: Callable[[], None] | None = None
-    ) -> AsyncIterator[ProfileChange]:
-        """Changes to one profile as they are committed; ends when the connection drops."""
-        document = documents.profile_changed(self.schema)
-        return profile_changes(self.hub_url, self.bearer, profile_id, document, on_ready=on_ready)
+        payload = (await self.api.export_profile(profile_id)).export_profile
+        return payload.document, _errors(payload.user_errors)
 
 
-def _user_errors(payload: Mapping[str, Any] | None) -> list[UserError]:
-    return [UserError.from_json(e) for e in (payload or {}).get("userErrors") or ()]
+def _errors(problems: Sequence[Problem]) -> list[UserError]:
+    return [UserError.from_problem(p) for p in problems]
 
 
-def _parse_time(stamp: Any) -> datetime | None:
-    if not isinstance(stamp, str):
+def _parse_time(stamp: str | None) -> datetime | None:
+    if not stamp:
         return None
     try:
         moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))

@@ -184,9 +184,7 @@ class CallCenterApp(App[None]):
             await self.pop_screen()
         await self.push_screen(FindCallerScreen(self.client))
         if profile is not None:
-            names = (profile.first_name, profile.last_name, profile.display_name)
-            opened = Profile(profile.id, *names, version=None, complete=False)
-            await self.push_screen(self._profile_screen(opened))
+            await self.push_screen(self._profile_screen(profile.card()))
 
     def handle_hub_error(self, exc: HubError) -> None:
         """One place that turns the hub's failures into something the agent can act on."""

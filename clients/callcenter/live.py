@@ -1,41 +1,26 @@
-"""`profileChanged` over the graphql-transport-ws protocol, with the `websockets` package."""
+"""`profileChanged` over the graphql-transport-ws protocol, with the `websockets` package.
+
+The typed client (`hub_api`) hands the subscription's document and variables to
+`HubClient`'s transport, which runs them here; its answers come back as `ProfileChange`.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from .models import JSON, touchpoint_label
+from .hub_api.fragments import Change
+from .models import touchpoint_label
 
 
-@dataclass(frozen=True)
-class ProfileChange:
+class ProfileChange(Change):
     """One committed change announced by the hub's `profileChanged` subscription."""
-
-    profile_id: str
-    version: int | None
-    touchpoint: str | None
-    kind: str | None
-    summary: str | None
-    merged_into: str | None = None
-
-    @classmethod
-    def from_json(cls, data: JSON) -> ProfileChange:
-        return cls(
-            str(data.get("profileId", "")),
-            data.get("version"),
-            data.get("touchpoint"),
-            data.get("kind"),
-            data.get("summary"),
-            data.get("mergedInto"),
-        )
 
     def describe(self) -> str:
         text = self.summary or (self.kind or "change").replace("_", " ").lower()
@@ -55,19 +40,19 @@ def websocket_url(hub_url: str) -> str:
     return f"{'wss' if scheme == 'https' else 'ws'}://{rest.rstrip('/')}/graphql"
 
 
-async def profile_changes(
+async def subscribe(
     hub_url: str,
     bearer: str | None,
-    profile_id: str,
-    document: str,
+    payload: Mapping[str, Any],
     *,
     on_ready: Callable[[], None] | None = None,
     open_timeout: float = 5.0,
-) -> AsyncIterator[ProfileChange]:
-    """Yield each change to the profile; returns when the hub closes, raises on refusal.
+) -> AsyncIterator[dict[str, Any]]:
+    """Yield the `data` of each result; returns when the hub closes, raises on refusal.
 
-    `on_ready` is called once the hub has accepted the subscription. Reconnecting is the
-    caller's business: it knows whether to back off and what to reload.
+    `payload` is the subscribe message's (query, operationName, variables). `on_ready` is
+    called once the hub has accepted the subscription. Reconnecting is the caller's business:
+    it knows whether to back off and what to reload.
     """
     async with connect(
         websocket_url(hub_url),
@@ -95,15 +80,7 @@ async def profile_changes(
                 raise SubscriptionRefused(exc.rcvd.reason or "refused") from exc
             raise
         operation = str(uuid.uuid4())
-        await socket.send(
-            json.dumps(
-                {
-                    "id": operation,
-                    "type": "subscribe",
-                    "payload": {"query": document, "variables": {"profileId": profile_id}},
-                }
-            )
-        )
+        await socket.send(json.dumps({"id": operation, "type": "subscribe", "payload": payload}))
         if on_ready is not None:
             on_ready()
         async for raw in socket:
@@ -112,12 +89,11 @@ async def profile_changes(
             if kind == "ping":
                 await socket.send(json.dumps({"type": "pong"}))
             elif kind == "next" and message.get("id") == operation:
-                payload = message.get("payload") or {}
-                if payload.get("errors"):
-                    raise SubscriptionRefused(_messages(payload["errors"]))
-                change = (payload.get("data") or {}).get("profileChanged")
-                if change:
-                    yield ProfileChange.from_json(change)
+                result = message.get("payload") or {}
+                if result.get("errors"):
+                    raise SubscriptionRefused(_messages(result["errors"]))
+                if result.get("data"):
+                    yield result["data"]
             elif kind == "error":
                 raise SubscriptionRefused(_messages(message.get("payload") or []))
             elif kind == "complete":

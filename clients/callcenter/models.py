@@ -1,28 +1,31 @@
-"""Plain data the agent desktop shows, parsed from the hub's JSON; no Textual, no I/O: the
-profile (its parts are in profile_parts.py), form errors and how times and touchpoints read.
+"""The customer as the agent desktop shows them, and the wording it uses; no Textual, no I/O.
 
-Every field beyond the core contract is optional: a hub that lacks it leaves it `None`, and the
-panel that shows it stays hidden instead of showing made-up data.
+`Profile` holds the hub's typed answer (`hub_api`: a `ProfileCard` for a search hit, the whole
+`Profile360` once read) and adds how the agent reads it: the name to say, the greeting, the
+identifier to log events with, stated and learned preferences apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
+from .hub_api.fragments import Problem, Profile360, ProfileCard
 from .profile_parts import (
     Consent,
     Event,
     GiftRegistry,
     Identifier,
+    Membership,
     MergeRecord,
     Note,
     OrderSummary,
     Preference,
     Recommendation,
-    Segment,
+    event_amount,
 )
 
 JSON = Mapping[str, Any]
@@ -30,13 +33,16 @@ JSON = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class UserError:
+    """Why a form was not saved, next to the field it is about: the hub's userErrors and the
+    app's own checks alike."""
+
     field: tuple[str, ...]
     code: str
     message: str
 
     @classmethod
-    def from_json(cls, data: JSON) -> UserError:
-        return cls(tuple(data.get("field") or ()), str(data.get("code", "")), data["message"])
+    def from_problem(cls, problem: Problem) -> UserError:
+        return cls(tuple(problem.field or ()), problem.code, problem.message)
 
     @property
     def field_name(self) -> str:
@@ -45,67 +51,109 @@ class UserError:
         return names[-1] if names else ""
 
 
-@dataclass
 class Profile:
-    id: str
-    first_name: str | None
-    last_name: str | None
-    display_name: str | None
-    version: int | None
-    greeting: str | None = None
-    salutation: str | None = None
-    identifiers: list[Identifier] = field(default_factory=list)
-    preferences: list[Preference] = field(default_factory=list)
-    consents: list[Consent] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    notes: list[Note] | None = None
-    segments: list[Segment] | None = None
-    recommendations: list[Recommendation] | None = None
-    merges: list[MergeRecord] | None = None
-    gift_registries: list[GiftRegistry] | None = None
-    order_summary: OrderSummary | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    complete: bool = True  # False for a search hit: enough to list, not to show
+    """One customer on screen: the hub's answer for them, read the agent's way."""
 
-    @classmethod
-    def from_json(cls, data: JSON) -> Profile:
-        known = {
-            "id", "firstName", "lastName", "displayName", "version", "greeting", "salutation",
-            "identifiers",
-            "preferences", "consents", "recentEvents", "notes", "segments", "recommendations",
-            "merges", "giftRegistries", "orderSummary",
-        }  # fmt: skip
-        return cls(
-            id=str(data["id"]),
-            first_name=data.get("firstName"),
-            last_name=data.get("lastName"),
-            display_name=data.get("displayName"),
-            version=data.get("version"),
-            greeting=data.get("greeting"),
-            salutation=data.get("salutation"),
-            identifiers=[Identifier(i["kind"], i["value"]) for i in data.get("identifiers") or ()],
-            preferences=[Preference.from_json(p) for p in data.get("preferences") or ()],
-            consents=[
-                Consent(
-                    c["purpose"],
-                    bool(c["granted"]),
-                    c.get("updatedAt"),
-                    c.get("touchpoint"),
-                    bool(c.get("isDefault")),
-                )
-                for c in data.get("consents") or ()
-            ],
-            events=[Event.from_json(e) for e in data.get("recentEvents") or ()],
-            notes=_optional(data, "notes", Note.from_json),
-            segments=_optional(data, "segments", Segment.from_json),
-            recommendations=_optional(data, "recommendations", Recommendation.from_json),
-            merges=_optional(data, "merges", MergeRecord.from_json),
-            gift_registries=_optional(data, "giftRegistries", GiftRegistry.from_json),
-            order_summary=(
-                OrderSummary.from_json(data["orderSummary"]) if data.get("orderSummary") else None
-            ),
-            extra={k: v for k, v in data.items() if k not in known},
-        )
+    def __init__(self, data: ProfileCard) -> None:
+        self.data = data
+
+    @property
+    def full(self) -> Profile360 | None:
+        """The whole 360° answer; None for a search hit (enough to list, not to show)."""
+        return self.data if isinstance(self.data, Profile360) else None
+
+    @property
+    def complete(self) -> bool:
+        return self.full is not None
+
+    def card(self) -> Profile:
+        """Only what tells the customer apart (the rest to be read again)."""
+        fields = ProfileCard.model_fields
+        return Profile(ProfileCard.model_validate(self.data.model_dump(include=set(fields))))
+
+    @property
+    def id(self) -> str:
+        return self.data.id
+
+    @id.setter
+    def id(self, value: str) -> None:
+        self.data.id = value
+
+    @property
+    def first_name(self) -> str | None:
+        return self.data.first_name
+
+    @property
+    def last_name(self) -> str | None:
+        return self.data.last_name
+
+    @property
+    def display_name(self) -> str:
+        return self.data.display_name
+
+    @property
+    def salutation(self) -> str | None:
+        return self.data.salutation
+
+    @property
+    def version(self) -> int:
+        return self.data.version
+
+    @property
+    def identifiers(self) -> list[Identifier]:
+        return self.data.identifiers
+
+    @property
+    def greeting(self) -> str | None:
+        return self.full.greeting if self.full else None
+
+    @cached_property
+    def preferences(self) -> list[Preference]:
+        if self.full is None:
+            return []
+        return [Preference.model_validate(p, from_attributes=True) for p in self.full.preferences]
+
+    @property
+    def consents(self) -> list[Consent]:
+        return self.full.consents if self.full else []
+
+    @cached_property
+    def events(self) -> list[Event]:
+        if self.full is None:
+            return []
+        return [Event.model_validate(e, from_attributes=True) for e in self.full.recent_events]
+
+    @property
+    def notes(self) -> list[Note] | None:
+        """None when this agent may not read notes (or the profile is not read yet)."""
+        return self.full.notes if self.full else None
+
+    @cached_property
+    def segments(self) -> list[Membership] | None:
+        if self.full is None:
+            return None
+        return [Membership.model_validate(s, from_attributes=True) for s in self.full.segments]
+
+    @cached_property
+    def recommendations(self) -> list[Recommendation] | None:
+        if self.full is None:
+            return None
+        picks = self.full.recommendations
+        return [Recommendation.model_validate(r, from_attributes=True) for r in picks]
+
+    @cached_property
+    def merges(self) -> list[MergeRecord] | None:
+        if self.full is None or self.full.merges is None:
+            return None
+        return [MergeRecord.model_validate(m, from_attributes=True) for m in self.full.merges]
+
+    @property
+    def gift_registries(self) -> list[GiftRegistry] | None:
+        return self.full.gift_registries if self.full else None
+
+    @property
+    def order_summary(self) -> OrderSummary | None:
+        return self.full.order_summary if self.full else None
 
     @property
     def name(self) -> str:
@@ -148,12 +196,12 @@ class Profile:
 
     @property
     def orders(self) -> list[Event]:
-        return [e for e in self.events if e.type in ("PURCHASE", "RETURN")]
+        return [e for e in self.events if e.type_ in ("PURCHASE", "RETURN")]
 
     def order_totals(self) -> tuple[float, float]:
         """Spend and refunds over the events shown (a recent window, not a lifetime value)."""
-        spent = sum(e.amount for e in self.events if e.type == "PURCHASE")
-        returned = sum(e.amount for e in self.events if e.type == "RETURN")
+        spent = sum(event_amount(e) for e in self.events if e.type_ == "PURCHASE")
+        returned = sum(event_amount(e) for e in self.events if e.type_ == "RETURN")
         return spent, returned
 
 
@@ -161,7 +209,7 @@ def touchpoint_label(touchpoint: str | None) -> str:
     labels = {"WEB": "web", "KIOSK": "kiosk", "CALL_CENTER": "call", "STORE": "store"}
     if not touchpoint:
         return ""
-    return labels.get(touchpoint, touchpoint.replace("_", " ").lower())
+    return labels.get(touchpoint, str(touchpoint).replace("_", " ").lower())
 
 
 def short_time(stamp: str | None, now: datetime | None = None) -> str:
@@ -180,9 +228,3 @@ def short_time(stamp: str | None, now: datetime | None = None) -> str:
     if moment.year == now.year:
         return moment.strftime("%d %b %H:%M")
     return moment.strftime("%d %b %Y")
-
-
-def _optional(data: JSON, key: str, parse: Any) -> list[Any] | None:
-    if key not in data or data[key] is None:
-        return None
-    return [parse(item) for item in data[key]]

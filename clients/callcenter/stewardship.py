@@ -1,62 +1,25 @@
-"""Identity review and the audit trail, as plain data: no Textual, no I/O.
+"""Identity review and the audit trail, read the agent's way: no Textual, no I/O.
 
 Shared-device conflicts and possible duplicates are pairs of profiles the hub would not join on
 its own; an agent links them (the customer confirms they are one person) or dismisses them.
+The entries themselves are the generated types of `hub_api`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .hub_api.audit_log import AuditLogAuditLog as AuditEntry
+from .hub_api.identity_conflicts import IdentityConflictsIdentityConflicts as IdentityConflict
+from .hub_api.possible_duplicates import PossibleDuplicatesPossibleDuplicates as PossibleDuplicate
+from .models import Profile
 
-from .models import JSON, Profile
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """Who read or changed the profile, when, and through which channel."""
-
-    id: str
-    at: str | None
-    actor: str
-    channel: str
-    action: str
-    detail: str
-
-    @classmethod
-    def from_json(cls, data: JSON) -> AuditEntry:
-        return cls(
-            id=str(data.get("id", "")),
-            at=data.get("at"),
-            actor=data.get("actor", ""),
-            channel=data.get("channel", ""),
-            action=data.get("action", ""),
-            detail=data.get("detail", ""),
-        )
-
-
-@dataclass(frozen=True)
-class IdentityConflict:
-    """A shared-device identifier seen with two known customers, left unjoined for review."""
-
-    id: str
-    kind: str
-    value: str
-    profile_ids: tuple[str, ...]
-    touchpoint: str | None
-    status: str
-    created_at: str | None
-
-    @classmethod
-    def from_json(cls, data: JSON) -> IdentityConflict:
-        return cls(
-            id=str(data["id"]),
-            kind=data.get("kind", ""),
-            value=data.get("value", ""),
-            profile_ids=tuple(str(i) for i in data.get("profileIds") or ()),
-            touchpoint=data.get("touchpoint"),
-            status=data.get("status", ""),
-            created_at=data.get("createdAt"),
-        )
+__all__ = [
+    "AuditEntry",
+    "IdentityConflict",
+    "PossibleDuplicate",
+    "describe_evidence",
+    "possible_duplicates",
+    "reason_label",
+]
 
 
 def possible_duplicates(profiles: list[Profile]) -> dict[str, str]:
@@ -67,7 +30,7 @@ def possible_duplicates(profiles: list[Profile]) -> dict[str, str]:
         keys = (
             [("name", profile.name.casefold())] if profile.first_name or profile.last_name else []
         )
-        keys += [(i.kind, i.value.casefold()) for i in profile.identifiers]
+        keys += [(str(i.kind), i.value.casefold()) for i in profile.identifiers]
         for key in keys:
             other = seen.setdefault(key, profile.id)
             if other != profile.id:
@@ -86,41 +49,20 @@ DUPLICATE_REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class PossibleDuplicate:
-    """Two profiles the hub thinks may be one person, with the evidence it went on."""
+def reason_label(duplicate: PossibleDuplicate) -> str:
+    return DUPLICATE_REASONS.get(duplicate.reason, duplicate.reason.replace("_", " ").lower())
 
-    id: str
-    reason: str
-    evidence: JSON
-    profile_ids: tuple[str, ...]
-    created_at: str | None
 
-    @classmethod
-    def from_json(cls, data: JSON) -> PossibleDuplicate:
-        evidence = data.get("evidence")
-        return cls(
-            id=str(data["id"]),
-            reason=str(data.get("reason") or ""),
-            evidence=evidence if isinstance(evidence, dict) else {},
-            profile_ids=tuple(str(i) for i in data.get("profileIds") or ()),
-            created_at=data.get("createdAt"),
-        )
-
-    @property
-    def reason_label(self) -> str:
-        return DUPLICATE_REASONS.get(self.reason, self.reason.replace("_", " ").lower())
-
-    def describe_evidence(self) -> str:
-        """The evidence in plain words, e.g. `name “hal quist”, postcode SW1A 1AA`."""
-        e = self.evidence
-        if self.reason == "SAME_NAME_AND_POSTCODE":
-            return f"name “{e.get('name', '?')}”, postcode {e.get('postcode', '?')}"
-        if self.reason == "SIMILAR_EMAIL":
-            emails = " and ".join(str(v) for v in e.get("emails") or ())
-            alike = f" ({e['similarity']}% alike)" if "similarity" in e else ""
-            return f"{emails}{alike}"
-        if self.reason == "SHARED_DEVICE":
-            kind = str(e.get("kind", "")).replace("_", " ").lower()
-            return f"{kind} {e.get('value', '')}".strip()
-        return ", ".join(f"{key} {value}" for key, value in e.items())
+def describe_evidence(duplicate: PossibleDuplicate) -> str:
+    """The evidence in plain words, e.g. `name “hal quist”, postcode SW1A 1AA`."""
+    e = duplicate.evidence if isinstance(duplicate.evidence, dict) else {}
+    if duplicate.reason == "SAME_NAME_AND_POSTCODE":
+        return f"name “{e.get('name', '?')}”, postcode {e.get('postcode', '?')}"
+    if duplicate.reason == "SIMILAR_EMAIL":
+        emails = " and ".join(str(v) for v in e.get("emails") or ())
+        alike = f" ({e['similarity']}% alike)" if "similarity" in e else ""
+        return f"{emails}{alike}"
+    if duplicate.reason == "SHARED_DEVICE":
+        kind = str(e.get("kind", "")).replace("_", " ").lower()
+        return f"{kind} {e.get('value', '')}".strip()
+    return ", ".join(f"{key} {value}" for key, value in e.items())

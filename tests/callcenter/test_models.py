@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from clients.callcenter.hub_api.fragments import ProfileCard
 from clients.callcenter.models import Profile, short_time
 from clients.callcenter.options import parse_options
-from clients.callcenter.profile_parts import Identifier
 from clients.callcenter.screens.find_caller import identifier_guesses
 from clients.callcenter.stewardship import possible_duplicates
 
 
 def _profile(pid: str, first: str | None, last: str | None, *idents: tuple[str, str]) -> Profile:
-    profile = Profile(pid, first, last, None, 1)
-    profile.identifiers = [Identifier(kind, value) for kind, value in idents]
-    return profile
+    identifiers = [{"kind": kind, "value": value} for kind, value in idents]
+    card = {"id": pid, "firstName": first, "lastName": last, "displayName": "", "salutation": None}
+    return Profile(ProfileCard.model_validate(card | {"identifiers": identifiers, "version": 1}))
 
 
 def test_options_fall_back_to_the_environment() -> None:
@@ -39,7 +39,7 @@ def test_options_fall_back_to_the_environment() -> None:
 def test_the_agent_greets_by_salutation() -> None:
     profile = _profile("1", "Anna", "Clarke")
     assert profile.greeting_line == "Hello Anna, welcome back"
-    profile.salutation = "Mrs Clarke"
+    profile.data.salutation = "Mrs Clarke"
     assert profile.greeting_line == "Hello Mrs Clarke, welcome back"
     assert _profile("2", None, None).greeting_line == "Hello, welcome back"
 

@@ -32,8 +32,9 @@ class DialogBox(VerticalScroll, can_focus=False):
     """The bordered box of a dialog; it scrolls on small terminals but never takes focus."""
 
 
-class FormDialog(ModalScreen[bool]):
-    """Subclasses yield their fields and implement `submit`; `dismiss(True)` on success."""
+class FormDialog(ModalScreen[Profile | bool]):
+    """Subclasses yield their fields and implement `submit`; on success the dialog closes with
+    the profile the write answered with (`answer`), else True; False when cancelled."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -46,6 +47,7 @@ class FormDialog(ModalScreen[bool]):
         super().__init__()
         self.client = client
         self.profile = profile
+        self.answer: Profile | None = None  # the profile the hub answered the write with
 
     def compose(self) -> ComposeResult:
         with DialogBox(classes="dialog") as box:
@@ -95,8 +97,8 @@ class FormDialog(ModalScreen[bool]):
             self.succeeded()
 
     def succeeded(self) -> None:
-        """The write went through: close, telling the screen below to reload."""
-        self.dismiss(True)
+        """The write went through: close, handing the screen below the hub's answer."""
+        self.dismiss(self.answer if self.answer is not None else True)
 
     def show_errors(self, errors: list[UserError]) -> None:
         """Put each error under its field; the rest (or unknown fields) under the form."""

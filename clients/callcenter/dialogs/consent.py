@@ -10,30 +10,32 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Switch
 
 from ..api import HubClient, HubError
+from ..hub_api.enums import ConsentPurpose
 from ..models import Profile
 from ..widgets.profile_panels import PURPOSE_LABELS
 from .base import DialogBox, FieldError
 
-CONTRACT_PURPOSES = tuple(PURPOSE_LABELS)
+PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
 
 
-class ConsentDialog(ModalScreen[bool]):
+class ConsentDialog(ModalScreen[Profile | bool]):
+    """Closes with the profile the last saved switch answered with (False: nothing saved)."""
+
     BINDINGS = [Binding("escape", "close", "Close")]
 
     def __init__(self, client: HubClient, profile: Profile) -> None:
         super().__init__()
         self.client = client
         self.profile = profile
-        self.changed = False
+        self.answer: Profile | None = None
         self._settling: set[str] = set()
 
     def compose(self) -> ComposeResult:
-        purposes = self.client.schema.enum_values("ConsentPurpose", CONTRACT_PURPOSES)
         with DialogBox(classes="dialog") as box:
             box.border_title = "Consent by purpose"
             box.border_subtitle = self.profile.name
             yield Label("Space toggles; each change is saved at once and audited.", classes="hint")
-            for purpose in purposes:
+            for purpose in PURPOSES:
                 consent = self.profile.consent(purpose)
                 with Horizontal(classes="consent-row"):
                     yield Switch(value=bool(consent and consent.granted), id=f"consent-{purpose}")
@@ -46,7 +48,7 @@ class ConsentDialog(ModalScreen[bool]):
 
     @on(Button.Pressed, "#done")
     def action_close(self) -> None:
-        self.dismiss(self.changed)
+        self.dismiss(self.answer if self.answer is not None else False)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         purpose = (event.switch.id or "").removeprefix("consent-")
@@ -62,7 +64,7 @@ class ConsentDialog(ModalScreen[bool]):
         status.update("saving…")
         error.say("")
         try:
-            errors = await self.client.set_consent(self.profile.id, purpose, granted)
+            errors, answer = await self.client.set_consent(self.profile.id, purpose, granted)
         except HubError as exc:
             errors = []
             error.say(str(exc))
@@ -75,5 +77,5 @@ class ConsentDialog(ModalScreen[bool]):
             self._settling.add(purpose)
             self.query_one(f"#consent-{purpose}", Switch).value = not granted
             return
-        self.changed = True
+        self.answer = answer or self.answer
         status.update("granted ✔ saved" if granted else "withdrawn ✔ saved")

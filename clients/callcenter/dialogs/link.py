@@ -28,7 +28,6 @@ class LinkDialog(FormDialog):
     def __init__(self, client: HubClient, profile: Profile) -> None:
         super().__init__(client, profile)
         self.other: Profile | None = None
-        self.survivor: str | None = None  # the profile both now live in
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -62,8 +61,8 @@ class LinkDialog(FormDialog):
         self.other = self.other or self.query_one(ResultsTable).highlighted
         if self.other is None:
             return [UserError(("profileIds",), "REQUIRED", "Pick the other profile first.")]
-        errors, survivor = await self.client.link_profiles([self.profile.id, self.other.id])
+        # The answer is the profile both now live in.
+        errors, self.answer = await self.client.link_profiles([self.profile.id, self.other.id])
         if not errors:
-            self.survivor = survivor
             self.app.notify(f"Linked with {self.other.name}", title=self.profile.name)
         return errors

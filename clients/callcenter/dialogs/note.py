@@ -24,7 +24,7 @@ class NoteDialog(FormDialog):
         text = self.query_one(TextArea).text.strip()
         if not text:
             return [UserError(("text",), "REQUIRED", "Write the note first.")]
-        errors = await self.client.add_note(self.profile.id, text)
+        errors, self.answer = await self.client.add_note(self.profile.id, text)
         if not errors:
             self.app.notify("Note added", title=self.profile.name)
         return errors

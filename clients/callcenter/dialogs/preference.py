@@ -74,7 +74,9 @@ class PreferenceDialog(FormDialog):
             if matches and value not in {sku for sku, _ in matches}:
                 value, label = matches[0]
         like = self.query_one("#likes", RadioButton).value
-        errors = await self.client.set_preferences(self.profile.id, [(key, value, like)])
+        errors, self.answer = await self.client.set_preferences(
+            self.profile.id, [(key, value, like)]
+        )
         if not errors:
             verb = "likes" if like else "dislikes"
             self.app.notify(f"{self.profile.name} {verb} {key} “{label}”", title="Saved")

@@ -61,7 +61,7 @@ class SplitDialog(FormDialog):
         merge = self.chosen
         if merge is None or not merge.active:
             return [UserError(("mergeId",), "REQUIRED", "Pick a merge that is still active.")]
-        errors = await self.client.split_profile(merge.id)
+        errors, self.answer = await self.client.split_profile(merge.id)
         if not errors:
             self.app.notify("Merge split: both profiles are separate again.", title="Identity")
         return errors

@@ -45,7 +45,7 @@ class SurveyDialog(FormDialog):
             questions.append("serve-you-better:size")
         if not answers:
             return [UserError((), "EMPTY", "Nothing answered yet.")]
-        errors = await self.client.set_preferences(self.profile.id, answers, questions)
+        errors, self.answer = await self.client.set_preferences(self.profile.id, answers, questions)
         if errors:
             return errors
         identifier = self.profile.best_identifier

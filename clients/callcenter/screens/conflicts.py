@@ -18,7 +18,7 @@ from ..api import HubClient, HubError
 from ..dialogs.confirm import ConfirmDialog
 from ..messages import HubFailed, OpenProfile
 from ..models import Profile, UserError, short_time, touchpoint_label
-from ..stewardship import IdentityConflict, PossibleDuplicate
+from ..stewardship import IdentityConflict, PossibleDuplicate, describe_evidence, reason_label
 from ..widgets.fit_table import FitTable
 from ..widgets.outcome import Outcome, written
 from ..widgets.profile_panels import KIND_LABELS
@@ -172,9 +172,7 @@ class ConflictsScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "dismiss_duplicate":
-            return self.active == "duplicates" and self.client.schema.has_mutation(
-                "dismissDuplicate"
-            )
+            return self.active == "duplicates"
         return True
 
     def action_open(self, index: int) -> None:
@@ -256,14 +254,14 @@ def _conflict_row(c: IdentityConflict) -> tuple[str, ...]:
 
 
 def _duplicate_row(d: PossibleDuplicate) -> tuple[str, ...]:
-    return short_time(d.created_at), d.reason_label, d.describe_evidence()
+    return short_time(d.created_at), reason_label(d), describe_evidence(d)
 
 
 def _why(item: Item) -> str:
     if isinstance(item, IdentityConflict):
         kind = KIND_LABELS.get(item.kind, item.kind).lower()
         return f"They share {kind} {item.value}"
-    return f"Possibly one person: {item.reason_label}: {item.describe_evidence()}"
+    return f"Possibly one person: {reason_label(item)}: {describe_evidence(item)}"
 
 
 def _contacts(profile: Profile) -> str:

@@ -93,8 +93,6 @@ class FindCallerScreen(Screen[None]):
         self.app.push_screen(ConflictsScreen(self.client))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "conflicts":
-            return self.client.schema.known and self.client.schema.has_query("identityConflicts")
         return True
 
     def action_focus_results(self) -> None:

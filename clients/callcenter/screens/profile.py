@@ -226,25 +226,32 @@ class ProfileScreen(Screen[None]):
         if change.touchpoint != "CALL_CENTER":
             self.notify(change.describe(), title=f"Live · {self.profile.name}")
         if not self._already_shown(change):
-            self.reload()
+            self.reload(None if change.kind == "RESYNC" else change.version)
 
     def _already_shown(self, change: ProfileChange) -> bool:
-        """The echo of a write this screen has already reloaded after (its own save): reading
+        """The echo of a write whose answer this screen already shows (its own save): reading
         the profile again would show nothing new and audit one more agent read."""
-        shown = self.profile.version
         return (
             change.kind != "RESYNC"
             and change.profile_id == self.profile.id
-            and change.version is not None
-            and shown is not None
-            and change.version <= shown
+            and change.version <= self.profile.version
         )
 
     # -- actions ------------------------------------------------------------------------------
 
     @work(exclusive=True, group="reload", exit_on_error=False)
-    async def reload(self) -> None:
+    async def reload(self, at_least: int | None = None) -> None:
+        """Read the profile again; with `at_least` (a change's version), only when no write of
+        this desk has answered with that version already."""
         await asyncio.sleep(0.05)  # several changes in a burst: one reload
+        if at_least is not None:
+            # The echo of our own save can come before the save's answer: wait for it.
+            await self.client.settled()
+            answered = self.client.answered(self.profile.id)
+            if answered is not None and answered.version > self.profile.version:
+                self._show(answered)
+            if self.profile.version >= at_least:
+                return
         try:
             profile = await self.client.profile(self.profile.id)
         except HubError as exc:
@@ -257,14 +264,27 @@ class ProfileScreen(Screen[None]):
             return
         self._show(profile)
 
+    def _take(self, profile: Profile) -> None:
+        """Show the profile a write answered with (instead of reading it again); after a link
+        it may be another profile, the survivor, which is followed from then on."""
+        moved = profile.id != self.profile.id
+        if moved or not self.profile.complete or profile.version > self.profile.version:
+            self._show(profile)
+        if moved:
+            self.follow_changes()
+
     def action_reload(self) -> None:
         self.reload()
 
     def action_back(self) -> None:
         self.dismiss()
 
-    def _dialog_done(self, changed: bool | None) -> None:
-        if changed:
+    def _dialog_done(self, result: Profile | bool | None) -> None:
+        """A dialog closed: it hands back the profile its write answered with, or True when
+        it saved something that answers no profile (the change's echo reads it)."""
+        if isinstance(result, Profile):
+            self._take(result)
+        elif result:
             self.reload()
 
     def action_preference(self) -> None:
@@ -283,7 +303,7 @@ class ProfileScreen(Screen[None]):
         self.app.push_screen(ResponseCodeDialog(self.client, self.profile), self._dialog_done)
 
     def action_wrap_up(self) -> None:
-        def logged(done: bool | None) -> None:
+        def logged(done: Profile | bool | None) -> None:
             if done:  # the call is over: a clean search for the next caller
                 for screen in self.app.screen_stack:
                     if isinstance(screen, FindCallerScreen):
@@ -293,16 +313,8 @@ class ProfileScreen(Screen[None]):
         self.app.push_screen(WrapUpDialog(self.client, self.profile), logged)
 
     def action_link(self) -> None:
-        dialog = LinkDialog(self.client, self.profile)
-
-        def linked(done: bool | None) -> None:
-            if not done:
-                return
-            if dialog.survivor and dialog.survivor != self.profile.id:
-                self._follow(dialog.survivor)  # this caller now lives in the older profile
-            self.reload()
-
-        self.app.push_screen(dialog, linked)
+        # This caller may now live in the older profile: the survivor is followed.
+        self.app.push_screen(LinkDialog(self.client, self.profile), self._dialog_done)
 
     def action_journal(self) -> None:
         self.app.push_screen(SplitDialog(self.client, self.profile), self._dialog_done)
@@ -333,17 +345,12 @@ class ProfileScreen(Screen[None]):
         if pick is None or identifier is None:
             return
         properties = {"recommendationId": pick.recommendation_id, "agent": self.client.agent}
-        if accepted:
-            kind = "RECOMMENDATION_CLICKED"
-        elif self.client.has_event_type("RECOMMENDATION_REJECTED"):
-            kind = "RECOMMENDATION_REJECTED"
-        else:  # a hub without the type: the rejection is recorded against the showing
-            kind, properties["outcome"] = "RECOMMENDATION_SHOWN", "rejected"
-        recorded = self.client.record_event(identifier, kind, properties, pick.sku)
+        kind = "RECOMMENDATION_CLICKED" if accepted else "RECOMMENDATION_REJECTED"
+        recorded = self.client.record_event(identifier, kind, properties, pick.product.sku)
         if not await written(panel, "Not saved", recorded, self._failed):
             return
         verb = "accepted ✔" if accepted else "rejected ✘"
-        panel.say(f"{pick.name or pick.sku}: {verb}")
+        panel.say(f"{pick.product.name or pick.product.sku}: {verb}")
         self.reload()
 
     def action_accept_action(self) -> None:
@@ -374,12 +381,6 @@ class ProfileScreen(Screen[None]):
         if action in ("accept_action", "decline_action"):
             panels = self.query(NextBestActionsPanel)  # empty while the screen composes
             return bool(panels and panels.first().actions)
-        if action == "export":
-            return self.client.schema.has_mutation("exportProfile")
-        schema = self.client.schema
-        if action == "link":
-            return schema.known and schema.has_mutation("linkProfiles")
         if action == "journal":
-            active = any(m.active for m in self.profile.merges or ())
-            return schema.known and schema.has_mutation("splitProfile") and active
+            return any(m.active for m in self.profile.merges or ())
         return True

@@ -9,9 +9,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 
-from ..guidance import NextBestAction
+from ..guidance import NextBestAction, kind_label
 from ..models import Profile
-from ..profile_parts import Recommendation
+from ..profile_parts import Recommendation, pick_kind_label
 from .fit_table import Cell, FitTable
 from .outcome import Outcome
 from .profile_panels import Panel
@@ -79,8 +79,8 @@ class NextBestActionsPanel(CallPanel):
     def show(self, profile: Profile) -> None:
         pass  # filled by `show_actions`: the actions are a query of their own
 
-    def show_actions(self, actions: list[NextBestAction] | None) -> None:
-        self.display = actions is not None
+    def show_actions(self, actions: list[NextBestAction]) -> None:
+        self.display = True
         self.actions = list(actions or ())
         rows: Rows = [((_action(a),), a.id) for a in self.actions]
         self._fill(rows, "nothing to suggest on this call")
@@ -92,9 +92,9 @@ class NextBestActionsPanel(CallPanel):
 
 
 def _pick(rec: Recommendation) -> Text:
-    text = Text(rec.name or rec.sku, style="bold")
+    text = Text(rec.product.name or rec.product.sku, style="bold")
     if rec.kind:
-        text.append(f"  {rec.kind_label}", style="italic")
+        text.append(f"  {pick_kind_label(rec.kind)}", style="italic")
     if rec.reason:
         text.append("\n" + rec.reason, style="dim")
     return text
@@ -102,9 +102,10 @@ def _pick(rec: Recommendation) -> Text:
 
 def _action(action: NextBestAction) -> Text:
     text = Text(action.title, style="bold")
-    text.append(f"  {action.kind_label}", style="italic")
-    if action.product_name and action.product_name not in action.title:
-        text.append(f"\n{action.product_name}")
+    text.append(f"  {kind_label(action)}", style="italic")
+    product = action.product.name if action.product else None
+    if product and product not in action.title:
+        text.append(f"\n{product}")
     if action.script:
         text.append(f"\n“{action.script}”", style="italic")
     if action.reason:

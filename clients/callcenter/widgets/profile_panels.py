@@ -10,7 +10,15 @@ from textual.widgets import Static
 
 from ..live import ProfileChange
 from ..models import Profile, short_time, touchpoint_label
-from ..profile_parts import Event, GiftRegistry, Preference
+from ..profile_parts import (
+    Event,
+    GiftRegistry,
+    Preference,
+    describe_event,
+    event_amount,
+    registry_is_past,
+    registry_when,
+)
 from ..stewardship import AuditEntry
 from .fit_table import Cell, FitTable
 
@@ -231,12 +239,12 @@ class PreferenceTable(Panel):
         self.border_subtitle = str(len(preferences))
 
     def _row(self, pref: Preference) -> tuple[Cell, ...]:
-        mark = Text("♥", style="bold green") if pref.liked else Text("✘", style="bold red")
+        mark = Text("♥", style="bold green") if pref.like else Text("✘", style="bold red")
         if self.learned:
             origin = f"{pref.weight:+.2f}"
         else:
             origin = _origin(pref.touchpoint, pref.updated_at)
-        what = Text(pref.shown_value, style="bold")
+        what = Text(pref.label or pref.value, style="bold")  # the name, when the hub knows it
         if pref.reason:
             what.append("\n" + pref.reason, style="dim")
         return mark, pref.key, what, origin
@@ -273,7 +281,7 @@ class OrdersPanel(Panel):
     def _recent(profile: Profile) -> Content:
         orders = profile.orders
         spent, refunded = profile.order_totals()
-        purchases = sum(1 for e in orders if e.type == "PURCHASE")
+        purchases = sum(1 for e in orders if e.type_ == "PURCHASE")
         return Content.assemble(
             (f"{purchases} purchase lines ", "bold"),
             f"£{spent:,.2f}",
@@ -332,7 +340,8 @@ class Timeline(Panel):
 
 
 def _registry(registry: GiftRegistry) -> Content:
-    when = registry.when + (" (past)" if registry.is_past else "") if registry.when else ""
+    when = registry_when(registry)
+    when = when + (" (past)" if registry_is_past(registry) else "") if when else ""
     facts = " · ".join(p for p in (registry.occasion, when) if p)
     wanted = f"{registry.remaining} still wanted" if registry.remaining else "all bought"
     lines = [
@@ -342,17 +351,19 @@ def _registry(registry: GiftRegistry) -> Content:
     for item in registry.items[:8]:
         mark = ("✔ ", "$success") if not item.remaining else ("· ", "dim")
         count = f"{item.bought}/{item.wanted} bought"
-        lines.append(Content.assemble("  ", mark, item.name or item.sku, (f"  {count}", "dim")))
+        name = (item.product.name if item.product else None) or item.sku
+        lines.append(Content.assemble("  ", mark, name, (f"  {count}", "dim")))
     if len(registry.items) > 8:
         lines.append(Content.styled(f"  … and {len(registry.items) - 8} more", "dim"))
     return Content("\n").join(lines)
 
 
 def _event_text(event: Event) -> Text:
-    style = {"RETURN": "red", "PURCHASE": "green", "CALL": "cyan"}.get(event.type, "")
-    text = _cut(event.describe(), style)
-    if event.type in ("PURCHASE", "RETURN") and event.amount:
-        text.append(f"  £{event.amount:,.2f}", style="dim")
+    style = {"RETURN": "red", "PURCHASE": "green", "CALL": "cyan"}.get(event.type_, "")
+    text = _cut(describe_event(event), style)
+    amount = event_amount(event)
+    if event.type_ in ("PURCHASE", "RETURN") and amount:
+        text.append(f"  £{amount:,.2f}", style="dim")
     return text
 
 
