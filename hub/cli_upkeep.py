@@ -31,7 +31,7 @@ def in_session(work: Callable[[Any], Awaitable[T]]) -> T:
 
 
 def _retention(_: argparse.Namespace) -> int:
-    from hub.privacy import retention
+    from hub.events import retention
 
     settings = get_settings()
     result = in_session(
