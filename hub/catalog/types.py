@@ -3,9 +3,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from hub.catalog import loaders
 from hub.catalog.models import Category as CategoryRow
 from hub.catalog.models import Product as ProductRow
-from hub.profiles import dataloaders
 
 
 @strawberry.type
@@ -32,7 +32,7 @@ class Product:
 
     @strawberry.field
     async def category(self, info: Info) -> Category | None:
-        row = await dataloaders.categories(info.context).load(self.category_slug)
+        row = await loaders.categories(info.context).load(self.category_slug)
         return Category.of(row) if row else None
 
     @classmethod

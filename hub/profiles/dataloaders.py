@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
 
-from hub.catalog import service as catalog
-from hub.catalog.models import Category, Product
 from hub.db import utcnow
 from hub.profiles import reading
 
@@ -29,21 +27,3 @@ def profile_parts(ctx: Context) -> DataLoader[reading.PartKey, Any]:
         return found
 
     return ctx.loader("profile_parts", lambda: DataLoader(load_fn=load))
-
-
-def products(ctx: Context) -> DataLoader[str, Product | None]:
-    async def load(skus: Sequence[str]) -> list[Product | None]:
-        async with ctx.reading() as session:
-            found = await catalog.products(session, set(skus))
-        return [found.get(s) for s in skus]
-
-    return ctx.loader("products", lambda: DataLoader(load_fn=load))
-
-
-def categories(ctx: Context) -> DataLoader[str, Category | None]:
-    async def load(slugs: Sequence[str]) -> list[Category | None]:
-        async with ctx.reading() as session:
-            found = await catalog.categories_by_slug(session, set(slugs))
-        return [found.get(s) for s in slugs]
-
-    return ctx.loader("categories", lambda: DataLoader(load_fn=load))

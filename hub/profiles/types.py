@@ -12,6 +12,7 @@ from strawberry.types import Info
 from hub.actors import Scope
 from hub.api.enums import ConsentPurpose, EventType, PreferenceSource, Touchpoint
 from hub.api.permissions import Allowed, NullUnless, Unmasked
+from hub.catalog import loaders as catalog_loaders
 from hub.catalog.types import Product
 from hub.enums import IdentifierKind as Kind
 from hub.events import service as events
@@ -95,7 +96,7 @@ class Event:
     async def product(self, info: Info) -> Product | None:
         if not self.product_sku:
             return None
-        row = await dataloaders.products(info.context).load(self.product_sku)
+        row = await catalog_loaders.products(info.context).load(self.product_sku)
         return Product.of(row) if row else None
 
     @classmethod
