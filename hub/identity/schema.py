@@ -23,8 +23,7 @@ from hub.identity import service as identity
 from hub.identity.models import Merge
 from hub.identity.types import IdentifierInput, MergeRecord
 from hub.profiles.models import Profile as ProfileRow
-from hub.profiles.schema import CorrectionPayload, TraitsInput
-from hub.profiles.types import Profile
+from hub.profiles.payloads import CorrectionPayload, ProfileRef, TraitsInput
 
 
 @strawberry.input
@@ -36,7 +35,7 @@ class IdentifyInput:
 
 @strawberry.type
 class IdentifyPayload:
-    profile: Profile | None = None
+    profile: ProfileRef | None = None
     merged: bool = False
     created: bool = False
     conflicts: int = strawberry.field(
@@ -71,7 +70,7 @@ class IdentityMutation:
         if result is None:
             return IdentifyPayload(user_errors=errors)
         return IdentifyPayload(
-            profile=Profile.of(result.profile),
+            profile=result.profile,
             merged=result.merged,
             created=result.created,
             conflicts=len(result.conflicts),
@@ -120,14 +119,14 @@ class IdentityConflict:
 
 @strawberry.type
 class SplitProfilePayload:
-    survivor: Profile | None = None
-    restored: Profile | None = None
+    survivor: ProfileRef | None = None
+    restored: ProfileRef | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class LinkProfilesPayload:
-    profile: Profile | None = None
+    profile: ProfileRef | None = None
     merges: list[MergeRecord] = strawberry.field(default_factory=list)
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -176,9 +175,7 @@ class StewardshipMutation:
         result, errors = await attempt(ctx, work)
         if result is None:
             return SplitProfilePayload(user_errors=errors)
-        return SplitProfilePayload(
-            survivor=Profile.of(result.survivor), restored=Profile.of(result.restored)
-        )
+        return SplitProfilePayload(survivor=result.survivor, restored=result.restored)
 
     @strawberry.mutation(
         description="Join profiles an agent confirms are one person (merge journal kept).",
@@ -202,9 +199,7 @@ class StewardshipMutation:
         result, errors = await attempt(ctx, work)
         if result is None:
             return LinkProfilesPayload(user_errors=errors)
-        return LinkProfilesPayload(
-            profile=Profile.of(result[0]), merges=[MergeRecord.of(m) for m in result[1]]
-        )
+        return LinkProfilesPayload(profile=result[0], merges=[MergeRecord.of(m) for m in result[1]])
 
 
 @strawberry.type(description="Two profiles that may be one person, with the evidence.")

@@ -17,8 +17,7 @@ from hub.enums import Touchpoint as TouchpointValue
 from hub.preferences import service as preferences_service
 from hub.preferences.models import Preference as PreferenceRow
 from hub.profiles.models import Profile as ProfileRow
-from hub.profiles.schema import CorrectionPayload
-from hub.profiles.types import Profile
+from hub.profiles.payloads import CorrectionPayload, ProfileRef
 
 
 @strawberry.input
@@ -34,7 +33,7 @@ class PreferenceInput:
 
 @strawberry.type
 class SetPreferencesPayload:
-    profile: Profile | None = None
+    profile: ProfileRef | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -66,7 +65,7 @@ class PreferenceMutation:
         result, errors = await attempt(ctx, work)
         if result is None:
             return SetPreferencesPayload(user_errors=errors)
-        return SetPreferencesPayload(profile=Profile.of(result[0]))
+        return SetPreferencesPayload(profile=result[0])
 
 
 @strawberry.type

@@ -22,7 +22,7 @@ from hub.preferences import learned
 from hub.preferences import repository as repo
 from hub.preferences.models import Preference
 
-# The profile's DataLoaders (hub/profiles/dataloaders.py, being reworked) still find these here;
+# The profile's loaders (hub/profile360/reading.py) still find these here;
 # their home is views.py.
 from hub.preferences.views import PreferenceView, views_for
 from hub.profiles import service as profiles

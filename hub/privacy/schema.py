@@ -20,13 +20,14 @@ from hub.enums import ConsentPurpose as PurposeValue
 from hub.enums import Touchpoint as TouchpointValue
 from hub.privacy import consent, rights
 from hub.privacy.models import Consent as ConsentRow
+from hub.privacy.types import Consent
 from hub.profiles.models import Profile as ProfileRow
-from hub.profiles.types import Consent, Profile
+from hub.profiles.payloads import ProfileRef
 
 
 @strawberry.type
 class SetConsentPayload:
-    profile: Profile | None = None
+    profile: ProfileRef | None = None
     consent: Consent | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -75,7 +76,7 @@ class PrivacyMutation:
             return SetConsentPayload(user_errors=errors)
         profile, row = result
         return SetConsentPayload(
-            profile=Profile.of(profile),
+            profile=profile,
             consent=Consent(
                 purpose=what,
                 granted=row.granted,

@@ -40,7 +40,7 @@ from hub.identity.schema import (
 from hub.preferences.schema import PreferenceCorrectionMutation, PreferenceMutation
 from hub.privacy.ledger_schema import LedgerMutation, LedgerQuery
 from hub.privacy.schema import PrivacyMutation
-from hub.profiles.schema import ProfileCorrectionMutation, ProfileMutation, ProfileQuery
+from hub.profile360.schema import ProfileCorrectionMutation, ProfileMutation, ProfileQuery
 from hub.realtime.schema import RealtimeSubscription
 from hub.recs.schema import EvaluationQuery, RecsQuery
 from hub.registry.schema import RegistryMutation, RegistryQuery

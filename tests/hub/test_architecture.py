@@ -125,7 +125,7 @@ def offences(root: Path = HUB) -> list[str]:
 
 def test_resolver_modules_are_found() -> None:
     names = {str(p.relative_to(HUB)) for p in resolver_modules()}
-    assert {"preferences/schema.py", "privacy/ledger_schema.py", "profiles/types.py"} <= names
+    assert {"preferences/schema.py", "privacy/ledger_schema.py", "profile360/types.py"} <= names
     assert "events/resolvers.py" not in names  # event-type resolvers, not GraphQL ones
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from strawberry.dataloader import DataLoader
 
 from hub.db import utcnow
-from hub.profiles import reading
+from hub.profile360 import reading
 
 if TYPE_CHECKING:
     from hub.api.context import Context
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def profile_parts(ctx: Context) -> DataLoader[reading.PartKey, Any]:
     """A profile's identifiers, preferences, consents, events: whatever sibling fields of every
     profile in the answer ask for in one tick, loaded together in one greenlet trip
-    (hub/profiles/reading.py)."""
+    (hub/profile360/reading.py)."""
 
     async def load(keys: Sequence[reading.PartKey]) -> list[Any]:
         async with ctx.reading() as session:

@@ -1,4 +1,6 @@
-"""The Profile as GraphQL sees it: plain fields from the row, relations through DataLoaders."""
+"""The Profile as GraphQL sees it. Its source is the profile row itself (hub.profiles.models):
+plain fields read the row, relations come through DataLoaders. Any resolver, in any domain,
+answers with the row (typed `hub.profiles.payloads.ProfileRef`) and this type reads it."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.actors import Scope
-from hub.api.enums import ConsentPurpose, EventType, PreferenceSource, Touchpoint
+from hub.api.enums import EventType, PreferenceSource, Touchpoint
 from hub.api.permissions import Allowed, NullUnless, Unmasked
 from hub.catalog import loaders as catalog_loaders
 from hub.catalog.types import Product
@@ -22,11 +24,12 @@ from hub.identity.types import Identifier, MergeRecord
 from hub.preferences.views import PreferenceView
 from hub.privacy import outbox
 from hub.privacy.consent import ConsentView
-from hub.profiles import dataloaders, reading
+from hub.privacy.types import Consent
+from hub.profile360 import loaders, reading
+from hub.profile360.reading import EventFacts, IdentifierFacts
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
-from hub.profiles.reading import EventFacts, IdentifierFacts
 from hub.recs import service as recs
 from hub.recs.types import Recommendation, RecommendationContext
 from hub.registry import service as registries
@@ -50,16 +53,6 @@ class Preference:
     touchpoint: Touchpoint | None
     updated_at: datetime
     reason: str
-
-
-@strawberry.type
-class Consent:
-    purpose: ConsentPurpose
-    granted: bool
-    is_default: bool = strawberry.field(description="True when the customer has not answered.")
-    updated_at: datetime | None
-    expires_at: datetime | None
-    touchpoint: Touchpoint | None
 
 
 def _message_body(info: Info, purpose: str, body: str) -> str:
@@ -161,6 +154,8 @@ class OrderSummary:
 
 @strawberry.type(description="One customer, as every touchpoint sees them.")
 class Profile:
+    """Read from a `ProfileRow`: `self` in every resolver below is the row (see `_row`)."""
+
     id: strawberry.ID
     first_name: str | None
     last_name: str | None
@@ -168,41 +163,28 @@ class Profile:
     version: int = strawberry.field(description="Moves on with every committed change.")
     created_at: datetime
     updated_at: datetime
-    greeting: str = strawberry.field(description="First-name greeting for shared screens.")
-    salutation: str | None = strawberry.field(description="How an agent addresses the caller.")
-    row: strawberry.Private[ProfileRow]
 
-    @classmethod
-    def of(cls, row: ProfileRow) -> Profile:
-        return cls(
-            id=strawberry.ID(row.id),
-            first_name=row.first_name,
-            last_name=row.last_name,
-            is_known=row.is_known,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            greeting=profiles.greeting(row),
-            salutation=profiles.salutation(row),
-            row=row,
-        )
+    @strawberry.field(description="First-name greeting for shared screens.")
+    def greeting(self) -> str:
+        return profiles.greeting(_row(self))
+
+    @strawberry.field(description="How an agent addresses the caller.")
+    def salutation(self) -> str | None:
+        return profiles.salutation(_row(self))
 
     @strawberry.field(description="Other stated details (title, postcode, preferred store).")
     def traits(self) -> JSON:
-        return cast(JSON, dict(self.row.traits or {}))
-
-    async def _part(self, info: Info, part: str) -> Any:
-        return await dataloaders.profile_parts(info.context).load((part, self.row.id))
+        return cast(JSON, dict(_row(self).traits or {}))
 
     @strawberry.field
     async def display_name(self, info: Info) -> str:
-        rows: list[IdentifierFacts] = await self._part(info, reading.IDENTIFIERS)
+        rows: list[IdentifierFacts] = await _part(self, info, reading.IDENTIFIERS)
         crm = next((r.value for r in rows if r.kind == Kind.CRM_ID.value), None)
-        return profiles.display_name(self.row, crm)
+        return profiles.display_name(_row(self), crm)
 
     @strawberry.field
     async def identifiers(self, info: Info) -> list[Identifier]:
-        rows: list[IdentifierFacts] = await self._part(info, reading.IDENTIFIERS)
+        rows: list[IdentifierFacts] = await _part(self, info, reading.IDENTIFIERS)
         masked = info.context.masked
         return [Identifier.of(r, masked) for r in rows]
 
@@ -210,7 +192,7 @@ class Profile:
     async def preferences(
         self, info: Info, source: PreferenceSource | None = None
     ) -> list[Preference]:
-        views: list[PreferenceView] = await self._part(info, reading.PREFERENCES)
+        views: list[PreferenceView] = await _part(self, info, reading.PREFERENCES)
         return [
             Preference(
                 key=v.key,
@@ -229,7 +211,7 @@ class Profile:
 
     @strawberry.field(description="Every purpose, with the customer's answer or the default.")
     async def consents(self, info: Info) -> list[Consent]:
-        views: list[ConsentView] = await self._part(info, reading.CONSENTS)
+        views: list[ConsentView] = await _part(self, info, reading.CONSENTS)
         return [
             Consent(
                 purpose=v.purpose,
@@ -251,11 +233,11 @@ class Profile:
     ) -> list[Event]:
         key = (
             reading.EVENTS,
-            self.row.id,
+            _row(self).id,
             max(0, min(first, MAX_EVENTS)),
             tuple(t.value for t in types or ()),
         )
-        rows: list[EventFacts] = await dataloaders.profile_parts(info.context).load(key)
+        rows: list[EventFacts] = await loaders.profile_parts(info.context).load(key)
         return [Event.of(r) for r in rows]
 
     @strawberry.field(description="Picks for this touchpoint, each with its reason (at most 50).")
@@ -270,8 +252,8 @@ class Profile:
         async with ctx.reading() as session:
             picks = await recs.recommend(
                 session,
-                self.row.id,
-                self.row.version,
+                _row(self).id,
+                _row(self).version,
                 max(1, min(first, 50)),
                 ctx.hub.weights,
                 holdout_percent=ctx.settings.holdout_percent,
@@ -286,7 +268,7 @@ class Profile:
     )
     async def merges(self, info: Info) -> list[MergeRecord] | None:
         async with info.context.reading() as session:
-            rows = await stewardship.merges_into(session, self.row.id)
+            rows = await stewardship.merges_into(session, _row(self).id)
         return [MergeRecord.of(r) for r in rows]
 
     @strawberry.field(
@@ -295,7 +277,7 @@ class Profile:
     )
     async def messages(self, info: Info, first: int = 10) -> list[Message] | None:
         async with info.context.reading() as session:
-            rows = await outbox.recent_for(session, self.row.id, max(1, min(first, 50)))
+            rows = await outbox.recent_for(session, _row(self).id, max(1, min(first, 50)))
         return [
             Message(
                 id=strawberry.ID(str(r.id)),
@@ -316,7 +298,7 @@ class Profile:
     )
     async def order_summary(self, info: Info) -> OrderSummary | None:
         async with info.context.reading() as session:
-            found = await events.order_summary(session, self.row.id)
+            found = await events.order_summary(session, _row(self).id)
         return OrderSummary(
             orders=found.orders,
             purchase_lines=found.purchase_lines,
@@ -336,14 +318,14 @@ class Profile:
         ctx = info.context
         async with ctx.reading() as session:
             found = await segments.memberships(
-                session, self.row, ctx.hub.weights, discreet=ctx.masked
+                session, _row(self), ctx.hub.weights, discreet=ctx.masked
             )
         return [SegmentMembership.of(m) for m in found]
 
     @strawberry.field(description="The customer's own gift registries, with what is still wanted.")
     async def gift_registries(self, info: Info) -> list[GiftRegistry]:
         async with info.context.reading() as session:
-            views = await registries.views_owned_by(session, self.row)
+            views = await registries.views_owned_by(session, _row(self))
         return [GiftRegistry.of(v) for v in views]
 
     @strawberry.field(
@@ -352,5 +334,14 @@ class Profile:
     )
     async def notes(self, info: Info, first: int = 20) -> list[Note] | None:
         async with info.context.reading() as session:
-            rows = await profiles.notes_for(session, [self.row.id], max(0, min(first, 100)))
+            rows = await profiles.notes_for(session, [_row(self).id], max(0, min(first, 100)))
         return [Note.of(r) for r in rows]
+
+
+def _row(source: object) -> ProfileRow:
+    """The source strawberry hands a Profile resolver: the profile row a resolver answered with."""
+    return cast(ProfileRow, source)
+
+
+async def _part(source: object, info: Info, part: str) -> Any:
+    return await loaders.profile_parts(info.context).load((part, _row(source).id))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
@@ -18,12 +16,12 @@ from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
 from hub.errors import DomainError, ErrorCode
 from hub.identity.types import IdentifierInput
 from hub.masks import mask_text
+from hub.profile360.types import Note
 from hub.profiles import search
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
-from hub.profiles.service import Traits
-from hub.profiles.types import Note, Profile
+from hub.profiles.payloads import CorrectionPayload, ProfileRef, TraitsInput
 
 NOT_NAMED = "This key has not named that customer (identify them first)."
 
@@ -40,7 +38,7 @@ class ProfileQuery:
         info: Info,
         id: strawberry.ID | None = None,
         identifier: IdentifierInput | None = None,
-    ) -> Profile | None:
+    ) -> ProfileRef | None:
         ctx = info.context
         if (id is None) == (identifier is None):
             raise from_domain(
@@ -64,14 +62,14 @@ class ProfileQuery:
         if id is not None and not await ctx.may_see(row.id):
             raise ClientError(NOT_NAMED, "FORBIDDEN", ["id"])
         await ctx.audit_read(row.id, "Opened the profile")
-        return Profile.of(row)
+        return row
 
     @strawberry.field(
         description="Agents: find customers by name (partial, fuzzy), email, phone, loyalty or "
         "CRM id (exact after normalisation).",
         extensions=[PermissionExtension([Allowed(Scope.SEARCH)])],
     )
-    async def search_profiles(self, info: Info, text: str, first: int = 10) -> list[Profile]:
+    async def search_profiles(self, info: Info, text: str, first: int = 10) -> list[ProfileRef]:
         ctx = info.context
         async with ctx.reading() as session:
             try:
@@ -85,27 +83,13 @@ class ProfileQuery:
             f"Found by a search for “{mask_text(text[:80])}”",
             action="SEARCH",
         )
-        return [Profile.of(r) for r in rows]
-
-
-@strawberry.input(description="What the customer told us about themselves; all optional.")
-class TraitsInput:
-    first_name: str | None = None
-    last_name: str | None = None
-    title: str | None = strawberry.field(default=None, description="Mr, Mrs, Ms, Dr, …")
-    postcode: str | None = None
-    preferred_store: str | None = None
-
-    def to_domain(self) -> Traits:
-        return Traits(
-            self.first_name, self.last_name, self.title, self.postcode, self.preferred_store
-        )
+        return list(rows)
 
 
 @strawberry.type
 class AddNotePayload:
     note: Note | None = None
-    profile: Profile | None = None
+    profile: ProfileRef | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -124,23 +108,7 @@ class ProfileMutation:
         if result is None:
             return AddNotePayload(user_errors=errors)
         note, profile = result
-        return AddNotePayload(note=Note.of(note), profile=Profile.of(profile))
-
-
-@strawberry.type
-class CorrectionPayload:
-    profile: Profile | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-    @classmethod
-    async def after(
-        cls, ctx: Context, work: Callable[[AsyncSession], Awaitable[ProfileRow]]
-    ) -> CorrectionPayload:
-        """Run a correction in one transaction: the corrected profile, or userErrors."""
-        profile, errors = await attempt(ctx, work)
-        if profile is None:
-            return cls(user_errors=errors)
-        return cls(profile=Profile.of(profile))
+        return AddNotePayload(note=Note.of(note), profile=profile)
 
 
 @strawberry.type
