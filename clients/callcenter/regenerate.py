@@ -1,104 +1,32 @@
-"""Regenerate the typed hub client (`hub_api/`) from the operations in `operations/`.
+"""Regenerate the agent app's typed hub client (`hub_api/`) from the operations in `operations/`.
 
     .venv/bin/python -m clients.callcenter.regenerate
 
-ariadne-codegen (pinned in pyproject.toml's `codegen` dependency group) pins graphql-core and
-ruff below the versions the hub pins, so it lives in a venv of its own, `.venv/codegen`
-(`scripts/setup --with-tests` makes it; `RAPPORT_ARIADNE_CODEGEN` names another binary). It
-reads `[tool.ariadne-codegen]` in pyproject.toml; the result is then fixed and formatted with
-the project's own ruff, so the committed package passes the checks `scripts/test` runs.
-tests/callcenter/test_operations.py regenerates into a temporary folder and compares.
+The work is clients/codegen.py's (shared with the kiosk); the settings are pyproject.toml's
+`[tool.rapport-codegen.callcenter]`. tests/callcenter/test_operations.py regenerates into a
+temporary folder and compares.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = Path(__file__).resolve().parent / "hub_api"
-CODEGEN = ROOT / ".venv" / "codegen" / "bin" / "ariadne-codegen"
+from clients import codegen
+from clients.codegen import CodegenMissing
 
+__all__ = ["PACKAGE", "CodegenMissing", "generate", "main"]
 
-class CodegenMissing(RuntimeError):
-    """ariadne-codegen is not installed where this module looks for it."""
-
-
-def codegen_binary() -> Path:
-    found = Path(os.environ.get("RAPPORT_ARIADNE_CODEGEN") or CODEGEN)
-    if not found.exists():
-        raise CodegenMissing(
-            f"{found} is missing: run `scripts/setup --with-tests` (it installs ariadne-codegen "
-            "from pyproject.toml's `codegen` group into .venv/codegen)."
-        )
-    return found
+APP = "callcenter"
+PACKAGE = codegen.package(APP)
 
 
 def generate(target: Path) -> Path:
     """Write the generated package into the folder `target`; returns the package's path."""
-    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ariadne-codegen"]
-    settings = {
-        **settings,
-        "schema_path": str(ROOT / settings["schema_path"]),
-        "queries_path": str(ROOT / settings["queries_path"]),
-        "target_package_path": str(target),
-    }
-    with tempfile.TemporaryDirectory(prefix="rapport-codegen-") as work:
-        config = Path(work) / "pyproject.toml"
-        config.write_text(_toml({"tool": {"ariadne-codegen": settings}}))
-        subprocess.run(
-            [str(codegen_binary()), "client", "--config", str(config)],
-            cwd=work,
-            check=True,
-            capture_output=True,
-        )
-    package = target / str(settings["target_package_name"])
-    ruff = Path(sys.executable).parent / "ruff"
-    # Python 3.11 spellings (X | None, StrEnum) and the project's formatting.
-    fix = [str(ruff), "check", "--fix", "--unsafe-fixes", "--quiet", "--exit-zero"]
-    subprocess.run([*fix, str(package)], cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([str(ruff), "format", "--quiet", str(package)], cwd=ROOT, check=True)
-    return package
-
-
-def _toml(data: dict[str, object], prefix: str = "") -> str:
-    """Just enough TOML for the codegen settings: tables of strings, booleans and lists."""
-    lines: list[str] = []
-    tables: list[tuple[str, dict[str, object]]] = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            tables.append((f"{prefix}{_key(key)}", value))
-        elif isinstance(value, bool):
-            lines.append(f"{_key(key)} = {'true' if value else 'false'}")
-        elif isinstance(value, list):
-            lines.append(f"{_key(key)} = [{', '.join(_string(str(v)) for v in value)}]")
-        else:
-            lines.append(f"{_key(key)} = {_string(str(value))}")
-    text = "\n".join(lines) + "\n"
-    for name, table in tables:
-        text += f"\n[{name}]\n" + _toml(table, f"{name}.")
-    return text
-
-
-def _key(key: str) -> str:
-    return key if key.replace("-", "").replace("_", "").isalnum() else _string(key)
-
-
-def _string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return codegen.generate(APP, target)
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="rapport-hub-api-") as work:
-        fresh = generate(Path(work))
-        shutil.rmtree(PACKAGE, ignore_errors=True)
-        shutil.copytree(fresh, PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
-    print(f"regenerated {PACKAGE.relative_to(ROOT)}")
+    codegen.main([APP])
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from clients.kiosk import shopper
-from clients.kiosk.hub_client import Capabilities, HubClient, HubError
+from clients.kiosk.hub_client import HubClient, HubError
 from clients.kiosk.pages import open_visit, page, render
 from clients.kiosk.sessions import Visit
 
@@ -70,10 +70,10 @@ def banner_view(item: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-async def home_banner(hub: HubClient, caps: Capabilities, visit: Visit) -> dict[str, Any] | None:
+async def home_banner(hub: HubClient, visit: Visit) -> dict[str, Any] | None:
     """The banner for this visit now; a banner the hub cannot give is no reason to fail a page."""
     try:
-        item = await shopper.content(hub, caps, shopper.HOME_SLOT, visit.profile_id)
+        item = await shopper.content(hub, shopper.HOME_SLOT, visit.profile_id)
     except HubError as exc:
         log.warning("content slot %s unavailable: %s", shopper.HOME_SLOT, exc)
         return None
@@ -83,9 +83,9 @@ async def home_banner(hub: HubClient, caps: Capabilities, visit: Visit) -> dict[
 @page
 async def banner_slot(request: Request) -> Response:
     """The banner alone, for htmx to swap in when the visit's profile changes."""
-    state, visit, caps = await open_visit(request)
-    banner = await home_banner(state.hub, caps, visit)
-    return render(request, "_banner.html", visit=visit, caps=caps, banner=banner)
+    state, visit = await open_visit(request)
+    banner = await home_banner(state.hub, visit)
+    return render(request, "_banner.html", visit=visit, banner=banner)
 
 
 routes = [Route("/banner", banner_slot)]

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from clients.kiosk import shopper
+from clients.kiosk.hub_api.enums import EventType
 from clients.kiosk.pages import is_htmx, open_visit, page, render
 
 PAGE_SIZE = 12
@@ -14,18 +15,17 @@ PAGE_SIZE = 12
 
 @page
 async def category(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     slug = request.path_params["slug"]
     after = request.query_params.get("after") or None
-    cats = await shopper.categories(state.hub, caps)
-    found = await shopper.products(state.hub, caps, category=slug, first=PAGE_SIZE, after=after)
-    panel = await shopper.panel_for_page(state.hub, caps, visit)
+    cats = await shopper.categories(state.hub)
+    found = await shopper.products(state.hub, category=slug, first=PAGE_SIZE, after=after)
+    panel = await shopper.panel_for_page(state.hub, visit)
     current = next((c for c in cats if c.get("slug") == slug), {"slug": slug, "name": slug})
     return render(
         request,
         "category.html",
         visit=visit,
-        caps=caps,
         category=current,
         categories=cats,
         found=found,
@@ -35,47 +35,44 @@ async def category(request: Request) -> Response:
 
 @page
 async def search(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     text = request.query_params.get("q", "").strip()[:100]
     found = shopper.ProductPage(items=[])
     if text:
-        found = await shopper.products(state.hub, caps, search=text, first=PAGE_SIZE * 2)
-        await shopper.track(state.hub, caps, visit, "SEARCH", properties={"query": text})
-    panel = await shopper.panel_for_page(state.hub, caps, visit)
-    return render(
-        request, "search.html", visit=visit, caps=caps, text=text, found=found, panel=panel
-    )
+        found = await shopper.products(state.hub, search=text, first=PAGE_SIZE * 2)
+        await shopper.track(state.hub, visit, EventType.SEARCH, properties={"query": text})
+    panel = await shopper.panel_for_page(state.hub, visit)
+    return render(request, "search.html", visit=visit, text=text, found=found, panel=panel)
 
 
 @page
 async def product(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     sku = request.path_params["sku"]
-    item = await shopper.product(state.hub, caps, sku)
+    item = await shopper.product(state.hub, sku)
     if item is None:
-        return render(request, "not_found.html", visit=visit, caps=caps, status_code=404)
+        return render(request, "not_found.html", visit=visit, status_code=404)
     # Tracked before the panel is read: the hub learns in the event's own transaction, so the
     # picks shown under this product already know about this view.
     rec_id = request.query_params.get("rec")
     if rec_id:
         await shopper.track(
             state.hub,
-            caps,
             visit,
-            "RECOMMENDATION_CLICKED",
+            EventType.RECOMMENDATION_CLICKED,
             sku=sku,
             properties={"recommendationId": rec_id},
         )
-    await shopper.track(state.hub, caps, visit, "VIEW", sku=sku)
-    panel = await shopper.panel_for_page(state.hub, caps, visit)
-    return render(request, "product.html", visit=visit, caps=caps, product=item, panel=panel)
+    await shopper.track(state.hub, visit, EventType.VIEW, sku=sku)
+    panel = await shopper.panel_for_page(state.hub, visit)
+    return render(request, "product.html", visit=visit, product=item, panel=panel)
 
 
 @page
 async def add_to_basket(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     sku = request.path_params["sku"]
-    outcome = await shopper.track(state.hub, caps, visit, "ADD_TO_CART", sku=sku)
+    outcome = await shopper.track(state.hub, visit, EventType.ADD_TO_CART, sku=sku)
     if outcome.ok:
         visit.basket[sku] = visit.basket.get(sku, 0) + 1
     template = "_basket_note.html" if is_htmx(request) else "basket_added.html"
@@ -83,7 +80,6 @@ async def add_to_basket(request: Request) -> Response:
         request,
         template,
         visit=visit,
-        caps=caps,
         sku=sku,
         added=outcome.ok,
         message=outcome.message,

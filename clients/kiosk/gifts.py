@@ -12,8 +12,6 @@ from clients.kiosk import lists, shopper
 from clients.kiosk.handoff import send_options
 from clients.kiosk.pages import (
     NO_STORE,
-    Stop,
-    capabilities,
     kiosk,
     open_visit,
     page,
@@ -26,21 +24,16 @@ from clients.kiosk.sessions import set_visit_cookie
 _CODE = re.compile(r"^(RAP[\s-]*)?[2-9A-Z]{4}$", re.IGNORECASE)
 
 
-def _unavailable(request: Request) -> Response:
-    return render(request, "not_found.html", status_code=404)
-
-
 @page
 async def start(request: Request) -> Response:
     """From the attract screen: a registry visit is an anonymous visit (a guest buying a gift)."""
     state = kiosk(request)
-    caps = await capabilities(request)
     visit = state.visits.get(request)
     if visit is None or not visit.profile_id:
         state.visits.end(request)
         visit = state.visits.start()
         anonymous = {"kind": "ANONYMOUS_ID", "value": visit.anonymous_id}
-        outcome = await shopper.identify(state.hub, caps, [anonymous])
+        outcome = await shopper.identify(state.hub, [anonymous])
         visit.profile_id = (outcome.data.get("profile") or {}).get("id")
     response = RedirectResponse("/registry", status_code=303, headers=NO_STORE)
     set_visit_cookie(response, visit)
@@ -49,29 +42,26 @@ async def start(request: Request) -> Response:
 
 @page
 async def find(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    if not lists.has_registry(caps):
-        raise Stop(_unavailable(request))
+    state, visit = await open_visit(request)
     text = request.query_params.get("q", "").strip()[:60]
     matches: list[dict[str, object]] = []
     error = None
     if text:
         compact = text.replace(" ", "")
         if _CODE.match(compact):
-            found = await lists.registry(state.hub, caps, compact)
+            found = await lists.registry(state.hub, compact)
             if found is not None:
                 return RedirectResponse(
                     f"/registry/{found['code']}", status_code=303, headers=NO_STORE
                 )
         if len(text.replace(" ", "")) >= 3:
-            matches = await lists.find_registries(state.hub, caps, text)
+            matches = await lists.find_registries(state.hub, text)
         if not matches:
             error = "We could not find a registry like that. Check the code on the invitation."
     return render(
         request,
         "registry.html",
         visit=visit,
-        caps=caps,
         text=text,
         query=text,
         matches=matches,
@@ -81,47 +71,41 @@ async def find(request: Request) -> Response:
 
 @page
 async def show(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    if not lists.has_registry(caps):
-        raise Stop(_unavailable(request))
+    state, visit = await open_visit(request)
     code = request.path_params["code"]
-    found = await lists.registry(state.hub, caps, code)
+    found = await lists.registry(state.hub, code)
     if found is None:
-        return render(request, "not_found.html", visit=visit, caps=caps, status_code=404)
+        return render(request, "not_found.html", visit=visit, status_code=404)
     bought = request.query_params.get("bought")
     return render(
         request,
         "registry_view.html",
         visit=visit,
-        caps=caps,
         registry=found,
         bought=bought if bought in {i["sku"] for i in found["items"]} else None,
         error=None,
-        can_send=lists.has_send_list(caps),
         options=await send_options(request, visit),
     )
 
 
 @page
 async def buy(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     code = request.path_params["code"]
     form = await read_form(request)
     sku = form.get("sku").strip()[:64]
-    outcome = await lists.buy_from_registry(state.hub, caps, visit, code, sku)
+    outcome = await lists.buy_from_registry(state.hub, visit, code, sku)
     if not outcome.ok:
-        found = await lists.registry(state.hub, caps, code)
+        found = await lists.registry(state.hub, code)
         if found is None:
-            return render(request, "not_found.html", visit=visit, caps=caps, status_code=404)
+            return render(request, "not_found.html", visit=visit, status_code=404)
         return render(
             request,
             "registry_view.html",
             visit=visit,
-            caps=caps,
             registry=found,
             bought=None,
             error=outcome.message,
-            can_send=lists.has_send_list(caps),
             options=await send_options(request, visit),
             status_code=422,
         )

@@ -12,7 +12,6 @@ from clients.kiosk import lists
 from clients.kiosk.masking import mask_identifier
 from clients.kiosk.pages import (
     NO_STORE,
-    capabilities,
     is_htmx,
     kiosk,
     open_visit,
@@ -34,7 +33,6 @@ async def continue_page(request: Request) -> Response:
 @page
 async def claim(request: Request) -> Response:
     state = kiosk(request)
-    caps = await capabilities(request)
     form = await read_form(request)
     code = form.get("code").strip()
     visit = state.visits.get(request)
@@ -44,12 +42,10 @@ async def claim(request: Request) -> Response:
         visit = None
     fresh = visit is None
     visit = visit or state.visits.start()
-    if not lists.has_handoff(caps):
-        outcome = Outcome(errors=[{"message": "Continuing from the web is not available."}])
-    elif not code:
+    if not code:
         outcome = Outcome(errors=[{"message": "Please type the code from the web site."}])
     else:
-        outcome = await lists.claim_handoff(state.hub, caps, visit, code)
+        outcome = await lists.claim_handoff(state.hub, visit, code)
     if not outcome.ok:
         if fresh:
             state.visits.drop(visit.id)
@@ -71,14 +67,13 @@ def _take_over(visit: Visit, claimed: dict[str, object]) -> None:
 
 @page
 async def basket(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    found = await lists.products(state.hub, caps, [*visit.basket, *visit.wishlist])
+    state, visit = await open_visit(request)
+    found = await lists.products(state.hub, [*visit.basket, *visit.wishlist])
     options = await send_options(request, visit)
     return render(
         request,
         "basket.html",
         visit=visit,
-        caps=caps,
         products=found,
         from_web=request.query_params.get("from") == "web",
         options=options,
@@ -88,10 +83,9 @@ async def basket(request: Request) -> Response:
 async def send_options(request: Request, visit: Visit) -> list[dict[str, str]]:
     """Where a list may go: the shopper's own email or phone on file, masked here again."""
     state = kiosk(request)
-    caps = await capabilities(request)
-    if not lists.has_send_list(caps) or not visit.profile_id:
+    if not visit.profile_id:
         return []
-    found = await lists.contacts(state.hub, caps, visit.profile_id)
+    found = await lists.contacts(state.hub, visit.profile_id)
     options: dict[str, dict[str, str]] = {}
     for ident in found:
         medium = MEDIA[ident["kind"]]
@@ -103,14 +97,14 @@ async def send_options(request: Request, visit: Visit) -> list[dict[str, str]]:
 
 @page
 async def send(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     form = await read_form(request)
     medium = form.get("medium")
     source = form.get("list")
     items: dict[str, int] = {}
     if source == "registry":
         # The registry's still-wanted items, read again from the hub (not from the form).
-        found = await lists.registry(state.hub, caps, form.get("code")[:20])
+        found = await lists.registry(state.hub, form.get("code")[:20])
         for item in (found or {}).get("items") or []:
             if item["remaining"] > 0:
                 items[item["sku"]] = item["remaining"]
@@ -119,15 +113,15 @@ async def send(request: Request) -> Response:
     if medium not in MEDIA.values() or not items:
         outcome = Outcome(errors=[{"message": "There is nothing to send."}])
     else:
-        outcome = await lists.send_list(state.hub, caps, visit.profile_id or "", items, medium)
+        outcome = await lists.send_list(state.hub, visit.profile_id or "", items, medium)
     context: dict[str, Any] = {
         "sent": outcome.ok,
         "to": outcome.data.get("maskedRecipient"),
         "message": outcome.message,
     }
     if is_htmx(request):
-        return render(request, "_sent.html", visit=visit, caps=caps, **context)
-    return render(request, "sent.html", visit=visit, caps=caps, **context)
+        return render(request, "_sent.html", visit=visit, **context)
+    return render(request, "sent.html", visit=visit, **context)
 
 
 routes = [

@@ -51,17 +51,9 @@ def _to_ledger(anchor: str = "") -> Response:
 
 
 async def _gate(request: Request, state: KioskState, visit: Visit, **context: Any) -> Response:
-    caps = await state.hub.capabilities()
     if request.query_params.get("expired"):
         context.setdefault("error", "Your time to see your details ran out. Ask for a new code.")
-    return render(
-        request,
-        "ledger_gate.html",
-        visit=visit,
-        caps=caps,
-        available=selfservice.available(caps),
-        **context,
-    )
+    return render(request, "ledger_gate.html", visit=visit, **context)
 
 
 def ledger_page(handler: Handler) -> Handler:
@@ -100,12 +92,10 @@ def _signed_in_with(visit: Visit, kind: str, shown: str) -> str | None:
     return None
 
 
-async def _show(
-    request: Request, state: KioskState, visit: Visit, caps: Any, **extra: Any
-) -> Response:
+async def _show(request: Request, state: KioskState, visit: Visit, **extra: Any) -> Response:
     """The ledger itself; `extra` carries an open form and the hub's userErrors for it."""
     profile = await selfservice.ledger(
-        state.hub, caps, visit.ledger_profile_id or "", visit.ledger_token or ""
+        state.hub, visit.ledger_profile_id or "", visit.ledger_token or ""
     )
     if profile is None:
         return await _gate(request, state, visit, error="Your profile could not be found.")
@@ -134,7 +124,6 @@ async def _show(
         request,
         "ledger.html",
         visit=visit,
-        caps=caps,
         profile=profile,
         identifiers=identifiers,
         title=(traits or {}).get("title") or "",
@@ -147,30 +136,27 @@ async def _show(
         activity=None if events is None else [e for e in events if e not in shown],
         shown=len(shown),
         problems=problems,
-        can_forget=selfservice.can_forget(caps),
-        can_remove=selfservice.can_remove_identifier(caps),
-        can_edit=selfservice.can_edit_name(caps),
         **extra,
     )
 
 
 @ledger_page
 async def ledger(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    if not visit.known or not selfservice.available(caps) or not visit.ledger_open():
+    state, visit = await open_visit(request)
+    if not visit.known or not visit.ledger_open():
         return await _gate(request, state, visit)
     # A form opened in place, without script: ?edit=name, or ?remove=KIND:masked.
     editing = request.query_params.get("edit") == "name"
     removing = request.query_params.get("remove") or None
-    return await _show(request, state, visit, caps, editing=editing, removing=removing)
+    return await _show(request, state, visit, editing=editing, removing=removing)
 
 
 @page
 async def request_code(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    if not visit.known or not selfservice.available(caps):
+    state, visit = await open_visit(request)
+    if not visit.known:
         return await _gate(request, state, visit)
-    outcome = await selfservice.request_code(state.hub, caps, _identifier(visit))
+    outcome = await selfservice.request_code(state.hub, _identifier(visit))
     if outcome.ok:
         visit.code_requested = True
         medium = str(outcome.data.get("medium") or "")
@@ -183,13 +169,13 @@ async def request_code(request: Request) -> Response:
 
 @page
 async def redeem_code(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    if not visit.known or not selfservice.available(caps):
+    state, visit = await open_visit(request)
+    if not visit.known:
         return await _gate(request, state, visit)
     code = (await read_form(request)).get("code").strip().replace(" ", "")
     if not code:
         return await _gate(request, state, visit, error="Please type the code we sent you.")
-    outcome = await selfservice.redeem_code(state.hub, caps, _identifier(visit), code)
+    outcome = await selfservice.redeem_code(state.hub, _identifier(visit), code)
     token = outcome.data.get("token")
     if not outcome.ok or not token:
         message = outcome.message or "That code did not work. Please try again."
@@ -202,7 +188,7 @@ async def redeem_code(request: Request) -> Response:
 
 @ledger_page
 async def change_preference(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     if not visit.ledger_open():
         return _to_ledger()
     form = await read_form(request)
@@ -212,22 +198,21 @@ async def change_preference(request: Request) -> Response:
     if form.get("action") == "dislike":
         change: dict[str, Any] = {"key": key, "value": value, "like": False}
     else:
-        change = shopper.removal(caps, key, value)
+        change = shopper.removal(key, value)
     await shopper.set_preferences(
-        state.hub, caps, visit.ledger_profile_id or "", [change], bearer=visit.ledger_token
+        state.hub, visit.ledger_profile_id or "", [change], bearer=visit.ledger_token
     )
     return _to_ledger("#told")
 
 
 @ledger_page
 async def change_consent(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     if not visit.ledger_open():
         return _to_ledger()
     form = await read_form(request)
     await shopper.set_consent(
         state.hub,
-        caps,
         visit.ledger_profile_id or "",
         form.get("purpose"),
         form.get("granted") == "true",
@@ -250,17 +235,17 @@ def _field_problems(outcome: Any, default: str) -> dict[str, str]:
 
 @ledger_page
 async def forget_interest(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    if not visit.ledger_open() or not selfservice.can_forget(caps):
+    state, visit = await open_visit(request)
+    if not visit.ledger_open():
         return _to_ledger()
     form = await read_form(request)
     key, value = form.get("key"), form.get("value")
     outcome = await selfservice.forget_interest(
-        state.hub, caps, visit.ledger_profile_id or "", key, value, visit.ledger_token or ""
+        state.hub, visit.ledger_profile_id or "", key, value, visit.ledger_token or ""
     )
     if not outcome.ok:
         problems = {f"interest:{key}:{value}": outcome.message or "That could not be forgotten."}
-        return await _show(request, state, visit, caps, problems=problems)
+        return await _show(request, state, visit, problems=problems)
     return _to_ledger("#learned")
 
 
@@ -272,8 +257,8 @@ async def remove_identifier(request: Request) -> Response:
     this visit signed in with); any other one the shopper types out in full to confirm, and it
     must match the masked value on that row.
     """
-    state, visit, caps = await open_visit(request)
-    if not visit.ledger_open() or not selfservice.can_remove_identifier(caps):
+    state, visit = await open_visit(request)
+    if not visit.ledger_open():
         return _to_ledger()
     form = await read_form(request)
     kind, shown = form.get("kind"), form.get("shown")
@@ -289,12 +274,11 @@ async def remove_identifier(request: Request) -> Response:
             problem = f"That does not match the {words} shown here."
         if problem:
             return await _show(
-                request, state, visit, caps, removing=row, problems={f"identifier:{row}": problem}
+                request, state, visit, removing=row, problems={f"identifier:{row}": problem}
             )
         value = typed
     outcome = await selfservice.remove_identifier(
         state.hub,
-        caps,
         visit.ledger_profile_id or "",
         {"kind": kind, "value": value},
         visit.ledger_token or "",
@@ -302,7 +286,7 @@ async def remove_identifier(request: Request) -> Response:
     if not outcome.ok:
         message = outcome.message or f"That {words} could not be removed."
         return await _show(
-            request, state, visit, caps, removing=row, problems={f"identifier:{row}": message}
+            request, state, visit, removing=row, problems={f"identifier:{row}": message}
         )
     if _signed_in_with(visit, kind, shown) is not None:
         # The visit goes on (the shopper is still here, the ledger still open), but nothing more
@@ -316,21 +300,19 @@ TRAIT_FIELDS = ("firstName", "lastName", "title")
 
 @ledger_page
 async def edit_name(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    if not visit.ledger_open() or not selfservice.can_edit_name(caps):
+    state, visit = await open_visit(request)
+    if not visit.ledger_open():
         return _to_ledger()
     form = await read_form(request)
     typed = {name: form.get(name).strip() for name in TRAIT_FIELDS}
     # An empty box means "leave as it is": the hub keeps a trait it is not sent.
     traits = {name: text for name, text in typed.items() if text}
     outcome = await selfservice.update_traits(
-        state.hub, caps, visit.ledger_profile_id or "", traits, visit.ledger_token or ""
+        state.hub, visit.ledger_profile_id or "", traits, visit.ledger_token or ""
     )
     if not outcome.ok:
         problems = {f"name:{k}": v for k, v in _field_problems(outcome, "firstName").items()}
-        return await _show(
-            request, state, visit, caps, editing=True, typed=typed, problems=problems
-        )
+        return await _show(request, state, visit, editing=True, typed=typed, problems=problems)
     first = ((outcome.data.get("profile") or {}).get("firstName")) or traits.get("firstName")
     if first:
         visit.first_name = first
@@ -339,16 +321,16 @@ async def edit_name(request: Request) -> Response:
 
 @ledger_page
 async def erase(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     if not visit.ledger_open():
         return _to_ledger()
     if (await read_form(request)).get("confirm") != "yes":
-        return render(request, "erase_confirm.html", visit=visit, caps=caps)
+        return render(request, "erase_confirm.html", visit=visit)
     outcome = await selfservice.erase(
-        state.hub, caps, visit.ledger_profile_id or "", visit.ledger_token or ""
+        state.hub, visit.ledger_profile_id or "", visit.ledger_token or ""
     )
     if not outcome.ok:
-        return render(request, "erase_confirm.html", visit=visit, caps=caps, error=outcome.message)
+        return render(request, "erase_confirm.html", visit=visit, error=outcome.message)
     # The profile is gone: so is this visit.
     kiosk(request).visits.end(request)
     response = render(request, "erased.html")

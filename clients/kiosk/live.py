@@ -24,11 +24,6 @@ from clients.kiosk.pages import NO_STORE, kiosk
 log = logging.getLogger(__name__)
 
 KEEP_ALIVE_SECONDS = 15.0
-PROFILE_CHANGED = """
-subscription KioskProfileChanged($profileId: ID!) {
-  profileChanged(profileId: $profileId) { profileId version touchpoint kind }
-}
-"""
 # Said on a shared screen, so only where a change came from, never what it contained.
 WHERE = {
     "KIOSK": "here at the kiosk",
@@ -55,8 +50,8 @@ def notice_html(change: dict[str, Any]) -> str:
 async def _pump(hub: HubClient, profile_id: str, queue: asyncio.Queue[object]) -> None:
     try:
         subscribed = functools.partial(queue.put_nowait, _SUBSCRIBED)
-        async for data in hub.subscribe(PROFILE_CHANGED, {"profileId": profile_id}, subscribed):
-            await queue.put(data.get("profileChanged") or {})
+        async for data in hub.profile_changed(profile_id, on_subscribed=subscribed):
+            await queue.put(data.profile_changed.model_dump(mode="json", by_alias=True))
     except Exception as exc:  # any end of the socket ends the stream; the page reconnects
         log.info("profile subscription ended: %s", exc)
     await queue.put(_ENDED)

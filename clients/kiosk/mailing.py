@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from clients.kiosk.hub_client import Capabilities, HubClient
-from clients.kiosk.pages import capabilities, kiosk, page, read_form, render
-from clients.kiosk.shopper import USER_ERRORS, Outcome, outcome_of
+from clients.kiosk.hub_client import HubClient
+from clients.kiosk.pages import kiosk, page, read_form, render
+from clients.kiosk.shopper import Outcome, outcome_of
 
 # What a shopper reads for each refusal (the hub's messages are written for staff).
 REFUSALS = {
@@ -22,18 +22,9 @@ REFUSALS = {
 UNAVAILABLE = "Codes from our mailings can't be taken at this kiosk right now."
 
 
-def has_response_codes(caps: Capabilities) -> bool:
-    return caps.has("Mutation.redeemResponseCode")
-
-
-async def redeem(hub: HubClient, caps: Capabilities, code: str) -> Outcome:
-    if not has_response_codes(caps):
-        return Outcome(errors=[{"code": "UNAVAILABLE", "message": UNAVAILABLE}])
-    doc = f"""mutation KioskResponseCode($code: String!) {{
-      redeemResponseCode(code: $code, touchpoint: KIOSK) {{
-        redeemed firstName duplicate {USER_ERRORS} }} }}"""
-    data = await hub.execute(doc, {"code": code})
-    return outcome_of(data.get("redeemResponseCode"))
+async def redeem(hub: HubClient, code: str) -> Outcome:
+    answer = await hub.redeem_response_code(code=code)
+    return outcome_of(answer.redeem_response_code)
 
 
 def _shown(outcome: Outcome) -> str:
@@ -49,14 +40,13 @@ async def form(request: Request) -> Response:
 @page
 async def submit(request: Request) -> Response:
     state = kiosk(request)
-    caps = await capabilities(request)
     code = (await read_form(request)).get("code").strip()[:40]
     visit = state.visits.get(request)
     shown = visit if visit and visit.profile_id else None
     if not code:
         error = "Please type the code printed on your letter or email."
         return render(request, "mailing_code.html", visit=shown, error=error, status_code=422)
-    outcome = await redeem(state.hub, caps, code)
+    outcome = await redeem(state.hub, code)
     if not outcome.ok:
         error = _shown(outcome)
         return render(request, "mailing_code.html", visit=shown, error=error, status_code=422)

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from clients.kiosk.config import KioskConfig
-from clients.kiosk.hub_client import Capabilities, HubClient, HubError
+from clients.kiosk.hub_client import HubClient, HubError
 from clients.kiosk.masking import IDENTIFIER_WORDS, mask_identifier
 from clients.kiosk.sessions import Visit, VisitStore
 
@@ -110,12 +110,11 @@ def render(
     name: str,
     *,
     visit: Visit | None = None,
-    caps: Capabilities | None = None,
     status_code: int = 200,
     **context: Any,
 ) -> Response:
     state = kiosk(request)
-    base = {"config": state.config, "visit": visit, "caps": caps or Capabilities()}
+    base = {"config": state.config, "visit": visit}
     return state.templates.TemplateResponse(
         request, name, {**base, **context}, status_code=status_code, headers=NO_STORE
     )
@@ -141,21 +140,13 @@ def out_of_service(request: Request) -> Response:
     return render(request, "out_of_service.html", status_code=503)
 
 
-async def capabilities(request: Request) -> Capabilities:
-    try:
-        return await kiosk(request).hub.capabilities()
-    except HubError as exc:
-        log.warning("hub unavailable: %s", exc)
-        raise Stop(out_of_service(request)) from exc
-
-
-async def open_visit(request: Request) -> tuple[KioskState, Visit, Capabilities]:
+async def open_visit(request: Request) -> tuple[KioskState, Visit]:
     """The running visit with a profile, or back to the attract screen."""
     state = kiosk(request)
     visit = state.visits.get(request)
     if visit is None or not visit.profile_id:
         raise Stop(to_attract())
-    return state, visit, await capabilities(request)
+    return state, visit
 
 
 def page(handler: Handler) -> Handler:

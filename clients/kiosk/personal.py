@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from clients.kiosk import shopper
+from clients.kiosk.hub_api.enums import EventType
 from clients.kiosk.pages import open_visit, page, read_form, render
 
 # The short "serve you better" survey: each question's answers come from the hub's own catalogue
@@ -22,9 +23,9 @@ SURVEY = (
 
 @page
 async def for_you_panel(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    panel = await shopper.for_you(state.hub, caps, visit.profile_id or "")
-    return render(request, "_for_you.html", visit=visit, caps=caps, panel=panel)
+    state, visit = await open_visit(request)
+    panel = await shopper.for_you(state.hub, visit.profile_id or "")
+    return render(request, "_for_you.html", visit=visit, panel=panel)
 
 
 def _themes(picks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -44,16 +45,11 @@ def _themes(picks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @page
 async def recommendation_center(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    center = await shopper.recommendation_center(state.hub, caps, visit.profile_id or "")
-    if center is None:
-        panel = await shopper.panel_for_page(state.hub, caps, visit, first=18)
-        picks = (panel or {}).get("recommendations") or []
-        center = {
-            "themes": _themes(picks),
-            "personal": any(p.get("personal", True) for p in picks),
-        }
-    return render(request, "picks.html", visit=visit, caps=caps, center=center)
+    state, visit = await open_visit(request)
+    panel = await shopper.panel_for_page(state.hub, visit, first=18)
+    picks = (panel or {}).get("recommendations") or []
+    center = {"themes": _themes(picks), "personal": any(p.get("personal", True) for p in picks)}
+    return render(request, "picks.html", visit=visit, center=center)
 
 
 def _liked(panel: dict[str, Any] | None) -> dict[tuple[str, str], bool]:
@@ -64,15 +60,14 @@ def _liked(panel: dict[str, Any] | None) -> dict[tuple[str, str], bool]:
 
 @page
 async def preferences(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    cats = await shopper.categories(state.hub, caps)
-    themes = await shopper.themes(state.hub, caps)
-    panel = await shopper.panel_for_page(state.hub, caps, visit)
+    state, visit = await open_visit(request)
+    cats = await shopper.categories(state.hub)
+    themes = await shopper.themes(state.hub)
+    panel = await shopper.panel_for_page(state.hub, visit)
     return render(
         request,
         "preferences.html",
         visit=visit,
-        caps=caps,
         categories=cats,
         themes=themes,
         liked=_liked(panel),
@@ -83,20 +78,19 @@ async def preferences(request: Request) -> Response:
 
 @page
 async def toggle_preference(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     form = await read_form(request)
     key, value = form.get("key"), form.get("value")
     label = form.get("label", value)
     checked = form.get("checked") == "on"
     change: dict[str, Any] = {"key": key, "value": value, "like": True}
     if not checked:
-        change = shopper.removal(caps, key, value)
-    outcome = await shopper.set_preferences(state.hub, caps, visit.profile_id or "", [change])
+        change = shopper.removal(key, value)
+    outcome = await shopper.set_preferences(state.hub, visit.profile_id or "", [change])
     response = render(
         request,
         "_preference_toggle.html",
         visit=visit,
-        caps=caps,
         option={"key": key, "value": value, "label": label},
         checked=checked if outcome.ok else not checked,
         error=outcome.message,
@@ -108,30 +102,27 @@ async def toggle_preference(request: Request) -> Response:
 
 @page
 async def submit_survey(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
+    state, visit = await open_visit(request)
     form = await read_form(request)
     # One answer per facet value: "rather not see" after "shopping for" is the last word.
     by_value: dict[tuple[str, str], dict[str, Any]] = {}
     for question, _text, key, like in SURVEY:
         for value in form.getlist(question):
-            answer = {"key": key, "value": value, "like": like}
-            if caps.has("PreferenceInput.question"):
-                answer["question"] = question
+            answer = {"key": key, "value": value, "like": like, "question": question}
             by_value[(key, value)] = answer
     answers = list(by_value.values())
     outcome = shopper.Outcome()
     if answers:
-        outcome = await shopper.set_preferences(state.hub, caps, visit.profile_id or "", answers)
+        outcome = await shopper.set_preferences(state.hub, visit.profile_id or "", answers)
         if outcome.ok:
             await shopper.track(
-                state.hub, caps, visit, "SURVEY", properties={"answers": len(answers)}
+                state.hub, visit, EventType.SURVEY, properties={"answers": len(answers)}
             )
-    panel = await shopper.panel_for_page(state.hub, caps, visit)
+    panel = await shopper.panel_for_page(state.hub, visit)
     return render(
         request,
         "survey_thanks.html",
         visit=visit,
-        caps=caps,
         outcome=outcome,
         answered=len(answers),
         panel=panel,

@@ -12,7 +12,6 @@ from clients.kiosk import shopper
 from clients.kiosk.banner import home_banner
 from clients.kiosk.pages import (
     NO_STORE,
-    capabilities,
     kiosk,
     open_visit,
     page,
@@ -49,7 +48,6 @@ async def attract(request: Request) -> Response:
 @page
 async def identify(request: Request) -> Response:
     state = kiosk(request)
-    caps = await capabilities(request)
     form = await read_form(request)
     value = form.get("identifier").strip()
     kind = guess_kind(value, form.get("kind"))
@@ -73,12 +71,8 @@ async def identify(request: Request) -> Response:
     if visit.profile_id:
         # Browsed anonymously first: sending the visit's anonymous id too carries the views over.
         identifiers.append({"kind": "ANONYMOUS_ID", "value": visit.anonymous_id})
-    if caps.has(f"{caps.returns('Mutation.identify')}.created"):
-        outcome = await shopper.identify(state.hub, caps, identifiers)
-        returning = not outcome.data.get("created", False)
-    else:
-        returning = await shopper.profile_exists(state.hub, caps, identifier)
-        outcome = await shopper.identify(state.hub, caps, identifiers)
+    outcome = await shopper.identify(state.hub, identifiers)
+    returning = not outcome.data.get("created", False)
     profile = outcome.data.get("profile")
     if not outcome.ok or not profile:
         response = render(
@@ -103,14 +97,13 @@ async def identify(request: Request) -> Response:
 @page
 async def browse_anonymously(request: Request) -> Response:
     state = kiosk(request)
-    caps = await capabilities(request)
     visit = state.visits.get(request)
     if visit is not None and not visit.known and visit.profile_id:
         return RedirectResponse("/home", status_code=303, headers=NO_STORE)
     state.visits.end(request)
     visit = state.visits.start()
     anonymous = {"kind": "ANONYMOUS_ID", "value": visit.anonymous_id}
-    outcome = await shopper.identify(state.hub, caps, [anonymous])
+    outcome = await shopper.identify(state.hub, [anonymous])
     profile = outcome.data.get("profile") or {}
     visit.profile_id = profile.get("id")
     response = RedirectResponse("/home", status_code=303, headers=NO_STORE)
@@ -127,15 +120,14 @@ def greeting(visit: Visit) -> str:
 
 @page
 async def home(request: Request) -> Response:
-    state, visit, caps = await open_visit(request)
-    cats = await shopper.categories(state.hub, caps)
-    panel = await shopper.panel_for_page(state.hub, caps, visit)
-    banner = await home_banner(state.hub, caps, visit)
+    state, visit = await open_visit(request)
+    cats = await shopper.categories(state.hub)
+    panel = await shopper.panel_for_page(state.hub, visit)
+    banner = await home_banner(state.hub, visit)
     return render(
         request,
         "home.html",
         visit=visit,
-        caps=caps,
         greeting=greeting(visit),
         categories=cats,
         panel=panel,

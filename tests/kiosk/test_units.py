@@ -1,11 +1,17 @@
-"""The kiosk's pure parts: masking, identifier kinds, schema capabilities, SSE framing, banners."""
+"""The kiosk's pure parts: masking, identifier kinds, SSE framing, banners."""
 
 from __future__ import annotations
 
+import pytest
+
+from clients.kiosk import shopper
 from clients.kiosk.banner import EVERYONE, banner_view, kiosk_path
-from clients.kiosk.hub_client import Capabilities, _type_ref
+from clients.kiosk.hub_api.enums import EventType
+from clients.kiosk.hub_api.for_you import ForYouProfileRecommendations
+from clients.kiosk.hub_client import HubError
 from clients.kiosk.live import notice_html, sse
 from clients.kiosk.masking import mask_email, mask_identifier, mask_phone
+from clients.kiosk.sessions import Visit
 from clients.kiosk.visit import guess_kind
 
 
@@ -23,39 +29,6 @@ def test_identifier_kind_follows_the_choice_and_obvious_shapes() -> None:
     assert guess_kind("07700 900123", "") == "PHONE"
     assert guess_kind("KT1234", "") == "LOYALTY_ID"
     assert guess_kind("12345678", "LOYALTY_ID") == "LOYALTY_ID"
-
-
-def test_capabilities_read_an_introspected_schema() -> None:
-    ref = {
-        "kind": "NON_NULL",
-        "name": None,
-        "ofType": {
-            "kind": "LIST",
-            "name": None,
-            "ofType": {
-                "kind": "NON_NULL",
-                "name": None,
-                "ofType": {"kind": "INPUT_OBJECT", "name": "EventInput"},
-            },
-        },
-    }
-    assert _type_ref(ref) == "[EventInput!]!"
-    schema = {
-        "types": [
-            {
-                "name": "Profile",
-                "kind": "OBJECT",
-                "fields": [
-                    {"name": "firstName", "type": {"kind": "SCALAR", "name": "String"}, "args": []}
-                ],
-            },
-            {"name": "EventType", "kind": "ENUM", "fields": None, "enumValues": [{"name": "VIEW"}]},
-        ]
-    }
-    caps = Capabilities.from_schema(schema)
-    assert caps.has("Profile.firstName") and not caps.has("Profile.recommendations")
-    assert caps.pick("Profile", "firstName", "recommendations") == "firstName"
-    assert caps.enum_has("EventType", "VIEW") and not caps.enum_has("EventType", "SURVEY")
 
 
 def test_server_sent_events_are_framed_and_notices_say_only_where() -> None:
@@ -103,3 +76,33 @@ def test_a_banner_carries_its_reason_or_is_not_shown() -> None:
     )
     assert targeted is not None
     assert targeted["reason"] == "You told us you like Christmas" and targeted["href"] is None
+
+
+def test_inputs_are_typed_and_answers_keep_the_schemas_names() -> None:
+    event = shopper.event(
+        Visit(id="v", anonymous_id="kiosk-1"), EventType.VIEW, sku="85123A", properties={"a": 1}
+    )
+    assert event.identifier.kind == "ANONYMOUS_ID" and event.product_sku == "85123A"
+    with pytest.raises(HubError):
+        shopper.identifier({"kind": "NOT_A_KIND", "value": "x"})
+    with pytest.raises(HubError):
+        shopper.consent_purpose("EVERYTHING")
+    answer = ForYouProfileRecommendations.model_validate(
+        {
+            "score": 1.0,
+            "reason": "Because you looked",
+            "recommendationId": "r1",
+            "personal": True,
+            "product": {
+                "sku": "85123A",
+                "name": "HEART",
+                "price": 2.55,
+                "description": "",
+                "inStock": True,
+                "tags": [],
+                "category": None,
+            },
+        }
+    )
+    plain = shopper.plain(answer)
+    assert plain["recommendationId"] == "r1" and plain["product"]["inStock"] is True
