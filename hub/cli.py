@@ -90,7 +90,7 @@ def _agents(args: argparse.Namespace) -> int:
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
-    from hub.catalog.seed import seed_demo
+    from hub.demo.seed import seed_demo
     from hub.migrate import upgrade
 
     settings = get_settings()

@@ -34,8 +34,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hub.catalog.demo_data import LineRow, read_lines
-from hub.catalog.seed import seed_store
 from hub.db import Database, clock_at, remember_reads
+from hub.demo.seed import seed_store
 from hub.migrate import upgrade
 from hub.profiles import service as profiles
 from hub.recs import backtest_split, baselines, training

@@ -17,8 +17,8 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from hub.catalog.demo_data import read_catalog
-from hub.catalog.seed import seed_store
 from hub.db import Database, clock_at
+from hub.demo.seed import seed_store
 from hub.events.models import Event
 from hub.migrate import upgrade
 from hub.recs import training

@@ -12,8 +12,8 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import select
 
-from hub.catalog.seed import seed_store
 from hub.db import Database, clock_at, remember_reads
+from hub.demo.seed import seed_store
 from hub.migrate import upgrade
 from hub.profiles import service as profiles
 from hub.recs import service as recs

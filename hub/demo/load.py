@@ -1,4 +1,4 @@
-"""The demo data file into the tables in bulk, for `seed-demo` (hub/catalog/seed.py): the
+"""The demo data file into the tables in bulk, for `seed-demo` (hub/demo/seed.py): the
 catalogue upserted, a profile per customer (erased ones left out), invoice lines as events with
 message ids derived from invoice and line, and learning on them with the live rule, batched.
 """

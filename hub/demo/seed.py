@@ -4,7 +4,7 @@ Products come from the catalogue pass; every customer becomes a profile keyed by
 invoice lines become PURCHASE events and their cancellations RETURN events at touchpoint WEB,
 with message ids derived from invoice and line so a re-run adds nothing. Learning runs on them
 with the same fold and weights as live events (hub.preferences.learning), in bulk
-(hub/catalog/demo_load.py); then the personas, demo segments, keys, agent and campaign.
+(hub/demo/load.py); then the personas, demo segments, keys, agent and campaign.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import service as auth
 from hub.campaigns import demo as demo_campaigns
-from hub.catalog import demo_load
 from hub.catalog.demo_data import ReadSummary, read_lines
 from hub.catalog.models import Product
 from hub.catalog.taxonomy import CATEGORIES
 from hub.db import Database
+from hub.demo import load as demo_load
 from hub.enums import Channel, IdentifierKind, Touchpoint
 from hub.events.models import Event
 from hub.identity import service as identity
