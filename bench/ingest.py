@@ -1,24 +1,28 @@
 """Batch ingest over GraphQL (`track`, 1,000 events a request) against a raw-insert floor.
 
-Usage: .venv/bin/python bench/ingest.py [--batches 5]
-Starts a real hub (uvicorn) on a fresh SQLite database seeded with tests/data's sample, then
+Usage: .venv/bin/python bench/ingest.py [--batches 5] [--postgres]
+Starts a real hub (uvicorn) on a fresh SQLite database (with --postgres: a database on a
+throw-away PostgreSQL 15 server, tests/pg.py) seeded with tests/data's sample, then
 sends batches of 1,000 VIEW events from one client:
   - from known customers (the sample's CRM ids: resolution finds them, learning updates them);
   - from 1,000 new visitors per batch (a new ANONYMOUS_ID each: a profile and an identifier
     are created for every one);
   - from known customers, every third event a PURCHASE with quantity and price.
 Floor: the same number of rows inserted with the stdlib sqlite3 module's executemany into a
-table of the events' shape, one commit per batch (no validation, resolution or learning).
+table of the events' shape, one commit per batch (no validation, resolution or learning); on
+PostgreSQL, asyncpg executemany of as many rows into the store's own `events` table.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sqlite3
 import statistics
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -36,9 +40,17 @@ BATCH = 1000
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=5)
-    batches = parser.parse_args().batches
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    batches = args.batches
     path = Path("/tmp") / f"bench-{uuid.uuid4().hex[:8]}.db"
     url = f"sqlite+aiosqlite:///{path}"
+    server = None
+    if args.postgres:
+        from tests.pg import PostgresServer
+
+        server = PostgresServer().start()
+        url = server.create_database("ingest")
     keys = prepare_database(url)
     hub = start_hub(url, keys)
     lines = list(read_lines(SAMPLE))
@@ -91,13 +103,51 @@ def main() -> None:
     finally:
         stop_hub(hub)
 
-    with sqlite3.connect(path) as raw:
-        floor = statistics.median(executemany_floor(raw, skus, BATCH) for _ in range(batches))
-    path.unlink(missing_ok=True)
+    if server is not None:
+        try:
+            floor = statistics.median(
+                asyncio.run(pg_floor(url, skus, BATCH)) for _ in range(batches)
+            )
+        finally:
+            server.stop()
+    else:
+        with sqlite3.connect(path) as raw:
+            floor = statistics.median(executemany_floor(raw, skus, BATCH) for _ in range(batches))
+        path.unlink(missing_ok=True)
     print_rates(
         floor,
         {f"track, 1,000 from {name}": statistics.median(s) for name, s in results.items()},
+        floor_name="asyncpg executemany (floor)" if server is not None else None,
     )
+
+
+async def pg_floor(url: str, skus: list[str], n: int) -> float:
+    """Rows/s of `n` event rows inserted into the store's `events` with asyncpg executemany
+    in one transaction, on one existing profile."""
+    import asyncpg
+
+    from hub.db import asyncpg_connect_args
+
+    connection = await asyncpg.connect(**asyncpg_connect_args(url))
+    try:
+        owner = await connection.fetchrow("SELECT profile_id, id FROM identifiers LIMIT 1")
+        at = datetime.now(UTC)
+        rows = [
+            (uuid.uuid4().hex, owner["profile_id"], owner["id"], "VIEW", "WEB", at, at,
+             skus[i % len(skus)], None, None, "{}")
+            for i in range(n)
+        ]  # fmt: skip
+        start = time.perf_counter()
+        async with connection.transaction():
+            await connection.executemany(
+                "INSERT INTO events (message_id, profile_id, identifier_id, type, touchpoint, "
+                "occurred_at, received_at, product_sku, quantity, price, properties) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)",
+                rows,
+            )
+        return n / (time.perf_counter() - start)
+    finally:
+        await connection.close()
 
 
 if __name__ == "__main__":

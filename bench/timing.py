@@ -55,9 +55,12 @@ def executemany_floor(raw: sqlite3.Connection, skus: Sequence[str], n: int) -> f
     return n / (time.perf_counter() - start)
 
 
-def print_rates(floor: float, rates: dict[str, float], width: int = 38) -> None:
+def print_rates(
+    floor: float, rates: dict[str, float], width: int = 38, floor_name: str | None = None
+) -> None:
     """Events per second, one row per case, and how many times slower than the floor."""
     print(f"{'':{width}} {'events/s':>10} {'floor ÷ this':>13}")
-    print(f"{'raw sqlite3 executemany (floor)':{width}} {floor:10,.0f} {1.0:13.1f}")
+    name = floor_name or "raw sqlite3 executemany (floor)"
+    print(f"{name:{width}} {floor:10,.0f} {1.0:13.1f}")
     for name, rate in rates.items():
         print(f"{name:{width}} {rate:10,.0f} {floor / rate:13.1f}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog.models import Category, Product
+from hub.db import one_of
 
 
 async def skus_in(session: AsyncSession, skus: Collection[str]) -> set[str]:
@@ -22,6 +24,22 @@ async def categories_in(session: AsyncSession, slugs: Collection[str]) -> set[st
         return set()
     rows = await session.scalars(select(Category.slug).where(Category.slug.in_(list(slugs))))
     return set(rows)
+
+
+async def product_facts(session: AsyncSession, skus: Collection[str]) -> list[Any]:
+    """sku, name, category_slug and tags of these products, as plain rows (Core: an ingest
+    batch asks for thousands)."""
+    table = Product.__table__
+    wanted = list(skus)
+    found: list[Any] = []
+    for start in range(0, len(wanted), 2000):
+        rows = await session.execute(
+            select(table.c.sku, table.c.name, table.c.category_slug, table.c.tags).where(
+                one_of(session, table.c.sku, wanted[start : start + 2000])
+            )
+        )
+        found.extend(rows.all())
+    return found
 
 
 async def products_by_sku(session: AsyncSession, skus: Collection[str]) -> list[Product]:

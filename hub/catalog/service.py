@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,12 @@ async def existing_categories(session: AsyncSession, slugs: Collection[str]) -> 
 
 async def products(session: AsyncSession, skus: Collection[str]) -> dict[str, Product]:
     return {p.sku: p for p in await repo.products_by_sku(session, skus)}
+
+
+async def product_facts(session: AsyncSession, skus: Collection[str]) -> dict[str, Any]:
+    """sku → a plain row with the product's sku, name, category_slug and tags (what learning and
+    a change summary need), for many products at once."""
+    return {row.sku: row for row in await repo.product_facts(session, skus)}
 
 
 async def labels_for(

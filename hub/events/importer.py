@@ -12,6 +12,7 @@ none of it), learning included, so a re-run of the same file adds nothing (messa
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import gzip
 import io
@@ -70,7 +71,16 @@ def _bad(field_name: str, message: str) -> DomainError:
     return DomainError.one((field_name,), ErrorCode.INVALID, message)
 
 
+_EXACT: dict[type[Any], dict[Any, Any]] = {
+    options: {o.value: o for o in options} for options in (EventType, IdentifierKind, Touchpoint)
+}
+
+
 def _choice(value: Any, options: type[Any], field_name: str) -> Any:
+    if isinstance(value, str):
+        exact = _EXACT[options].get(value)  # as it is almost always written: no stripping
+        if exact is not None:
+            return exact
     try:
         return options(str(value).strip().upper())
     except ValueError:
@@ -188,11 +198,12 @@ async def run(
     # processes, and subscribers there see imported events on their next read.
     broker = make_broker(db.url)
     pending: list[tuple[int, events.EventIn]] = []
+    # One chunk is stored while the next is read: the database's own work (and the commit's
+    # writes) runs on its thread, and reading and checking lines goes on meanwhile. Chunks
+    # still go in one after the other, in file order.
+    storing: list[asyncio.Task[None]] = []  # the chunk being stored, if any
 
-    async def flush() -> None:
-        if not pending:
-            return
-        batch = [event for _, event in pending]
+    async def store(batch: list[events.EventIn]) -> None:
         for attempt in (1, 2):
             async with db.sessions() as session:
                 try:
@@ -216,26 +227,41 @@ async def run(
         report.accepted += result.accepted
         report.duplicates += result.duplicates
         report.suppressed += result.suppressed
-        pending.clear()
         if progress is not None:
             progress(report)
 
-    for number, record in records(path):
-        report.lines += 1
-        if isinstance(record, str):
-            report.refuse(number, record)
-            continue
-        try:
-            (event,) = events.validate([event_from(record)], 1, max_properties, region)
-        except DomainError as error:
-            report.refuse(number, _words(error))
-            continue
-        if event.type in resolvers.OWNED:  # e.g. a response code: checked live, not in bulk
-            report.refuse(number, f"{event.type.value} events are sent with track, not imported")
-            continue
-        pending.append((number, event))
-        if len(pending) >= chunk:
-            await flush()
-    await flush()
+    async def flush() -> None:
+        if storing:
+            await storing.pop()
+        if pending:
+            storing.append(asyncio.create_task(store([event for _, event in pending])))
+            pending.clear()
+
+    try:
+        for number, record in records(path):
+            report.lines += 1
+            if storing and report.lines % 200 == 0:
+                await asyncio.sleep(0)  # the chunk being stored takes its next step
+            if isinstance(record, str):
+                report.refuse(number, record)
+                continue
+            try:
+                (event,) = events.validate([event_from(record)], 1, max_properties, region)
+            except DomainError as error:
+                report.refuse(number, _words(error))
+                continue
+            if event.type in resolvers.OWNED:  # e.g. a response code: checked live, not in bulk
+                report.refuse(
+                    number, f"{event.type.value} events are sent with track, not imported"
+                )
+                continue
+            pending.append((number, event))
+            if len(pending) >= chunk:
+                await flush()
+        await flush()
+        await flush()  # the last chunk stored
+    finally:
+        for task in storing:
+            task.cancel()
     report.seconds = time.perf_counter() - started
     return report

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import Table, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db import one_of
 from hub.identity.models import Identifier, IdentityConflict, Merge
 
 _CHUNK = 400
+_VALUES_CHUNK = 2000
 
 
 async def find(session: AsyncSession, pairs: Iterable[tuple[str, str]]) -> list[Identifier]:
@@ -24,6 +26,29 @@ async def find(session: AsyncSession, pairs: Iterable[tuple[str, str]]) -> list[
             .execution_options(populate_existing=True)
         )
         found.extend(rows)
+    return found
+
+
+async def owners_of(
+    session: AsyncSession, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, int]]:
+    """(kind, value) → (profile id, identifier id) of those held, as plain rows: one IN list
+    of values per kind, which both stores answer from the unique index on (kind, value)
+    (SQLite scans the table for a row-value `(kind, value) IN (…)` list)."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, value in dict.fromkeys(pairs):
+        by_kind.setdefault(kind, []).append(value)
+    table = Identifier.__table__
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    for kind, values in by_kind.items():
+        for start in range(0, len(values), _VALUES_CHUNK):
+            rows = await session.execute(
+                select(table.c.value, table.c.profile_id, table.c.id).where(
+                    table.c.kind == kind,
+                    one_of(session, table.c.value, values[start : start + _VALUES_CHUNK]),
+                )
+            )
+            found.update({(kind, v): (pid, iid) for v, pid, iid in rows.tuples()})
     return found
 
 
@@ -52,17 +77,12 @@ async def add(session: AsyncSession, identifier: Identifier) -> Identifier:
     return identifier
 
 
-async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Identifier]:
-    """Many new identifiers in multi-row INSERTs, returned (with their ids) in input order.
-
-    Ordered here by (kind, value), which is unique: asking the INSERT for parameter order
-    (`sort_by_parameter_order`) makes SQLAlchemy send SQLite one row per statement.
-    """
-    found = {
-        (i.kind, i.value): i
-        for i in await session.scalars(insert(Identifier).returning(Identifier), list(rows))
-    }
-    return [found[(row["kind"], row["value"])] for row in rows]
+async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Many new identifiers in one executemany (Core: no ORM objects; callers that need their
+    ids read them back with `owners_of`)."""
+    if rows:
+        # Every row names every column (verified_at may be None): one statement for them all.
+        await session.execute(insert(cast(Table, Identifier.__table__)), list(rows))
 
 
 async def add_merge(session: AsyncSession, merge: Merge) -> Merge:

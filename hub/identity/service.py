@@ -214,15 +214,16 @@ async def resolve(
 
 async def attach_new(
     session: AsyncSession, wanted: Sequence[tuple[IdentifierIn, str]]
-) -> list[Identifier]:
-    """Identifiers nobody holds yet, each on a profile of its own, in two bulk inserts.
+) -> dict[tuple[str, str], tuple[str, int]]:
+    """Identifiers nobody holds yet, each on a profile of its own, in two bulk inserts:
+    (kind, value) → (profile id, identifier id).
 
     What `resolve` does for one identifier that matches nothing, for a whole batch of new
     visitors at once. A concurrent writer creating the same identifier makes the unique key
     fail and the write is retried from the start, where it is then found.
     """
     if not wanted:
-        return []
+        return {}
     now = utcnow()
     trusted = _trusted(session)
     owners = [new_id() for _ in wanted]
@@ -233,20 +234,19 @@ async def attach_new(
             for owner, (item, _) in zip(owners, wanted, strict=True)
         ],
     )
-    return await repo.insert_many(
-        session,
-        [
-            {
-                "profile_id": owner,
-                "kind": item.kind.value,
-                "value": item.value,
-                "touchpoint": touchpoint,
-                "created_at": now,
-                "verified_at": now if trusted else None,
-            }
-            for owner, (item, touchpoint) in zip(owners, wanted, strict=True)
-        ],
-    )
+    rows = [
+        {
+            "profile_id": owner,
+            "kind": item.kind.value,
+            "value": item.value,
+            "touchpoint": touchpoint,
+            "created_at": now,
+            "verified_at": now if trusted else None,
+        }
+        for owner, (item, touchpoint) in zip(owners, wanted, strict=True)
+    ]
+    await repo.insert_rows(session, rows)
+    return await repo.owners_of(session, [(item.kind.value, item.value) for item, _ in wanted])
 
 
 async def locked_owners(

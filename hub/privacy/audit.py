@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.actors import Principal
@@ -62,7 +63,7 @@ async def record_many(
         return
     now = utcnow()
     await session.execute(
-        insert(AuditEntry),
+        insert(cast(Table, AuditEntry.__table__)),  # Core: one executemany, no ORM bulk path
         [
             {
                 "at": now,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import utcnow
+from hub.db import one_of, utcnow
 from hub.identity.models import Identifier
 from hub.profiles.models import Note, Profile
 
@@ -52,8 +52,8 @@ async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(Profile), list(rows))
+    if rows:  # Core, one executemany: nothing reads the new rows back as objects
+        await session.execute(insert(cast(Table, Profile.__table__)), list(rows))
 
 
 async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, int]:
@@ -61,7 +61,7 @@ async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> di
     in one statement: id → its new version."""
     rows = await session.execute(
         update(Profile)
-        .where(Profile.id.in_(list(profile_ids)))
+        .where(one_of(session, Profile.id, list(profile_ids)))
         .values(version=Profile.version + 1, updated_at=utcnow())
         .returning(Profile.id, Profile.version),
         # Callers use the returned versions; loaded Profile objects are not refreshed.
@@ -133,6 +133,23 @@ async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -
         .execution_options(populate_existing=True)
     )
     return list(rows)
+
+
+async def lock_states(
+    session: AsyncSession, ids: Sequence[str], share: bool = False
+) -> list[tuple[str, str | None, bool]]:
+    """`lock` for a batch that needs no Profile objects: (id, merged into, erased) per row,
+    locked in id order (a no-op on SQLite, which serialises writers anyway)."""
+    if not ids:
+        return []
+    table = Profile.__table__
+    rows = await session.execute(
+        select(table.c.id, table.c.merged_into_id, table.c.erased_at.is_not(None))
+        .where(one_of(session, table.c.id, sorted(set(ids))))
+        .order_by(table.c.id)
+        .with_for_update(read=share)
+    )
+    return [(pid, merged, bool(erased)) for pid, merged, erased in rows.tuples()]
 
 
 async def merged_into(session: AsyncSession, profile_id: str) -> list[str]:

@@ -291,3 +291,10 @@ async def remember(
 
 async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -> list[Profile]:
     return await repo.lock(session, ids, share)
+
+
+async def lock_states(
+    session: AsyncSession, ids: Sequence[str], share: bool = False
+) -> list[tuple[str, str | None, bool]]:
+    """(id, merged into, erased) of each profile, locked as `lock` does, without ORM rows."""
+    return await repo.lock_states(session, ids, share)

@@ -1,0 +1,177 @@
+"""Storing a batch of events: idempotent by message id, learning in the same transaction.
+
+One path for `track` (a GraphQL batch) and `rapport-hub import` (chunks of a file): the batch is
+deduplicated and resolved to profiles as a whole, its events go in with one executemany, the
+learned interests of the whole batch are folded at once (`preferences.batch`), and each profile
+it touched gets one version, one change summary and one audit row. Plain rows throughout, no
+ORM objects on this path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.catalog import service as catalog
+from hub.db import utcnow
+from hub.enums import ConsentPurpose, EventType, IdentifierKind
+from hub.events import repository as repo
+from hub.events import resolvers
+from hub.events.validation import EventIn, TrackResult, validate
+from hub.identity import bulk as identities
+from hub.identity import service as identity
+from hub.identity.normalize import IdentifierIn
+from hub.preferences import batch as learning
+from hub.preferences.learned import Observation
+from hub.preferences.learning import Weights
+from hub.privacy import consent, suppression
+from hub.profiles import service as profiles
+from hub.words import where
+
+
+async def track(
+    session: AsyncSession,
+    events: Sequence[EventIn],
+    *,
+    region: str,
+    weights: Weights,
+    max_batch: int,
+    max_properties: int,
+    validated: bool = False,
+) -> TrackResult:
+    """Store a batch of events once; learn from them unless PERSONALIZATION is withdrawn.
+
+    `validated`: the events are already what `validate` returned (the importer checks each
+    line on its own, to name a bad one by its number).
+    """
+    cleaned = list(events) if validated else validate(events, max_batch, max_properties, region)
+    cleaned, dropped = await resolvers.resolve(session, cleaned)  # e.g. a response code's owner
+    result = TrackResult(suppressed=dropped)
+    seen = await repo.existing_message_ids(session, {e.message_id for e in cleaned})
+    erased = await suppression.suppressed(
+        session, list({(e.identifier.kind.value, e.identifier.value) for e in cleaned})
+    )
+    fresh: list[EventIn] = []
+    for event in cleaned:
+        if (event.identifier.kind.value, event.identifier.value) in erased:
+            result.suppressed += 1
+            continue
+        if event.message_id in seen:
+            result.duplicates += 1
+            continue
+        seen.add(event.message_id)
+        fresh.append(event)
+    if not fresh:
+        return result
+
+    owners, created = await _owners(session, fresh)
+    products = await catalog.product_facts(session, {e.product_sku for e in fresh if e.product_sku})
+    personal = await consent.allowed(
+        session, list({pid for pid, _ in owners.values()}), ConsentPurpose.PERSONALIZATION
+    )
+    rows: list[dict[str, Any]] = []
+    observations: list[Observation] = []
+    by_profile: dict[str, list[EventIn]] = {}
+    received = utcnow()
+    for event in fresh:
+        profile_id, identifier_id = owners[(event.identifier.kind.value, event.identifier.value)]
+        assert event.occurred_at is not None
+        rows.append(
+            {
+                "message_id": event.message_id,
+                "profile_id": profile_id,
+                "identifier_id": identifier_id,
+                "type": event.type.value,
+                "touchpoint": event.touchpoint,
+                "occurred_at": event.occurred_at,
+                "received_at": received,
+                "product_sku": event.product_sku,
+                "quantity": event.quantity,
+                "price": event.price,
+                "properties": event.properties or {},
+            }
+        )
+        by_profile.setdefault(profile_id, []).append(event)
+        product = products.get(event.product_sku or "")
+        if product is not None and personal.get(profile_id, True):
+            observations.append(
+                Observation(
+                    profile_id,
+                    event.type,
+                    product.sku,
+                    product.category_slug,
+                    tuple(product.tags or ()),
+                    event.quantity,
+                    event.occurred_at,
+                    event.touchpoint,
+                )
+            )
+    await repo.insert_many(session, rows)
+    await learning.learn(session, observations, weights, new_profiles=created)
+    result.accepted = len(rows)
+    await profiles.touch_many(
+        session,
+        [
+            (profile_id, batch[-1].touchpoint, "EVENTS", _summary(batch, products))
+            for profile_id, batch in by_profile.items()
+        ],
+    )
+    result.profile_ids = list(by_profile)
+    return result
+
+
+async def _owners(
+    session: AsyncSession, events: Sequence[EventIn]
+) -> tuple[dict[tuple[str, str], tuple[str, int]], set[str]]:
+    """(kind, value) → (profile id, identifier id), and the profiles created: unknown
+    identifiers get a new profile."""
+    pairs = list(dict.fromkeys((e.identifier.kind.value, e.identifier.value) for e in events))
+    # For update, not shared: the batch goes on to update the profile (version, interests), and
+    # two batches that both held it shared would each wait for the other to let go.
+    found = await identities.locked_owners(session, pairs)
+    missing = [pair for pair in pairs if pair not in found]
+    if not missing:
+        return found, set()
+    first_seen: dict[tuple[str, str], EventIn] = {}
+    for event in events:
+        first_seen.setdefault((event.identifier.kind.value, event.identifier.value), event)
+    created = await identity.attach_new(
+        session,
+        [(IdentifierIn(IdentifierKind(k), v), first_seen[(k, v)].touchpoint) for k, v in missing],
+    )
+    found.update(created)
+    return found, {profile_id for profile_id, _ in created.values()}
+
+
+VERBS = {
+    EventType.VIEW: "Viewed",
+    EventType.SEARCH: "Searched",
+    EventType.ADD_TO_CART: "Added to basket",
+    EventType.PURCHASE: "Bought",
+    EventType.RETURN: "Returned",
+    EventType.SAMPLE: "Sampled",
+    EventType.CALL: "Called",
+    EventType.SURVEY: "Answered a survey",
+    EventType.RECOMMENDATION_SHOWN: "Was shown picks",
+    EventType.RECOMMENDATION_CLICKED: "Clicked a pick",
+    EventType.RECOMMENDATION_REJECTED: "Turned down",
+    EventType.NEXT_BEST_ACTION_ACCEPTED: "Took up a suggestion",
+    EventType.NEXT_BEST_ACTION_REJECTED: "Declined a suggestion",
+    EventType.CAMPAIGN_RESPONSE: "Answered a mailing",
+}
+
+
+def _summary(batch: Sequence[EventIn], products: dict[str, Any]) -> str:
+    last = batch[-1]
+    product = products.get(last.product_sku or "")
+    what = (
+        f" {product.name}"
+        if product is not None
+        else (f" {last.product_sku}" if last.product_sku else "")
+    )
+    text = f"{VERBS[last.type]}{what} {where(last.touchpoint)}".strip()
+    if len(batch) > 1:
+        text += f" (+{len(batch) - 1} more event{'s' if len(batch) > 2 else ''})"
+    return text
