@@ -1,6 +1,7 @@
 """The hub, as the agent desktop sees it: the typed client generated from operations/
-(`hub_api`, see regenerate.py) on one transport — httpx for queries and mutations, the
-graphql-transport-ws socket of live.py for the subscription — with one error type, `HubError`.
+(`hub_api`, see regenerate.py) on the apps' one transport (`clients.transport.Link`: httpx
+for queries and mutations, graphql-transport-ws for the subscription), with one error type,
+`HubError`.
 
 No Textual here: screens call these coroutines from workers and get the generated types back,
 the profile wrapped as `models.Profile`.
@@ -9,6 +10,7 @@ the profile wrapped as `models.Profile`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -16,7 +18,16 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
-from . import live
+from clients.transport import (
+    HubError,
+    HubFailure,
+    HubUnreachable,
+    Link,
+    NotAuthorized,
+    SubscriptionRefused,
+    describe,
+)
+
 from .guidance import NextBestAction
 from .hub_api import HubApi
 from .hub_api.async_base_client import HttpClient
@@ -28,34 +39,27 @@ from .models import Profile, UserError
 from .profile_parts import Identifier
 from .stewardship import AuditEntry, IdentityConflict, PossibleDuplicate
 
+__all__ = [
+    "HubClient",
+    "HubError",
+    "HubFailure",
+    "HubUnreachable",
+    "NotAuthorized",
+    "SubscriptionRefused",
+    "Written",
+]
+
 T = TypeVar("T")
 Written = tuple[list[UserError], Profile | None]  # the hub's refusals, the profile it answers
 
 
-class HubError(Exception):
-    """Something the agent should be told about in plain words."""
-
-
-class HubUnreachable(HubError):
-    """No answer from the hub: not running, wrong URL, or the network is down."""
-
-
-class NotAuthorized(HubError):
-    """The hub refused the key or the agent's session (HTTP 401)."""
-
-
-class HubFailure(HubError):
-    """The hub answered, but not with data (HTTP 5xx or GraphQL errors)."""
-
-
 class _Transport(HubApi):
-    """The generated client on this app's transport: the bearer and the hub's read-your-writes
-    token on every request, every failure turned into a `HubError`."""
+    """The generated client on the apps' shared `Link`, with the agent's bearer."""
 
-    def __init__(self, hub: HubClient, http: httpx.AsyncClient) -> None:
+    def __init__(self, hub: HubClient) -> None:
         # httpx.AsyncClient is the HttpClient the generated base client expects (its
         # protocol spells `post` more loosely than httpx types it).
-        super().__init__(url="/graphql", http_client=cast(HttpClient, http))
+        super().__init__(url="/graphql", http_client=cast(HttpClient, hub.link.http))
         self.hub = hub
 
     async def execute(
@@ -66,37 +70,12 @@ class _Transport(HubApi):
         **kwargs: Any,
     ) -> httpx.Response:
         hub = self.hub
-        headers = {"Authorization": f"Bearer {hub.bearer}"} if hub.bearer else {}
-        if hub.consistency:
-            headers["X-Rapport-Consistency"] = hub.consistency
-        try:
-            response = await super().execute(
-                query, operation_name, variables, headers=headers, **kwargs
-            )
-        except httpx.HTTPError as exc:
-            raise HubUnreachable(_describe(exc, hub.hub_url)) from exc
-        assert isinstance(response, httpx.Response)
-        hub.consistency = response.headers.get("X-Rapport-Consistency") or hub.consistency
-        if response.status_code == 401:
-            what = "agent session" if hub.token else "call-center key"
-            raise NotAuthorized(f"The hub refused the {what} (HTTP 401).")
-        if response.status_code >= 400 and "json" not in response.headers.get("content-type", ""):
-            raise HubFailure(f"The hub answered HTTP {response.status_code}.")
-        return response
+        hub.link.refused = "agent session" if hub.token else "call-center key"
+        send = functools.partial(super().execute, query, operation_name, variables, **kwargs)
+        return await hub.link.send(send, hub.bearer)
 
     def get_data(self, response: Any) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise HubFailure(f"The hub answered HTTP {response.status_code} without JSON.") from exc
-        data: dict[str, Any] = body.get("data") or {}
-        errors = body.get("errors")
-        if errors and (not data or None in data.values()):
-            # A root field that failed (not one that is merely empty) is the hub's failure.
-            failed = {str((e.get("path") or [""])[0]) for e in errors}
-            if not data or any(data.get(name) is None for name in failed):
-                raise HubFailure("; ".join(e.get("message", "error") for e in errors))
-        return data
+        return self.hub.link.data(response)
 
     async def execute_ws(
         self,
@@ -105,8 +84,10 @@ class _Transport(HubApi):
         variables: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[dict[str, Any]]:
-        payload = {"query": query, "operationName": operation_name, "variables": variables or {}}
-        async for data in live.subscribe(self.hub.hub_url, self.hub.bearer, payload, **kwargs):
+        link = self.hub.link
+        async for data in link.subscribe(
+            self.hub.bearer, query, operation_name, variables, **kwargs
+        ):
             yield data
 
 
@@ -126,18 +107,15 @@ class HubClient:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.hub_url = hub_url.rstrip("/")
+        # The shared transport: one HTTP client and the hub's read-your-writes token, so the
+        # agent reads what they just saved on any hub. Partial answers are shown as they come.
+        self.link = Link(hub_url, timeout=timeout, transport=transport, partial_data=True)
+        self.hub_url = self.link.hub_url
         self.key = key
         self.token: str | None = None
         self.agent: str | None = None
         self.session_expires_at: datetime | None = None  # when the hub says, else None
-        # The hub's read-your-writes token (X-Rapport-Consistency, docs/api.md): the last one
-        # it sent goes back with every request, so the agent reads what they just saved.
-        self.consistency: str | None = None
-        self._http = httpx.AsyncClient(
-            base_url=self.hub_url, timeout=timeout, transport=transport, trust_env=False
-        )
-        self.api = _Transport(self, self._http)
+        self.api = _Transport(self)
         # Writes still waiting for the hub's answer, and the newest profile each answered:
         # a screen that hears the echo of a save first waits for the save's own answer.
         self._writing = 0
@@ -154,14 +132,14 @@ class HubClient:
         return self.token or self.key
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self.link.aclose()
 
     async def check_reachable(self) -> None:
         """Raise `HubUnreachable` unless the hub answers its health check."""
         try:
-            response = await self._http.get("/healthz")
+            response = await self.link.http.get("/healthz")
         except httpx.HTTPError as exc:
-            raise HubUnreachable(_describe(exc, self.hub_url)) from exc
+            raise HubUnreachable(describe(exc, self.hub_url)) from exc
         if response.status_code >= 500:
             raise HubUnreachable(f"{self.hub_url} answered HTTP {response.status_code}")
 
@@ -371,11 +349,3 @@ def _parse_time(stamp: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _describe(exc: httpx.HTTPError, url: str) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return f"No answer from {url} in time."
-    if isinstance(exc, httpx.ConnectError):
-        return f"Cannot connect to {url}: is the hub running?"
-    return f"Cannot reach {url}: {exc.__class__.__name__}."

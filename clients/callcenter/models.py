@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from .. import words
 from .hub_api.fragments import Problem, Profile360, ProfileCard
 from .profile_parts import (
     Consent,
@@ -206,10 +207,8 @@ class Profile:
 
 
 def touchpoint_label(touchpoint: str | None) -> str:
-    labels = {"WEB": "web", "KIOSK": "kiosk", "CALL_CENTER": "call", "STORE": "store"}
-    if not touchpoint:
-        return ""
-    return labels.get(touchpoint, str(touchpoint).replace("_", " ").lower())
+    """A column's short tag for a touchpoint (the apps' one table: clients/words.py)."""
+    return words.label(touchpoint)
 
 
 def short_time(stamp: str | None, now: datetime | None = None) -> str:

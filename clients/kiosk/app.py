@@ -38,7 +38,7 @@ async def healthz(request: Request) -> PlainTextResponse:
 
 
 def create_app(config: KioskConfig, hub: HubClient | None = None) -> Starlette:
-    hub = hub or HubClient(config.graphql_url, config.key)
+    hub = hub or HubClient(config.hub_url, config.key)
     state = KioskState(config=config, hub=hub, templates=templates(_HERE / "templates"))
 
     @contextlib.asynccontextmanager

@@ -21,10 +21,6 @@ class KioskConfig:
     prompt_seconds: int = 15
     store_name: str = "Rapport Home & Gifts"
 
-    @property
-    def graphql_url(self) -> str:
-        return self.hub_url.rstrip("/") + "/graphql"
-
 
 def parse_config(argv: Sequence[str] | None = None) -> KioskConfig:
     env = os.environ

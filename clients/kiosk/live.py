@@ -18,20 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from clients import words
 from clients.kiosk.hub_client import HubClient
 from clients.kiosk.pages import NO_STORE, kiosk
 
 log = logging.getLogger(__name__)
 
 KEEP_ALIVE_SECONDS = 15.0
-# Said on a shared screen, so only where a change came from, never what it contained.
-WHERE = {
-    "KIOSK": "here at the kiosk",
-    "CALL_CENTER": "by our customer team",
-    "WEB": "on our web site",
-    "STORE": "in the store",
-    "DIRECT_MARKETING": "by our customer team",
-}
 _ENDED = object()
 _SUBSCRIBED = object()
 
@@ -42,7 +35,8 @@ def sse(event: str, data: str) -> str:
 
 
 def notice_html(change: dict[str, Any]) -> str:
-    where = WHERE.get(str(change.get("touchpoint")), "just now")
+    # Said on a shared screen, so only where a change came from, never what it contained.
+    where = words.notice(change.get("touchpoint"))
     what = "Your picks were" if change.get("kind") == "PREFERENCES" else "Your profile was"
     return f'<p class="live-note" role="status">{what} updated {html.escape(where)}.</p>'
 

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from clients import words
 from clients.kiosk.config import KioskConfig
 from clients.kiosk.hub_client import HubClient, HubError
 from clients.kiosk.masking import IDENTIFIER_WORDS, mask_identifier
@@ -26,13 +27,6 @@ log = logging.getLogger("clients.kiosk")
 Handler = Callable[[Request], Awaitable[Response]]
 
 MAX_FORM_BYTES = 64 * 1024
-TOUCHPOINT_WORDS = {
-    "KIOSK": "at the kiosk",
-    "WEB": "on our web site",
-    "CALL_CENTER": "on the phone",
-    "STORE": "in the store",
-    "DIRECT_MARKETING": "by post or email",
-}
 
 # Personal pages must not come back from the browser's cache after a reset.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -97,7 +91,7 @@ def templates(directory: Path) -> Jinja2Templates:
     env.env.filters["hue"] = _hue
     env.env.filters["swatch"] = _swatch
     env.env.filters["day"] = _day
-    env.env.globals["touchpoint_words"] = TOUCHPOINT_WORDS
+    env.env.globals["touchpoint_where"] = words.where
     env.env.filters["nice"] = _nice
     env.env.filters["initials"] = _initials
     env.env.filters["masked"] = lambda ident: mask_identifier(ident["kind"], ident["value"])

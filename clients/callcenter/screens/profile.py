@@ -13,7 +13,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from ..api import HubClient, HubError
+from ..api import HubClient, HubError, SubscriptionRefused
 from ..dialogs.consent import ConsentDialog
 from ..dialogs.export import ExportDialog
 from ..dialogs.link import LinkDialog
@@ -23,7 +23,7 @@ from ..dialogs.response_code import ResponseCodeDialog
 from ..dialogs.split import SplitDialog
 from ..dialogs.survey import SurveyDialog
 from ..dialogs.wrap_up import WrapUpDialog
-from ..live import ProfileChange, SubscriptionRefused
+from ..live import ProfileChange
 from ..messages import HubFailed, LiveStatus, ProfileChanged, SessionCheck
 from ..models import Profile, UserError
 from ..profile_parts import Recommendation

@@ -1,0 +1,197 @@
+"""The one way both apps reach the hub: their typed clients (`hub_api`, generated from the
+operations each app sends) run on `Link` — httpx for queries and mutations, a
+graphql-transport-ws socket for `profileChanged` — and every failure is a `HubError`.
+
+A `Link` carries the caller's bearer (a channel key, an agent's session token or a shopper's
+self-service token) and the hub's read-your-writes token (`X-Rapport-Consistency`, docs/api.md):
+the last one the hub sent goes back with every request, so a read after a write sees it on any
+hub, standbys included.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+CONSISTENCY = "X-Rapport-Consistency"
+PROTOCOL = Subprotocol("graphql-transport-ws")
+
+
+class HubError(Exception):
+    """Something went wrong between an app and the hub; the message is in plain words."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when the hub answered one
+
+
+class HubUnreachable(HubError):
+    """No answer from the hub: not running, wrong URL, or the network is down."""
+
+
+class NotAuthorized(HubError):
+    """The hub refused the key or the session (HTTP 401)."""
+
+
+class HubFailure(HubError):
+    """The hub answered, but not with data (HTTP 5xx or GraphQL errors)."""
+
+
+class SubscriptionRefused(HubError):
+    """The hub closed or rejected a subscription (bad key or token, unknown profile)."""
+
+
+class Link:
+    """Where the hub is, one HTTP client to it, and its read-your-writes token.
+
+    `send` wraps the generated client's own `execute` (which serialises the typed inputs) with
+    the headers and the error mapping; `data` reads an answer; `subscribe` runs a subscription.
+    `partial_data`: an answer whose failed fields are nullable ones is still data (the agent
+    app shows what it got); otherwise any GraphQL error is a `HubFailure`.
+    """
+
+    def __init__(
+        self,
+        hub_url: str,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        refused: str = "key",
+        partial_data: bool = False,
+    ) -> None:
+        self.hub_url = hub_url.rstrip("/")
+        self.http = httpx.AsyncClient(
+            base_url=self.hub_url, timeout=timeout, transport=transport, trust_env=False
+        )
+        self.consistency: str | None = None
+        self.refused = refused
+        self.partial_data = partial_data
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def send(
+        self, execute: Callable[..., Awaitable[Any]], bearer: str | None, **kwargs: Any
+    ) -> httpx.Response:
+        """POST one operation through the generated client's `execute`, as `bearer`."""
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        if self.consistency:
+            headers[CONSISTENCY] = self.consistency
+        try:
+            response = await execute(headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise HubUnreachable(describe(exc, self.hub_url)) from exc
+        assert isinstance(response, httpx.Response)
+        self.consistency = response.headers.get(CONSISTENCY) or self.consistency
+        if response.status_code == 401:
+            raise NotAuthorized(f"The hub refused the {self.refused} (HTTP 401).", 401)
+        if response.status_code >= 400 and "json" not in response.headers.get("content-type", ""):
+            raise HubFailure(f"The hub answered HTTP {response.status_code}.", response.status_code)
+        return response
+
+    def data(self, response: Any) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise HubFailure(
+                f"The hub answered HTTP {response.status_code} without JSON.", response.status_code
+            ) from exc
+        data: dict[str, Any] = body.get("data") or {}
+        errors = body.get("errors")
+        if errors:
+            # A root field that failed (not one that is merely empty) is the hub's failure.
+            failed = {str((e.get("path") or [""])[0]) for e in errors}
+            if not self.partial_data or not data or any(data.get(name) is None for name in failed):
+                raise HubFailure(
+                    "; ".join(str(e.get("message", "error")) for e in errors),
+                    response.status_code,
+                )
+        return data
+
+    async def subscribe(
+        self,
+        bearer: str | None,
+        query: str,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        *,
+        on_ready: Callable[[], None] | None = None,
+        open_timeout: float = 5.0,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield the `data` of each result of one subscription; returns when the hub closes,
+        raises `SubscriptionRefused` when it turns the subscription away.
+
+        `on_ready` is called once the subscribe message is sent. Reconnecting is the caller's
+        business: it knows whether to back off and what to read again.
+        """
+        payload = {"query": query, "operationName": operation_name, "variables": variables or {}}
+        async with connect(
+            websocket_url(self.hub_url),
+            subprotocols=[PROTOCOL],
+            open_timeout=open_timeout,
+            ping_interval=10,
+            ping_timeout=10,
+            close_timeout=1,
+            proxy=None,
+        ) as socket:
+            init: dict[str, Any] = {"type": "connection_init"}
+            if bearer:
+                init["payload"] = {"authorization": f"Bearer {bearer}"}
+            await socket.send(json.dumps(init))
+            try:
+                while True:
+                    message = json.loads(await socket.recv())
+                    if message.get("type") == "connection_ack":
+                        break
+                    if message.get("type") == "ping":
+                        await socket.send(json.dumps({"type": "pong"}))
+            except ConnectionClosed as exc:
+                # 44xx: the hub turned the key or token away (a drop or a restart is not that).
+                if exc.rcvd is not None and 4400 <= exc.rcvd.code < 4500:
+                    raise SubscriptionRefused(exc.rcvd.reason or "refused") from exc
+                raise
+            operation = str(uuid.uuid4())
+            await socket.send(
+                json.dumps({"id": operation, "type": "subscribe", "payload": payload})
+            )
+            if on_ready is not None:
+                on_ready()
+            async for raw in socket:
+                message = json.loads(raw)
+                kind = message.get("type")
+                if kind == "ping":
+                    await socket.send(json.dumps({"type": "pong"}))
+                elif kind == "next" and message.get("id") == operation:
+                    result = message.get("payload") or {}
+                    if result.get("errors"):
+                        raise SubscriptionRefused(_messages(result["errors"]))
+                    if result.get("data"):
+                        yield result["data"]
+                elif kind == "error":
+                    raise SubscriptionRefused(_messages(message.get("payload") or []))
+                elif kind == "complete":
+                    return
+
+
+def websocket_url(hub_url: str) -> str:
+    scheme, _, rest = hub_url.partition("://")
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest.rstrip('/')}/graphql"
+
+
+def describe(exc: httpx.HTTPError, url: str) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"No answer from {url} in time."
+    if isinstance(exc, httpx.ConnectError):
+        return f"Cannot connect to {url}: is the hub running?"
+    return f"Cannot reach {url}: {exc.__class__.__name__}."
+
+
+def _messages(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(str(e.get("message", "error")) for e in errors) or "subscription refused"
