@@ -28,27 +28,10 @@ async def for_you_panel(request: Request) -> Response:
     return render(request, "_for_you.html", visit=visit, panel=panel)
 
 
-def _themes(picks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Picks grouped by their category, keeping the hub's order (best group first)."""
-    groups: dict[str, dict[str, Any]] = {}
-    for pick in picks:
-        category = (pick.get("product") or {}).get("category") or {}
-        name = category.get("name") or "More for you"
-        groups.setdefault(name, {"name": name, "slug": category.get("slug"), "picks": []})
-        groups[name]["picks"].append(pick)
-    for group in groups.values():
-        # One reason for the whole theme when its picks share it; otherwise each keeps its own.
-        reasons = {p.get("reason") for p in group["picks"]}
-        group["reason"] = reasons.pop() if len(reasons) == 1 else None
-    return list(groups.values())
-
-
 @page
 async def recommendation_center(request: Request) -> Response:
     state, visit = await open_visit(request)
-    panel = await shopper.panel_for_page(state.hub, visit, first=18)
-    picks = (panel or {}).get("recommendations") or []
-    center = {"themes": _themes(picks), "personal": any(p.get("personal", True) for p in picks)}
+    center = await shopper.recommendation_center(state.hub, visit)
     return render(request, "picks.html", visit=visit, center=center)
 
 

@@ -233,16 +233,30 @@ async def panel_for_page(
     (itself a change) would refresh it again.
     """
     panel = await for_you(hub, visit.profile_id or "", first=first)
-    picks = [r for r in (panel or {}).get("recommendations") or [] if r.get("recommendationId")]
-    if picks:
-        events = [
-            event(
-                visit,
-                EventType.RECOMMENDATION_SHOWN,
-                sku=r["product"]["sku"],
-                properties={"recommendationId": r["recommendationId"]},
-            )
-            for r in picks
-        ]
-        await hub.track(events=events)
+    await _shown(hub, visit, (panel or {}).get("recommendations") or [])
     return panel
+
+
+async def recommendation_center(hub: HubClient, visit: Visit) -> dict[str, Any]:
+    """The hub's Recommendation Center for this visit (groups of picks, each with the signal
+    behind it), its picks reported back as shown."""
+    answer = await hub.recommendation_center(id=visit.profile_id or None)
+    center = plain(answer.recommendation_center)
+    await _shown(hub, visit, [item for group in center["groups"] for item in group["items"]])
+    return center
+
+
+async def _shown(hub: HubClient, visit: Visit, picks: list[dict[str, Any]]) -> None:
+    """RECOMMENDATION_SHOWN for each pick on a full page, so clicks and sales are attributed."""
+    events = [
+        event(
+            visit,
+            EventType.RECOMMENDATION_SHOWN,
+            sku=r["product"]["sku"],
+            properties={"recommendationId": r["recommendationId"]},
+        )
+        for r in picks
+        if r.get("recommendationId")
+    ]
+    if events:
+        await hub.track(events=events)

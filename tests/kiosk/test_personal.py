@@ -115,3 +115,47 @@ async def test_a_liked_theme_changes_the_picks(page: Page, kiosk: KioskServer, h
         "items => items.map(i => i.dataset.sku)"
     )
     assert after != before
+
+
+CENTER = """
+query($id: ID) {
+  recommendationCenter(touchpoint: KIOSK, profileId: $id) {
+    groups { title items { product { sku } } }
+  }
+}
+"""
+SHOWN = """
+query($id: ID) { profile(id: $id) { recentEvents(first: 100, types: [RECOMMENDATION_SHOWN]) {
+  productSku } } }
+"""
+
+
+async def test_the_picks_page_is_the_hubs_recommendation_center(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    """The page shows the hub's own groups (no regrouping in the kiosk), each pick reported as
+    shown for attribution."""
+    shopper = await make_shopper(hub, "Pia")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    slug = (await gql(hub, "query { categories { slug } }", key=hub.admin_key))["categories"][0]
+    await page.goto(f"{kiosk.url}/c/{slug['slug']}")
+    await page.locator("main").get_by_test_id("product-link").first.click()
+    await page.goto(kiosk.url + "/picks")
+    await expect(page.get_by_test_id("rec-theme").first).to_be_visible()
+    titles = await page.get_by_test_id("rec-theme").locator("h2").all_inner_texts()
+    center = await gql(hub, CENTER, {"id": shopper.profile_id}, key=hub.admin_key)
+    groups = [g for g in center["recommendationCenter"]["groups"] if g["items"]]
+    assert [t.casefold() for t in titles] == [g["title"].casefold() for g in groups]
+    shown_skus = {i["product"]["sku"] for g in groups for i in g["items"]}
+
+    async def reported() -> set[str]:
+        data = await gql(hub, SHOWN, {"id": shopper.profile_id}, key=hub.admin_key)
+        return {e["productSku"] for e in data["profile"]["recentEvents"]}
+
+    found = await _wait_for(lambda: _superset(reported, shown_skus))
+    assert found is not None and shown_skus <= found
+
+
+async def _superset(read: Any, wanted: set[str]) -> set[str] | None:
+    found: set[str] = await read()
+    return found if wanted <= found else None

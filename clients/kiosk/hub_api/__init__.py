@@ -75,6 +75,13 @@ from .ledger import (
 from .product import Product, ProductProduct
 from .products import Products, ProductsProducts
 from .profile_changed import ProfileChanged, ProfileChangedProfileChanged
+from .recommendation_center import (
+    RecommendationCenter,
+    RecommendationCenterRecommendationCenter,
+    RecommendationCenterRecommendationCenterGroups,
+    RecommendationCenterRecommendationCenterGroupsItems,
+    RecommendationCenterRecommendationCenterGroupsItemsProduct,
+)
 from .redeem_code import (
     RedeemCode,
     RedeemCodeRedeemSelfServiceCode,
@@ -191,6 +198,11 @@ __all__ = [
     "ProductsProducts",
     "ProfileChanged",
     "ProfileChangedProfileChanged",
+    "RecommendationCenter",
+    "RecommendationCenterRecommendationCenter",
+    "RecommendationCenterRecommendationCenterGroups",
+    "RecommendationCenterRecommendationCenterGroupsItems",
+    "RecommendationCenterRecommendationCenterGroupsItemsProduct",
     "RedeemCode",
     "RedeemCodeRedeemSelfServiceCode",
     "RedeemCodeRedeemSelfServiceCodeUserErrors",

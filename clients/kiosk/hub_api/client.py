@@ -25,6 +25,7 @@ from .ledger import Ledger
 from .product import Product
 from .products import Products
 from .profile_changed import ProfileChanged
+from .recommendation_center import RecommendationCenter
 from .redeem_code import RedeemCode
 from .redeem_response_code import RedeemResponseCode
 from .registries import Registries
@@ -645,6 +646,52 @@ class HubApi(AsyncBaseClient):
         )
         data = self.get_data(response)
         return ForYou.model_validate(data)
+
+    async def recommendation_center(
+        self, id: str | UnsetType | None = UNSET, **kwargs: Any
+    ) -> RecommendationCenter:
+        query = gql("""
+            query RecommendationCenter($id: ID) {
+              recommendationCenter(touchpoint: KIOSK, profileId: $id) {
+                personal
+                groups {
+                  title
+                  reason
+                  items {
+                    score
+                    reason
+                    recommendationId
+                    personal
+                    product {
+                      ...ProductCard
+                    }
+                  }
+                }
+              }
+            }
+
+            fragment ProductCard on Product {
+              sku
+              name
+              price
+              description
+              inStock
+              tags
+              category {
+                slug
+                name
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query,
+            operation_name="RecommendationCenter",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RecommendationCenter.model_validate(data)
 
     async def set_preferences(
         self, profile_id: str, preferences: list[PreferenceInput], **kwargs: Any
