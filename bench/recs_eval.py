@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/recs_eval.py [--data PATH] [--cutoff DATE …] [--horizon-days N]
                                            [--output FILE]
 
-Runs `rapport-hub backtest` (hub/recs/backtest.py): at each cut-off a fresh store seeded with
+Runs `rapport-hub backtest` (hub/backtest/run.py): at each cut-off a fresh store seeded with
 the history before it answers through the served recommendation service, beside popularity,
 frequency buy-again, item-kNN, EASE and TIFU-KNN trained on the same purchases; every list is
 scored on the following six months. Prints the figures as Markdown for docs/performance.md
@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hub.assembly import assemble
-from hub.recs import backtest_text
-from hub.recs.backtest_command import evaluate
-from hub.recs.backtest_split import HORIZON_DAYS
+from hub.backtest import text as backtest_text
+from hub.backtest.command import evaluate
+from hub.backtest.split import HORIZON_DAYS
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail_ii_2009_2010.csv.gz"

@@ -7,7 +7,7 @@ of them run merges, splits, erasures and exports with the same registrations.
 
 from __future__ import annotations
 
-from hub import lifecycle
+from hub import audit, lifecycle
 from hub.auth import lifecycle as auth
 from hub.campaigns import lifecycle as campaigns
 from hub.events import lifecycle as events
@@ -18,7 +18,19 @@ from hub.privacy import lifecycle as privacy
 from hub.profiles import lifecycle as profiles
 from hub.registry import lifecycle as registry
 
-DOMAINS = (identity, events, profiles, registry, preferences, privacy, auth, handoff, campaigns)
+# The audit trail (hub/audit.py, shared core) looks after its own table like a domain does.
+DOMAINS = (
+    identity,
+    events,
+    profiles,
+    registry,
+    preferences,
+    privacy,
+    auth,
+    handoff,
+    campaigns,
+    audit,
+)
 
 
 def build() -> lifecycle.Lifecycle:

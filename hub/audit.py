@@ -1,16 +1,57 @@
-"""The audit log: every agent read of a profile and every write by any channel. Append-only."""
+"""The audit log: every agent read of a profile and every write by any channel. Append-only.
+
+Part of the shared core (it imports no domain): profiles, identity, privacy, segments and
+campaigns write it, the ledger and the agent desktop read it. It looks after its own table in
+whole-profile operations (hub/lifecycle.py): erasure blanks the details, a merge leaves the
+rows on the profile they were about."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Index, String, Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.actors import Principal
-from hub.db import utcnow
-from hub.privacy.models import AuditEntry
+from hub.db import Base, UTCDateTime, utcnow
+from hub.ids import BigIntId
+from hub.lifecycle import Journal, Lifecycle
+
+
+class AuditEntry(Base):
+    """Append-only: who read or changed which profile, when, and what."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_profile_at", "profile_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    channel: Mapped[str] = mapped_column(String(20))
+    profile_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(500))
+
+
+def register(hooks: Lifecycle) -> None:
+    """The audit trail's part of whole-profile operations (registered by hub.assembly)."""
+    hooks.on_erase("audit", 50, _erase, tables=["audit_log"])
+    hooks.keep(
+        "audit",
+        "audit_log",
+        "merge",
+        "who saw or changed what stays recorded against the profile it was",
+    )
+
+
+async def _erase(session: AsyncSession, profile_id: str, family: Sequence[str]) -> Journal:
+    await session.execute(
+        update(AuditEntry).where(AuditEntry.profile_id.in_(family)).values(detail="(erased)")
+    )
+    return {}
 
 
 def record(

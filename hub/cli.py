@@ -249,14 +249,14 @@ def _backtest_beside(output: str) -> str | None:
     """The backtest page's name when `rapport-hub backtest` wrote one next to `output`."""
     from pathlib import Path
 
-    from hub.recs.backtest_command import DEFAULT_OUTPUT
+    from hub.backtest.command import DEFAULT_OUTPUT
 
     found = Path(output).resolve().parent / DEFAULT_OUTPUT
     return DEFAULT_OUTPUT if found.is_file() else None
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from hub.recs import backtest_command
+    from hub.backtest import command as backtest_command
 
     return backtest_command.main(args.path, args.cutoff, args.horizon_days, args.output)
 

@@ -15,6 +15,12 @@ Every hook answers with a dict of named parts (its journal): a merge's parts mak
 journal's `moved` (so the split step gets them back), an export's parts are the document's
 sections. Two steps of one operation may not answer the same part.
 
+Two smaller hooks go the same way, so the domain that acts imports none of the domains that
+keep track: `on_unlink` (identifiers are about to be removed: rows pointing at them let go,
+events keep their profile), run by identity; `on_named` (a caller named these profiles: found,
+created or changed them for it; auth lets a web key reach them by id from then on), run by
+profiles on every change it records.
+
 This module is part of the shared core: it imports no domain.
 """
 
@@ -27,6 +33,8 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+
+from hub.actors import Principal
 
 Journal = dict[str, Any]
 Operation = Literal["merge", "split", "erase", "export"]
@@ -95,6 +103,23 @@ class ExportHook(Protocol):
     ) -> Journal: ...
 
 
+class UnlinkHook(Protocol):
+    """Let go of these identifiers (about to be deleted): rows that point at them stay with
+    their profile, no longer linked to the identifier."""
+
+    async def __call__(
+        self, session: AsyncSession, identifier_ids: Sequence[int], /
+    ) -> Journal: ...
+
+
+class NamedHook(Protocol):
+    """`principal` named these profiles (found, created or changed them)."""
+
+    async def __call__(
+        self, session: AsyncSession, principal: Principal, profile_ids: Sequence[str], /
+    ) -> None: ...
+
+
 H = TypeVar("H")
 
 
@@ -122,6 +147,8 @@ class Lifecycle:
     splits: list[Step[SplitHook]] = field(default_factory=list)
     erasures: list[Step[EraseHook]] = field(default_factory=list)
     exports: list[Step[ExportHook]] = field(default_factory=list)
+    unlinks: list[Step[UnlinkHook]] = field(default_factory=list)
+    namings: list[Step[NamedHook]] = field(default_factory=list)
     kept: list[Kept] = field(default_factory=list)
 
     # Registration -------------------------------------------------------------------------
@@ -145,6 +172,14 @@ class Lifecycle:
         self, domain: str, order: int, hook: ExportHook, tables: Sequence[str] = ()
     ) -> None:
         _add(self.exports, Step(domain, order, hook, tuple(tables)), "export")
+
+    def on_unlink(
+        self, domain: str, order: int, hook: UnlinkHook, tables: Sequence[str] = ()
+    ) -> None:
+        _add(self.unlinks, Step(domain, order, hook, tuple(tables)), "unlink")
+
+    def on_named(self, domain: str, order: int, hook: NamedHook) -> None:
+        _add(self.namings, Step(domain, order, hook), "named")
 
     def keep(self, domain: str, table: str, operation: Operation, reason: str) -> None:
         self.kept.append(Kept(domain, table, operation, reason))
@@ -201,6 +236,18 @@ class Lifecycle:
         for step in self.exports:
             _gather(document, await step.hook(session, profile_id, masked), step)
         return document
+
+    async def unlink(self, session: AsyncSession, identifier_ids: Sequence[int]) -> Journal:
+        journal: Journal = {}
+        for step in self.unlinks:
+            _gather(journal, await step.hook(session, identifier_ids), step)
+        return journal
+
+    async def named(
+        self, session: AsyncSession, principal: Principal, profile_ids: Sequence[str]
+    ) -> None:
+        for step in self.namings:
+            await step.hook(session, principal, profile_ids)
 
 
 def _add(steps: list[Step[H]], step: Step[H], operation: str) -> None:

@@ -1,5 +1,6 @@
 """Every ORM model, imported in one place for Alembic and `Base.metadata`."""
 
+from hub.audit import AuditEntry
 from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
 from hub.campaigns.models import Campaign, CampaignRecipient
 from hub.catalog.models import Category, Product
@@ -9,18 +10,17 @@ from hub.handoff.models import Handoff
 from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict, Merge
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 from hub.privacy.models import (
-    AuditEntry,
     Consent,
     ConsentChange,
     OutboxMessage,
     SelfServiceCode,
     SelfServiceToken,
-    Suppression,
 )
 from hub.profiles.models import Note, Profile
 from hub.recs.models import RecModel
 from hub.registry.models import GiftRegistry, GiftRegistryItem, GiftRegistryPurchase
 from hub.segments.models import ContentItem, Segment
+from hub.suppression import Suppression
 
 __all__ = [
     "Affinity",

@@ -1,18 +1,36 @@
 """Suppression: an erased customer's identifiers, kept only as keyed hashes, are never used
-again. A leaf: identity, ingest and erasure use it without importing each other."""
+again. A leaf of the shared core (it imports no domain): identity, ingest and erasure use it
+without importing each other. The table holds no profile id, so no whole-profile operation
+touches it."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import utcnow
-from hub.privacy.models import Suppression
+from hub.db import Base, UTCDateTime, utcnow
+from hub.ids import BigIntId
 from hub.settings import get_settings
+
+
+class Suppression(Base):
+    """A salted hash of an erased customer's identifier: late data for them is dropped."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("kind", "value_hash"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dropped: Mapped[int] = mapped_column(Integer, default=0)
+
 
 _PEPPER = b"rapport-suppression-v1:"
 SUPPRESSED_KINDS = frozenset({"EMAIL", "PHONE", "LOYALTY_ID", "CRM_ID"})

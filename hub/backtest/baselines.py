@@ -1,6 +1,6 @@
 """Baseline recommenders, ranking from the same purchases the hub learned from.
 
-The backtest (hub/recs/backtest.py) scores the served picks against these:
+The backtest (hub/backtest/run.py) scores the served picks against these:
 - popularity: the hub's own "popular now" list (hub.recs.model.popular_now);
 - frequency buy-again: the customer's own items by number of distinct orders, ties by the most
   recent, padded with the most popular;

@@ -10,8 +10,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hub.recs import backtest, backtest_page, backtest_scores, backtest_text
-from hub.recs.backtest_split import HORIZON_DAYS, parse_day
+from hub.backtest import page as backtest_page
+from hub.backtest import run as backtest
+from hub.backtest import scores as backtest_scores
+from hub.backtest import text as backtest_text
+from hub.backtest.split import HORIZON_DAYS, parse_day
 from hub.settings import Settings, get_settings
 
 DEFAULT_OUTPUT = "rapport-backtest.html"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
-from hub.recs.backtest import RAPPORT
-from hub.recs.backtest_metrics import Interval
-from hub.recs.backtest_scores import VIEWS, CutoffScore, Report, verdict
-from hub.recs.backtest_words import (
+from hub.backtest.metrics import Interval
+from hub.backtest.run import RAPPORT
+from hub.backtest.scores import VIEWS, CutoffScore, Report, verdict
+from hub.backtest.words import (
     VIEW_TITLES,
     day,
     horizon_words,

@@ -9,8 +9,8 @@ For each cut-off, with the hub's clock at the cut-off (hub.db.clock_at):
    `recommendations(touchpoint: WEB, first: 10)` and again with `context: {newOnly: true}`.
    The holdout is off (0 %), so no customer is on the non-personal picks; customers without a
    profile yet (first order in the horizon) get the anonymous answer.
-Beside it the baselines (hub/recs/baselines.py) rank from the same purchases before the
-cut-off. Scoring and the page are in backtest_scores.py and backtest_page.py.
+Beside it the baselines (hub/backtest/baselines.py) rank from the same purchases before the
+cut-off. Scoring and the page are in scores.py and page.py.
 """
 
 from __future__ import annotations
@@ -33,15 +33,17 @@ from typing import TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from hub.backtest import baselines
+from hub.backtest import split as backtest_split
+from hub.backtest.metrics import K
+from hub.backtest.split import Split
 from hub.catalog.demo_data import LineRow, read_lines
 from hub.db import Database, clock_at, remember_reads
 from hub.demo.seed import seed_store
 from hub.migrate import upgrade
 from hub.profiles import service as profiles
-from hub.recs import backtest_split, baselines, training
 from hub.recs import service as recs
-from hub.recs.backtest_metrics import K
-from hub.recs.backtest_split import Split
+from hub.recs import training
 from hub.settings import Settings
 from hub.weights import Weights
 

@@ -16,10 +16,10 @@ from datetime import datetime
 
 import numpy as np
 
-from hub.recs import backtest_metrics as metrics
-from hub.recs.backtest import RAPPORT, Answers, CutoffRun
-from hub.recs.backtest_metrics import Interval
-from hub.recs.backtest_split import Customer, history_group
+from hub.backtest import metrics
+from hub.backtest.metrics import Interval
+from hub.backtest.run import RAPPORT, Answers, CutoffRun
+from hub.backtest.split import Customer, history_group
 
 VIEWS = ("default", "new")
 BUY_AGAIN = "frequency buy-again"

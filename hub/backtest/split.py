@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from hub.backtest.baselines import History, Purchase
 from hub.catalog.demo_data import LineRow
-from hub.recs.baselines import History, Purchase
 from hub.recs.model import popular_now
 
 STANDARD_CUTOFFS = ("2010-03-01", "2010-05-01", "2010-06-15")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub.recs.backtest import RAPPORT
-from hub.recs.backtest_scores import VIEWS, Report, verdict
-from hub.recs.backtest_words import (
+from hub.backtest.run import RAPPORT
+from hub.backtest.scores import VIEWS, Report, verdict
+from hub.backtest.words import (
     VIEW_SHORT,
     VIEW_TITLES,
     gap,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from hub.recs.backtest import HOLDOUT_NOTE, RAPPORT
-from hub.recs.backtest_metrics import RESAMPLES, Interval
-from hub.recs.backtest_scores import BUY_AGAIN, VIEWS, Report, verdict
+from hub.backtest.metrics import RESAMPLES, Interval
+from hub.backtest.run import HOLDOUT_NOTE, RAPPORT
+from hub.backtest.scores import BUY_AGAIN, VIEWS, Report, verdict
 
 VIEW_TITLES = {
     "default": "Default list, scored on everything customers bought next",

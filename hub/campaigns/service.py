@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import shortcodes
+from hub import audit, shortcodes
 from hub.campaigns import evaluation
 from hub.campaigns import repository as repo
 from hub.campaigns.evaluation import Evaluation, GroupFigures
@@ -34,7 +34,7 @@ from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.identity import service as identity
-from hub.privacy import audit, consent
+from hub.privacy import consent
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 from hub.recs import service as recs

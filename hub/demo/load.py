@@ -26,8 +26,8 @@ from hub.identity.models import Identifier
 from hub.preferences import learned as preferences
 from hub.preferences.models import Affinity
 from hub.privacy import consent
-from hub.privacy.suppression import suppressed
 from hub.profiles.models import Profile
+from hub.suppression import suppressed
 from hub.weights import Weights
 
 _CHUNK = 5000

@@ -1,13 +1,14 @@
 """Events' part of whole-profile operations (hub/lifecycle.py): a merge moves every event, a
 split moves back the events sent with the identifiers that go back (later ones too) and then
-learns both profiles' interests again from their events; erasure deletes them."""
+learns both profiles' interests again from their events; erasure deletes them. An identifier
+taken off a profile (identity.corrections) leaves its events on the profile, unlinked."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import service as catalog
@@ -26,6 +27,15 @@ def register(hooks: Lifecycle) -> None:
     hooks.on_split("events", 90, _relearn)
     hooks.on_erase("events", 65, _erase, tables=["events"])
     hooks.on_export("events", 70, _export, tables=["events"])
+    hooks.on_unlink("events", 10, _unlink, tables=["events"])
+
+
+async def _unlink(session: AsyncSession, identifier_ids: Sequence[int]) -> Journal:
+    """Past events sent with these identifiers stay on the profile, no longer linked to them."""
+    await session.execute(
+        update(Event).where(Event.identifier_id.in_(identifier_ids)).values(identifier_id=None)
+    )
+    return {}
 
 
 async def _merge(

@@ -26,6 +26,10 @@ from hub.events.validation import (
 )
 from hub.words import where
 
+# What other domains count of the events (segments' rules), by profile.
+count_by_profile = repo.count_by_profile
+spend_by_profile = repo.spend_by_profile
+
 __all__ = [
     "MAX_MESSAGE_ID",
     "MAX_PRICE",
@@ -35,10 +39,12 @@ __all__ = [
     "EventIn",
     "OrderSummary",
     "TrackResult",
+    "count_by_profile",
     "describe",
     "order_summary",
     "purchase_lines",
     "recent_for",
+    "spend_by_profile",
     "track",
     "validate",
 ]

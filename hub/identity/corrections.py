@@ -10,6 +10,7 @@ from hub.errors import DomainError, ErrorCode
 from hub.identity import repository as repo
 from hub.identity.normalize import IdentifierIn
 from hub.identity.service import normalize_all
+from hub.lifecycle import hooks
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 
@@ -35,6 +36,8 @@ async def remove_identifier(
         raise DomainError.one(
             ("identifier",), ErrorCode.NOT_FOUND, "That identifier is not on this profile."
         )
+    # Its past events stay on the profile, no longer linked to it (events' unlink hook).
+    await hooks().unlink(session, [rows[0].id])
     await repo.remove(session, rows[0])
     remaining = await repo.for_profiles(session, [profile.id])
     profile.is_known = any(IdentifierKind(r.kind) in KNOWN_KINDS for r in remaining)

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import suppression
 from hub.enums import IdentifierKind
 from hub.identity import repository as repo
 from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict, Merge
 from hub.identity.normalize import mask
 from hub.lifecycle import Journal, Lifecycle, hand_back
-from hub.privacy import suppression
 
 
 def register(hooks: Lifecycle) -> None:

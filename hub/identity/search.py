@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.enums import IdentifierKind
 from hub.errors import DomainError, ErrorCode
+from hub.identity import repository as identities
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn, normalize_identifier
-from hub.profiles import repository as repo
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 
@@ -28,7 +28,7 @@ async def lookup(
     assert identifier is not None
     # As identity.find_profile, with the identifier and its profile in one statement.
     (normal,) = identity.normalize_all([identifier], region, ("identifier",))
-    row = await repo.by_identifier(session, normal.kind.value, normal.value)
+    row = await identities.profile_by_identifier(session, normal.kind.value, normal.value)
     if row is not None and (row.merged_into_id or row.erased_at is not None):
         return await profiles.get_live(session, row.id)
     return row

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import audit, suppression
 from hub.actors import Principal
 from hub.db import utcnow
 from hub.enums import KNOWN_KINDS, Channel
@@ -27,10 +28,9 @@ from hub.identity.merging import merge_profiles, merge_reason, survivor_rank
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.ids import new_id
-from hub.preferences.learning import Weights
-from hub.privacy import audit, suppression
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.weights import Weights
 
 MAX_IDENTIFIERS = 20
 

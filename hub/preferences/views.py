@@ -15,6 +15,7 @@ from hub.catalog import service as catalog
 from hub.enums import PreferenceSource
 from hub.preferences import repository as repo
 from hub.preferences.learning import Weights, decayed, strength
+from hub.preferences.models import Affinity, Preference
 from hub.words import day, items, times, where
 
 MAX_LEARNED_SHOWN = 15
@@ -80,6 +81,17 @@ class PreferenceView:
     updated_at: datetime
     reason: str
     label: str | None = None
+
+
+async def interests_of(
+    session: AsyncSession, profile_id: str
+) -> tuple[list[Affinity], list[Preference]]:
+    """A shopper's learned interests and stated preferences as stored (what the recommender
+    ranks from, each with its own reading of the weights)."""
+    return (
+        await repo.affinities_for(session, [profile_id]),
+        await repo.explicit_for(session, [profile_id]),
+    )
 
 
 async def views_for(

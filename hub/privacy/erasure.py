@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.db import utcnow
 from hub.lifecycle import hooks
 from hub.masks import mask_json
-from hub.privacy.suppression import SUPPRESSED_KINDS, identifier_hash, suppressed
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.suppression import SUPPRESSED_KINDS, identifier_hash, suppressed
 
-# Kept here for callers from before suppression.py: identify and ingest import that leaf.
+# Kept here for callers from before hub/suppression.py: identify and ingest import that leaf.
 __all__ = ["SUPPRESSED_KINDS", "erase", "export", "identifier_hash", "suppressed"]
 
 

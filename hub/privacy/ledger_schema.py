@@ -12,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
+from hub import audit
 from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.errors import UserError, user_errors
 from hub.api.mutation import attempt
 from hub.api.permissions import Allowed, Guard
+from hub.audit import AuditEntry as AuditRow
 from hub.errors import DomainError
 from hub.identity.types import IdentifierInput
-from hub.privacy import audit, selfservice
-from hub.privacy.models import AuditEntry as AuditRow
+from hub.privacy import selfservice
 from hub.privacy.selfservice import CodeSent, Redeemed
 
 

@@ -1,19 +1,19 @@
 """Privacy's part of whole-profile operations (hub/lifecycle.py): consents follow a merge (the
-newest answer per purpose; the whole history) and come back on a split; erasure blanks the
-audit trail's details and deletes consents, messages and self-service codes and tokens."""
+newest answer per purpose; the whole history) and come back on a split; erasure deletes
+consents, messages and self-service codes and tokens (the audit trail, hub/audit.py, blanks
+its own details)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.lifecycle import Journal, Lifecycle
 from hub.privacy import consent
 from hub.privacy.models import (
-    AuditEntry,
     Consent,
     ConsentChange,
     OutboxMessage,
@@ -27,11 +27,9 @@ _ERASED = (Consent, ConsentChange, OutboxMessage, SelfServiceCode, SelfServiceTo
 def register(hooks: Lifecycle) -> None:
     hooks.on_merge("privacy", 60, _merge, tables=["consents", "consent_changes"])
     hooks.on_split("privacy", 60, _split, tables=["consents", "consent_changes"])
-    hooks.on_erase("privacy", 50, _erase_audit, tables=["audit_log"])
     hooks.on_erase("privacy", 75, _erase, tables=[m.__tablename__ for m in _ERASED])
     hooks.on_export("privacy", 40, _export, tables=["consents", "consent_changes"])
     for table, reason in (
-        ("audit_log", "who saw or changed what stays recorded against the profile it was"),
         ("outbox_messages", "a message was sent for the profile it names"),
         ("self_service_codes", "a code is for the profile it was sent for; it expires"),
         ("self_service_tokens", "a token reaches the profile it was issued for; it expires"),
@@ -54,13 +52,6 @@ async def _split(
 ) -> Journal:
     change_ids = [int(i) for i in moved["consent_change_ids"]]
     await consent.split_back(session, survivor_id, restored_id, change_ids)
-    return {}
-
-
-async def _erase_audit(session: AsyncSession, profile_id: str, family: Sequence[str]) -> Journal:
-    await session.execute(
-        update(AuditEntry).where(AuditEntry.profile_id.in_(family)).values(detail="(erased)")
-    )
     return {}
 
 

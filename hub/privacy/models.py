@@ -40,19 +40,6 @@ class ConsentChange(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Suppression(Base):
-    """A salted hash of an erased customer's identifier: late data for them is dropped."""
-
-    __tablename__ = "suppressions"
-    __table_args__ = (UniqueConstraint("kind", "value_hash"),)
-
-    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    value_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    dropped: Mapped[int] = mapped_column(Integer, default=0)
-
-
 class OutboxMessage(Base):
     """A message to a customer, written in the transaction that causes it; a sender delivers."""
 
@@ -97,18 +84,3 @@ class SelfServiceToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class AuditEntry(Base):
-    """Append-only: who read or changed which profile, when, and what."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_profile_at", "profile_id", "at"),)
-
-    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(120))
-    channel: Mapped[str] = mapped_column(String(20))
-    profile_id: Mapped[str | None] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(30))
-    detail: Mapped[str] = mapped_column(String(500))

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import audit
 from hub.actors import Principal
 from hub.enums import Touchpoint
-from hub.privacy import audit, erasure
+from hub.privacy import erasure
 from hub.profiles import service as profiles
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import audit
 from hub.actors import Principal
-from hub.auth import service as auth
 from hub.broker import ProfileChange, record_change
 from hub.db import utcnow
 from hub.enums import Touchpoint
 from hub.errors import DomainError, ErrorCode, Problems
-from hub.privacy import audit
+from hub.lifecycle import hooks
 from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
 
@@ -157,7 +157,7 @@ async def touch_many(
         return {}
     versions = await repo.bump_versions(session, [c[0] for c in changes])
     principal = _acting(session, by)
-    await auth.remember_profiles(session, principal, list(versions))
+    await _named(session, principal, list(versions))
     logged = []
     for profile_id, touchpoint, kind, summary in changes:
         if profile_id not in versions:
@@ -286,7 +286,17 @@ async def remember(
     session: AsyncSession, profile_ids: Sequence[str], *, by: Principal | None = None
 ) -> None:
     """The caller named these profiles (a web key may reach them by id from now on)."""
-    await auth.remember_profiles(session, _acting(session, by), profile_ids)
+    await _named(session, _acting(session, by), profile_ids)
+
+
+async def _named(
+    session: AsyncSession, principal: Principal | None, profile_ids: Sequence[str]
+) -> None:
+    """Tell the domains that keep track that the caller named these profiles (auth: a web key
+    may reach them by id from now on; hub/lifecycle.py `on_named`). Nobody acting (the command
+    line, the demo seed): nothing to tell."""
+    if principal is not None:
+        await hooks().named(session, principal, profile_ids)
 
 
 async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -> list[Profile]:

@@ -21,7 +21,7 @@ from hub.catalog.models import Product
 from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.events import service as events
-from hub.preferences import repository as preference_rows
+from hub.preferences import views as preference_views
 from hub.privacy import consent
 from hub.recs import engine, training, upsell
 from hub.recs.habits import Habit, span
@@ -162,9 +162,10 @@ async def _shopper(
     if not allowed[profile_id]:
         return engine.Shopper(), False
     now = utcnow()
+    learned, stated = await preference_views.interests_of(session, profile_id)
     return engine.shopper_from(
-        await preference_rows.affinities_for(session, [profile_id]),
-        await preference_rows.explicit_for(session, [profile_id]),
+        learned,
+        stated,
         weights.half_life_seconds,
         # Today, not the shopper's last visit: interests fade while they are away, and "just
         # bought" means this week.

@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import audit
 from hub.enums import ConsentPurpose, IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity import service as identity
 from hub.identity.models import Identifier
-from hub.privacy import audit, consent
+from hub.privacy import consent
 from hub.profiles.models import Profile
 from hub.segments.models import Segment
 from hub.segments.service import compile_segment, members, require_segment

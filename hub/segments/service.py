@@ -18,7 +18,7 @@ from hub.catalog import service as catalog
 from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
-from hub.events import repository as events_repo
+from hub.events import service as events_service
 from hub.identity import service as identity
 from hub.preferences import views as preferences
 from hub.privacy import consent
@@ -151,7 +151,7 @@ async def facts_for(
     facets = await preferences.facet_facts(session, ids, need.facets, weights)
     counts: dict[str, dict[EventQuery, int]] = {i: {} for i in ids}
     for query in need.events:
-        found = await events_repo.count_by_profile(
+        found = await events_service.count_by_profile(
             session,
             ids,
             type=query.type,
@@ -166,7 +166,7 @@ async def facts_for(
     spend: dict[str, dict[int | None, float]] = {i: {} for i in ids}
     for days in need.spends:
         for profile_id, total in (
-            await events_repo.spend_by_profile(session, ids, _since(now, days), until)
+            await events_service.spend_by_profile(session, ids, _since(now, days), until)
         ).items():
             spend[profile_id][days] = total
     labels = await catalog.labels_for(

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import audit
 from hub.actors import Principal
 from hub.auth import service as auth
-from hub.privacy import audit
 from hub.profiles import service as profiles
 
 

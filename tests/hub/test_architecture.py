@@ -13,7 +13,7 @@ HUB = Path(__file__).resolve().parents[2] / "hub"
 
 # Recording a change on a profile: the service that made it does that.
 CHANGE_CALLS = frozenset({"touch", "touch_many", "record_change"})
-# hub.privacy.audit: reading the log is fine, writing it is the services' (and, for agents'
+# hub.audit: reading the log is fine, writing it is the services' (and, for agents'
 # reads in queries, Context.audit_read's).
 AUDIT_READS = frozenset({"entries"})
 # What a mutation resolver may take from the principal: who to put on record.
@@ -55,15 +55,15 @@ def _called(node: ast.Call) -> tuple[str | None, str]:
 
 
 def _audit_names(tree: ast.Module) -> tuple[set[str], set[str]]:
-    """Names the module binds to hub.privacy.audit, and to its functions."""
+    """Names the module binds to hub.audit, and to its functions."""
     modules, functions = set(), set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "hub.privacy":
+        if isinstance(node, ast.ImportFrom) and node.module == "hub":
             modules |= {a.asname or a.name for a in node.names if a.name == "audit"}
-        elif isinstance(node, ast.ImportFrom) and node.module == "hub.privacy.audit":
+        elif isinstance(node, ast.ImportFrom) and node.module == "hub.audit":
             functions |= {a.asname or a.name for a in node.names if a.name not in AUDIT_READS}
         elif isinstance(node, ast.Import):
-            modules |= {a.asname or a.name for a in node.names if a.name == "hub.privacy.audit"}
+            modules |= {a.asname or a.name for a in node.names if a.name == "hub.audit"}
     return modules, functions
 
 
@@ -138,7 +138,7 @@ def test_the_scan_sees_each_kind_of_offence(tmp_path: Path) -> None:
     module.parent.mkdir(parents=True)
     module.write_text(
         "import strawberry\n"
-        "from hub.privacy import audit\n"
+        "from hub import audit\n"
         "from hub.profiles import service as profiles\n"
         "@strawberry.type\n"
         "class M:\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from hub.backtest import run as backtest
 from hub.db import Database
-from hub.recs import backtest
 from hub.recs import service as recs
 from hub.settings import Settings
 from hub.weights import Weights

@@ -10,11 +10,11 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from hub.backtest import baselines, metrics
+from hub.backtest import split as backtest_split
+from hub.backtest.baselines import History, Purchase
 from hub.catalog.demo_data import LineRow, message_id_for, read_catalog, read_lines
 from hub.db import clock_at, utcnow
-from hub.recs import backtest_metrics as metrics
-from hub.recs import backtest_split, baselines
-from hub.recs.baselines import History, Purchase
 from tests.conftest import SAMPLE
 
 T0 = datetime(2010, 1, 1, tzinfo=UTC)
