@@ -11,12 +11,16 @@ sends batches of 1,000 VIEW events from one client:
 Floor: the same number of rows inserted with the stdlib sqlite3 module's executemany into a
 table of the events' shape, one commit per batch (no validation, resolution or learning); on
 PostgreSQL, asyncpg executemany of as many rows into the store's own `events` table.
+Also printed: events per CPU-second of the hub process (its user + system time over each
+request, read from /proc; on SQLite that includes the database's own work, on PostgreSQL the
+server's is not in it), which other load on the machine disturbs far less than wall time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import statistics
 import sys
@@ -53,6 +57,8 @@ def main() -> None:
         url = server.create_database("ingest")
     keys = prepare_database(url)
     hub = start_hub(url, keys)
+    assert hub.process is not None
+    pid = hub.process.pid
     lines = list(read_lines(SAMPLE))
     crm_ids = sorted({line.customer_id for line in lines})
     skus = sorted({line.sku for line in lines})
@@ -65,6 +71,7 @@ def main() -> None:
         return {"kind": "ANONYMOUS_ID", "value": f"bench-{uuid.uuid4().hex}"}
 
     results: dict[str, list[float]] = {}
+    per_cpu: dict[str, list[float]] = {}
     try:
         with httpx.Client(timeout=600) as client:
             for name, who, mixed in (
@@ -72,7 +79,7 @@ def main() -> None:
                 ("new visitors", visitor, False),
                 ("known, ⅓ purchases", known, True),
             ):
-                rates = []
+                rates, cpu_rates = [], []
                 for _ in range(batches):
                     events = [
                         {
@@ -90,6 +97,7 @@ def main() -> None:
                         }
                         for i in range(BATCH)
                     ]
+                    cpu = hub_cpu(pid)
                     start = time.perf_counter()
                     response = client.post(
                         f"{hub.url}/graphql",
@@ -97,9 +105,12 @@ def main() -> None:
                         json={"query": TRACK, "variables": {"e": events}},
                     )
                     elapsed = time.perf_counter() - start
+                    cpu = hub_cpu(pid) - cpu
                     assert response.json()["data"]["track"]["accepted"] == BATCH, response.text
                     rates.append(BATCH / elapsed)
+                    cpu_rates.append(BATCH / max(cpu, 0.01))
                 results[name] = rates
+                per_cpu[name] = cpu_rates
     finally:
         stop_hub(hub)
 
@@ -113,12 +124,22 @@ def main() -> None:
     else:
         with sqlite3.connect(path) as raw:
             floor = statistics.median(executemany_floor(raw, skus, BATCH) for _ in range(batches))
-        path.unlink(missing_ok=True)
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
     print_rates(
         floor,
         {f"track, 1,000 from {name}": statistics.median(s) for name, s in results.items()},
         floor_name="asyncpg executemany (floor)" if server is not None else None,
     )
+    print(f"{'':38} {'events per hub CPU-second':>26}")
+    for name, cpu_rates in per_cpu.items():
+        print(f"{f'track, 1,000 from {name}':38} {statistics.median(cpu_rates):26,.0f}")
+
+
+def hub_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system, all threads) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def pg_floor(url: str, skus: list[str], n: int) -> float:

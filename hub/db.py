@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -15,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     MetaData,
+    Numeric,
     any_,
     bindparam,
     event,
@@ -94,6 +104,61 @@ def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnE
             column == any_(bindparam(None, list(values), type_=ARRAY(column.type))),
         )
     return cast(ColumnElement[bool], column.in_(list(values)))
+
+
+async def copy_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """PostgreSQL: `rows` (each naming the same columns) into `table` with COPY, asyncpg's
+    binary `copy_records_to_table`, on the session's own connection and in its transaction: one
+    statement and one round trip for thousands of rows, and a statement trigger run once.
+
+    Values go as the column types bind them: JSON columns as JSON text (the jsonb codec
+    SQLAlchemy installs takes text), numerics as Decimal; columns left out get their server
+    default, so a caller names every column that has a Python-side one. A failure is raised as
+    SQLAlchemy raises a statement's (an IntegrityError for a unique-key race, which writers
+    retry), translated by the dialect's own adapter. False, and nothing done, on another store
+    or before the transaction has begun (the adapter begins it on the first statement; a COPY
+    outside it would commit on its own): the caller inserts the rows its own way.
+    """
+    if not rows or session.get_bind().dialect.name != "postgresql":
+        return False
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if driver is None or not driver.is_in_transaction():
+        return False
+    columns = list(rows[0])
+    convert: list[Callable[[Any], Any] | None] = []
+    for name in columns:
+        kind = table.c[name].type
+        if isinstance(kind, JSON):
+            convert.append(strict_json)
+        elif isinstance(kind, Numeric) and kind.asdecimal:
+            convert.append(_decimal)
+        else:
+            convert.append(None)
+    records = [
+        tuple(
+            value if how is None or value is None else how(value)
+            for how, value in zip(convert, (row[name] for name in columns), strict=True)
+        )
+        for row in rows
+    ]
+    try:
+        await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    except Exception as error:
+        dbapi = connection.dialect.loaded_dbapi
+        try:
+            raw.dbapi_connection._handle_exception(error)  # type: ignore[union-attr]
+        except dbapi.Error as translated:
+            raise exc.DBAPIError.instance(
+                f"COPY {table.name}", None, translated, dbapi.Error, dialect=connection.dialect
+            ) from error
+        raise
+    return True
+
+
+def _decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 # Set only by `clock_at` (the backtest); None, the default, is the wall clock.

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import suppression
 from hub.catalog import service as catalog
 from hub.db import utcnow
 from hub.enums import ConsentPurpose, EventType, IdentifierKind
@@ -26,7 +27,7 @@ from hub.identity.normalize import IdentifierIn
 from hub.preferences import batch as learning
 from hub.preferences.learned import Observation
 from hub.preferences.learning import Weights
-from hub.privacy import consent, suppression
+from hub.privacy import consent
 from hub.profiles import service as profiles
 from hub.words import where
 

@@ -10,7 +10,7 @@ from sqlalchemy import Table, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog.models import Product
-from hub.db import one_of, sqlite_time, strict_json
+from hub.db import copy_rows, one_of, sqlite_time, strict_json
 from hub.events.models import Event, EventMessage
 
 _CHUNK = 500
@@ -48,11 +48,14 @@ _SQLITE_INSERT = (
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Events in one executemany. Every row names every column (NULLs written as such), so one
+    """Events in one statement: COPY on PostgreSQL (`db.copy_rows`), elsewhere one executemany.
+    Every row names every column (NULLs written as such), so one
     statement serves a batch that mixes views and purchases. On SQLite the rows go straight to
     the driver as the column types would bind them (UTC text times, prices as REAL, properties
     as JSON text): SQLAlchemy's per-row binding cost more than SQLite's insert."""
     if not rows:
+        return
+    if await copy_rows(session, Event.__table__, rows):  # PostgreSQL: COPY
         return
     if session.get_bind().dialect.name != "sqlite":
         await session.execute(insert(cast(Table, Event.__table__)), list(rows))

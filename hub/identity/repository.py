@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import one_of
+from hub.db import copy_rows, one_of
 from hub.identity.models import Identifier, IdentityConflict, Merge
+from hub.profiles.models import Profile
 
 _CHUNK = 400
 _VALUES_CHUNK = 2000
@@ -80,8 +81,9 @@ async def add(session: AsyncSession, identifier: Identifier) -> Identifier:
 async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Many new identifiers in one executemany (Core: no ORM objects; callers that need their
     ids read them back with `owners_of`)."""
-    if rows:
-        # Every row names every column (verified_at may be None): one statement for them all.
+    # Every row names every column (verified_at may be None): one statement for them all,
+    # COPY on PostgreSQL.
+    if rows and not await copy_rows(session, Identifier.__table__, rows):
         await session.execute(insert(cast(Table, Identifier.__table__)), list(rows))
 
 
@@ -115,11 +117,21 @@ async def open_conflicts(session: AsyncSession, limit: int) -> list[IdentityConf
 
 
 async def remove(session: AsyncSession, identifier: Identifier) -> None:
-    """Delete an identifier; its past events stay on the profile, no longer linked to it."""
-    from hub.events.models import Event
-
-    await session.execute(
-        update(Event).where(Event.identifier_id == identifier.id).values(identifier_id=None)
-    )
+    """Delete an identifier (rows pointing at it let go first: `hub.lifecycle` unlink)."""
     await session.delete(identifier)
     await session.flush()
+
+
+async def profile_by_identifier(session: AsyncSession, kind: str, value: str) -> Profile | None:
+    """The profile holding this normalised identifier, in one statement (merged or erased
+    ones too: the caller follows or refuses them)."""
+    found: Profile | None = await session.scalar(_BY_IDENTIFIER, {"kind": kind, "value": value})
+    return found
+
+
+# Built once: the statement keeps its cache key (a profile read looks a customer up each time).
+_BY_IDENTIFIER = (
+    select(Profile)
+    .join(Identifier, Identifier.profile_id == Profile.id)
+    .where(Identifier.kind == bindparam("kind"), Identifier.value == bindparam("value"))
+)

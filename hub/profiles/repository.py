@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import one_of, utcnow
-from hub.identity.models import Identifier
+from hub.db import copy_rows, one_of, utcnow
 from hub.profiles.models import Note, Profile
 
 
@@ -29,21 +28,6 @@ async def get_live(session: AsyncSession, profile_id: str) -> Profile | None:
     return profile
 
 
-async def by_identifier(session: AsyncSession, kind: str, value: str) -> Profile | None:
-    """The profile holding this normalised identifier, in one statement (merged or erased
-    ones too: the caller follows or refuses them)."""
-    found: Profile | None = await session.scalar(_BY_IDENTIFIER, {"kind": kind, "value": value})
-    return found
-
-
-# Built once: the statement keeps its cache key (a profile read looks a customer up each time).
-_BY_IDENTIFIER = (
-    select(Profile)
-    .join(Identifier, Identifier.profile_id == Profile.id)
-    .where(Identifier.kind == bindparam("kind"), Identifier.value == bindparam("value"))
-)
-
-
 async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
     if not ids:
         return []
@@ -52,7 +36,9 @@ async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:  # Core, one executemany: nothing reads the new rows back as objects
+    # COPY on PostgreSQL (every row names id, is_known, traits, version, created_at and
+    # updated_at, the columns with Python-side defaults); elsewhere Core, one executemany.
+    if rows and not await copy_rows(session, Profile.__table__, rows):
         await session.execute(insert(cast(Table, Profile.__table__)), list(rows))
 
 
