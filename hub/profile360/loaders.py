@@ -16,14 +16,11 @@ if TYPE_CHECKING:
 
 def profile_parts(ctx: Context) -> DataLoader[reading.PartKey, Any]:
     """A profile's identifiers, preferences, consents, events: whatever sibling fields of every
-    profile in the answer ask for in one tick, loaded together in one greenlet trip
+    profile in the answer ask for in one tick, loaded together in one trip
     (hub/profile360/reading.py)."""
 
     async def load(keys: Sequence[reading.PartKey]) -> list[Any]:
         async with ctx.reading() as session:
-            found: list[Any] = await session.run_sync(
-                reading.load_parts, list(keys), ctx.hub.weights, utcnow()
-            )
-        return found
+            return await reading.load(session, keys, ctx.hub.weights, utcnow())
 
     return ctx.loader("profile_parts", lambda: DataLoader(load_fn=load))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
@@ -14,10 +16,11 @@ from hub.api.errors import ClientError, UserError, from_domain
 from hub.api.mutation import attempt
 from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
 from hub.errors import DomainError, ErrorCode
+from hub.identity import search
 from hub.identity.types import IdentifierInput
 from hub.masks import mask_text
+from hub.profile360 import reading
 from hub.profile360.types import Note
-from hub.profiles import search
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
@@ -46,7 +49,9 @@ class ProfileQuery:
             )
         async with ctx.reading() as session:
             try:
-                row = await search.lookup(
+                # By identifier: the profile as plain facts, no ORM object (the Profile type
+                # reads attributes only; hub/profile360/reading.py).
+                row = await reading.lookup(
                     session,
                     str(id) if id else None,
                     identifier.to_domain() if identifier else None,
@@ -62,7 +67,8 @@ class ProfileQuery:
         if id is not None and not await ctx.may_see(row.id):
             raise ClientError(NOT_NAMED, "FORBIDDEN", ["id"])
         await ctx.audit_read(row.id, "Opened the profile")
-        return row
+        # The ORM row, or reading.ProfileFacts with the same columns: the type reads either.
+        return cast(ProfileRow, row)
 
     @strawberry.field(
         description="Agents: find customers by name (partial, fuzzy), email, phone, loyalty or "

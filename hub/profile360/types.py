@@ -1,6 +1,8 @@
 """The Profile as GraphQL sees it. Its source is the profile row itself (hub.profiles.models):
 plain fields read the row, relations come through DataLoaders. Any resolver, in any domain,
-answers with the row (typed `hub.profiles.payloads.ProfileRef`) and this type reads it."""
+answers with the row (typed `hub.profiles.payloads.ProfileRef`) and this type reads it; the
+profile query by identifier answers with `reading.ProfileFacts`, the same columns without the
+ORM, which every field here reads alike (attributes only)."""
 
 from __future__ import annotations
 
@@ -73,17 +75,15 @@ class Event:
     product_sku: str | None
     quantity: int | None
     price: float | None
+    # Plain fields, filled in by `of` (a resolver per field of twenty events cost more than
+    # the words). Free text: contact details in it are masked for shared screens by
+    # hub.api.masking.
+    summary: str = strawberry.field(description="What happened, in plain words.")
+    properties: JSON = strawberry.field(
+        description="What the sender attached; masked for shared screens."
+    )
     # The stored event as the profile read loaded it, its product's name joined in.
     facts: strawberry.Private[EventFacts]
-
-    # Free text: contact details in it are masked for shared screens by hub.api.masking.
-    @strawberry.field(description="What happened, in plain words.")
-    def summary(self) -> str:
-        return describe(self.facts, self.facts.product_name)
-
-    @strawberry.field(description="What the sender attached; masked for shared screens.")
-    def properties(self) -> JSON:
-        return cast(JSON, self.facts.properties or {})
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -103,6 +103,8 @@ class Event:
             product_sku=row.product_sku,
             quantity=row.quantity,
             price=float(row.price) if row.price is not None else None,
+            summary=describe(row, row.product_name),
+            properties=cast(JSON, row.properties or {}),
             facts=row,
         )
 
@@ -154,7 +156,8 @@ class OrderSummary:
 
 @strawberry.type(description="One customer, as every touchpoint sees them.")
 class Profile:
-    """Read from a `ProfileRow`: `self` in every resolver below is the row (see `_row`)."""
+    """Read from a `ProfileRow` (or `reading.ProfileFacts`): `self` in every resolver below is
+    the row (see `_row`)."""
 
     id: strawberry.ID
     first_name: str | None
