@@ -64,7 +64,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.profile_floor import PROFILE, _crm_ids, _start_floor  # noqa: E402
+from bench.profile_floor import PROFILE, _crm_ids, _start_floor, start_app  # noqa: E402
 
 PEER_DIR = ROOT / "bench" / "postgraphile"
 DEMO = ROOT.parent / "shared" / "data" / "online_retail_ii_2009_2010.csv.gz"
@@ -205,39 +205,12 @@ def one_statement_app() -> Any:
 
 
 def _start_one_statement(server: Any, database: str) -> tuple[subprocess.Popen[bytes], int]:
-    from tests.pg import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "uvicorn"),
-            "--factory",
-            "bench.postgraphile_peer:one_statement_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={
-            **os.environ,
-            "PEER_ONE_DSN": f"postgres://peer_reader@127.0.0.1:{server.port}/{database}",
-        },
-        cwd=ROOT,
+    dsn = f"postgres://peer_reader@127.0.0.1:{server.port}/{database}"
+    return start_app(
+        "bench.postgraphile_peer:one_statement_app",
+        {"PEER_ONE_DSN": dsn},
+        "the one-statement probe",
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/profile?crm=none")
-            if conn.getresponse().status == 200:
-                return process, port
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the one-statement probe did not start")
 
 
 def _start_peer(server: Any, database: str) -> tuple[subprocess.Popen[bytes], int]:

@@ -151,7 +151,9 @@ def floor_app() -> Starlette:
 # ---------------------------------------------------------------- driving both, side by side
 
 
-def _start_floor(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_app(factory: str, env: dict[str, str], name: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A bench endpoint (`module:factory`) under uvicorn on a free port, once it answers
+    `/profile` (`name` says which in the error when it does not start)."""
     from tests.pg import free_port
 
     port = free_port()
@@ -159,7 +161,7 @@ def _start_floor(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
         [
             str(ROOT / ".venv" / "bin" / "uvicorn"),
             "--factory",
-            "bench.profile_floor:floor_app",
+            factory,
             "--host",
             "127.0.0.1",
             "--port",
@@ -168,7 +170,7 @@ def _start_floor(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
             "warning",
             "--no-access-log",
         ],
-        env={**os.environ, "RAPPORT_DATABASE_URL": database_url},
+        env={**os.environ, **env},
         cwd=ROOT,
     )
     deadline = time.monotonic() + 60
@@ -181,7 +183,13 @@ def _start_floor(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("the floor did not start")
+    raise RuntimeError(f"{name} did not start")
+
+
+def _start_floor(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
+    return start_app(
+        "bench.profile_floor:floor_app", {"RAPPORT_DATABASE_URL": database_url}, "the floor"
+    )
 
 
 def _drive(
