@@ -160,16 +160,12 @@ async def load(
 ) -> list[Any]:
     """Every part named in `keys`, in their order: on SQLite in one trip to the driver's
     thread, elsewhere in one `run_sync` trip with a statement per kind of part."""
-    conn = await session.connection()
-    if conn.dialect.name == "sqlite":
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        run = getattr(driver, "run", None)  # hub.sqlite_driver.Connection
-        if run is not None:
-            dialect = conn.dialect
-            half_life = weights.half_life_seconds
-            rows = await run(_fetch_on_thread, driver, dialect, list(keys), half_life)
-            return _assemble(keys, _converted(rows, dialect), weights, now)
+    sqlite = await _sqlite_driver(session)
+    if sqlite is not None:
+        driver, dialect = sqlite
+        half_life = weights.half_life_seconds
+        rows = await driver.run(_fetch_on_thread, driver, dialect, list(keys), half_life)
+        return _assemble(keys, _converted(rows, dialect), weights, now)
     found: list[Any] = await session.run_sync(load_parts, list(keys), weights, now)
     return found
 
@@ -216,16 +212,24 @@ async def profile_by_identifier(session: AsyncSession, kind: str, value: str) ->
 async def _select(session: AsyncSession, statement: Any, parameters: dict[str, Any]) -> Any:
     """One statement's rows: on SQLite straight from the driver's thread (one trip, no
     SQLAlchemy execution), elsewhere through the session's connection."""
+    sqlite = await _sqlite_driver(session)
+    if sqlite is not None:
+        driver, dialect = sqlite
+        found = await driver.run(_select_on_thread, driver, dialect, statement, parameters)
+        return _converted({_ONE: found}, dialect, {_ONE: statement})[_ONE]
     conn = await session.connection()
-    if conn.dialect.name == "sqlite":
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        run = getattr(driver, "run", None)  # hub.sqlite_driver.Connection
-        if run is not None:
-            dialect = conn.dialect
-            found = await run(_select_on_thread, driver, dialect, statement, parameters)
-            return _converted({_ONE: found}, dialect, {_ONE: statement})[_ONE]
     return list(await conn.execute(statement, parameters))
+
+
+async def _sqlite_driver(session: AsyncSession) -> tuple[Any, Any] | None:
+    """The session's SQLite driver connection (hub.sqlite_driver.Connection, whose `run` takes
+    a function to its thread) and dialect; None on any other store."""
+    conn = await session.connection()
+    if conn.dialect.name != "sqlite":
+        return None
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    return (driver, conn.dialect) if hasattr(driver, "run") else None
 
 
 _ONE = "one"
