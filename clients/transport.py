@@ -63,7 +63,6 @@ class Link:
         *,
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
-        refused: str = "key",
         partial_data: bool = False,
     ) -> None:
         self.hub_url = hub_url.rstrip("/")
@@ -71,16 +70,21 @@ class Link:
             base_url=self.hub_url, timeout=timeout, transport=transport, trust_env=False
         )
         self.consistency: str | None = None
-        self.refused = refused
         self.partial_data = partial_data
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
     async def send(
-        self, execute: Callable[..., Awaitable[Any]], bearer: str | None, **kwargs: Any
+        self,
+        execute: Callable[..., Awaitable[Any]],
+        bearer: str | None,
+        *,
+        refused: str = "key",
+        **kwargs: Any,
     ) -> httpx.Response:
-        """POST one operation through the generated client's `execute`, as `bearer`."""
+        """POST one operation through the generated client's `execute`, as `bearer` (`refused`
+        names it in the words of a 401: "agent session", "kiosk key")."""
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         if self.consistency:
             headers[CONSISTENCY] = self.consistency
@@ -91,7 +95,7 @@ class Link:
         assert isinstance(response, httpx.Response)
         self.consistency = response.headers.get(CONSISTENCY) or self.consistency
         if response.status_code == 401:
-            raise NotAuthorized(f"The hub refused the {self.refused} (HTTP 401).", 401)
+            raise NotAuthorized(f"The hub refused the {refused} (HTTP 401).", 401)
         if response.status_code >= 400 and "json" not in response.headers.get("content-type", ""):
             raise HubFailure(f"The hub answered HTTP {response.status_code}.", response.status_code)
         return response

@@ -70,9 +70,9 @@ class _Transport(HubApi):
         **kwargs: Any,
     ) -> httpx.Response:
         hub = self.hub
-        hub.link.refused = "agent session" if hub.token else "call-center key"
+        refused = "agent session" if hub.token else "call-center key"
         send = functools.partial(super().execute, query, operation_name, variables, **kwargs)
-        return await hub.link.send(send, hub.bearer)
+        return await hub.link.send(send, hub.bearer, refused=refused)
 
     def get_data(self, response: Any) -> dict[str, Any]:
         return self.hub.link.data(response)

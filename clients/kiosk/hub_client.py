@@ -35,7 +35,7 @@ class HubClient(HubApi):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.link = Link(hub_url, transport=transport, refused="kiosk key")
+        self.link = Link(hub_url, transport=transport)
         # httpx.AsyncClient is the HttpClient the generated base client expects (its protocol
         # spells `post` more loosely than httpx types it).
         super().__init__(url="/graphql", http_client=cast(HttpClient, self.link.http))
@@ -64,7 +64,8 @@ class HubClient(HubApi):
         **kwargs: Any,
     ) -> httpx.Response:
         send = functools.partial(super().execute, query, operation_name, variables, **kwargs)
-        return await self.link.send(send, bearer or self._key)
+        refused = "self-service token" if bearer else "kiosk key"
+        return await self.link.send(send, bearer or self._key, refused=refused)
 
     def get_data(self, response: Any) -> dict[str, Any]:
         return self.link.data(response)
