@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from hub.campaigns.service import in_control
 from tests.conftest import HubHandle, hub_command, unique
 from tests.hub.test_campaigns_e2e import (
+    CONTROL_PERCENT,
     EXPORT,
     REDEEM,
     RUN,
@@ -26,6 +28,7 @@ from tests.hub.test_campaigns_e2e import (
 from tests.hub.test_identity_e2e import identify, some_skus, track
 
 PEOPLE = 20
+BALANCED = 8  # at least this many people in each group
 GROUP = "recipients reached responded converted conversionRate revenue revenuePerRecipient"
 LIFT = "estimate low high significant"
 EVALUATION = """query($id: ID!) { campaignEvaluation(campaignId: $id) {
@@ -63,7 +66,14 @@ def evaluated(hub: HubHandle) -> dict[str, Any]:
     for i in range(PEOPLE):
         profile, card = mailable(hub, marker, f"Buyer{chr(ord('a') + i)}")
         loyalty[profile["id"]] = card
-    campaign = new_campaign(hub, segment["id"])
+    # The split is drawn per campaign (campaigns.service.in_control): take a campaign whose
+    # draw is near half and half, as the story needs (an unlucky 4 / 16 split makes 3 buyers
+    # of 4 against 1 of 16 a real lift, and the verdict rightly says so).
+    for _ in range(50):
+        campaign = new_campaign(hub, segment["id"])
+        held = sum(in_control(int(campaign["id"]), pid, CONTROL_PERCENT) for pid in loyalty)
+        if BALANCED <= held <= PEOPLE - BALANCED:
+            break
     ok(hub.gql(RUN, {"id": campaign["id"]}), "runCampaign")
     exported = ok(hub.gql(EXPORT, {"id": campaign["id"], "format": "JSON"}), "exportCampaign")
     treated = recipients(hub, campaign["id"], control=False)
