@@ -67,7 +67,7 @@ class ProfileQuery:
         if id is not None and not await ctx.may_see(row.id):
             raise ClientError(NOT_NAMED, "FORBIDDEN", ["id"])
         await ctx.audit_read(row.id, "Opened the profile")
-        # The ORM row, or reading.ProfileFacts with the same columns: the type reads either.
+        # The ORM row, or facts.ProfileFacts with the same columns: the type reads either.
         return cast(ProfileRow, row)
 
     @strawberry.field(

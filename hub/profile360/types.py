@@ -1,7 +1,7 @@
 """The Profile as GraphQL sees it. Its source is the profile row itself (hub.profiles.models):
 plain fields read the row, relations come through DataLoaders. Any resolver, in any domain,
 answers with the row (typed `hub.profiles.payloads.ProfileRef`) and this type reads it; the
-profile query by identifier answers with `reading.ProfileFacts`, the same columns without the
+profile query by identifier answers with `facts.ProfileFacts`, the same columns without the
 ORM, which every field here reads alike (attributes only)."""
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from hub.preferences.views import PreferenceView
 from hub.privacy import outbox
 from hub.privacy.consent import ConsentView
 from hub.privacy.types import Consent
-from hub.profile360 import loaders, reading
-from hub.profile360.reading import EventFacts, IdentifierFacts
+from hub.profile360 import facts, loaders
+from hub.profile360.facts import EventFacts, IdentifierFacts
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
@@ -156,7 +156,7 @@ class OrderSummary:
 
 @strawberry.type(description="One customer, as every touchpoint sees them.")
 class Profile:
-    """Read from a `ProfileRow` (or `reading.ProfileFacts`): `self` in every resolver below is
+    """Read from a `ProfileRow` (or `facts.ProfileFacts`): `self` in every resolver below is
     the row (see `_row`)."""
 
     id: strawberry.ID
@@ -181,13 +181,13 @@ class Profile:
 
     @strawberry.field
     async def display_name(self, info: Info) -> str:
-        rows: list[IdentifierFacts] = await _part(self, info, reading.IDENTIFIERS)
+        rows: list[IdentifierFacts] = await _part(self, info, facts.IDENTIFIERS)
         crm = next((r.value for r in rows if r.kind == Kind.CRM_ID.value), None)
         return profiles.display_name(_row(self), crm)
 
     @strawberry.field
     async def identifiers(self, info: Info) -> list[Identifier]:
-        rows: list[IdentifierFacts] = await _part(self, info, reading.IDENTIFIERS)
+        rows: list[IdentifierFacts] = await _part(self, info, facts.IDENTIFIERS)
         masked = info.context.masked
         return [Identifier.of(r, masked) for r in rows]
 
@@ -195,7 +195,7 @@ class Profile:
     async def preferences(
         self, info: Info, source: PreferenceSource | None = None
     ) -> list[Preference]:
-        views: list[PreferenceView] = await _part(self, info, reading.PREFERENCES)
+        views: list[PreferenceView] = await _part(self, info, facts.PREFERENCES)
         return [
             Preference(
                 key=v.key,
@@ -214,7 +214,7 @@ class Profile:
 
     @strawberry.field(description="Every purpose, with the customer's answer or the default.")
     async def consents(self, info: Info) -> list[Consent]:
-        views: list[ConsentView] = await _part(self, info, reading.CONSENTS)
+        views: list[ConsentView] = await _part(self, info, facts.CONSENTS)
         return [
             Consent(
                 purpose=v.purpose,
@@ -235,7 +235,7 @@ class Profile:
         self, info: Info, first: int = 20, types: list[EventType] | None = None
     ) -> list[Event]:
         key = (
-            reading.EVENTS,
+            facts.EVENTS,
             _row(self).id,
             max(0, min(first, MAX_EVENTS)),
             tuple(t.value for t in types or ()),
