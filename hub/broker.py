@@ -81,6 +81,10 @@ class LocalBroker:
         if self._in_order is None:
             await session.commit()
         else:
+            # Flushed first, outside the lock: a flush waits for SQLite's one write lock, which
+            # a writer already holding it keeps until its commit, and that commit waits for
+            # this lock — a flush inside it stalled both for the whole busy timeout.
+            await session.flush()
             async with self._in_order:
                 await session.commit()
                 self.committed(changes)
