@@ -31,6 +31,52 @@ async def explicit_for(session: AsyncSession, profile_ids: Sequence[str]) -> lis
     return list(await remembered(session, ("explicit", tuple(profile_ids)), load))
 
 
+# A shopper's learned interests and stated preferences as plain rows (the recommender's read):
+# the columns of preferences.views.LearnedFacts and StatedFacts, no ORM objects built.
+_A = Affinity.__table__.c
+_P = Preference.__table__.c
+_LEARNED_OF = select(
+    _A.profile_id,
+    _A.key,
+    _A.value,
+    _A.score,
+    _A.as_of,
+    _A.views,
+    _A.carts,
+    _A.purchases,
+    _A.returns,
+    _A.last_touchpoint,
+).where(_A.profile_id == bindparam("profile_id"))
+_STATED_OF = (
+    select(
+        _P.profile_id,
+        _P.key,
+        _P.value,
+        _P.like,
+        _P.weight,
+        _P.touchpoint,
+        _P.origin,
+        _P.updated_at,
+    )
+    .where(_P.profile_id == bindparam("profile_id"))
+    .order_by(_P.updated_at.desc(), _P.id.desc())
+)
+
+
+async def interests_of(session: AsyncSession, profile_id: str) -> tuple[list[Any], list[Any]]:
+    """(learned, stated) rows of one profile."""
+
+    async def load() -> tuple[list[Any], list[Any]]:
+        conn = await session.connection()
+        parameters = {"profile_id": profile_id}
+        learned = (await conn.execute(_LEARNED_OF, parameters)).all()
+        stated = (await conn.execute(_STATED_OF, parameters)).all()
+        return list(learned), list(stated)
+
+    found: tuple[list[Any], list[Any]] = await remembered(session, ("interests", profile_id), load)
+    return found
+
+
 async def explicit_one(
     session: AsyncSession, profile_id: str, key: str, value: str
 ) -> Preference | None:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,6 @@ from hub.catalog import service as catalog
 from hub.enums import PreferenceSource
 from hub.preferences import repository as repo
 from hub.preferences.learning import Weights, decayed, strength
-from hub.preferences.models import Affinity, Preference
 from hub.words import day, items, times, where
 
 MAX_LEARNED_SHOWN = 15
@@ -70,6 +69,35 @@ class LearnedLike(Protocol):
 L = TypeVar("L", bound=LearnedLike)
 
 
+@dataclass(frozen=True, slots=True)
+class StatedFacts:
+    """A stated preference as a read found it (no ORM object)."""
+
+    profile_id: str
+    key: str
+    value: str
+    like: bool
+    weight: float
+    touchpoint: str
+    origin: str
+    updated_at: datetime
+
+
+class LearnedFacts(NamedTuple):
+    """A learned interest as a read found it (no ORM object)."""
+
+    profile_id: str
+    key: str
+    value: str
+    score: float
+    as_of: datetime
+    views: int
+    carts: int
+    purchases: int
+    returns: int
+    last_touchpoint: str
+
+
 @dataclass(frozen=True)
 class PreferenceView:
     key: str
@@ -85,13 +113,11 @@ class PreferenceView:
 
 async def interests_of(
     session: AsyncSession, profile_id: str
-) -> tuple[list[Affinity], list[Preference]]:
+) -> tuple[list[LearnedFacts], list[StatedFacts]]:
     """A shopper's learned interests and stated preferences as stored (what the recommender
-    ranks from, each with its own reading of the weights)."""
-    return (
-        await repo.affinities_for(session, [profile_id]),
-        await repo.explicit_for(session, [profile_id]),
-    )
+    ranks from, each with its own reading of the weights): plain values, no ORM objects."""
+    learned, stated = await repo.interests_of(session, profile_id)
+    return [LearnedFacts(*r) for r in learned], [StatedFacts(*r) for r in stated]
 
 
 async def views_for(

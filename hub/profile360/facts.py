@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 IDENTIFIERS = "identifiers"
 PREFERENCES = "preferences"
@@ -33,18 +33,6 @@ class IdentifierFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class StatedFacts:
-    profile_id: str
-    key: str
-    value: str
-    like: bool
-    weight: float
-    touchpoint: str
-    origin: str
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class ConsentFacts:
     profile_id: str
     purpose: str
@@ -66,19 +54,6 @@ class EventFacts:
     price: Decimal | None
     properties: dict[str, Any]
     product_name: str | None
-
-
-class LearnedFacts(NamedTuple):
-    profile_id: str
-    key: str
-    value: str
-    score: float
-    as_of: datetime
-    views: int
-    carts: int
-    purchases: int
-    returns: int
-    last_touchpoint: str
 
 
 @dataclass(frozen=True, slots=True)

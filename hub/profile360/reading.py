@@ -33,6 +33,7 @@ from hub.identity import search
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
 from hub.preferences import views as preference_views
+from hub.preferences.views import LearnedFacts, StatedFacts
 from hub.privacy import consent
 from hub.profile360 import driver as sqlite
 from hub.profile360 import statements as sql
@@ -48,10 +49,8 @@ from hub.profile360.facts import (
     ConsentFacts,
     EventFacts,
     IdentifierFacts,
-    LearnedFacts,
     PartKey,
     ProfileFacts,
-    StatedFacts,
 )
 from hub.profiles import service as profiles
 from hub.weights import Weights

@@ -30,7 +30,8 @@ from functools import cached_property
 import numpy as np
 
 from hub.preferences.learning import Interest, decayed, strength
-from hub.preferences.models import Affinity, Preference
+from hub.preferences.models import Affinity
+from hub.preferences.views import LearnedFacts, StatedLike
 from hub.recs.arrays import Arrays
 from hub.recs.habits import Habit, habits_from, repeat_share
 from hub.recs.model import ItemModel
@@ -117,8 +118,8 @@ class Ranked:
 
 
 def shopper_from(
-    interests: Iterable[Affinity | Interest],
-    stated: Iterable[Preference],
+    interests: Iterable[LearnedFacts | Affinity | Interest],
+    stated: Iterable[StatedLike],
     half_life_seconds: float,
     now: datetime | None = None,
     purchases: Sequence[tuple[str, datetime]] | None = None,

@@ -102,11 +102,27 @@ class ItemStats:
     age_days: np.ndarray
     index: dict[str, int] = field(init=False)
     popular: list[str] = field(init=False)
+    columns: np.ndarray = field(init=False)  # per item, its features 15–21 (FEATURES)
 
     def __post_init__(self) -> None:
         self.index = {sku: i for i, sku in enumerate(self.skus)}
         order = np.lexsort((-self.buyers_all, -self.buyers_90, -self.buyers_30))
         self.popular = [self.skus[i] for i in order[:MAX_POPULAR]]
+        self.columns = np.array(
+            [
+                (
+                    math.log1p(self.buyers_30[i]),
+                    math.log1p(self.buyers_90[i]),
+                    math.log1p(self.buyers_all[i]),
+                    (self.buyers_30[i] + 1) / (self.buyers_90[i] / 3 + 1),
+                    self.repeat_rate[i],
+                    self.orders_per_buyer[i],
+                    self.age_days[i],
+                )
+                for i in range(len(self.skus))
+            ],
+            dtype=np.float64,
+        ).reshape(-1, 7)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -261,35 +277,51 @@ def features(
         seen |= bought
     half_life = HALF_LIFE.total_seconds()
     out = np.full((len(skus), len(FEATURES)), np.nan, dtype=np.float32)
+    # Column by column (a numpy array per column, not a scalar per cell): the same float64
+    # arithmetic as a row at a time, cast to float32 once, so learning and serving agree.
+    owned: list[int] = []
+    counts: list[float] = []
+    strengths: list[float] = []
+    since: list[float] = []
+    within_90: list[float] = []
+    repeated: list[int] = []
+    intervals: list[float] = []
     for row, sku in enumerate(skus):
         times = moments.get(sku)
-        f = out[row]
-        if times:
-            ages = [(now - at).total_seconds() for at in times]
-            f[0] = 1.0
-            f[1] = len(times)
-            f[2] = sum(2.0 ** (-max(a, 0.0) / half_life) for a in ages)
-            f[3] = min(ages) / DAY
-            if len(times) >= 2:
-                f[4] = (max(ages) - min(ages)) / DAY / (len(times) - 1)
-                f[5] = f[3] / max(f[4], 1.0)
-            f[6] = len(times) / n_orders
-            f[7] = sum(a <= 90 * DAY for a in ages)
-        else:
-            f[0] = f[1] = f[2] = f[6] = f[7] = 0.0
-        if (j := ease.index.get(sku)) is not None:
-            f[13] = ease.scores[j]
-            f[14] = ease.ranks[j]
-            f[22] = ease.recent[j]
-            f[23] = ease.scores[j] / max(ease.owned, 1)
-        if (i := stats.index.get(sku)) is not None:
-            f[15] = math.log1p(stats.buyers_30[i])
-            f[16] = math.log1p(stats.buyers_90[i])
-            f[17] = math.log1p(stats.buyers_all[i])
-            f[18] = (stats.buyers_30[i] + 1) / (stats.buyers_90[i] / 3 + 1)
-            f[19] = stats.repeat_rate[i]
-            f[20] = stats.orders_per_buyer[i]
-            f[21] = stats.age_days[i]
+        if not times:
+            continue
+        ages = [(now - at).total_seconds() for at in times]
+        owned.append(row)
+        counts.append(len(times))
+        strengths.append(sum(2.0 ** (-max(a, 0.0) / half_life) for a in ages))
+        since.append(min(ages) / DAY)
+        within_90.append(sum(a <= 90 * DAY for a in ages))
+        if len(times) >= 2:
+            repeated.append(row)
+            intervals.append((max(ages) - min(ages)) / DAY / (len(times) - 1))
+    out[:, [0, 1, 2, 6, 7]] = 0.0
+    if owned:
+        out[owned, 0] = 1.0
+        out[owned, 1] = counts
+        out[owned, 2] = strengths
+        out[owned, 3] = since
+        out[owned, 6] = np.asarray(counts) / n_orders
+        out[owned, 7] = within_90
+    if repeated:
+        out[repeated, 4] = intervals
+        out[repeated, 5] = out[repeated, 3] / np.maximum(out[repeated, 4], np.float32(1.0))
+    at = np.fromiter((ease.index.get(s, -1) for s in skus), dtype=np.int64, count=len(skus))
+    known = np.flatnonzero(at >= 0)
+    if known.size:
+        j = at[known]
+        out[known, 13] = ease.scores[j]
+        out[known, 14] = ease.ranks[j]
+        out[known, 22] = ease.recent[j]
+        out[known, 23] = ease.scores[j] / max(ease.owned, 1)
+    at = np.fromiter((stats.index.get(s, -1) for s in skus), dtype=np.int64, count=len(skus))
+    known = np.flatnonzero(at >= 0)
+    if known.size:
+        out[known, 15:22] = stats.columns[at[known]]
     if orders:
         lately = frozenset().union(*(b for _, b in orders[-3:]))
         out[:, 24] = [sku in lately for sku in skus]
