@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from threadpoolctl import threadpool_limits
 
 from hub.api.context import Hub
 from hub.assembly import assemble
@@ -67,6 +68,11 @@ async def graphiql_page(request: Request) -> Response:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     assemble()  # every domain's merge / split / erase / export hooks
+    # A hub serves many small requests at once: OpenBLAS's own thread per core, started for
+    # every picks read's small matrix product, spun on the cores the other requests (and the
+    # driver threads) need, doubling a read's CPU (docs/performance.md). One thread here; the
+    # CLI's `retrain` and `seed-demo` keep every core for the big inversion.
+    threadpool_limits(limits=1, user_api="blas")
     db = Database(settings.database_url)
     broker = make_broker(settings.database_url)
     replicas = ReadReplicas.from_settings(
