@@ -202,9 +202,14 @@ def prepare_database(url: str) -> dict[str, str]:
 
 
 def start_hub(
-    database_url: str, keys: dict[str, str], port: int | None = None, **env: str
+    database_url: str,
+    keys: dict[str, str],
+    port: int | None = None,
+    workers: int = 1,
+    **env: str,
 ) -> HubHandle:
-    """A hub on `port` (a free one by default: pass a stopped hub's port to restart it there)."""
+    """A hub on `port` (a free one by default: pass a stopped hub's port to restart it there),
+    with `workers` processes."""
     port = port or free_port()
     log = open(Path(tempfile.mkdtemp(prefix="rapport-hub-log-")) / "hub.log", "wb")
     process = subprocess.Popen(
@@ -217,6 +222,8 @@ def start_hub(
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ],
         # No holdout unless a test asks for one: a random 5 % of test shoppers getting only
         # popular picks would make every personalisation test flaky.
