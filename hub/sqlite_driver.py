@@ -126,6 +126,17 @@ class Connection(aiosqlite.Connection):
     def cursor(self) -> Cursor:  # type: ignore[override]
         return Cursor(self)
 
+    async def rollback(self) -> None:
+        # The pool rolls back every connection it takes back, and most only read: the sqlite3
+        # module begins a transaction only before a write, so there is nothing to undo and no
+        # reason for a trip to the thread (~0.2 ms of a profile read's 3).
+        if self._conn.in_transaction:
+            await super().rollback()
+
+    async def commit(self) -> None:
+        if self._conn.in_transaction:  # as above: a read has nothing to commit
+            await super().commit()
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on the connection's thread."""
         return cast(T, await self._execute(fn, *args))  # type: ignore[no-untyped-call]

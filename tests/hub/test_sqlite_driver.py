@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, exc, func, insert, select, update
@@ -85,3 +86,27 @@ async def test_two_connections_see_each_others_commits(db: Database) -> None:
         assert await reader.scalar(select(func.count()).select_from(things)) == 0
     async with db.engine.connect() as reader:
         assert await reader.scalar(select(things.c.name)) == "mug"
+
+
+async def test_a_connection_that_only_read_goes_back_to_the_pool_without_a_trip(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips: list[str] = []
+    execute = sqlite_driver.Connection._execute
+
+    async def counted(self: sqlite_driver.Connection, fn: Any, *args: Any) -> Any:
+        trips.append(getattr(fn, "__name__", repr(fn)))
+        return await execute(self, fn, *args)
+
+    monkeypatch.setattr(sqlite_driver.Connection, "_execute", counted)
+    async with db.engine.connect() as connection:
+        await connection.scalar(select(func.count()).select_from(things))
+        trips.clear()
+    assert trips == [], "nothing to roll back after a read: no trip to the thread"
+    # A write still rolls back (and commits) on the thread, and a rollback undoes it.
+    async with db.engine.connect() as connection:
+        await connection.execute(insert(things).values(name="kettle"))
+        trips.clear()
+        await connection.rollback()
+        assert trips == ["rollback"]
+        assert await connection.scalar(select(func.count()).select_from(things)) == 0
