@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from hub.db import from_sqlite_time, remembered
 from hub.db import sqlite_time as _sqlite_time
+from hub.preferences.facts import learned_columns, stated_columns
 from hub.preferences.learning import Interest
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 
@@ -32,34 +33,14 @@ async def explicit_for(session: AsyncSession, profile_ids: Sequence[str]) -> lis
 
 
 # A shopper's learned interests and stated preferences as plain rows (the recommender's read):
-# the columns of preferences.views.LearnedFacts and StatedFacts, no ORM objects built.
-_A = Affinity.__table__.c
-_P = Preference.__table__.c
-_LEARNED_OF = select(
-    _A.profile_id,
-    _A.key,
-    _A.value,
-    _A.score,
-    _A.as_of,
-    _A.views,
-    _A.carts,
-    _A.purchases,
-    _A.returns,
-    _A.last_touchpoint,
-).where(_A.profile_id == bindparam("profile_id"))
+# the columns of preferences.facts.LearnedFacts and StatedFacts, no ORM objects built.
+_LEARNED_OF = select(*learned_columns()).where(
+    Affinity.__table__.c.profile_id == bindparam("profile_id")
+)
 _STATED_OF = (
-    select(
-        _P.profile_id,
-        _P.key,
-        _P.value,
-        _P.like,
-        _P.weight,
-        _P.touchpoint,
-        _P.origin,
-        _P.updated_at,
-    )
-    .where(_P.profile_id == bindparam("profile_id"))
-    .order_by(_P.updated_at.desc(), _P.id.desc())
+    select(*stated_columns())
+    .where(Preference.__table__.c.profile_id == bindparam("profile_id"))
+    .order_by(Preference.__table__.c.updated_at.desc(), Preference.__table__.c.id.desc())
 )
 
 

@@ -7,13 +7,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import service as catalog
 from hub.enums import PreferenceSource
 from hub.preferences import repository as repo
+from hub.preferences.facts import LearnedFacts, StatedFacts
 from hub.preferences.learning import Weights, decayed, strength
 from hub.words import day, items, times, where
 
@@ -67,35 +68,6 @@ class LearnedLike(Protocol):
 
 
 L = TypeVar("L", bound=LearnedLike)
-
-
-@dataclass(frozen=True, slots=True)
-class StatedFacts:
-    """A stated preference as a read found it (no ORM object)."""
-
-    profile_id: str
-    key: str
-    value: str
-    like: bool
-    weight: float
-    touchpoint: str
-    origin: str
-    updated_at: datetime
-
-
-class LearnedFacts(NamedTuple):
-    """A learned interest as a read found it (no ORM object)."""
-
-    profile_id: str
-    key: str
-    value: str
-    score: float
-    as_of: datetime
-    views: int
-    carts: int
-    purchases: int
-    returns: int
-    last_touchpoint: str
 
 
 @dataclass(frozen=True)

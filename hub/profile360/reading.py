@@ -33,7 +33,7 @@ from hub.identity import search
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
 from hub.preferences import views as preference_views
-from hub.preferences.views import LearnedFacts, StatedFacts
+from hub.preferences.facts import LearnedFacts, StatedFacts
 from hub.privacy import consent
 from hub.profile360 import driver as sqlite
 from hub.profile360 import statements as sql

@@ -26,6 +26,7 @@ from hub.catalog.models import Category, Product
 from hub.events.models import Event
 from hub.identity.models import Identifier
 from hub.preferences import views as preference_views
+from hub.preferences.facts import learned_columns, stated_columns
 from hub.preferences.models import Affinity, Preference
 from hub.privacy.models import Consent
 from hub.profile360.facts import (
@@ -65,16 +66,7 @@ IDENTIFIERS_SQL = (
     .order_by(_I.created_at, _I.id)
 )
 STATED_SQL = (
-    select(
-        _P.profile_id,
-        _P.key,
-        _P.value,
-        _P.like,
-        _P.weight,
-        _P.touchpoint,
-        _P.origin,
-        _P.updated_at,
-    )
+    select(*stated_columns())
     .where(_P.profile_id.in_(_IDS))
     .order_by(_P.updated_at.desc(), _P.id.desc())
 )
@@ -103,18 +95,7 @@ def _learned_candidates() -> Select[Any]:
     """Per profile, its LEARNED_CANDIDATES strongest learned interests as SQL ranks them
     (|score| decayed to the profile's newest `as_of`, ties by key and value) and its newest
     one, in key and value order (the order `strongest_learned` keeps among equals)."""
-    columns = [
-        _A.profile_id,
-        _A.key,
-        _A.value,
-        _A.score,
-        _A.as_of,
-        _A.views,
-        _A.carts,
-        _A.purchases,
-        _A.returns,
-        _A.last_touchpoint,
-    ]
+    columns = learned_columns()
     mine = (
         select(
             *columns,

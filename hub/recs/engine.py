@@ -29,9 +29,10 @@ from functools import cached_property
 
 import numpy as np
 
+from hub.preferences.facts import LearnedFacts
 from hub.preferences.learning import Interest, decayed, strength
 from hub.preferences.models import Affinity
-from hub.preferences.views import LearnedFacts, StatedLike
+from hub.preferences.views import StatedLike
 from hub.recs.arrays import Arrays
 from hub.recs.habits import Habit, habits_from, repeat_share
 from hub.recs.model import ItemModel
