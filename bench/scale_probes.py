@@ -1,0 +1,143 @@
+"""What bench/profiles_scale.py reads off a running hub and its store besides the read
+latencies: the hub's RSS and I/O counters (/proc), the store's pages evicted from the OS page
+cache, the CRM ids to read, and the memory that open graphql-transport-ws sockets and
+profileChanged subscriptions cost (`_subscriptions`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def _evict(path: Path) -> None:
+    """Drop the store's pages from the OS page cache (posix_fadvise DONTNEED: this file only,
+    its clean pages), as after a reboot or on a machine whose memory went to other work."""
+    for name in (path, Path(f"{path}-wal")):
+        if name.exists():
+            fd = os.open(name, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def _io(pid: int) -> dict[str, int]:
+    """The process's read syscalls and the bytes it had fetched from storage (not from the
+    OS page cache), from /proc/<pid>/io."""
+    pairs = (line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
+    return {name: int(value) for name, value in pairs}
+
+
+def _crm_values(path: Path, n: int, seed: int, hot: int = 0) -> list[str]:
+    """`n` CRM ids drawn uniformly from the store, or from its first `hot` customers."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    size = db.execute("SELECT count(*) FROM profiles").fetchone()[0]
+    db.close()
+    rng = random.Random(seed)
+    drawn_from = min(hot, size) if hot else size
+    return [str(10_000_000 + rng.randrange(drawn_from)) for _ in range(n)]
+
+
+SUBSCRIBE = "subscription($p: ID!) { profileChanged(profileId: $p) { profileId version kind } }"
+CONSENT = """mutation($p: ID!) { setConsent(profileId: $p, purpose: ANALYTICS, granted: false,
+  touchpoint: WEB) { userErrors { code message } } }"""
+
+
+async def _subscriptions(url: str, key: str, pid: int, profile_ids: list[str]) -> dict[str, Any]:
+    """RSS of the hub in three steps of n = len(profile_ids) // 2: n sockets acknowledged
+    (graphql-transport-ws `connection_init`), then one profileChanged subscription on each of
+    them, then n more sockets with a subscription each. Per socket, per subscription, and per
+    socket with its subscription once the first ones have warmed what is warmed once."""
+    import httpx
+    import websockets
+
+    ws_url = url.replace("http://", "ws://") + "/graphql"
+    n = len(profile_ids) // 2
+
+    async def connect() -> Any:
+        ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"])
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
+        await ws.send(json.dumps(init))
+        ack = json.loads(await ws.recv())
+        if ack["type"] != "connection_ack":
+            raise RuntimeError(f"not acknowledged: {ack}")
+        return ws
+
+    async def subscribe(ws: Any, profile_id: str) -> None:
+        payload = {"query": SUBSCRIBE, "variables": {"p": profile_id}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+
+    async def settled() -> int:
+        await asyncio.sleep(3.0)  # every subscription has reached its feed
+        return _rss_kb(pid)
+
+    await asyncio.sleep(1.0)
+    before = _rss_kb(pid)
+    sockets = [await connect() for _ in range(n)]
+    connected = await settled()
+    await asyncio.gather(*(subscribe(ws, p) for ws, p in zip(sockets, profile_ids, strict=False)))
+    subscribed = await settled()
+    for profile_id in profile_ids[n : 2 * n]:
+        ws = await connect()
+        await subscribe(ws, profile_id)
+        sockets.append(ws)
+    both = await settled()
+    # Live: a change to the first subscribed profile reaches its socket.
+    async with httpx.AsyncClient(timeout=30) as client:
+        answer = await client.post(
+            url + "/graphql",
+            json={"query": CONSENT, "variables": {"p": profile_ids[0]}},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert not answer.json()["data"]["setConsent"]["userErrors"], answer.text
+    message = json.loads(await asyncio.wait_for(sockets[0].recv(), timeout=10))
+    if message["type"] != "next":
+        raise RuntimeError(f"no change delivered: {message}")
+    await asyncio.sleep(11.0)  # one credential re-check tick of every subscription
+    ticked = _rss_kb(pid)
+    for ws in sockets:
+        await ws.close()
+    await asyncio.sleep(2.0)
+    return {
+        "n": n,
+        "rss_before_kb": before,
+        "rss_sockets_kb": connected,
+        "rss_subscribed_kb": subscribed,
+        "rss_both_kb": both,
+        "rss_after_tick_kb": ticked,
+        "rss_closed_kb": _rss_kb(pid),
+        "kb_socket_first": (connected - before) / n,
+        "kb_subscription": (subscribed - connected) / n,
+        "kb_socket_and_subscription": (both - subscribed) / n,
+    }
+
+
+def _profile_ids(port: int, key: str, values: list[str]) -> list[str]:
+    import httpx
+
+    query = "query($v: String!) { profile(identifier: {kind: CRM_ID, value: $v}) { id } }"
+    found = []
+    with httpx.Client(timeout=30) as client:
+        for value in values:
+            answer = client.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": query, "variables": {"v": value}},
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            if answer.status_code != 200:
+                raise RuntimeError(f"{answer.status_code}: {answer.text[:300]}")
+            found.append(answer.json()["data"]["profile"]["id"])
+    return found
