@@ -41,7 +41,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -57,6 +56,8 @@ from starlette.routing import Route
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.drive import drive  # noqa: E402
 
 PROFILE = """query($v: String!) { profile(identifier: {kind: CRM_ID, value: $v}) {
   id displayName identifiers { kind value }
@@ -196,39 +197,7 @@ def _drive(
     port: int, ask: Callable[[str], tuple[str, str, bytes | None]], values: list[str], clients: int
 ) -> list[float]:
     """Milliseconds of every request, `clients` threads sharing the list of values."""
-    samples: list[float] = []
-    lock = threading.Lock()
-    queue = iter(values)
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = []
-        while True:
-            with lock:
-                value = next(queue, None)
-            if value is None:
-                break
-            method, path, body = ask(value)
-            start = time.perf_counter()
-            headers = {"Content-Type": "application/json", **AUTH} if body else {}
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-            mine.append((time.perf_counter() - start) * 1000)
-            if response.status != 200 or b'"errors"' in data or b'"profile":null' in data:
-                raise RuntimeError(f"{path} {value}: {response.status} {data[:300]!r}")
-        conn.close()
-        with lock:
-            samples.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if len(samples) != len(values):
-        raise RuntimeError("a client failed")
-    return samples
+    return drive(port, ask, values, clients, {"Content-Type": "application/json", **AUTH})[0]
 
 
 AUTH: dict[str, str] = {}
