@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -18,6 +19,18 @@ import pytest
 from tests.replicas.test_cluster import Cluster
 
 HEADER = "X-Rapport-Consistency"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test shows what its cluster's hubs logged (an unexpected error's traceback):
+    the cluster's directory, logs included, is gone once it stops."""
+    outcome: Any = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, Cluster):
+                report.sections.append(("the cluster's hub logs", value.hub_logs()))
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,19 @@ class Cluster:
     def pids(self) -> dict[str, int]:
         return {k[4:]: int(v) for k, v in self.info.items() if k.startswith("pid-")}
 
+    def hub_logs(self, lines: int = 120) -> str:
+        """The end of each hub's log without the access lines: what a failed test prints, as
+        the cluster's directory (logs included) goes when it stops."""
+        parts = []
+        for log in sorted((Path(self.info["dir"]) / "logs").glob("hub-*.log")):
+            kept = [
+                line
+                for line in log.read_text(errors="replace").splitlines()
+                if not line.startswith("INFO:     127.0.0.1")
+            ]
+            parts.append(f"--- {log.name}\n" + "\n".join(kept[-lines:]))
+        return "\n".join(parts)
+
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
