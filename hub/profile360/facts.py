@@ -1,7 +1,8 @@
-"""What a profile read finds, as plain frozen values: a profile row (`ProfileFacts`) and each
-part of its bundle (identifiers, stated preferences, learned interests, consents, events), with
-the names the read's DataLoader keys its parts by. No ORM object is built for a read
-(hub/profile360/reading.py); the domains' views read these as they read the ORM rows."""
+"""What a profile read finds, as plain frozen values: a profile row (`ProfileFacts`) and the
+parts of its bundle (identifiers, consents, events; stated preferences and learned interests
+are `hub.preferences.facts`'), with the names the read's DataLoader keys its parts by. No ORM
+object is built for a read (hub/profile360/reading.py); the domains' views read these as they
+read the ORM rows."""
 
 from __future__ import annotations
 

@@ -185,6 +185,3 @@ def _assemble(
         if key[0] == EVENTS and key not in found:
             found[key] = [EventFacts(*r) for r in rows[key]]
     return [found[key] for key in keys]
-
-
-# ------------------------------------------------ SQLite: the whole bundle in one thread trip
