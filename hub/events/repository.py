@@ -6,12 +6,13 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog.models import Product
 from hub.db import copy_rows, one_of, sqlite_time, strict_json
 from hub.events.models import Event, EventMessage
+from hub.reads import Read
 
 _CHUNK = 500
 _IDS_CHUNK = 5000  # message ids a statement (an import chunk in one or two)
@@ -102,19 +103,21 @@ async def recent_for(
     return list(rows)
 
 
-async def purchase_lines(
-    session: AsyncSession, profile_id: str, until: datetime | None = None
-) -> list[tuple[str, datetime]]:
-    """(sku, moment) of every purchase line of a profile (before `until`, when given)."""
-    query = select(Event.product_sku, Event.occurred_at).where(
-        Event.profile_id == profile_id,
-        Event.type == "PURCHASE",
-        Event.product_sku.is_not(None),
+_PURCHASE_LINES = select(Event.product_sku, Event.occurred_at).where(
+    Event.profile_id == bindparam("profile_id"),
+    Event.type == "PURCHASE",
+    Event.product_sku.is_not(None),
+    Event.occurred_at <= bindparam("until"),
+)
+
+
+def purchase_lines(profile_id: str, until: datetime) -> Read[list[tuple[str, datetime]]]:
+    """(sku, moment) of every purchase line of a profile up to `until`, as a read to gather
+    with others."""
+    return Read(
+        ((_PURCHASE_LINES, {"profile_id": profile_id, "until": until}),),
+        lambda rows: [(sku, at) for sku, at in rows[0] if sku is not None],
     )
-    if until is not None:
-        query = query.where(Event.occurred_at <= until)
-    result = await session.execute(query)
-    return [(sku, at) for sku, at in result.all() if sku is not None]
 
 
 async def move_all(session: AsyncSession, from_profile: str, to_profile: str) -> int:

@@ -24,6 +24,7 @@ from hub.events.validation import (
     TrackResult,
     validate,
 )
+from hub.reads import Read
 from hub.words import where
 
 # What other domains count of the events (segments' rules), by profile.
@@ -68,11 +69,10 @@ async def recent_for(
     return await repo.recent_for(session, profile_ids, limit, types)
 
 
-async def purchase_lines(
-    session: AsyncSession, profile_id: str, until: datetime | None = None
-) -> list[tuple[str, datetime]]:
-    """What a customer bought and when (the recommender's repeat-purchase habits)."""
-    return await repo.purchase_lines(session, profile_id, until)
+def purchase_lines(profile_id: str, until: datetime) -> Read[list[tuple[str, datetime]]]:
+    """What a customer bought and when, up to `until` (the recommender's repeat-purchase
+    habits): a read to gather with others (`hub.reads.fetch`)."""
+    return repo.purchase_lines(profile_id, until)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from hub.db import sqlite_time as _sqlite_time
 from hub.preferences.facts import learned_columns, stated_columns
 from hub.preferences.learning import Interest
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
+from hub.reads import Read
 
 _CHUNK = 300
 _INSERT_CHUNK = 5000
@@ -44,18 +45,13 @@ _STATED_OF = (
 )
 
 
-async def interests_of(session: AsyncSession, profile_id: str) -> tuple[list[Any], list[Any]]:
-    """(learned, stated) rows of one profile."""
-
-    async def load() -> tuple[list[Any], list[Any]]:
-        conn = await session.connection()
-        parameters = {"profile_id": profile_id}
-        learned = (await conn.execute(_LEARNED_OF, parameters)).all()
-        stated = (await conn.execute(_STATED_OF, parameters)).all()
-        return list(learned), list(stated)
-
-    found: tuple[list[Any], list[Any]] = await remembered(session, ("interests", profile_id), load)
-    return found
+def interests_read(profile_id: str) -> Read[tuple[list[Any], list[Any]]]:
+    """(learned, stated) rows of one profile, as a read to gather with others."""
+    parameters = {"profile_id": profile_id}
+    return Read(
+        ((_LEARNED_OF, parameters), (_STATED_OF, parameters)),
+        lambda rows: (list(rows[0]), list(rows[1])),
+    )
 
 
 async def explicit_one(

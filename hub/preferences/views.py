@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from hub.enums import PreferenceSource
 from hub.preferences import repository as repo
 from hub.preferences.facts import LearnedFacts, StatedFacts
 from hub.preferences.learning import Weights, decayed, strength
+from hub.reads import Read
 from hub.words import day, items, times, where
 
 MAX_LEARNED_SHOWN = 15
@@ -83,13 +84,17 @@ class PreferenceView:
     label: str | None = None
 
 
-async def interests_of(
-    session: AsyncSession, profile_id: str
-) -> tuple[list[LearnedFacts], list[StatedFacts]]:
+def interests_of(profile_id: str) -> Read[tuple[list[LearnedFacts], list[StatedFacts]]]:
     """A shopper's learned interests and stated preferences as stored (what the recommender
-    ranks from, each with its own reading of the weights): plain values, no ORM objects."""
-    learned, stated = await repo.interests_of(session, profile_id)
-    return [LearnedFacts(*r) for r in learned], [StatedFacts(*r) for r in stated]
+    ranks from, each with its own reading of the weights): plain values, no ORM objects; a
+    read to gather with others (`hub.reads.fetch`)."""
+    rows = repo.interests_read(profile_id)
+
+    def answer(found: list[Sequence[Any]]) -> tuple[list[LearnedFacts], list[StatedFacts]]:
+        learned, stated = rows.answer(found)
+        return [LearnedFacts(*r) for r in learned], [StatedFacts(*r) for r in stated]
+
+    return Read(rows.statements, answer)
 
 
 async def views_for(

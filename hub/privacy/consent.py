@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,7 @@ from hub.privacy import repository as repo
 from hub.privacy.models import Consent, ConsentChange
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
+from hub.reads import Read
 from hub.settings import get_settings
 
 # The policy when a customer has not answered: personal service and analytics are the
@@ -41,10 +42,14 @@ class ConsentView:
 
 
 def _effective(consent: ConsentLike, now: datetime) -> bool:
+    return _in_force(consent.granted, consent.expires_at, now)
+
+
+def _in_force(granted: bool, expires_at: datetime | None, now: datetime) -> bool:
     # An expired answer counts as no answer at all: it reverts to the deny side.
-    if consent.expires_at is not None and consent.expires_at <= now:
+    if expires_at is not None and expires_at <= now:
         return False
-    return consent.granted
+    return granted
 
 
 def defaults() -> dict[ConsentPurpose, bool]:
@@ -111,6 +116,20 @@ async def allowed(
         if consent.purpose == purpose.value:
             answer[consent.profile_id] = _effective(consent, now)
     return answer
+
+
+def allows(profile_id: str, purpose: ConsentPurpose) -> Read[bool]:
+    """Whether one profile may be used for `purpose` right now, as a read to gather with the
+    others a request needs (`hub.reads.fetch`): what `allowed` answers for it."""
+    found = repo.consent_of(profile_id, purpose.value)
+
+    def answer(rows: list[Sequence[Any]]) -> bool:
+        consent = found.answer(rows)
+        if consent is None:
+            return defaults()[purpose]
+        return _in_force(*consent, utcnow())
+
+    return Read(found.statements, answer)
 
 
 async def change(

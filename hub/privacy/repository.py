@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import remembered
 from hub.privacy.models import Consent, ConsentChange
+from hub.reads import Read
 
 
 async def current_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Consent]:
@@ -22,6 +24,20 @@ async def current_for(session: AsyncSession, profile_ids: Sequence[str]) -> list
         return list(rows)
 
     return list(await remembered(session, ("consents", tuple(profile_ids)), load))
+
+
+_CONSENT_OF = select(Consent.granted, Consent.expires_at).where(
+    Consent.profile_id == bindparam("profile_id"), Consent.purpose == bindparam("purpose")
+)
+
+
+def consent_of(profile_id: str, purpose: str) -> Read[tuple[bool, datetime | None] | None]:
+    """One profile's answer for one purpose, (granted, expires_at), or None when it has none:
+    a read to gather with others."""
+    return Read(
+        ((_CONSENT_OF, {"profile_id": profile_id, "purpose": purpose}),),
+        lambda rows: (bool(rows[0][0][0]), rows[0][0][1]) if rows[0] else None,
+    )
 
 
 async def history_for(session: AsyncSession, profile_id: str, limit: int) -> list[ConsentChange]:

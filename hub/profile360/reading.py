@@ -29,15 +29,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from hub import reads as sqlite
 from hub.identity import search
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
 from hub.preferences import views as preference_views
 from hub.preferences.facts import LearnedFacts, StatedFacts
 from hub.privacy import consent
-from hub.profile360 import driver as sqlite
 from hub.profile360 import statements as sql
-from hub.profile360.driver import Execute
 from hub.profile360.facts import (
     CONSENTS,
     EVENTS,
@@ -53,6 +52,7 @@ from hub.profile360.facts import (
     ProfileFacts,
 )
 from hub.profiles import service as profiles
+from hub.reads import Execute
 from hub.weights import Weights
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import words
+from hub import reads, words
 from hub.catalog import service as catalog
 from hub.catalog.models import Product
 from hub.db import utcnow
@@ -158,11 +158,18 @@ async def _shopper(
     await serving.refresh(session)
     if profile_id is None or in_holdout(profile_id, holdout_percent):
         return engine.Shopper(), False
-    allowed = await consent.allowed(session, [profile_id], ConsentPurpose.PERSONALIZATION)
-    if not allowed[profile_id]:
-        return engine.Shopper(), False
     now = utcnow()
-    learned, stated = await preference_views.interests_of(session, profile_id)
+    # What consent allows, what they like and what they bought: one trip to the store.
+    allowed, (learned, stated), purchases = await reads.fetch(
+        session,
+        [
+            consent.allows(profile_id, ConsentPurpose.PERSONALIZATION),
+            preference_views.interests_of(profile_id),
+            events.purchase_lines(profile_id, now),
+        ],
+    )
+    if not allowed:
+        return engine.Shopper(), False
     return engine.shopper_from(
         learned,
         stated,
@@ -170,7 +177,7 @@ async def _shopper(
         # Today, not the shopper's last visit: interests fade while they are away, and "just
         # bought" means this week.
         now=now,
-        purchases=await events.purchase_lines(session, profile_id, now),
+        purchases=purchases,
     ), True
 
 

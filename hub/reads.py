@@ -1,11 +1,16 @@
-"""SQLite: a profile read's statements in one trip to the driver's thread.
+"""Several reads in one trip: on SQLite, statements run one after another on the driver's thread.
 
-Through SQLAlchemy every statement was a trip of its own to the sqlite3 connection's thread
-(~0.4 ms of hand-off each on a busy machine) and most of the bundle's Python. Here the same
+Through SQLAlchemy every statement is a trip of its own to the sqlite3 connection's thread
+(~0.4 ms of hand-off each on a busy machine) plus SQLAlchemy's execution. Here the same
 statements, compiled once per dialect, run one after another on the driver's own thread
 (`run`, given a function taking the `execute` this module provides), and their rows are
 converted afterwards with SQLAlchemy's own result processors, so the values are what
-SQLAlchemy's rows would hold (aware datetimes, booleans, decimals, JSON)."""
+SQLAlchemy's rows would hold (aware datetimes, booleans, decimals, JSON). On any other store
+the statements go through the session's connection, one after another.
+
+A domain describes a read as a `Read` (its statements and how their rows become its answer) and
+any caller gathers several domains' reads into one trip with `fetch`: the profile read's bundle
+(hub.profile360) and the recommender's shopper (hub.recs) are read that way."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -24,6 +29,40 @@ from hub.db import UTCDateTime, from_sqlite_time
 
 # (statement, parameters) -> rows: SQLAlchemy's rows, or the driver's plain tuples.
 Execute = Callable[[Any, dict[str, Any]], Sequence[Any]]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Read(Generic[T]):
+    """A domain's read: its Core SELECT statements with their parameters, and what their rows
+    (one list per statement, values as SQLAlchemy's rows hold them) answer."""
+
+    statements: tuple[tuple[Any, dict[str, Any]], ...]
+    answer: Callable[[list[Sequence[Any]]], T]
+
+
+async def fetch(session: AsyncSession, reads: Sequence[Read[Any]]) -> list[Any]:
+    """Each read's answer, in order: on SQLite every statement in one trip to the driver's
+    thread, elsewhere one after another on the session's connection."""
+    statements = [s for read in reads for s in read.statements]
+    found = await sqlite_driver(session)
+    if found is not None:
+        driver, dialect = found
+
+        def work(execute: Execute) -> dict[Any, Any]:
+            return {i: execute(q, p) for i, (q, p) in enumerate(statements)}
+
+        rows = converted(await run(driver, dialect, work), dialect, lambda i: statements[i][0])
+        results = [rows[i] for i in range(len(statements))]
+    else:
+        conn = await session.connection()
+        results = [list(await conn.execute(q, p)) for q, p in statements]
+    answers, at = [], 0
+    for read in reads:
+        answers.append(read.answer(results[at : at + len(read.statements)]))
+        at += len(read.statements)
+    return answers
 
 
 async def sqlite_driver(session: AsyncSession) -> tuple[Any, Any] | None:
