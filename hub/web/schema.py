@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 
 from hub.api.consistency import Consistency
 from hub.api.errors import ClientError, Masking, should_mask
+from hub.api.execution import PlainLeaves
 from hub.api.limits import QueryLimits
 from hub.api.masking import ContactMasking
 from hub.api.ws_auth import SocketSignIn
@@ -139,6 +140,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=RealtimeSubscription,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=PlainLeaves,
         # Factories: a fresh extension per request; the parse and validation caches
         # themselves live at module level and are shared.
         extensions=extensions,

@@ -1,0 +1,106 @@
+"""The schema's executor (hub/api/execution.py) answers exactly what graphql-core's own does:
+plain leaves read straight off the object, everything else the regular way, errors included."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from typing import Any
+
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from hub.api import execution
+from hub.api.execution import PlainLeaves
+from hub.web.schema import schema as hub_schema
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "RED"
+    BLUE = "BLUE"
+
+
+@strawberry.type
+class Item:
+    name: str
+    colour: Colour
+    price: float
+    note: str | None
+    broken: str  # set to None by the resolver below: a non-null field that gets null
+    tags: list[str]
+
+    @strawberry.field
+    def shout(self, times: int = 1) -> str:
+        return self.name.upper() * times
+
+    @strawberry.field
+    async def later(self) -> int:
+        await asyncio.sleep(0)
+        return len(self.name)
+
+    @strawberry.field
+    def fails(self) -> str | None:
+        raise ValueError("no such thing")
+
+
+def _item(name: str, colour: Colour, note: str | None) -> Item:
+    item = Item(name=name, colour=colour, price=2.5, note=note, broken="", tags=["a", name])
+    item.broken = None  # type: ignore[assignment]
+    return item
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return [_item("mug", Colour.RED, None), _item("jug", Colour.BLUE, "blue one")]
+
+
+DOCUMENTS = [
+    "{ items { name colour price note tags } }",
+    "{ items { n: name name shout(times: 2) later fails } }",
+    "{ items { name broken } }",
+    "{ items { ... on Item { colour } name @skip(if: true) note @include(if: true) } }",
+    "{ items { __typename name } }",
+]
+
+
+def _answers(executor: type) -> list[dict[str, Any]]:
+    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+    answers = []
+    for document in DOCUMENTS:
+        result = asyncio.run(schema.execute(document))
+        errors = [(e.message, e.path) for e in result.errors or []]
+        answers.append({"data": result.data, "errors": errors})
+    return answers
+
+
+def test_every_answer_and_error_is_graphql_core_s_own() -> None:
+    plain = _answers(StrawberryGraphQLCoreExecutionContext)
+    assert _answers(PlainLeaves) == plain
+    assert plain[0]["data"]["items"][1] == {
+        "name": "jug",
+        "colour": "BLUE",
+        "price": 2.5,
+        "note": "blue one",
+        "tags": ["a", "jug"],
+    }
+    assert plain[1]["errors"] == [
+        ("no such thing", ["items", 0, "fails"]),
+        ("no such thing", ["items", 1, "fails"]),
+    ]
+    assert plain[2]["errors"][0][0] == "Cannot return null for non-nullable field Item.broken."
+    assert plain[2]["data"] is None  # the null reaches the non-null list: no data at all
+
+
+def test_only_attribute_leaves_take_the_short_way() -> None:
+    gql = hub_schema._schema
+    event = gql.get_type("Event")
+    profile = gql.get_type("Profile")
+    assert execution.plain_leaf(event.fields["type"]) is not None  # type: ignore[union-attr]
+    assert execution.plain_leaf(event.fields["summary"]) is not None  # type: ignore[union-attr]
+    # An object, a field with a resolver and arguments, one guarded by an extension: not plain.
+    assert execution.plain_leaf(event.fields["product"]) is None  # type: ignore[union-attr]
+    assert execution.plain_leaf(profile.fields["recentEvents"]) is None  # type: ignore[union-attr]
+    assert execution.plain_leaf(profile.fields["merges"]) is None  # type: ignore[union-attr]
