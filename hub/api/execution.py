@@ -20,7 +20,7 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, UndefinedType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -50,6 +50,49 @@ def plain_leaf(field: GraphQLField) -> tuple[GraphQLLeafType, bool] | None:
 
 
 class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """An object whose every selected field is a plain leaf with a plain value is answered
+        in one loop (an event's type, time and summary); any other object, or any value that
+        is missing, an error or awaitable, goes field by field (reading an attribute twice is
+        harmless)."""
+        middleware = self.middleware_manager
+        if middleware is None or not middleware.middlewares:
+            results: dict[str, Any] = {}
+            get_field = self.schema.get_field
+            for response_name, field_details_list in grouped_field_set.items():
+                node = field_details_list[0].node
+                field = get_field(parent_type, node.name.value)
+                plain = plain_leaf(field) if field is not None and not node.arguments else None
+                if plain is None:
+                    break
+                value = field.resolve(source_value, None)  # type: ignore[union-attr,misc]
+                if value is None:
+                    if plain[1]:
+                        break
+                    results[response_name] = None
+                    continue
+                if value is Undefined or isinstance(value, Exception) or self.is_awaitable(value):
+                    break
+                try:
+                    coerced = plain[0].coerce_output_value(value)
+                except Exception:  # the regular way reports it, with its path
+                    break
+                if coerced is None or coerced is Undefined:
+                    break
+                results[response_name] = coerced
+            else:
+                return results
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,

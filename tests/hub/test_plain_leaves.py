@@ -29,6 +29,7 @@ class Item:
     note: str | None
     broken: str  # set to None by the resolver below: a non-null field that gets null
     tags: list[str]
+    count: int  # the jug's is too big for GraphQL's Int: an error from coercion
 
     @strawberry.field
     def shout(self, times: int = 1) -> str:
@@ -45,7 +46,10 @@ class Item:
 
 
 def _item(name: str, colour: Colour, note: str | None) -> Item:
-    item = Item(name=name, colour=colour, price=2.5, note=note, broken="", tags=["a", name])
+    count = 2**40 if name == "jug" else 3
+    item = Item(
+        name=name, colour=colour, price=2.5, note=note, broken="", tags=["a", name], count=count
+    )
     item.broken = None  # type: ignore[assignment]
     return item
 
@@ -63,6 +67,8 @@ DOCUMENTS = [
     "{ items { name broken } }",
     "{ items { ... on Item { colour } name @skip(if: true) note @include(if: true) } }",
     "{ items { __typename name } }",
+    "{ items { name count } }",
+    "query { items { colour note price } }",
 ]
 
 
@@ -92,6 +98,8 @@ def test_every_answer_and_error_is_graphql_core_s_own() -> None:
     ]
     assert plain[2]["errors"][0][0] == "Cannot return null for non-nullable field Item.broken."
     assert plain[2]["data"] is None  # the null reaches the non-null list: no data at all
+    assert plain[5]["errors"][0][1] == ["items", 1, "count"]
+    assert plain[6]["data"]["items"][0] == {"colour": "RED", "note": None, "price": 2.5}
 
 
 def test_only_attribute_leaves_take_the_short_way() -> None:
