@@ -291,6 +291,8 @@ def main() -> None:
         "RAPPORT_ENV": "production",
         "RAPPORT_SECRET_KEY": uuid.uuid4().hex * 2,
         "RAPPORT_RETRAIN_ON_START": "false",
+        # The floor has no rate limit either (0: none for these channels).
+        "RAPPORT_RATE_LIMITS": '{"admin": 0, "web": 0, "kiosk": 0}',
     }
     hubs: list[Any] = []
     floor: subprocess.Popen[bytes] | None = None
