@@ -14,6 +14,7 @@ any caller gathers several domains' reads into one trip with `fetch`: the profil
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.util import await_only, greenlet_spawn
 
 from hub.db import UTCDateTime, from_sqlite_time
 
@@ -43,10 +45,11 @@ class Read(Generic[T]):
 
 
 async def fetch(session: AsyncSession, reads: Sequence[Read[Any]]) -> list[Any]:
-    """Each read's answer, in order: on SQLite every statement in one trip to the driver's
-    thread, elsewhere one after another on the session's connection."""
+    """Each read's answer, in order: every statement straight on the session's driver
+    connection (SQLite: in one trip to its thread; asyncpg: one after another on the
+    connection), elsewhere through the session's connection."""
     statements = [s for read in reads for s in read.statements]
-    found = await sqlite_driver(session)
+    found = await driver_of(session)
     if found is not None:
         driver, dialect = found
 
@@ -65,21 +68,38 @@ async def fetch(session: AsyncSession, reads: Sequence[Read[Any]]) -> list[Any]:
     return answers
 
 
-async def sqlite_driver(session: AsyncSession) -> tuple[Any, Any] | None:
-    """The session's SQLite driver connection (hub.sqlite_driver.Connection, whose `run` takes
-    a function to its thread) and dialect; None on any other store."""
+async def driver_of(session: AsyncSession) -> tuple[Any, Any] | None:
+    """The session's driver connection and dialect when reads can go straight to it: SQLite's
+    (hub.sqlite_driver.Connection, whose `run` takes a function to its thread) or asyncpg's;
+    None on any other store.
+
+    On PostgreSQL a read that goes straight to asyncpg starts no transaction (SQLAlchemy sends
+    BEGIN before its own first statement, and ROLLBACK at the end only after one): each
+    statement runs on its own snapshot, which a read of independent parts can take."""
     conn = await session.connection()
-    if conn.dialect.name != "sqlite":
-        return None
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
-    return (driver, conn.dialect) if hasattr(driver, "run") else None
+    if conn.dialect.name == "sqlite":
+        return (driver, conn.dialect) if hasattr(driver, "run") else None
+    if conn.dialect.driver == "asyncpg":
+        return driver, conn.dialect
+    return None
 
 
 async def run(
     driver: Any, dialect: Dialect, work: Callable[..., dict[Any, Any]], *args: Any
 ) -> dict[Any, Any]:
-    """`work(execute, *args)` on the driver's thread, `execute` running statements there."""
+    """`work(execute, *args)` with an `execute` that runs statements on the driver: on
+    SQLite all of it on the driver's thread (one trip); on asyncpg in a greenlet, each
+    statement awaited on the connection."""
+    if dialect.name != "sqlite":
+
+        def execute(statement: Any, parameters: dict[str, Any]) -> Sequence[Any]:
+            rows: Sequence[Any] = _on_asyncpg(driver, dialect, statement, parameters)
+            return rows
+
+        done: dict[Any, Any] = await greenlet_spawn(work, execute, *args)
+        return done
 
     def on_thread() -> dict[Any, Any]:
         def execute(statement: Any, parameters: dict[str, Any]) -> Sequence[Any]:
@@ -88,6 +108,19 @@ async def run(
         return work(execute, *args)
 
     found: dict[Any, Any] = await driver.run(on_thread)
+    return found
+
+
+async def select(
+    driver: Any, dialect: Dialect, statement: Any, parameters: dict[str, Any]
+) -> Sequence[Any]:
+    """One statement's rows, converted as SQLAlchemy's rows would hold them, straight from
+    the driver."""
+    if dialect.name == "sqlite":
+        rows = await driver.run(select_on_thread, driver, dialect, statement, parameters)
+    else:
+        rows = await greenlet_spawn(_on_asyncpg, driver, dialect, statement, parameters)
+    found: Sequence[Any] = converted({0: rows}, dialect, lambda _: statement)[0]
     return found
 
 
@@ -103,21 +136,31 @@ def select_on_thread(
         raise DBAPIError.instance(sql, values, error, sqlite3.Error) from error
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Compiled:
-    """A statement as the sqlite3 module runs it: its SQL with each expanding parameter's
-    placeholder to fill in, the parameters in order, and a result processor per column."""
+    """A statement as the driver runs it: its SQL with each expanding parameter's placeholder
+    to fill in, the parameters in order, and a result processor per column (on PostgreSQL
+    learned at its first run: some depend on the type the server reports)."""
 
     sql: str
     names: tuple[str, ...]
     expanding: frozenset[str]
     defaults: dict[str, Any]
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    binders: dict[str, Callable[[Any], Any]]  # a parameter's type's bind processor, if any
+    processors: tuple[Callable[[Any], Any] | None, ...] | None
+
+    def value(self, name: str, parameters: dict[str, Any]) -> Any:
+        """A parameter's value as the driver takes it (each item of an expanding one)."""
+        value = parameters[name] if name in parameters else self.defaults[name]
+        bind = self.binders.get(name)
+        if bind is None:
+            return value
+        return [bind(v) for v in value] if name in self.expanding else bind(value)
 
     def render(self, parameters: dict[str, Any]) -> tuple[str, list[Any]]:
         sql, values = self.sql, []
         for name in self.names:
-            value = parameters[name] if name in parameters else self.defaults[name]
+            value = self.value(name, parameters)
             if name in self.expanding:
                 marks = ", ".join("?" * len(value)) if value else "NULL"
                 sql = sql.replace(f"__[POSTCOMPILE_{name}]", marks, 1)
@@ -126,12 +169,42 @@ class _Compiled:
                 values.append(value)
         return sql, values
 
+    def render_numbered(self, parameters: dict[str, Any]) -> tuple[str, list[Any]]:
+        """The SQL and values for a `$1, $2, …` driver (asyncpg): the compiled string numbers
+        the plain parameters in order, and each expanding one becomes a run of numbers."""
+        plain = [n for n in self.names if n not in self.expanding]
+        values: list[Any] = []
+        numbers: dict[str, int] = {}
 
-_COMPILED: dict[tuple[int, int], _Compiled] = {}
+        def value_of(name: str) -> Any:
+            return self.value(name, parameters)
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) is not None:
+                name = plain[int(match.group(1)) - 1]
+                if name not in numbers:
+                    values.append(value_of(name))
+                    numbers[name] = len(values)
+                return f"${numbers[name]}"
+            items = list(value_of(match.group(2)))
+            if not items:
+                return "NULL"
+            start = len(values)
+            values.extend(items)
+            return ", ".join(f"${start + i + 1}" for i in range(len(items)))
+
+        return _PLACEHOLDER.sub(number, self.sql), values
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)|__\[POSTCOMPILE_(\w+)\]")
+
+# Compiled once per statement and kind of dialect (a dialect object's id could be reused by
+# another engine's once the first is gone; the module-level statements' ids are not).
+_COMPILED: dict[tuple[int, type, str], _Compiled] = {}
 
 
 def _compiled(statement: Any, dialect: Dialect) -> _Compiled:
-    key = (id(statement), id(dialect))
+    key = (id(statement), type(dialect), dialect.paramstyle)
     found = _COMPILED.get(key)
     if found is None:
         compiled = statement.compile(dialect=dialect)
@@ -140,17 +213,45 @@ def _compiled(statement: Any, dialect: Dialect) -> _Compiled:
             names=tuple(compiled.positiontup or ()),
             expanding=frozenset(p.key for p in compiled.post_compile_params),
             defaults=compiled.construct_params(_check=False),
-            processors=tuple(_processor(c.type, dialect) for c in statement.selected_columns),
+            binders={
+                name: bind
+                for name, parameter in compiled.binds.items()
+                if (bind := parameter.type._cached_bind_processor(dialect)) is not None
+            },
+            processors=_processors(statement, dialect) if dialect.name == "sqlite" else None,
         )
     return found
 
 
-def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+def _processors(
+    statement: Any, dialect: Dialect, types: Sequence[int | None] | None = None
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """A result processor per selected column; `types`: the server's type of each (what
+    SQLAlchemy's asyncpg dialect reads numbers by)."""
+    columns = statement.selected_columns
+    return tuple(
+        _processor(c.type, dialect, types[i] if types else None) for i, c in enumerate(columns)
+    )
+
+
+def _processor(type_: Any, dialect: Dialect, coltype: int | None) -> Callable[[Any], Any] | None:
     if isinstance(type_, UTCDateTime) and dialect.name == "sqlite":
         # What UTCDateTime reads back from SQLite's text, without the generic parse.
         return _from_sqlite_time
-    processor: Callable[[Any], Any] | None = type_._cached_result_processor(dialect, None)
+    processor: Callable[[Any], Any] | None = type_._cached_result_processor(dialect, coltype)
     return processor
+
+
+def _on_asyncpg(driver: Any, dialect: Dialect, statement: Any, parameters: dict[str, Any]) -> Any:
+    """One statement's rows from an asyncpg connection (call in a greenlet); its first run
+    asks the server for the columns' types, which its result processors are chosen by."""
+    compiled = _compiled(statement, dialect)
+    sql, values = compiled.render_numbered(parameters)
+    if compiled.processors is None:
+        prepared = await_only(driver.prepare(sql))
+        types = [a.type.oid for a in prepared.get_attributes()]
+        compiled.processors = _processors(statement, dialect, types)
+    return await_only(driver.fetch(sql, *values))
 
 
 @lru_cache(maxsize=8192)
@@ -167,7 +268,7 @@ def converted(
     result processors (`statement_of` names the statement that read each entry)."""
     converted: dict[Any, Any] = {}
     for name, found in rows.items():
-        processors = _compiled(statement_of(name), dialect).processors
+        processors = _compiled(statement_of(name), dialect).processors or ()
         steps = [(i, p) for i, p in enumerate(processors) if p is not None]
         if not steps:
             converted[name] = found

@@ -15,8 +15,10 @@ read, never written back, so the write path keeps its ORM rows.
 Learned interests are ranked in SQL first (each decayed to its profile's newest activity, the
 strongest `LEARNED_CANDIDATES` and the newest one kept), and the domain's own
 `strongest_learned` ranks those exactly: a long history's other rows are never fetched.
-The statements are in `statements`, the values they fill in `facts`; on SQLite the whole
-bundle is one trip to the driver's thread (`driver`), elsewhere one `run_sync` trip.
+The statements are in `statements`, the values they fill in `facts`; they run straight on the
+driver (`hub.reads`: on SQLite the whole bundle in one trip to the driver's thread, on asyncpg
+one statement after another with no transaction around them), elsewhere in one `run_sync`
+trip.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from hub import reads as sqlite
+from hub import reads
 from hub.identity import search
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
@@ -59,14 +61,14 @@ from hub.weights import Weights
 async def load(
     session: AsyncSession, keys: Sequence[PartKey], weights: Weights, now: datetime
 ) -> list[Any]:
-    """Every part named in `keys`, in their order: on SQLite in one trip to the driver's
-    thread, elsewhere in one `run_sync` trip with a statement per kind of part."""
-    found = await sqlite.sqlite_driver(session)
+    """Every part named in `keys`, in their order: straight on the driver (SQLite: one trip
+    to its thread), elsewhere in one `run_sync` trip; a statement per kind of part."""
+    found = await reads.driver_of(session)
     if found is not None:
         driver, dialect = found
         half_life = weights.half_life_seconds
-        rows = await sqlite.run(driver, dialect, _fetch, list(keys), half_life)
-        return _assemble(keys, sqlite.converted(rows, dialect, _statement_of), weights, now)
+        rows = await reads.run(driver, dialect, _fetch, list(keys), half_life)
+        return _assemble(keys, reads.converted(rows, dialect, _statement_of), weights, now)
     parts: list[Any] = await session.run_sync(load_parts, list(keys), weights, now)
     return parts
 
@@ -97,13 +99,11 @@ async def profile_by_identifier(session: AsyncSession, kind: str, value: str) ->
 
 
 async def _select(session: AsyncSession, statement: Any, parameters: dict[str, Any]) -> Any:
-    """One statement's rows: on SQLite straight from the driver's thread (one trip, no
-    SQLAlchemy execution), elsewhere through the session's connection."""
-    found = await sqlite.sqlite_driver(session)
+    """One statement's rows: straight from the driver (no SQLAlchemy execution), elsewhere
+    through the session's connection."""
+    found = await reads.driver_of(session)
     if found is not None:
-        driver, dialect = found
-        rows = await driver.run(sqlite.select_on_thread, driver, dialect, statement, parameters)
-        return sqlite.converted({0: rows}, dialect, lambda _: statement)[0]
+        return await reads.select(*found, statement, parameters)
     conn = await session.connection()
     return list(await conn.execute(statement, parameters))
 
