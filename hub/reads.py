@@ -114,19 +114,6 @@ async def run(
     return found
 
 
-async def select(
-    driver: Any, dialect: Dialect, statement: Any, parameters: dict[str, Any]
-) -> Sequence[Any]:
-    """One statement's rows, converted as SQLAlchemy's rows would hold them, straight from
-    the driver."""
-    if dialect.name == "sqlite":
-        rows = await driver.run(select_on_thread, driver, dialect, statement, parameters)
-    else:
-        rows = await greenlet_spawn(_on_asyncpg, driver, dialect, statement, parameters)
-    found: Sequence[Any] = converted({0: rows}, dialect, lambda _: statement)[0]
-    return found
-
-
 def select_on_thread(
     driver: Any, dialect: Dialect, statement: Any, parameters: dict[str, Any]
 ) -> Sequence[Any]:

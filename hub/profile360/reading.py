@@ -94,18 +94,10 @@ async def lookup(
 async def profile_by_identifier(session: AsyncSession, kind: str, value: str) -> Any | None:
     """The profile holding this normalised identifier (merged or erased ones too: the caller
     follows or refuses them), as ProfileFacts: one statement, no ORM object."""
-    rows = await _select(session, sql.PROFILE_BY_IDENTIFIER, {"kind": kind, "value": value})
+    parameters = {"kind": kind, "value": value}
+    found = reads.Read(((sql.PROFILE_BY_IDENTIFIER, parameters),), lambda rows: rows[0])
+    (rows,) = await reads.fetch(session, [found])
     return ProfileFacts(*rows[0]) if rows else None
-
-
-async def _select(session: AsyncSession, statement: Any, parameters: dict[str, Any]) -> Any:
-    """One statement's rows: straight from the driver (no SQLAlchemy execution), elsewhere
-    through the session's connection."""
-    found = await reads.driver_of(session)
-    if found is not None:
-        return await reads.select(*found, statement, parameters)
-    conn = await session.connection()
-    return list(await conn.execute(statement, parameters))
 
 
 def load_parts(
