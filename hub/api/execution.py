@@ -50,6 +50,18 @@ def plain_leaf(field: GraphQLField) -> tuple[GraphQLLeafType, bool] | None:
 
 
 class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
+    def _plain(
+        self, parent_type: GraphQLObjectType, node: Any
+    ) -> tuple[GraphQLField, GraphQLLeafType, bool] | None:
+        """(field, leaf type, non-null) when this selection is a plain leaf without arguments
+        and no middleware wraps resolvers; None when it goes the regular way."""
+        middleware = self.middleware_manager
+        if node.arguments or (middleware is not None and middleware.middlewares):
+            return None
+        field = self.schema.get_field(parent_type, node.name.value)
+        plain = plain_leaf(field) if field is not None else None
+        return None if field is None or plain is None else (field, *plain)
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -62,33 +74,29 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
         in one loop (an event's type, time and summary); any other object, or any value that
         is missing, an error or awaitable, goes field by field (reading an attribute twice is
         harmless)."""
-        middleware = self.middleware_manager
-        if middleware is None or not middleware.middlewares:
-            results: dict[str, Any] = {}
-            get_field = self.schema.get_field
-            for response_name, field_details_list in grouped_field_set.items():
-                node = field_details_list[0].node
-                field = get_field(parent_type, node.name.value)
-                plain = plain_leaf(field) if field is not None and not node.arguments else None
-                if plain is None:
+        results: dict[str, Any] = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            plain = self._plain(parent_type, field_details_list[0].node)
+            if plain is None:
+                break
+            field, leaf, non_null = plain
+            value = field.resolve(source_value, None)  # type: ignore[misc]
+            if value is None:
+                if non_null:
                     break
-                value = field.resolve(source_value, None)  # type: ignore[union-attr,misc]
-                if value is None:
-                    if plain[1]:
-                        break
-                    results[response_name] = None
-                    continue
-                if value is Undefined or isinstance(value, Exception) or self.is_awaitable(value):
-                    break
-                try:
-                    coerced = plain[0].coerce_output_value(value)
-                except Exception:  # the regular way reports it, with its path
-                    break
-                if coerced is None or coerced is Undefined:
-                    break
-                results[response_name] = coerced
-            else:
-                return results
+                results[response_name] = None
+                continue
+            if value is Undefined or isinstance(value, Exception) or self.is_awaitable(value):
+                break
+            try:
+                coerced = leaf.coerce_output_value(value)
+            except Exception:  # the regular way reports it, with its path
+                break
+            if coerced is None or coerced is Undefined:
+                break
+            results[response_name] = coerced
+        else:
+            return results
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
@@ -102,17 +110,14 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any | UndefinedType:
         node = field_details_list[0].node
-        field = self.schema.get_field(parent_type, node.name.value)
-        plain = plain_leaf(field) if field is not None and not node.arguments else None
-        middleware = self.middleware_manager
-        if plain is None or (middleware is not None and middleware.middlewares):
+        plain = self._plain(parent_type, node)
+        if plain is None:
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )
-        assert field is not None and field.resolve is not None
-        leaf, non_null = plain
+        field, leaf, non_null = plain
         try:
-            result = field.resolve(source, None)
+            result = field.resolve(source, None)  # type: ignore[misc]
             if isinstance(result, Exception):
                 raise result
             if self.is_awaitable(result):
