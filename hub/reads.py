@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
@@ -138,6 +138,9 @@ class _Compiled:
     defaults: dict[str, Any]
     binders: dict[str, Callable[[Any], Any]]  # a parameter's type's bind processor, if any
     processors: tuple[Callable[[Any], Any] | None, ...] | None
+    # asyncpg: the parameters in their values' order, and the SQL per count of expanding items.
+    occurrences: tuple[tuple[str, bool], ...] | None = None
+    numbered: dict[tuple[int, ...], str] = field(default_factory=dict)
 
     def value(self, name: str, parameters: dict[str, Any]) -> Any:
         """A parameter's value as the driver takes it (each item of an expanding one)."""
@@ -161,31 +164,71 @@ class _Compiled:
 
     def render_numbered(self, parameters: dict[str, Any]) -> tuple[str, list[Any]]:
         """The SQL and values for a `$1, $2, …` driver (asyncpg): the compiled string numbers
-        the plain parameters in order, and each expanding one becomes a run of numbers."""
-        plain = [n for n in self.names if n not in self.expanding]
+        the plain parameters in order, and each expanding one becomes a run of numbers. The
+        SQL is made once per count of each expanding parameter's items."""
+        if self.occurrences is None:
+            self.occurrences = _occurrences(self.sql, self.names, self.expanding)
         values: list[Any] = []
-        numbers: dict[str, int] = {}
+        counts: list[int] = []
+        for name, expanding in self.occurrences:
+            value = self.value(name, parameters)
+            if expanding:
+                items = list(value)
+                counts.append(len(items))
+                values.extend(items)
+            else:
+                values.append(value)
+        key = tuple(counts)
+        sql = self.numbered.get(key)
+        if sql is None:
+            if len(self.numbered) >= _NUMBERED_KEPT:
+                self.numbered.clear()
+            sql = self.numbered[key] = self._numbered_sql(key)
+        return sql, values
 
-        def value_of(name: str) -> Any:
-            return self.value(name, parameters)
+    def _numbered_sql(self, counts: tuple[int, ...]) -> str:
+        plain = [n for n in self.names if n not in self.expanding]
+        numbers: dict[str, int] = {}
+        runs = iter(counts)
+        used = 0
 
         def number(match: re.Match[str]) -> str:
+            nonlocal used
             if match.group(1) is not None:
                 name = plain[int(match.group(1)) - 1]
                 if name not in numbers:
-                    values.append(value_of(name))
-                    numbers[name] = len(values)
+                    used += 1
+                    numbers[name] = used
                 return f"${numbers[name]}"
-            items = list(value_of(match.group(2)))
-            if not items:
+            count = next(runs)
+            if not count:
                 return "NULL"
-            start = len(values)
-            values.extend(items)
-            return ", ".join(f"${start + i + 1}" for i in range(len(items)))
+            used += count
+            return ", ".join(f"${i}" for i in range(used - count + 1, used + 1))
 
-        return _PLACEHOLDER.sub(number, self.sql), values
+        return _PLACEHOLDER.sub(number, self.sql)
 
 
+def _occurrences(
+    sql: str, names: tuple[str, ...], expanding: frozenset[str]
+) -> tuple[tuple[str, bool], ...]:
+    """The parameters in the order their values follow each other in a numbered statement:
+    a plain one at its first appearance, an expanding one at each."""
+    plain = [n for n in names if n not in expanding]
+    seen: set[str] = set()
+    found: list[tuple[str, bool]] = []
+    for match in _PLACEHOLDER.finditer(sql):
+        if match.group(1) is not None:
+            name = plain[int(match.group(1)) - 1]
+            if name not in seen:
+                seen.add(name)
+                found.append((name, False))
+        else:
+            found.append((match.group(2), True))
+    return tuple(found)
+
+
+_NUMBERED_KEPT = 512  # numbered SQL strings kept per statement
 _PLACEHOLDER = re.compile(r"\$(\d+)|__\[POSTCOMPILE_(\w+)\]")
 
 # Compiled once per statement and kind of dialect (a dialect object's id could be reused by

@@ -53,6 +53,19 @@ TWICE = (
     .where(or_(shelf.c.id == bindparam("one"), shelf.c.id == bindparam("one") + 1))
     .order_by(shelf.c.id)
 )
+# Two expanding lists between uses of one plain parameter.
+MIXED = (
+    select(shelf.c.id)
+    .where(
+        shelf.c.id >= bindparam("low"),
+        or_(
+            shelf.c.name.in_(bindparam("names", expanding=True)),
+            shelf.c.id.in_(bindparam("ids", expanding=True)),
+        ),
+        shelf.c.id <= bindparam("low") + 3,
+    )
+    .order_by(shelf.c.id)
+)
 UNTIL = select(shelf.c.id).where(shelf.c.seen_at <= bindparam("until")).order_by(shelf.c.id)
 BROKEN: Any = select(literal_column("no_such_column")).select_from(shelf)
 
@@ -114,6 +127,22 @@ async def test_the_driver_answers_as_sqlalchemy_does(db: Database) -> None:
     assert [r[0] for r in await _both(db, UNTIL, until)] == [1, 2, 3]
 
 
+async def test_expanding_lists_of_every_shape_bind_their_own_values(db: Database) -> None:
+    # Each shape twice with other values: a statement's SQL is made once per count of items.
+    # ("item k" has the id k + 1.)
+    cases = [
+        ({"names": ["item 1", "item 2"], "ids": [4], "low": 1}, [2, 3, 4]),
+        ({"names": ["item 3", "item 5"], "ids": [2], "low": 2}, [2, 4]),
+        ({"names": [], "ids": [0, 1, 2], "low": 0}, [1, 2]),
+        ({"names": [], "ids": [3, 4, 5], "low": 3}, [3, 4, 5]),
+        ({"names": ["item 4"], "ids": [], "low": 2}, [5]),
+        ({"names": ["item 5"], "ids": [], "low": 1}, []),
+        ({"names": [], "ids": [], "low": 0}, []),
+    ]
+    for parameters, ids in cases:
+        assert [r[0] for r in await _both(db, MIXED, parameters)] == ids
+
+
 async def test_reads_from_several_domains_come_back_in_order(db: Database) -> None:
     async with db.sessions() as session:
         first, second = await reads.fetch(
@@ -147,3 +176,9 @@ def test_numbered_parameters_for_asyncpg() -> None:
     assert "IN (NULL)" in sql and values == [7] and "$1" in sql and "$2" not in sql
     sql, values = reads._compiled(TWICE, dialect).render_numbered({"one": 3})
     assert sql.count("$1") == 2 and "$3" not in sql and values == [3, 1]  # the literal 1 too
+    mixed = reads._compiled(MIXED, dialect)
+    sql, values = mixed.render_numbered({"names": ["a", "b"], "ids": [7], "low": 2})
+    assert "IN ($2, $3)" in sql and "IN ($4)" in sql and sql.count("$1") == 2
+    assert values == [2, "a", "b", 7, 3]  # low, the names, the ids, the literal 3
+    again, values = mixed.render_numbered({"names": ["c", "d"], "ids": [8], "low": 5})
+    assert again is sql and values == [5, "c", "d", 8, 3]
