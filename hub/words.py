@@ -6,9 +6,25 @@ from datetime import datetime
 
 from hub.enums import TOUCHPOINT_WORDS, Touchpoint
 
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 
 def day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"
+    """ "29 January 2010": English whatever the process's locale (strftime's %B follows it)."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
 def where(touchpoint: str) -> str:
