@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from hub import reads
-from hub.db import Database, UTCDateTime
+from hub.db import Database, UTCDateTime, from_sqlite_time, sqlite_time
 
 metadata = MetaData()
 shelf = Table(
@@ -182,3 +182,20 @@ def test_numbered_parameters_for_asyncpg() -> None:
     assert values == [2, "a", "b", 7, 3]  # low, the names, the ids, the literal 3
     again, values = mixed.render_numbered({"names": ["c", "d"], "ids": [8], "low": 5})
     assert again is sql and values == [5, "c", "d", 8, 3]
+
+
+def test_sqlite_time_text_reads_back_as_utc_datetime_does() -> None:
+    for text_ in (
+        "2010-12-09 12:50:00.000000",  # what UTCDateTime stores
+        "2010-12-09 12:50:00.123456",
+        "2010-12-09 12:50:00",
+        "2010-12-09T12:50",
+        "2010-12-09 12:50:00+01:00",  # an offset of its own: replaced, as UTCDateTime does
+        "2010-12-09",
+    ):
+        moment = from_sqlite_time(text_)
+        assert moment == datetime.fromisoformat(text_).replace(tzinfo=UTC), text_
+        assert moment.tzinfo is UTC
+    assert from_sqlite_time(sqlite_time(datetime(2010, 1, 29, 8, 1, 2, 3, tzinfo=UTC))) == (
+        datetime(2010, 1, 29, 8, 1, 2, 3, tzinfo=UTC)
+    )
