@@ -72,6 +72,8 @@ class _Counter:
         self.max_page = max_page
         self.aliases = 0
         self._fragment_costs: dict[str, int] = {}
+        # The variables the count read, as it read them: the count depends on nothing else.
+        self.consulted: dict[str, int | None] = {}
 
     def selection_cost(self, selections: SelectionSetNode | None, parent: GraphQLNamedType) -> int:
         if selections is None:
@@ -125,8 +127,9 @@ class _Counter:
             if isinstance(value, IntValueNode):
                 return self._clamp(int(value.value))
             if isinstance(value, VariableNode):
-                asked = self.variables.get(value.name.value)
-                if isinstance(asked, int):
+                asked = _page_value(self.variables, value.name.value)
+                self.consulted[value.name.value] = asked
+                if asked is not None:
                     return self._clamp(asked)
         for name in _PAGE_ARGUMENTS:
             declared = definition.args.get(name)
@@ -138,6 +141,11 @@ class _Counter:
         return max(1, min(size, self.max_page))
 
 
+def _page_value(variables: Mapping[str, Any], name: str) -> int | None:
+    asked = variables.get(name)
+    return asked if isinstance(asked, int) else None
+
+
 def tally(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
@@ -147,10 +155,65 @@ def tally(
 ) -> Tally:
     root = schema.get_root_type(operation.operation)
     assert root is not None
+    return _count(schema, operation, fragments, variables, max_page)[0]
+
+
+def _count(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    max_page: int,
+) -> tuple[Tally, dict[str, int | None]]:
+    root = schema.get_root_type(operation.operation)
+    assert root is not None
     counter = _Counter(schema, fragments, variables, max_page)
     cost = counter.selection_cost(operation.selection_set, root)
     roots = sum(1 for _ in _root_fields(operation.selection_set, fragments))
-    return Tally(cost=cost, aliases=counter.aliases, root_fields=roots)
+    return Tally(cost=cost, aliases=counter.aliases, root_fields=roots), counter.consulted
+
+
+# Counts already made: per (schema, document text, operation, page cap), the count for each
+# set of values of the variables it read (a profile read's CRM id is not one of them).
+_COUNTED: dict[tuple[Any, ...], list[tuple[dict[str, int | None], Tally]]] = {}
+_COUNTED_DOCUMENTS = 1000
+_COUNTED_VARIANTS = 16
+
+
+def counted(
+    schema: GraphQLSchema,
+    query: str | None,
+    document: Any,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+    max_page: int,
+) -> Tally | None:
+    """`tally` of a validated document's operation, remembered by its text (a document given
+    without one is counted afresh); None without an operation."""
+    key = (id(schema), query, operation_name, max_page)
+    known = _COUNTED.get(key) if query is not None else None
+    for consulted, found in known or ():
+        if all(_page_value(variables, name) == value for name, value in consulted.items()):
+            return found
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return None
+    fragments = {
+        node.name.value: node
+        for node in document.definitions
+        if isinstance(node, FragmentDefinitionNode)
+    }
+    found, consulted = _count(schema, operation, fragments, variables, max_page)
+    if query is None:
+        return found
+    if known is None:
+        if len(_COUNTED) >= _COUNTED_DOCUMENTS:
+            _COUNTED.clear()
+        known = _COUNTED[key] = []
+    if len(known) >= _COUNTED_VARIANTS:
+        known.clear()
+    known.append((consulted, found))
+    return found
 
 
 def _root_fields(
@@ -200,25 +263,20 @@ class QueryLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if not context.pre_execution_errors and document is not None:
-            operation = get_operation_ast(document, context.operation_name)
-            caller = context.context
-            principal = getattr(caller, "principal", None)
-            if operation is not None and principal is not None:
-                fragments = {
-                    node.name.value: node
-                    for node in document.definitions
-                    if isinstance(node, FragmentDefinitionNode)
-                }
-                settings: Settings = caller.settings
-                counted = tally(
-                    context.schema._schema,
-                    operation,
-                    fragments,
-                    context.variables or {},
-                    settings.max_page_size,
-                )
-                refused = problems(settings, principal.channel.value, counted)
+        caller = context.context
+        principal = getattr(caller, "principal", None)
+        if not context.pre_execution_errors and document is not None and principal is not None:
+            settings: Settings = caller.settings
+            found = counted(
+                context.schema._schema,
+                context.query,
+                document,
+                context.operation_name,
+                context.variables or {},
+                settings.max_page_size,
+            )
+            if found is not None:
+                refused = problems(settings, principal.channel.value, found)
                 if refused is not None:
                     context.pre_execution_errors = [refused]
         yield

@@ -161,12 +161,15 @@ def test_aliases_root_fields_and_cost_are_limited(hub: HubHandle) -> None:
     assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY", refused
     assert "budget" in refused["errors"][0]["message"]
     # The same size through a variable is counted the same way.
-    by_variable = hub.post(
-        "query($n: Int!) {" + _aliases(20, f"products(first: $n) {{ {wide} }}")[1:],
-        {"n": 100},
-        key=hub.web_key,
-    ).json()
+    sized = "query($n: Int!) {" + _aliases(20, f"products(first: $n) {{ {wide} }}")[1:]
+    by_variable = hub.post(sized, {"n": 100}, key=hub.web_key).json()
     assert by_variable["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    # A count is remembered with the sizes it read: the same text with small pages passes,
+    # and with large ones is refused again.
+    small = hub.post(sized, {"n": 2}, key=hub.web_key).json()
+    assert "errors" not in small and len(small["data"]["a19"]) == 2, small
+    again = hub.post(sized, {"n": 100}, key=hub.web_key).json()
+    assert again["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
     # Expensive fields cost more: a handful of evaluations is over even an admin's budget.
     evaluations = _aliases(
         12,
