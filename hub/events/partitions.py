@@ -5,8 +5,10 @@ holds [2010-01-01, 2010-02-01) UTC) and `events_default` for any moment without 
 The current month and the next RAPPORT_EVENT_PARTITION_MONTHS_AHEAD are created ahead — by
 the hub when it starts and then daily, or by `rapport-hub partitions` — and so is a month of
 its own for every month the default partition holds rows of (an import of old history, the
-demo store): those rows move into it, in the same transaction. Retention drops whole months
-(`drop_before`) rather than deleting their rows.
+demo store): those rows move into it, in the same transaction, while reads and writes of
+`events` wait (seconds for a big history: run `rapport-hub partitions` after such an import,
+before the hubs start). Retention drops whole months (`drop_before`) rather than deleting their
+rows.
 
 Hubs may run this at once: a transaction-level advisory lock takes turns, and `lock_timeout`
 keeps a busy table from holding up the caller (the next day's run tries again).
@@ -68,14 +70,23 @@ def _literal(moment: datetime) -> str:
     return f"'{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}+00'"
 
 
-def create_month_sql(month: datetime) -> list[str]:
+def create_month_sql(month: datetime, moving: bool = False) -> list[str]:
     """Statements that give `month` a partition of its own, moving any rows of it out of the
-    default partition (a partition cannot be created over rows the default holds)."""
+    default partition (a partition cannot be created over rows the default holds); `moving`:
+    the default holds rows of it."""
     name, start, end = name_for(month), _literal(month), _literal(add_months(month, 1))
+    # A month with nothing to move: writes into the default wait (reads go on), so none can
+    # slip in between the move and the attach, which would then fail. Rows to move: reads of
+    # `events` wait too. A query's list of partitions is fixed as it is planned, so one planned
+    # before the attach commits and run after it would look for the moved rows in the default
+    # only, and find none (tests/hub/test_event_partitions.py).
+    lock = (
+        f"LOCK TABLE {PARENT} IN ACCESS EXCLUSIVE MODE"
+        if moving
+        else f"LOCK TABLE {DEFAULT} IN SHARE ROW EXCLUSIVE MODE"
+    )
     return [
-        # Writes into the default wait for the move (reads go on): none can slip in between
-        # the move and the attach, which would then fail.
-        f"LOCK TABLE {DEFAULT} IN SHARE ROW EXCLUSIVE MODE",
+        lock,
         f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
         f"WITH moved AS (DELETE FROM {DEFAULT} WHERE occurred_at >= {start} AND occurred_at < "
         f"{end} RETURNING *) INSERT INTO {name} SELECT * FROM moved",
@@ -129,11 +140,12 @@ async def maintain(
     held = await session.scalars(
         text(f"SELECT DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC') FROM {DEFAULT}")
     )
-    wanted |= {month_of(moment.replace(tzinfo=UTC)) for moment in held}
+    holding = {month_of(moment.replace(tzinfo=UTC)) for moment in held}
+    wanted |= holding
     existing = {p.start for p in await partitions(session)}
     created = []
     for month in sorted(wanted - existing):
-        for statement in create_month_sql(month):
+        for statement in create_month_sql(month, moving=month in holding):
             await session.execute(text(statement))
         created.append(name_for(month))
     return created

@@ -9,12 +9,14 @@ import concurrent.futures
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from alembic import command
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
-from hub.db import create_engine
+from hub.db import Database, asyncpg_connect_args, create_engine
+from hub.events import partitions
 from hub.events.models import Event
 from hub.migrate import alembic_config
 from hub.profiles.models import Profile
@@ -173,3 +175,40 @@ def test_months_are_split_out_of_the_default_and_retention_drops_them_whole(
     )
     assert gone == 0 and left < total - older + 1
     assert kept == total, "a deleted event's message id is still known"
+
+
+@pytest.mark.postgres_only
+async def test_a_read_while_a_month_moves_out_of_the_default_sees_every_row(
+    make_database, db_kind: str
+) -> None:  # type: ignore[no-untyped-def]
+    url = make_database("partmove")
+    hub_command(url, "migrate")
+    tag = unique()
+    profile = tag[-32:]
+    march = datetime(2010, 3, 5, 10, tzinfo=UTC)
+    await asyncio.to_thread(
+        _run,
+        url,
+        insert(Profile).values(id=profile, traits={}, is_known=False, version=1),
+        insert(Event).values(
+            [_event(f"{tag}-{i}", profile, march + timedelta(hours=i)) for i in range(30)]
+        ),
+    )
+    db = Database(url)
+    reader = await asyncpg.connect(**asyncpg_connect_args(url))
+    try:
+        async with db.sessions() as session:
+            created = await partitions.maintain(session, 0)
+            assert "events_p2010_03" in created
+            # The rows have moved, not yet committed: a profile's read waits for the move...
+            read = asyncio.create_task(
+                reader.fetchval("SELECT count(*) FROM events WHERE profile_id = $1", profile)
+            )
+            await asyncio.sleep(0.5)
+            assert not read.done()
+            await session.commit()
+        # ...and then finds the rows in their month, not an empty default.
+        assert await asyncio.wait_for(read, 10) == 30
+    finally:
+        await reader.close()
+        await db.dispose()
