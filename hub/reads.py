@@ -138,8 +138,8 @@ class _Compiled:
     defaults: dict[str, Any]
     binders: dict[str, Callable[[Any], Any]]  # a parameter's type's bind processor, if any
     processors: tuple[Callable[[Any], Any] | None, ...] | None
-    # asyncpg: the parameters in their values' order, and the SQL per count of expanding items.
-    occurrences: tuple[tuple[str, bool], ...] | None = None
+    # asyncpg: the SQL cut at its placeholders, and the SQL made per count of expanding items.
+    template: tuple[str | tuple[str, bool], ...] | None = None
     numbered: dict[tuple[int, ...], str] = field(default_factory=dict)
 
     def value(self, name: str, parameters: dict[str, Any]) -> Any:
@@ -166,66 +166,72 @@ class _Compiled:
         """The SQL and values for a `$1, $2, …` driver (asyncpg): the compiled string numbers
         the plain parameters in order, and each expanding one becomes a run of numbers. The
         SQL is made once per count of each expanding parameter's items."""
-        if self.occurrences is None:
-            self.occurrences = _occurrences(self.sql, self.names, self.expanding)
+        if self.template is None:
+            self.template = _template(self.sql, self.names, self.expanding)
         values: list[Any] = []
         counts: list[int] = []
-        for name, expanding in self.occurrences:
-            value = self.value(name, parameters)
+        seen: set[str] = set()
+        for piece in self.template:
+            if isinstance(piece, str):
+                continue
+            name, expanding = piece
             if expanding:
-                items = list(value)
+                items = list(self.value(name, parameters))
                 counts.append(len(items))
                 values.extend(items)
-            else:
-                values.append(value)
+            elif name not in seen:  # a plain parameter keeps its first number
+                seen.add(name)
+                values.append(self.value(name, parameters))
         key = tuple(counts)
         sql = self.numbered.get(key)
         if sql is None:
             if len(self.numbered) >= _NUMBERED_KEPT:
                 self.numbered.clear()
-            sql = self.numbered[key] = self._numbered_sql(key)
+            sql = self.numbered[key] = _numbered_sql(self.template, key)
         return sql, values
 
-    def _numbered_sql(self, counts: tuple[int, ...]) -> str:
-        plain = [n for n in self.names if n not in self.expanding]
-        numbers: dict[str, int] = {}
-        runs = iter(counts)
-        used = 0
 
-        def number(match: re.Match[str]) -> str:
-            nonlocal used
-            if match.group(1) is not None:
-                name = plain[int(match.group(1)) - 1]
-                if name not in numbers:
-                    used += 1
-                    numbers[name] = used
-                return f"${numbers[name]}"
-            count = next(runs)
-            if not count:
-                return "NULL"
-            used += count
-            return ", ".join(f"${i}" for i in range(used - count + 1, used + 1))
-
-        return _PLACEHOLDER.sub(number, self.sql)
-
-
-def _occurrences(
+def _template(
     sql: str, names: tuple[str, ...], expanding: frozenset[str]
-) -> tuple[tuple[str, bool], ...]:
-    """The parameters in the order their values follow each other in a numbered statement:
-    a plain one at its first appearance, an expanding one at each."""
+) -> tuple[str | tuple[str, bool], ...]:
+    """The compiled SQL cut at its placeholders: its text, and (parameter, expanding) where
+    each placeholder stood."""
     plain = [n for n in names if n not in expanding]
-    seen: set[str] = set()
-    found: list[tuple[str, bool]] = []
+    pieces: list[str | tuple[str, bool]] = []
+    at = 0
     for match in _PLACEHOLDER.finditer(sql):
+        pieces.append(sql[at : match.start()])
         if match.group(1) is not None:
-            name = plain[int(match.group(1)) - 1]
-            if name not in seen:
-                seen.add(name)
-                found.append((name, False))
+            pieces.append((plain[int(match.group(1)) - 1], False))
         else:
-            found.append((match.group(2), True))
-    return tuple(found)
+            pieces.append((match.group(2), True))
+        at = match.end()
+    pieces.append(sql[at:])
+    return tuple(pieces)
+
+
+def _numbered_sql(template: tuple[str | tuple[str, bool], ...], counts: tuple[int, ...]) -> str:
+    """The template with `$n` numbers: a plain parameter's first, and a run for each expanding
+    one (`counts`: their items, in order; none is NULL)."""
+    out: list[str] = []
+    numbers: dict[str, int] = {}
+    runs = iter(counts)
+    used = 0
+    for piece in template:
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        name, expanding = piece
+        if not expanding:
+            if name not in numbers:
+                used += 1
+                numbers[name] = used
+            out.append(f"${numbers[name]}")
+            continue
+        count = next(runs)
+        out.append(", ".join(f"${i}" for i in range(used + 1, used + count + 1)) or "NULL")
+        used += count
+    return "".join(out)
 
 
 _NUMBERED_KEPT = 512  # numbered SQL strings kept per statement

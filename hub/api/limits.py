@@ -152,19 +152,8 @@ def tally(
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
     max_page: int,
-) -> Tally:
-    root = schema.get_root_type(operation.operation)
-    assert root is not None
-    return _count(schema, operation, fragments, variables, max_page)[0]
-
-
-def _count(
-    schema: GraphQLSchema,
-    operation: OperationDefinitionNode,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    variables: Mapping[str, Any],
-    max_page: int,
 ) -> tuple[Tally, dict[str, int | None]]:
+    """The operation's count, and the variables it read (with the values it read)."""
     root = schema.get_root_type(operation.operation)
     assert root is not None
     counter = _Counter(schema, fragments, variables, max_page)
@@ -203,7 +192,7 @@ def counted(
         for node in document.definitions
         if isinstance(node, FragmentDefinitionNode)
     }
-    found, consulted = _count(schema, operation, fragments, variables, max_page)
+    found, consulted = tally(schema, operation, fragments, variables, max_page)
     if query is None:
         return found
     if known is None:
