@@ -2,8 +2,10 @@
 and recent events, loaded with a few SQLAlchemy Core statements into plain objects.
 
 A request's Profile fields ask for their parts through one DataLoader
-(`dataloaders.profile_parts`); the parts asked in the same tick (every sibling field of every
-profile in the answer) are loaded together, in one trip through SQLAlchemy's greenlet
+(`loaders.profile_parts`); a profile read by identifier reads the parts its selection will
+ask for together with the lookup (`lookup_with_parts`) and primes the loader with them. The
+parts asked in the same tick (every sibling field of every profile in the answer) are loaded
+together, in one trip through SQLAlchemy's greenlet
 (`session.run_sync`), one statement per kind of part: identifiers, stated preferences,
 learned interests, the names of what is shown, consents, and each profile's events with their
 products' names joined in. No ORM object is built: the ORM's per-row bookkeeping was most of
@@ -89,6 +91,56 @@ async def lookup(
     if row is not None and (row.merged_into_id or row.erased_at is not None):
         return await profiles.get_live(session, row.id)
     return row
+
+
+_LOOKUP = "lookup"
+
+
+async def lookup_with_parts(
+    session: AsyncSession,
+    identifier: IdentifierIn,
+    region: str,
+    wanted: Sequence[PartKey],
+    weights: Weights,
+    now: datetime,
+) -> tuple[Any | None, dict[PartKey, Any]]:
+    """`lookup` by identifier, and the parts `wanted` (part keys without the profile id, as
+    `(EVENTS, limit, types)` or `(IDENTIFIERS,)`) of the live profile it finds, read with it:
+    on SQLite in the same trip to the driver's thread. No parts for a merged or erased profile
+    (followed or refused as `lookup` does), or off the driver."""
+    found = await reads.driver_of(session) if wanted else None
+    if found is None:
+        return await lookup(session, None, identifier, region), {}
+    (normal,) = identity.normalize_all([identifier], region, ("identifier",))
+    driver, dialect = found
+    parameters = {"kind": normal.kind.value, "value": normal.value}
+    half_life = weights.half_life_seconds
+
+    def work(execute: Execute) -> dict[Any, Any]:
+        rows: dict[Any, Any] = {_LOOKUP: execute(sql.PROFILE_BY_IDENTIFIER, parameters)}
+        if rows[_LOOKUP]:
+            profile = ProfileFacts(*rows[_LOOKUP][0])  # unconverted: only its id and Nones
+            if profile.merged_into_id is None and profile.erased_at is None:
+                rows.update(_fetch(execute, _keyed(wanted, profile.id), half_life))
+        return rows
+
+    rows = reads.converted(await reads.run(driver, dialect, work), dialect, _statement_or_lookup)
+    looked = rows.pop(_LOOKUP)
+    if not looked:
+        return None, {}
+    row = ProfileFacts(*looked[0])
+    if row.merged_into_id or row.erased_at is not None:
+        return await profiles.get_live(session, row.id), {}
+    keys = _keyed(wanted, row.id)
+    return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
+
+
+def _keyed(wanted: Sequence[PartKey], profile_id: str) -> list[PartKey]:
+    return [(part[0], profile_id, *part[1:]) for part in wanted]
+
+
+def _statement_or_lookup(name: Any) -> Any:
+    return sql.PROFILE_BY_IDENTIFIER if name == _LOOKUP else _statement_of(name)
 
 
 async def profile_by_identifier(session: AsyncSession, kind: str, value: str) -> Any | None:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import strawberry
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    NullValueNode,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.permission import PermissionExtension
 from strawberry.types import Info
@@ -15,18 +27,88 @@ from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError, UserError, from_domain
 from hub.api.mutation import attempt
 from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
+from hub.db import utcnow
 from hub.errors import DomainError, ErrorCode
 from hub.identity import search
 from hub.identity.types import IdentifierInput
 from hub.masks import mask_text
-from hub.profile360 import reading
-from hub.profile360.types import Note
+from hub.profile360 import facts, loaders, reading
+from hub.profile360.facts import PartKey
+from hub.profile360.types import MAX_EVENTS, Note
 from hub.profiles import service as profiles
 from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
 from hub.profiles.payloads import CorrectionPayload, ProfileRef, TraitsInput
 
 NOT_NAMED = "This key has not named that customer (identify them first)."
+
+# The Profile fields whose answers are one of the bundle's parts (recentEvents: see below).
+_PART_OF_FIELD = {
+    "identifiers": facts.IDENTIFIERS,
+    "displayName": facts.IDENTIFIERS,
+    "preferences": facts.PREFERENCES,
+    "consents": facts.CONSENTS,
+}
+
+
+def parts_asked(info: Info) -> list[PartKey]:
+    """The parts the selection under this field will ask for (part keys without the profile
+    id), read from the document; `recentEvents` only without a `types` filter. A part missed
+    here is loaded when its field asks, and one read for a skipped field is not shown: this
+    saves a trip and decides nothing."""
+    raw = info._raw_info
+    # The coerced values (graphql-core 3.3 wraps them with their sources).
+    variables: Any = getattr(raw.variable_values, "coerced", raw.variable_values)
+    profile = get_named_type(raw.return_type)
+    fields = getattr(profile, "fields", {})
+    wanted: list[PartKey] = []
+
+    def walk(selections: SelectionSetNode | None) -> None:
+        for node in selections.selections if selections is not None else ():
+            if isinstance(node, InlineFragmentNode):
+                walk(node.selection_set)
+            elif isinstance(node, FragmentSpreadNode):
+                fragment = raw.fragments.get(node.name.value)
+                walk(fragment.selection_set if fragment is not None else None)
+            elif isinstance(node, FieldNode):
+                part = _part_of(node)
+                if part is not None and part not in wanted:
+                    wanted.append(part)
+
+    def _part_of(node: FieldNode) -> PartKey | None:
+        name = node.name.value
+        if name != "recentEvents":
+            kind = _PART_OF_FIELD.get(name)
+            return (kind,) if kind is not None else None
+        field = fields.get(name)
+        declared = field.args.get("first") if field is not None else None
+        first = declared.default_value if declared is not None else None
+        for argument in node.arguments or ():
+            value = _value_of(argument.value)
+            if argument.name.value == "first":
+                first = value
+            elif argument.name.value != "types" or value:  # filtered by type: not read here
+                return None
+        if not isinstance(first, int) or isinstance(first, bool):
+            return None
+        return (facts.EVENTS, max(0, min(first, MAX_EVENTS)), ())
+
+    def _value_of(value: ValueNode) -> Any:
+        """An argument's literal or variable value as far as is needed here (an int, or
+        whether a list is empty); anything else is `...`, which asks for nothing."""
+        if isinstance(value, VariableNode):
+            return variables.get(value.name.value)
+        if isinstance(value, IntValueNode):
+            return int(value.value)
+        if isinstance(value, NullValueNode):
+            return None
+        if isinstance(value, ListValueNode):
+            return list(value.values)
+        return ...
+
+    for field_node in raw.field_nodes:
+        walk(field_node.selection_set)
+    return wanted
 
 
 @strawberry.type
@@ -47,16 +129,23 @@ class ProfileQuery:
             raise from_domain(
                 DomainError.one(("id",), ErrorCode.REQUIRED, "Give either id or identifier.")
             )
+        parts: dict[PartKey, Any] = {}
         async with ctx.reading() as session:
             try:
                 # By identifier: the profile as plain facts, no ORM object (the Profile type
-                # reads attributes only; hub/profile360/reading.py).
-                row = await reading.lookup(
-                    session,
-                    str(id) if id else None,
-                    identifier.to_domain() if identifier else None,
-                    ctx.settings.default_region,
-                )
+                # reads attributes only; hub/profile360/reading.py), with the parts its
+                # fields will ask for read in the same trip.
+                if identifier is not None:
+                    row, parts = await reading.lookup_with_parts(
+                        session,
+                        identifier.to_domain(),
+                        ctx.settings.default_region,
+                        parts_asked(info),
+                        ctx.hub.weights,
+                        utcnow(),
+                    )
+                else:
+                    row = await reading.lookup(session, str(id), None, ctx.settings.default_region)
             except DomainError as error:
                 raise from_domain(error) from None
         if ctx.outside_own_profile(row.id if row is not None else None):
@@ -66,7 +155,9 @@ class ProfileQuery:
         # A web site reaches by id only customers it has named; naming by identifier is fine.
         if id is not None and not await ctx.may_see(row.id):
             raise ClientError(NOT_NAMED, "FORBIDDEN", ["id"])
-        await ctx.audit_read(row.id, "Opened the profile")
+        await ctx.audit_read(row.id, "Opened the profile")  # a write: the loaders start afresh
+        if parts:
+            loaders.profile_parts(ctx).prime_many(parts)
         # The ORM row, or facts.ProfileFacts with the same columns: the type reads either.
         return cast(ProfileRow, row)
 

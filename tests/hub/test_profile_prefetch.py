@@ -1,0 +1,118 @@
+"""A profile read by identifier reads the parts its selection asks for with the lookup
+(hub/profile360/schema.py `parts_asked`, reading.lookup_with_parts): the fields then find them
+without a batch of their own, and every answer is the one the fields' own loading gives."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from hub.app import create_app
+from hub.profile360 import reading
+from hub.profile360 import schema as profile_schema
+from hub.settings import Settings
+
+CUSTOMERS = ["14740", "15276", "13266", "13534", "17889"]
+
+PROFILE = """query($v: String!) { profile(identifier: {kind: CRM_ID, value: $v}) {
+  id displayName identifiers { kind value }
+  preferences { key value label weight source reason } consents { purpose granted }
+  recentEvents(first: 20) { type occurredAt summary } } }"""
+
+# Fragments, aliases, variables, a skipped field, a type filter and an out-of-range page.
+TANGLED = """query($v: String!, $n: Int!, $skip: Boolean!) {
+  profile(identifier: {kind: CRM_ID, value: $v}) { ...Parts
+    few: recentEvents(first: $n) { type summary }
+    bought: recentEvents(types: [PURCHASE]) { type occurredAt }
+    many: recentEvents(first: 500) { occurredAt }
+    identifiers @skip(if: $skip) { kind } } }
+fragment Parts on Profile { displayName ... on Profile {
+  consents { purpose granted isDefault } preferences(source: IMPLICIT) { key reason } } }"""
+
+
+@pytest.fixture
+async def client(hub_database: tuple[str, dict[str, str]]) -> AsyncIterator[httpx.AsyncClient]:
+    url, keys = hub_database
+    app = create_app(Settings(database_url=url, retrain_on_start=False, rate_limits={}))
+    headers = {"Authorization": f"Bearer {keys['admin']}", "content-type": "application/json"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub", headers=headers
+        ) as client:
+            yield client
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:
+    """The keys of every batch the fields' own loader reads."""
+    seen: list[list[Any]] = []
+    load = reading.load
+
+    async def counted(session: Any, keys: Sequence[Any], *args: Any) -> list[Any]:
+        seen.append(list(keys))
+        return await load(session, keys, *args)
+
+    monkeypatch.setattr(reading, "load", counted)
+    return seen
+
+
+async def _ask(client: httpx.AsyncClient, query: str, crm: str) -> bytes:
+    variables = {"v": crm, "n": 3, "skip": False}
+    body = orjson.dumps({"query": query, "variables": variables})
+    answer = await client.post("/graphql", content=body)
+    assert answer.status_code == 200 and b'"errors"' not in answer.content, answer.text
+    assert b'"profile":null' not in answer.content
+    return answer.content
+
+
+async def _both(
+    client: httpx.AsyncClient, query: str, crm: str, monkeypatch: pytest.MonkeyPatch
+) -> bytes:
+    """The answer with the parts read up front, checked equal to the fields' own loading."""
+    ahead = await _ask(client, query, crm)
+    with monkeypatch.context() as patch:
+        patch.setattr(profile_schema, "parts_asked", lambda _info: [])
+        assert await _ask(client, query, crm) == ahead
+    return ahead
+
+
+async def test_the_profile_read_needs_no_batch_of_its_own(
+    client: httpx.AsyncClient, batches: list[list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for crm in CUSTOMERS:
+        batches.clear()
+        await _ask(client, PROFILE, crm)
+        assert batches == []  # identifiers, preferences, consents, 20 events: all read ahead
+        await _both(client, PROFILE, crm, monkeypatch)
+        assert batches, "with nothing read ahead, the fields load their parts themselves"
+
+
+async def test_what_is_not_read_ahead_is_loaded_by_its_field(
+    client: httpx.AsyncClient, batches: list[list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for crm in CUSTOMERS:
+        batches.clear()
+        await _ask(client, TANGLED, crm)
+        # Only the type-filtered events are the field's own to load.
+        assert [[key[0] for key in keys] for keys in batches] == [["events"]]
+        assert batches[0][0][3] == ("PURCHASE",)
+        await _both(client, TANGLED, crm, monkeypatch)
+
+
+async def test_by_id_the_fields_load_their_parts(
+    client: httpx.AsyncClient, batches: list[list[Any]]
+) -> None:
+    found = orjson.loads(await _ask(client, PROFILE, CUSTOMERS[0]))
+    batches.clear()
+    query = PROFILE.replace("$v: String!", "$v: ID!").replace(
+        "identifier: {kind: CRM_ID, value: $v}", "id: $v"
+    )
+    body = orjson.dumps({"query": query, "variables": {"v": found["data"]["profile"]["id"]}})
+    by_id = await client.post("/graphql", content=body)
+    assert orjson.loads(by_id.content) == found
+    assert len(batches) == 1
