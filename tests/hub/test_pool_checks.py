@@ -37,10 +37,14 @@ async def _terminate(url: str, pid: int) -> None:
         await killer.close()
 
 
-async def _closed_seen(connection: Any) -> None:
+async def _killed(url: str, database: Database) -> int:
+    """A request's backend, terminated by the server once it is back in the pool (its pid),
+    after asyncpg has seen the connection close."""
+    pid, connection = await _used(database)
+    await _terminate(url, pid)
     for _ in range(100):
         if connection.is_closed():
-            return
+            return pid
         await asyncio.sleep(0.02)
     raise AssertionError("asyncpg never saw the server close the connection")
 
@@ -52,9 +56,7 @@ async def test_a_connection_the_server_closed_is_replaced_without_asking(
     url = make_database("pool")
     database = Database(url)
     try:
-        first, pooled = await _used(database)
-        await _terminate(url, first)
-        await _closed_seen(pooled)
+        first = await _killed(url, database)
         second = await _pid(database)  # no error: replaced at checkout
         assert second != first
         assert await _pid(database) == second  # and kept
@@ -68,9 +70,7 @@ async def test_an_idle_connection_is_asked_and_replaced_when_it_does_not_answer(
     url = make_database("pool")
     database = Database(url)
     try:
-        first, dead = await _used(database)
-        await _terminate(url, first)
-        await _closed_seen(dead)
+        first = await _killed(url, database)
         # A peer that vanished without closing: asyncpg cannot tell it apart from a live one.
         monkeypatch.setattr(asyncpg.Connection, "is_closed", lambda _self: False)
         monkeypatch.setattr(hub_db, "IDLE_PING_SECONDS", 3600.0)
@@ -79,9 +79,7 @@ async def test_an_idle_connection_is_asked_and_replaced_when_it_does_not_answer(
         assert hub_db.unavailable(raised.value)
         monkeypatch.undo()
         assert await _pid(database) != first  # once asyncpg tells, it is replaced
-        first, dead = await _used(database)
-        await _terminate(url, first)
-        await _closed_seen(dead)
+        first = await _killed(url, database)
         monkeypatch.setattr(asyncpg.Connection, "is_closed", lambda _self: False)
         monkeypatch.setattr(hub_db, "IDLE_PING_SECONDS", 0.0)
         second = await _pid(database)  # idle past the window: asked, found dead, replaced
