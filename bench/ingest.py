@@ -1,6 +1,6 @@
 """Batch ingest over GraphQL (`track`, 1,000 events a request) against a raw-insert floor.
 
-Usage: .venv/bin/python bench/ingest.py [--batches 5] [--postgres]
+Usage: .venv/bin/python bench/ingest.py [--batches 5] [--postgres] [--baseline DIR]
 Starts a real hub (uvicorn) on a fresh SQLite database (with --postgres: a database on a
 throw-away PostgreSQL 15 server, tests/pg.py) seeded with tests/data's sample, then
 sends batches of 1,000 VIEW events from one client:
@@ -14,6 +14,9 @@ PostgreSQL, asyncpg executemany of as many rows into the store's own `events` ta
 Also printed: events per CPU-second of the hub process (its user + system time over each
 request, read from /proc; on SQLite that includes the database's own work, on PostgreSQL the
 server's is not in it), which other load on the machine disturbs far less than wall time.
+--baseline DIR (another version's code, e.g. `git archive REV | tar -x -C DIR`): a second hub
+on a store of its own gets the same batches, the two taking turns batch by batch, and the
+ratios this ÷ baseline are printed (wall, and per hub CPU-second).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -45,75 +49,37 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        help="the parent directory of another version's hub/ package, put on PYTHONPATH: a "
+        "second hub on a store of its own, sent the same batches in alternation",
+    )
     args = parser.parse_args()
     batches = args.batches
-    path = Path("/tmp") / f"bench-{uuid.uuid4().hex[:8]}.db"
-    url = f"sqlite+aiosqlite:///{path}"
     server = None
     if args.postgres:
         from tests.pg import PostgresServer
 
         server = PostgresServer().start()
-        url = server.create_database("ingest")
-    keys = prepare_database(url)
-    hub = start_hub(url, keys)
-    assert hub.process is not None
-    pid = hub.process.pid
-    lines = list(read_lines(SAMPLE))
-    crm_ids = sorted({line.customer_id for line in lines})
-    skus = sorted({line.sku for line in lines})
-    headers = {"Authorization": f"Bearer {keys['admin']}"}
-
-    def known(i: int) -> dict[str, str]:
-        return {"kind": "CRM_ID", "value": crm_ids[i % len(crm_ids)]}
-
-    def visitor(i: int) -> dict[str, str]:
-        return {"kind": "ANONYMOUS_ID", "value": f"bench-{uuid.uuid4().hex}"}
-
-    results: dict[str, list[float]] = {}
-    per_cpu: dict[str, list[float]] = {}
+    names = ["this"] + (["baseline"] if args.baseline else [])
+    paths: list[Path] = []
+    hubs: dict[str, Any] = {}
     try:
-        with httpx.Client(timeout=600) as client:
-            for name, who, mixed in (
-                ("known customers", known, False),
-                ("new visitors", visitor, False),
-                ("known, ⅓ purchases", known, True),
-            ):
-                rates, cpu_rates = [], []
-                for _ in range(batches):
-                    events = [
-                        {
-                            "messageId": uuid.uuid4().hex,
-                            "identifier": who(i),
-                            "type": "VIEW",
-                            "touchpoint": "WEB",
-                            "productSku": skus[i % len(skus)],
-                            # A purchase carries quantity and price, a view leaves them out.
-                            **(
-                                {"type": "PURCHASE", "quantity": 1 + i % 3, "price": 2.5}
-                                if mixed and i % 3 == 0
-                                else {}
-                            ),
-                        }
-                        for i in range(BATCH)
-                    ]
-                    cpu = hub_cpu(pid)
-                    start = time.perf_counter()
-                    response = client.post(
-                        f"{hub.url}/graphql",
-                        headers=headers,
-                        json={"query": TRACK, "variables": {"e": events}},
-                    )
-                    elapsed = time.perf_counter() - start
-                    cpu = hub_cpu(pid) - cpu
-                    assert response.json()["data"]["track"]["accepted"] == BATCH, response.text
-                    rates.append(BATCH / elapsed)
-                    cpu_rates.append(BATCH / max(cpu, 0.01))
-                results[name] = rates
-                per_cpu[name] = cpu_rates
+        for name in names:
+            if server is not None:
+                url = server.create_database(f"ingest_{name}")
+            else:
+                paths.append(Path("/tmp") / f"bench-{uuid.uuid4().hex[:8]}.db")
+                url = f"sqlite+aiosqlite:///{paths[-1]}"
+            keys = prepare_database(url)
+            extra = {"PYTHONPATH": args.baseline} if name == "baseline" else {}
+            hubs[name] = (start_hub(url, keys, **extra), keys, url)
+        results, per_cpu = _drive(hubs, batches)
     finally:
-        stop_hub(hub)
-
+        for hub, _, _ in hubs.values():
+            stop_hub(hub)
+    url = hubs["this"][2]
+    skus = sorted({line.sku for line in read_lines(SAMPLE)})
     if server is not None:
         try:
             floor = statistics.median(
@@ -122,18 +88,97 @@ def main() -> None:
         finally:
             server.stop()
     else:
-        with sqlite3.connect(path) as raw:
+        with sqlite3.connect(paths[0]) as raw:
             floor = statistics.median(executemany_floor(raw, skus, BATCH) for _ in range(batches))
-        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
+        for path in paths:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+    median = {key: statistics.median(rates) for key, rates in results.items()}
+    cpu = {key: statistics.median(rates) for key, rates in per_cpu.items()}
     print_rates(
         floor,
-        {f"track, 1,000 from {name}": statistics.median(s) for name, s in results.items()},
+        {
+            f"track, 1,000 from {case}": rate
+            for (name, case), rate in median.items()
+            if name == "this"
+        },
         floor_name="asyncpg executemany (floor)" if server is not None else None,
     )
     print(f"{'':38} {'events per hub CPU-second':>26}")
-    for name, cpu_rates in per_cpu.items():
-        print(f"{f'track, 1,000 from {name}':38} {statistics.median(cpu_rates):26,.0f}")
+    for (name, case), rate in cpu.items():
+        if name == "this":
+            print(f"{f'track, 1,000 from {case}':38} {rate:26,.0f}")
+    if args.baseline:
+        print(f"{'baseline (same batches, alternated)':38} {'events/s':>10} {'per CPU-s':>10} "
+              f"{'this ÷ baseline':>16}")  # fmt: skip
+        for (name, case), rate in median.items():
+            if name == "baseline":
+                ratio = median[("this", case)] / rate
+                cpu_ratio = cpu[("this", case)] / cpu[(name, case)]
+                print(
+                    f"{f'track, 1,000 from {case}':38} {rate:10,.0f} {cpu[(name, case)]:10,.0f} "
+                    f"{ratio:7.2f} / {cpu_ratio:.2f} CPU"
+                )
+
+
+def _drive(
+    hubs: dict[str, Any], batches: int
+) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], list[float]]]:
+    """Events/s (wall, and per hub CPU-second) of every batch, by (hub, case); with two hubs
+    each batch goes to both, who goes first alternating."""
+    lines = list(read_lines(SAMPLE))
+    crm_ids = sorted({line.customer_id for line in lines})
+    skus = sorted({line.sku for line in lines})
+
+    def known(i: int) -> dict[str, str]:
+        return {"kind": "CRM_ID", "value": crm_ids[i % len(crm_ids)]}
+
+    def visitor(i: int) -> dict[str, str]:
+        return {"kind": "ANONYMOUS_ID", "value": f"bench-{uuid.uuid4().hex}"}
+
+    results: dict[tuple[str, str], list[float]] = {}
+    per_cpu: dict[tuple[str, str], list[float]] = {}
+    with httpx.Client(timeout=600) as client:
+        for case, who, mixed in (
+            ("known customers", known, False),
+            ("new visitors", visitor, False),
+            ("known, ⅓ purchases", known, True),
+        ):
+            for turn in range(batches):
+                events = [
+                    {
+                        "messageId": uuid.uuid4().hex,
+                        "identifier": who(i),
+                        "type": "VIEW",
+                        "touchpoint": "WEB",
+                        "productSku": skus[i % len(skus)],
+                        # A purchase carries quantity and price, a view leaves them out.
+                        **(
+                            {"type": "PURCHASE", "quantity": 1 + i % 3, "price": 2.5}
+                            if mixed and i % 3 == 0
+                            else {}
+                        ),
+                    }
+                    for i in range(BATCH)
+                ]
+                order = list(hubs) if turn % 2 == 0 else list(hubs)[::-1]
+                for name in order:
+                    hub, keys, _ = hubs[name]
+                    pid = hub.process.pid
+                    cpu = hub_cpu(pid)
+                    start = time.perf_counter()
+                    response = client.post(
+                        f"{hub.url}/graphql",
+                        headers={"Authorization": f"Bearer {keys['admin']}"},
+                        json={"query": TRACK, "variables": {"e": events}},
+                    )
+                    elapsed = time.perf_counter() - start
+                    cpu = hub_cpu(pid) - cpu
+                    accepted = response.json()["data"]["track"]["accepted"]
+                    assert accepted == BATCH, response.text
+                    results.setdefault((name, case), []).append(BATCH / elapsed)
+                    per_cpu.setdefault((name, case), []).append(BATCH / max(cpu, 0.01))
+    return results, per_cpu
 
 
 def hub_cpu(pid: int) -> float:
