@@ -33,6 +33,11 @@ class Authenticates(Protocol):
 
     async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None: ...
 
+    def remembered(self, bearer: str) -> tuple[bool, Principal | None]:
+        """(True, the caller) when the answer for this credential is remembered and current
+        (no session needed); (False, None) when only `authenticate` can tell."""
+        ...
+
     def forget(self, bearer: str | None = None) -> None:
         """Drop one credential from the cache (after a sign-out), or all of them."""
         ...

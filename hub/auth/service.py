@@ -162,14 +162,22 @@ class Authenticator:
         self._cache: dict[str, tuple[float, Principal | None, datetime | None]] = {}
         self._ttl = cache_seconds
 
-    async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None:
+    def remembered(self, bearer: str) -> tuple[bool, Principal | None]:
+        """(True, the answer) when this bearer's answer is remembered and current, so a caller
+        need not open a session; (False, None) when only `authenticate` can tell."""
         if not bearer or len(bearer) > 200:
-            return None
+            return True, None
+        hit = self._cache.get(_digest(bearer))
+        if hit is not None and hit[0] > time.monotonic() and (hit[2] is None or hit[2] > utcnow()):
+            return True, hit[1]
+        return False, None
+
+    async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None:
+        known, principal = self.remembered(bearer)
+        if known:
+            return principal
         digest = _digest(bearer)
-        hit = self._cache.get(digest)
         now_mono = time.monotonic()
-        if hit is not None and hit[0] > now_mono and (hit[2] is None or hit[2] > utcnow()):
-            return hit[1]
         principal, expires = await self._lookup(session, bearer, digest)
         if len(self._cache) > 10_000:
             self._cache.clear()

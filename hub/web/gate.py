@@ -81,8 +81,8 @@ class Authenticate:
             await _refuse(scope, receive, send, too_large(settings.max_body_bytes))
             return
         bearer = bearer_from(connection.headers.get("authorization"))
-        principal = None
-        if bearer:
+        known, principal = self.hub.authenticator.remembered(bearer) if bearer else (True, None)
+        if bearer and not known:  # a session only when the key or token is not remembered
             try:
                 async with self.hub.db.sessions() as session:
                     principal = await self.hub.authenticator.authenticate(session, bearer)
