@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -33,9 +33,10 @@ class Authenticates(Protocol):
 
     async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None: ...
 
-    def remembered(self, bearer: str) -> tuple[bool, Principal | None]:
-        """(True, the caller) when the answer for this credential is remembered and current
-        (no session needed); (False, None) when only `authenticate` can tell."""
+    async def authenticate_with(
+        self, sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]], bearer: str
+    ) -> Principal | None:
+        """`authenticate`, opening a session only when the answer is not remembered."""
         ...
 
     def forget(self, bearer: str | None = None) -> None:
@@ -206,8 +207,10 @@ class Context:
             return False
         if self.bearer is None:
             return True
-        async with self.hub.db.sessions() as session:
-            return await self.hub.authenticator.authenticate(session, self.bearer) is not None
+        signed_in = await self.hub.authenticator.authenticate_with(
+            self.hub.db.sessions, self.bearer
+        )
+        return signed_in is not None
 
     async def may_see(self, profile_id: str) -> bool:
         """A shopper's token reaches its own profile (or ids merged into it) and no other."""

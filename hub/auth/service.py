@@ -6,7 +6,8 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -171,6 +172,17 @@ class Authenticator:
         if hit is not None and hit[0] > time.monotonic() and (hit[2] is None or hit[2] > utcnow()):
             return True, hit[1]
         return False, None
+
+    async def authenticate_with(
+        self, sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]], bearer: str
+    ) -> Principal | None:
+        """`authenticate`, with a session from `sessions` opened only when the answer is not
+        remembered (most requests: a key is looked up once per cache period)."""
+        known, principal = self.remembered(bearer)
+        if known:
+            return principal
+        async with sessions() as session:
+            return await self.authenticate(session, bearer)
 
     async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None:
         known, principal = self.remembered(bearer)

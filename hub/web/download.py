@@ -19,8 +19,7 @@ async def export_file(request: Request) -> Response:
     bearer = bearer_from(request.headers.get("authorization"))
     if bearer is None:
         return error_response(401, "UNAUTHENTICATED", "Authorization: Bearer <key> is required.")
-    async with hub.db.sessions() as session:
-        principal = await hub.authenticator.authenticate(session, bearer)
+    principal = await hub.authenticator.authenticate_with(hub.db.sessions, bearer)
     if principal is None:
         return error_response(401, "UNAUTHENTICATED", "A valid key or token is required.")
     if not principal.can(Scope.EXPORT):

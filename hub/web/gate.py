@@ -81,11 +81,11 @@ class Authenticate:
             await _refuse(scope, receive, send, too_large(settings.max_body_bytes))
             return
         bearer = bearer_from(connection.headers.get("authorization"))
-        known, principal = self.hub.authenticator.remembered(bearer) if bearer else (True, None)
-        if bearer and not known:  # a session only when the key or token is not remembered
+        principal = None
+        if bearer:
             try:
-                async with self.hub.db.sessions() as session:
-                    principal = await self.hub.authenticator.authenticate(session, bearer)
+                authenticator = self.hub.authenticator
+                principal = await authenticator.authenticate_with(self.hub.db.sessions, bearer)
             except Exception as error:  # the database away: 503 and Retry-After, not a 500
                 if not unavailable(error):
                     raise

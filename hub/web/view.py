@@ -204,8 +204,8 @@ class RapportGraphQL(GraphQL[Context, None]):
         principal = None
         if bearer:
             try:
-                async with self.hub.db.sessions() as session:
-                    principal = await self.hub.authenticator.authenticate(session, bearer)
+                authenticator = self.hub.authenticator
+                principal = await authenticator.authenticate_with(self.hub.db.sessions, bearer)
             except Exception as error:
                 if not unavailable(error):
                     raise
