@@ -29,9 +29,7 @@ async def lookup(
     # As identity.find_profile, with the identifier and its profile in one statement.
     (normal,) = identity.normalize_all([identifier], region, ("identifier",))
     row = await identities.profile_by_identifier(session, normal.kind.value, normal.value)
-    if row is not None and (row.merged_into_id or row.erased_at is not None):
-        return await profiles.get_live(session, row.id)
-    return row
+    return await profiles.live_or_followed(session, row)
 
 
 def _identifier_guesses(text: str, region: str) -> list[tuple[str, str]]:

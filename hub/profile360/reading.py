@@ -88,9 +88,7 @@ async def lookup(
         return await search.lookup(session, profile_id, identifier, region)
     (normal,) = identity.normalize_all([identifier], region, ("identifier",))
     row = await profile_by_identifier(session, normal.kind.value, normal.value)
-    if row is not None and (row.merged_into_id or row.erased_at is not None):
-        return await profiles.get_live(session, row.id)
-    return row
+    return await profiles.live_or_followed(session, row)
 
 
 _LOOKUP = "lookup"
@@ -129,8 +127,9 @@ async def lookup_with_parts(
     if not looked:
         return None, {}
     row = ProfileFacts(*looked[0])
-    if row.merged_into_id or row.erased_at is not None:
-        return await profiles.get_live(session, row.id), {}
+    followed = await profiles.live_or_followed(session, row)
+    if followed is not row:  # merged or erased: no parts were read beside it
+        return followed, {}
     keys = _keyed(wanted, row.id)
     return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
 

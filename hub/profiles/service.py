@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -189,6 +190,30 @@ async def get_live(session: AsyncSession, profile_id: str) -> Profile | None:
     if not profile_id or len(profile_id) > 64:
         return None
     return await repo.get_live(session, profile_id)
+
+
+class FoundProfile(Protocol):
+    """A profile row as a read found it: an ORM row, or plain facts with its columns."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def merged_into_id(self) -> str | None: ...
+
+    @property
+    def erased_at(self) -> datetime | None: ...
+
+
+FoundT = TypeVar("FoundT", bound=FoundProfile)
+
+
+async def live_or_followed(session: AsyncSession, row: FoundT | None) -> FoundT | Profile | None:
+    """A profile row found by one of its identifiers, as a caller may see it: itself when
+    live; otherwise a merged one's survivor, and nothing for an erased one (`get_live`)."""
+    if row is not None and (row.merged_into_id or row.erased_at is not None):
+        return await get_live(session, row.id)
+    return row
 
 
 async def require(session: AsyncSession, profile_id: str, field: str = "profileId") -> Profile:
