@@ -158,7 +158,8 @@ def tally(
     assert root is not None
     counter = _Counter(schema, fragments, variables, max_page)
     cost = counter.selection_cost(operation.selection_set, root)
-    roots = sum(1 for _ in _root_fields(operation.selection_set, fragments))
+    selected = selected_fields(operation.selection_set, fragments)
+    roots = sum(1 for node in selected if node.name.value != "__typename")
     return Tally(cost=cost, aliases=counter.aliases, root_fields=roots), counter.consulted
 
 
@@ -205,17 +206,18 @@ def counted(
     return found
 
 
-def _root_fields(
-    selections: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode]
+def selected_fields(
+    selections: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode]
 ) -> Iterator[FieldNode]:
-    for node in selections.selections:
+    """The fields a selection set selects at its own level, through inline fragments and
+    fragment spreads (an unknown fragment selects nothing)."""
+    for node in selections.selections if selections is not None else ():
         if isinstance(node, FieldNode):
-            if node.name.value != "__typename":
-                yield node
+            yield node
         elif isinstance(node, InlineFragmentNode):
-            yield from _root_fields(node.selection_set, fragments)
+            yield from selected_fields(node.selection_set, fragments)
         elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
-            yield from _root_fields(fragments[node.name.value].selection_set, fragments)
+            yield from selected_fields(fragments[node.name.value].selection_set, fragments)
 
 
 def problems(settings: Settings, channel: str, counted: Tally) -> GraphQLError | None:

@@ -7,12 +7,9 @@ from typing import Any, cast
 import strawberry
 from graphql import (
     FieldNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
     IntValueNode,
     ListValueNode,
     NullValueNode,
-    SelectionSetNode,
     ValueNode,
     VariableNode,
     get_named_type,
@@ -25,6 +22,7 @@ from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError, UserError, from_domain
+from hub.api.limits import selected_fields
 from hub.api.mutation import attempt
 from hub.api.permissions import OWN_PROFILE_ONLY, Allowed, Guard
 from hub.db import utcnow
@@ -63,18 +61,6 @@ def parts_asked(info: Info) -> list[PartKey]:
     fields = getattr(profile, "fields", {})
     wanted: list[PartKey] = []
 
-    def walk(selections: SelectionSetNode | None) -> None:
-        for node in selections.selections if selections is not None else ():
-            if isinstance(node, InlineFragmentNode):
-                walk(node.selection_set)
-            elif isinstance(node, FragmentSpreadNode):
-                fragment = raw.fragments.get(node.name.value)
-                walk(fragment.selection_set if fragment is not None else None)
-            elif isinstance(node, FieldNode):
-                part = _part_of(node)
-                if part is not None and part not in wanted:
-                    wanted.append(part)
-
     def _part_of(node: FieldNode) -> PartKey | None:
         name = node.name.value
         if name != "recentEvents":
@@ -107,7 +93,10 @@ def parts_asked(info: Info) -> list[PartKey]:
         return ...
 
     for field_node in raw.field_nodes:
-        walk(field_node.selection_set)
+        for node in selected_fields(field_node.selection_set, raw.fragments):
+            part = _part_of(node)
+            if part is not None and part not in wanted:
+                wanted.append(part)
     return wanted
 
 
