@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Index, String, Table, insert, select, update
+from sqlalchemy import Index, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.actors import Principal
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, UTCDateTime, insert_rows, utcnow
 from hub.ids import BigIntId
 from hub.lifecycle import Journal, Lifecycle
 
@@ -103,8 +102,9 @@ async def record_many(
     if not rows:
         return
     now = utcnow()
-    await session.execute(
-        insert(cast(Table, AuditEntry.__table__)),  # Core: one executemany, no ORM bulk path
+    await insert_rows(  # one statement, no ORM objects
+        session,
+        AuditEntry.__table__,
         [
             {
                 "at": now,

@@ -6,11 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog.models import Product
-from hub.db import copy_rows, one_of, sqlite_time, strict_json
+from hub.db import insert_rows, one_of
 from hub.events.models import Event, EventMessage
 from hub.reads import Read
 
@@ -30,65 +30,11 @@ async def existing_message_ids(session: AsyncSession, message_ids: Collection[st
     return found
 
 
-_COLUMNS = (
-    "message_id",
-    "profile_id",
-    "identifier_id",
-    "type",
-    "touchpoint",
-    "occurred_at",
-    "received_at",
-    "product_sku",
-    "quantity",
-    "price",
-    "properties",
-)
-_SQLITE_INSERT = (
-    f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join(['?'] * len(_COLUMNS))})"
-)
-
-
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Events in one statement: COPY on PostgreSQL (`db.copy_rows`), elsewhere one executemany.
-    Every row names every column (NULLs written as such), so one
-    statement serves a batch that mixes views and purchases. On SQLite the rows go straight to
-    the driver as the column types would bind them (UTC text times, prices as REAL, properties
-    as JSON text): SQLAlchemy's per-row binding cost more than SQLite's insert."""
-    if not rows:
-        return
-    if await copy_rows(session, Event.__table__, rows):  # PostgreSQL: COPY
-        return
-    if session.get_bind().dialect.name != "sqlite":
-        await session.execute(insert(cast(Table, Event.__table__)), list(rows))
-        return
-    connection = await session.connection()
-    times: dict[datetime, str] = {}  # a batch repeats its moments (an order's lines, received)
-
-    def text(moment: datetime) -> str:
-        found = times.get(moment)
-        if found is None:
-            found = times[moment] = sqlite_time(moment)
-        return found
-
-    await connection.exec_driver_sql(
-        _SQLITE_INSERT,
-        [
-            (
-                row["message_id"],
-                row["profile_id"],
-                row["identifier_id"],
-                row["type"],
-                row["touchpoint"],
-                text(row["occurred_at"]),
-                text(row["received_at"]),
-                row["product_sku"],
-                row["quantity"],
-                None if row["price"] is None else float(row["price"]),
-                strict_json(row["properties"]),
-            )
-            for row in rows
-        ],
-    )
+    """Events in one statement (`db.insert_rows`: COPY on PostgreSQL, straight to the driver on
+    SQLite). Every row names every column (NULLs written as such), so one statement serves a
+    batch that mixes views and purchases."""
+    await insert_rows(session, Event.__table__, rows)
 
 
 async def recent_for(

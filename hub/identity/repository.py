@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import copy_rows, one_of
+from hub.db import insert_rows as db_insert_rows
+from hub.db import one_of
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.profiles.models import Profile
 
@@ -83,8 +84,7 @@ async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     ids read them back with `owners_of`)."""
     # Every row names every column (verified_at may be None): one statement for them all,
     # COPY on PostgreSQL.
-    if rows and not await copy_rows(session, Identifier.__table__, rows):
-        await session.execute(insert(cast(Table, Identifier.__table__)), list(rows))
+    await db_insert_rows(session, Identifier.__table__, rows)
 
 
 async def add_merge(session: AsyncSession, merge: Merge) -> Merge:

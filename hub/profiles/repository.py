@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import copy_rows, one_of, utcnow
+from hub.db import insert_rows, one_of, utcnow
 from hub.profiles.models import Note, Profile
 
 
@@ -36,10 +36,9 @@ async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    # COPY on PostgreSQL (every row names id, is_known, traits, version, created_at and
-    # updated_at, the columns with Python-side defaults); elsewhere Core, one executemany.
-    if rows and not await copy_rows(session, Profile.__table__, rows):
-        await session.execute(insert(cast(Table, Profile.__table__)), list(rows))
+    # One statement (`db.insert_rows`); every row names id, is_known, traits, version,
+    # created_at and updated_at, the columns with Python-side defaults.
+    await insert_rows(session, Profile.__table__, rows)
 
 
 async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, int]:

@@ -1,0 +1,151 @@
+"""`db.insert_rows` stores what SQLAlchemy's own executemany stores: the same text, numbers and
+NULLs on SQLite (where it hands rows to the driver itself), the same values read back on
+PostgreSQL (where it uses COPY); a batch it cannot bind itself goes through SQLAlchemy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    text,
+)
+
+from hub.db import Database, JSONType, UTCDateTime, insert_rows
+
+metadata = MetaData()
+
+
+def _table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(40), nullable=False),
+        Column("note", Text),
+        Column("count", BigInteger),
+        Column("price", Numeric(12, 2)),
+        Column("known", Boolean, default=False),
+        Column("at", UTCDateTime),
+        Column("data", JSONType),
+    )
+
+
+by_sqlalchemy = _table("by_sqlalchemy")
+by_insert_rows = _table("by_insert_rows")
+dated = Table("dated", metadata, Column("id", Integer, primary_key=True), Column("day", Date))
+
+BERLIN = timezone(timedelta(hours=1))
+ROWS: list[dict[str, Any]] = [
+    {
+        "name": "aware",
+        "note": "tea, \"quoted\" and 'single'",
+        "count": 2**40,
+        "price": Decimal("12.50"),
+        "known": True,
+        "at": datetime(2010, 3, 1, 9, 30, tzinfo=UTC),
+        "data": {"b": [1, 2.5, None], "a": "é"},
+    },
+    {
+        "name": "other zone, microseconds",
+        "note": None,
+        "count": None,
+        "price": None,
+        "known": False,
+        "at": datetime(2010, 3, 1, 10, 30, 0, 123, tzinfo=BERLIN),
+        "data": None,
+    },
+    {
+        "name": "naive, read as UTC",
+        "note": "",
+        "count": 0,
+        "price": 3,
+        "known": True,
+        "at": datetime(2010, 12, 9, 23, 59, 59, 999999),
+        "data": [],
+    },
+    {
+        "name": "no time",
+        "note": "x",
+        "count": -1,
+        "price": Decimal("0.01"),
+        "known": False,
+        "at": None,
+        "data": {},
+    },
+]
+
+
+async def _stored(db: Database, table: Table) -> list[tuple[Any, ...]]:
+    async with db.engine.connect() as connection:
+        if db.dialect == "sqlite":
+            # What the file holds: each value's storage class and its text.
+            columns = [c.name for c in table.c if c.name != "id"]
+            parts = ", ".join(f'typeof("{c}"), quote("{c}")' for c in columns)
+            found = await connection.execute(
+                text(f"SELECT {parts} FROM {table.name} ORDER BY id")
+            )
+            return [tuple(row) for row in found]
+        rows = await connection.execute(select(table).order_by(table.c.id))
+        return [tuple(row)[1:] for row in rows]
+
+
+async def test_the_same_values_as_sqlalchemy(make_database: Callable[[str], str]) -> None:
+    db = Database(make_database("insertrows"))
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        async with db.sessions() as session:
+            await session.execute(insert(by_sqlalchemy), ROWS)
+            await insert_rows(session, by_insert_rows, ROWS)
+            await session.commit()
+        assert len(await _stored(db, by_insert_rows)) == len(ROWS)
+        assert await _stored(db, by_insert_rows) == await _stored(db, by_sqlalchemy)
+        async with db.sessions() as session:
+            found = (await session.execute(select(by_insert_rows).order_by("id"))).all()
+        assert [row.at for row in found] == [
+            datetime(2010, 3, 1, 9, 30, tzinfo=UTC),
+            datetime(2010, 3, 1, 9, 30, 0, 123, tzinfo=UTC),
+            datetime(2010, 12, 9, 23, 59, 59, 999999, tzinfo=UTC),
+            None,
+        ]
+        assert found[0].data == {"b": [1, 2.5, None], "a": "é"}
+        assert found[0].price == Decimal("12.50")
+    finally:
+        await db.dispose()
+
+
+async def test_batches_it_cannot_bind_go_through_sqlalchemy(
+    make_database: Callable[[str], str],
+) -> None:
+    db = Database(make_database("insertrows"))
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        async with db.sessions() as session:
+            # A column with a Python-side default left out: SQLAlchemy fills it in.
+            await insert_rows(session, by_insert_rows, [{"name": "defaulted"}])
+            # A type it does not bind itself (a plain Date).
+            await insert_rows(session, dated, [{"day": datetime(2010, 3, 1).date()}])
+            await session.commit()
+        async with db.sessions() as session:
+            known = await session.scalar(select(by_insert_rows.c.known))
+            day = await session.scalar(select(dated.c.day))
+        assert known is False
+        assert day == datetime(2010, 3, 1).date()
+    finally:
+        await db.dispose()
