@@ -13,6 +13,12 @@ import orjson
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[uU]0000")
 
 
+def _may_escape_nul(raw: bytes) -> bool:
+    # The regex tries every position of the body (6 ms for a 1,000-event `track`); a plain
+    # substring test (0.2 ms) says first whether there is anything for it to find.
+    return b"\\u0000" in raw or b"\\U0000" in raw
+
+
 class BadInput(Exception):
     """A body or message refused before any work, with its HTTP status, WebSocket close
     code, error code and plain words."""
@@ -33,7 +39,7 @@ def check_message(raw: bytes, max_bytes: int, max_depth: int) -> Any:
     """The parsed JSON value of `raw`, or BadInput."""
     if len(raw) > max_bytes:
         raise too_large(max_bytes)
-    if b"\x00" in raw or _NUL_ESCAPE.search(raw):
+    if b"\x00" in raw or (_may_escape_nul(raw) and _NUL_ESCAPE.search(raw)):
         raise BadInput(400, "INVALID", "Text may not contain NUL characters.")
     try:
         value = orjson.loads(raw)
