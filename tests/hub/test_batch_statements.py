@@ -1,9 +1,12 @@
-"""`db.insert_rows` stores what SQLAlchemy's own executemany stores: the same text, numbers and
-NULLs on SQLite (where it hands rows to the driver itself), the same values read back on
-PostgreSQL (where it uses COPY); a batch it cannot bind itself goes through SQLAlchemy."""
+"""The statements a batch uses. `db.insert_rows` stores what SQLAlchemy's own executemany
+stores: the same text, numbers and NULLs on SQLite (where it hands rows to the driver itself),
+the same values read back on PostgreSQL (where it uses COPY); a batch it cannot bind itself goes
+through SQLAlchemy. `db.one_of` (one parameter for thousands of values) finds what an IN list
+finds, through the column's index."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -25,7 +28,7 @@ from sqlalchemy import (
     text,
 )
 
-from hub.db import Database, JSONType, UTCDateTime, insert_rows
+from hub.db import Database, JSONType, UTCDateTime, insert_rows, one_of
 
 metadata = MetaData()
 
@@ -96,9 +99,7 @@ async def _stored(db: Database, table: Table) -> list[tuple[Any, ...]]:
             # What the file holds: each value's storage class and its text.
             columns = [c.name for c in table.c if c.name != "id"]
             parts = ", ".join(f'typeof("{c}"), quote("{c}")' for c in columns)
-            found = await connection.execute(
-                text(f"SELECT {parts} FROM {table.name} ORDER BY id")
-            )
+            found = await connection.execute(text(f"SELECT {parts} FROM {table.name} ORDER BY id"))
             return [tuple(row) for row in found]
         rows = await connection.execute(select(table).order_by(table.c.id))
         return [tuple(row)[1:] for row in rows]
@@ -147,5 +148,42 @@ async def test_batches_it_cannot_bind_go_through_sqlalchemy(
             day = await session.scalar(select(dated.c.day))
         assert known is False
         assert day == datetime(2010, 3, 1).date()
+    finally:
+        await db.dispose()
+
+
+async def test_one_of_finds_what_an_in_list_finds(make_database: Callable[[str], str]) -> None:
+    db = Database(make_database("oneof"))
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        names = [f"name {i} é'\"" for i in range(3000)]
+        async with db.sessions() as session:
+            await insert_rows(session, by_insert_rows, [{"name": n, "known": False} for n in names])
+            await session.commit()
+        column = by_insert_rows.c.name
+        for wanted in ([*names[::7], "nobody", ""], [], names[:1]):
+            async with db.sessions() as session:
+                found = await session.scalars(select(column).where(one_of(session, column, wanted)))
+                listed = await session.scalars(select(column).where(column.in_(wanted)))
+                assert sorted(found) == sorted(listed) == sorted(set(wanted) & set(names))
+        ids = list(range(1, 3001, 5))
+        async with db.sessions() as session:
+            found_ids = await session.scalars(
+                select(by_insert_rows.c.id).where(one_of(session, by_insert_rows.c.id, ids))
+            )
+            assert sorted(found_ids) == ids
+        if db.dialect == "sqlite":
+            async with db.sessions() as session:
+                statement = select(by_insert_rows.c.id).where(
+                    one_of(session, by_insert_rows.c.id, ids)
+                )
+                compiled = statement.compile(dialect=session.get_bind().dialect)
+                connection = await session.connection()
+                plan = await connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {compiled}", (json.dumps(ids),)
+                )
+                details = " ".join(str(row[-1]) for row in plan)
+            assert "SEARCH by_insert_rows USING INTEGER PRIMARY KEY" in details, details
     finally:
         await db.dispose()
