@@ -57,10 +57,11 @@ _JUNK_EMAILS = frozenset(
 _REPEATED = re.compile(r"^(.)\1*$")
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
 _CRM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+_SEPARATORS = re.compile(r"[\s\-_.:/()+]")
 
 
 def _is_placeholder(value: str) -> bool:
-    squeezed = re.sub(r"[\s\-_.:/()+]", "", value)
+    squeezed = _SEPARATORS.sub("", value)
     return squeezed.lower() in _JUNK_WORDS or bool(_REPEATED.match(squeezed))
 
 
