@@ -9,7 +9,7 @@ from hub.enums import KNOWN_KINDS, IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity import repository as repo
 from hub.identity.normalize import IdentifierIn
-from hub.identity.service import normalize_all
+from hub.identity.service import normalize_one
 from hub.lifecycle import hooks
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
@@ -26,7 +26,7 @@ async def remove_identifier(
     """One identifier off the profile (still known while a person-naming one is left), as a
     change on it."""
     profile = await profiles.require(session, profile_id)
-    (normal,) = normalize_all([identifier], region, ("identifier",))
+    normal = normalize_one(identifier, region, ("identifier",))
     rows = [
         r
         for r in await repo.find(session, [(normal.kind.value, normal.value)])

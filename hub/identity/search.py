@@ -27,7 +27,7 @@ async def lookup(
         return await profiles.get_live(session, profile_id)
     assert identifier is not None
     # As identity.find_profile, with the identifier and its profile in one statement.
-    (normal,) = identity.normalize_all([identifier], region, ("identifier",))
+    normal = identity.normalize_one(identifier, region, ("identifier",))
     row = await identities.profile_by_identifier(session, normal.kind.value, normal.value)
     return await profiles.live_or_followed(session, row)
 

@@ -63,6 +63,19 @@ def normalize_all(
     return list(dict.fromkeys(result))
 
 
+def normalize_one(identifier: IdentifierIn, region: str, path: Sequence[str | int]) -> IdentifierIn:
+    """One identifier normalised; its problems under `path` (no list index: it is not a list)."""
+    try:
+        return IdentifierIn(
+            identifier.kind, normalize_identifier(identifier.kind, identifier.value, region)
+        )
+    except DomainError as error:
+        problems = Problems()
+        problems.extend(error, tuple(path))
+        problems.raise_if_any()
+        raise
+
+
 async def identify(
     session: AsyncSession,
     identifiers: Sequence[IdentifierIn],
@@ -363,7 +376,7 @@ async def find_profile(
     session: AsyncSession, identifier: IdentifierIn, region: str
 ) -> Profile | None:
     """The profile an identifier names, or None; a malformed identifier is a DomainError."""
-    (normal,) = normalize_all([identifier], region, ("identifier",))
+    normal = normalize_one(identifier, region, ("identifier",))
     rows = await repo.find(session, [(normal.kind.value, normal.value)])
     if not rows:
         return None

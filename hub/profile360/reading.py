@@ -86,7 +86,7 @@ async def lookup(
     or erased one is followed or refused as `identity.search.lookup` does)."""
     if profile_id is not None or identifier is None:
         return await search.lookup(session, profile_id, identifier, region)
-    (normal,) = identity.normalize_all([identifier], region, ("identifier",))
+    normal = identity.normalize_one(identifier, region, ("identifier",))
     row = await profile_by_identifier(session, normal.kind.value, normal.value)
     return await profiles.live_or_followed(session, row)
 
@@ -109,7 +109,7 @@ async def lookup_with_parts(
     found = await reads.driver_of(session) if wanted else None
     if found is None:
         return await lookup(session, None, identifier, region), {}
-    (normal,) = identity.normalize_all([identifier], region, ("identifier",))
+    normal = identity.normalize_one(identifier, region, ("identifier",))
     driver, dialect = found
     parameters = {"kind": normal.kind.value, "value": normal.value}
     half_life = weights.half_life_seconds

@@ -52,6 +52,18 @@ def test_bad_identifiers_are_refused(hub: HubHandle, kind: str, value: str, code
     assert found["data"]["profile"] is None
 
 
+def test_one_bad_identifier_is_named_without_a_list_index(hub: HubHandle) -> None:
+    """`identifier:` is one input, not a list: its problem's field is ["identifier", "value"]."""
+    body = hub.gql(
+        "query($v:String!){profile(identifier:{kind:ANONYMOUS_ID,value:$v}){id}}",
+        {"v": "anonymous"},
+    )
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "JUNK_IDENTIFIER"
+    assert error["extensions"]["field"] == ["identifier", "value"]
+    assert body["data"] is None or body["data"]["profile"] is None
+
+
 def test_empty_and_oversized_inputs(hub: HubHandle) -> None:
     empty = hub.gql(IDENTIFY, {"input": {"identifiers": [], "touchpoint": "WEB"}})
     assert empty["data"]["identify"]["userErrors"][0]["code"] == "REQUIRED"
