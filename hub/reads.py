@@ -287,10 +287,29 @@ def _on_asyncpg(driver: Any, dialect: Dialect, statement: Any, parameters: dict[
     compiled = _compiled(statement, dialect)
     sql, values = compiled.render_numbered(parameters)
     if compiled.processors is None:
-        prepared = await_only(driver.prepare(sql))
-        types = [a.type.oid for a in prepared.get_attributes()]
-        compiled.processors = _processors(statement, dialect, types)
+        _learn(driver, dialect, statement, compiled, sql)
     return await_only(driver.fetch(sql, *values))
+
+
+def learn_columns(driver: Any, dialect: Dialect, statement: Any) -> None:
+    """Make sure `converted` knows how to convert rows of `statement` that came some other way
+    (nested in another statement's result): on asyncpg (call in a greenlet) its columns' types
+    are asked of the server once, as its own first run would; nothing to do elsewhere."""
+    if dialect.name == "sqlite":
+        return
+    compiled = _compiled(statement, dialect)
+    if compiled.processors is None:
+        if compiled.template is None:
+            compiled.template = _template(compiled.sql, compiled.names, compiled.expanding)
+        runs = sum(1 for piece in compiled.template if isinstance(piece, tuple) and piece[1])
+        sql = compiled.numbered.get((1,) * runs) or _numbered_sql(compiled.template, (1,) * runs)
+        _learn(driver, dialect, statement, compiled, sql)
+
+
+def _learn(driver: Any, dialect: Dialect, statement: Any, compiled: _Compiled, sql: str) -> None:
+    prepared = await_only(driver.prepare(sql))
+    types = [a.type.oid for a in prepared.get_attributes()]
+    compiled.processors = _processors(statement, dialect, types)
 
 
 @lru_cache(maxsize=8192)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -104,8 +105,9 @@ async def lookup_with_parts(
 ) -> tuple[Any | None, dict[PartKey, Any]]:
     """`lookup` by identifier, and the parts `wanted` (part keys without the profile id, as
     `(EVENTS, limit, types)` or `(IDENTIFIERS,)`) of the live profile it finds, read with it:
-    on SQLite in the same trip to the driver's thread. No parts for a merged or erased profile
-    (followed or refused as `lookup` does), or off the driver."""
+    on SQLite in the same trip to the driver's thread, on PostgreSQL in the same statement
+    (`statements.bundle`). No parts for a merged or erased profile (followed or refused as
+    `lookup` does), or off the driver."""
     found = await reads.driver_of(session) if wanted else None
     if found is None:
         return await lookup(session, None, identifier, region), {}
@@ -113,6 +115,8 @@ async def lookup_with_parts(
     driver, dialect = found
     parameters = {"kind": normal.kind.value, "value": normal.value}
     half_life = weights.half_life_seconds
+    if dialect.name == "postgresql":
+        return await _bundled(session, driver, dialect, parameters, wanted, weights, now)
 
     def work(execute: Execute) -> dict[Any, Any]:
         rows: dict[Any, Any] = {_LOOKUP: execute(sql.PROFILE_BY_IDENTIFIER, parameters)}
@@ -131,6 +135,60 @@ async def lookup_with_parts(
     if followed is not row:  # merged or erased: no parts were read beside it
         return followed, {}
     keys = _keyed(wanted, row.id)
+    return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
+
+
+async def _bundled(
+    session: AsyncSession,
+    driver: Any,
+    dialect: Any,
+    parameters: dict[str, Any],
+    wanted: Sequence[PartKey],
+    weights: Weights,
+    now: datetime,
+) -> tuple[Any | None, dict[PartKey, Any]]:
+    """`lookup_with_parts` on PostgreSQL: the lookup and the parts in one statement, each part
+    an array of rows converted as its own statement's rows would be."""
+    shape: list[Any] = []
+    parameters = {
+        **parameters,
+        "half_life": weights.half_life_seconds,
+        "candidates": sql.LEARNED_CANDIDATES,
+    }
+    for position, part in enumerate(wanted):
+        if part[0] != EVENTS:
+            shape.append(part[0])
+            continue
+        _, limit, types = part
+        shape.append((EVENTS, position, bool(types)))
+        parameters[f"limit_{position}"] = limit
+        if types:
+            parameters[f"types_{position}"] = list(types)
+    statement = sql.bundle(tuple(shape))
+    named = sql.bundle_parts(tuple(shape))
+
+    def work(execute: Execute) -> dict[Any, Any]:
+        for _, part_statement in named:
+            reads.learn_columns(driver, dialect, part_statement)
+        return {_LOOKUP: execute(statement, parameters)}
+
+    looked = reads.converted(await reads.run(driver, dialect, work), dialect, lambda _: statement)
+    if not looked[_LOOKUP]:
+        return None, {}
+    first = looked[_LOOKUP][0]
+    width = len(fields(ProfileFacts))
+    row = ProfileFacts(*first[:width])
+    followed = await profiles.live_or_followed(session, row)
+    if followed is not row:  # merged or erased: its parts are not this answer's
+        return followed, {}
+    keys = _keyed(wanted, row.id)
+    by_part = dict(zip(wanted, keys, strict=True))
+    arrays = dict(zip((name for name, _ in named), first[width:], strict=True))
+    statements = dict(named)
+    rows = reads.converted(arrays, dialect, statements.__getitem__)
+    # An events part goes by its full key (with the profile id), as `_fetch` names it.
+    for name in [n for n in rows if isinstance(n, tuple)]:
+        rows[by_part[wanted[name[1]]]] = rows.pop(name)
     return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
 
 

@@ -5,7 +5,9 @@ events statement for an events key."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +19,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -34,6 +37,7 @@ from hub.profile360.facts import (
     IDENTIFIERS,
     LABELS,
     LEARNED,
+    PREFERENCES,
     STATED,
     PartKey,
     ProfileFacts,
@@ -60,16 +64,34 @@ def event_statement(key: PartKey) -> Any:
 
 
 _IDS: BindParameter[str] = bindparam("ids", expanding=True)
-IDENTIFIERS_SQL = (
-    select(_I.profile_id, _I.kind, _I.value, _I.touchpoint, _I.created_at)
-    .where(_I.profile_id.in_(_IDS))
-    .order_by(_I.created_at, _I.id)
-)
-STATED_SQL = (
-    select(*stated_columns())
-    .where(_P.profile_id.in_(_IDS))
-    .order_by(_P.updated_at.desc(), _P.id.desc())
-)
+
+# Which profiles a part is read for: `column IN (:ids)` for the statements of a batch of
+# profiles, `column = found.id` inside the one-statement bundle (`bundle`).
+_Who = Callable[[Any], Any]
+
+
+def _among_ids(column: Any) -> Any:
+    return column.in_(_IDS)
+
+
+def _identifiers(who: _Who) -> Select[Any]:
+    return (
+        select(_I.profile_id, _I.kind, _I.value, _I.touchpoint, _I.created_at)
+        .where(who(_I.profile_id))
+        .order_by(_I.created_at, _I.id)
+    )
+
+
+def _stated(who: _Who) -> Select[Any]:
+    return (
+        select(*stated_columns())
+        .where(who(_P.profile_id))
+        .order_by(_P.updated_at.desc(), _P.id.desc())
+    )
+
+
+IDENTIFIERS_SQL = _identifiers(_among_ids)
+STATED_SQL = _stated(_among_ids)
 
 
 class _SecondsBetween(FunctionElement[float]):
@@ -91,7 +113,7 @@ def _seconds_between_sqlite(element: _SecondsBetween, compiler: Any, **kw: Any) 
     return f"(julianday({later}) - julianday({earlier})) * 86400.0"
 
 
-def _learned_candidates() -> Select[Any]:
+def _learned_candidates(who: _Who) -> Select[Any]:
     """Per profile, its LEARNED_CANDIDATES strongest learned interests as SQL ranks them
     (|score| decayed to the profile's newest `as_of`, ties by key and value) and its newest
     one, in key and value order (the order `strongest_learned` keeps among equals)."""
@@ -104,7 +126,7 @@ def _learned_candidates() -> Select[Any]:
             .over(partition_by=_A.profile_id, order_by=(_A.as_of.desc(), _A.id.desc()))
             .label("recency"),
         )
-        .where(_A.profile_id.in_(_IDS))
+        .where(who(_A.profile_id))
         .subquery("mine")
     )
     c = mine.c
@@ -130,39 +152,54 @@ def _learned_candidates() -> Select[Any]:
     )
 
 
-LEARNED_SQL = _learned_candidates()
-LABELS_SQL = union_all(
-    select(literal("product"), _PRODUCT.sku, _PRODUCT.name).where(
-        _PRODUCT.sku.in_(bindparam("skus", expanding=True))
-    ),
-    select(literal("category"), _CATEGORY.slug, _CATEGORY.name).where(
-        _CATEGORY.slug.in_(bindparam("slugs", expanding=True))
-    ),
-)
-CONSENTS_SQL = (
-    select(_C.profile_id, _C.purpose, _C.granted, _C.touchpoint, _C.updated_at, _C.expires_at)
-    .where(_C.profile_id.in_(_IDS))
-    .order_by(_C.purpose)
-)
-EVENTS_ALL = (
-    select(
-        _E.id,
-        _E.message_id,
-        _E.type,
-        _E.touchpoint,
-        _E.occurred_at,
-        _E.product_sku,
-        _E.quantity,
-        _E.price,
-        _E.properties,
-        _PRODUCT.name,
+def _labels(skus: Any, slugs: Any) -> Any:
+    return union_all(
+        select(literal("product"), _PRODUCT.sku, _PRODUCT.name).where(_PRODUCT.sku.in_(skus)),
+        select(literal("category"), _CATEGORY.slug, _CATEGORY.name).where(
+            _CATEGORY.slug.in_(slugs)
+        ),
     )
-    .select_from(Event.__table__.outerjoin(Product.__table__, _PRODUCT.sku == _E.product_sku))
-    .where(_E.profile_id == bindparam("profile_id"))
-    .order_by(_E.occurred_at.desc(), _E.id.desc())
-    .limit(bindparam("limit"))
+
+
+def _consents(who: _Who) -> Select[Any]:
+    return (
+        select(_C.profile_id, _C.purpose, _C.granted, _C.touchpoint, _C.updated_at, _C.expires_at)
+        .where(who(_C.profile_id))
+        .order_by(_C.purpose)
+    )
+
+
+def _events(who: _Who, limit: Any, types: Any | None) -> Select[Any]:
+    statement = (
+        select(
+            _E.id,
+            _E.message_id,
+            _E.type,
+            _E.touchpoint,
+            _E.occurred_at,
+            _E.product_sku,
+            _E.quantity,
+            _E.price,
+            _E.properties,
+            _PRODUCT.name,
+        )
+        .select_from(Event.__table__.outerjoin(Product.__table__, _PRODUCT.sku == _E.product_sku))
+        .where(who(_E.profile_id))
+        .order_by(_E.occurred_at.desc(), _E.id.desc())
+        .limit(limit)
+    )
+    return statement if types is None else statement.where(_E.type.in_(types))
+
+
+LEARNED_SQL = _learned_candidates(_among_ids)
+LABELS_SQL = _labels(bindparam("skus", expanding=True), bindparam("slugs", expanding=True))
+CONSENTS_SQL = _consents(_among_ids)
+EVENTS_ALL = _events(lambda column: column == bindparam("profile_id"), bindparam("limit"), None)
+EVENTS_OF_TYPES = _events(
+    lambda column: column == bindparam("profile_id"),
+    bindparam("limit"),
+    bindparam("types", expanding=True),
 )
-EVENTS_OF_TYPES = EVENTS_ALL.where(_E.type.in_(bindparam("types", expanding=True)))
 PROFILE_BY_IDENTIFIER = (
     select(*(Profile.__table__.c[f.name] for f in fields(ProfileFacts)))
     .join(Identifier.__table__, _I.profile_id == Profile.__table__.c.id)
@@ -175,3 +212,82 @@ STATEMENTS = {
     LABELS: LABELS_SQL,
     CONSENTS: CONSENTS_SQL,
 }
+
+
+# The one-statement bundle (PostgreSQL): the lookup and, beside the profile's own columns,
+# each part asked for as an array of rows, `ARRAY(SELECT ROW(…) … ORDER BY …)`, which asyncpg
+# decodes into tuples of the columns' own types. Its shape: the part names in the order
+# asked, an events part as (EVENTS, its position, with a type filter or not); an events
+# part's page size and types are the parameters `limit_<position>` and `types_<position>`.
+BundleShape = tuple[Any, ...]
+
+
+def _rows(statement: Any) -> Any:
+    """`ARRAY(SELECT ROW(<the statement's columns>) …)`, in the statement's order (a UNION's
+    rows, in no order)."""
+    if isinstance(statement, Select):
+        rows = statement.with_only_columns(func.row(*statement.selected_columns))
+    else:
+        union_rows = statement.subquery()
+        rows = select(func.row(*union_rows.c))
+    return func.array(rows.scalar_subquery())
+
+
+@lru_cache(maxsize=64)
+def bundle(shape: BundleShape) -> Select[Any]:
+    """The lookup by `kind` and `value` with the parts of `shape`, as one statement; its
+    columns are the lookup's, then one array per part (the preferences part: three, stated,
+    learned and labels) in the order of `bundle_parts(shape)`."""
+    found = PROFILE_BY_IDENTIFIER.cte("found")
+
+    def mine(column: Any) -> Any:
+        return column == found.c.id
+
+    parts: list[Any] = []
+    for part in shape:
+        if part == IDENTIFIERS:
+            parts.append(_rows(_identifiers(mine)))
+        elif part == CONSENTS:
+            parts.append(_rows(_consents(mine)))
+        elif part == PREFERENCES:
+            learned = _learned_candidates(mine).cte("learned")
+            parts.append(_rows(_stated(mine)))
+            parts.append(
+                _rows(
+                    select(*learned.c).order_by(
+                        learned.c.profile_id, learned.c.key, learned.c.value
+                    )
+                )
+            )
+            parts.append(_rows(_labels(*(_facets(mine, learned, key) for key in _LABELLED))))
+        else:
+            _, position, typed = part
+            types: Any = bindparam(f"types_{position}", expanding=True) if typed else None
+            parts.append(_rows(_events(mine, bindparam(f"limit_{position}"), types)))
+    return select(*found.c, *parts)
+
+
+_LABELLED = ("product", "category")
+
+
+def _facets(who: _Who, learned: Any, key: str) -> Any:
+    """The values of `key` among the stated preferences and the learned candidates: what the
+    labels are looked up for."""
+    return union(
+        select(_P.value).where(who(_P.profile_id), _P.key == key),
+        select(learned.c.value).where(learned.c.key == key),
+    )
+
+
+def bundle_parts(shape: BundleShape) -> list[tuple[Any, Any]]:
+    """(name, statement) of each array column of `bundle(shape)`, in order: the name a part's
+    rows go by (as `reading._fetch` names them) and the statement whose columns they have."""
+    named: list[tuple[Any, Any]] = []
+    for part in shape:
+        if part == PREFERENCES:
+            named += [(STATED, STATED_SQL), (LEARNED, LEARNED_SQL), (LABELS, LABELS_SQL)]
+        elif part in (IDENTIFIERS, CONSENTS):
+            named.append((part, STATEMENTS[part]))
+        else:
+            named.append((part, EVENTS_OF_TYPES if part[2] else EVENTS_ALL))
+    return named

@@ -10,11 +10,19 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from sqlalchemy import select
 
+from hub import reads
 from hub.app import create_app
+from hub.db import Database, utcnow
+from hub.enums import IdentifierKind, PreferenceSource
+from hub.identity.models import Identifier
+from hub.identity.normalize import IdentifierIn
 from hub.profile360 import reading
 from hub.profile360 import schema as profile_schema
+from hub.profile360.facts import CONSENTS, EVENTS, IDENTIFIERS, PREFERENCES
 from hub.settings import Settings
+from hub.weights import Weights
 
 CUSTOMERS = ["14740", "15276", "13266", "13534", "17889"]
 
@@ -116,3 +124,62 @@ async def test_by_id_the_fields_load_their_parts(
     by_id = await client.post("/graphql", content=body)
     assert orjson.loads(by_id.content) == found
     assert len(batches) == 1
+
+
+ALL_PARTS = [
+    (IDENTIFIERS,),
+    (PREFERENCES,),
+    (CONSENTS,),
+    (EVENTS, 20, ()),
+    (EVENTS, 3, ("PURCHASE", "RETURN")),
+    (EVENTS, 500, ()),
+]
+
+
+async def test_parts_read_with_the_lookup_are_the_loaders_parts(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For every customer of the sample, each part read with the lookup (on PostgreSQL in one
+    statement, its parts nested as arrays of rows) equals what the fields' own loader reads,
+    one statement per part: learned interests ranked, labels, consents, events of types."""
+    url, _ = hub_database
+    db = Database(url)
+    statements: list[Any] = []
+    real = reads._on_asyncpg
+
+    def counted(driver: Any, dialect: Any, statement: Any, parameters: Any) -> Any:
+        statements.append(statement)
+        return real(driver, dialect, statement, parameters)
+
+    monkeypatch.setattr(reads, "_on_asyncpg", counted)
+    weights, now = Weights.from_settings(Settings()), utcnow()
+    try:
+        async with db.sessions() as session:
+            crm_ids = list(
+                await session.scalars(
+                    select(Identifier.value)
+                    .where(Identifier.kind == "CRM_ID")
+                    .order_by(Identifier.value)
+                )
+            )
+        assert len(crm_ids) > 50
+        learned_seen = labelled = 0
+        for crm in crm_ids:
+            async with db.sessions() as session:
+                statements.clear()
+                row, parts = await reading.lookup_with_parts(
+                    session, IdentifierIn(IdentifierKind.CRM_ID, crm), "GB", ALL_PARTS, weights, now
+                )
+                if db.dialect == "postgresql":
+                    assert len(statements) == 1  # the lookup and every part
+                assert row is not None
+                keys = [(part[0], row.id, *part[1:]) for part in ALL_PARTS]
+                assert list(parts) == keys
+                loaded = await reading.load(session, keys, weights, now)
+            assert [parts[key] for key in keys] == loaded, crm
+            preferences = parts[(PREFERENCES, row.id)]
+            learned_seen += any(view.source is PreferenceSource.IMPLICIT for view in preferences)
+            labelled += any(view.label for view in preferences)
+        assert learned_seen > 50 and labelled > 50
+    finally:
+        await db.dispose()
