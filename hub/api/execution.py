@@ -6,22 +6,31 @@ straight off plain objects (strawberry's "basic" fields: no resolver, no argumen
 extension), for which that work is most of the cost. Here such a field reads its attribute and
 is coerced by its scalar or enum as graphql-core would; every other field, and any value that
 is not plain (an awaitable, an exception), goes the regular way, errors included.
+
+A list of objects whose selected fields are all such leaves (twenty events' type, time and
+summary; fifteen preferences) is answered in one loop over a plan made once per list field:
+no path, no type dispatch and no sub-field collection per item. Any item that is not plain
+(missing, null, awaitable, a value its scalar refuses) sends the whole list the regular way,
+which reports it as graphql-core does; nothing is written before that, so nothing is lost.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     is_leaf_type,
     is_non_null_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.pyutils import Path, Undefined, UndefinedType
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, UndefinedType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 # Each field definition remembers its answer to `plain_leaf` here (on itself: an id() could be
@@ -139,3 +148,94 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, field.type, field_details_list, path)
             return None
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        plan = self._list_plan(item_type, field_details_list, path)
+        if plan is not None and isinstance(items, list | tuple):
+            is_awaitable = self.is_awaitable
+            completed: list[dict[str, Any]] = []
+            for item in items:
+                if item is None or is_awaitable(item):
+                    break
+                answer: dict[str, Any] = {}
+                for name, resolve, coerce, non_null in plan:
+                    value = resolve(item, None)
+                    if value is None:
+                        if non_null:
+                            break
+                        answer[name] = None
+                        continue
+                    if value is Undefined or isinstance(value, Exception) or is_awaitable(value):
+                        break
+                    try:
+                        coerced = coerce(value)
+                    except Exception:  # the regular way reports it, with its path
+                        break
+                    if coerced is None or coerced is Undefined:
+                        break
+                    answer[name] = coerced
+                else:
+                    completed.append(answer)
+                    continue
+                break
+            else:
+                return completed
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
+    def _list_plan(
+        self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, path: Path
+    ) -> list[tuple[str, Callable[..., Any], Callable[[Any], Any], bool]] | None:
+        """For a list of non-null objects (no `is_type_of`) whose every selected field is a
+        plain leaf, in no @defer or @stream: (response name, resolver, coercion, non-null) of
+        each field; None for any other list. Kept for the request per list field."""
+        key = (item_type, id(field_details_list))
+        found = self._list_plans.get(key, False)
+        if found is not False:
+            return found[1]  # type: ignore[index, no-any-return]
+        plan = self._make_list_plan(item_type, field_details_list, path)
+        self._list_plans[key] = (field_details_list, plan)  # the list kept: its id stays its own
+        return plan
+
+    def _make_list_plan(
+        self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, path: Path
+    ) -> list[tuple[str, Callable[..., Any], Callable[[Any], Any], bool]] | None:
+        if not isinstance(item_type, GraphQLNonNull):
+            return None
+        object_type = item_type.of_type
+        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+            return None
+        if self.get_stream_usage(field_details_list, path) is not None:
+            return None
+        grouped, new_defer_usages, forbidden = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages or forbidden or not grouped:
+            return None
+        plan = []
+        for name, details in grouped.items():
+            if any(d.defer_usage is not None or d.fragment_variable_values for d in details):
+                return None
+            plain = self._plain(object_type, details[0].node)
+            if plain is None:
+                return None
+            field, leaf, non_null = plain
+            resolve = cast(Callable[..., Any], field.resolve)  # plain: never None
+            plan.append((name, resolve, leaf.coerce_output_value, non_null))
+        return plan
+
+    @property
+    def _list_plans(self) -> dict[Any, Any]:
+        plans: dict[Any, Any] | None = self.__dict__.get("_rapport_list_plans")
+        if plans is None:
+            plans = self.__dict__["_rapport_list_plans"] = {}
+        return plans

@@ -69,6 +69,7 @@ DOCUMENTS = [
     "{ items { __typename name } }",
     "{ items { name count } }",
     "query { items { colour note price } }",
+    "{ items { a: name b: name ... on Item { note } } }",
 ]
 
 
@@ -112,3 +113,28 @@ def test_only_attribute_leaves_take_the_short_way() -> None:
     assert execution.plain_leaf(event.fields["product"]) is None  # type: ignore[union-attr]
     assert execution.plain_leaf(profile.fields["recentEvents"]) is None  # type: ignore[union-attr]
     assert execution.plain_leaf(profile.fields["merges"]) is None  # type: ignore[union-attr]
+
+
+def test_a_list_of_plain_objects_is_answered_in_one_loop(monkeypatch: Any) -> None:
+    """No per-item completion for a list whose items' selected fields are all plain leaves;
+    one field that is not (a list of strings) sends it the regular way."""
+    completed: list[str] = []
+    regular = PlainLeaves.complete_value
+
+    def counted(self: PlainLeaves, return_type: Any, *args: Any) -> Any:
+        completed.append(str(return_type))
+        return regular(self, return_type, *args)
+
+    monkeypatch.setattr(PlainLeaves, "complete_value", counted)
+    schema = strawberry.Schema(query=Query, execution_context_class=PlainLeaves)
+    result = asyncio.run(schema.execute("{ items { colour note price } }"))
+    assert result.data == {
+        "items": [
+            {"colour": "RED", "note": None, "price": 2.5},
+            {"colour": "BLUE", "note": "blue one", "price": 2.5},
+        ]
+    }
+    assert completed == ["[Item!]!", "[Item!]"]  # the list itself; no item, no leaf
+    completed.clear()
+    asyncio.run(schema.execute("{ items { name tags } }"))
+    assert "Item!" in completed
