@@ -17,6 +17,7 @@ which reports it as graphql-core does; nothing is written before that, so nothin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any, cast
 
 from graphql import (
@@ -38,10 +39,16 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 _PLAN = "_rapport_plain_leaf"
 
 
-def plain_leaf(field: GraphQLField) -> tuple[GraphQLLeafType, bool] | None:
-    """(leaf type, non-null) for a scalar or enum field strawberry resolves by reading an
-    attribute (its `_get_basic_result`, which takes no info and no arguments); None else."""
-    found: tuple[GraphQLLeafType, bool] | bool | None = field.__dict__.get(_PLAN, False)
+# (leaf type, non-null, how to read the value off its object)
+PlainLeaf = tuple[GraphQLLeafType, bool, Callable[[Any], Any]]
+
+
+def plain_leaf(field: GraphQLField) -> PlainLeaf | None:
+    """(leaf type, non-null, reader) for a scalar or enum field strawberry resolves by reading
+    an attribute (its `_get_basic_result`, which takes no info and no arguments); None else.
+    The reader is `attrgetter` of the attribute when strawberry's own resolver would call
+    `getattr` for it, else that resolver."""
+    found: PlainLeaf | bool | None = field.__dict__.get(_PLAN, False)
     if found is False:
         resolve = field.resolve
         basic = (
@@ -53,17 +60,31 @@ def plain_leaf(field: GraphQLField) -> tuple[GraphQLLeafType, bool] | None:
         kind = field.type
         non_null = is_non_null_type(kind)
         inner = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
-        found = (inner, non_null) if basic and is_leaf_type(inner) else None
+        found = (inner, non_null, _reader(field)) if basic and is_leaf_type(inner) else None
         field.__dict__[_PLAN] = found
     return found  # type: ignore[return-value]
+
+
+def _reader(field: GraphQLField) -> Callable[[Any], Any]:
+    definition = (field.extensions or {}).get("strawberry-definition")
+    name = getattr(definition, "python_name", None)
+    if (
+        definition is not None
+        and definition.is_basic_field
+        and definition.default_resolver is getattr
+        and isinstance(name, str)
+    ):
+        return attrgetter(name)  # what its get_result does: getattr(source, python_name)
+    resolve = cast(Callable[..., Any], field.resolve)
+    return lambda source: resolve(source, None)
 
 
 class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
     def _plain(
         self, parent_type: GraphQLObjectType, node: Any
-    ) -> tuple[GraphQLField, GraphQLLeafType, bool] | None:
-        """(field, leaf type, non-null) when this selection is a plain leaf without arguments
-        and no middleware wraps resolvers; None when it goes the regular way."""
+    ) -> tuple[GraphQLField, GraphQLLeafType, bool, Callable[[Any], Any]] | None:
+        """(field, leaf type, non-null, reader) when this selection is a plain leaf without
+        arguments and no middleware wraps resolvers; None when it goes the regular way."""
         middleware = self.middleware_manager
         if node.arguments or (middleware is not None and middleware.middlewares):
             return None
@@ -88,8 +109,8 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
             plain = self._plain(parent_type, field_details_list[0].node)
             if plain is None:
                 break
-            field, leaf, non_null = plain
-            value = field.resolve(source_value, None)  # type: ignore[misc]
+            _, leaf, non_null, read = plain
+            value = read(source_value)
             if value is None:
                 if non_null:
                     break
@@ -124,9 +145,9 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )
-        field, leaf, non_null = plain
+        field, leaf, non_null, read = plain
         try:
-            result = field.resolve(source, None)  # type: ignore[misc]
+            result = read(source)
             if isinstance(result, Exception):
                 raise result
             if self.is_awaitable(result):
@@ -166,8 +187,8 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
                 if item is None or is_awaitable(item):
                     break
                 answer: dict[str, Any] = {}
-                for name, resolve, coerce, non_null in plan:
-                    value = resolve(item, None)
+                for name, read, coerce, non_null in plan:
+                    value = read(item)
                     if value is None:
                         if non_null:
                             break
@@ -228,9 +249,8 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
             plain = self._plain(object_type, details[0].node)
             if plain is None:
                 return None
-            field, leaf, non_null = plain
-            resolve = cast(Callable[..., Any], field.resolve)  # plain: never None
-            plan.append((name, resolve, leaf.coerce_output_value, non_null))
+            _, leaf, non_null, read = plain
+            plan.append((name, read, leaf.coerce_output_value, non_null))
         return plan
 
     @property
