@@ -18,6 +18,7 @@ EVENTS = "events"
 # The statements of the preferences part.
 STATED = "stated"
 LEARNED = "learned"
+LEARNED_OF_ONE = "learned of one"  # the same rows for a single profile, another statement
 LABELS = "labels"
 
 # (part, profile id) or, for events, (EVENTS, profile id, how many, types).

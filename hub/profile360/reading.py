@@ -48,6 +48,7 @@ from hub.profile360.facts import (
     IDENTIFIERS,
     LABELS,
     LEARNED,
+    LEARNED_OF_ONE,
     PREFERENCES,
     STATED,
     ConsentFacts,
@@ -238,10 +239,13 @@ def _fetch(execute: Execute, keys: Sequence[PartKey], half_life: float) -> dict[
     if wanted[PREFERENCES]:
         ids = wanted[PREFERENCES]
         stated = rows[STATED] = execute(sql.STATED_SQL, {"ids": ids})
-        learned = rows[LEARNED] = execute(
-            sql.LEARNED_SQL,
-            {"ids": ids, "half_life": half_life, "candidates": sql.LEARNED_CANDIDATES},
-        )
+        ranking = {"half_life": half_life, "candidates": sql.LEARNED_CANDIDATES}
+        if len(ids) == 1:  # (a profile read) the candidates without window functions
+            learned = rows[LEARNED_OF_ONE] = execute(
+                sql.LEARNED_OF_ONE_SQL, {"profile_id": ids[0], **ranking}
+            )
+        else:
+            learned = rows[LEARNED] = execute(sql.LEARNED_SQL, {"ids": ids, **ranking})
         # Names of every candidate (a few more than are shown; only the shown are looked up).
         facets = {(r[1], r[2]) for r in stated} | {(r[1], r[2]) for r in learned}
         skus = sorted({value for key, value in facets if key == "product"})
@@ -273,7 +277,7 @@ def _assemble(
         found.update({(IDENTIFIERS, i): grouped.get(i, []) for i in wanted[IDENTIFIERS]})
     if wanted[PREFERENCES]:
         stated = [StatedFacts(*r) for r in rows[STATED]]
-        learned = [LearnedFacts(*r) for r in rows[LEARNED]]
+        learned = [LearnedFacts(*r) for r in rows.get(LEARNED, rows.get(LEARNED_OF_ONE, []))]
         shown = preference_views.strongest_learned(learned, weights)
         labels = {(key, value): name for key, value, name in rows[LABELS]}
         views = preference_views.views_from(stated, shown, labels)
