@@ -138,6 +138,8 @@ class _Compiled:
     defaults: dict[str, Any]
     binders: dict[str, Callable[[Any], Any]]  # a parameter's type's bind processor, if any
     processors: tuple[Callable[[Any], Any] | None, ...] | None
+    # The statement itself, kept alive: its id() is this entry's key and must stay its own.
+    statement: Any = None
     # asyncpg: the SQL cut at its placeholders, and the SQL made per count of expanding items.
     template: tuple[str | tuple[str, bool], ...] | None = None
     numbered: dict[tuple[int, ...], str] = field(default_factory=dict)
@@ -258,6 +260,7 @@ def _compiled(statement: Any, dialect: Dialect) -> _Compiled:
                 if (bind := parameter.type._cached_bind_processor(dialect)) is not None
             },
             processors=_processors(statement, dialect) if dialect.name == "sqlite" else None,
+            statement=statement,
         )
     return found
 

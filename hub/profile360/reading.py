@@ -149,22 +149,24 @@ async def _bundled(
     now: datetime,
 ) -> tuple[Any | None, dict[PartKey, Any]]:
     """`lookup_with_parts` on PostgreSQL: the lookup and the parts in one statement, each part
-    an array of rows converted as its own statement's rows would be."""
-    shape: list[Any] = []
+    an array of rows converted as its own statement's rows would be.
+
+    The statement is made once per shape, so the shapes are few whatever a document asks:
+    the parts in one order (identifiers, preferences, consents, events), at most
+    `BUNDLED_EVENTS` lists of events without a type filter; any other part asked is left to
+    its field's loader."""
     parameters = {
         **parameters,
         "half_life": weights.half_life_seconds,
         "candidates": sql.LEARNED_CANDIDATES,
     }
-    for position, part in enumerate(wanted):
-        if part[0] != EVENTS:
-            shape.append(part[0])
-            continue
-        _, limit, types = part
-        shape.append((EVENTS, position, bool(types)))
+    bundled = [part for part in _BUNDLE_ORDER if (part,) in wanted]
+    events = [part for part in wanted if part[0] == EVENTS and not part[2]]
+    wanted = [(part,) for part in bundled] + events[:BUNDLED_EVENTS]
+    shape: list[Any] = list(bundled)
+    for position, (_, limit, _types) in enumerate(events[:BUNDLED_EVENTS]):
+        shape.append((EVENTS, position, False))
         parameters[f"limit_{position}"] = limit
-        if types:
-            parameters[f"types_{position}"] = list(types)
     statement = sql.bundle(tuple(shape))
     named = sql.bundle_parts(tuple(shape))
 
@@ -189,8 +191,12 @@ async def _bundled(
     rows = reads.converted(arrays, dialect, statements.__getitem__)
     # An events part goes by its full key (with the profile id), as `_fetch` names it.
     for name in [n for n in rows if isinstance(n, tuple)]:
-        rows[by_part[wanted[name[1]]]] = rows.pop(name)
+        rows[by_part[wanted[len(bundled) + name[1]]]] = rows.pop(name)
     return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
+
+
+_BUNDLE_ORDER = (IDENTIFIERS, PREFERENCES, CONSENTS)
+BUNDLED_EVENTS = 2
 
 
 def _keyed(wanted: Sequence[PartKey], profile_id: str) -> list[PartKey]:

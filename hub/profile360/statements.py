@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -271,7 +271,7 @@ def _rows(statement: Any) -> Any:
     return func.array(rows.scalar_subquery())
 
 
-@lru_cache(maxsize=64)
+@cache  # few shapes (reading._bundled); each statement lives on, as `reads` keys it by id
 def bundle(shape: BundleShape) -> Select[Any]:
     """The lookup by `kind` and `value` with the parts of `shape`, as one statement; its
     columns are the lookup's, then one array per part (the preferences part: three, stated,

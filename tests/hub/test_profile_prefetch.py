@@ -174,9 +174,17 @@ async def test_parts_read_with_the_lookup_are_the_loaders_parts(
                     assert len(statements) == 1  # the lookup and every part
                 assert row is not None
                 keys = [(part[0], row.id, *part[1:]) for part in ALL_PARTS]
+                loaded = dict(
+                    zip(keys, await reading.load(session, keys, weights, now), strict=True)
+                )
+            if db.dialect == "postgresql":
+                # The bundle's few shapes: typed events, and a third list, are their fields'.
+                untyped = [k for k in keys if k[0] == EVENTS and not k[3]]
+                assert list(parts) == keys[:3] + untyped[: reading.BUNDLED_EVENTS]
+            else:
                 assert list(parts) == keys
-                loaded = await reading.load(session, keys, weights, now)
-            assert [parts[key] for key in keys] == loaded, crm
+            for key, found in parts.items():
+                assert found == loaded[key], (crm, key)
             preferences = parts[(PREFERENCES, row.id)]
             learned_seen += any(view.source is PreferenceSource.IMPLICIT for view in preferences)
             labelled += any(view.label for view in preferences)
