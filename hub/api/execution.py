@@ -79,6 +79,34 @@ def _reader(field: GraphQLField) -> Callable[[Any], Any]:
     return lambda source: resolve(source, None)
 
 
+# A selection answered in one loop: (response name, reader, coercion, non-null) per field.
+_Plan = list[tuple[str, Callable[[Any], Any], Callable[[Any], Any], bool]]
+
+
+def _answer(plan: _Plan, source: Any, is_awaitable: Callable[[Any], bool]) -> dict[str, Any] | None:
+    """The object's answer when every field's value is plain; None when any is missing, null
+    where it may not be, an error, awaitable or refused by its scalar (the regular way then
+    reports it, with its path)."""
+    answer: dict[str, Any] = {}
+    for name, read, coerce, non_null in plan:
+        value = read(source)
+        if value is None:
+            if non_null:
+                return None
+            answer[name] = None
+            continue
+        if value is Undefined or isinstance(value, Exception) or is_awaitable(value):
+            return None
+        try:
+            coerced = coerce(value)
+        except Exception:
+            return None
+        if coerced is None or coerced is Undefined:
+            return None
+        answer[name] = coerced
+    return answer
+
+
 class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
     def _plain(
         self, parent_type: GraphQLObjectType, node: Any
@@ -104,29 +132,11 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
         in one loop (an event's type, time and summary); any other object, or any value that
         is missing, an error or awaitable, goes field by field (reading an attribute twice is
         harmless)."""
-        results: dict[str, Any] = {}
-        for response_name, field_details_list in grouped_field_set.items():
-            plain = self._plain(parent_type, field_details_list[0].node)
-            if plain is None:
-                break
-            _, leaf, non_null, read = plain
-            value = read(source_value)
-            if value is None:
-                if non_null:
-                    break
-                results[response_name] = None
-                continue
-            if value is Undefined or isinstance(value, Exception) or self.is_awaitable(value):
-                break
-            try:
-                coerced = leaf.coerce_output_value(value)
-            except Exception:  # the regular way reports it, with its path
-                break
-            if coerced is None or coerced is Undefined:
-                break
-            results[response_name] = coerced
-        else:
-            return results
+        plan = self._fields_plan(parent_type, grouped_field_set)
+        if plan is not None:
+            answer = _answer(plan, source_value, self.is_awaitable)
+            if answer is not None:
+                return answer
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
@@ -184,29 +194,14 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
             is_awaitable = self.is_awaitable
             completed: list[dict[str, Any]] = []
             for item in items:
-                if item is None or is_awaitable(item):
+                answer = (
+                    None
+                    if item is None or is_awaitable(item)
+                    else _answer(plan, item, is_awaitable)
+                )
+                if answer is None:
                     break
-                answer: dict[str, Any] = {}
-                for name, read, coerce, non_null in plan:
-                    value = read(item)
-                    if value is None:
-                        if non_null:
-                            break
-                        answer[name] = None
-                        continue
-                    if value is Undefined or isinstance(value, Exception) or is_awaitable(value):
-                        break
-                    try:
-                        coerced = coerce(value)
-                    except Exception:  # the regular way reports it, with its path
-                        break
-                    if coerced is None or coerced is Undefined:
-                        break
-                    answer[name] = coerced
-                else:
-                    completed.append(answer)
-                    continue
-                break
+                completed.append(answer)
             else:
                 return completed
         return super().complete_iterable_value(
@@ -215,21 +210,21 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
 
     def _list_plan(
         self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, path: Path
-    ) -> list[tuple[str, Callable[..., Any], Callable[[Any], Any], bool]] | None:
+    ) -> _Plan | None:
         """For a list of non-null objects (no `is_type_of`) whose every selected field is a
         plain leaf, in no @defer or @stream: (response name, resolver, coercion, non-null) of
         each field; None for any other list. Kept for the request per list field."""
         key = (item_type, id(field_details_list))
-        found = self._list_plans.get(key, False)
+        found = self._plans.get(key, False)
         if found is not False:
             return found[1]  # type: ignore[index, no-any-return]
         plan = self._make_list_plan(item_type, field_details_list, path)
-        self._list_plans[key] = (field_details_list, plan)  # the list kept: its id stays its own
+        self._plans[key] = (field_details_list, plan)  # the list kept: its id stays its own
         return plan
 
     def _make_list_plan(
         self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, path: Path
-    ) -> list[tuple[str, Callable[..., Any], Callable[[Any], Any], bool]] | None:
+    ) -> _Plan | None:
         if not isinstance(item_type, GraphQLNonNull):
             return None
         object_type = item_type.of_type
@@ -242,19 +237,36 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
         )
         if new_defer_usages or forbidden or not grouped:
             return None
-        plan = []
+        if any(
+            d.defer_usage is not None or d.fragment_variable_values
+            for details in grouped.values()
+            for d in details
+        ):
+            return None
+        return self._fields_plan(object_type, grouped)
+
+    def _fields_plan(
+        self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet
+    ) -> _Plan | None:
+        """(response name, reader, coercion, non-null) of each field of a selection whose
+        every field is a plain leaf; None else. Kept for the request per selection."""
+        key = (parent_type, id(grouped))
+        found = self._plans.get(key, False)
+        if found is not False:
+            return found[1]  # type: ignore[index, no-any-return]
+        plan: _Plan = []
         for name, details in grouped.items():
-            if any(d.defer_usage is not None or d.fragment_variable_values for d in details):
-                return None
-            plain = self._plain(object_type, details[0].node)
+            plain = self._plain(parent_type, details[0].node)
             if plain is None:
+                self._plans[key] = (grouped, None)
                 return None
             _, leaf, non_null, read = plain
             plan.append((name, read, leaf.coerce_output_value, non_null))
+        self._plans[key] = (grouped, plan)  # the set kept: its id stays its own
         return plan
 
     @property
-    def _list_plans(self) -> dict[Any, Any]:
+    def _plans(self) -> dict[Any, Any]:
         plans: dict[Any, Any] | None = self.__dict__.get("_rapport_list_plans")
         if plans is None:
             plans = self.__dict__["_rapport_list_plans"] = {}
