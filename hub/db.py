@@ -20,6 +20,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any, TypeVar, cast
 
+from asyncpg import exceptions as asyncpg_errors
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -173,7 +174,14 @@ async def copy_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[st
     ]
     try:
         await driver.copy_records_to_table(table.name, records=records, columns=columns)
-    except Exception as error:
+    except BaseException as error:
+        if not isinstance(error, asyncpg_errors.PostgresError):
+            # The connection broke or the request was cancelled in the middle of the COPY:
+            # its protocol state is unknown, so it is closed (the pool replaces it) rather
+            # than left "in the middle of an operation" for the ROLLBACK that follows.
+            driver.terminate()
+        if not isinstance(error, Exception):
+            raise
         dbapi = connection.dialect.loaded_dbapi
         try:
             raw.dbapi_connection._handle_exception(error)  # type: ignore[union-attr]

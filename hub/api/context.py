@@ -162,7 +162,7 @@ class Context:
                     result = await work(session)
                     await self.hub.broker.commit(session)
                 except DBAPIError as error:
-                    await session.rollback()
+                    await _roll_back(session)
                     take_changes(session)
                     if isinstance(error, IntegrityError) and not _unique_violation(error):
                         # A foreign key, NOT NULL or CHECK the input broke: not worth a retry.
@@ -179,7 +179,7 @@ class Context:
                     await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
                     continue
                 except BaseException:
-                    await session.rollback()
+                    await _roll_back(session)
                     take_changes(session)
                     raise
             self.wrote = True
@@ -267,6 +267,21 @@ def _constraint(error: IntegrityError) -> str:
     cause = getattr(error.orig, "__cause__", None)  # asyncpg's own error behind the adapter
     name = getattr(cause, "constraint_name", None) or getattr(error.orig, "constraint_name", None)
     return str(name) if name else type(error.orig).__name__
+
+
+async def _roll_back(session: AsyncSession) -> None:
+    """Undo a failed write. A connection that broke in the middle of a statement (a primary
+    restarting under load) can refuse even the ROLLBACK ("another operation is in
+    progress"); it is then invalidated — the pool opens a new one — and the write's own error,
+    which says what happened, is the one that propagates."""
+    try:
+        await session.rollback()
+    except DBAPIError as error:
+        log.info("invalidating a connection that could not roll back: %s", type(error).__name__)
+        try:
+            await session.invalidate()
+        except Exception:  # the write's own error still says what happened
+            log.warning("could not invalidate a broken connection", exc_info=True)
 
 
 def _retryable(error: Exception) -> bool:
