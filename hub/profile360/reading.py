@@ -15,12 +15,13 @@ strongest learned interests, the consent policy, the summaries — stays with it
 read, never written back, so the write path keeps its ORM rows.
 
 Learned interests are ranked in SQL first (each decayed to its profile's newest activity, the
-strongest `LEARNED_CANDIDATES` and the newest one kept), and the domain's own
-`strongest_learned` ranks those exactly: a long history's other rows are never fetched.
-The statements are in `statements`, the values they fill in `facts`; they run straight on the
-driver (`hub.reads`: on SQLite the whole bundle in one trip to the driver's thread, on asyncpg
-one statement after another with no transaction around them), elsewhere in one `run_sync`
-trip.
+strongest `LEARNED_CANDIDATES` and the newest one kept; for a single profile without window
+functions), and the domain's own `strongest_learned` ranks those exactly: a long history's
+other rows are never fetched. The statements are in `statements`, the values they fill in
+`facts`; they run straight on the driver (`hub.reads`: on SQLite the whole bundle in one trip
+to the driver's thread, on asyncpg one statement after another with no transaction around
+them — and a read by identifier as one statement, `statements.bundle`), elsewhere in one
+`run_sync` trip.
 """
 
 from __future__ import annotations
