@@ -207,7 +207,7 @@ async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[
     if not rows or await copy_rows(session, table, rows):
         return
     columns = list(rows[0])
-    binders = _sqlite_binders(table, columns) if _is_sqlite(session) else None
+    binders = _sqlite_binders(table, columns) if is_sqlite(session) else None
     if binders is None:
         await session.execute(insert(table), list(rows))
         return
@@ -283,8 +283,15 @@ def _sqlite_binders(table: Any, columns: Sequence[str]) -> list[tuple[int, _Bind
 _PLAIN_TYPES = (String, Text, Integer, BigInteger)
 
 
-def _is_sqlite(session: AsyncSession) -> bool:
+def is_sqlite(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "sqlite"
+
+
+def sqlite_times() -> Callable[[datetime | None], str | None]:
+    """What UTCDateTime stores on SQLite for each moment of one batch, each distinct moment
+    formatted once (a batch's rows share their times): for hot paths that hand rows to the
+    driver themselves."""
+    return _bind_time({})
 
 
 # Set only by `clock_at` (the backtest); None, the default, is the wall clock.

@@ -10,8 +10,7 @@ from sqlalchemy import ARRAY, String, Table, bindparam, delete, func, insert, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from hub.db import from_sqlite_time, remembered
-from hub.db import sqlite_time as _sqlite_time
+from hub.db import from_sqlite_time, is_sqlite, remembered, sqlite_times
 from hub.preferences.facts import learned_columns, stated_columns
 from hub.preferences.learning import Interest
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
@@ -141,10 +140,6 @@ _STATE_COLUMNS = "id, profile_id, key, value, score, as_of, views, carts, purcha
     "last_touchpoint, updated_at"  # fmt: skip
 
 
-def _is_sqlite(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
 async def learned_rows(
     session: AsyncSession, triples: Sequence[tuple[str, str, str]]
 ) -> list[LearnedRow]:
@@ -156,7 +151,7 @@ async def learned_rows(
     table = _AFFINITIES
     for start in range(0, len(triples), _STATE_CHUNK):
         chunk = triples[start : start + _STATE_CHUNK]
-        if _is_sqlite(session):
+        if is_sqlite(session):
             connection = await session.connection()
             result = await connection.exec_driver_sql(
                 f"WITH w(p, k, v) AS (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) "
@@ -191,16 +186,9 @@ async def write_learned(
     """Learned interests written back: `changed` (with ids) updated by id and `created` (ids
     None) inserted, each as one executemany; on SQLite straight to the driver."""
     table = _AFFINITIES
-    if _is_sqlite(session):
+    if is_sqlite(session):
         connection = await session.connection()
-        times: dict[datetime, str] = {}  # every row shares its updated_at, many their as_of
-
-        def sqlite_time(moment: datetime) -> str:
-            found = times.get(moment)
-            if found is None:
-                found = times[moment] = _sqlite_time(moment)
-            return found
-
+        sqlite_time = sqlite_times()  # every row shares its updated_at, many their as_of
         if changed:
             await connection.exec_driver_sql(
                 "UPDATE affinities SET score = ?, as_of = ?, views = ?, carts = ?, "
