@@ -50,15 +50,15 @@ class IdentifyResult:
 def normalize_all(
     identifiers: Sequence[IdentifierIn], region: str, path: Sequence[str | int]
 ) -> list[IdentifierIn]:
+    """Each identifier normalised (duplicates once); every one's problems, under
+    `path` + its index, raised together."""
     problems = Problems()
     result: list[IdentifierIn] = []
     for index, item in enumerate(identifiers):
         try:
-            result.append(
-                IdentifierIn(item.kind, normalize_identifier(item.kind, item.value, region))
-            )
+            result.append(normalize_one(item, region, (*path, index)))
         except DomainError as error:
-            problems.extend(error, (*path, index))
+            problems.extend(error)
     problems.raise_if_any()
     return list(dict.fromkeys(result))
 
@@ -71,7 +71,7 @@ def normalize_one(identifier: IdentifierIn, region: str, path: Sequence[str | in
         )
     except DomainError as error:
         problems = Problems()
-        problems.extend(error, tuple(path))
+        problems.extend(error, path)
         problems.raise_if_any()
         raise
 
