@@ -168,12 +168,11 @@ class _Compiled:
         """The SQL and values for a `$1, $2, …` driver (asyncpg): the compiled string numbers
         the plain parameters in order, and each expanding one becomes a run of numbers. The
         SQL is made once per count of each expanding parameter's items."""
-        if self.template is None:
-            self.template = _template(self.sql, self.names, self.expanding)
+        template = self.pieces()
         values: list[Any] = []
         counts: list[int] = []
         seen: set[str] = set()
-        for piece in self.template:
+        for piece in template:
             if isinstance(piece, str):
                 continue
             name, expanding = piece
@@ -189,8 +188,14 @@ class _Compiled:
         if sql is None:
             if len(self.numbered) >= _NUMBERED_KEPT:
                 self.numbered.clear()
-            sql = self.numbered[key] = _numbered_sql(self.template, key)
+            sql = self.numbered[key] = _numbered_sql(template, key)
         return sql, values
+
+    def pieces(self) -> tuple[str | tuple[str, bool], ...]:
+        """The SQL cut at its placeholders (`_template`), made at first use."""
+        if self.template is None:
+            self.template = _template(self.sql, self.names, self.expanding)
+        return self.template
 
 
 def _template(
@@ -302,10 +307,9 @@ def learn_columns(driver: Any, dialect: Dialect, statement: Any) -> None:
         return
     compiled = _compiled(statement, dialect)
     if compiled.processors is None:
-        if compiled.template is None:
-            compiled.template = _template(compiled.sql, compiled.names, compiled.expanding)
-        runs = sum(1 for piece in compiled.template if isinstance(piece, tuple) and piece[1])
-        sql = compiled.numbered.get((1,) * runs) or _numbered_sql(compiled.template, (1,) * runs)
+        template = compiled.pieces()
+        runs = sum(1 for piece in template if isinstance(piece, tuple) and piece[1])
+        sql = compiled.numbered.get((1,) * runs) or _numbered_sql(template, (1,) * runs)
         _learn(driver, dialect, statement, compiled, sql)
 
 
