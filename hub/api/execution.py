@@ -212,7 +212,7 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
         self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, path: Path
     ) -> _Plan | None:
         """For a list of non-null objects (no `is_type_of`) whose every selected field is a
-        plain leaf, in no @defer or @stream: (response name, resolver, coercion, non-null) of
+        plain leaf, in no @defer or @stream: (response name, reader, coercion, non-null) of
         each field; None for any other list. Kept for the request per list field."""
         key = (item_type, id(field_details_list))
         found = self._plans.get(key, False)

@@ -186,13 +186,12 @@ async def _bundled(
     if followed is not row:  # merged or erased: its parts are not this answer's
         return followed, {}
     keys = _keyed(wanted, row.id)
-    by_part = dict(zip(wanted, keys, strict=True))
     arrays = dict(zip((name for name, _ in named), first[width:], strict=True))
     statements = dict(named)
     rows = reads.converted(arrays, dialect, statements.__getitem__)
     # An events part goes by its full key (with the profile id), as `_fetch` names it.
     for name in [n for n in rows if isinstance(n, tuple)]:
-        rows[by_part[wanted[len(bundled) + name[1]]]] = rows.pop(name)
+        rows[keys[len(bundled) + name[1]]] = rows.pop(name)
     return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
 
 

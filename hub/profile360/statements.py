@@ -75,6 +75,11 @@ def _among_ids(column: Any) -> Any:
     return column.in_(_IDS)
 
 
+def _the_profile(column: Any) -> Any:
+    """`column = :profile_id`: the statements for one profile."""
+    return column == bindparam("profile_id")
+
+
 def _identifiers(who: _Who) -> Select[Any]:
     return (
         select(_I.profile_id, _I.kind, _I.value, _I.touchpoint, _I.created_at)
@@ -161,15 +166,13 @@ def _learned_candidates_of_one() -> Select[Any]:
     columns = learned_columns()
     others = Affinity.__table__.alias("newest_of")  # not correlated with the rows it ranks
     newest = (
-        select(func.max(others.c.as_of))
-        .where(others.c.profile_id == bindparam("profile_id"))
-        .scalar_subquery()
+        select(func.max(others.c.as_of)).where(_the_profile(others.c.profile_id)).scalar_subquery()
     )
     decay = func.power(
         literal(2.0, Float()),
         -_SecondsBetween(newest, _A.as_of) / bindparam("half_life", type_=Float()),
     )
-    mine = _A.profile_id == bindparam("profile_id")
+    mine = _the_profile(_A.profile_id)
     strongest = (
         select(*columns)
         .where(mine)
@@ -231,9 +234,9 @@ LEARNED_SQL = _learned_candidates(_among_ids)
 LEARNED_OF_ONE_SQL = _learned_candidates_of_one()
 LABELS_SQL = _labels(bindparam("skus", expanding=True), bindparam("slugs", expanding=True))
 CONSENTS_SQL = _consents(_among_ids)
-EVENTS_ALL = _events(lambda column: column == bindparam("profile_id"), bindparam("limit"), None)
+EVENTS_ALL = _events(_the_profile, bindparam("limit"), None)
 EVENTS_OF_TYPES = _events(
-    lambda column: column == bindparam("profile_id"),
+    _the_profile,
     bindparam("limit"),
     bindparam("types", expanding=True),
 )
