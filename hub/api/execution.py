@@ -21,18 +21,27 @@ from operator import attrgetter
 from typing import Any, cast
 
 from graphql import (
+    DocumentNode,
     GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    get_nullable_type,
+    is_input_type,
     is_leaf_type,
+    is_list_type,
     is_non_null_type,
+    type_from_ast,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, UndefinedType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from hub.api.coercion import Doubt, coercer
 
 # Each field definition remembers its answer to `plain_leaf` here (on itself: an id() could be
 # reused by another schema's field once the first schema is gone).
@@ -41,6 +50,42 @@ _PLAN = "_rapport_plain_leaf"
 
 # (leaf type, non-null, how to read the value off its object)
 PlainLeaf = tuple[GraphQLLeafType, bool, Callable[[Any], Any]]
+
+
+def _laid_out_variables(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    raw: dict[str, Any] | None,
+) -> dict[str, tuple[list[Any], Any]]:
+    """name → (raw value, coerced value) for the operation's list variables whose values the
+    laid-out coercer vouches for; the operation chosen as graphql-core chooses it (none when
+    that is ambiguous: graphql-core reports it)."""
+    if not raw:
+        return {}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        operation = operations[0] if len(operations) == 1 else None
+    else:
+        named = [o for o in operations if o.name is not None and o.name.value == operation_name]
+        operation = named[-1] if named else None
+    found: dict[str, tuple[list[Any], Any]] = {}
+    for node in (operation.variable_definitions or ()) if operation is not None else ():
+        name = node.variable.name.value
+        value = raw.get(name)
+        if not isinstance(value, list) or not value:
+            continue
+        type_ = type_from_ast(schema, node.type)
+        if not is_input_type(type_) or not is_list_type(get_nullable_type(type_)):
+            continue
+        coerce = coercer(type_)
+        if coerce is None:
+            continue
+        try:
+            found[name] = (value, coerce(value))
+        except Doubt:
+            continue
+    return found
 
 
 def plain_leaf(field: GraphQLField) -> PlainLeaf | None:
@@ -108,6 +153,37 @@ def _answer(plan: _Plan, source: Any, is_awaitable: Callable[[Any], bool]) -> di
 
 
 class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
+    @classmethod
+    def build(  # type: ignore[override]
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """As graphql-core builds it, except that a variable holding a list of input objects
+        (a `track` batch) is coerced by its type's laid-out coercer (`coercion`): graphql-core
+        gets an empty list in its place, which coerces without error, and the coerced list is
+        put back with its original value as the source. A value the coercer doubts is left in
+        place for graphql-core, which coerces it or reports it exactly as before."""
+        laid_out = _laid_out_variables(schema, document, operation_name, raw_variable_values)
+        if laid_out and raw_variable_values is not None:
+            raw_variable_values = {**raw_variable_values, **{name: [] for name in laid_out}}
+        built = super().build(
+            schema, document, root_value, context_value, raw_variable_values, operation_name,
+            *args, **kwargs,
+        )  # fmt: skip
+        if laid_out and not isinstance(built, list):
+            values = built.variable_values
+            for name, (raw, coerced) in laid_out.items():
+                values.coerced[name] = coerced
+                values.sources[name] = values.sources[name]._replace(value=raw)
+        return built
+
     def _plain(
         self, parent_type: GraphQLObjectType, node: Any
     ) -> tuple[GraphQLField, GraphQLLeafType, bool, Callable[[Any], Any]] | None:
