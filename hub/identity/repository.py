@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import insert_rows as db_insert_rows
-from hub.db import one_of
+from hub.db import one_each
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.profiles.models import Profile
 
@@ -45,9 +45,12 @@ async def owners_of(
     for kind, values in by_kind.items():
         for start in range(0, len(values), _VALUES_CHUNK):
             rows = await session.execute(
-                select(table.c.value, table.c.profile_id, table.c.id).where(
-                    table.c.kind == kind,
-                    one_of(session, table.c.value, values[start : start + _VALUES_CHUNK]),
+                one_each(
+                    session,
+                    (table.c.value, table.c.profile_id, table.c.id),
+                    (table.c.kind == kind,),
+                    table.c.value,
+                    values[start : start + _VALUES_CHUNK],
                 )
             )
             found.update({(kind, v): (pid, iid) for v, pid, iid in rows.tuples()})

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -23,12 +24,21 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     insert,
     select,
     text,
 )
 
-from hub.db import Database, JSONType, UTCDateTime, insert_rows, one_of
+from hub.db import (
+    Database,
+    JSONType,
+    UTCDateTime,
+    asyncpg_connect_args,
+    insert_rows,
+    one_each,
+    one_of,
+)
 
 metadata = MetaData()
 
@@ -185,5 +195,72 @@ async def test_one_of_finds_what_an_in_list_finds(make_database: Callable[[str],
                 )
                 details = " ".join(str(row[-1]) for row in plan)
             assert "SEARCH by_insert_rows USING INTEGER PRIMARY KEY" in details, details
+    finally:
+        await db.dispose()
+
+
+keyed = Table(
+    "keyed",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("value", String(320), nullable=False),
+    UniqueConstraint("kind", "value", name="uq_keyed_kind_value"),
+)
+
+
+async def test_one_each_finds_what_an_in_list_finds_one_index_search_a_value(
+    make_database: Callable[[str], str],
+) -> None:
+    """Identifiers by kind and value. On PostgreSQL, even in the generic plan asyncpg's
+    prepared statement goes to after five runs, and with the table grown since its last
+    ANALYZE, the lookup searches the unique index once per value; `value = ANY(:array)` read
+    every row of the kind then and compared it with every value (the test fails that way)."""
+    db = Database(make_database("oneeach"))
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            if db.dialect == "postgresql":
+                await connection.execute(text("ANALYZE keyed"))  # while it is empty
+        values = [f"visitor-{i:05d}" for i in range(6000)]
+        async with db.sessions() as session:
+            await session.execute(
+                insert(keyed),
+                [
+                    {"kind": "ANONYMOUS_ID" if i % 3 else "EMAIL", "value": v}
+                    for i, v in enumerate(values)
+                ],
+            )
+            await session.commit()
+        wanted = [*values[::11], "visitor-none", ""]
+        columns = (keyed.c.kind, keyed.c.value, keyed.c.id)
+        for kind in ("ANONYMOUS_ID", "EMAIL", "PHONE"):
+            async with db.sessions() as session:
+                found = await session.execute(
+                    one_each(session, columns, (keyed.c.kind == kind,), keyed.c.value, wanted)
+                )
+                listed = await session.execute(
+                    select(*columns).where(keyed.c.kind == kind, keyed.c.value.in_(wanted))
+                )
+                assert sorted(map(tuple, found)) == sorted(map(tuple, listed))
+        if db.dialect != "postgresql":
+            return
+        async with db.sessions() as session:
+            statement = one_each(
+                session, columns, (keyed.c.kind == "ANONYMOUS_ID",), keyed.c.value, wanted
+            )
+            compiled = statement.compile(dialect=session.get_bind().dialect)
+        names = compiled.positiontup or []
+        reader = await asyncpg.connect(**asyncpg_connect_args(db.url))
+        try:
+            await reader.execute("SET plan_cache_mode = force_generic_plan")
+            prepared = await reader.prepare(str(compiled))
+            [explained] = await prepared.explain(*(compiled.params[n] for n in names))
+        finally:
+            await reader.close()
+        plan = json.dumps(explained)
+        assert '"Node Type": "Nested Loop"' in plan, plan
+        assert '"Index Name": "uq_keyed_kind_value"' in plan, plan
+        assert "ANY" not in plan, plan
     finally:
         await db.dispose()
