@@ -10,7 +10,7 @@ from sqlalchemy import ARRAY, String, Table, bindparam, delete, func, insert, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from hub.db import from_sqlite_time, is_sqlite, remembered, sqlite_times
+from hub.db import from_sqlite_time, insert_rows, is_sqlite, remembered, sqlite_times
 from hub.preferences.facts import learned_columns, stated_columns
 from hub.preferences.learning import Interest
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
@@ -183,32 +183,22 @@ async def learned_rows(
 async def write_learned(
     session: AsyncSession, changed: Sequence[LearnedRow], created: Sequence[LearnedRow]
 ) -> None:
-    """Learned interests written back: `changed` (with ids) updated by id and `created` (ids
-    None) inserted, each as one executemany; on SQLite straight to the driver."""
+    """Learned interests written back: `changed` (with ids) updated by id in one executemany
+    (on SQLite straight to the driver), and `created` (ids None) inserted with `insert_rows`
+    (COPY on PostgreSQL, one executemany on SQLite)."""
     table = _AFFINITIES
-    if is_sqlite(session):
+    if changed and is_sqlite(session):
         connection = await session.connection()
         sqlite_time = sqlite_times()  # every row shares its updated_at, many their as_of
-        if changed:
-            await connection.exec_driver_sql(
-                "UPDATE affinities SET score = ?, as_of = ?, views = ?, carts = ?, "
-                "purchases = ?, returns = ?, last_touchpoint = ?, updated_at = ? WHERE id = ?",
-                [
-                    (sc, sqlite_time(at), vw, ct, pu, rt, tp, sqlite_time(up), i)  # type: ignore[arg-type]
-                    for i, _, _, _, sc, at, vw, ct, pu, rt, tp, up in changed
-                ],
-            )
-        if created:
-            await connection.exec_driver_sql(
-                f"INSERT INTO affinities ({_STATE_COLUMNS.removeprefix('id, ')}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (p, k, v, sc, sqlite_time(at), vw, ct, pu, rt, tp, sqlite_time(up))  # type: ignore[arg-type]
-                    for _, p, k, v, sc, at, vw, ct, pu, rt, tp, up in created
-                ],
-            )
-        return
-    if changed:
+        await connection.exec_driver_sql(
+            "UPDATE affinities SET score = ?, as_of = ?, views = ?, carts = ?, "
+            "purchases = ?, returns = ?, last_touchpoint = ?, updated_at = ? WHERE id = ?",
+            [
+                (sc, sqlite_time(at), vw, ct, pu, rt, tp, sqlite_time(up), i)  # type: ignore[arg-type]
+                for i, _, _, _, sc, at, vw, ct, pu, rt, tp, up in changed
+            ],
+        )
+    elif changed:
         await session.execute(
             update(table)
             .where(table.c.id == bindparam("row_id"))
@@ -216,14 +206,9 @@ async def write_learned(
             [dict(zip(_UPDATE_KEYS, (row[0], *row[4:]), strict=True)) for row in changed],
         )
     if created:
-        for start in range(0, len(created), _INSERT_CHUNK):
-            await session.execute(
-                insert(table),
-                [
-                    dict(zip(_AFFINITY_COLUMNS, row[1:], strict=True))
-                    for row in created[start : start + _INSERT_CHUNK]
-                ],
-            )
+        await insert_rows(
+            session, table, [dict(zip(_AFFINITY_COLUMNS, row[1:], strict=True)) for row in created]
+        )
 
 
 async def delete_explicit(session: AsyncSession, ids: Sequence[int]) -> None:
