@@ -28,6 +28,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     DateTime,
+    Float,
     Integer,
     MetaData,
     Numeric,
@@ -303,7 +304,7 @@ def _sqlite_binders(table: Any, columns: Sequence[str]) -> list[tuple[int, _Bind
             binders.append((at, _bind_time))
         elif isinstance(kind, JSON):
             binders.append((at, _bind_json))
-        elif isinstance(kind, Numeric):
+        elif isinstance(kind, Numeric | Float):  # SQLAlchemy 2.1's Float is not a Numeric
             binders.append((at, _bind_real))
         elif isinstance(kind, Boolean):
             binders.append((at, _bind_bool))

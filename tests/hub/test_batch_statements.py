@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     Integer,
     MetaData,
     Numeric,
@@ -30,15 +31,22 @@ from sqlalchemy import (
     text,
 )
 
+from hub.audit import AuditEntry
 from hub.db import (
     Database,
     JSONType,
     UTCDateTime,
+    _sqlite_binders,
     asyncpg_connect_args,
     insert_rows,
     one_each,
     one_of,
 )
+from hub.events.models import Event
+from hub.identity.models import Identifier
+from hub.preferences.models import Affinity
+from hub.preferences.repository import LEARNED_COLUMNS
+from hub.profiles.models import Profile
 
 metadata = MetaData()
 
@@ -52,6 +60,7 @@ def _table(name: str) -> Table:
         Column("note", Text),
         Column("count", BigInteger),
         Column("price", Numeric(12, 2)),
+        Column("score", Float),
         Column("known", Boolean, default=False),
         Column("at", UTCDateTime),
         Column("data", JSONType),
@@ -69,6 +78,7 @@ ROWS: list[dict[str, Any]] = [
         "note": "tea, \"quoted\" and 'single'",
         "count": 2**40,
         "price": Decimal("12.50"),
+        "score": 0.1 + 0.2,
         "known": True,
         "at": datetime(2010, 3, 1, 9, 30, tzinfo=UTC),
         "data": {"b": [1, 2.5, None], "a": "é"},
@@ -78,6 +88,7 @@ ROWS: list[dict[str, Any]] = [
         "note": None,
         "count": None,
         "price": None,
+        "score": None,
         "known": False,
         "at": datetime(2010, 3, 1, 10, 30, 0, 123, tzinfo=BERLIN),
         "data": None,
@@ -87,6 +98,7 @@ ROWS: list[dict[str, Any]] = [
         "note": "",
         "count": 0,
         "price": 3,
+        "score": 3,
         "known": True,
         "at": datetime(2010, 12, 9, 23, 59, 59, 999999),
         "data": [],
@@ -96,6 +108,7 @@ ROWS: list[dict[str, Any]] = [
         "note": "x",
         "count": -1,
         "price": Decimal("0.01"),
+        "score": 1e-300,
         "known": False,
         "at": None,
         "data": {},
@@ -138,6 +151,25 @@ async def test_the_same_values_as_sqlalchemy(make_database: Callable[[str], str]
         assert found[0].price == Decimal("12.50")
     finally:
         await db.dispose()
+
+
+def test_the_batch_tables_are_bound_by_insert_rows_itself() -> None:
+    """Every column of the rows a batch writes has a binder on SQLite: none of these falls
+    back to SQLAlchemy's per-row executemany (SQLAlchemy 2.1's Float is no longer a Numeric,
+    and the learned interests' inserts fell back so, unnoticed, for a while)."""
+    assert _sqlite_binders(by_insert_rows, list(ROWS[0])) is not None
+    for table, columns in [
+        (Event.__table__, insert_columns(Event.__table__)),
+        (Identifier.__table__, insert_columns(Identifier.__table__)),
+        (Profile.__table__, insert_columns(Profile.__table__)),
+        (AuditEntry.__table__, insert_columns(AuditEntry.__table__)),
+        (Affinity.__table__, ["profile_id", "key", "value", *LEARNED_COLUMNS]),
+    ]:
+        assert _sqlite_binders(table, columns) is not None, table
+
+
+def insert_columns(table: Any) -> list[str]:
+    return [c.name for c in table.c if not (c.primary_key and c.autoincrement is True)]
 
 
 async def test_batches_it_cannot_bind_go_through_sqlalchemy(
