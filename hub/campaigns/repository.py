@@ -171,12 +171,12 @@ async def evaluation_counts(session: AsyncSession, campaign: Campaign) -> dict[b
         )
         .group_by(r.id, r.control)
     )
-    responded = {bool(control): int(n) for control, n in responses.tuples()}
+    responded = {bool(control): int(n) for control, n in responses}
     revenues: dict[bool, list[float]] = {False: [], True: []}
-    for control, total in purchases.tuples():
+    for control, total in purchases:
         revenues[bool(control)].append(float(total or 0))
     found = {False: GroupCounts(), True: GroupCounts()}
-    for control, n, reached in sizes.tuples():
+    for control, n, reached in sizes:
         found[bool(control)] = GroupCounts(int(n), int(reached), 0, ())
     return {
         control: GroupCounts(

@@ -102,7 +102,7 @@ async def count_by_profile(
             Product.category_slug == category
         )
     rows = await session.execute(query.group_by(Event.profile_id))
-    return {profile_id: int(count) for profile_id, count in rows.tuples()}
+    return {profile_id: int(count) for profile_id, count in rows}
 
 
 async def spend_by_profile(
@@ -123,7 +123,7 @@ async def spend_by_profile(
     if until is not None:
         query = query.where(Event.occurred_at <= until)
     rows = await session.execute(query.group_by(Event.profile_id))
-    return {profile_id: float(total or 0) for profile_id, total in rows.tuples()}
+    return {profile_id: float(total or 0) for profile_id, total in rows}
 
 
 async def order_summary(session: AsyncSession, profile_id: str) -> dict[str, Any]:
@@ -156,5 +156,5 @@ async def order_summary(session: AsyncSession, profile_id: str) -> dict[str, Any
             "first": first,
             "last": last,
         }
-        for kind, lines, orders, units, total, first, last in rows.tuples()
+        for kind, lines, orders, units, total, first, last in rows
     }

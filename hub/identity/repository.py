@@ -53,7 +53,7 @@ async def owners_of(
                     values[start : start + _VALUES_CHUNK],
                 )
             )
-            found.update({(kind, v): (pid, iid) for v, pid, iid in rows.tuples()})
+            found.update({(kind, v): (pid, iid) for v, pid, iid in rows})
     return found
 
 

@@ -308,4 +308,4 @@ async def newest_activity(session: AsyncSession, profile_ids: Sequence[str]) -> 
         .where(Affinity.profile_id.in_(profile_ids))
         .group_by(Affinity.profile_id)
     )
-    return {profile_id: newest for profile_id, newest in rows.tuples() if newest is not None}
+    return {profile_id: newest for profile_id, newest in rows if newest is not None}

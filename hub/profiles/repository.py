@@ -52,7 +52,7 @@ async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> di
         # Callers use the returned versions; loaded Profile objects are not refreshed.
         execution_options={"synchronize_session": False},
     )
-    return {profile_id: int(version) for profile_id, version in rows.tuples()}
+    return {profile_id: int(version) for profile_id, version in rows}
 
 
 async def search_by_name(session: AsyncSession, tokens: Sequence[str], limit: int) -> list[Profile]:
@@ -134,7 +134,7 @@ async def lock_states(
         .order_by(table.c.id)
         .with_for_update(read=share)
     )
-    return [(pid, merged, bool(erased)) for pid, merged, erased in rows.tuples()]
+    return [(pid, merged, bool(erased)) for pid, merged, erased in rows]
 
 
 async def merged_into(session: AsyncSession, profile_id: str) -> list[str]:
