@@ -70,7 +70,10 @@ async def track(
     owners, created = await _owners(session, fresh)
     products = await catalog.product_facts(session, {e.product_sku for e in fresh if e.product_sku})
     personal = await consent.allowed(
-        session, list({pid for pid, _ in owners.values()}), ConsentPurpose.PERSONALIZATION
+        session,
+        list({pid for pid, _ in owners.values()}),
+        ConsentPurpose.PERSONALIZATION,
+        created=created,
     )
     rows: list[dict[str, Any]] = []
     observations: list[Observation] = []

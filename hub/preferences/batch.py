@@ -122,7 +122,7 @@ async def learn(
     """Fold a batch of events into learned interests, in the caller's transaction (what
     `learned.learn` does event by event). Returns the interests written. `new_profiles`:
     profiles this transaction created, which have nothing stored to look up."""
-    observations = await not_forgotten(session, observations)
+    observations = await not_forgotten(session, observations, new_profiles)
     groups = group(observations, weights)
     if not groups:
         return 0

@@ -4,7 +4,7 @@ up to that moment). The arithmetic is in learning.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -131,13 +131,15 @@ async def rebuild(
 
 
 async def not_forgotten(
-    session: AsyncSession, observations: Sequence[Observation]
+    session: AsyncSession, observations: Sequence[Observation], new_profiles: Collection[str] = ()
 ) -> list[Observation]:
     """Drop what an observation would teach about interests the customer asked us to forget,
-    for events up to the moment they asked."""
+    for events up to the moment they asked. `new_profiles`: created in this transaction, so
+    nothing of theirs was forgotten (not looked up)."""
+    asked = list({o.profile_id for o in observations} - set(new_profiles))
     forgotten = {
         (f.profile_id, f.key, f.value): f.forgotten_at
-        for f in await repo.forgotten_for(session, list({o.profile_id for o in observations}))
+        for f in (await repo.forgotten_for(session, asked) if asked else ())
     }
     if not forgotten:
         return list(observations)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -107,12 +107,17 @@ def views_from(
 
 
 async def allowed(
-    session: AsyncSession, profile_ids: Sequence[str], purpose: ConsentPurpose
+    session: AsyncSession,
+    profile_ids: Sequence[str],
+    purpose: ConsentPurpose,
+    created: Collection[str] = (),
 ) -> dict[str, bool]:
-    """Whether each profile may be used for `purpose` right now."""
+    """Whether each profile may be used for `purpose` right now. `created`: profiles this
+    transaction created, which have no consent recorded yet (the default, without a lookup)."""
     now = utcnow()
     answer = dict.fromkeys(profile_ids, defaults()[purpose])
-    for consent in await repo.current_for(session, list(profile_ids)):
+    recorded = [pid for pid in profile_ids if pid not in created] if created else list(profile_ids)
+    for consent in await repo.current_for(session, recorded) if recorded else ():
         if consent.purpose == purpose.value:
             answer[consent.profile_id] = _effective(consent, now)
     return answer
