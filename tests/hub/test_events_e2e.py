@@ -178,3 +178,44 @@ def test_racing_batches_for_one_profile_all_land(hub: HubHandle) -> None:
         results = list(pool.map(lambda batch: track(hub, hub.web_key, batch), batches))
     assert [r["userErrors"] for r in results] == [[]] * len(batches), results
     assert sum(r["accepted"] for r in results) == sum(len(b) for b in batches)
+
+
+def test_a_new_visitor_follows_the_default_personalization_policy(
+    hub_database: tuple[str, dict[str, str]],
+) -> None:
+    """A visitor the batch itself creates has no consent recorded: the default policy
+    decides whether their first events teach anything (no lookup is made for them)."""
+    from tests.conftest import start_hub, stop_hub
+
+    url, keys = hub_database
+    other = start_hub(url, keys, RAPPORT_CONSENT_DEFAULTS='{"PERSONALIZATION": false}')
+    try:
+        anon, known = unique("anon-"), unique("anon-")
+        sku = some_skus(other, 1)[0]
+        track(other, other.web_key, [view(unique("m"), "ANONYMOUS_ID", known, sku, "WEB")])
+        pid = other.gql(PROFILE_BY_IDENTIFIER, {"kind": "ANONYMOUS_ID", "value": known})["data"][
+            "profile"
+        ]["id"]
+        granted = other.gql(
+            SET_CONSENT,
+            {"id": pid, "purpose": "PERSONALIZATION", "granted": True, "tp": "WEB"},
+            key=other.web_key,
+        )
+        assert granted["data"]["setConsent"]["consent"]["granted"] is True
+        # One batch: a visitor it creates, and one who opted in meanwhile.
+        track(
+            other,
+            other.web_key,
+            [
+                view(unique("m"), "ANONYMOUS_ID", anon, sku, "WEB"),
+                view(unique("m"), "ANONYMOUS_ID", known, sku, "WEB"),
+            ],
+        )
+        for value, learns in ((anon, False), (known, True)):
+            body = other.gql(PROFILE_BY_IDENTIFIER, {"kind": "ANONYMOUS_ID", "value": value})
+            profile = body["data"]["profile"]
+            implicit = [p for p in profile["preferences"] if p["source"] == "IMPLICIT"]
+            assert bool(implicit) is learns, (value, implicit)
+            assert profile["recentEvents"], "the events themselves are kept"
+    finally:
+        stop_hub(other)
