@@ -208,10 +208,14 @@ async def copy_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[st
     try:
         await driver.copy_records_to_table(table.name, records=records, columns=columns)
     except BaseException as error:
-        if not isinstance(error, asyncpg_errors.PostgresError):
-            # The connection broke or the request was cancelled in the middle of the COPY:
-            # its protocol state is unknown, so it is closed (the pool replaces it) rather
-            # than left "in the middle of an operation" for the ROLLBACK that follows.
+        closed = not isinstance(error, asyncpg_errors.PostgresError)
+        if closed:
+            # The connection broke, or the request was cancelled, in the middle of the COPY, or
+            # its protocol was already stuck ("another operation is in progress": the server
+            # ended the session while it sat idle in this transaction, a primary restarting):
+            # its state is unknown, so it is closed (the pool replaces it) rather than left
+            # in the middle of an operation for the ROLLBACK that follows, and the error says
+            # so — the write is worth sending again, not a bug (`unavailable`).
             driver.terminate()
         if not isinstance(error, Exception):
             raise
@@ -220,7 +224,12 @@ async def copy_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[st
             raw.dbapi_connection._handle_exception(error)  # type: ignore[union-attr]
         except dbapi.Error as translated:
             raise exc.DBAPIError.instance(
-                f"COPY {table.name}", None, translated, dbapi.Error, dialect=connection.dialect
+                f"COPY {table.name}",
+                None,
+                translated,
+                dbapi.Error,
+                connection_invalidated=closed,
+                dialect=connection.dialect,
             ) from error
         raise
     return True

@@ -15,7 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.api.context import Context
-from hub.db import Database, unavailable
+from hub.audit import AuditEntry
+from hub.db import Database, insert_rows, unavailable, utcnow
 
 
 async def test_a_refused_rollback_leaves_the_write_s_own_error(
@@ -49,3 +50,56 @@ async def test_a_refused_rollback_leaves_the_write_s_own_error(
         assert invalidated == [True]
     finally:
         await db.dispose()
+
+
+@pytest.mark.postgres_only
+async def test_a_copy_on_a_stuck_connection_is_a_retryable_unavailable(
+    make_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A primary restarting under load ends an idle-in-transaction session with an unsolicited
+    FATAL; asyncpg's protocol is then stuck consuming it, and the next COPY is refused before
+    it starts ("cannot switch to state 21; another operation (2) is in progress"). The write
+    fails as the database being away — retryable, its connection closed — not as a bug."""
+    from asyncpg.connection import Connection
+    from asyncpg.exceptions import InternalClientError
+
+    db = Database(make_database("stuckcopy"))
+    ctx = Context(hub=SimpleNamespace(db=db, broker=None))  # type: ignore[arg-type]
+    terminated: list[bool] = []
+    real_terminate = Connection.terminate
+
+    async def stuck(self: Connection, *args: Any, **kwargs: Any) -> None:
+        raise InternalClientError("cannot switch to state 21; another operation (2) is in progress")
+
+    def terminate(self: Connection) -> None:
+        terminated.append(True)
+        real_terminate(self)
+
+    async def work(session: AsyncSession) -> None:
+        await session.execute(text("SELECT 1"))  # a transaction under way
+        await insert_rows(session, AuditEntry.__table__, [_audit_row()])
+
+    monkeypatch.setattr(Connection, "copy_records_to_table", stuck)
+    monkeypatch.setattr(Connection, "terminate", terminate)
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            await ctx.write(work)
+        assert raised.value.connection_invalidated
+        assert unavailable(raised.value)
+        assert terminated == [True]
+        monkeypatch.undo()
+        async with db.sessions() as session:  # the pool goes on with a good connection
+            assert await session.scalar(text("SELECT 1")) == 1
+    finally:
+        await db.dispose()
+
+
+def _audit_row() -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "actor": "test",
+        "channel": "system",
+        "profile_id": None,
+        "action": "EVENTS",
+        "detail": "stuck",
+    }
