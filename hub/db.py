@@ -495,6 +495,10 @@ def unavailable(error: BaseException | None) -> bool:
         name = type(current).__name__
         if name in _UNAVAILABLE_TYPES or (name == "InterfaceError" and "closed" in str(current)):
             return True
+        if name == "InternalClientError" and "another operation" in str(current):
+            # asyncpg's protocol stuck on a session the server ended (a restart): any
+            # statement, not only a COPY (`copy_rows`), is refused before it starts.
+            return True
         pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
     return False
 

@@ -103,3 +103,15 @@ def _audit_row() -> dict[str, Any]:
         "action": "EVENTS",
         "detail": "stuck",
     }
+
+
+def test_a_statement_refused_by_a_stuck_protocol_is_unavailable() -> None:
+    """The same stuck protocol refusing a plain statement, as SQLAlchemy's asyncpg adapter
+    wraps it: the database is away, not a bug."""
+    from asyncpg.exceptions import InternalClientError
+
+    stuck = InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+    wrapped = DBAPIError("UPDATE profiles", None, RuntimeError("wrapped"))
+    wrapped.__cause__ = stuck
+    assert unavailable(wrapped)
+    assert not unavailable(DBAPIError("SELECT", None, InternalClientError("a bug of ours")))
