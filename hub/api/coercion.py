@@ -63,7 +63,7 @@ def _lay_out(type_: GraphQLInputType, open_types: set[str]) -> tuple[Coerce, int
     bare = _bare(type_, open_types)
     if bare is None:
         return None
-    return (_non_null if non_null else _nullable)(bare[0]), bare[1]
+    return _null_checked(bare[0], non_null), bare[1]
 
 
 def _bare(type_: GraphQLInputType, open_types: set[str]) -> tuple[Coerce, int] | None:
@@ -129,18 +129,13 @@ def _input_object(type_: GraphQLInputObjectType, open_types: set[str]) -> tuple[
     return result
 
 
-def _non_null(bare: Coerce) -> Coerce:
+def _null_checked(bare: Coerce, non_null: bool) -> Coerce:
+    """Null is null for a nullable type, and in doubt for a non-null one."""
+
     def coerce(value: Any) -> Any:
         if value is None or value is Undefined:
-            raise Doubt
-        return bare(value)
-
-    return coerce
-
-
-def _nullable(bare: Coerce) -> Coerce:
-    def coerce(value: Any) -> Any:
-        if value is None or value is Undefined:
+            if non_null:
+                raise Doubt
             return None
         return bare(value)
 
