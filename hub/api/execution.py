@@ -29,8 +29,8 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
-    OperationDefinitionNode,
     get_nullable_type,
+    get_operation_ast,
     is_input_type,
     is_leaf_type,
     is_list_type,
@@ -59,16 +59,11 @@ def _laid_out_variables(
     raw: dict[str, Any] | None,
 ) -> dict[str, tuple[list[Any], Any]]:
     """name → (raw value, coerced value) for the operation's list variables whose values the
-    laid-out coercer vouches for; the operation chosen as graphql-core chooses it (none when
-    that is ambiguous: graphql-core reports it)."""
+    laid-out coercer vouches for (none when the operation is ambiguous or missing:
+    graphql-core reports it)."""
     if not raw:
         return {}
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is None:
-        operation = operations[0] if len(operations) == 1 else None
-    else:
-        named = [o for o in operations if o.name is not None and o.name.value == operation_name]
-        operation = named[-1] if named else None
+    operation = get_operation_ast(document, operation_name)
     found: dict[str, tuple[list[Any], Any]] = {}
     for node in (operation.variable_definitions or ()) if operation is not None else ():
         name = node.variable.name.value

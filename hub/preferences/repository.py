@@ -220,9 +220,10 @@ async def learned_rows(
 async def write_learned(
     session: AsyncSession, changed: Sequence[LearnedRow], created: Sequence[LearnedRow]
 ) -> None:
-    """Learned interests written back: `changed` (with ids) updated by id in one executemany
-    (on SQLite straight to the driver), and `created` (ids None) inserted with `insert_rows`
-    (COPY on PostgreSQL, one executemany on SQLite)."""
+    """Learned interests written back: `changed` (with ids) updated by id — on SQLite one
+    executemany straight to the driver, on PostgreSQL one UPDATE from unnested arrays — and
+    `created` (ids None) inserted with `insert_rows` (COPY on PostgreSQL, one executemany on
+    SQLite)."""
     table = _AFFINITIES
     if changed and is_sqlite(session):
         connection = await session.connection()
