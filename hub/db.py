@@ -385,7 +385,7 @@ async def remembered(session: AsyncSession, key: Hashable, load: Callable[[], Aw
     return cast(T, memo[key])
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _tune_sqlite(dbapi_connection: Any, record: Any) -> None:
     # WAL lets readers run beside the writer; busy_timeout makes a second writer wait
     # instead of failing; NORMAL sync is durable at every checkpoint under WAL.
     cursor = dbapi_connection.cursor()
@@ -394,6 +394,9 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA cache_size=-65536")
+    if getattr(record.driver_connection, "checkpointer", None) is not None:
+        # Its checkpointer copies the log (sqlite_driver); SQLite's own rule only past this.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={sqlite_driver.AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
@@ -412,11 +415,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         parsed = make_url(url)
         args, options = parsed.get_dialect()().create_connect_args(parsed)
         options["timeout"] = 10
+        checkpointer = sqlite_driver.checkpointer_for(args[0], bool(options.get("uri")))
 
         def connect() -> sqlite_driver.Connection:
-            return sqlite_driver.connect(*args, **options)
+            return sqlite_driver.connect(args[0], checkpointer=checkpointer, **options)
 
         engine = create_async_engine(url, async_creator=connect, **kwargs)
+        engine.sync_engine.rapport_checkpointer = checkpointer  # type: ignore[attr-defined]
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -536,3 +541,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        checkpointer = getattr(self.engine.sync_engine, "rapport_checkpointer", None)
+        if checkpointer is not None:  # its thread stopped; the last connection's close
+            # checkpointed what was left
+            checkpointer.close()

@@ -11,11 +11,23 @@ one trip and close the sqlite3 cursor in that same trip when nothing is left; a 
 than one chunk (a streamed training read) keeps its cursor open on the thread and is fetched a
 chunk per trip, as before. Everything else (transactions, isolation level, closing) is
 aiosqlite's own.
+
+Checkpoints run on a thread of their own (`Checkpointer`). SQLite's own rule copies the
+write-ahead log into the database file inside the commit that takes the log past 1,000 pages,
+so that one commit (a `track` batch, an import chunk, or a kiosk's single write that happens to
+cross the line) also pays for copying everyone's pages and syncing the file: ~0.2 s after a
+chunk of 10,000 imported events on a big store. Here a commit only appends to the log, and the
+checkpointer copies it meanwhile on its own connection: a PASSIVE checkpoint blocks no reader
+or writer. SQLite's own rule stays as a safety net at a higher mark, for a checkpointer that
+cannot keep up (readers holding old snapshots) or a process that wrote without one.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -24,6 +36,16 @@ import aiosqlite
 
 # Rows fetched in the statement's own trip; more come a chunk per trip.
 CHUNK = 4096
+# The checkpointer copies the log at most this often while commits come in, and SQLite's own
+# rule (`PRAGMA wal_autocheckpoint`, in pages: 200 MB of 4 KiB pages) takes over past this mark.
+# A chunk of 10,000 imported events on a store of a million writes ~17,000 pages; while one
+# chunk commits the next is already writing, so the log holds a few chunks before it restarts.
+CHECKPOINT_EVERY_SECONDS = 0.5
+AUTOCHECKPOINT_PAGES = 50_000
+# An idle checkpointer closes its connection and ends its thread; the next commit starts one.
+CHECKPOINTER_IDLE_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _Outcome = tuple[Any, int, int | None, list[Any], sqlite3.Cursor | None]
@@ -122,7 +144,79 @@ def _fetch(cursor: sqlite3.Cursor, size: int | None) -> tuple[list[Any], sqlite3
     return rows, None
 
 
+class Checkpointer:
+    """Copies a database's write-ahead log into its file on a thread of its own, a moment
+    after commits, so that no commit pays for it (see the module's text). One per database
+    file and engine; `poke` after each commit; the thread comes and goes with the writes."""
+
+    def __init__(self, database: str, uri: bool = False) -> None:
+        self.database = database
+        self.uri = uri
+        self.checkpoints = 0  # done, for tests and benchmarks
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._stopping = threading.Event()
+
+    def poke(self) -> None:
+        """A commit happened: a checkpoint is due."""
+        self._wanted.set()
+        with self._lock:  # an idle thread decides to end under this lock, seeing no poke
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(
+                    target=self._work, name="sqlite-checkpointer", daemon=True
+                )
+                self._thread.start()
+
+    def close(self) -> None:
+        """Stop the thread once its checkpoint in hand is done (the store's last connection
+        to close checkpoints what is left, as SQLite always does)."""
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        self._stopping.set()
+        self._wanted.set()
+        if thread is not None:
+            thread.join()
+        self._thread = None
+
+    def _work(self) -> None:
+        connection: sqlite3.Connection | None = None
+        last = 0.0
+        try:
+            while True:
+                if not self._wanted.wait(CHECKPOINTER_IDLE_SECONDS):
+                    with self._lock:
+                        if not self._wanted.is_set():
+                            self._thread = None
+                            return
+                if self._closed:
+                    return
+                pause = last + CHECKPOINT_EVERY_SECONDS - time.monotonic()
+                if pause > 0 and self._stopping.wait(pause):  # meanwhile commits gather
+                    return
+                self._wanted.clear()
+                if connection is None:
+                    connection = sqlite3.connect(self.database, timeout=0, uri=self.uri)
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoints += 1
+                except sqlite3.Error as error:  # busy, or the file went away: SQLite's own rule
+                    log.debug("checkpoint of %s not done: %s", self.database, error)
+                last = time.monotonic()
+        except Exception:  # never lose the thread silently: SQLite's own rule takes over
+            log.exception("the checkpointer of %s stopped", self.database)
+            with self._lock:
+                self._thread = None
+        finally:
+            if connection is not None:
+                connection.close()
+
+
 class Connection(aiosqlite.Connection):
+    checkpointer: Checkpointer | None = None
+
     def cursor(self) -> Cursor:  # type: ignore[override]
         return Cursor(self)
 
@@ -136,15 +230,20 @@ class Connection(aiosqlite.Connection):
     async def commit(self) -> None:
         if self._conn.in_transaction:  # as above: a read has nothing to commit
             await super().commit()
+            if self.checkpointer is not None:
+                self.checkpointer.poke()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on the connection's thread."""
         return cast(T, await self._execute(fn, *args))  # type: ignore[no-untyped-call]
 
 
-def connect(database: str | Path, **kwargs: Any) -> Connection:
+def connect(
+    database: str | Path, *, checkpointer: Checkpointer | None = None, **kwargs: Any
+) -> Connection:
     """Like aiosqlite.connect, with one-trip cursors (for create_async_engine's
-    async_creator); `kwargs` go to sqlite3.connect."""
+    async_creator); `kwargs` go to sqlite3.connect. With a `checkpointer`, commits leave the
+    log's copying to it (`tune` sets the connection's own rule to the safety mark)."""
 
     def connector() -> sqlite3.Connection:
         opened: sqlite3.Connection = sqlite3.connect(str(database), **kwargs)
@@ -152,4 +251,14 @@ def connect(database: str | Path, **kwargs: Any) -> Connection:
 
     connection = Connection(connector, 64)
     connection._thread.daemon = True  # as SQLAlchemy's adapter does for aiosqlite's own
+    connection.checkpointer = checkpointer
     return connection
+
+
+def checkpointer_for(database: str, uri: bool = False) -> Checkpointer | None:
+    """A checkpointer for a database file; None for an in-memory or read-only one."""
+    if database in ("", ":memory:"):
+        return None
+    if uri and ("mode=memory" in database or "mode=ro" in database):
+        return None
+    return Checkpointer(database, uri)

@@ -1,0 +1,118 @@
+"""SQLite commits leave the copying of the write-ahead log to the checkpointer's own thread
+(hub/sqlite_driver.py): a commit only appends to the log, the checkpointer copies it into the
+database file a moment later, SQLite's own rule still takes over past its mark, and nothing is
+left running or uncopied once the store is closed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from hub import sqlite_driver
+from hub.db import Database
+
+BLOB = 3_000  # bytes a row: one row a page
+ROWS = 3_000  # a commit of ~3,000 pages, three times SQLite's default mark of 1,000
+
+
+async def _write(db: Database, rows: int = ROWS) -> None:
+    async with db.sessions() as session:
+        await session.execute(text("CREATE TABLE IF NOT EXISTS blobs (b BLOB)"))
+        await session.execute(
+            text("INSERT INTO blobs VALUES (randomblob(:n))"), [{"n": BLOB}] * rows
+        )
+        await session.commit()
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+async def _until(condition: object, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "the checkpointer did not copy the log"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_commit_appends_and_the_checkpointer_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store.db"
+    db = Database(f"sqlite+aiosqlite:///{store}")
+    checkpointer = db.engine.sync_engine.rapport_checkpointer
+    assert isinstance(checkpointer, sqlite_driver.Checkpointer)
+    real_poke = sqlite_driver.Checkpointer.poke
+    pokes: list[int] = []
+    monkeypatch.setattr(sqlite_driver.Checkpointer, "poke", lambda self: pokes.append(1))
+    try:
+        await _write(db)
+        # The commit did not copy its ~12 MB into the file (SQLite's default rule would
+        # have, inside that commit): they are in the log, and the checkpointer was told.
+        assert pokes
+        assert _size(store) < 1_000_000 < 9_000_000 < _size(Path(f"{store}-wal"))
+        async with db.sessions() as session:
+            assert (await session.execute(text("SELECT count(*) FROM blobs"))).scalar() == ROWS
+        monkeypatch.setattr(sqlite_driver.Checkpointer, "poke", real_poke)
+        await _write(db, rows=1)
+        await _until(lambda: _size(store) > 9_000_000 and checkpointer.checkpoints >= 1)
+        thread = checkpointer._thread
+        assert thread is not None and thread.is_alive()
+    finally:
+        await db.dispose()
+    # Closed: the thread has ended, and the last connection's close copied what was left.
+    assert thread is not None and not thread.is_alive()
+    assert _size(Path(f"{store}-wal")) == 0  # no log left
+    checkpointer.poke()  # a late commit's poke starts nothing once closed
+    assert checkpointer._thread is None
+
+
+async def test_sqlite_own_rule_takes_over_past_the_mark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpointer that cannot keep up (here: never runs) leaves the log to SQLite's own
+    rule past AUTOCHECKPOINT_PAGES: the log does not grow without bound."""
+    monkeypatch.setattr(sqlite_driver, "AUTOCHECKPOINT_PAGES", 2_000)
+    monkeypatch.setattr(sqlite_driver.Checkpointer, "poke", lambda self: None)
+    store = tmp_path / "store.db"
+    db = Database(f"sqlite+aiosqlite:///{store}")
+    try:
+        await _write(db)
+        assert _size(store) > 9_000_000  # the commit copied the log itself
+    finally:
+        await db.dispose()
+
+
+async def test_an_idle_checkpointer_ends_its_thread_and_a_commit_starts_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINTER_IDLE_SECONDS", 0.2)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    checkpointer = db.engine.sync_engine.rapport_checkpointer
+    try:
+        await _write(db, rows=10)
+        first = checkpointer._thread
+        assert first is not None
+        await _until(lambda: checkpointer._thread is None)
+        first.join(5)
+        assert not first.is_alive()
+        await _write(db, rows=10)
+        assert checkpointer._thread is not None and checkpointer._thread is not first
+        await _until(lambda: checkpointer.checkpoints >= 2)
+    finally:
+        await db.dispose()
+
+
+def test_no_checkpointer_where_there_is_no_log_to_copy(tmp_path: Path) -> None:
+    assert sqlite_driver.checkpointer_for(":memory:") is None
+    assert sqlite_driver.checkpointer_for("file:x?mode=memory&cache=shared", uri=True) is None
+    assert sqlite_driver.checkpointer_for(f"file:{tmp_path}/x.db?mode=ro", uri=True) is None
+    found = sqlite_driver.checkpointer_for(str(tmp_path / "x.db"))
+    assert found is not None and found.database == str(tmp_path / "x.db")
+    memory = Database("sqlite+aiosqlite://")
+    assert memory.engine.sync_engine.rapport_checkpointer is None
+    asyncio.run(memory.dispose())
