@@ -397,6 +397,7 @@ def _tune_sqlite(dbapi_connection: Any, record: Any) -> None:
     if getattr(record.driver_connection, "checkpointer", None) is not None:
         # Its checkpointer copies the log (sqlite_driver); SQLite's own rule only past this.
         cursor.execute(f"PRAGMA wal_autocheckpoint={sqlite_driver.AUTOCHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit={sqlite_driver.JOURNAL_SIZE_LIMIT}")
     cursor.close()
 
 

@@ -42,6 +42,9 @@ CHUNK = 4096
 # chunk commits the next is already writing, so the log holds a few chunks before it restarts.
 CHECKPOINT_EVERY_SECONDS = 0.5
 AUTOCHECKPOINT_PAGES = 50_000
+# Once copied, the log starts again from its beginning and its file is cut back to this size
+# (bytes): a burst (an import) does not leave hundreds of megabytes of log file behind.
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 # An idle checkpointer closes its connection and ends its thread; the next commit starts one.
 CHECKPOINTER_IDLE_SECONDS = 30.0
 

@@ -17,6 +17,7 @@ from hub.db import Database
 
 BLOB = 3_000  # bytes a row: one row a page
 ROWS = 3_000  # a commit of ~3,000 pages, three times SQLite's default mark of 1,000
+LIMIT = 1_000_000  # bytes of log file kept once the log starts again
 
 
 async def _write(db: Database, rows: int = ROWS) -> None:
@@ -42,6 +43,7 @@ async def _until(condition: object, seconds: float = 10.0) -> None:
 async def test_a_commit_appends_and_the_checkpointer_copies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(sqlite_driver, "JOURNAL_SIZE_LIMIT", LIMIT)
     store = tmp_path / "store.db"
     db = Database(f"sqlite+aiosqlite:///{store}")
     checkpointer = db.engine.sync_engine.rapport_checkpointer
@@ -60,6 +62,9 @@ async def test_a_commit_appends_and_the_checkpointer_copies(
         monkeypatch.setattr(sqlite_driver.Checkpointer, "poke", real_poke)
         await _write(db, rows=1)
         await _until(lambda: _size(store) > 9_000_000 and checkpointer.checkpoints >= 1)
+        # Copied: the next write starts the log again, and its file is cut back to the limit.
+        await _write(db, rows=1)
+        assert _size(Path(f"{store}-wal")) <= LIMIT
         thread = checkpointer._thread
         assert thread is not None and thread.is_alive()
     finally:
