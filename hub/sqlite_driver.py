@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -154,7 +155,8 @@ class Checkpointer:
 
     def __init__(self, database: str, uri: bool = False) -> None:
         self.database = database
-        self.uri = uri
+        # Opened read-write, never created: a store removed meanwhile is not made again empty.
+        self._uri = database if uri else f"file:{quote(database)}?mode=rw"
         self.checkpoints = 0  # done, for tests and benchmarks
         self._wanted = threading.Event()
         self._lock = threading.Lock()
@@ -200,9 +202,9 @@ class Checkpointer:
                 if pause > 0 and self._stopping.wait(pause):  # meanwhile commits gather
                     return
                 self._wanted.clear()
-                if connection is None:
-                    connection = sqlite3.connect(self.database, timeout=0, uri=self.uri)
                 try:
+                    if connection is None:
+                        connection = sqlite3.connect(self._uri, timeout=0, uri=True)
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                     self.checkpoints += 1
                 except sqlite3.Error as error:  # busy, or the file went away: SQLite's own rule
@@ -246,7 +248,7 @@ def connect(
 ) -> Connection:
     """Like aiosqlite.connect, with one-trip cursors (for create_async_engine's
     async_creator); `kwargs` go to sqlite3.connect. With a `checkpointer`, commits leave the
-    log's copying to it (`tune` sets the connection's own rule to the safety mark)."""
+    log's copying to it (hub.db's connect hook moves SQLite's own rule to the safety mark)."""
 
     def connector() -> sqlite3.Connection:
         opened: sqlite3.Connection = sqlite3.connect(str(database), **kwargs)

@@ -118,6 +118,13 @@ def test_no_checkpointer_where_there_is_no_log_to_copy(tmp_path: Path) -> None:
     assert sqlite_driver.checkpointer_for(f"file:{tmp_path}/x.db?mode=ro", uri=True) is None
     found = sqlite_driver.checkpointer_for(str(tmp_path / "x.db"))
     assert found is not None and found.database == str(tmp_path / "x.db")
+    # A store that is not there is not created by its checkpointer (nothing to copy).
+    found.poke()
+    deadline = time.monotonic() + 5
+    while found._wanted.is_set() and time.monotonic() < deadline:
+        time.sleep(0.01)  # until its thread takes the poke and tries to open the store
+    found.close()  # waits for that try
+    assert not (tmp_path / "x.db").exists()
     memory = Database("sqlite+aiosqlite://")
     assert memory.engine.sync_engine.rapport_checkpointer is None
     asyncio.run(memory.dispose())
