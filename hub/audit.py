@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.actors import Principal
-from hub.db import Base, UTCDateTime, insert_rows, utcnow
+from hub.db import Base, UTCDateTime, insert_tuples, utcnow
 from hub.ids import BigIntId
 from hub.lifecycle import Journal, Lifecycle
 
@@ -95,25 +95,22 @@ def agent_read(
         )
 
 
+AUDIT_COLUMNS = ("at", "actor", "channel", "profile_id", "action", "detail")  # record_many's
+
+
 async def record_many(
     session: AsyncSession, *, actor: str, channel: str, rows: list[tuple[str, str, str]]
 ) -> None:
     """`record` for a batch — (profile id, action, detail) each — in multi-row INSERTs."""
     if not rows:
         return
-    now = utcnow()
-    await insert_rows(  # one statement, no ORM objects
+    now, actor, channel = utcnow(), actor[:120], channel[:20]
+    await insert_tuples(  # one statement, no ORM objects
         session,
         AuditEntry.__table__,
+        AUDIT_COLUMNS,
         [
-            {
-                "at": now,
-                "actor": actor[:120],
-                "channel": channel[:20],
-                "profile_id": profile_id,
-                "action": action[:30],
-                "detail": detail[:500],
-            }
+            (now, actor, channel, profile_id, action[:30], detail[:500])
             for profile_id, action, detail in rows
         ],
     )

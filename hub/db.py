@@ -171,8 +171,10 @@ def one_each(
     return select(*found.c).select_from(wanted).join(found, true())
 
 
-async def copy_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]]) -> bool:
-    """PostgreSQL: `rows` (each naming the same columns) into `table` with COPY, asyncpg's
+async def copy_rows(
+    session: AsyncSession, table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> bool:
+    """PostgreSQL: `rows` (a value per column of `columns` each) into `table` with COPY, asyncpg's
     binary `copy_records_to_table`, on the session's own connection and in its transaction: one
     statement and one round trip for thousands of rows, and a statement trigger run once.
 
@@ -191,25 +193,19 @@ async def copy_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[st
     driver = raw.driver_connection
     if driver is None or not driver.is_in_transaction():
         return False
-    columns = list(rows[0])
-    convert: list[Callable[[Any], Any] | None] = []
-    for name in columns:
+    values = list(zip(*rows, strict=True))  # column by column
+    for at, name in enumerate(columns):
         kind = table.c[name].type
+        how: Callable[[Any], Any] | None = None
         if isinstance(kind, JSON):
-            convert.append(strict_json)
+            how = strict_json
         elif isinstance(kind, Numeric) and kind.asdecimal:
-            convert.append(_decimal)
-        else:
-            convert.append(None)
-    records = [
-        tuple(
-            value if how is None or value is None else how(value)
-            for how, value in zip(convert, (row[name] for name in columns), strict=True)
-        )
-        for row in rows
-    ]
+            how = _decimal
+        if how is not None:
+            values[at] = tuple(None if value is None else how(value) for value in values[at])
+    records = list(zip(*values, strict=True))
     try:
-        await driver.copy_records_to_table(table.name, records=records, columns=columns)
+        await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
     except BaseException as error:
         closed = not isinstance(error, asyncpg_errors.PostgresError)
         if closed:
@@ -243,18 +239,29 @@ def _decimal(value: Any) -> Decimal:
 
 
 async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-    """`rows` (each naming the same columns) into `table` in one statement: COPY on PostgreSQL
-    (`copy_rows`); on SQLite one executemany straight to the driver, each value bound as its
-    column's type binds it (UTCDateTime as UTC text, JSON as JSON text, numerics as REAL,
-    booleans as 0/1): SQLAlchemy's per-row parameter processing cost more than SQLite's insert
-    of a batch's thousand rows. A batch that leaves out a column with a Python-side default,
-    or names a column of another type, goes through SQLAlchemy's executemany, as elsewhere."""
-    if not rows or await copy_rows(session, table, rows):
+    """`rows` (each naming the same columns) into `table` in one statement: `insert_tuples`."""
+    if rows:
+        columns = list(rows[0])
+        pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+        await insert_tuples(session, table, columns, [pick(row) for row in rows])
+
+
+async def insert_tuples(
+    session: AsyncSession, table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """`rows` (a value per column of `columns` each, in that order) into `table` in one
+    statement: COPY on PostgreSQL (`copy_rows`); on SQLite one executemany straight to the
+    driver, each value bound as its column's type binds it (UTCDateTime as UTC text, JSON as
+    JSON text, numerics as REAL, booleans as 0/1) column by column: SQLAlchemy's per-row
+    parameter processing cost more than SQLite's insert of a batch's thousand rows. A batch
+    that leaves out a column with a Python-side default, or names a column of another type,
+    goes through SQLAlchemy's executemany, as elsewhere. The hot paths (a batch's events,
+    learned interests, identifiers, profiles and audit rows) build tuples, not mappings."""
+    if not rows or await copy_rows(session, table, columns, rows):
         return
-    columns = list(rows[0])
     binders = _sqlite_binders(table, columns) if is_sqlite(session) else None
     if binders is None:
-        await session.execute(insert(table), list(rows))
+        await session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
     connection = await session.connection()
     quote = connection.dialect.identifier_preparer.quote
@@ -262,16 +269,13 @@ async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
         f"VALUES ({', '.join('?' * len(columns))})"
     )
-    pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    times: dict[datetime, str] = {}  # a batch repeats its moments (an order's lines, received)
-    bound = [(at, bind(times)) for at, bind in binders]
-    parameters = []
-    for row in rows:
-        values = list(pick(row))
-        for at, bind in bound:
-            values[at] = bind(values[at])
-        parameters.append(tuple(values))
-    await connection.exec_driver_sql(statement, parameters)
+    if binders:
+        times: dict[datetime, str] = {}  # a batch repeats its moments (an order's lines)
+        values = list(zip(*rows, strict=True))  # column by column
+        for at, binder in binders:
+            values[at] = tuple(map(binder(times), values[at]))
+        rows = list(zip(*values, strict=True))
+    await connection.exec_driver_sql(statement, list(rows))
 
 
 # For each column type, what SQLite is handed for a value (given the batch's moments cache).

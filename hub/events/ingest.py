@@ -75,7 +75,7 @@ async def track(
         ConsentPurpose.PERSONALIZATION,
         created=created,
     )
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     observations: list[Observation] = []
     by_profile: dict[str, list[EventIn]] = {}
     received = utcnow()
@@ -83,19 +83,19 @@ async def track(
         profile_id, identifier_id = owners[(event.identifier.kind.value, event.identifier.value)]
         assert event.occurred_at is not None
         rows.append(
-            {
-                "message_id": event.message_id,
-                "profile_id": profile_id,
-                "identifier_id": identifier_id,
-                "type": event.type.value,
-                "touchpoint": event.touchpoint,
-                "occurred_at": event.occurred_at,
-                "received_at": received,
-                "product_sku": event.product_sku,
-                "quantity": event.quantity,
-                "price": event.price,
-                "properties": event.properties or {},
-            }
+            (  # repo.EVENT_COLUMNS
+                event.message_id,
+                profile_id,
+                identifier_id,
+                event.type.value,
+                event.touchpoint,
+                event.occurred_at,
+                received,
+                event.product_sku,
+                event.quantity,
+                event.price,
+                event.properties or {},
+            )
         )
         by_profile.setdefault(profile_id, []).append(event)
         product = products.get(event.product_sku or "")

@@ -10,7 +10,7 @@ from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog.models import Product
-from hub.db import insert_rows, one_of
+from hub.db import insert_tuples, one_of
 from hub.events.models import Event, EventMessage
 from hub.reads import Read
 
@@ -30,11 +30,27 @@ async def existing_message_ids(session: AsyncSession, message_ids: Collection[st
     return found
 
 
-async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Events in one statement (`db.insert_rows`: COPY on PostgreSQL, straight to the driver on
-    SQLite). Every row names every column (NULLs written as such), so one statement serves a
-    batch that mixes views and purchases."""
-    await insert_rows(session, Event.__table__, rows)
+# What `insert_many` takes a value of for each event, in this order.
+EVENT_COLUMNS = (
+    "message_id",
+    "profile_id",
+    "identifier_id",
+    "type",
+    "touchpoint",
+    "occurred_at",
+    "received_at",
+    "product_sku",
+    "quantity",
+    "price",
+    "properties",
+)
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
+    """Events in one statement (`db.insert_tuples`: COPY on PostgreSQL, straight to the driver
+    on SQLite), a value for each of EVENT_COLUMNS a row (NULLs written as such), so one
+    statement serves a batch that mixes views and purchases."""
+    await insert_tuples(session, Event.__table__, EVENT_COLUMNS, rows)
 
 
 async def recent_for(

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import insert_rows as db_insert_rows
-from hub.db import one_each
+from hub.db import insert_tuples, one_each
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.profiles.models import Profile
 
@@ -82,12 +81,15 @@ async def add(session: AsyncSession, identifier: Identifier) -> Identifier:
     return identifier
 
 
-async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+# What `insert_rows` takes a value of for each new identifier, in this order.
+IDENTIFIER_COLUMNS = ("profile_id", "kind", "value", "touchpoint", "created_at", "verified_at")
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
     """Many new identifiers in one executemany (Core: no ORM objects; callers that need their
-    ids read them back with `owners_of`)."""
-    # Every row names every column (verified_at may be None): one statement for them all,
-    # COPY on PostgreSQL.
-    await db_insert_rows(session, Identifier.__table__, rows)
+    ids read them back with `owners_of`), a value for each of IDENTIFIER_COLUMNS a row
+    (verified_at may be None): one statement for them all, COPY on PostgreSQL."""
+    await insert_tuples(session, Identifier.__table__, IDENTIFIER_COLUMNS, rows)
 
 
 async def add_merge(session: AsyncSession, merge: Merge) -> Merge:

@@ -243,19 +243,14 @@ async def attach_new(
     await profiles.insert_new(
         session,
         [
-            {"id": owner, "is_known": item.kind in KNOWN_KINDS, "created_at": now}
+            (owner, item.kind in KNOWN_KINDS)
             for owner, (item, _) in zip(owners, wanted, strict=True)
         ],
+        now,
     )
-    rows = [
-        {
-            "profile_id": owner,
-            "kind": item.kind.value,
-            "value": item.value,
-            "touchpoint": touchpoint,
-            "created_at": now,
-            "verified_at": now if trusted else None,
-        }
+    verified = now if trusted else None
+    rows = [  # repo.IDENTIFIER_COLUMNS
+        (owner, item.kind.value, item.value, touchpoint, now, verified)
         for owner, (item, touchpoint) in zip(owners, wanted, strict=True)
     ]
     await repo.insert_rows(session, rows)

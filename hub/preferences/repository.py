@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from hub.db import from_sqlite_time, insert_rows, is_sqlite, remembered, sqlite_times
+from hub.db import from_sqlite_time, insert_tuples, is_sqlite, remembered, sqlite_times
 from hub.preferences.facts import learned_columns, stated_columns
 from hub.preferences.learning import Interest
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
@@ -222,7 +222,7 @@ async def write_learned(
 ) -> None:
     """Learned interests written back: `changed` (with ids) updated by id — on SQLite one
     executemany straight to the driver, on PostgreSQL one UPDATE from unnested arrays — and
-    `created` (ids None) inserted with `insert_rows` (COPY on PostgreSQL, one executemany on
+    `created` (ids None) inserted with `insert_tuples` (COPY on PostgreSQL, one executemany on
     SQLite)."""
     table = _AFFINITIES
     if changed and is_sqlite(session):
@@ -242,9 +242,7 @@ async def write_learned(
         columns = list(zip(*((row[0], *row[4:]) for row in changed), strict=True))
         await session.execute(_UPDATE_FROM_ARRAYS, dict(zip(_UPDATE_KEYS, columns, strict=True)))
     if created:
-        await insert_rows(
-            session, table, [dict(zip(_AFFINITY_COLUMNS, row[1:], strict=True)) for row in created]
-        )
+        await insert_tuples(session, table, _AFFINITY_COLUMNS, [row[1:] for row in created])
 
 
 async def delete_explicit(session: AsyncSession, ids: Sequence[int]) -> None:

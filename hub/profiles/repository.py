@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import insert_rows, one_of, utcnow
+from hub.db import insert_tuples, one_of, utcnow
 from hub.profiles.models import Note, Profile
 
 
@@ -35,10 +35,13 @@ async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
     return list(rows)
 
 
-async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    # One statement (`db.insert_rows`); every row names id, is_known, traits, version,
-    # created_at and updated_at, the columns with Python-side defaults.
-    await insert_rows(session, Profile.__table__, rows)
+# What `insert_many` takes a value of for each new profile, in this order: every column with a
+# Python-side default.
+PROFILE_COLUMNS = ("id", "is_known", "created_at", "updated_at", "traits", "version")
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
+    await insert_tuples(session, Profile.__table__, PROFILE_COLUMNS, rows)  # one statement
 
 
 async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, int]:

@@ -137,11 +137,13 @@ async def touch(
     return profile.version
 
 
-async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """New, empty profiles in multi-row INSERTs: each row names `id`, `is_known`, `created_at`."""
+async def insert_new(
+    session: AsyncSession, profiles: Sequence[tuple[str, bool]], created_at: datetime
+) -> None:
+    """New, empty profiles — (id, is known) each — created at one moment, in one statement."""
     await repo.insert_many(
         session,
-        [{"traits": {}, "version": 1, "updated_at": row["created_at"], **row} for row in rows],
+        [(pid, known, created_at, created_at, {}, 1) for pid, known in profiles],
     )
 
 

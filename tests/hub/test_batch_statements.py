@@ -31,7 +31,7 @@ from sqlalchemy import (
     text,
 )
 
-from hub.audit import AuditEntry
+from hub.audit import AUDIT_COLUMNS, AuditEntry
 from hub.db import (
     Database,
     JSONType,
@@ -43,10 +43,13 @@ from hub.db import (
     one_of,
 )
 from hub.events.models import Event
+from hub.events.repository import EVENT_COLUMNS
 from hub.identity.models import Identifier
+from hub.identity.repository import IDENTIFIER_COLUMNS
 from hub.preferences.models import Affinity
 from hub.preferences.repository import LEARNED_COLUMNS
 from hub.profiles.models import Profile
+from hub.profiles.repository import PROFILE_COLUMNS
 
 metadata = MetaData()
 
@@ -159,13 +162,20 @@ def test_the_batch_tables_are_bound_by_insert_rows_itself() -> None:
     and the learned interests' inserts fell back so, unnoticed, for a while)."""
     assert _sqlite_binders(by_insert_rows, list(ROWS[0])) is not None
     for table, columns in [
-        (Event.__table__, insert_columns(Event.__table__)),
-        (Identifier.__table__, insert_columns(Identifier.__table__)),
-        (Profile.__table__, insert_columns(Profile.__table__)),
-        (AuditEntry.__table__, insert_columns(AuditEntry.__table__)),
+        (Event.__table__, EVENT_COLUMNS),
+        (Identifier.__table__, IDENTIFIER_COLUMNS),
+        (Profile.__table__, PROFILE_COLUMNS),
+        (AuditEntry.__table__, AUDIT_COLUMNS),
         (Affinity.__table__, ["profile_id", "key", "value", *LEARNED_COLUMNS]),
     ]:
         assert _sqlite_binders(table, columns) is not None, table
+        # Every column a new row must have a value for is named (the rest may be NULL).
+        needed = {
+            c.name
+            for c in table.c
+            if c.name in insert_columns(table) and (not c.nullable or c.default is not None)
+        }
+        assert needed <= set(columns), (table, needed - set(columns))
 
 
 def insert_columns(table: Any) -> list[str]:
