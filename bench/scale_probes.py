@@ -56,29 +56,34 @@ CONSENT = """mutation($p: ID!) { setConsent(profileId: $p, purpose: ANALYTICS, g
   touchpoint: WEB) { userErrors { code message } } }"""
 
 
+async def acknowledged_socket(ws_url: str, key: str) -> Any:
+    """A graphql-transport-ws socket whose `connection_init` with `key` was acknowledged."""
+    import websockets
+
+    ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"])
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
+    await ws.send(json.dumps(init))
+    ack = json.loads(await ws.recv())
+    if ack["type"] != "connection_ack":
+        raise RuntimeError(f"not acknowledged: {ack}")
+    return ws
+
+
+async def subscribe(ws: Any, profile_id: str) -> None:
+    """A `profileChanged` subscription for `profile_id` on the socket."""
+    payload = {"query": SUBSCRIBE, "variables": {"p": profile_id}}
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+
+
 async def _subscriptions(url: str, key: str, pid: int, profile_ids: list[str]) -> dict[str, Any]:
     """RSS of the hub in three steps of n = len(profile_ids) // 2: n sockets acknowledged
     (graphql-transport-ws `connection_init`), then one profileChanged subscription on each of
     them, then n more sockets with a subscription each. Per socket, per subscription, and per
     socket with its subscription once the first ones have warmed what is warmed once."""
     import httpx
-    import websockets
 
     ws_url = url.replace("http://", "ws://") + "/graphql"
     n = len(profile_ids) // 2
-
-    async def connect() -> Any:
-        ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"])
-        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
-        await ws.send(json.dumps(init))
-        ack = json.loads(await ws.recv())
-        if ack["type"] != "connection_ack":
-            raise RuntimeError(f"not acknowledged: {ack}")
-        return ws
-
-    async def subscribe(ws: Any, profile_id: str) -> None:
-        payload = {"query": SUBSCRIBE, "variables": {"p": profile_id}}
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
 
     async def settled() -> int:
         await asyncio.sleep(3.0)  # every subscription has reached its feed
@@ -86,12 +91,12 @@ async def _subscriptions(url: str, key: str, pid: int, profile_ids: list[str]) -
 
     await asyncio.sleep(1.0)
     before = _rss_kb(pid)
-    sockets = [await connect() for _ in range(n)]
+    sockets = [await acknowledged_socket(ws_url, key) for _ in range(n)]
     connected = await settled()
     await asyncio.gather(*(subscribe(ws, p) for ws, p in zip(sockets, profile_ids, strict=False)))
     subscribed = await settled()
     for profile_id in profile_ids[n : 2 * n]:
-        ws = await connect()
+        ws = await acknowledged_socket(ws_url, key)
         await subscribe(ws, profile_id)
         sockets.append(ws)
     both = await settled()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sqlite3
 import sys
 import tempfile
@@ -25,24 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.scale_probes import SUBSCRIBE, _rss_kb
+from bench.scale_probes import _rss_kb, acknowledged_socket, subscribe
 
 
 async def _cycle(
     ws_url: str, key: str, profile_ids: list[str], pid: int, n: int
 ) -> tuple[int, int]:
-    import websockets
-
     sockets = []
     for i in range(n):
-        ws = await websockets.connect(ws_url, subprotocols=["graphql-transport-ws"])
-        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
-        await ws.send(json.dumps(init))
-        ack = json.loads(await ws.recv())
-        if ack["type"] != "connection_ack":
-            raise RuntimeError(f"not acknowledged: {ack}")
-        payload = {"query": SUBSCRIBE, "variables": {"p": profile_ids[i % len(profile_ids)]}}
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        ws = await acknowledged_socket(ws_url, key)
+        await subscribe(ws, profile_ids[i % len(profile_ids)])
         sockets.append(ws)
     await asyncio.sleep(2.0)  # every subscription has reached its feed
     opened = _rss_kb(pid)
