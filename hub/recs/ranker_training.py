@@ -64,7 +64,7 @@ def learn(
     # A store whose purchases stop before today (the demo's 2010) learns as of its newest one.
     as_of = min(now, max(orders[-1][0] for orders in customers.values() if orders) + STALE)
     window = min(max((as_of - min(firsts)) * WINDOW_SHARE, MIN_WINDOW), MAX_WINDOW)
-    everyone = sorted(customers)
+    everyone = _in_stable_order(customers)
     random.Random(SEED).shuffle(everyone)
     held_out = set(everyone[: len(everyone) // 5])
     train, valid = _Examples(), _Examples()
@@ -74,6 +74,18 @@ def learn(
         return None
     return LearnedRanker(
         _fit(train, valid), item_stats(customers, as_of), origin, groups, as_of, now
+    )
+
+
+def _in_stable_order(customers: Mapping[str, Sequence[Order]]) -> list[str]:
+    """The customers in an order that depends on what they bought and when, not on their
+    profile ids: ids are new in every store seeded from the same history (time-stamped and
+    random), and the held-out customers and the capped set of learners are drawn from this
+    order, so the same history gives the same ranker (a backtest can be run again). Customers
+    with the same history keep their ids' order."""
+    return sorted(
+        customers,
+        key=lambda c: (tuple((at, tuple(sorted(items))) for at, items in customers[c]), c),
     )
 
 
@@ -99,7 +111,7 @@ def _examples_at(
         c: frozenset().union(*(o[1] for o in os if origin <= o[0] < as_of))
         for c, os in customers.items()
     }
-    learners = sorted(c for c in before if later.get(c))
+    learners = [c for c in _in_stable_order(customers) if c in before and later.get(c)]
     if len(learners) < MIN_GROUPS:
         return 0
     random.Random(SEED).shuffle(learners)
