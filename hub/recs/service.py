@@ -220,6 +220,16 @@ def rebuy_reason(habit: Habit | None) -> str:
         return "You've bought this before"
     if habit.interval is None:
         return f"You bought this on {words.day(habit.last)}"
+    if habit.last - habit.first < timedelta(days=1):
+        # Orders hours apart (two invoices of one visit) are not a cadence: "every day" would
+        # claim a habit the shopper does not have.
+        times = "twice" if habit.orders == 2 else f"{habit.orders} times"
+        first, last = words.day(habit.first), words.day(habit.last)
+        return (
+            f"You bought this {times} on {last}"
+            if first == last
+            else (f"You bought this {times}, last on {last}")
+        )
     since = utcnow() - habit.last
     last = (
         f"last time {span(since)} ago"

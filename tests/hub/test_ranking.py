@@ -131,6 +131,17 @@ def test_reasons_state_the_cadence() -> None:
             orders=3, first=NOW - timedelta(days=12), last=NOW - timedelta(days=10), strength=3.0
         )
         assert rebuy_reason(daily) == "You buy this about every day; last time 10 days ago"
+        # Two invoices of one day are not a daily habit.
+        one_day = NOW - timedelta(days=400)
+        same_day = Habit(orders=2, first=one_day, last=one_day + timedelta(hours=1), strength=1.0)
+        assert rebuy_reason(same_day) == "You bought this twice on 11 May 2009"
+        overnight = Habit(
+            orders=3,
+            first=one_day - timedelta(hours=2),
+            last=one_day + timedelta(hours=20),
+            strength=1.0,
+        )
+        assert rebuy_reason(overnight) == "You bought this 3 times, last on 12 May 2009"
     assert [span(timedelta(days=d)) for d in (1, 5, 7, 40, 70, 800)] == [
         "a day",
         "5 days",
