@@ -17,7 +17,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     select,
     text,
     tuple_,
@@ -33,7 +32,6 @@ from hub.preferences.models import Affinity, ForgottenInterest, Preference
 from hub.reads import Read
 
 _CHUNK = 300
-_INSERT_CHUNK = 5000
 
 
 async def explicit_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Preference]:
@@ -158,11 +156,10 @@ def mark_learned(affinities: Iterable[Affinity]) -> None:
 
 
 async def insert_affinities(session: AsyncSession, created: Iterable[Interest]) -> int:
-    """New learned interests in a few multi-row INSERTs (no ORM objects: nothing reads their
-    ids, and a unit-of-work flush of thousands of rows costs a round trip each)."""
-    rows = [{c: getattr(a, c) for c in _AFFINITY_COLUMNS} for a in created]
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        await session.execute(insert(Affinity), rows[start : start + _INSERT_CHUNK])
+    """New learned interests in one statement, `insert_tuples` (no ORM objects: nothing reads
+    their ids, and a unit-of-work flush of thousands of rows costs a round trip each)."""
+    rows = [tuple(getattr(a, c) for c in _AFFINITY_COLUMNS) for a in created]
+    await insert_tuples(session, _AFFINITIES, _AFFINITY_COLUMNS, rows)
     return len(rows)
 
 
