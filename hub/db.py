@@ -10,14 +10,12 @@ from collections.abc import (
     Callable,
     Hashable,
     Iterator,
-    Mapping,
     Sequence,
 )
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from asyncpg import exceptions as asyncpg_errors
@@ -236,14 +234,6 @@ async def copy_rows(
 
 def _decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-async def insert_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-    """`rows` (each naming the same columns) into `table` in one statement: `insert_tuples`."""
-    if rows:
-        columns = list(rows[0])
-        pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-        await insert_tuples(session, table, columns, [pick(row) for row in rows])
 
 
 async def insert_tuples(

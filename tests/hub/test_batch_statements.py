@@ -1,4 +1,4 @@
-"""The statements a batch uses. `db.insert_rows` stores what SQLAlchemy's own executemany
+"""The statements a batch uses. `db.insert_tuples` stores what SQLAlchemy's own executemany
 stores: the same text, numbers and NULLs on SQLite (where it hands rows to the driver itself),
 the same values read back on PostgreSQL (where it uses COPY); a batch it cannot bind itself goes
 through SQLAlchemy. `db.one_of` (one parameter for thousands of values) finds what an IN list
@@ -38,7 +38,7 @@ from hub.db import (
     UTCDateTime,
     _sqlite_binders,
     asyncpg_connect_args,
-    insert_rows,
+    insert_tuples,
     one_each,
     one_of,
 )
@@ -119,6 +119,12 @@ ROWS: list[dict[str, Any]] = [
 ]
 
 
+async def _insert(session: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """`rows` (each naming the same columns) with `insert_tuples`."""
+    columns = list(rows[0])
+    await insert_tuples(session, table, columns, [tuple(r[c] for c in columns) for r in rows])
+
+
 async def _stored(db: Database, table: Table) -> list[tuple[Any, ...]]:
     async with db.engine.connect() as connection:
         if db.dialect == "sqlite":
@@ -138,7 +144,7 @@ async def test_the_same_values_as_sqlalchemy(make_database: Callable[[str], str]
             await connection.run_sync(metadata.create_all)
         async with db.sessions() as session:
             await session.execute(insert(by_sqlalchemy), ROWS)
-            await insert_rows(session, by_insert_rows, ROWS)
+            await _insert(session, by_insert_rows, ROWS)
             await session.commit()
         assert len(await _stored(db, by_insert_rows)) == len(ROWS)
         assert await _stored(db, by_insert_rows) == await _stored(db, by_sqlalchemy)
@@ -156,7 +162,7 @@ async def test_the_same_values_as_sqlalchemy(make_database: Callable[[str], str]
         await db.dispose()
 
 
-def test_the_batch_tables_are_bound_by_insert_rows_itself() -> None:
+def test_the_batch_tables_are_bound_by_insert_tuples_itself() -> None:
     """Every column of the rows a batch writes has a binder on SQLite: none of these falls
     back to SQLAlchemy's per-row executemany (SQLAlchemy 2.1's Float is no longer a Numeric,
     and the learned interests' inserts fell back so, unnoticed, for a while)."""
@@ -191,9 +197,9 @@ async def test_batches_it_cannot_bind_go_through_sqlalchemy(
             await connection.run_sync(metadata.create_all)
         async with db.sessions() as session:
             # A column with a Python-side default left out: SQLAlchemy fills it in.
-            await insert_rows(session, by_insert_rows, [{"name": "defaulted"}])
+            await _insert(session, by_insert_rows, [{"name": "defaulted"}])
             # A type it does not bind itself (a plain Date).
-            await insert_rows(session, dated, [{"day": datetime(2010, 3, 1).date()}])
+            await _insert(session, dated, [{"day": datetime(2010, 3, 1).date()}])
             await session.commit()
         async with db.sessions() as session:
             known = await session.scalar(select(by_insert_rows.c.known))
@@ -211,7 +217,7 @@ async def test_one_of_finds_what_an_in_list_finds(make_database: Callable[[str],
             await connection.run_sync(metadata.create_all)
         names = [f"name {i} é'\"" for i in range(3000)]
         async with db.sessions() as session:
-            await insert_rows(session, by_insert_rows, [{"name": n, "known": False} for n in names])
+            await _insert(session, by_insert_rows, [{"name": n, "known": False} for n in names])
             await session.commit()
         column = by_insert_rows.c.name
         for wanted in ([*names[::7], "nobody", ""], [], names[:1]):

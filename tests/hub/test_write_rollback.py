@@ -15,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.api.context import Context
-from hub.audit import AuditEntry
-from hub.db import Database, insert_rows, unavailable, utcnow
+from hub.audit import AUDIT_COLUMNS, AuditEntry
+from hub.db import Database, insert_tuples, unavailable, utcnow
 
 
 async def test_a_refused_rollback_leaves_the_write_s_own_error(
@@ -77,7 +77,7 @@ async def test_a_copy_on_a_stuck_connection_is_a_retryable_unavailable(
 
     async def work(session: AsyncSession) -> None:
         await session.execute(text("SELECT 1"))  # a transaction under way
-        await insert_rows(session, AuditEntry.__table__, [_audit_row()])
+        await insert_tuples(session, AuditEntry.__table__, AUDIT_COLUMNS, [_audit_row()])
 
     monkeypatch.setattr(Connection, "copy_records_to_table", stuck)
     monkeypatch.setattr(Connection, "terminate", terminate)
@@ -94,15 +94,8 @@ async def test_a_copy_on_a_stuck_connection_is_a_retryable_unavailable(
         await db.dispose()
 
 
-def _audit_row() -> dict[str, Any]:
-    return {
-        "at": utcnow(),
-        "actor": "test",
-        "channel": "system",
-        "profile_id": None,
-        "action": "EVENTS",
-        "detail": "stuck",
-    }
+def _audit_row() -> tuple[Any, ...]:
+    return (utcnow(), "test", "system", None, "EVENTS", "stuck")  # AUDIT_COLUMNS
 
 
 def test_a_statement_refused_by_a_stuck_protocol_is_unavailable() -> None:
