@@ -64,12 +64,13 @@ def learn(
     # A store whose purchases stop before today (the demo's 2010) learns as of its newest one.
     as_of = min(now, max(orders[-1][0] for orders in customers.values() if orders) + STALE)
     window = min(max((as_of - min(firsts)) * WINDOW_SHARE, MIN_WINDOW), MAX_WINDOW)
-    everyone = _in_stable_order(customers)
+    ordered = _in_stable_order(customers)
+    everyone = list(ordered)
     random.Random(SEED).shuffle(everyone)
     held_out = set(everyone[: len(everyone) // 5])
     train, valid = _Examples(), _Examples()
     origin = as_of - window
-    groups = _examples_at(customers, origin, as_of, lam, held_out, train, valid)
+    groups = _examples_at(customers, ordered, origin, as_of, lam, held_out, train, valid)
     if min(len(train.ys), len(valid.ys)) < MIN_GROUPS:
         return None
     return LearnedRanker(
@@ -97,6 +98,7 @@ class _Examples:
 
 def _examples_at(
     customers: Mapping[str, Sequence[Order]],
+    ordered: Sequence[str],
     origin: datetime,
     as_of: datetime,
     lam: float,
@@ -111,7 +113,7 @@ def _examples_at(
         c: frozenset().union(*(o[1] for o in os if origin <= o[0] < as_of))
         for c, os in customers.items()
     }
-    learners = [c for c in _in_stable_order(customers) if c in before and later.get(c)]
+    learners = [c for c in ordered if c in before and later.get(c)]  # `_in_stable_order`
     if len(learners) < MIN_GROUPS:
         return 0
     random.Random(SEED).shuffle(learners)
