@@ -179,7 +179,7 @@ async def forget(session: AsyncSession, profile_id: str, key: str, value: str) -
         )
     else:
         marker.forgotten_at = utcnow()
-    await repo.delete_affinities(session, [a.id for a in rows])
+    await repo.delete_affinities(session, profile_id, [(key, value)])
     await session.flush()
     return bool(rows)
 
@@ -189,6 +189,4 @@ async def insert_learned(session: AsyncSession, created: Iterable[Interest]) -> 
 
 
 async def forget_learned(session: AsyncSession, profile_id: str) -> None:
-    await repo.delete_affinities(
-        session, [a.id for a in await repo.affinities_for(session, [profile_id])]
-    )
+    await repo.delete_all_affinities(session, profile_id)

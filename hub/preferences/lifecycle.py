@@ -90,7 +90,9 @@ async def _export(session: AsyncSession, profile_id: str, masked: bool) -> Journ
         for p in preferences_
     ]
     affinities = await session.scalars(
-        select(Affinity).where(Affinity.profile_id == profile_id).order_by(Affinity.id)
+        select(Affinity)
+        .where(Affinity.profile_id == profile_id)
+        .order_by(Affinity.as_of, Affinity.key, Affinity.value)
     )
     learned = [
         {
@@ -129,13 +131,14 @@ async def merge_into(
         await repo.delete_explicit(session, [pref.id])
     await repo.move_explicit(session, moved_explicit, survivor_id)
 
-    moved_learned: list[int] = []
-    combined = 0
+    moved_learned: list[list[str]] = []
+    combined: list[tuple[str, str]] = []
     our_interests = {(a.key, a.value): a for a in await repo.affinities_for(session, [survivor_id])}
-    for affinity in await repo.affinities_for(session, [merged_id]):
+    theirs = await repo.affinities_for(session, [merged_id])
+    for affinity in theirs:
         mine_a = our_interests.get((affinity.key, affinity.value))
         if mine_a is None:
-            moved_learned.append(affinity.id)
+            moved_learned.append([affinity.key, affinity.value])
             continue
         newest = max(mine_a.as_of, affinity.as_of)
         hl = weights.half_life_seconds
@@ -147,9 +150,12 @@ async def merge_into(
         mine_a.carts += affinity.carts
         mine_a.purchases += affinity.purchases
         mine_a.returns += affinity.returns
-        combined += 1
-        await repo.delete_affinities(session, [affinity.id])
-    await repo.move_affinities(session, moved_learned, survivor_id)
+        combined.append((affinity.key, affinity.value))
+    for affinity in theirs:  # keyed by profile: the rows moved below are other rows now
+        session.expunge(affinity)
+    await session.flush()
+    await repo.delete_affinities(session, merged_id, combined)
+    await repo.move_affinities(session, merged_id, survivor_id)
     forgotten_ids = await _move_forgotten(session, merged_id, survivor_id)
     await session.flush()
     return {
@@ -157,8 +163,8 @@ async def merge_into(
         "preference_ids": moved_explicit,
         "preferences_combined": dropped_explicit,
         "survivor_preferences_before": overwritten,
-        "affinity_ids": moved_learned,
-        "affinities_combined": combined,
+        "affinities_moved": moved_learned,
+        "affinities_combined": len(combined),
     }
 
 

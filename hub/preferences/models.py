@@ -32,14 +32,15 @@ class Affinity(Base):
     """A learned interest: a decayed score kept at the time of its last event (`as_of`)."""
 
     __tablename__ = "affinities"
-    # The unique index leads with profile_id and serves lookups by profile: no index of its own
-    # (one B-tree write less per new interest; migration a7f3c1e9d2b6).
-    __table_args__ = (UniqueConstraint("profile_id", "key", "value"),)
+    # Keyed by (profile_id, key, value), with no surrogate id: on SQLite the table *is* that
+    # B-tree (WITHOUT ROWID), so a profile's interests sit together on a few pages — one tree
+    # written per new interest instead of a table and a unique index, and a profile read
+    # touches a page or two instead of one per interest (migration c4e8a2f61b07).
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"))
-    key: Mapped[str] = mapped_column(String(50))
-    value: Mapped[str] = mapped_column(String(200))
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
     views: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
-    BigInteger,
     DateTime,
     Float,
     Integer,
@@ -122,19 +121,21 @@ LEARNED_COLUMNS = (
     "updated_at",
 )
 _AFFINITY_COLUMNS = ("profile_id", "key", "value", *LEARNED_COLUMNS)
-_UPDATE_KEYS = ("row_id", *(f"new_{c}" for c in LEARNED_COLUMNS))
+_UPDATE_KEYS = ("p", "k", "v", *(f"new_{c}" for c in LEARNED_COLUMNS))
 
 
 _UPDATE_FROM_ARRAYS = text(
     "UPDATE affinities SET score = v.score, as_of = v.as_of, views = v.views, "
     "carts = v.carts, purchases = v.purchases, returns = v.returns, "
     "last_touchpoint = v.last_touchpoint, updated_at = v.updated_at "
-    "FROM unnest(:row_id, :new_score, :new_as_of, :new_views, :new_carts, :new_purchases, "
+    "FROM unnest(:p, :k, :v, :new_score, :new_as_of, :new_views, :new_carts, :new_purchases, "
     ":new_returns, :new_last_touchpoint, :new_updated_at) "
-    "AS v(id, score, as_of, views, carts, purchases, returns, last_touchpoint, updated_at) "
-    "WHERE affinities.id = v.id"
+    "AS v(profile_id, key, value, score, as_of, views, carts, purchases, returns, "
+    "last_touchpoint, updated_at) "
+    "WHERE affinities.profile_id = v.profile_id AND affinities.key = v.key "
+    "AND affinities.value = v.value"
 ).bindparams(
-    bindparam("row_id", type_=ARRAY(BigInteger())),
+    *(bindparam(name, type_=ARRAY(String())) for name in ("p", "k", "v")),
     bindparam("new_score", type_=ARRAY(Float())),
     bindparam("new_as_of", type_=ARRAY(DateTime(timezone=True))),
     *(
@@ -156,21 +157,22 @@ def mark_learned(affinities: Iterable[Affinity]) -> None:
 
 
 async def insert_affinities(session: AsyncSession, created: Iterable[Interest]) -> int:
-    """New learned interests in one statement, `insert_tuples` (no ORM objects: nothing reads
-    their ids, and a unit-of-work flush of thousands of rows costs a round trip each)."""
+    """New learned interests in one statement, `insert_tuples` (no ORM objects: a unit-of-work
+    flush of thousands of rows costs a round trip each)."""
     rows = [tuple(getattr(a, c) for c in _AFFINITY_COLUMNS) for a in created]
     await insert_tuples(session, _AFFINITIES, _AFFINITY_COLUMNS, rows)
     return len(rows)
 
 
-# A learned interest as batch learning reads and writes it: id (None for a new one), profile
-# id, key, value, score, as_of, views, carts, purchases, returns, last touchpoint, updated at.
+# A learned interest as batch learning reads and writes it: stored (False for a new one),
+# profile id, key, value, score, as_of, views, carts, purchases, returns, last touchpoint,
+# updated at.
 LearnedRow = tuple[
-    int | None, str, str, str, float, datetime, int, int, int, int, str | None, datetime | None
+    bool, str, str, str, float, datetime, int, int, int, int, str | None, datetime | None
 ]
 _AFFINITIES = cast(Table, Affinity.__table__)
 _STATE_CHUNK = 3000  # triples a statement: 9,000 parameters, within both stores' limits
-_STATE_COLUMNS = "id, profile_id, key, value, score, as_of, views, carts, purchases, returns, " \
+_STATE_COLUMNS = "profile_id, key, value, score, as_of, views, carts, purchases, returns, " \
     "last_touchpoint, updated_at"  # fmt: skip
 
 
@@ -178,7 +180,7 @@ async def learned_rows(
     session: AsyncSession, triples: Sequence[tuple[str, str, str]]
 ) -> list[LearnedRow]:
     """The learned interests with exactly these (profile, key, value), as plain tuples, each
-    found through the unique index: on SQLite the triples are a VALUES list joined to the table
+    found through the primary key: on SQLite the triples are a VALUES list joined to the table
     (driver SQL: SQLAlchemy's own VALUES construct costs ~50 µs a row to compile), on
     PostgreSQL three arrays unnested."""
     found: list[LearnedRow] = []
@@ -195,8 +197,8 @@ async def learned_rows(
                 tuple(x for triple in chunk for x in triple),
             )
             found.extend(
-                (i, p, k, v, sc, from_sqlite_time(at), vw, ct, pu, rt, tp, from_sqlite_time(up))
-                for i, p, k, v, sc, at, vw, ct, pu, rt, tp, up in cast(list[Any], result.all())
+                (True, p, k, v, sc, from_sqlite_time(at), vw, ct, pu, rt, tp, from_sqlite_time(up))
+                for p, k, v, sc, at, vw, ct, pu, rt, tp, up in cast(list[Any], result.all())
             )
             continue
         arrays = [
@@ -210,16 +212,16 @@ async def learned_rows(
                 )
             )
         )
-        found.extend(cast(list[LearnedRow], rows.all()))
+        found.extend((True, *row) for row in cast(list[Any], rows.all()))
     return found
 
 
 async def write_learned(
     session: AsyncSession, changed: Sequence[LearnedRow], created: Sequence[LearnedRow]
 ) -> None:
-    """Learned interests written back: `changed` (with ids) updated by id — on SQLite one
-    executemany straight to the driver, on PostgreSQL one UPDATE from unnested arrays — and
-    `created` (ids None) inserted with `insert_tuples` (COPY on PostgreSQL, one executemany on
+    """Learned interests written back: `changed` (stored ones) updated by their key — on SQLite
+    one executemany straight to the driver, on PostgreSQL one UPDATE from unnested arrays — and
+    `created` (new ones) inserted with `insert_tuples` (COPY on PostgreSQL, one executemany on
     SQLite)."""
     table = _AFFINITIES
     if changed and is_sqlite(session):
@@ -227,16 +229,17 @@ async def write_learned(
         sqlite_time = sqlite_times()  # every row shares its updated_at, many their as_of
         await connection.exec_driver_sql(
             "UPDATE affinities SET score = ?, as_of = ?, views = ?, carts = ?, "
-            "purchases = ?, returns = ?, last_touchpoint = ?, updated_at = ? WHERE id = ?",
+            "purchases = ?, returns = ?, last_touchpoint = ?, updated_at = ? "
+            "WHERE profile_id = ? AND key = ? AND value = ?",
             [
-                (sc, sqlite_time(at), vw, ct, pu, rt, tp, sqlite_time(up), i)  # type: ignore[arg-type]
-                for i, _, _, _, sc, at, vw, ct, pu, rt, tp, up in changed
+                (sc, sqlite_time(at), vw, ct, pu, rt, tp, sqlite_time(up), p, k, v)  # type: ignore[arg-type]
+                for _, p, k, v, sc, at, vw, ct, pu, rt, tp, up in changed
             ],
         )
     elif changed:
         # One statement over unnested arrays, not an executemany of one UPDATE a row: the
         # server plans and runs it once (2,500 interests of a `track` batch: 48 -> 29 ms).
-        columns = list(zip(*((row[0], *row[4:]) for row in changed), strict=True))
+        columns = list(zip(*(row[1:] for row in changed), strict=True))
         await session.execute(_UPDATE_FROM_ARRAYS, dict(zip(_UPDATE_KEYS, columns, strict=True)))
     if created:
         await insert_tuples(session, table, _AFFINITY_COLUMNS, [row[1:] for row in created])
@@ -247,9 +250,23 @@ async def delete_explicit(session: AsyncSession, ids: Sequence[int]) -> None:
         await session.execute(delete(Preference).where(Preference.id.in_(ids)))
 
 
-async def delete_affinities(session: AsyncSession, ids: Sequence[int]) -> None:
-    if ids:
-        await session.execute(delete(Affinity).where(Affinity.id.in_(ids)))
+async def delete_affinities(
+    session: AsyncSession, profile_id: str, facets: Sequence[tuple[str, str]]
+) -> None:
+    """A profile's learned interests with these (key, value), by their primary key."""
+    if facets:
+        await session.execute(
+            delete(Affinity)
+            .where(
+                Affinity.profile_id == profile_id,
+                tuple_(Affinity.key, Affinity.value).in_(list(facets)),
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+
+
+async def delete_all_affinities(session: AsyncSession, profile_id: str) -> None:
+    await session.execute(delete(Affinity).where(Affinity.profile_id == profile_id))
 
 
 async def move_explicit(session: AsyncSession, ids: Sequence[int], to_profile: str) -> None:
@@ -259,11 +276,15 @@ async def move_explicit(session: AsyncSession, ids: Sequence[int], to_profile: s
         )
 
 
-async def move_affinities(session: AsyncSession, ids: Sequence[int], to_profile: str) -> None:
-    if ids:
-        await session.execute(
-            update(Affinity).where(Affinity.id.in_(ids)).values(profile_id=to_profile)
-        )
+async def move_affinities(session: AsyncSession, from_profile: str, to_profile: str) -> None:
+    """Every learned interest `from_profile` still has, given to `to_profile` (which must not
+    have the same key and value: the caller combined and deleted those first)."""
+    await session.execute(
+        update(Affinity)
+        .where(Affinity.profile_id == from_profile)
+        .values(profile_id=to_profile)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def forgotten_for(

@@ -129,7 +129,7 @@ def _learned_candidates(who: _Who) -> Select[Any]:
             *columns,
             func.max(_A.as_of).over(partition_by=_A.profile_id).label("newest"),
             func.row_number()
-            .over(partition_by=_A.profile_id, order_by=(_A.as_of.desc(), _A.id.desc()))
+            .over(partition_by=_A.profile_id, order_by=(_A.as_of.desc(), _A.key, _A.value))
             .label("recency"),
         )
         .where(who(_A.profile_id))
@@ -183,7 +183,7 @@ def _learned_candidates_of_one() -> Select[Any]:
     latest = (
         select(*columns)
         .where(mine)
-        .order_by(_A.as_of.desc(), _A.id.desc())
+        .order_by(_A.as_of.desc(), _A.key, _A.value)
         .limit(1)
         .subquery("latest")
     )
