@@ -45,6 +45,21 @@ TRACK = "mutation($e: [EventInput!]!) { track(events: $e) { accepted userErrors 
 BATCH = 1000
 
 
+def prepared_by(url: str, env: dict[str, str]) -> dict[str, str]:
+    """`prepare_database` run by the code that will serve the store (`env`: a baseline's
+    PYTHONPATH), so each version's store has that version's own schema."""
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        return prepare_database(url)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=5)
@@ -71,8 +86,8 @@ def main() -> None:
             else:
                 paths.append(Path("/tmp") / f"bench-{uuid.uuid4().hex[:8]}.db")
                 url = f"sqlite+aiosqlite:///{paths[-1]}"
-            keys = prepare_database(url)
             extra = {"PYTHONPATH": args.baseline} if name == "baseline" else {}
+            keys = prepared_by(url, extra)
             hubs[name] = (start_hub(url, keys, **extra), keys, url)
         results, per_cpu = _drive(hubs, batches)
     finally:
