@@ -102,6 +102,41 @@ def test_split_restores_both_profiles_exactly(hub: HubHandle) -> None:
     assert web["userErrors"][0]["code"] == "FORBIDDEN"
 
 
+def test_a_merge_adds_shared_interests_and_moves_the_others(hub: HubHandle) -> None:
+    """Learned interests are keyed by profile, key and value: a facet both profiles learned
+    becomes one interest with both counts, the rest move over, nothing stays behind."""
+    email, anon = f"{unique()}@example.com", unique("anon-")
+    shared, only_theirs = some_skus(hub, 2)
+    known = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
+    track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, shared, "WEB")])
+    track(
+        hub,
+        hub.kiosk_key,
+        [view(unique("m"), "ANONYMOUS_ID", anon, s, "KIOSK") for s in (shared, only_theirs)],
+    )
+    other = identify(hub, hub.kiosk_key, "KIOSK", ("ANONYMOUS_ID", anon))["profile"]
+    mine, theirs = state(hub, known["id"]), state(hub, other["id"])
+
+    merged = identify(hub, hub.web_key, "WEB", ("EMAIL", email), ("ANONYMOUS_ID", anon))
+    assert merged["merged"] and merged["profile"]["id"] == known["id"]
+    views: dict[tuple[str, str], int] = {}
+    for doc in (mine, theirs):
+        for interest in doc["learnedInterests"]:
+            facet = (interest["key"], interest["value"])
+            views[facet] = views.get(facet, 0) + interest["views"]
+    after = {
+        (i["key"], i["value"]): i["views"] for i in state(hub, known["id"])["learnedInterests"]
+    }
+    assert after == views
+    assert after[("product", shared)] == 2 and after[("product", only_theirs)] == 1
+    agent = hub.agent_token()
+    merges = hub.gql(MERGES, {"id": known["id"]}, key=agent)["data"]["profile"]["merges"]
+    split = hub.gql(SPLIT, {"m": merges[0]["id"]}, key=agent)["data"]["splitProfile"]
+    assert split["userErrors"] == []
+    assert state(hub, known["id"])["learnedInterests"] == mine["learnedInterests"]
+    assert state(hub, other["id"])["learnedInterests"] == theirs["learnedInterests"]
+
+
 def test_agent_links_two_profiles_and_resolves_the_conflict(hub: HubHandle) -> None:
     device = unique("dev-")
     first = identify(
