@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from threadpoolctl import threadpool_limits
 
+from hub import memory
 from hub.api.context import Hub
 from hub.assembly import assemble
 from hub.auth.service import Authenticator
@@ -64,15 +64,6 @@ async def graphiql_page(request: Request) -> Response:
             "Cache-Control": "no-store",
         },
     )
-
-
-def _settle_memory() -> None:
-    """What the start built (modules, mappers, the schema, settings: ~165k objects) lives as
-    long as the process: freeze it out of the cyclic collector's scans, so that a full
-    collection walks what requests made. Unfrozen, each one walked them all and stalled every
-    request in flight for ~120-150 ms on the demo store (docs/performance.md)."""
-    gc.collect()
-    gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -136,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.append(asyncio.create_task(outbox.run_sender(db, sender)))
         if settings.retrain_on_start:
             tasks.append(asyncio.create_task(_train_if_missing(db)))
-        _settle_memory()
+        memory.settle()
         try:
             yield
         finally:

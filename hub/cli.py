@@ -10,6 +10,7 @@ import time
 from datetime import UTC
 from typing import Any, TypeVar
 
+from hub import memory
 from hub.cli_upkeep import in_session
 from hub.db import Database
 from hub.enums import Channel
@@ -96,6 +97,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     upgrade(settings.database_url)
+    memory.for_bulk_work()
     return asyncio.run(
         seed_demo(settings, args.path or settings.demo_data_path, with_keys=not args.no_keys)
     )
@@ -116,6 +118,7 @@ def _import(args: argparse.Namespace) -> int:
         print(f"error: no file at {path}", file=sys.stderr)
         return 2
     upgrade(settings.database_url)
+    memory.for_bulk_work()
     console = Console(stderr=True)
 
     def progress(report: importer.ImportReport) -> None:

@@ -76,3 +76,37 @@ def test_the_report_shows_how_next_best_actions_were_answered() -> None:
     rows = re.findall(cells, page)
     assert rows == [("Segment offers", "3", "1", "75%"), ("Profile upkeep", "0", "2", "0%")]
     assert "No next best action was answered" not in page
+
+
+def test_bulk_commands_collect_less_often_and_serve_keeps_the_defaults(  # type: ignore[no-untyped-def]
+    make_database, tmp_path
+) -> None:
+    """`import` runs with the bulk collector settings (hub/memory.py); the app's start freezes
+    what it built but keeps CPython's thresholds."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    url = make_database("gc")
+    events = tmp_path / "events.ndjson"
+    events.write_text(json.dumps({"messageId": "gc-1", "type": "VIEW"}) + "\n")
+    probe = (
+        "import gc, sys\n"
+        "from hub import cli, memory\n"
+        "cli.main(['import', sys.argv[1]])\n"
+        "assert gc.get_threshold() == memory.BULK_THRESHOLDS, gc.get_threshold()\n"
+        "assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
+        "gc.unfreeze(); gc.set_threshold(700, 10, 10)\n"
+        "memory.settle()\n"
+        "assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() > 10_000\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(events)],
+        env={**os.environ, "RAPPORT_DATABASE_URL": url, "RAPPORT_ENV": "dev"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "1 refused" in done.stderr  # the line was read, checked and refused
