@@ -3,7 +3,7 @@
 The rule is `learned.accumulate`'s, to the last bit: each learned interest folds its events in
 time order (`learning.fold`, the same operations on the same numbers), starting from its stored
 row. What changes is the bookkeeping around it: observations grouped by (profile, key, value)
-first, the stored rows read once for the whole batch as plain tuples through the unique index,
+first, the stored rows read once for the whole batch as plain tuples through the primary key,
 and written back with one UPDATE and one INSERT executemany, no ORM objects.
 """
 

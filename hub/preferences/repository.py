@@ -89,7 +89,7 @@ async def affinities_matching(
 ) -> list[Affinity]:
     """The learned interests with these (profile, key, value), in chunks.
 
-    Asked as three IN lists, which both stores answer from the unique index on (profile_id,
+    Asked as three IN lists, which both stores answer from the primary key (profile_id,
     key, value), then narrowed to the exact triples here: SQLite does not use that index for a
     row-value `(a, b, c) IN (…)` list and scans the whole table (~150 ms a chunk at 415k rows).
     """
