@@ -90,6 +90,10 @@ def main() -> None:
             keys = prepared_by(url, extra)
             hubs[name] = (start_hub(url, keys, **extra), keys, url)
         results, per_cpu = _drive(hubs, batches)
+    except BaseException:
+        if server is not None:  # the floor's `finally` below is not reached
+            server.stop()
+        raise
     finally:
         for hub, _, _ in hubs.values():
             stop_hub(hub)
