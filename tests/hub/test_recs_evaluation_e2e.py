@@ -141,7 +141,11 @@ def test_holdout_never_gets_personal_picks(half_holdout_hub: HubHandle) -> None:
     hub = half_holdout_hub
     skus = some_skus(hub, 3)
     seen = {True: 0, False: 0}
-    for _ in range(12):
+    # Until both sides have been seen a few times: a fixed count of random ids all land on one
+    # side now and then (twelve: one run in 2,048, which happened once in CI).
+    for _ in range(80):
+        if min(seen.values()) >= 4:
+            break
         email = f"{unique()}@example.com"
         pid = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]["id"]
         track(hub, hub.web_key, [view(unique("m"), "EMAIL", email, s, "WEB") for s in skus])
@@ -153,7 +157,7 @@ def test_holdout_never_gets_personal_picks(half_holdout_hub: HubHandle) -> None:
             assert {p["kind"] for p in picks} == {"POPULAR"}
         else:
             assert any(p["personal"] for p in picks)
-    assert seen[True] and seen[False]
+    assert min(seen.values()) >= 4, seen
 
 
 def test_the_product_on_screen_gets_cross_sell_and_a_step_up(hub: HubHandle) -> None:
