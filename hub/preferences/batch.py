@@ -86,11 +86,11 @@ def fold_groups(
     for triple, steps in groups.items():
         row = stored.get(triple)
         if row is None:
-            stored_, score, as_of = False, 0.0, steps[0][1]
+            score, as_of = 0.0, steps[0][1]
             counts = [0, 0, 0, 0]
         else:
-            stored_, score, as_of = True, row[4], row[5]
-            counts = [row[6] or 0, row[7] or 0, row[8] or 0, row[9] or 0]
+            score, as_of = row[3], row[4]
+            counts = [row[5] or 0, row[6] or 0, row[7] or 0, row[8] or 0]
         as_of_micros = (as_of - _EPOCH) // _MICROSECOND
         for micros, at, weight, counter, _ in steps:
             if micros >= as_of_micros:
@@ -107,9 +107,9 @@ def fold_groups(
         touchpoint = steps[-1][4]  # the last event's, as each event sets it
         views, carts, purchases, returns = counts
         folded: repo.LearnedRow = (
-            stored_, *triple, score, as_of, views, carts, purchases, returns, touchpoint, now
+            *triple, score, as_of, views, carts, purchases, returns, touchpoint, now
         )  # fmt: skip
-        (changed if stored_ else created).append(folded)
+        (created if row is None else changed).append(folded)
     return changed, created
 
 
@@ -130,10 +130,10 @@ async def learn(
     # In key order: the lookups, the updates and the new rows walk the table's primary key page
     # after page rather than at random (on a big store, fewer pages read and dirtied).
     wanted = sorted(t for t in groups if t[0] not in new_profiles)
-    stored = {(r[1], r[2], r[3]): r for r in await repo.learned_rows(session, wanted)}
+    stored = {(r[0], r[1], r[2]): r for r in await repo.learned_rows(session, wanted)}
     changed, created = fold_groups(stored, groups, weights.half_life_seconds, utcnow())
-    changed.sort(key=itemgetter(1, 2, 3))
-    created.sort(key=itemgetter(1, 2, 3))
+    changed.sort(key=itemgetter(0, 1, 2))
+    created.sort(key=itemgetter(0, 1, 2))
     await repo.write_learned(session, changed, created)
     for instance in list(session.identity_map.values()):
         if isinstance(instance, Affinity):  # written around the unit of work: read again

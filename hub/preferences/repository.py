@@ -164,16 +164,12 @@ async def insert_affinities(session: AsyncSession, created: Iterable[Interest]) 
     return len(rows)
 
 
-# A learned interest as batch learning reads and writes it: stored (False for a new one),
-# profile id, key, value, score, as_of, views, carts, purchases, returns, last touchpoint,
-# updated at.
-LearnedRow = tuple[
-    bool, str, str, str, float, datetime, int, int, int, int, str | None, datetime | None
-]
+# A learned interest as batch learning reads and writes it, a value for each of
+# _AFFINITY_COLUMNS: profile id, key, value, score, as_of, views, carts, purchases, returns,
+# last touchpoint, updated at.
+LearnedRow = tuple[str, str, str, float, datetime, int, int, int, int, str | None, datetime | None]
 _AFFINITIES = cast(Table, Affinity.__table__)
 _STATE_CHUNK = 3000  # triples a statement: 9,000 parameters, within both stores' limits
-_STATE_COLUMNS = "profile_id, key, value, score, as_of, views, carts, purchases, returns, " \
-    "last_touchpoint, updated_at"  # fmt: skip
 
 
 async def learned_rows(
@@ -191,13 +187,13 @@ async def learned_rows(
             connection = await session.connection()
             result = await connection.exec_driver_sql(
                 f"WITH w(p, k, v) AS (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) "
-                f"SELECT {', '.join('a.' + c for c in _STATE_COLUMNS.split(', '))} "
+                f"SELECT {', '.join('a.' + c for c in _AFFINITY_COLUMNS)} "
                 "FROM w JOIN affinities a ON a.profile_id = w.p AND a.key = w.k "
                 "AND a.value = w.v",
                 tuple(x for triple in chunk for x in triple),
             )
             found.extend(
-                (True, p, k, v, sc, from_sqlite_time(at), vw, ct, pu, rt, tp, from_sqlite_time(up))
+                (p, k, v, sc, from_sqlite_time(at), vw, ct, pu, rt, tp, from_sqlite_time(up))
                 for p, k, v, sc, at, vw, ct, pu, rt, tp, up in cast(list[Any], result.all())
             )
             continue
@@ -206,13 +202,13 @@ async def learned_rows(
             for n, name in enumerate(("p", "k", "v"))
         ]
         rows = await session.execute(
-            select(*(table.c[c] for c in _STATE_COLUMNS.split(", "))).where(
+            select(*(table.c[c] for c in _AFFINITY_COLUMNS)).where(
                 tuple_(table.c.profile_id, table.c.key, table.c.value).in_(
                     select(func.unnest(arrays[0]), func.unnest(arrays[1]), func.unnest(arrays[2]))
                 )
             )
         )
-        found.extend((True, *row) for row in cast(list[Any], rows.all()))
+        found.extend(cast(list[LearnedRow], rows.all()))
     return found
 
 
@@ -233,16 +229,16 @@ async def write_learned(
             "WHERE profile_id = ? AND key = ? AND value = ?",
             [
                 (sc, sqlite_time(at), vw, ct, pu, rt, tp, sqlite_time(up), p, k, v)  # type: ignore[arg-type]
-                for _, p, k, v, sc, at, vw, ct, pu, rt, tp, up in changed
+                for p, k, v, sc, at, vw, ct, pu, rt, tp, up in changed
             ],
         )
     elif changed:
         # One statement over unnested arrays, not an executemany of one UPDATE a row: the
         # server plans and runs it once (2,500 interests of a `track` batch: 48 -> 29 ms).
-        columns = list(zip(*(row[1:] for row in changed), strict=True))
+        columns = list(zip(*changed, strict=True))
         await session.execute(_UPDATE_FROM_ARRAYS, dict(zip(_UPDATE_KEYS, columns, strict=True)))
     if created:
-        await insert_tuples(session, table, _AFFINITY_COLUMNS, [row[1:] for row in created])
+        await insert_tuples(session, table, _AFFINITY_COLUMNS, created)
 
 
 async def delete_explicit(session: AsyncSession, ids: Sequence[int]) -> None:
