@@ -6,7 +6,7 @@ Usage:
   .venv/bin/python bench/profiles_scale.py [--sizes 10000 1000000] [--workdir DIR]
       [--template demo.db] [--clients 1 8] [--requests 1000] [--rounds 3]
       [--subscriptions 1000] [--hot N] [--seed 16] [--cold] [--events-cap 30]
-      [--interests-cap 40]
+      [--interests-cap 40] [--pages N]
 
 Stores (SQLite, one file per size, kept in --workdir and reused when already built):
 `rapport-hub migrate` makes the schema; the catalogue (categories, products) is copied from a
@@ -41,6 +41,11 @@ on a fresh hub on the largest store, RSS as --subscriptions/2 graphql-transport-
 acknowledged, then subscribe to profileChanged, then as many more sockets open with a
 subscription each (checked live: a consent change on a subscribed profile must arrive) — per
 socket, per subscription, and per socket with its subscription.
+
+--pages N starts no hub: it says where a cold read's pages go. Per statement of the read (the
+hub's own SQL, bound as the hub binds it), the pages one connection with the hub's page cache
+fetches for N customers of each store, after 100 others warmed it and the file was evicted
+from the OS page cache.
 """
 
 from __future__ import annotations
@@ -61,9 +66,11 @@ sys.path.insert(0, str(ROOT))
 from bench.profile_floor import AUTH, _drive, _hub_ask, _pct, _port  # noqa: E402
 from bench.scale_data import Shape, _build, _counts, _hub, _shapes  # noqa: E402
 from bench.scale_probes import (  # noqa: E402
+    PARTS,
     _crm_values,
     _evict,
     _io,
+    _pages_per_part,
     _profile_ids,
     _rss_kb,
     _subscriptions,
@@ -105,6 +112,13 @@ def main() -> None:
         help="evict each store file from the OS page cache after the warm-up (this file only)",
     )
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument(
+        "--pages",
+        type=int,
+        default=0,
+        help="instead of timing hubs: per statement of the read, the pages a cold read of this "
+        "many customers fetches from each store (bench/scale_probes.py's _pages_per_part)",
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     workdir = Path(args.workdir)
@@ -128,7 +142,32 @@ def main() -> None:
         print(f"{path.name}: {_counts(path)}", flush=True)
     if args.build_only:
         return
+    if args.pages:
+        _pages(args, stores)
+        return
     _measure(args, stores)
+
+
+def _pages(args: argparse.Namespace, stores: dict[int, Path]) -> None:
+    """Where a cold read's pages go: per statement, at each size (same warm-up as the timed
+    rounds: 100 other customers read first, then the file evicted from the OS page cache)."""
+    from hub.db import SQLITE_CACHE_KIB
+
+    counts = {}
+    for size, path in stores.items():
+        values = _crm_values(path, args.pages + 100, seed=args.seed, hot=args.hot)
+        counts[size] = _pages_per_part(path, values[100:], values[:100], SQLITE_CACHE_KIB)
+    sizes = list(stores)
+    print(
+        f"pages fetched per read (one connection, {SQLITE_CACHE_KIB // 1024} MiB page cache, "
+        f"{args.pages} customers, store evicted from the OS page cache after a warm-up)"
+    )
+    print(f"{'statement':>12} " + " ".join(f"{size:>11,}" for size in sizes))
+    for part in (*PARTS, "total"):
+        row = [
+            sum(counts[size].values()) if part == "total" else counts[size][part] for size in sizes
+        ]
+        print(f"{part:>12} " + " ".join(f"{value:11.1f}" for value in row))
 
 
 def _measure(args: argparse.Namespace, stores: dict[int, Path]) -> None:

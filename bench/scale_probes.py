@@ -1,7 +1,8 @@
 """What bench/profiles_scale.py reads off a running hub and its store besides the read
 latencies: the hub's RSS and I/O counters (/proc), the store's pages evicted from the OS page
 cache, the CRM ids to read, and the memory that open graphql-transport-ws sockets and
-profileChanged subscriptions cost (`_subscriptions`)."""
+profileChanged subscriptions cost (`_subscriptions`), and the pages each statement of a
+cold read fetches (`_pages_per_part`)."""
 
 from __future__ import annotations
 
@@ -146,3 +147,77 @@ def _profile_ids(port: int, key: str, values: list[str]) -> list[str]:
                 raise RuntimeError(f"{answer.status_code}: {answer.text[:300]}")
             found.append(answer.json()["data"]["profile"]["id"])
     return found
+
+
+# The profile read's statements on SQLite, in the order hub/profile360/reading.py runs them.
+PARTS = ("lookup", "identifiers", "stated", "learned", "labels", "consents", "events")
+
+
+def _pages_per_part(
+    path: Path, values: list[str], warm_up: list[str], cache_kib: int
+) -> dict[str, float]:
+    """Per statement of the profile read, the SQLite pages one read of a customer fetches
+    (read syscalls of this process: a page not in the connection's own cache), after the
+    connection was warmed on `warm_up` and the file evicted from the OS page cache.
+
+    One connection with the hub's page cache runs the hub's own statements
+    (hub/profile360/statements.py, compiled and bound by hub/reads.py as the hub runs them)
+    for each CRM id in `values`, so a count says which B-trees a cold read descends and how
+    far, not what a hand-written copy would touch."""
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    from hub.profile360 import statements as sql
+    from hub.reads import _compiled
+    from hub.settings import Settings
+    from hub.weights import Weights
+
+    dialect = sqlite_dialect.dialect()
+    half_life = Weights.from_settings(Settings()).half_life_seconds
+
+    def rendered(statement: Any, parameters: dict[str, Any]) -> tuple[str, list[Any]]:
+        return _compiled(statement, dialect).render(parameters)
+
+    def read(db: sqlite3.Connection, value: str, counts: dict[str, int] | None) -> None:
+        def run(part: str, statement: Any, parameters: dict[str, Any]) -> list[Any]:
+            before = _own_syscr()
+            text, bound = rendered(statement, parameters)
+            rows = db.execute(text, bound).fetchall()
+            if counts is not None:
+                counts[part] += _own_syscr() - before
+            return rows
+
+        found = run("lookup", sql.PROFILE_BY_IDENTIFIER, {"kind": "CRM_ID", "value": value})
+        if not found:
+            return
+        pid = found[0][0]
+        run("identifiers", sql.IDENTIFIERS_SQL, {"ids": [pid]})
+        stated = run("stated", sql.STATED_SQL, {"ids": [pid]})
+        ranking = {"half_life": half_life, "candidates": sql.LEARNED_CANDIDATES}
+        learned = run("learned", sql.LEARNED_OF_ONE_SQL, {"profile_id": pid, **ranking})
+        facets = {(r[1], r[2]) for r in stated} | {(r[1], r[2]) for r in learned}
+        skus = sorted(v for k, v in facets if k == "product")
+        slugs = sorted(v for k, v in facets if k == "category")
+        if skus or slugs:
+            run("labels", sql.LABELS_SQL, {"skus": skus, "slugs": slugs})
+        run("consents", sql.CONSENTS_SQL, {"ids": [pid]})
+        run("events", sql.EVENTS_ALL, {"profile_id": pid, "limit": 20})
+
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db.execute(f"PRAGMA cache_size=-{cache_kib}")
+        for value in warm_up:
+            read(db, value, None)
+        _evict(path)
+        counts = dict.fromkeys(PARTS, 0)
+        for value in values:
+            read(db, value, counts)
+    finally:
+        db.close()
+    return {part: count / len(values) for part, count in counts.items()}
+
+
+def _own_syscr() -> int:
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("syscr:"):
+            return int(line.split()[1])
+    raise RuntimeError("no syscr")

@@ -379,6 +379,10 @@ async def remembered(session: AsyncSession, key: Hashable, load: Callable[[], Aw
     return cast(T, memo[key])
 
 
+# Each pooled SQLite connection's own page cache, in KiB (64 MiB).
+SQLITE_CACHE_KIB = 65_536
+
+
 def _tune_sqlite(dbapi_connection: Any, record: Any) -> None:
     # WAL lets readers run beside the writer; busy_timeout makes a second writer wait
     # instead of failing; NORMAL sync is durable at every checkpoint under WAL.
@@ -387,7 +391,7 @@ def _tune_sqlite(dbapi_connection: Any, record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     if getattr(record.driver_connection, "checkpointer", None) is not None:
         # Its checkpointer copies the log (sqlite_driver); SQLite's own rule only past this.
         cursor.execute(f"PRAGMA wal_autocheckpoint={sqlite_driver.AUTOCHECKPOINT_PAGES}")
