@@ -40,9 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.import_events import write_events  # noqa: E402
-from bench.ingest_big import DATA, build  # noqa: E402
-from hub.catalog.demo_data import read_lines  # noqa: E402
+from bench.ingest_big import DATA, build, write_bench_events  # noqa: E402
 
 WAYS = ("as is", "lines checked before", "no learning")
 
@@ -124,14 +122,8 @@ def main() -> None:
     try:
         if not store.exists():
             build(store, args.data, work)
-        sample = list(read_lines(args.data))
         events = work / "events.ndjson"
-        write_events(
-            events,
-            args.lines,
-            sorted({line.customer_id for line in sample}),
-            sorted({line.sku for line in sample}),
-        )
+        write_bench_events(events, args.data, args.lines)
         rates: dict[str, list[float]] = {way: [] for way in WAYS}
         for run in range(args.runs):
             order = WAYS[run % len(WAYS) :] + WAYS[: run % len(WAYS)]

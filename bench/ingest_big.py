@@ -127,6 +127,18 @@ def sqlite_floor(store: Path, work: Path, rows: list[tuple[object, ...]]) -> flo
     return rate
 
 
+def write_bench_events(path: Path, data: str, lines: int) -> None:
+    """The file each run imports: bench/import_events.py's events (half from the data's CRM
+    customers, half from anonymous visitors, every third a PURCHASE) over the data's products."""
+    sample = list(read_lines(data))
+    write_events(
+        path,
+        lines,
+        sorted({line.customer_id for line in sample}),
+        sorted({line.sku for line in sample}),
+    )
+
+
 def import_rate(url: str, events: Path) -> float:
     done = hub_command(url, "import", str(events), "--chunk", "10000")
     found = re.search(r"([\d,]+) events/s", done.stdout + done.stderr)
@@ -226,14 +238,8 @@ def main() -> None:
         with sqlite3.connect(store) as raw:
             stored = raw.execute("SELECT count(*) FROM events").fetchone()[0]
             interests = raw.execute("SELECT count(*) FROM affinities").fetchone()[0]
-        sample = list(read_lines(args.data))
         events = work / "events.ndjson"
-        write_events(
-            events,
-            args.lines,
-            sorted({line.customer_id for line in sample}),
-            sorted({line.sku for line in sample}),
-        )
+        write_bench_events(events, args.data, args.lines)
         rows = floor_rows(events, store)
         floors, rates = [], []
         for _ in range(args.runs):
