@@ -6,7 +6,7 @@ Usage:
   .venv/bin/python bench/profiles_scale.py [--sizes 10000 1000000] [--workdir DIR]
       [--template demo.db] [--clients 1 8] [--requests 1000] [--rounds 3]
       [--subscriptions 1000] [--hot N] [--seed 16] [--cold] [--events-cap 30]
-      [--interests-cap 40] [--pages N]
+      [--interests-cap 40] [--os-cached] [--pages N]
 
 Stores (SQLite, one file per size, kept in --workdir and reused when already built):
 `rapport-hub migrate` makes the schema; the catalogue (categories, products) is copied from a
@@ -36,7 +36,8 @@ connection. Printed: p50 / p99 per size and client count and the largest size ÷
 each hub's RSS (idle after start, after the reads) and, per read, its read syscalls and the
 bytes it fetched from storage rather than the OS page cache (/proc/<pid>/io: a run with the
 same --seed reads the same customers, whose pages an earlier run may have left cached; --cold
-evicts the store files from the OS page cache before the rounds); and,
+evicts the store files from the OS page cache before the rounds, --os-cached reads them through
+once so that it holds them, as on a server whose memory fits the store); and,
 on a fresh hub on the largest store, RSS as --subscriptions/2 graphql-transport-ws sockets are
 acknowledged, then subscribe to profileChanged, then as many more sockets open with a
 subscription each (checked live: a consent change on a subscribed profile must arrive) — per
@@ -72,6 +73,7 @@ from bench.scale_probes import (  # noqa: E402
     _io,
     _pages_per_part,
     _profile_ids,
+    _read_through,
     _rss_kb,
     _subscriptions,
 )
@@ -110,6 +112,12 @@ def main() -> None:
         "--cold",
         action="store_true",
         help="evict each store file from the OS page cache after the warm-up (this file only)",
+    )
+    parser.add_argument(
+        "--os-cached",
+        action="store_true",
+        help="read each store file through once before the rounds, so that the OS page cache "
+        "holds it (a server whose memory fits the store); the opposite of --cold",
     )
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument(
@@ -202,6 +210,9 @@ def _measure(args: argparse.Namespace, stores: dict[int, Path]) -> None:
         if args.cold:
             for path in stores.values():
                 _evict(path)
+        if args.os_cached:
+            for path in stores.values():
+                _read_through(path)
         offset = 100
         for clients in args.clients:
             for round_ in range(args.rounds):
@@ -265,6 +276,7 @@ def _report(
             else "customers drawn from the whole store"
         )
         + (", store files evicted from the OS page cache first" if args.cold else "")
+        + (", store files read into the OS page cache first" if args.os_cached else "")
     )
     print(f"{'clients':>7} {'profiles':>10} {'p50 ms':>8} {'p99 ms':>8}")
     figures: list[dict[str, Any]] = []

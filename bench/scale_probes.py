@@ -35,6 +35,14 @@ def _evict(path: Path) -> None:
                 os.close(fd)
 
 
+def _read_through(path: Path) -> None:
+    """Read the store file once, so that the OS page cache holds it (as far as memory allows):
+    a server whose memory fits the store, after it has run for a while."""
+    with path.open("rb", buffering=0) as handle:
+        while handle.read(8 << 20):
+            pass
+
+
 def _io(pid: int) -> dict[str, int]:
     """The process's read syscalls and the bytes it had fetched from storage (not from the
     OS page cache), from /proc/<pid>/io."""
