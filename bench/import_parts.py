@@ -11,7 +11,7 @@ in-process (`hub.events.importer.run`, the code behind the CLI, the bulk collect
 `hub.memory.for_bulk_work`) into a fresh copy of the store, once in each way, alternated, each in
 a process of its own:
 
-- `as is`: what the CLI does;
+- `as is`: what the CLI does (`hub.cli.main(["import", …])`);
 - `lines checked before`: every line read, parsed and validated before the clock starts, so the
   import's own reading and checking cost nothing — the most that moving them to another process
   could gain;
@@ -19,20 +19,21 @@ a process of its own:
   versions and audit rows cost without the learned interests (the learned interests are then
   wrong: this measures, it is not a mode of the product).
 
-Times are until the store is closed, as the CLI reports them; a store of an older schema is
-migrated (in each copy) before the clock starts.
+The rates are the CLI's own (timed until the store is closed); a store of an older schema is
+migrated (in each copy) before its clock starts, as the CLI does.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
+import io
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import types
 from pathlib import Path
 from typing import Any
@@ -40,24 +41,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest_big import DATA, build, write_bench_events  # noqa: E402
+from bench.ingest_big import DATA, build, events_per_second, write_bench_events  # noqa: E402
 
 WAYS = ("as is", "lines checked before", "no learning")
 
 
 def _one(way: str, store: Path, events: Path, chunk: int) -> float:
-    """Import `events` into `store` one way (in this process); events/s."""
-    from hub import memory
-    from hub.db import Database
+    """Import `events` into `store` one way, with the CLI's own code in this process
+    (`hub.cli.main`: the migration check, the bulk collector, the rate timed until the store
+    is closed); events/s."""
+    from hub import cli
     from hub.events import importer, ingest
     from hub.events import service as events_service
-    from hub.migrate import upgrade
     from hub.settings import Settings
-    from hub.weights import Weights
 
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{store}")
-    upgrade(settings.database_url)  # as the CLI does first (a store built by older code)
-    memory.for_bulk_work()
+    os.environ["RAPPORT_DATABASE_URL"] = f"sqlite+aiosqlite:///{store}"
+    settings = Settings()
     if way == "lines checked before":
         checked = []
         for _, record in importer.records(events):
@@ -82,25 +81,11 @@ def _one(way: str, store: Path, events: Path, chunk: int) -> float:
             return None
 
         ingest.learning = types.SimpleNamespace(learn=learn_nothing)
-
-    async def run() -> float:
-        db = Database(settings.database_url)
-        started = time.perf_counter()
-        try:
-            report = await importer.run(
-                db,
-                events,
-                region=settings.default_region,
-                weights=Weights.from_settings(settings),
-                max_properties=settings.max_properties_bytes,
-                chunk=chunk,
-            )
-        finally:
-            await db.dispose()
-        assert report.refused == 0, report.problems[:3]
-        return report.accepted / (time.perf_counter() - started)
-
-    return asyncio.run(run())
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+        status = cli.main(["import", str(events), "--chunk", str(chunk)])
+    assert status == 0, said.getvalue()
+    return events_per_second(said.getvalue())
 
 
 def main() -> None:
