@@ -32,6 +32,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 
@@ -48,16 +49,8 @@ BATCH = 1000
 def prepared_by(url: str, env: dict[str, str]) -> dict[str, str]:
     """`prepare_database` run by the code that will serve the store (`env`: a baseline's
     PYTHONPATH), so each version's store has that version's own schema."""
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
+    with mock.patch.dict(os.environ, env):
         return prepare_database(url)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def main() -> None:
