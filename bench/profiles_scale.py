@@ -136,7 +136,8 @@ def main() -> None:
         print(f"seeding the template store {template} (rapport-hub seed-demo, ~1–2 min)")
         _hub(f"sqlite+aiosqlite:///{template}", "migrate")
         _hub(f"sqlite+aiosqlite:///{template}", "seed-demo", str(DEMO), "--no-keys")
-    tag = f"v2-e{args.events_cap}-i{args.interests_cap}"
+    # v3: stores made with the hub's 8 KiB pages (hub.db.SQLITE_PAGE_SIZE); v2 had 4 KiB ones.
+    tag = f"v3-e{args.events_cap}-i{args.interests_cap}"
     stores = {size: workdir / f"profiles-{size}-{tag}.db" for size in args.sizes}
     shapes: list[Shape] | None = None
     for size, path in stores.items():

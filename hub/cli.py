@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from hub import cli_upkeep
 
-    cli_upkeep.add_commands(sub)  # retention, partitions
+    cli_upkeep.add_commands(sub)  # retention, partitions, vacuum
 
     rep = sub.add_parser("report", help="write an HTML report: personalised against holdout")
     rep.add_argument("--from", dest="since", help="start (ISO date); default: --days before --to")

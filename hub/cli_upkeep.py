@@ -1,4 +1,4 @@
-"""`rapport-hub retention` and `rapport-hub partitions`: the event store's upkeep."""
+"""`rapport-hub retention`, `partitions` and `vacuum`: the store's upkeep."""
 
 from __future__ import annotations
 
@@ -58,6 +58,42 @@ def _partitions(_: argparse.Namespace) -> int:
     return 0
 
 
+def _vacuum(_: argparse.Namespace) -> int:
+    from hub import sqlite_driver
+    from hub.db import asyncpg_connect_args, vacuum_sqlite
+
+    url = get_settings().database_url
+    if not url.startswith("sqlite"):
+
+        async def analyse() -> None:
+            import asyncpg
+
+            connection = await asyncpg.connect(**asyncpg_connect_args(url))
+            try:
+                await connection.execute("VACUUM (ANALYZE)")  # online: hubs keep serving
+            finally:
+                await connection.close()
+
+        asyncio.run(analyse())
+        print("vacuumed and analysed the PostgreSQL store", file=sys.stderr)
+        return 0
+    try:
+        (page, size), (new_page, new_size) = vacuum_sqlite(url)
+    except sqlite_driver.StoreInUse:
+        print(
+            "rapport-hub vacuum: the store is open elsewhere; stop every hub and command that "
+            "uses it, then run vacuum again (nothing was changed)",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"rewrote the store: {size / 1e6:,.1f} MB in {page // 1024} KiB pages → "
+        f"{new_size / 1e6:,.1f} MB in {new_page // 1024} KiB pages",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     sub.add_parser("retention", help="delete raw events past their retention").set_defaults(
         func=_retention
@@ -67,3 +103,9 @@ def add_commands(sub: Any) -> None:
         help="PostgreSQL: create this month's and the coming months' event partitions, and "
         "one for every month the default partition holds (the hub also does, daily)",
     ).set_defaults(func=_partitions)
+    sub.add_parser(
+        "vacuum",
+        help="SQLite: rewrite the store file (free pages given back, tables in key order, 8 "
+        "KiB pages for a store made with 4 KiB ones; stop the hubs first, and have free disk "
+        "as big as the store); PostgreSQL: VACUUM (ANALYZE), online",
+    ).set_defaults(func=_vacuum)

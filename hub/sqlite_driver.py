@@ -38,11 +38,12 @@ import aiosqlite
 # Rows fetched in the statement's own trip; more come a chunk per trip.
 CHUNK = 4096
 # The checkpointer copies the log at most this often while commits come in, and SQLite's own
-# rule (`PRAGMA wal_autocheckpoint`, in pages: 200 MB of 4 KiB pages) takes over past this mark.
-# A chunk of 10,000 imported events on a store of a million writes ~17,000 pages; while one
-# chunk commits the next is already writing, so the log holds a few chunks before it restarts.
+# rule (`PRAGMA wal_autocheckpoint`, set in pages from this size in bytes) takes over past this
+# mark. A chunk of 10,000 imported events on a store of a million writes ~70 MB of log (~17,000
+# pages of 4 KiB); while one chunk commits the next is already writing, so the log holds a few
+# chunks before it restarts.
 CHECKPOINT_EVERY_SECONDS = 0.5
-AUTOCHECKPOINT_PAGES = 50_000
+AUTOCHECKPOINT_BYTES = 200 * 1024 * 1024
 # Once copied, the log starts again from its beginning and its file is cut back to this size
 # (bytes): a burst (an import) does not leave hundreds of megabytes of log file behind.
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
@@ -258,6 +259,41 @@ def connect(
     connection._thread.daemon = True  # as SQLAlchemy's adapter does for aiosqlite's own
     connection.checkpointer = checkpointer
     return connection
+
+
+class StoreInUse(Exception):
+    """Another connection has the store open: it cannot be rewritten now."""
+
+
+def rewrite(database: str, uri: bool, page_size: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Rewrite a store file in one pass (`VACUUM`): free pages given back, every table and
+    index in key order, pages of `page_size` bytes. SQLite changes a page size only outside
+    WAL, so the file leaves WAL for the rewrite and returns to it after, which needs every
+    other connection closed: `StoreInUse` (nothing changed) otherwise. Needs free disk about
+    the store's size. Returns (page size, bytes) before and after."""
+    target = database if uri else f"file:{quote(database)}?mode=rw"  # never creates a file
+    connection = sqlite3.connect(target, uri=True, timeout=5, isolation_level=None)
+    try:
+
+        def size() -> tuple[int, int]:
+            page = connection.execute("PRAGMA page_size").fetchone()[0]
+            return page, page * connection.execute("PRAGMA page_count").fetchone()[0]
+
+        before = size()
+        try:
+            mode = connection.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        except sqlite3.OperationalError as error:  # locked: another connection is writing
+            raise StoreInUse(str(error)) from error
+        if mode != "delete":  # SQLite keeps WAL while another connection has the file open
+            raise StoreInUse("another connection has the store open")
+        try:
+            connection.execute(f"PRAGMA page_size={int(page_size)}")
+            connection.execute("VACUUM")
+        finally:
+            connection.execute("PRAGMA journal_mode=WAL")
+        return before, size()
+    finally:
+        connection.close()
 
 
 def checkpointer_for(database: str, uri: bool = False) -> Checkpointer | None:

@@ -110,3 +110,65 @@ def test_bulk_commands_collect_less_often_and_serve_keeps_the_defaults(  # type:
     )
     assert "Traceback" not in done.stderr, done.stderr
     assert "1 refused" in done.stderr  # the line was read, checked and refused
+
+
+def test_vacuum_rewrites_an_old_store_with_big_pages_and_refuses_one_in_use(  # type: ignore[no-untyped-def]
+    make_database, tmp_path
+) -> None:
+    """A SQLite store made with 4 KiB pages (before 8 KiB became the default) is rewritten
+    with 8 KiB pages, every row kept, back in WAL; while a hub has it open, nothing changes.
+    On PostgreSQL the command is VACUUM (ANALYZE), run beside a serving hub."""
+    import sqlite3
+    from contextlib import closing
+
+    from tests.conftest import start_hub, stop_hub
+
+    def opened(path: str) -> closing[sqlite3.Connection]:  # closed after: vacuum needs it alone
+        return closing(sqlite3.connect(path, isolation_level=None))
+
+    def page_size(path: str) -> int:
+        with opened(path) as c:
+            return int(c.execute("PRAGMA page_size").fetchone()[0])
+
+    url = make_database("vacuum")
+    store = None
+    if url.startswith("sqlite"):
+        store = url.split(":///", 1)[1]
+        with opened(store) as made:  # as a store made before
+            made.execute("PRAGMA page_size=4096")
+            made.execute("PRAGMA journal_mode=WAL")
+    hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
+
+    def counts() -> tuple[int, ...]:
+        assert store is not None
+        with opened(store) as c:
+            return tuple(
+                c.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("profiles", "identifiers", "events", "affinities", "audit_log")
+            )
+
+    if store is not None:
+        assert page_size(store) == 4096
+        before = counts()
+    hub = start_hub(url, {})
+    try:
+        busy = hub_command(url, "vacuum", check=False)
+        if store is not None:
+            assert busy.returncode == 1, busy.stderr
+            assert "open elsewhere" in busy.stderr and "Traceback" not in busy.stderr
+            assert page_size(store) == 4096
+        else:
+            assert busy.returncode == 0 and "vacuumed and analysed" in busy.stderr
+    finally:
+        stop_hub(hub)
+    if store is None:
+        return
+    done = hub_command(url, "vacuum")
+    assert re.search(r"MB in 4 KiB pages → [\d.,]+ MB in 8 KiB pages", done.stderr), done.stderr
+    with opened(store) as after:
+        assert after.execute("PRAGMA page_size").fetchone() == (8_192,)
+        assert after.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert after.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert counts() == before
+    again = hub_command(url, "vacuum")  # nothing left to change: the same pages again
+    assert "in 8 KiB pages → " in again.stderr

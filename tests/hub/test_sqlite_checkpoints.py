@@ -6,6 +6,7 @@ left running or uncopied once the store is closed."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 
@@ -13,9 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from hub import sqlite_driver
-from hub.db import Database
+from hub.db import SQLITE_PAGE_SIZE, Database
 
-BLOB = 3_000  # bytes a row: one row a page
+BLOB = 6_000  # bytes a row: one row a page (a new store's pages are 8 KiB)
 ROWS = 3_000  # a commit of ~3,000 pages, three times SQLite's default mark of 1,000
 LIMIT = 1_000_000  # bytes of log file kept once the log starts again
 
@@ -53,7 +54,7 @@ async def test_a_commit_appends_and_the_checkpointer_copies(
     monkeypatch.setattr(sqlite_driver.Checkpointer, "poke", lambda self: pokes.append(1))
     try:
         await _write(db)
-        # The commit did not copy its ~12 MB into the file (SQLite's default rule would
+        # The commit did not copy its ~18 MB into the file (SQLite's default rule would
         # have, inside that commit): they are in the log, and the checkpointer was told.
         assert pokes
         assert _size(store) < 1_000_000 < 9_000_000 < _size(Path(f"{store}-wal"))
@@ -80,8 +81,8 @@ async def test_sqlite_own_rule_takes_over_past_the_mark(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A checkpointer that cannot keep up (here: never runs) leaves the log to SQLite's own
-    rule past AUTOCHECKPOINT_PAGES: the log does not grow without bound."""
-    monkeypatch.setattr(sqlite_driver, "AUTOCHECKPOINT_PAGES", 2_000)
+    rule past AUTOCHECKPOINT_BYTES: the log does not grow without bound."""
+    monkeypatch.setattr(sqlite_driver, "AUTOCHECKPOINT_BYTES", 8_192_000)
     monkeypatch.setattr(sqlite_driver.Checkpointer, "poke", lambda self: None)
     store = tmp_path / "store.db"
     db = Database(f"sqlite+aiosqlite:///{store}")
@@ -128,3 +129,36 @@ def test_no_checkpointer_where_there_is_no_log_to_copy(tmp_path: Path) -> None:
     memory = Database("sqlite+aiosqlite://")
     assert memory.engine.sync_engine.rapport_checkpointer is None
     asyncio.run(memory.dispose())
+
+
+async def test_a_new_store_has_big_pages_and_an_old_store_keeps_its_own(tmp_path: Path) -> None:
+    """A store the hub creates gets SQLITE_PAGE_SIZE pages; one made before keeps its 4 KiB
+    pages (only VACUUM changes them), and its own rule's mark is the same size in bytes."""
+    new = tmp_path / "new.db"
+    db = Database(f"sqlite+aiosqlite:///{new}")
+    try:
+        await _write(db, rows=10)
+    finally:
+        await db.dispose()
+    with sqlite3.connect(new) as made:
+        assert made.execute("PRAGMA page_size").fetchone() == (SQLITE_PAGE_SIZE,)
+        assert SQLITE_PAGE_SIZE == 8_192
+        assert made.execute("SELECT count(*) FROM blobs").fetchone() == (10,)
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as before:
+        before.execute("PRAGMA page_size=4096")
+        before.execute("CREATE TABLE blobs (b BLOB)")
+        before.execute("INSERT INTO blobs VALUES (x'00')")
+    db = Database(f"sqlite+aiosqlite:///{old}")
+    try:
+        await _write(db, rows=10)
+        async with db.engine.connect() as connection:
+            pragma = connection.exec_driver_sql
+            assert (await pragma("PRAGMA page_size")).scalar() == 4096
+            marks = (await pragma("PRAGMA wal_autocheckpoint")).scalar()
+            assert marks == sqlite_driver.AUTOCHECKPOINT_BYTES // 4096
+    finally:
+        await db.dispose()
+    with sqlite3.connect(old) as after:
+        assert after.execute("SELECT count(*) FROM blobs").fetchone() == (11,)
