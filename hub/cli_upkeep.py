@@ -86,6 +86,14 @@ def _vacuum(_: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    except sqlite_driver.NotEnoughDisk as short:
+        needed, free, where = short.args
+        print(
+            f"rapport-hub vacuum: rewriting needs {needed / 1e6:,.1f} MB free in {where}, "
+            f"which has {free / 1e6:,.1f} MB (nothing was changed)",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"rewrote the store: {size / 1e6:,.1f} MB in {page // 1024} KiB pages → "
         f"{new_size / 1e6:,.1f} MB in {new_page // 1024} KiB pages",
@@ -106,6 +114,6 @@ def add_commands(sub: Any) -> None:
     sub.add_parser(
         "vacuum",
         help="SQLite: rewrite the store file (free pages given back, tables in key order, 8 "
-        "KiB pages for a store made with 4 KiB ones; stop the hubs first, and have free disk "
-        "as big as the store); PostgreSQL: VACUUM (ANALYZE), online",
+        "KiB pages for a store made with 4 KiB ones; stop the hubs first, and have about "
+        "twice the store's size free on disk); PostgreSQL: VACUUM (ANALYZE), online",
     ).set_defaults(func=_vacuum)

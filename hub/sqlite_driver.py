@@ -25,7 +25,10 @@ cannot keep up (readers holding old snapshots) or a process that wrote without o
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -265,12 +268,32 @@ class StoreInUse(Exception):
     """Another connection has the store open: it cannot be rewritten now."""
 
 
+class NotEnoughDisk(Exception):
+    """Too little free disk to rewrite the store: (bytes needed, bytes free, where)."""
+
+
+def _room_for_rewrite(database: str, size: int) -> None:
+    """VACUUM builds the new file in SQLite's temporary directory, then writes it over the
+    store with a rollback journal of the old pages beside it: room for the store twice where
+    both are on one disk, once on each otherwise."""
+    store_dir = os.path.dirname(os.path.abspath(database))
+    temp_dir = tempfile.gettempdir()  # SQLite's choice too: SQLITE_TMPDIR, TMPDIR, /var/tmp, /tmp
+    same = os.stat(store_dir).st_dev == os.stat(temp_dir).st_dev
+    for where, needed in ((store_dir, 2 * size if same else size),) + (
+        () if same else ((temp_dir, size),)
+    ):
+        free = shutil.disk_usage(where).free
+        if free < needed:
+            raise NotEnoughDisk(needed, free, where)
+
+
 def rewrite(database: str, uri: bool, page_size: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """Rewrite a store file in one pass (`VACUUM`): free pages given back, every table and
     index in key order, pages of `page_size` bytes. SQLite changes a page size only outside
     WAL, so the file leaves WAL for the rewrite and returns to it after, which needs every
-    other connection closed: `StoreInUse` (nothing changed) otherwise. Needs free disk about
-    the store's size. Returns (page size, bytes) before and after."""
+    other connection closed: `StoreInUse` (nothing changed) otherwise; `NotEnoughDisk`
+    (nothing changed) without room for the store about twice over. Returns (page size, bytes)
+    before and after."""
     target = database if uri else f"file:{quote(database)}?mode=rw"  # never creates a file
     connection = sqlite3.connect(target, uri=True, timeout=5, isolation_level=None)
     try:
@@ -280,6 +303,8 @@ def rewrite(database: str, uri: bool, page_size: int) -> tuple[tuple[int, int], 
             return page, page * connection.execute("PRAGMA page_count").fetchone()[0]
 
         before = size()
+        if not uri:
+            _room_for_rewrite(database, before[1])
         try:
             mode = connection.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
         except sqlite3.OperationalError as error:  # locked: another connection is writing

@@ -6,6 +6,8 @@ left running or uncopied once the store is closed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -162,3 +164,37 @@ async def test_a_new_store_has_big_pages_and_an_old_store_keeps_its_own(tmp_path
         await db.dispose()
     with sqlite3.connect(old) as after:
         assert after.execute("SELECT count(*) FROM blobs").fetchone() == (11,)
+
+
+def test_vacuum_without_room_for_the_rewrite_changes_nothing_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rapport-hub vacuum` needs the store's size free about twice (the new file, then the
+    rollback journal of the old one): with less it stops before touching anything."""
+    import shutil
+    from collections import namedtuple
+
+    from hub import cli
+    from hub.settings import get_settings
+
+    store = tmp_path / "old.db"
+    with contextlib.closing(sqlite3.connect(store)) as before:
+        before.execute("PRAGMA page_size=4096")
+        before.execute("PRAGMA journal_mode=WAL")
+        before.execute("CREATE TABLE blobs (b BLOB)")
+        before.execute("INSERT INTO blobs VALUES (randomblob(100000))")
+        before.commit()
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda where: usage(10**9, 10**9 - 150_000, 150_000))
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite+aiosqlite:///{store}")
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["vacuum"]) == 1
+    finally:
+        get_settings.cache_clear()
+    said = capsys.readouterr().err
+    assert re.search(r"needs 0\.2 MB free in .+, which has 0\.1 MB \(nothing was changed\)", said)
+    with contextlib.closing(sqlite3.connect(store)) as after:
+        assert after.execute("PRAGMA page_size").fetchone() == (4096,)
+        assert after.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert after.execute("SELECT length(b) FROM blobs").fetchone() == (100_000,)
