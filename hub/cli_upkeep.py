@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -85,6 +86,9 @@ def _vacuum(_: argparse.Namespace) -> int:
             "uses it, then run vacuum again (nothing was changed)",
             file=sys.stderr,
         )
+        return 1
+    except (sqlite3.Error, ValueError) as error:  # no such file, an in-memory URL, a disk error
+        print(f"rapport-hub vacuum: {error} (nothing was changed)", file=sys.stderr)
         return 1
     except sqlite_driver.NotEnoughDisk as short:
         needed, free, where = short.args

@@ -427,9 +427,9 @@ def _sqlite_connect_args(url: str) -> tuple[Sequence[str], MutableMapping[str, A
 
 def vacuum_sqlite(url: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """`rapport-hub vacuum` on a SQLite store: rewritten with SQLITE_PAGE_SIZE pages (a store
-    made before they were 16 KiB keeps 4 KiB pages until then), free pages given back.
-    `sqlite_driver.StoreInUse` while a hub or command has it open. (page size, bytes) before
-    and after."""
+    made before they were 8 KiB keeps 4 KiB pages until then), free pages given back.
+    `sqlite_driver.StoreInUse` while a hub or command has it open, `NotEnoughDisk` without
+    room; ValueError for an in-memory database. (page size, bytes) before and after."""
     args, options = _sqlite_connect_args(url)
     if args[0] in ("", ":memory:") or "mode=memory" in args[0]:
         raise ValueError("an in-memory database has no file to rewrite")

@@ -198,3 +198,21 @@ def test_vacuum_without_room_for_the_rewrite_changes_nothing_and_says_why(
         assert after.execute("PRAGMA page_size").fetchone() == (4096,)
         assert after.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert after.execute("SELECT length(b) FROM blobs").fetchone() == (100_000,)
+
+
+def test_vacuum_of_a_store_that_is_not_there_says_so_and_makes_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hub import cli
+    from hub.settings import get_settings
+
+    missing = tmp_path / "missing.db"
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite+aiosqlite:///{missing}")
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["vacuum"]) == 1
+    finally:
+        get_settings.cache_clear()
+    said = capsys.readouterr().err
+    assert "unable to open database file (nothing was changed)" in said, said
+    assert "Traceback" not in said and not missing.exists()
