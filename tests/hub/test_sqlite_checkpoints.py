@@ -142,16 +142,17 @@ async def test_a_new_store_has_big_pages_and_an_old_store_keeps_its_own(tmp_path
         await _write(db, rows=10)
     finally:
         await db.dispose()
-    with sqlite3.connect(new) as made:
+    with contextlib.closing(sqlite3.connect(new)) as made:
         assert made.execute("PRAGMA page_size").fetchone() == (SQLITE_PAGE_SIZE,)
         assert SQLITE_PAGE_SIZE == 8_192
         assert made.execute("SELECT count(*) FROM blobs").fetchone() == (10,)
 
     old = tmp_path / "old.db"
-    with sqlite3.connect(old) as before:
+    with contextlib.closing(sqlite3.connect(old)) as before:
         before.execute("PRAGMA page_size=4096")
         before.execute("CREATE TABLE blobs (b BLOB)")
         before.execute("INSERT INTO blobs VALUES (x'00')")
+        before.commit()
     db = Database(f"sqlite+aiosqlite:///{old}")
     try:
         await _write(db, rows=10)
@@ -162,8 +163,21 @@ async def test_a_new_store_has_big_pages_and_an_old_store_keeps_its_own(tmp_path
             assert marks == sqlite_driver.AUTOCHECKPOINT_BYTES // 4096
     finally:
         await db.dispose()
-    with sqlite3.connect(old) as after:
+    with contextlib.closing(sqlite3.connect(old)) as after:
         assert after.execute("SELECT count(*) FROM blobs").fetchone() == (11,)
+
+
+def _vacuum(store: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """`rapport-hub vacuum` on `store`, in this process (its exit code)."""
+    from hub import cli
+    from hub.settings import get_settings
+
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite+aiosqlite:///{store}")
+    get_settings.cache_clear()
+    try:
+        return cli.main(["vacuum"])
+    finally:
+        get_settings.cache_clear()
 
 
 def test_vacuum_without_room_for_the_rewrite_changes_nothing_and_says_why(
@@ -174,9 +188,6 @@ def test_vacuum_without_room_for_the_rewrite_changes_nothing_and_says_why(
     import shutil
     from collections import namedtuple
 
-    from hub import cli
-    from hub.settings import get_settings
-
     store = tmp_path / "old.db"
     with contextlib.closing(sqlite3.connect(store)) as before:
         before.execute("PRAGMA page_size=4096")
@@ -186,12 +197,7 @@ def test_vacuum_without_room_for_the_rewrite_changes_nothing_and_says_why(
         before.commit()
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda where: usage(10**9, 10**9 - 150_000, 150_000))
-    monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite+aiosqlite:///{store}")
-    get_settings.cache_clear()
-    try:
-        assert cli.main(["vacuum"]) == 1
-    finally:
-        get_settings.cache_clear()
+    assert _vacuum(store, monkeypatch) == 1
     said = capsys.readouterr().err
     assert re.search(r"needs 0\.2 MB free in .+, which has 0\.1 MB \(nothing was changed\)", said)
     with contextlib.closing(sqlite3.connect(store)) as after:
@@ -203,16 +209,8 @@ def test_vacuum_without_room_for_the_rewrite_changes_nothing_and_says_why(
 def test_vacuum_of_a_store_that_is_not_there_says_so_and_makes_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from hub import cli
-    from hub.settings import get_settings
-
     missing = tmp_path / "missing.db"
-    monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite+aiosqlite:///{missing}")
-    get_settings.cache_clear()
-    try:
-        assert cli.main(["vacuum"]) == 1
-    finally:
-        get_settings.cache_clear()
+    assert _vacuum(missing, monkeypatch) == 1
     said = capsys.readouterr().err
     assert "unable to open database file (nothing was changed)" in said, said
     assert "Traceback" not in said and not missing.exists()
