@@ -431,8 +431,6 @@ def vacuum_sqlite(url: str) -> tuple[tuple[int, int], tuple[int, int]]:
     `sqlite_driver.StoreInUse` while a hub or command has it open, `NotEnoughDisk` without
     room; ValueError for an in-memory database. (page size, bytes) before and after."""
     args, options = _sqlite_connect_args(url)
-    if args[0] in ("", ":memory:") or "mode=memory" in args[0]:
-        raise ValueError("an in-memory database has no file to rewrite")
     return sqlite_driver.rewrite(args[0], bool(options.get("uri")), SQLITE_PAGE_SIZE)
 
 

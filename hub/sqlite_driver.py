@@ -159,8 +159,7 @@ class Checkpointer:
 
     def __init__(self, database: str, uri: bool = False) -> None:
         self.database = database
-        # Opened read-write, never created: a store removed meanwhile is not made again empty.
-        self._uri = database if uri else f"file:{quote(database)}?mode=rw"
+        self._uri = _existing_file(database, uri)
         self.checkpoints = 0  # done, for tests and benchmarks
         self._wanted = threading.Event()
         self._lock = threading.Lock()
@@ -272,16 +271,27 @@ class NotEnoughDisk(Exception):
     """Too little free disk to rewrite the store: (bytes needed, bytes free, where)."""
 
 
+def _existing_file(database: str, uri: bool) -> str:
+    """The URI that opens `database` read-write and never creates it: a store removed
+    meanwhile is not made again empty."""
+    return database if uri else f"file:{quote(database)}?mode=rw"
+
+
+def _in_memory(database: str, uri: bool) -> bool:
+    return database in ("", ":memory:") or (uri and "mode=memory" in database)
+
+
 def _room_for_rewrite(database: str, size: int) -> None:
     """VACUUM builds the new file in SQLite's temporary directory, then writes it over the
     store with a rollback journal of the old pages beside it: room for the store twice where
     both are on one disk, once on each otherwise."""
     store_dir = os.path.dirname(os.path.abspath(database))
     temp_dir = tempfile.gettempdir()  # SQLite's choice too: SQLITE_TMPDIR, TMPDIR, /var/tmp, /tmp
-    same = os.stat(store_dir).st_dev == os.stat(temp_dir).st_dev
-    for where, needed in ((store_dir, 2 * size if same else size),) + (
-        () if same else ((temp_dir, size),)
-    ):
+    if os.stat(store_dir).st_dev == os.stat(temp_dir).st_dev:
+        room = {store_dir: 2 * size}
+    else:
+        room = {store_dir: size, temp_dir: size}
+    for where, needed in room.items():
         free = shutil.disk_usage(where).free
         if free < needed:
             raise NotEnoughDisk(needed, free, where)
@@ -292,10 +302,13 @@ def rewrite(database: str, uri: bool, page_size: int) -> tuple[tuple[int, int], 
     index in key order, pages of `page_size` bytes. SQLite changes a page size only outside
     WAL, so the file leaves WAL for the rewrite and returns to it after, which needs every
     other connection closed: `StoreInUse` (nothing changed) otherwise; `NotEnoughDisk`
-    (nothing changed) without room for the store about twice over. Returns (page size, bytes)
-    before and after."""
-    target = database if uri else f"file:{quote(database)}?mode=rw"  # never creates a file
-    connection = sqlite3.connect(target, uri=True, timeout=5, isolation_level=None)
+    (nothing changed) without room for the store about twice over; ValueError for an
+    in-memory database. Returns (page size, bytes) before and after."""
+    if _in_memory(database, uri):
+        raise ValueError("an in-memory database has no file to rewrite")
+    connection = sqlite3.connect(
+        _existing_file(database, uri), uri=True, timeout=5, isolation_level=None
+    )
     try:
 
         def size() -> tuple[int, int]:
@@ -323,8 +336,6 @@ def rewrite(database: str, uri: bool, page_size: int) -> tuple[tuple[int, int], 
 
 def checkpointer_for(database: str, uri: bool = False) -> Checkpointer | None:
     """A checkpointer for a database file; None for an in-memory or read-only one."""
-    if database in ("", ":memory:"):
-        return None
-    if uri and ("mode=memory" in database or "mode=ro" in database):
+    if _in_memory(database, uri) or (uri and "mode=ro" in database):
         return None
     return Checkpointer(database, uri)
