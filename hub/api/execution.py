@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from graphql import (
     DocumentNode,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
     GraphQLNonNull,
@@ -46,6 +47,10 @@ from hub.api.coercion import Doubt, coercer
 # Each field definition remembers its answer to `plain_leaf` here (on itself: an id() could be
 # reused by another schema's field once the first schema is gone).
 _PLAN = "_rapport_plain_leaf"
+
+
+# Each leaf type remembers its coercion here (see `coercion`).
+_COERCION = "_rapport_coercion"
 
 
 # (leaf type, non-null, how to read the value off its object)
@@ -103,6 +108,38 @@ def plain_leaf(field: GraphQLField) -> PlainLeaf | None:
         found = (inner, non_null, _reader(field)) if basic and is_leaf_type(inner) else None
         field.__dict__[_PLAN] = found
     return found  # type: ignore[return-value]
+
+
+def coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    """How a value of this leaf type is answered: its own `coerce_output_value`, except for a
+    strawberry enum given one of its own members, which is looked up instead of searched for.
+
+    Strawberry's enum compares the member's value with each of the type's values in turn
+    (with an enum descriptor call each) and answers the first name that matches; the lookup
+    table holds that same first name for each member."""
+    found: Callable[[Any], Any] | None = leaf.__dict__.get(_COERCION)
+    if found is None:
+        found = leaf.coerce_output_value
+        members = getattr(leaf, "wrapped_cls", None)
+        if isinstance(leaf, GraphQLEnumType) and isinstance(members, type):
+            found = _enum_coercion(leaf, members)
+        leaf.__dict__[_COERCION] = found
+    return found
+
+
+def _enum_coercion(leaf: GraphQLEnumType, members: type) -> Callable[[Any], Any]:
+    first: dict[Any, str] = {}
+    for name, value in leaf.values.items():
+        first.setdefault(value.value, name)
+    # By identity: members are the enum's singletons; anything else takes the general way.
+    names = {id(m): first[m.value] for m in members if m.value in first}  # type: ignore[attr-defined]
+    general = leaf.coerce_output_value
+
+    def coerce(value: Any) -> Any:
+        name = names.get(id(value)) if value.__class__ is members else None
+        return general(value) if name is None else name
+
+    return coerce
 
 
 def _reader(field: GraphQLField) -> Callable[[Any], Any]:
@@ -332,7 +369,7 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
                 self._plans[key] = (grouped, None)
                 return None
             _, leaf, non_null, read = plain
-            plan.append((name, read, leaf.coerce_output_value, non_null))
+            plan.append((name, read, coercion(leaf), non_null))
         self._plans[key] = (grouped, plan)  # the set kept: its id stays its own
         return plan
 

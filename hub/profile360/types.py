@@ -6,8 +6,10 @@ ORM, which every field here reads alike (attributes only)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -40,6 +42,7 @@ from hub.segments import service as segments
 from hub.segments.types import SegmentMembership
 
 MAX_EVENTS = 100
+T = TypeVar("T")
 
 
 @strawberry.type(description="A stated (EXPLICIT) or learned (IMPLICIT) preference, with why.")
@@ -180,58 +183,33 @@ class Profile:
         return cast(JSON, dict(_row(self).traits or {}))
 
     @strawberry.field
-    async def display_name(self, info: Info) -> str:
-        rows: list[IdentifierFacts] = await _part(self, info, facts.IDENTIFIERS)
-        crm = next((r.value for r in rows if r.kind == Kind.CRM_ID.value), None)
-        return profiles.display_name(_row(self), crm)
+    def display_name(self, info: Info) -> str:
+        def named(rows: list[IdentifierFacts]) -> str:
+            crm = next((r.value for r in rows if r.kind == Kind.CRM_ID.value), None)
+            return profiles.display_name(_row(self), crm)
+
+        return _with_part(self, info, facts.IDENTIFIERS, named)
 
     @strawberry.field
-    async def identifiers(self, info: Info) -> list[Identifier]:
-        rows: list[IdentifierFacts] = await _part(self, info, facts.IDENTIFIERS)
+    def identifiers(self, info: Info) -> list[Identifier]:
         masked = info.context.masked
-        return [Identifier.of(r, masked) for r in rows]
+        return _with_part(
+            self, info, facts.IDENTIFIERS, lambda rows: [Identifier.of(r, masked) for r in rows]
+        )
 
     @strawberry.field(description="Stated preferences first, then the strongest learned ones.")
-    async def preferences(
-        self, info: Info, source: PreferenceSource | None = None
-    ) -> list[Preference]:
-        views: list[PreferenceView] = await _part(self, info, facts.PREFERENCES)
-        return [
-            Preference(
-                key=v.key,
-                value=v.value,
-                label=v.label,
-                like=v.like,
-                weight=v.weight,
-                source=v.source,
-                touchpoint=Touchpoint(v.touchpoint),
-                updated_at=v.updated_at,
-                reason=v.reason,
-            )
-            for v in views
-            if source is None or v.source == source
-        ]
+    def preferences(self, info: Info, source: PreferenceSource | None = None) -> list[Preference]:
+        return _with_part(self, info, facts.PREFERENCES, lambda views: _preferences(views, source))
 
     @strawberry.field(description="Every purpose, with the customer's answer or the default.")
-    async def consents(self, info: Info) -> list[Consent]:
-        views: list[ConsentView] = await _part(self, info, facts.CONSENTS)
-        return [
-            Consent(
-                purpose=v.purpose,
-                granted=v.granted,
-                is_default=v.is_default,
-                updated_at=v.updated_at,
-                expires_at=v.expires_at,
-                touchpoint=Touchpoint(v.touchpoint) if v.touchpoint else None,
-            )
-            for v in views
-        ]
+    def consents(self, info: Info) -> list[Consent]:
+        return _with_part(self, info, facts.CONSENTS, _consents)
 
     @strawberry.field(
         description="Newest first, across every touchpoint (at most 100); only these types "
         "when `types` is given (e.g. leave out RECOMMENDATION_SHOWN for a shopper's history)."
     )
-    async def recent_events(
+    def recent_events(
         self, info: Info, first: int = 20, types: list[EventType] | None = None
     ) -> list[Event]:
         key = (
@@ -240,8 +218,8 @@ class Profile:
             max(0, min(first, MAX_EVENTS)),
             tuple(t.value for t in types or ()),
         )
-        rows: list[EventFacts] = await loaders.profile_parts(info.context).load(key)
-        return [Event.of(r) for r in rows]
+        loaded = loaders.profile_parts(info.context).load(key)
+        return _when(loaded, lambda rows: [Event.of(r) for r in rows])
 
     @strawberry.field(description="Picks for this touchpoint, each with its reason (at most 50).")
     async def recommendations(
@@ -346,5 +324,54 @@ def _row(source: object) -> ProfileRow:
     return cast(ProfileRow, source)
 
 
-async def _part(source: object, info: Info, part: str) -> Any:
-    return await loaders.profile_parts(info.context).load((part, _row(source).id))
+def _with_part(source: object, info: Info, part: str, answer: Callable[[Any], T]) -> T:
+    """`answer` of the profile's part: at once when the profile read loaded it beside the
+    profile (the usual case: no coroutine, no task, no turn of the event loop per field),
+    else once the part's loader has it."""
+    return _when(loaders.profile_parts(info.context).load((part, _row(source).id)), answer)
+
+
+def _when(loaded: Awaitable[Any], answer: Callable[[Any], T]) -> T:
+    """`answer(value)` now if `loaded` is a finished future, else an awaitable of it, which
+    graphql-core awaits as it does any awaitable a resolver returns (typed as the answer: that
+    is the field's published type either way)."""
+    if isinstance(loaded, asyncio.Future) and loaded.done() and not loaded.cancelled():
+        if loaded.exception() is None:
+            return answer(loaded.result())
+    return cast(T, _later(loaded, answer))
+
+
+async def _later(loaded: Awaitable[Any], answer: Callable[[Any], T]) -> T:
+    return answer(await loaded)
+
+
+def _preferences(views: list[PreferenceView], source: PreferenceSource | None) -> list[Preference]:
+    return [
+        Preference(
+            key=v.key,
+            value=v.value,
+            label=v.label,
+            like=v.like,
+            weight=v.weight,
+            source=v.source,
+            touchpoint=Touchpoint(v.touchpoint),
+            updated_at=v.updated_at,
+            reason=v.reason,
+        )
+        for v in views
+        if source is None or v.source == source
+    ]
+
+
+def _consents(views: list[ConsentView]) -> list[Consent]:
+    return [
+        Consent(
+            purpose=v.purpose,
+            granted=v.granted,
+            is_default=v.is_default,
+            updated_at=v.updated_at,
+            expires_at=v.expires_at,
+            touchpoint=Touchpoint(v.touchpoint) if v.touchpoint else None,
+        )
+        for v in views
+    ]

@@ -19,6 +19,7 @@ from hub.web.schema import schema as hub_schema
 class Colour(enum.Enum):
     RED = "RED"
     BLUE = "BLUE"
+    SCARLET = "RED"  # an alias: the member is RED
 
 
 @strawberry.type
@@ -30,6 +31,7 @@ class Item:
     broken: str  # set to None by the resolver below: a non-null field that gets null
     tags: list[str]
     count: int  # the jug's is too big for GraphQL's Int: an error from coercion
+    shade: Colour  # the mug's is the member, the jug's the bare value "BLUE"
 
     @strawberry.field
     def shout(self, times: int = 1) -> str:
@@ -48,7 +50,14 @@ class Item:
 def _item(name: str, colour: Colour, note: str | None) -> Item:
     count = 2**40 if name == "jug" else 3
     item = Item(
-        name=name, colour=colour, price=2.5, note=note, broken="", tags=["a", name], count=count
+        name=name,
+        colour=colour,
+        price=2.5,
+        note=note,
+        broken="",
+        tags=["a", name],
+        count=count,
+        shade=Colour.SCARLET if name == "mug" else "BLUE",  # type: ignore[arg-type]
     )
     item.broken = None  # type: ignore[assignment]
     return item
@@ -70,6 +79,7 @@ DOCUMENTS = [
     "{ items { name count } }",
     "query { items { colour note price } }",
     "{ items { a: name b: name ... on Item { note } } }",
+    "{ items { colour shade } }",
 ]
 
 
@@ -101,6 +111,10 @@ def test_every_answer_and_error_is_graphql_core_s_own() -> None:
     assert plain[2]["data"] is None  # the null reaches the non-null list: no data at all
     assert plain[5]["errors"][0][1] == ["items", 1, "count"]
     assert plain[6]["data"]["items"][0] == {"colour": "RED", "note": None, "price": 2.5}
+    assert plain[8]["data"]["items"] == [
+        {"colour": "RED", "shade": "RED"},
+        {"colour": "BLUE", "shade": "BLUE"},
+    ]
 
 
 def test_only_attribute_leaves_take_the_short_way() -> None:
