@@ -6,7 +6,7 @@ Usage:
   .venv/bin/python bench/profiles_scale.py [--sizes 10000 1000000] [--workdir DIR]
       [--template demo.db] [--clients 1 8] [--requests 1000] [--rounds 3]
       [--subscriptions 1000] [--hot N] [--seed 16] [--cold] [--events-cap 30]
-      [--interests-cap 40] [--os-cached] [--pages N]
+      [--interests-cap 40] [--os-cached] [--pages N] [--db sqlite|postgres]
 
 Stores (SQLite, one file per size, kept in --workdir and reused when already built):
 `rapport-hub migrate` makes the schema; the catalogue (categories, products) is copied from a
@@ -43,6 +43,11 @@ acknowledged, then subscribe to profileChanged, then as many more sockets open w
 subscription each (checked live: a consent change on a subscribed profile must arrive) — per
 socket, per subscription, and per socket with its subscription.
 
+--db postgres: the same stores copied into databases of a PostgreSQL 15 cluster kept in
+--workdir/pg (bench/scale_pg.py, built once), one hub on each; --cold then restarts the server
+and evicts its files before the hubs start, and the reads' block counts come from
+pg_stat_database instead of the hub's /proc I/O.
+
 --pages N starts no hub: it says where a cold read's pages go. Per statement of the read (the
 hub's own SQL, bound as the hub binds it), the pages one connection with the hub's page cache
 fetches for N customers of each store, after 100 others warmed it and the file was evicted
@@ -64,6 +69,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import scale_pg  # noqa: E402
 from bench.profile_floor import AUTH, _drive, _hub_ask, _pct, _port  # noqa: E402
 from bench.scale_data import Shape, _build, _counts, _hub, _shapes  # noqa: E402
 from bench.scale_probes import (  # noqa: E402
@@ -77,6 +83,7 @@ from bench.scale_probes import (  # noqa: E402
     _rss_kb,
     _subscriptions,
 )
+from tests.pg import PostgresServer  # noqa: E402
 
 DEMO = ROOT.parent / "shared" / "data" / "online_retail_ii_2009_2010.csv.gz"
 # The admin key's 200 requests/s limit is the hub's defence, not what is measured here.
@@ -119,6 +126,13 @@ def main() -> None:
         help="read each store file through once before the rounds, so that the OS page cache "
         "holds it (a server whose memory fits the store); the opposite of --cold",
     )
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: the same stores copied into databases of a PostgreSQL 15 cluster kept in "
+        "--workdir/pg (bench/scale_pg.py; built once), one hub on each",
+    )
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument(
         "--pages",
@@ -149,12 +163,29 @@ def main() -> None:
             _build(path, size, template, shapes, seed=size)
             print(f"built {path} in {time.perf_counter() - started:.0f} s", flush=True)
         print(f"{path.name}: {_counts(path)}", flush=True)
+    if args.db == "postgres":
+        if args.pages:
+            parser.error("--pages counts SQLite's pages: not with --db postgres")
+        server = scale_pg.cluster(workdir)
+        try:
+            urls = {}
+            for size, path in stores.items():
+                started = time.perf_counter()
+                urls[size] = scale_pg.database(server, path, f"profiles_{size}")
+                print(
+                    f"PostgreSQL profiles_{size}: {time.perf_counter() - started:.0f} s", flush=True
+                )
+            if not args.build_only:
+                _measure(args, stores, urls, server)
+        finally:
+            server.stop()
+        return
     if args.build_only:
         return
     if args.pages:
         _pages(args, stores)
         return
-    _measure(args, stores)
+    _measure(args, stores, {size: f"sqlite+aiosqlite:///{path}" for size, path in stores.items()})
 
 
 def _pages(args: argparse.Namespace, stores: dict[int, Path]) -> None:
@@ -179,17 +210,27 @@ def _pages(args: argparse.Namespace, stores: dict[int, Path]) -> None:
         print(f"{part:>12} " + " ".join(f"{value:11.1f}" for value in row))
 
 
-def _measure(args: argparse.Namespace, stores: dict[int, Path]) -> None:
+def _measure(
+    args: argparse.Namespace,
+    stores: dict[int, Path],
+    urls: dict[int, str],
+    server: PostgresServer | None = None,
+) -> None:
+    """Hubs on `urls` (one per size); `stores` are the SQLite files the customers are drawn
+    from (on PostgreSQL the same rows); `server`: the cluster when the stores are there."""
     from tests.conftest import start_hub, stop_hub
 
+    if server is not None and args.cold:
+        # A restart empties the server's buffers; done before the hubs start, whose pools it
+        # would break. The warm-up below then reads other customers, as on SQLite.
+        scale_pg.evict(server)
     hubs: dict[int, Any] = {}
     keys: dict[int, str] = {}
     results: dict[tuple[int, int], list[float]] = {}
     memory: dict[int, dict[str, int]] = {}
     subscriptions: dict[str, Any] = {}
     try:
-        for size, path in stores.items():
-            url = f"sqlite+aiosqlite:///{path}"
+        for size, url in urls.items():
             keys[size] = _hub(url, "keys", "create", "--channel", "admin", "--name", "scale")
             hubs[size] = start_hub(
                 url,
@@ -208,11 +249,13 @@ def _measure(args: argparse.Namespace, stores: dict[int, Path]) -> None:
         for size, hub in hubs.items():  # warm-up: caches, pools, first loads
             AUTH["Authorization"] = f"Bearer {keys[size]}"
             _drive(_port(hub.url), _hub_ask, values[size][:100], 4)
-        if args.cold:
+        if args.cold and server is None:
             for path in stores.values():
                 _evict(path)
         if args.os_cached:
-            for path in stores.values():
+            if server is not None:
+                scale_pg.read_through(server)
+            for path in stores.values() if server is None else ():
                 _read_through(path)
         offset = 100
         for clients in args.clients:
@@ -222,11 +265,11 @@ def _measure(args: argparse.Namespace, stores: dict[int, Path]) -> None:
                 for size, hub in order:
                     AUTH["Authorization"] = f"Bearer {keys[size]}"
                     batch = values[size][offset : offset + args.requests]
-                    io_before = _io(hub.process.pid)
+                    io_before = _io(hub.process.pid) | _buffers(server, size)
                     samples = _drive(_port(hub.url), _hub_ask, batch, clients)
                     results.setdefault((size, clients), []).extend(samples)
-                    io_after = _io(hub.process.pid)
-                    for name in ("read_bytes", "syscr"):
+                    io_after = _io(hub.process.pid) | _buffers(server, size)
+                    for name in io_after:
                         counted = memory[size].setdefault(name, 0)
                         memory[size][name] = counted + io_after[name] - io_before[name]
                 offset += args.requests
@@ -239,9 +282,8 @@ def _measure(args: argparse.Namespace, stores: dict[int, Path]) -> None:
             for hub in hubs.values():
                 stop_hub(hub)
             hubs.clear()
-            url = f"sqlite+aiosqlite:///{stores[largest]}"
             hub = hubs[largest] = start_hub(
-                url,
+                urls[largest],
                 {"admin": keys[largest]},
                 RAPPORT_ENV="production",
                 RAPPORT_SECRET_KEY=uuid.uuid4().hex * 2,
@@ -260,6 +302,19 @@ def _measure(args: argparse.Namespace, stores: dict[int, Path]) -> None:
     _report(args, stores, results, memory, subscriptions)
 
 
+def _buffers(server: PostgresServer | None, size: int) -> dict[str, int]:
+    """PostgreSQL: the database's block reads so far — found in its shared buffers (`blks_hit`)
+    or not (`blks_read`: from the OS page cache or the disk); nothing on SQLite."""
+    if server is None:
+        return {}
+    hit, read = scale_pg._psql(
+        server,
+        f"profiles_{size}",
+        "SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = current_database()",
+    ).split("|")
+    return {"blks_hit": int(hit), "blks_read": int(read)}
+
+
 def _report(
     args: argparse.Namespace,
     stores: dict[int, Path],
@@ -269,7 +324,8 @@ def _report(
 ) -> None:
     small, large = min(stores), max(stores)
     print(
-        f"SQLite, synthetic stores ({args.events_cap} events, {args.interests_cap} learned "
+        f"{'PostgreSQL 15' if args.db == 'postgres' else 'SQLite'}, synthetic stores "
+        f"({args.events_cap} events, {args.interests_cap} learned "
         f"interests at most a profile), {args.rounds} rounds × {args.requests} requests per cell, "
         + (
             f"customers drawn from {args.hot:,} of each store"
@@ -299,9 +355,15 @@ def _report(
         print(
             f"hub RSS at {size:,} profiles: {m['idle_kb'] / 1024:.0f} MiB idle after start, "
             f"{m['after_reads_kb'] / 1024:.0f} MiB after the reads; per read "
-            f"{m['syscr'] / reads[size]:.0f} read syscalls (SQLite pages not in its own "
-            f"cache), {m['read_bytes'] / 1024 / reads[size]:.1f} KiB from storage (not in "
-            "the OS page cache)"
+            + (
+                f"{m['blks_hit'] / reads[size]:.1f} blocks from PostgreSQL's shared buffers and "
+                f"{m['blks_read'] / reads[size]:.1f} from outside them (the OS page cache or "
+                "the disk)"
+                if "blks_read" in m
+                else f"{m['syscr'] / reads[size]:.0f} read syscalls (SQLite pages not in its "
+                f"own cache), {m['read_bytes'] / 1024 / reads[size]:.1f} KiB from storage (not "
+                "in the OS page cache)"
+            )
         )
     if subscriptions:
         s = subscriptions

@@ -32,8 +32,14 @@ def _bin(name: str) -> str:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
-        self.base = Path(tempfile.mkdtemp(prefix="rapport-pg-"))
+    """`base`: a directory to keep the cluster in across runs (a benchmark's big stores);
+    without it a temp dir, deleted when the server stops."""
+
+    def __init__(self, base: Path | None = None) -> None:
+        self.keep = base is not None
+        if base is not None:
+            base.mkdir(parents=True, exist_ok=True)
+        self.base = base if base is not None else Path(tempfile.mkdtemp(prefix="rapport-pg-"))
         self.data = self.base / "data"
         self.port = free_port()
         self.as_root = os.geteuid() == 0
@@ -48,6 +54,12 @@ class PostgresServer:
         os.chmod(self.base, 0o755)
         if self.as_root:
             shutil.chown(self.base, "postgres", "postgres")
+        if not (self.data / "PG_VERSION").exists():
+            self._initdb()
+        self.launch()
+        return self
+
+    def _initdb(self) -> None:
         self._run(
             _bin("initdb"),
             "-D",
@@ -61,6 +73,9 @@ class PostgresServer:
             "UTF8",
             "--locale=C.UTF-8",
         )
+
+    def launch(self) -> None:
+        """pg_ctl start on the cluster (again, after `halt`)."""
         options = (
             f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
@@ -79,7 +94,10 @@ class PostgresServer:
             "60",
             "start",
         )
-        return self
+
+    def halt(self) -> None:
+        """pg_ctl stop, fast (a clean shutdown), keeping the cluster."""
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def create_database(self, name: str) -> str:
         self._run(
@@ -101,6 +119,9 @@ class PostgresServer:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
+        if self.keep:
+            self.halt()
+            return
         try:
             self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
