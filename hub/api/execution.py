@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from graphql import (
     DocumentNode,
+    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
@@ -48,6 +49,13 @@ from hub.api.coercion import Doubt, coercer
 # reused by another schema's field once the first schema is gone).
 _PLAN = "_rapport_plain_leaf"
 
+
+# The plans of list fields whose selections hold no directive, shared by every request that
+# runs the same (cached) document: what such a selection asks for does not depend on the
+# request's variables. Keyed by the identity of the field nodes, which each entry keeps alive
+# so that no other node can take their ids while it lasts.
+_SHARED_PLANS: dict[tuple[Any, ...], tuple[Any, _Plan | None]] = {}
+_SHARED_PLANS_MAX = 4096
 
 # Each leaf type remembers its coercion here (see `coercion`).
 _COERCION = "_rapport_coercion"
@@ -321,14 +329,43 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
     ) -> _Plan | None:
         """For a list of non-null objects (no `is_type_of`) whose every selected field is a
         plain leaf, in no @defer or @stream: (response name, reader, coercion, non-null) of
-        each field; None for any other list. Kept for the request per list field."""
+        each field; None for any other list. Kept for the request per list field, and for every
+        request of the same document when nothing under the field carries a directive."""
         key = (item_type, id(field_details_list))
         found = self._plans.get(key, False)
         if found is not False:
             return found[1]  # type: ignore[index, no-any-return]
-        plan = self._make_list_plan(item_type, field_details_list, path)
+        nodes = tuple(d.node for d in field_details_list)
+        shared_key = (item_type, *map(id, nodes))
+        middleware = self.middleware_manager
+        shareable = middleware is None or not middleware.middlewares
+        shared = _SHARED_PLANS.get(shared_key) if shareable else None
+        if shared is not None:
+            plan = shared[1]
+        else:
+            plan = self._make_list_plan(item_type, field_details_list, path)
+            if (
+                shareable
+                and all(not d.fragment_variable_values for d in field_details_list)
+                and not any(self._has_directive(node) for node in nodes)
+            ):
+                if len(_SHARED_PLANS) >= _SHARED_PLANS_MAX:
+                    _SHARED_PLANS.clear()
+                _SHARED_PLANS[shared_key] = (nodes, plan)  # the nodes kept: their ids stay theirs
         self._plans[key] = (field_details_list, plan)  # the list kept: its id stays its own
         return plan
+
+    def _has_directive(self, node: Any) -> bool:
+        """Whether a directive sits on this selection or anywhere under it (fragments
+        included): what it selects may then depend on the request's variables."""
+        if node.directives:
+            return True
+        if isinstance(node, FragmentSpreadNode):
+            fragment = self.fragments.get(node.name.value)  # graphql-core 3.3: its details
+            definition = getattr(fragment, "definition", fragment)
+            return definition is None or self._has_directive(definition)
+        selections = node.selection_set.selections if node.selection_set else ()
+        return any(self._has_directive(child) for child in selections)
 
     def _make_list_plan(
         self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList, path: Path

@@ -8,6 +8,7 @@ import enum
 from typing import Any
 
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from hub.api import execution
@@ -152,3 +153,43 @@ def test_a_list_of_plain_objects_is_answered_in_one_loop(monkeypatch: Any) -> No
     completed.clear()
     asyncio.run(schema.execute("{ items { name tags } }"))
     assert "Item!" in completed
+
+
+def test_a_list_s_plan_is_made_once_per_document_unless_a_directive_decides(
+    monkeypatch: Any,
+) -> None:
+    """The same document asked again (parsed once, as the hub's parser cache does) reuses its
+    list plans; a selection that holds a directive, whose fields then depend on the variables,
+    gets its plan made anew for each request. Every answer is graphql-core's own."""
+    made: list[int] = []
+    regular = PlainLeaves._make_list_plan
+
+    def counted(self: PlainLeaves, *args: Any) -> Any:
+        made.append(1)
+        return regular(self, *args)
+
+    monkeypatch.setattr(PlainLeaves, "_make_list_plan", counted)
+    ours = strawberry.Schema(
+        query=Query, execution_context_class=PlainLeaves, extensions=[ParserCache]
+    )
+    theirs = strawberry.Schema(
+        query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext
+    )
+
+    def run(schema: strawberry.Schema, document: str, variables: dict[str, Any]) -> Any:
+        result = asyncio.run(schema.execute(document, variable_values=variables))
+        return result.data, [e.message for e in result.errors or []]
+
+    plain = "{ items { name colour } }"
+    for _ in range(3):
+        assert run(ours, plain, {}) == run(theirs, plain, {})
+    assert len(made) == 1
+    made.clear()
+    decided = "query($x: Boolean!) { items { name note @include(if: $x) } }"
+    fragment = (
+        "query($x: Boolean!) { items { ...F } } fragment F on Item { name colour @skip(if: $x) }"
+    )
+    for document in (decided, fragment):
+        for x in (True, False, True):
+            assert run(ours, document, {"x": x}) == run(theirs, document, {"x": x})
+    assert len(made) == 6  # every request its own plan
