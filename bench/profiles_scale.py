@@ -252,10 +252,10 @@ def _measure(
         if args.cold and server is None:
             for path in stores.values():
                 _evict(path)
-        if args.os_cached:
-            if server is not None:
-                scale_pg.read_through(server)
-            for path in stores.values() if server is None else ():
+        if args.os_cached and server is not None:
+            scale_pg.read_through(server)
+        elif args.os_cached:
+            for path in stores.values():
                 _read_through(path)
         offset = 100
         for clients in args.clients:
@@ -304,11 +304,11 @@ def _measure(
 
 def _buffers(server: PostgresServer | None, size: int) -> dict[str, int]:
     """PostgreSQL: the database's block reads so far — found in its shared buffers (`blks_hit`)
-    or not (`blks_read`: from the OS page cache or the disk); nothing on SQLite."""
+    or not (`blks_read`: from the OS page cache or the disk); nothing on SQLite. Backends
+    report these at most once a second: over a short round the counts lag."""
     if server is None:
         return {}
-    hit, read = scale_pg._psql(
-        server,
+    hit, read = server.ask(
         f"profiles_{size}",
         "SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = current_database()",
     ).split("|")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench.scale_probes import _evict, _read_through
 from hub.events.partitions import add_months, create_month_sql, month_of
-from tests.pg import PostgresServer, _bin
+from tests.pg import PostgresServer
 
 # What the profile read (and the hub's start) reads, in an order the foreign keys accept.
 TABLES = (
@@ -49,10 +49,10 @@ def cluster(workdir: Path) -> PostgresServer:
 
 def database(server: PostgresServer, store: Path, name: str) -> str:
     """The URL of `name`, a copy of the SQLite `store`; built now unless it is already."""
-    if _psql(server, "postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
-        if _psql(server, name, f"SELECT to_regclass('{_DONE}') IS NOT NULL") == "t":
+    if server.ask("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+        if server.ask(name, f"SELECT to_regclass('{_DONE}') IS NOT NULL") == "t":
             return server.url(name)
-        _psql(server, "postgres", f'DROP DATABASE "{name}"')
+        server.ask("postgres", f'DROP DATABASE "{name}"')
     url = server.create_database(name)
     subprocess.run(
         [str(Path(__file__).resolve().parents[1] / ".venv/bin/rapport-hub"), "migrate"],
@@ -67,20 +67,19 @@ def database(server: PostgresServer, store: Path, name: str) -> str:
     month = month_of(_utc(first))
     while month <= month_of(_utc(last)):
         # One string: psql runs it as one transaction, which the LOCK needs.
-        _psql(server, name, "; ".join(create_month_sql(month)))
+        server.ask(name, "; ".join(create_month_sql(month)))
         month = add_months(month, 1)
-    _psql(server, name, f"TRUNCATE {', '.join(TABLES)}, event_messages CASCADE")
+    server.ask(name, f"TRUNCATE {', '.join(TABLES)}, event_messages CASCADE")
     for table in TABLES:
         _copy(server, store, name, table)
     for table in ("identifiers", "preferences", "consents", "events"):
-        _psql(
-            server,
+        server.ask(
             name,
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT coalesce(max(id), 1) FROM {table}))",
         )
-    _psql(server, name, "VACUUM (ANALYZE)")
-    _psql(server, name, f"CREATE TABLE {_DONE} ()")
+    server.ask(name, "VACUUM (ANALYZE)")
+    server.ask(name, f"CREATE TABLE {_DONE} ()")
     return server.url(name)
 
 
@@ -123,7 +122,7 @@ def _copy(server: PostgresServer, store: Path, name: str, table: str) -> None:
     dump.stdin.close()
     load = subprocess.run(
         [
-            *_client(server, name),
+            *server.client(name),
             "-c",
             f"\\copy {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
         ],
@@ -134,17 +133,3 @@ def _copy(server: PostgresServer, store: Path, name: str, table: str) -> None:
     )
     if dump.wait() != 0 or load.returncode != 0:
         raise RuntimeError(f"copying {table}: {load.stderr.strip()}")
-
-
-def _client(server: PostgresServer, name: str) -> list[str]:
-    return [_bin("psql"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "-d", name]
-
-
-def _psql(server: PostgresServer, name: str, statement: str) -> str:
-    done = subprocess.run(
-        [*_client(server, name), "-At", "-v", "ON_ERROR_STOP=1", "-c", statement],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()

@@ -99,20 +99,24 @@ class PostgresServer:
         """pg_ctl stop, fast (a clean shutdown), keeping the cluster."""
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
-    def create_database(self, name: str) -> str:
-        self._run(
-            _bin("psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-c",
-            f'CREATE DATABASE "{name}"',
+    def client(self, database: str) -> list[str]:
+        """The psql command line for a database of this server."""
+        host = ["-h", "127.0.0.1", "-p", str(self.port)]
+        return [_bin("psql"), *host, "-U", "postgres", "-d", database]
+
+    def ask(self, database: str, statement: str) -> str:
+        """Run `statement` with psql (stopping at the first error); its rows as psql's
+        unaligned text, `|` between columns."""
+        done = subprocess.run(
+            [*self.client(database), "-At", "-v", "ON_ERROR_STOP=1", "-c", statement],
+            capture_output=True,
+            text=True,
+            check=True,
         )
+        return done.stdout.strip()
+
+    def create_database(self, name: str) -> str:
+        self._run(*self.client("postgres"), "-c", f'CREATE DATABASE "{name}"')
         return self.url(name)
 
     def url(self, name: str) -> str:

@@ -4,26 +4,14 @@ stores in): the cluster and its data outlive a stop, and a restart serves them a
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.pg import PostgresServer, _bin
+from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres_only
-
-
-def _ask(server: PostgresServer, database: str, statement: str) -> str:
-    command = [_bin("psql"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres"]
-    done = subprocess.run(
-        [*command, "-d", database, "-At", "-v", "ON_ERROR_STOP=1", "-c", statement],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def test_a_kept_cluster_keeps_its_data_across_stops() -> None:
@@ -33,16 +21,16 @@ def test_a_kept_cluster_keeps_its_data_across_stops() -> None:
         server = PostgresServer(base).start()
         try:
             server.create_database("kept")
-            _ask(server, "kept", "CREATE TABLE t (n int); INSERT INTO t VALUES (7)")
+            server.ask("kept", "CREATE TABLE t (n int); INSERT INTO t VALUES (7)")
             server.halt()  # a clean stop; its buffers are gone
             server.launch()
-            assert _ask(server, "kept", "SELECT n FROM t") == "7"
+            assert server.ask("kept", "SELECT n FROM t") == "7"
         finally:
             server.stop()
         assert (base / "data" / "PG_VERSION").exists()  # stop() kept the cluster
         again = PostgresServer(base).start()  # and a new server runs it, no initdb over it
         try:
-            assert _ask(again, "kept", "SELECT n FROM t") == "7"
+            assert again.ask("kept", "SELECT n FROM t") == "7"
         finally:
             again.stop()
     finally:
