@@ -60,7 +60,7 @@ def main(path: str | None, cutoffs: Sequence[str], horizon_days: int, output: st
         return 2
     try:
         outcome = evaluate(source, cutoffs, horizon_days, settings, console)
-    except (backtest.BacktestError, ValueError) as error:
+    except (backtest.BacktestError, ValueError, OSError) as error:
         console.print(f"[red]{error}[/red]", highlight=False)
         return 2
     Path(output).write_text(outcome.page, encoding="utf-8")

@@ -16,10 +16,16 @@ What the file holds and how it is read (see /work/shared/data/README.md):
   ("damaged", "check"), occur only on zero-price stock adjustments without a customer.
 - Customer ID is blank on guest orders; "13085.0" is read as "13085".
 - InvoiceDate is UK local time; rows carry it converted to UTC.
+
+A retailer's own export of the same shape reads too (`_open_rows`): plain or gzip, the
+original Online Retail's column names, columns in any order, M/D/YYYY dates, Windows-1252
+text; a line that cannot be read stops the read with a DataFileError saying where, before
+`seed-demo` or the backtest has written anything.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -100,13 +106,155 @@ def message_id_for(line: LineRow) -> str:
     return f"oretail-{line.invoice}-{line.line_no}"
 
 
+class DataFileError(ValueError):
+    """A purchase file that cannot be read as one: says where (line) and what was expected."""
+
+
+# The columns by what they mean, each with the header names it is known by: Online Retail II's
+# ("Invoice", "Price", "Customer ID") and the original Online Retail's ("InvoiceNo",
+# "UnitPrice", "CustomerID"), compared without case, spaces or underscores.
+_COLUMNS = (
+    ("Invoice", ("invoice", "invoiceno")),
+    ("StockCode", ("stockcode",)),
+    ("Description", ("description",)),
+    ("Quantity", ("quantity",)),
+    ("InvoiceDate", ("invoicedate",)),
+    ("Price", ("price", "unitprice")),
+    ("Customer ID", ("customerid",)),
+    ("Country", ("country",)),
+)
+_GZIP_MAGIC = b"\x1f\x8b"
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+    "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S",
+)  # fmt: skip
+
+
 def _open_rows(path: str | PathLike[str]) -> Iterator[list[str]]:
-    with gzip.open(path, "rb") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as f:
-        rows = csv.reader(f)
-        header = next(rows)
-        if header != HEADER:
-            raise ValueError(f"unexpected header in {path}: {header}")
-        yield from rows
+    """The file's rows in HEADER's column order, whatever order and names its own header uses.
+
+    Gzip or plain; UTF-8 (a byte-order mark allowed), any bytes that are not UTF-8 read as
+    Windows-1252, as spreadsheet exports write them. Dates come out as "YYYY-MM-DD HH:MM:SS"
+    (the file may write ISO dates, with or without seconds or a "T", or M/D/YYYY H:MM as the
+    original Online Retail export does), quantities as whole numbers ("12.0" → "12"); a line
+    whose date, quantity or price is none of those raises DataFileError naming it."""
+    with open(path, "rb") as probe:
+        zipped = probe.read(2) == _GZIP_MAGIC
+    opener = gzip.open if zipped else open
+    with opener(path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="rapport-cp1252", newline="")
+        rows = csv.reader(text)
+        try:
+            header = next(rows)
+        except StopIteration:
+            raise DataFileError(f"{path} is empty: expected a header line") from None
+        except csv.Error as error:
+            raise DataFileError(f"{path}, line 1: {error}") from None
+        where = _positions(path, header)
+        identity = where == list(range(len(where)))
+        dates: dict[str, str] = {}
+        numbers: dict[str, str] = {}
+        prices: set[str] = set()
+        line = 1
+        try:
+            for line, row in enumerate(rows, start=2):
+                if not row:
+                    continue
+                if len(row) < len(header):
+                    raise DataFileError(
+                        f"{path}, line {line}: {len(row)} fields where the header has {len(header)}"
+                    )
+                out = row if identity else [row[i] for i in where]
+                date = out[4]
+                iso = dates.get(date)
+                if iso is None:
+                    iso = dates[date] = _iso_date(path, line, date)
+                out[4] = iso
+                quantity = out[3]
+                whole = numbers.get(quantity)
+                if whole is None:
+                    whole = numbers[quantity] = _whole(path, line, quantity)
+                out[3] = whole
+                if out[5] not in prices:
+                    _check_price(path, line, out[5])
+                    prices.add(out[5])
+                yield out
+        except csv.Error as error:
+            raise DataFileError(f"{path}, line {line + 1}: {error}") from None
+
+
+def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8 read as Windows-1252, as a spreadsheet export writes them."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return bytes(bad).decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("rapport-cp1252", _as_cp1252)
+
+
+def _positions(path: str | PathLike[str], header: list[str]) -> list[int]:
+    """Where each of HEADER's columns sits in the file's header."""
+    found = {"".join(name.split()).replace("_", "").lower(): i for i, name in enumerate(header)}
+    where: list[int] = []
+    missing: list[str] = []
+    for name, known_as in _COLUMNS:
+        at = next((found[k] for k in known_as if k in found), None)
+        if at is None:
+            missing.append(name)
+        else:
+            where.append(at)
+    if missing:
+        raise DataFileError(
+            f"{path}: no column for {', '.join(missing)} in its header {header}; expected "
+            f"{', '.join(HEADER)} (Online Retail II) or InvoiceNo, StockCode, Description, "
+            "Quantity, InvoiceDate, UnitPrice, CustomerID, Country (Online Retail)"
+        )
+    return where
+
+
+def _iso_date(path: str | PathLike[str], line: int, text: str) -> str:
+    value = text.strip()
+    if len(value) == 19 and value[4] == "-" and value[10] == " " and value[13] == ":":
+        try:
+            datetime.fromisoformat(value)  # a real date, not only its shape
+            return value  # already as the readers compare and parse it
+        except ValueError:
+            pass
+    for form in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, form).strftime("%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            continue
+    raise DataFileError(
+        f"{path}, line {line}: InvoiceDate {text!r} is not a date and time "
+        "(YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM, UK local time)"
+    )
+
+
+def _whole(path: str | PathLike[str], line: int, text: str) -> str:
+    value = text.strip()
+    try:
+        return str(int(value))
+    except ValueError:
+        pass
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if number.is_integer():
+        return str(int(number))
+    raise DataFileError(f"{path}, line {line}: Quantity {text!r} is not a whole number")
+
+
+def _check_price(path: str | PathLike[str], line: int, text: str) -> None:
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise DataFileError(f"{path}, line {line}: Price {text!r} is not a number")
 
 
 class _Parsers:

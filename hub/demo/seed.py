@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth import service as auth
 from hub.campaigns import demo as demo_campaigns
-from hub.catalog.demo_data import ReadSummary, read_lines
+from hub.catalog.demo_data import DataFileError, ReadSummary, read_lines
 from hub.catalog.models import Product
 from hub.catalog.taxonomy import CATEGORIES
 from hub.db import Database
@@ -134,7 +134,11 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
         return 2
     db = Database(settings.database_url)
     try:
-        seeded = await seed_store(db, settings, path, console)
+        try:
+            seeded = await seed_store(db, settings, path, console)
+        except (DataFileError, OSError) as error:  # the file, read before anything is written
+            console.print(f"[red]cannot read {path}: {error}[/red]", highlight=False)
+            return 2
         async with db.sessions() as session:
             keys = await _demo_keys(session) if with_keys else {}
             await auth.create_agent(session, *DEMO_AGENT)

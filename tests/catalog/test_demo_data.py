@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ import pytest
 
 from hub.catalog.demo_data import (
     HEADER,
+    DataFileError,
     LineRow,
     ReadSummary,
     display_name,
@@ -243,3 +245,95 @@ def test_sample_ids_match_the_full_file(real_lines: tuple[list[LineRow], ReadSum
     sample_ids = [message_id_for(x) for x in read_lines(SAMPLE)]
     assert len(sample_ids) > 2_000
     assert set(sample_ids) <= full_ids
+
+
+def _sample_rows() -> list[list[str]]:
+    with gzip.open(SAMPLE, "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == HEADER
+    return rows[1:]
+
+
+def _us_date(iso: str) -> str:
+    """ "2010-07-01 09:05:00" as the original Online Retail export writes it: "7/1/2010 9:05"."""
+    moment = datetime.strptime(iso, "%Y-%m-%d %H:%M:%S")
+    assert moment.second == 0
+    return f"{moment.month}/{moment.day}/{moment.year} {moment.hour}:{moment.minute:02d}"
+
+
+def test_a_retailers_own_export_reads_as_the_demo_file(tmp_path: Path) -> None:
+    """The sample rewritten as other tools export it: plain CSV with a byte-order mark and
+    Windows line ends; the original Online Retail's column names in another order, M/D/YYYY
+    dates and "12.0" quantities; Windows-1252 text. Each reads to the same lines and the same
+    catalogue as the file itself."""
+    rows = _sample_rows()
+    expected_lines = list(read_lines(SAMPLE))
+    expected_catalog = read_catalog(SAMPLE)
+
+    plain = tmp_path / "plain.csv"
+    with plain.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+
+    original = tmp_path / "online_retail.csv"
+    names = ["CustomerID", "Country", "InvoiceNo", "InvoiceDate", "StockCode", "Description",
+             "UnitPrice", "Quantity"]  # fmt: skip
+    with original.open("w", encoding="cp1252", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(names)
+        for inv, code, desc, qty, date, price, customer, country in rows:
+            writer.writerow(
+                [customer, country, inv, _us_date(date), code, desc, price, f"{int(qty)}.0"]
+            )
+
+    for path in (plain, original):
+        assert list(read_lines(path)) == expected_lines, path.name
+        assert read_catalog(path) == expected_catalog, path.name
+
+
+def test_windows_1252_text_is_read_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    row = ["489434", "85048", "CAFÉ SIGN – “RED”", "2", "2010-07-01 10:00:00", "3.5", "13085",
+           "Österreich"]  # fmt: skip
+    with path.open("w", encoding="cp1252", newline="") as f:
+        csv.writer(f).writerows([HEADER, row])
+    (line,) = read_lines(path)
+    assert line.country == "Österreich"
+    (product,) = read_catalog(path)
+    assert product.description == "CAFÉ SIGN – “RED”"
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "said"),
+    [
+        (["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"],
+         ["489434", "85048", "2", "2010-07-01 10:00:00", "3.5", "13085", "France"],
+         "no column for Description"),
+        (HEADER, ["489434", "85048", "MUG", "2", "31.12.2010 10:00", "3.5", "13085", "France"],
+         "line 3: InvoiceDate '31.12.2010 10:00' is not a date"),
+        (HEADER, ["489434", "85048", "MUG", "1.5", "2010-07-01 10:00:00", "3.5", "1", "France"],
+         "line 3: Quantity '1.5' is not a whole number"),
+        (HEADER, ["489434", "85048", "MUG", "2", "2010-07-01 10:00:00", "£3.50", "1", "France"],
+         "line 3: Price '£3.50' is not a number"),
+        (HEADER, ["489434", "85048", "MUG"], "line 3: 3 fields where the header has 8"),
+    ],
+)  # fmt: skip
+def test_a_file_that_cannot_be_read_says_where(
+    tmp_path: Path, header: list[str], row: list[str], said: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    good = ["489434", "85048", "MUG", "2", "2010-07-01 10:00:00", "3.5", "13085", "France"]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, good[: len(header)], row])
+    for read in (read_lines, read_catalog):
+        with pytest.raises(DataFileError, match=re.escape(said)):
+            list(read(path))
+
+
+def test_an_empty_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv.gz"
+    with gzip.open(path, "wb"):
+        pass
+    with pytest.raises(DataFileError, match="is empty"):
+        list(read_lines(path))

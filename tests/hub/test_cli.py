@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import re
 
+from sqlalchemy import func, select
+
+from hub.catalog.demo_data import HEADER
+from hub.catalog.models import Product
+from hub.db import Database
+from hub.profiles.models import Profile
 from tests.conftest import SAMPLE, hub_command
 
 
@@ -172,3 +180,44 @@ def test_vacuum_rewrites_an_old_store_with_big_pages_and_refuses_one_in_use(  # 
     assert counts() == before
     again = hub_command(url, "vacuum")  # nothing left to change: the same pages again
     assert "in 8 KiB pages → " in again.stderr
+
+
+async def test_seed_demo_reads_an_export_and_refuses_a_broken_one_whole(  # type: ignore[no-untyped-def]
+    make_database, tmp_path
+) -> None:
+    """A plain CSV with the original Online Retail's column names seeds like the demo file; a
+    copy with one bad date near its end is refused with where and why, before anything is
+    written (no products, no profiles), and without a stack trace."""
+    with gzip.open(SAMPLE, "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    export = tmp_path / "export.csv"
+    with export.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate",
+                         "UnitPrice", "CustomerID", "Country"])  # fmt: skip
+        writer.writerows(rows)
+    url = make_database("export")
+    done = hub_command(url, "seed-demo", str(export), "--no-keys")
+    assert "events: 2902 new, 0 already there" in done.stderr.replace("\n", " ")
+
+    rows[-5][4] = "2010-13-45 10:00:00"
+    broken = tmp_path / "broken.csv"
+    with broken.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([HEADER, *rows])
+    empty = make_database("broken")
+    refused = hub_command(empty, "seed-demo", str(broken), "--no-keys", check=False)
+    said = " ".join(refused.stderr.split())
+    assert refused.returncode == 2, refused.stderr
+    assert f"line {len(rows) - 3}: InvoiceDate '2010-13-45 10:00:00' is not a date" in said
+    assert "Traceback" not in refused.stderr
+    db = Database(empty)
+    try:
+        async with db.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Product)) == 0
+            assert await session.scalar(select(func.count()).select_from(Profile)) == 0
+    finally:
+        await db.dispose()
+    backtest = hub_command(empty, "backtest", str(broken), "--output", str(tmp_path / "b.html"),
+                           check=False)  # fmt: skip
+    assert backtest.returncode == 2 and "is not a date" in backtest.stderr
+    assert "Traceback" not in backtest.stderr
