@@ -6,6 +6,7 @@ read the ORM rows."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -54,8 +55,15 @@ class EventFacts:
     product_sku: str | None
     quantity: int | None
     price: Decimal | None
-    properties: dict[str, Any]
+    # As stored (JSON text): decoded only when asked for (`properties`), which most reads,
+    # showing twenty events' type, time and summary, never do.
+    properties_json: str | None
     product_name: str | None
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        found = json.loads(self.properties_json) if self.properties_json else None
+        return found if isinstance(found, dict) else {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,9 @@ from sqlalchemy import (
     BindParameter,
     Float,
     Select,
+    Text,
     bindparam,
+    cast,
     func,
     literal,
     or_,
@@ -219,7 +221,7 @@ def _events(who: _Who, limit: Any, types: Any | None) -> Select[Any]:
             _E.product_sku,
             _E.quantity,
             _E.price,
-            _E.properties,
+            cast(_E.properties, Text).label("properties_json"),  # decoded when asked for
             _PRODUCT.name,
         )
         .select_from(Event.__table__.outerjoin(Product.__table__, _PRODUCT.sku == _E.product_sku))

@@ -82,11 +82,12 @@ class Event:
     # the words). Free text: contact details in it are masked for shared screens by
     # hub.api.masking.
     summary: str = strawberry.field(description="What happened, in plain words.")
-    properties: JSON = strawberry.field(
-        description="What the sender attached; masked for shared screens."
-    )
     # The stored event as the profile read loaded it, its product's name joined in.
     facts: strawberry.Private[EventFacts]
+
+    @strawberry.field(description="What the sender attached; masked for shared screens.")
+    def properties(self) -> JSON:
+        return cast(JSON, self.facts.properties)
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
@@ -107,7 +108,6 @@ class Event:
             quantity=row.quantity,
             price=float(row.price) if row.price is not None else None,
             summary=describe(row, row.product_name),
-            properties=cast(JSON, row.properties or {}),
             facts=row,
         )
 
