@@ -143,6 +143,8 @@ class _Compiled:
     # asyncpg: the SQL cut at its placeholders, and the SQL made per count of expanding items.
     template: tuple[str | tuple[str, bool], ...] | None = None
     numbered: dict[tuple[int, ...], str] = field(default_factory=dict)
+    # The rows converter made for `processors` (see `_converter`), with the tuple it was made for.
+    converter: tuple[Any, Callable[[Sequence[Any]], list[Any]] | None] | None = None
 
     def value(self, name: str, parameters: dict[str, Any]) -> Any:
         """A parameter's value as the driver takes it (each item of an expanding one)."""
@@ -333,16 +335,27 @@ def converted(
     result processors (`statement_of` names the statement that read each entry)."""
     converted: dict[Any, Any] = {}
     for name, found in rows.items():
-        processors = _compiled(statement_of(name), dialect).processors or ()
-        steps = [(i, p) for i, p in enumerate(processors) if p is not None]
-        if not steps:
-            converted[name] = found
-            continue
-        done = []
-        for row in found:
-            values = list(row)
-            for i, process in steps:
-                values[i] = process(values[i])
-            done.append(values)
-        converted[name] = done
+        convert = _converter(_compiled(statement_of(name), dialect))
+        converted[name] = found if convert is None else convert(found)
     return converted
+
+
+def _converter(compiled: _Compiled) -> Callable[[Sequence[Any]], list[Any]] | None:
+    """A function turning a statement's rows into tuples of processed values, one expression
+    per column (`(p1(r[0]), r[1], …)`, made once per statement): no loop over the columns and
+    no list per row. None when no column has a processor (the rows are kept as they are)."""
+    processors = compiled.processors or ()
+    made = compiled.converter
+    if made is not None and made[0] is processors:
+        return made[1]
+    convert: Callable[[Sequence[Any]], list[Any]] | None = None
+    if any(p is not None for p in processors):
+        names = {f"p{i}": p for i, p in enumerate(processors) if p is not None}
+        columns = "".join(
+            f"p{i}(r[{i}]), " if p is not None else f"r[{i}], " for i, p in enumerate(processors)
+        )
+        namespace = dict(names)
+        exec(f"def convert(rows):\n    return [({columns}) for r in rows]\n", namespace)
+        convert = namespace["convert"]
+    compiled.converter = (processors, convert)
+    return convert
