@@ -180,7 +180,7 @@ async def _bundled(
     if not looked[_LOOKUP]:
         return None, {}
     first = looked[_LOOKUP][0]
-    width = len(fields(ProfileFacts))
+    width = _PROFILE_WIDTH
     row = ProfileFacts(*first[:width])
     followed = await profiles.live_or_followed(session, row)
     if followed is not row:  # merged or erased: its parts are not this answer's
@@ -196,6 +196,7 @@ async def _bundled(
 
 
 _BUNDLE_ORDER = (IDENTIFIERS, PREFERENCES, CONSENTS)
+_PROFILE_WIDTH = len(fields(ProfileFacts))  # the lookup's columns before the parts' arrays
 BUNDLED_EVENTS = 2
 
 
