@@ -137,9 +137,11 @@ def event_from(record: dict[str, Any]) -> events.EventIn:
 
 
 def _open(path: Path) -> TextIO:
+    # utf-8-sig: a byte-order mark, as spreadsheet tools write before a CSV's header, is not
+    # part of the first column's name (nor of an NDJSON file's first line).
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
 
 
 def records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:

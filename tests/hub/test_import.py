@@ -94,6 +94,16 @@ def test_a_csv_file_with_a_header_and_a_clean_run_exits_zero(
     profile = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]
     assert {e["messageId"] for e in profile["recentEvents"]} == {f"{run}-1", f"{run}-2"}
 
+    excel = tmp_path / "excel.csv"  # as a spreadsheet saves it: a byte-order mark, CRLF
+    excel.write_text(
+        "messageId,identifierKind,identifierValue,type,touchpoint\r\n"
+        f"{run}-3,LOYALTY_ID,{loyalty},VIEW,STORE\r\n",
+        encoding="utf-8-sig",
+    )
+    saved = hub_command(hub.database_url, "import", str(excel), check=False)
+    assert saved.returncode == 0, saved.stderr
+    assert "1 lines: 1 events stored, 0 already there" in saved.stderr
+
     headless = tmp_path / "headless.csv"
     headless.write_text(f"{run}-9,LOYALTY_ID,{loyalty},VIEW,STORE\n", encoding="utf-8")
     refused = hub_command(hub.database_url, "import", str(headless), check=False)
