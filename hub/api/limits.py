@@ -249,7 +249,7 @@ def _error(code: str, message: str) -> GraphQLError:
 
 class QueryLimits(SchemaExtension):
     """Refuses, before execution, documents over the caller's alias, root-field or cost limit.
-    Runs after validation (it must come after ValidationCache among the extensions)."""
+    Runs after validation (it must come after DocumentValidationCache among the extensions)."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context

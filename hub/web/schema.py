@@ -12,7 +12,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -23,6 +22,7 @@ from hub.api.errors import ClientError, Masking, should_mask
 from hub.api.execution import PlainLeaves
 from hub.api.limits import QueryLimits
 from hub.api.masking import ContactMasking
+from hub.api.validation_cache import DocumentValidationCache
 from hub.api.ws_auth import SocketSignIn
 from hub.auth.schema import AuthMutation
 from hub.campaigns.schema import CampaignMutation, CampaignQuery
@@ -122,7 +122,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     depth_limiter = QueryDepthLimiter(max_depth=settings.max_query_depth)
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=1000),
-        lambda: ValidationCache(maxsize=1000),
+        DocumentValidationCache,  # validation once per parsed document
         lambda: depth_limiter,
         lambda: MaxTokensLimiter(max_token_count=5000),
         # After validation (it reads the validated document): aliases, root fields, cost.

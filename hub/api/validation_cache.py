@@ -1,0 +1,44 @@
+"""Validation answered once per parsed document, found by the document's identity.
+
+strawberry's ValidationCache keys an `lru_cache` by (schema, document, rules), so every request
+hashes the whole document: graphql-core's AST nodes are frozen dataclasses whose hash walks
+every node, about 2 % of a profile read's CPU. The parse cache (ParserCache) hands every request
+of the same query text the same document object, so its identity is key enough: an entry keeps
+its document alive (no other document can take its id while the entry lasts) and is used only
+for the same schema and the same validation rules. A document parsed again (after the parse
+cache let it go) is validated again, as with strawberry's cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+MAX_ENTRIES = 1000
+
+# id(document) → (document, schema, rules, the errors validation found)
+_VALIDATED: dict[int, tuple[Any, Any, Any, list[Any]]] = {}
+
+
+class DocumentValidationCache(SchemaExtension):
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document, schema, rules = (
+            context.graphql_document,
+            context.schema._schema,
+            context.validation_rules,
+        )
+        if document is None or not rules:  # nothing to validate: strawberry's own way
+            yield
+            return
+        found = _VALIDATED.get(id(document))
+        if found is None or found[0] is not document or found[1] is not schema or found[2] != rules:
+            errors = validate_document(schema, document, rules)
+            if len(_VALIDATED) >= MAX_ENTRIES:
+                _VALIDATED.clear()
+            found = _VALIDATED[id(document)] = (document, schema, rules, errors)
+        context.pre_execution_errors = found[3]
+        yield
