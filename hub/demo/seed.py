@@ -144,8 +144,11 @@ async def seed_demo(settings: Settings, path: str, with_keys: bool = True) -> in
             await auth.create_agent(session, *DEMO_AGENT)
             customer_of = {pid: crm for crm, (pid, _) in seeded.owners.items()}
             weights = Weights.from_settings(settings)
-            if await demo_campaigns.seed(session, weights, customer_of) is not None:
-                console.print(f"campaigns: ran “{demo_campaigns.NAME}” as of 1 October 2010")
+            ran = await demo_campaigns.seed(session, weights, customer_of)
+            if ran is not None:
+                console.print(
+                    f"campaigns: ran “{ran.name}” as of {ran.starts_at.day} {ran.starts_at:%B %Y}"
+                )
             await session.commit()
         model = await training.retrain(db)
         if model is not None:

@@ -9,6 +9,7 @@ import csv
 import gzip
 import html
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.hub.test_campaign_evaluation_e2e import EVALUATION
 from tests.hub.test_campaigns_e2e import EXPORT, REDEEM, recipients
 
 CUTOFF = "2010-10-01"
+NAME = demo.name_for(datetime(2010, 10, 1, tzinfo=UTC))
 FIELDS = """id name purpose status startsAt endsAt runAt controlPercent aaCheck audience control
   treated responded"""
 
@@ -29,7 +31,7 @@ def aa(hub: HubHandle) -> dict[str, Any]:
     body = hub.gql("{ campaigns { %s } }" % FIELDS)
     assert "errors" not in body, body
     found = [c for c in body["data"]["campaigns"] if c["aaCheck"]]
-    assert [c["name"] for c in found] == [demo.NAME], "one demo A/A check, seeded once"
+    assert [c["name"] for c in found] == [NAME], "one demo A/A check, seeded once"
     campaign: dict[str, Any] = found[0]
     return campaign
 
@@ -113,7 +115,7 @@ def test_the_report_says_in_plain_words_that_nothing_was_sent_and_no_lift_is_exp
     sections = re.findall(
         r'<section class="card"[^>]*data-testid="campaign">(.*?)</section>', page, re.S
     )
-    ours = [s for s in sections if html.escape(demo.NAME) in s]
+    ours = [s for s in sections if html.escape(NAME) in s]
     assert len(ours) == 1
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", ours[0])).split())
     assert "nobody in either sent anything" in text
@@ -124,3 +126,18 @@ def test_the_report_says_in_plain_words_that_nothing_was_sent_and_no_lift_is_exp
     assert "so no lift is expected" in words
     assert "The verdict is no significant lift, as it should be" in words
     assert "Verdict: no significant lift: the interval covers zero" in text
+
+
+def test_the_window_is_the_last_two_whole_months_of_any_file() -> None:
+    """The demo file's last purchase is on 9 December 2010; a later year's, or a retailer's
+    own export, gets the same two months before its own last."""
+    assert demo.window(datetime(2010, 12, 9, 12, 49, tzinfo=UTC)) == (
+        datetime(2010, 10, 1, tzinfo=UTC),
+        datetime(2010, 12, 1, tzinfo=UTC),
+    )
+    assert demo.window(datetime(2012, 1, 31, tzinfo=UTC)) == (
+        datetime(2011, 11, 1, tzinfo=UTC),
+        datetime(2012, 1, 1, tzinfo=UTC),
+    )
+    assert NAME == "A/A check: active customers, autumn 2010 (nothing sent)"
+    assert demo.name_for(datetime(2011, 12, 1, tzinfo=UTC)).endswith("winter 2011 (nothing sent)")
