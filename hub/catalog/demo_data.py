@@ -126,7 +126,7 @@ _COLUMNS = (
 _GZIP_MAGIC = b"\x1f\x8b"
 _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
-    "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S",
 )  # fmt: skip
 
 
@@ -135,9 +135,10 @@ def _open_rows(path: str | PathLike[str]) -> Iterator[list[str]]:
 
     Gzip or plain; UTF-8 (a byte-order mark allowed), any bytes that are not UTF-8 read as
     Windows-1252, as spreadsheet exports write them. Dates come out as "YYYY-MM-DD HH:MM:SS"
-    (the file may write ISO dates, with or without seconds or a "T", or M/D/YYYY H:MM as the
-    original Online Retail export does), quantities as whole numbers ("12.0" → "12"); a line
-    whose date, quantity or price is none of those raises DataFileError naming it."""
+    (the file may write ISO dates, with or without seconds, their fractions or a "T", or
+    M/D/YYYY H:MM as the original Online Retail export does), quantities as whole numbers
+    ("12.0" → "12"); a line whose date, quantity or price is none of those raises
+    DataFileError naming it."""
     with open(path, "rb") as probe:
         zipped = probe.read(2) == _GZIP_MAGIC
     opener = gzip.open if zipped else open
