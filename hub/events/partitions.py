@@ -10,6 +10,11 @@ demo store): those rows move into it, in the same transaction, while reads and w
 before the hubs start). Retention drops whole months (`drop_before`) rather than deleting their
 rows.
 
+`event_months` (profile, month, how many events) is kept by triggers on `events` (migration
+e5b7d3a1c9f4) so that a profile read names only the months its newest events are in; moving a
+month out of the default keeps its rows (no trigger fires for statements on a partition), and
+`drop_before` deletes the months it drops.
+
 Hubs may run this at once: a transaction-level advisory lock takes turns, and `lock_timeout`
 keeps a busy table from holding up the caller (the next day's run tries again).
 """
@@ -152,8 +157,9 @@ async def maintain(
 
 
 async def drop_before(session: AsyncSession, cutoff: datetime) -> tuple[list[str], int]:
-    """Drop every month partition wholly before `cutoff`: (names, rows they held). Their
-    message ids stay in `event_messages`. The caller commits."""
+    """Drop every month partition wholly before `cutoff`: (names, rows they held), and their
+    months from `event_months` (a dropped table fires no trigger). Their message ids stay in
+    `event_messages`. The caller commits."""
     if not await is_partitioned(session):
         return [], 0
     await _locked(session)
@@ -162,6 +168,10 @@ async def drop_before(session: AsyncSession, cutoff: datetime) -> tuple[list[str
         if partition.end <= cutoff:
             rows += int(await session.scalar(text(f"SELECT count(*) FROM {partition.name}")) or 0)
             await session.execute(text(f"DROP TABLE {partition.name}"))
+            await session.execute(
+                text("DELETE FROM event_months WHERE month >= :start AND month < :end"),
+                {"start": partition.start, "end": partition.end},
+            )
             dropped.append(partition.name)
     return dropped, rows
 

@@ -16,11 +16,15 @@ from sqlalchemy import (
     Select,
     Text,
     bindparam,
+    case,
     cast,
+    column,
     func,
     literal,
+    literal_column,
     or_,
     select,
+    table,
     union,
     union_all,
 )
@@ -210,7 +214,41 @@ def _consents(who: _Who) -> Select[Any]:
     )
 
 
-def _events(who: _Who, limit: Any, types: Any | None) -> Select[Any]:
+# PostgreSQL: how many of a profile's events each month holds (kept by triggers on `events`,
+# migration e5b7d3a1c9f4), so that a read of its newest events names only the months they
+# need and the other month partitions are pruned.
+_MONTHS = table("event_months", column("profile_id"), column("month"), column("events"))
+
+
+def _events_window(profile_id: Any, limit: Any) -> tuple[Any, Any]:
+    """[from, until) of the months the profile's newest `limit` events need: from the start of
+    the oldest of the newest months that, in turn, hold `limit` events ('-infinity' when all of
+    them hold fewer, or there are none: nothing is left out) until the end of its newest month
+    ('infinity' when it has none). PostgreSQL then reads only the partitions in between."""
+    m = _MONTHS.c
+    newest_first = (
+        select(m.month, m.events, func.sum(m.events).over(order_by=m.month.desc()).label("upto"))
+        .where(m.profile_id == profile_id)
+        .subquery("months")
+    )
+    c = newest_first.c
+    since = case(
+        (func.max(c.upto) >= limit, func.min(c.month).filter(c.upto - c.events < limit)),
+        else_=literal_column("'-infinity'::timestamptz"),
+    )
+    until = func.coalesce(
+        func.max(c.month) + literal_column("interval '1 month'"),
+        literal_column("'infinity'::timestamptz"),
+    )
+    return (
+        select(since).select_from(newest_first).scalar_subquery(),
+        select(until).select_from(newest_first).scalar_subquery(),
+    )
+
+
+def _events(
+    who: _Who, limit: Any, types: Any | None, window: tuple[Any, Any] | None = None
+) -> Select[Any]:
     statement = (
         select(
             _E.id,
@@ -229,6 +267,8 @@ def _events(who: _Who, limit: Any, types: Any | None) -> Select[Any]:
         .order_by(_E.occurred_at.desc(), _E.id.desc())
         .limit(limit)
     )
+    if window is not None:
+        statement = statement.where(_E.occurred_at >= window[0], _E.occurred_at < window[1])
     return statement if types is None else statement.where(_E.type.in_(types))
 
 
@@ -306,7 +346,9 @@ def bundle(shape: BundleShape) -> Select[Any]:
         else:
             _, position, typed = part
             types: Any = bindparam(f"types_{position}", expanding=True) if typed else None
-            parts.append(_rows(_events(mine, bindparam(f"limit_{position}"), types)))
+            limit: BindParameter[Any] = bindparam(f"limit_{position}")
+            window = None if typed else _events_window(found.c.id, limit)
+            parts.append(_rows(_events(mine, limit, types, window)))
     return select(*found.c, *parts)
 
 
