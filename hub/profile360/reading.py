@@ -166,8 +166,7 @@ async def _bundled(
     wanted = [(part,) for part in bundled] + events[:BUNDLED_EVENTS]
     shape: list[Any] = list(bundled)
     for position, (_, limit, _types) in enumerate(events[:BUNDLED_EVENTS]):
-        shape.append((EVENTS, position, False))
-        parameters[f"limit_{position}"] = limit
+        shape.append((EVENTS, position, False, limit))
     statement = sql.bundle(tuple(shape))
     named = sql.bundle_parts(tuple(shape))
 
