@@ -24,6 +24,7 @@ from hub.profiles.models import Profile
 from hub.settings import Settings
 from hub.weights import Weights
 from tests.conftest import hub_command, unique
+from tests.hub.test_event_partitions import _event
 
 pytestmark = pytest.mark.postgres_only
 
@@ -32,25 +33,13 @@ MAY_END = datetime(2010, 5, 31, 23, 59, 59, tzinfo=UTC)  # the last second of Ma
 JUNE = datetime(2010, 6, 1, tzinfo=UTC)  # its first
 
 
-def _event(tag: str, n: int, profile_id: str, at: datetime) -> dict[str, Any]:
-    return {
-        "message_id": f"{tag}-{n}",
-        "profile_id": profile_id,
-        "type": "VIEW",
-        "touchpoint": "WEB",
-        "occurred_at": at,
-        "received_at": at,
-        "properties": {},
-    }
-
-
 def _history(tag: str, profile_id: str) -> list[dict[str, Any]]:
     """5 in March, 25 in May (four at one moment: a tie), 2 either side of midnight at May's
     end, 3 in June."""
     moments = [MARCH + timedelta(days=i) for i in range(5)]
     moments += [MAY + timedelta(minutes=i) for i in range(21)] + [MAY + timedelta(hours=5)] * 4
     moments += [MAY_END, JUNE] + [JUNE + timedelta(days=i + 1) for i in range(3)]
-    return [_event(tag, n, profile_id, at) for n, at in enumerate(moments)]
+    return [_event(f"{tag}-{n}", profile_id, at) for n, at in enumerate(moments)]
 
 
 async def _agree(db: Database) -> dict[tuple[str, datetime], int]:
