@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 import hub.models  # noqa: F401  (registers every table on Base.metadata)
 from hub.db import Base, create_engine
-from hub.events.partitions import is_partition
+from hub.events.partitions import outside_the_models
 from hub.settings import get_settings
 
 config = context.config
@@ -25,11 +25,12 @@ def _url() -> str:
 
 
 def _ours(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
-    """What migrations manage: not the monthly partitions of `events` (and their indexes),
-    which the hub creates ahead and retention drops (hub/events/partitions.py)."""
+    """What the models describe: not the monthly partitions of `events` (and their indexes),
+    which the hub creates ahead and retention drops, nor `event_months`, which triggers keep
+    (hub/events/partitions.py)."""
     table = getattr(obj, "table", None) if kind == "index" else obj
     table_name = name if kind == "table" else getattr(table, "name", "")
-    return not (reflected and table_name and is_partition(str(table_name)))
+    return not (reflected and table_name and outside_the_models(str(table_name)))
 
 
 def _run(connection: Connection) -> None:

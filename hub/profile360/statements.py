@@ -32,6 +32,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from hub.catalog.models import Category, Product
+from hub.events import partitions
 from hub.events.models import Event
 from hub.identity.models import Identifier
 from hub.preferences import views as preference_views
@@ -217,7 +218,7 @@ def _consents(who: _Who) -> Select[Any]:
 # PostgreSQL: how many of a profile's events each month holds (kept by triggers on `events`,
 # migration e5b7d3a1c9f4), so that a read of its newest events names only the months they
 # need and the other month partitions are pruned.
-_MONTHS = table("event_months", column("profile_id"), column("month"), column("events"))
+_MONTHS = table(partitions.MONTHS, column("profile_id"), column("month"), column("events"))
 
 
 def _events_window(profile_id: Any, limit: Any) -> tuple[Any, Any]:
