@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ from hub.campaigns import repository as repo
 from hub.campaigns import service
 from hub.campaigns.models import Campaign
 from hub.db import clock_at
+from hub.events.partitions import add_months, month_of
 from hub.segments import service as segments
 from hub.weights import Weights
 
@@ -40,9 +41,8 @@ _SEASONS = ("winter",) * 2 + ("spring",) * 3 + ("summer",) * 3 + ("autumn",) * 3
 def window(last_purchase: datetime) -> tuple[datetime, datetime]:
     """(run, end): the MONTHS whole months before the month of the last purchase stored (on
     the demo file, whose last purchase is on 9 December 2010: 1 October → 1 December 2010)."""
-    end = datetime(last_purchase.year, last_purchase.month, 1, tzinfo=UTC)
-    months = end.year * 12 + end.month - 1 - MONTHS
-    return datetime(months // 12, months % 12 + 1, 1, tzinfo=UTC), end
+    end = month_of(last_purchase)
+    return add_months(end, -MONTHS), end
 
 
 def name_for(run_at: datetime) -> str:
