@@ -10,6 +10,7 @@ from textual.widgets import Input
 
 from clients.callcenter.screens.find_caller import FindCallerScreen
 from clients.callcenter.screens.profile import ProfileScreen
+from clients.callcenter.screens.sign_in import SignInScreen
 from clients.callcenter.widgets.results import ResultsTable
 from tests.callcenter.conftest import drama_number, make_app, make_caller, save_svg, wait_for
 
@@ -67,3 +68,19 @@ async def test_search_by_partial_name_lists_and_opens(hub: Any) -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="back")
         assert app.screen.query_one("#query", Input).value == surname[:-2].lower()
+
+
+async def test_quitting_as_a_profile_pops_closes_cleanly(hub: Any) -> None:
+    """The caller's profile pops in the same moment the agent quits: the app closes without a
+    traceback (Textual composes nothing more once it is quitting, so the screen has no panels)."""
+    stored, _ = drama_number()
+    profile_id = await make_caller(hub, "Dot", f"Quit{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
+        profile = await app.client.profile(profile_id)
+        assert profile is not None
+        app.open_profile(profile)
+        assert isinstance(app.screen, ProfileScreen)
+        app.push_screen(SignInScreen(app.client, "agent"))  # and the session ends, too
+    # Leaving `run_test` quits the app at once, and re-raises what any handler raised then.

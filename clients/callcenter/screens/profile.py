@@ -120,7 +120,15 @@ class ProfileScreen(Screen[None]):
                 yield AuditPanel("Audit trail", id="audit")
         yield Footer(compact=True)
 
+    @property
+    def _composed(self) -> bool:
+        """False when the app began to quit before this screen composed (a screen pop as the
+        agent quits): Textual mounts no more widgets then, and there is nothing to show."""
+        return bool(self.query(GreetingBar))
+
     def on_resize(self) -> None:
+        if not self._composed:
+            return
         # One column on a small terminal: what to do on this call comes first.
         narrow = self.size.width < self.HORIZONTAL_BREAKPOINTS[1][0]
         columns = self.query_one("#columns")
@@ -134,6 +142,8 @@ class ProfileScreen(Screen[None]):
         self.post_message(HubFailed(exc))
 
     def on_mount(self) -> None:
+        if not self._composed:
+            return
         self._show(self.profile)
         if not self.profile.complete:
             self.query_one("#columns").loading = True

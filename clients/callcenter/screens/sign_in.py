@@ -51,6 +51,8 @@ class SignInScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if not self.query(Input):
+            return  # the app quit before this screen composed (see ProfileScreen.on_mount)
         if any(e.field_name == "key" for e in self.errors):
             self.query_one("#key", Input).focus()
         elif self.username:
