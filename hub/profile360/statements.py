@@ -221,11 +221,12 @@ def _consents(who: _Who) -> Select[Any]:
 _MONTHS = table(partitions.MONTHS, column("profile_id"), column("month"), column("events"))
 
 
-def _events_window(profile_id: Any, limit: Any) -> tuple[Any, Any]:
+def _events_window(profile_id: Any, limit: Any, name: str) -> tuple[Any, Any]:
     """[from, until) of the months the profile's newest `limit` events need: from the start of
     the oldest of the newest months that, in turn, hold `limit` events ('-infinity' when all of
     them hold fewer, or there are none: nothing is left out) until the end of its newest month
-    ('infinity' when it has none). PostgreSQL then reads only the partitions in between."""
+    ('infinity' when it has none). PostgreSQL then reads only the partitions in between. Both
+    bounds come from one CTE (`name`), so the month list is read once."""
     m = _MONTHS.c
     newest_first = (
         select(m.month, m.events, func.sum(m.events).over(order_by=m.month.desc()).label("upto"))
@@ -241,9 +242,10 @@ def _events_window(profile_id: Any, limit: Any) -> tuple[Any, Any]:
         func.max(c.month) + literal_column("interval '1 month'"),
         literal_column("'infinity'::timestamptz"),
     )
+    window = select(since.label("since"), until.label("until")).select_from(newest_first).cte(name)
     return (
-        select(since).select_from(newest_first).scalar_subquery(),
-        select(until).select_from(newest_first).scalar_subquery(),
+        select(window.c.since).scalar_subquery(),
+        select(window.c.until).scalar_subquery(),
     )
 
 
@@ -351,7 +353,7 @@ def bundle(shape: BundleShape) -> Select[Any]:
             _, position, typed, size = part
             types: Any = bindparam(f"types_{position}", expanding=True) if typed else None
             limit: Any = literal_column(str(int(size)))
-            window = None if typed else _events_window(found.c.id, limit)
+            window = None if typed else _events_window(found.c.id, limit, f"window_{position}")
             parts.append(_rows(_events(mine, limit, types, window)))
     return select(*found.c, *parts)
 
