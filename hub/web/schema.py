@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from hub.api import direct
 from hub.api.consistency import Consistency
 from hub.api.errors import ClientError, Masking, should_mask
 from hub.api.execution import PlainLeaves
@@ -92,7 +93,15 @@ Mutation = merge_types(
 class RapportSchema(strawberry.Schema):
     """Strawberry logs every error at ERROR with a traceback. Expected ones (a ClientError, or
     anything carrying extensions.code) are answers, not incidents: not logged. A document that
-    does not parse or validate is the client's mistake: one line at INFO, no traceback."""
+    does not parse or validate is the client's mistake: one line at INFO, no traceback.
+
+    Fields whose resolvers have nothing for strawberry's per-call wrapping to do are called
+    straight (`hub.api.direct`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.exception_handlers:
+            direct.install(self._schema, self.config, self.schema_converter.scalar_registry)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -1,0 +1,228 @@
+"""Resolvers called straight, without strawberry's per-call wrapping, where that wrapping has
+nothing to do.
+
+For every field with a resolver, strawberry builds a chain per call: a resolver wrapper, an
+`Info`, `get_arguments` (which resolves each argument's type, converts its name and walks its
+value by type), a reduce over the field's extensions, two more closures and `get_result`. For a
+field without extensions whose arguments are leaves (scalars and enums, optional or in lists),
+all of that comes down to renaming the arguments and copying list values: here each such field
+gets a resolve function made once that does exactly that and calls the resolver. A profile read
+calls five of them (`identifiers`, `preferences`, `consents`, `recentEvents`, `displayName`).
+
+Fields that keep strawberry's own path: any with a field extension (permissions, `Guard`), an
+argument that is an input object, a `GlobalID` or `Maybe` argument, subscriptions, and every
+field of a schema with exception handlers. Strawberry's "basic" fields (no resolver) are not
+touched either: `execution` reads those itself.
+
+Input objects: strawberry converts one field by field, resolving each field's type and name
+again for every value (a twentieth of a profile read goes to its one `identifier` argument). An
+input type whose fields are leaves, lists of leaves or such input types gets a `from_input`
+(strawberry's hook for types that build their own value) made once, which does the same:
+fields without a default start as null, the given ones are converted, the class is called.
+A type that already has a `from_input` (`EventInput`) keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING
+from typing import Any, Literal
+
+from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from strawberry.relay.types import GlobalID
+from strawberry.scalars import is_scalar
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.base import (
+    StrawberryList,
+    StrawberryMaybe,
+    StrawberryObjectDefinition,
+    StrawberryOptional,
+    get_object_definition,
+)
+from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
+from strawberry.types.field import StrawberryField
+from strawberry.types.unset import UNSET
+
+# (GraphQL name, Python name, copy: a list value is copied, as strawberry does, because
+# graphql-core hands the same default list to every request that leaves the argument out)
+_Argument = tuple[str, str, bool]
+
+
+def install(
+    schema: GraphQLSchema, config: StrawberryConfig, scalar_registry: Mapping[object, Any]
+) -> list[str]:
+    """Give each field that qualifies a direct resolve function, and each input type that
+    qualifies a `from_input`; returns their coordinates (`Type.field`, `Type`)."""
+    installed = []
+    for graphql_type in schema.type_map.values():
+        definition = (graphql_type.extensions or {}).get("strawberry-definition")
+        if isinstance(definition, StrawberryObjectDefinition) and definition.is_input:
+            if _input_builder(definition, config, scalar_registry, set()) is not None:
+                installed.append(graphql_type.name)
+    subscription = schema.subscription_type
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type is subscription:
+            continue
+        if graphql_type.name.startswith("__"):
+            continue
+        for name, field in graphql_type.fields.items():
+            direct = _direct(field, config, scalar_registry)
+            if direct is not None:
+                field.resolve = direct
+                installed.append(f"{graphql_type.name}.{name}")
+    return installed
+
+
+def _direct(
+    field: GraphQLField, config: StrawberryConfig, scalar_registry: Mapping[object, Any]
+) -> Callable[..., Any] | None:
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or definition.extensions:
+        return None
+    resolver = definition.base_resolver
+    if resolver is None or field.subscribe is not None:
+        return None
+    arguments: list[_Argument] = []
+    for argument in definition.arguments:
+        leaf = _leaf(argument.type, scalar_registry)
+        if leaf is None or argument.python_name is None:
+            return None
+        arguments.append(
+            (config.name_converter.from_argument(argument), argument.python_name, leaf)
+        )
+    function = resolver.wrapped_func
+    if not callable(function):
+        return None
+    takes_self = resolver.self_parameter is not None
+    sources = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
+    info_name = resolver.info_parameter.name if resolver.info_parameter else None
+    info_class = config.info_class
+
+    # Positional-only: an argument may well be called `source` or `info` (`preferences(source:)`).
+    def resolve(source: Any, info: GraphQLResolveInfo[Any], /, **given: Any) -> Any:
+        kwargs: dict[str, Any] = {}
+        for graphql_name, python_name, copy in arguments:
+            if graphql_name in given:
+                value = given[graphql_name]
+                kwargs[python_name] = list(value) if copy and value is not None else value
+        for name in sources:
+            kwargs[name] = source
+        if info_name is not None:
+            kwargs[info_name] = info_class(_raw_info=info, _field=definition)
+        return function(source, **kwargs) if takes_self else function(**kwargs)
+
+    resolve.__name__ = f"direct_{definition.python_name}"
+    return resolve
+
+
+def _leaf(type_: Any, scalar_registry: Mapping[object, Any]) -> bool | None:
+    """Whether a value of this argument type is copied (a list); None when the type is not
+    a leaf, an optional leaf or a list of (optional) leaves: strawberry converts those."""
+    if isinstance(type_, StrawberryMaybe):
+        return None
+    if isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    if isinstance(type_, StrawberryList):
+        item = type_.of_type
+        if isinstance(item, StrawberryOptional):
+            item = item.of_type
+        return True if _is_leaf(item, scalar_registry) else None
+    return False if _is_leaf(type_, scalar_registry) else None
+
+
+def _is_leaf(type_: Any, scalar_registry: Mapping[object, Any]) -> bool:
+    if type_ is GlobalID or isinstance(type_, StrawberryMaybe | StrawberryOptional):
+        return False
+    if isinstance(type_, StrawberryEnumDefinition) or has_enum_definition(type_):
+        return True  # graphql-core has already made the value the enum's member
+    return is_scalar(type_, scalar_registry)
+
+
+# How a field's value is converted: None for a leaf (kept as it is), else a function.
+_Convert = Callable[[Any], Any] | None
+
+# Builders made for this process, by definition (a definition is made once per input type).
+_BUILDERS = "_rapport_from_input"
+
+
+def _input_builder(
+    definition: StrawberryObjectDefinition,
+    config: StrawberryConfig,
+    scalar_registry: Mapping[object, Any],
+    seen: set[int],
+) -> Callable[..., Any] | None:
+    """`value → instance` for this input type, set as its `from_input`; None when a field's
+    type is not one this lays out (or the type contains itself), or the type builds its own
+    value already."""
+    made = definition.__dict__.get(_BUILDERS)
+    if made is not None:
+        return made  # type: ignore[no-any-return]
+    if definition.from_input is not None or id(definition) in seen:
+        return None
+    seen.add(id(definition))
+    fields: list[tuple[str, str, _Convert]] = []
+    for field in definition.fields:
+        convert = _converter(
+            field.resolve_type(type_definition=definition), config, scalar_registry, seen
+        )
+        if convert is False or field.python_name is None:
+            return None
+        fields.append((config.name_converter.from_field(field), field.python_name, convert))
+    nulls = {
+        field.python_name: None
+        for field in definition.fields
+        if field.default_value is MISSING and field.default_factory is MISSING
+    }
+    origin = definition.origin
+
+    def build(value: Any, cls: type = origin) -> Any:
+        kwargs = dict(nulls)
+        for graphql_name, python_name, convert in fields:
+            if graphql_name in value:
+                given = value[graphql_name]
+                kwargs[python_name] = given if convert is None else convert(given)
+        return cls(**kwargs)
+
+    definition.from_input = lambda cls, value, _context: build(value, cls)
+    definition.__dict__[_BUILDERS] = build
+    return build
+
+
+def _converter(
+    type_: Any, config: StrawberryConfig, scalar_registry: Mapping[object, Any], seen: set[int]
+) -> _Convert | Literal[False]:
+    """How a value of an input field's type is converted as strawberry's `convert_argument`
+    does (None: kept as it is); False when this does not lay that type out."""
+    if isinstance(type_, StrawberryMaybe):
+        return False
+    if isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    if isinstance(type_, StrawberryList):
+        item = type_.of_type
+        if isinstance(item, StrawberryOptional):
+            item = item.of_type
+        if _is_leaf(item, scalar_registry):
+            return _copied
+        each = _converter(item, config, scalar_registry, seen)
+        if not callable(each):
+            return False
+        return lambda values: _each(values, each)
+    if _is_leaf(type_, scalar_registry):
+        return None
+    definition = get_object_definition(type_)
+    if definition is None or not definition.is_input:
+        return False
+    build = _input_builder(definition, config, scalar_registry, seen)
+    if build is None:
+        return False
+    return lambda value: value if value is None or value is UNSET else build(value, type_)
+
+
+def _copied(values: Any) -> Any:
+    return values if values is None or values is UNSET else list(values)
+
+
+def _each(values: Any, convert: Callable[[Any], Any]) -> Any:
+    if values is None or values is UNSET:
+        return values
+    return [convert(value) for value in values]
