@@ -231,10 +231,16 @@ def rank(
     totals = parts[0] + parts[1] + parts[2] + parts[3]
     strongest = parts.argmax(axis=0)  # the first of equals, in the order of WHY
     best = parts.max(axis=0)
-    if key is None:
-        chosen = chosen[np.lexsort((arrays.sku_order[chosen], -totals[chosen]))]
-    else:
-        chosen = chosen[np.lexsort((arrays.sku_order[chosen], -totals[chosen], -key[chosen]))]
+    order = [arrays.sku_order[chosen], -totals[chosen]]
+    if key is not None:
+        order.append(-key[chosen])
+    late = _out_of_season(model, arrays) if history else None
+    if late is not None:
+        # For someone with a history, out of season (a bauble after Christmas) after
+        # everything in season, whatever its score; what goes with what they are looking at
+        # right now keeps its place, and so does "popular in store now" for a passer-by.
+        order.append(late[chosen] & (key[chosen] < LEADS) if key is not None else late[chosen])
+    chosen = chosen[np.lexsort(order)]
 
     picked: list[Ranked] = []
     per_category: dict[int, int] = defaultdict(int)
@@ -267,6 +273,18 @@ def rank(
         if len(picked) >= first:
             break
     return picked
+
+
+def _out_of_season(model: ItemModel | None, arrays: Arrays) -> np.ndarray | None:
+    """Per item, whether the model found it out of season (`model.out_of_season`); None
+    when none is. Made once per model and catalogue."""
+    if model is None or not model.out_of_season:
+        return None
+    made = model.__dict__.get("_late")
+    if made is None or made[0] is not arrays:
+        made = model.__dict__["_late"] = (arrays, arrays.mask(model.out_of_season))
+    mask: np.ndarray = made[1]
+    return mask
 
 
 def _learned_key(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, JSONType, UTCDateTime, utcnow
@@ -23,6 +23,10 @@ class RecModel(Base):
     n_items: Mapped[int] = mapped_column(Integer)
     items: Mapped[list[str]] = mapped_column(JSONType, default=list)
     popular: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Items whose coming half-year was dead a year before (`model.out_of_season`).
+    out_of_season: Mapped[list[str]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
     # The item × item weights, float32, as a compressed .npz; loaded only when serving.
     weights: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     # The learned re-ranker (hub/recs/ranker_training.py) as a compressed .npz, when the

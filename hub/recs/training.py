@@ -12,11 +12,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from hub.catalog.models import Product
 from hub.db import Database, utcnow
 from hub.enums import EventType
 from hub.events.models import Event
 from hub.recs import ranker, ranker_training
-from hub.recs.model import ItemModel, popular_now, train_ease
+from hub.recs.model import ItemModel, out_of_season, popular_now, train_ease
 from hub.recs.models import RecModel
 
 log = logging.getLogger("hub.recs")
@@ -39,6 +40,8 @@ async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
                 continue
             purchases.append((sku, at))
             lines[profile_id].append((sku, at))
+        categories = await session.execute(select(Product.sku, Product.category_slug))
+        category_of: dict[str, str] = {sku: slug for sku, slug in categories}
     if not lines:
         log.info("no purchases yet: nothing to train")
         return None
@@ -46,6 +49,7 @@ async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
     # CPU-bound: a worker thread, so the event loop keeps serving reads meanwhile.
     model = await asyncio.to_thread(train_ease, baskets, lam, 3)
     model.popular = popular_now(purchases)
+    model.out_of_season = out_of_season(purchases, category_of)
     del purchases, baskets
     learned = await asyncio.to_thread(_learn, lines, utcnow(), lam)
     seconds = time.perf_counter() - started
@@ -92,6 +96,7 @@ async def _store(
         n_items=len(model.items),
         items=model.items,
         popular=model.popular,
+        out_of_season=model.out_of_season,
         weights=model.to_bytes(),
         ranker=ranker.to_bytes(learned) if learned is not None else None,
         active=True,
@@ -129,6 +134,7 @@ async def load(session: AsyncSession, model_id: str) -> ItemModel | None:
         list(row.items),
         weights,
         popular=list(row.popular),
+        out_of_season=list(row.out_of_season or ()),
         params=dict(row.params),
         n_users=row.n_users,
         trained_at=row.trained_at,

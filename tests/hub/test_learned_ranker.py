@@ -150,6 +150,16 @@ def test_what_they_look_at_now_leads_the_learned_list(store) -> None:  # type: i
     picks = engine.rank(shopper, model, _catalogue(model), 10, learned=learned)
     assert partner in [p.sku for p in picks[:3]]
     assert looked not in [p.sku for p in picks]
+    # Out of season or not: what goes with what they are looking at right now still leads,
+    # while the rest out of season goes last.
+    first = picks[3].sku  # the learned order's first, after the places of the visit
+    model.out_of_season = [partner, first]
+    try:
+        picks = engine.rank(shopper, model, _catalogue(model), 10, learned=learned)
+    finally:
+        model.out_of_season = []
+    assert partner in [p.sku for p in picks[:3]]
+    assert first not in [p.sku for p in picks[:-1]]  # last, or below the ten now
 
 
 def test_the_same_history_under_other_profile_ids_gives_the_same_model(store) -> None:  # type: ignore[no-untyped-def]

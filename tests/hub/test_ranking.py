@@ -9,7 +9,7 @@ import numpy as np
 
 from hub.db import clock_at
 from hub.preferences.learning import Interest
-from hub.recs import engine
+from hub.recs import engine, model
 from hub.recs.families import family_of
 from hub.recs.habits import Habit, habits_from, repeat_share, span
 from hub.recs.model import ItemModel, popular_now
@@ -159,3 +159,70 @@ def test_popular_now_fills_from_wider_windows() -> None:
     # The month's best seller first, then the quarter's, then all time by count.
     assert ranked == ["NEW", "LATE", "OLD0", "OLD1"]
     assert popular_now([], limit=3) == []
+
+
+# Seasons: a store with a year and a week of history, its newest purchase in December.
+DECEMBER = datetime(2010, 12, 9, 12, tzinfo=UTC)
+
+
+def _weekly(
+    sku: str, since: datetime, until: datetime, per_week: int = 2
+) -> list[tuple[str, datetime]]:
+    lines, at = [], since
+    while at < until:
+        lines += [(sku, at + timedelta(hours=h)) for h in range(per_week)]
+        at += timedelta(days=7)
+    return lines
+
+
+def _seasons() -> tuple[list[tuple[str, datetime]], dict[str, str]]:
+    start = DECEMBER - timedelta(days=372)
+    autumn = [
+        (datetime(y, 9, 1, tzinfo=UTC), datetime(y, 12, 20, tzinfo=UTC)) for y in (2009, 2010)
+    ]
+    lines = _weekly("STAPLE", start, DECEMBER)  # all year round
+    lines += [x for a, b in autumn for x in _weekly("BAUBLE", max(a, start), b, 4)]
+    lines += _weekly("NEWDESIGN", datetime(2010, 9, 1, tzinfo=UTC), DECEMBER)  # this autumn's
+    lines += _weekly("NEWVASE", datetime(2010, 4, 1, tzinfo=UTC), DECEMBER)  # launched in spring
+    lines += [("RARE", DECEMBER - timedelta(days=370)), ("RARE", DECEMBER - timedelta(days=20))]
+    category_of = {"BAUBLE": "christmas", "NEWDESIGN": "christmas", "STAPLE": "home"}
+    category_of |= {"NEWVASE": "home", "RARE": "christmas"}
+    return lines, category_of
+
+
+def test_out_of_season_needs_a_year_and_judges_new_items_by_their_category() -> None:
+    lines, category_of = _seasons()
+    # The bauble sold last autumn and nothing from this week last year to June: out of season,
+    # and so is this year's new design of its category; the staple, a new vase of a category
+    # that sells all year, and an item with two lines are not.
+    assert model.out_of_season(lines, category_of) == ["BAUBLE", "NEWDESIGN"]
+    assert model.out_of_season(lines) == ["BAUBLE"]  # without categories: new designs unknown
+    # Five days short of a year of history: no season can be told.
+    recent = [(sku, at) for sku, at in lines if at > DECEMBER - timedelta(days=360)]
+    assert model.out_of_season(recent, category_of) == []
+    # In October the coming half-year holds last year's Christmas trade: in season.
+    october = DECEMBER - timedelta(days=60)
+    before = [(sku, at) for sku, at in lines if at <= october]
+    assert model.out_of_season(before, category_of) == []
+
+
+def test_an_item_out_of_season_comes_after_everything_in_season() -> None:
+    staple = [("BAUBLE", NOW - timedelta(days=30 * k + 20)) for k in range(6)]
+    one_off = [("VASE", NOW - timedelta(days=8))]
+    shopper = _shopper(staple + one_off)
+    catalogue = _catalogue({"BAUBLE": "Glass Bauble", "VASE": "Vase"})
+    item_model = _model(["BAUBLE", "VASE"], {})
+    assert [p.sku for p in engine.rank(shopper, item_model, catalogue, 10)] == ["BAUBLE", "VASE"]
+    item_model.out_of_season = ["BAUBLE"]
+    picks = engine.rank(shopper, item_model, catalogue, 10)
+    assert [p.sku for p in picks] == ["VASE", "BAUBLE"]  # still offered, last; reasons as before
+    assert picks[1].why == "REBUY"
+
+
+def test_a_passer_by_still_sees_what_sells_now() -> None:
+    """No history: "popular in store now" is what sells now, in season or not."""
+    catalogue = _catalogue({"BAUBLE": "Glass Bauble", "VASE": "Vase"}, popular=["BAUBLE", "VASE"])
+    item_model = _model(["BAUBLE", "VASE"], {})
+    item_model.out_of_season = ["BAUBLE"]
+    picks = engine.rank(_shopper([]), item_model, catalogue, 10)
+    assert [p.sku for p in picks] == ["BAUBLE", "VASE"]
