@@ -57,7 +57,7 @@ async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
         row = await _store(session, model, learned, seconds)
         await session.commit()
     log.info(
-        "trained %s on %d customers, %d items in %.1f s; %s",
+        "trained %s on %d customers, %d items in %.1f s; %s; %s",
         row.kind,
         row.n_users,
         row.n_items,
@@ -65,6 +65,7 @@ async def retrain(db: Database, lam: float = 500.0) -> RecModel | None:
         "no learned ranker (too few customers with later purchases)"
         if learned is None
         else f"ranker learned from {learned.groups} customers since {learned.origin:%Y-%m-%d}",
+        f"{len(row.out_of_season)} items out of season",
     )
     return row
 
