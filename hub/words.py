@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hub.enums import TOUCHPOINT_WORDS, Touchpoint
+from hub.enums import TOUCHPOINT_WORDS, Touchpoint, member
 
 _MONTHS = (
     "January",
@@ -29,7 +29,7 @@ def day(moment: datetime) -> str:
 
 def where(touchpoint: str) -> str:
     try:
-        return TOUCHPOINT_WORDS[Touchpoint(touchpoint)]
+        return TOUCHPOINT_WORDS[member(Touchpoint, touchpoint)]
     except ValueError:
         return ""
 

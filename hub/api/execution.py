@@ -17,6 +17,7 @@ which reports it as graphql-core does; nothing is written before that, so nothin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, cast
 
@@ -164,6 +165,9 @@ def _reader(field: GraphQLField) -> Callable[[Any], Any]:
     return lambda source: resolve(source, None)
 
 
+# Values that are never awaitable, an error or Undefined: no need to ask.
+_PLAIN = frozenset({str, int, float, bool, datetime, date})
+
 # A selection answered in one loop: (response name, reader, coercion, non-null) per field.
 _Plan = list[tuple[str, Callable[[Any], Any], Callable[[Any], Any], bool]]
 
@@ -180,7 +184,9 @@ def _answer(plan: _Plan, source: Any, is_awaitable: Callable[[Any], bool]) -> di
                 return None
             answer[name] = None
             continue
-        if value is Undefined or isinstance(value, Exception) or is_awaitable(value):
+        if value.__class__ not in _PLAIN and (
+            value is Undefined or isinstance(value, Exception) or is_awaitable(value)
+        ):
             return None
         try:
             coerced = coerce(value)

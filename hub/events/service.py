@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.enums import EventType
+from hub.enums import EventType, member
 from hub.events import repository as repo
 from hub.events.ingest import VERBS, track
 from hub.events.models import Described, Event
@@ -53,7 +53,7 @@ __all__ = [
 
 def describe(event: Described, product_name: str | None = None) -> str:
     """One stored event in plain words, e.g. “Bought 12 × Regency Teacup on the web site”."""
-    verb = VERBS[EventType(event.type)]
+    verb = VERBS[member(EventType, event.type)]
     what = ""
     if event.product_sku:
         name = product_name or event.product_sku

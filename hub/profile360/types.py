@@ -21,6 +21,7 @@ from hub.api.permissions import Allowed, NullUnless, Unmasked
 from hub.catalog import loaders as catalog_loaders
 from hub.catalog.types import Product
 from hub.enums import IdentifierKind as Kind
+from hub.enums import member
 from hub.events import service as events
 from hub.events.service import describe
 from hub.identity import stewardship
@@ -101,8 +102,8 @@ class Event:
         return cls(
             id=strawberry.ID(str(row.id)),
             message_id=row.message_id,
-            type=EventType(row.type),
-            touchpoint=Touchpoint(row.touchpoint),
+            type=member(EventType, row.type),
+            touchpoint=member(Touchpoint, row.touchpoint),
             occurred_at=row.occurred_at,
             product_sku=row.product_sku,
             quantity=row.quantity,
@@ -354,7 +355,7 @@ def _preferences(views: list[PreferenceView], source: PreferenceSource | None) -
             like=v.like,
             weight=v.weight,
             source=v.source,
-            touchpoint=Touchpoint(v.touchpoint),
+            touchpoint=member(Touchpoint, v.touchpoint),
             updated_at=v.updated_at,
             reason=v.reason,
         )
@@ -371,7 +372,7 @@ def _consents(views: list[ConsentView]) -> list[Consent]:
             is_default=v.is_default,
             updated_at=v.updated_at,
             expires_at=v.expires_at,
-            touchpoint=Touchpoint(v.touchpoint) if v.touchpoint else None,
+            touchpoint=member(Touchpoint, v.touchpoint) if v.touchpoint else None,
         )
         for v in views
     ]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from hub import words
+from hub.enums import EventType, Touchpoint, member
 from hub.words import day, times
 
 
@@ -20,3 +24,13 @@ def test_counts_read_as_words() -> None:
         "bought it twice",
         "bought it 5 times",
     ]
+
+
+def test_a_stored_string_becomes_its_enum_member_as_the_enum_itself_would_make_it() -> None:
+    assert member(Touchpoint, "KIOSK") is Touchpoint.KIOSK
+    assert member(EventType, "PURCHASE") is EventType.PURCHASE
+    for wrong in ("kiosk", "NOPE", ""):
+        with pytest.raises(ValueError):
+            member(Touchpoint, wrong)
+    assert words.where("KIOSK") == words.where(Touchpoint.KIOSK) != ""
+    assert words.where("NOWHERE") == ""
