@@ -4,22 +4,23 @@ nothing to do.
 For every field with a resolver, strawberry builds a chain per call: a resolver wrapper, an
 `Info`, `get_arguments` (which resolves each argument's type, converts its name and walks its
 value by type), a reduce over the field's extensions, two more closures and `get_result`. For a
-field without extensions whose arguments are leaves (scalars and enums, optional or in lists),
-all of that comes down to renaming the arguments and copying list values: here each such field
-gets a resolve function made once that does exactly that and calls the resolver. A profile read
-calls five of them (`identifiers`, `preferences`, `consents`, `recentEvents`, `displayName`).
-
-Fields that keep strawberry's own path: any with a field extension (permissions, `Guard`), an
-argument that is an input object, a `GlobalID` or `Maybe` argument, subscriptions, and every
-field of a schema with exception handlers. Strawberry's "basic" fields (no resolver) are not
-touched either: `execution` reads those itself.
+field without extensions, all of that comes down to renaming the arguments, converting their
+values and calling the resolver: here each such field gets a resolve function made once that
+does exactly that. A profile read calls five of them (`identifiers`, `preferences`, `consents`,
+`recentEvents`, `displayName`).
 
 Input objects: strawberry converts one field by field, resolving each field's type and name
 again for every value (a twentieth of a profile read goes to its one `identifier` argument). An
 input type whose fields are leaves, lists of leaves or such input types gets a `from_input`
 (strawberry's hook for types that build their own value) made once, which does the same:
 fields without a default start as null, the given ones are converted, the class is called.
-A type that already has a `from_input` (`EventInput`) keeps it.
+A type that already has a `from_input` (`EventInput`) keeps it. Leaves are kept as they are
+(graphql-core has parsed scalars and made enums members); lists are copied.
+
+Fields that keep strawberry's own path: any with a field extension (permissions, `Guard`), an
+argument of a type not laid out here (a `GlobalID`, a `Maybe`, an input with its own
+`from_input`), subscriptions, and every field of a schema with exception handlers. Strawberry's
+"basic" fields (no resolver) are not touched either: `execution` reads those itself.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.unset import UNSET
 
-# (GraphQL name, Python name, copy: a list value is copied, as strawberry does, because
-# graphql-core hands the same default list to every request that leaves the argument out)
-_Argument = tuple[str, str, bool]
+# How a value is converted: None for a leaf (kept as it is), else a function (`_converter`).
+_Convert = Callable[[Any], Any] | None
+
+# (GraphQL name, Python name, how its value is converted)
+_Argument = tuple[str, str, _Convert]
 
 
 def install(
@@ -84,11 +87,11 @@ def _direct(
         return None
     arguments: list[_Argument] = []
     for argument in definition.arguments:
-        leaf = _leaf(argument.type, scalar_registry)
-        if leaf is None or argument.python_name is None:
+        convert = _converter(argument.type, config, scalar_registry, set())
+        if convert is False or argument.python_name is None:
             return None
         arguments.append(
-            (config.name_converter.from_argument(argument), argument.python_name, leaf)
+            (config.name_converter.from_argument(argument), argument.python_name, convert)
         )
     function = resolver.wrapped_func
     if not callable(function):
@@ -101,10 +104,10 @@ def _direct(
     # Positional-only: an argument may well be called `source` or `info` (`preferences(source:)`).
     def resolve(source: Any, info: GraphQLResolveInfo[Any], /, **given: Any) -> Any:
         kwargs: dict[str, Any] = {}
-        for graphql_name, python_name, copy in arguments:
+        for graphql_name, python_name, convert in arguments:
             if graphql_name in given:
                 value = given[graphql_name]
-                kwargs[python_name] = list(value) if copy and value is not None else value
+                kwargs[python_name] = value if convert is None else convert(value)
         for name in sources:
             kwargs[name] = source
         if info_name is not None:
@@ -115,21 +118,6 @@ def _direct(
     return resolve
 
 
-def _leaf(type_: Any, scalar_registry: Mapping[object, Any]) -> bool | None:
-    """Whether a value of this argument type is copied (a list); None when the type is not
-    a leaf, an optional leaf or a list of (optional) leaves: strawberry converts those."""
-    if isinstance(type_, StrawberryMaybe):
-        return None
-    if isinstance(type_, StrawberryOptional):
-        type_ = type_.of_type
-    if isinstance(type_, StrawberryList):
-        item = type_.of_type
-        if isinstance(item, StrawberryOptional):
-            item = item.of_type
-        return True if _is_leaf(item, scalar_registry) else None
-    return False if _is_leaf(type_, scalar_registry) else None
-
-
 def _is_leaf(type_: Any, scalar_registry: Mapping[object, Any]) -> bool:
     if type_ is GlobalID or isinstance(type_, StrawberryMaybe | StrawberryOptional):
         return False
@@ -137,9 +125,6 @@ def _is_leaf(type_: Any, scalar_registry: Mapping[object, Any]) -> bool:
         return True  # graphql-core has already made the value the enum's member
     return is_scalar(type_, scalar_registry)
 
-
-# How a field's value is converted: None for a leaf (kept as it is), else a function.
-_Convert = Callable[[Any], Any] | None
 
 # Builders made for this process, by definition (a definition is made once per input type).
 _BUILDERS = "_rapport_from_input"
@@ -219,6 +204,8 @@ def _converter(
 
 
 def _copied(values: Any) -> Any:
+    # Copied, as strawberry does: graphql-core hands the same default list to every request
+    # that leaves the argument out, so a resolver changing it would change the next one's.
     return values if values is None or values is UNSET else list(values)
 
 
