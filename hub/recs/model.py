@@ -121,9 +121,9 @@ def out_of_season(
     """Items whose coming `days` were dead the year before, sorted: of the purchase lines in
     the year up to the newest purchase, under `share` of an even spread fell in the same
     `days` one year earlier — a Christmas bauble in December, bought all autumn and hardly ever
-    from Christmas to June. On the demo data, of the items bought in December 2009 that such a
-    rule names in December 2010, 1.3 % were bought again by the same customer by June 2010; of
-    the others, 29 %.
+    from Christmas to June. On the demo data, of the items bought in December 2009 that this
+    names in December 2010, 1.4 % were bought again by the same customer by June 2010; of the
+    others, 27 % (in-sample: the rule reads those months; docs/performance.md).
 
     An item on sale when that window opened, with `min_lines` lines in the year, is judged by
     its own lines; one launched since (this year's Christmas designs) by its category's, when
