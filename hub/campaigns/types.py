@@ -13,6 +13,7 @@ from hub.campaigns.evaluation import Estimate, Evaluation, GroupFigures
 from hub.campaigns.models import Campaign as CampaignRow
 from hub.campaigns.models import CampaignRecipient as RecipientRow
 from hub.campaigns.repository import Counts
+from hub.enums import member
 from hub.segments.types import ExportFormat
 
 
@@ -89,7 +90,7 @@ class CampaignRecipient:
             reason=row.reason,
             exported_at=row.exported_at,
             responded_at=row.responded_at,
-            response_touchpoint=Touchpoint(row.response_touchpoint)
+            response_touchpoint=member(Touchpoint, row.response_touchpoint)
             if row.response_touchpoint
             else None,
         )

@@ -6,7 +6,7 @@ from typing import Protocol
 import strawberry
 
 from hub.api.enums import IdentifierKind, Touchpoint
-from hub.enums import CONTACT_KINDS
+from hub.enums import CONTACT_KINDS, member
 from hub.enums import IdentifierKind as Kind
 from hub.identity.models import Merge
 from hub.identity.normalize import IdentifierIn, mask
@@ -44,13 +44,13 @@ class Identifier:
 
     @classmethod
     def of(cls, row: IdentifierLike, masked: bool) -> Identifier:
-        kind = Kind(row.kind)
+        kind = member(Kind, row.kind)
         hide = masked and kind in CONTACT_KINDS
         return cls(
             kind=kind,
             value=mask(kind, row.value) if hide else row.value,
             masked=hide,
-            touchpoint=Touchpoint(row.touchpoint),
+            touchpoint=member(Touchpoint, row.touchpoint),
             created_at=row.created_at,
         )
 
@@ -74,7 +74,7 @@ class MergeRecord:
             survivor_id=strawberry.ID(row.survivor_id),
             merged_id=strawberry.ID(row.merged_id),
             reason=row.reason,
-            touchpoint=Touchpoint(row.touchpoint),
+            touchpoint=member(Touchpoint, row.touchpoint),
             created_at=row.created_at,
             split_at=row.split_at,
             identifiers_moved=len(row.moved.get("identifier_ids", [])),

@@ -127,7 +127,7 @@ class Note:
             id=strawberry.ID(str(row.id)),
             text=row.text,
             author=row.author,
-            touchpoint=Touchpoint(row.touchpoint),
+            touchpoint=member(Touchpoint, row.touchpoint),
             created_at=row.created_at,
         )  # type: ignore[arg-type]
 
