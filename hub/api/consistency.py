@@ -24,26 +24,41 @@ log = logging.getLogger("hub.api")
 class Consistency(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context.context
-        replicas = ctx.hub.replicas if isinstance(ctx, Context) else None
-        request = ctx.request if isinstance(ctx, Context) else None
-        if replicas is None or request is None or request.scope.get("type") != "http":
-            yield
-            return
-        assert isinstance(ctx, Context)
-        ctx.consistency = request.headers.get(HEADER)
         try:
-            ctx.standby_reads = self.execution_context.operation_type is OperationType.QUERY
+            query = self.execution_context.operation_type is OperationType.QUERY
         except RuntimeError:  # no document: nothing will execute
-            ctx.standby_reads = False
+            query = False
+        applies = begin(ctx, query=query)
         yield
-        position = parse_position(ctx.consistency)
-        if ctx.wrote:
-            try:
-                position = max(position or 0, await replicas.primary_position())
-            except Exception:  # the write is committed; only the token is missing
-                log.warning("could not read the primary's WAL position for the token")
-        response = ctx.response
-        if position is not None and response is not None and hasattr(response, "headers"):
-            # The newer of what the client sent and what this request wrote: a client keeps
-            # the last token it received.
-            response.headers[HEADER] = format_position(position)
+        if applies:
+            await finish(ctx)
+
+
+def begin(ctx: object, *, query: bool) -> bool:
+    """Before an operation runs: whether it may read from a standby, and the client's token
+    (HTTP only, with standbys configured). True when `finish` has work to do after it."""
+    replicas = ctx.hub.replicas if isinstance(ctx, Context) else None
+    request = ctx.request if isinstance(ctx, Context) else None
+    if replicas is None or request is None or request.scope.get("type") != "http":
+        return False
+    assert isinstance(ctx, Context)
+    ctx.consistency = request.headers.get(HEADER)
+    ctx.standby_reads = query
+    return True
+
+
+async def finish(ctx: Context) -> None:
+    """After an operation that `begin` applied to: the answer's token."""
+    replicas = ctx.hub.replicas
+    assert replicas is not None
+    position = parse_position(ctx.consistency)
+    if ctx.wrote:
+        try:
+            position = max(position or 0, await replicas.primary_position())
+        except Exception:  # the write is committed; only the token is missing
+            log.warning("could not read the primary's WAL position for the token")
+    response = ctx.response
+    if position is not None and response is not None and hasattr(response, "headers"):
+        # The newer of what the client sent and what this request wrote: a client keeps
+        # the last token it received.
+        response.headers[HEADER] = format_position(position)

@@ -105,6 +105,11 @@ class Masking(MaskErrors):
         )
 
 
+def masking() -> Masking:
+    """The error masking every operation's result goes through."""
+    return Masking(should_mask_error=should_mask, error_message="Unexpected error.")
+
+
 def should_mask(error: GraphQLError) -> bool:
     """Hide unexpected failures from clients; log them with an id the client can quote."""
     original = error.original_error

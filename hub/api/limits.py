@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -254,20 +255,33 @@ class QueryLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        caller = context.context
-        principal = getattr(caller, "principal", None)
-        if not context.pre_execution_errors and document is not None and principal is not None:
-            settings: Settings = caller.settings
-            found = counted(
+        if not context.pre_execution_errors and document is not None:
+            refused = refusal(
                 context.schema._schema,
+                context.context,
                 context.query,
                 document,
                 context.operation_name,
                 context.variables or {},
-                settings.max_page_size,
             )
-            if found is not None:
-                refused = problems(settings, principal.channel.value, found)
-                if refused is not None:
-                    context.pre_execution_errors = [refused]
+            if refused is not None:
+                context.pre_execution_errors = [refused]
         yield
+
+
+def refusal(
+    schema: GraphQLSchema,
+    caller: object,
+    query: str | None,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+) -> GraphQLError | None:
+    """What a validated document is over for its caller's channel (a typed error), or None
+    (also when there is no caller to count for)."""
+    principal = getattr(caller, "principal", None)
+    if principal is None:
+        return None
+    settings: Settings = caller.settings  # type: ignore[attr-defined]
+    found = counted(schema, query, document, operation_name, variables, settings.max_page_size)
+    return None if found is None else problems(settings, principal.channel.value, found)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -67,15 +68,30 @@ class ContactMasking(SchemaExtension):
 
 def mask_result(context: ExecutionContext, result: object) -> None:
     """Mask, in place, the free text in `result.data` when the caller is a shared screen."""
+    mask_data(
+        context.context,
+        context.schema._schema,
+        context.graphql_document,
+        context.operation_name,
+        getattr(result, "data", None),
+    )
+
+
+def mask_data(
+    caller: object,
+    schema: GraphQLSchema,
+    document: DocumentNode | None,
+    operation_name: str | None,
+    data: object,
+) -> None:
+    """Mask, in place, the free text in an operation's `data` when the caller is a shared
+    screen."""
     # No context that says otherwise (no principal, a context of another kind): masked.
-    if not getattr(context.context, "masked", True):
+    if not getattr(caller, "masked", True):
         return
-    data = getattr(result, "data", None)
-    document = context.graphql_document
     if not isinstance(data, dict) or document is None:
         return
-    operation = get_operation_ast(document, context.operation_name)
-    schema: GraphQLSchema = context.schema._schema
+    operation = get_operation_ast(document, operation_name)
     root = schema.get_root_type(operation.operation) if operation is not None else None
     if operation is None or root is None:
         return

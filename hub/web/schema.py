@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -15,14 +16,16 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from hub.api import direct
 from hub.api.consistency import Consistency
-from hub.api.errors import ClientError, Masking, should_mask
+from hub.api.errors import ClientError, masking
 from hub.api.execution import PlainLeaves
 from hub.api.limits import QueryLimits
 from hub.api.masking import ContactMasking
+from hub.api.prepared import PreparedDocuments, RemembersPrepared, over_http, run_prepared
 from hub.api.validation_cache import DocumentValidationCache
 from hub.api.ws_auth import SocketSignIn
 from hub.auth.schema import AuthMutation
@@ -96,12 +99,55 @@ class RapportSchema(strawberry.Schema):
     does not parse or validate is the client's mistake: one line at INFO, no traceback.
 
     Fields whose resolvers have nothing for strawberry's per-call wrapping to do are called
-    straight (`hub.api.direct`)."""
+    straight (`hub.api.direct`); an HTTP operation whose document has run before runs again
+    without strawberry's extension runner (`hub.api.prepared`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.exception_handlers:
             direct.install(self._schema, self.config, self.schema_converter.scalar_registry)
+        self.prepared = PreparedDocuments()
+        self._masking = masking()
+
+    async def execute(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        prepared = self.prepared.get(query, operation_name)
+        allowed = allowed_operation_types
+        if (
+            prepared is not None
+            and query is not None
+            and over_http(context_value)
+            and (allowed is None or prepared.operation_type in allowed)
+        ):
+            result = await run_prepared(
+                self,
+                prepared,
+                self._masking,
+                query=query,
+                variables=variable_values,
+                context=context_value,
+                root_value=root_value,
+                operation_extensions=operation_extensions,
+            )
+            if result is not None:
+                return result
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -136,10 +182,13 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=5000),
         # After validation (it reads the validated document): aliases, root fields, cost.
         QueryLimits,
-        lambda: Masking(should_mask_error=should_mask, error_message="Unexpected error."),
+        masking,
         SocketSignIn,  # a WebSocket's key or token, checked again for every operation
         ContactMasking,  # shared screens: contact-shaped text masked in every result
         Consistency,  # queries on a standby, read-your-writes tokens (hub/replicas.py)
+        # Last: an HTTP operation that reaches execution is kept, to run again without
+        # this runner (hub/api/prepared.py does what the ones above do, as plain calls).
+        RemembersPrepared,
     ]
     if not introspection_allowed(settings):
         no_introspection = DisableIntrospection()
