@@ -13,18 +13,17 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from starlette.routing import Route
 
 from hub.api import prepared as prepared_module
 from hub.api.context import Context
 from hub.api.prepared import PreparedDocuments, over_http
-from hub.app import create_app
 from hub.profile360 import reading
 from hub.settings import Settings
 from hub.web import schema as schema_module
 from hub.web.view import RapportGraphQL
 from tests.conftest import drama_phone, unique
 from tests.hub.gql import IDENTIFY, PROFILE_FIELDS, TRACK
+from tests.hub.inprocess import serving
 
 CRM = "14740"
 PROFILE = """query($v: String!) { profile(identifier: {kind: CRM_ID, value: $v}) {
@@ -109,17 +108,8 @@ async def hub(hub_database: tuple[str, dict[str, str]]) -> AsyncIterator[Hub]:
         rate_limits={},
         query_cost_budgets={"admin": 1000, "web": 1000, "kiosk": 1000, "callcenter": 1000},
     )
-    app = create_app(settings)
-    view = next(
-        route.endpoint.app
-        for route in app.routes
-        if isinstance(route, Route) and route.path == "/graphql"
-    )
-    assert isinstance(view, RapportGraphQL)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
-            yield Hub(client, view, keys)
+    async with serving(settings) as (client, view):
+        yield Hub(client, view, keys)
 
 
 async def test_a_read_runs_prepared_from_its_second_time_with_the_same_answer(
