@@ -68,11 +68,12 @@ async def load(
 ) -> list[Any]:
     """Every part named in `keys`, in their order: straight on the driver (SQLite: one trip
     to its thread), elsewhere in one `run_sync` trip; a statement per kind of part."""
-    found = await reads.driver_of(session)
+    async with reads.straight(session) as found:
+        if found is not None:
+            driver, dialect = found
+            half_life = weights.half_life_seconds
+            rows = await reads.run(driver, dialect, _fetch, list(keys), half_life)
     if found is not None:
-        driver, dialect = found
-        half_life = weights.half_life_seconds
-        rows = await reads.run(driver, dialect, _fetch, list(keys), half_life)
         return _assemble(keys, reads.converted(rows, dialect, _statement_of), weights, now)
     parts: list[Any] = await session.run_sync(load_parts, list(keys), weights, now)
     return parts
@@ -110,7 +111,21 @@ async def lookup_with_parts(
     on SQLite in the same trip to the driver's thread, on PostgreSQL in the same statement
     (`statements.bundle`). No parts for a merged or erased profile (followed or refused as
     `lookup` does), or off the driver."""
-    found = await reads.driver_of(session) if wanted else None
+    if not wanted:
+        return await lookup(session, None, identifier, region), {}
+    async with reads.straight(session) as found:
+        return await _with_parts(session, found, identifier, region, wanted, weights, now)
+
+
+async def _with_parts(
+    session: AsyncSession,
+    found: tuple[Any, Any] | None,
+    identifier: IdentifierIn,
+    region: str,
+    wanted: Sequence[PartKey],
+    weights: Weights,
+    now: datetime,
+) -> tuple[Any | None, dict[PartKey, Any]]:
     if found is None:
         return await lookup(session, None, identifier, region), {}
     normal = identity.normalize_one(identifier, region, ("identifier",))
