@@ -17,19 +17,27 @@ fields without a default start as null, the given ones are converted, the class 
 A type that already has a `from_input` (`EventInput`) keeps it. Leaves are kept as they are
 (graphql-core has parsed scalars and made enums members); lists are copied.
 
-Fields that keep strawberry's own path: any with a field extension (permissions, `Guard`), an
-argument of a type not laid out here (a `GlobalID`, a `Maybe`, an input with its own
-`from_input`), subscriptions, and every field of a schema with exception handlers. Strawberry's
-"basic" fields (no resolver) are not touched either: `execution` reads those itself.
+A field guarded by strawberry's PermissionExtension (that raises when refused) checks its
+permissions the same way first, in order, with the same arguments, and is refused with the
+permission's own error (the root `profile` field); a permission that answers anything but a
+bool hands the call to strawberry's own chain, which decides as before.
+
+Fields that keep strawberry's own path: any with another field extension (`Guard`,
+`NullUnless`, a silent permission), an argument of a type not laid out here (a `GlobalID`, a
+`Maybe`, an input with its own `from_input`), subscriptions, and every field of a schema with
+exception handlers. Strawberry's "basic" fields (no resolver) are not touched either:
+`execution` reads those itself.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING
 from typing import Any, Literal
 
 from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
 from strawberry.schema.config import StrawberryConfig
@@ -80,8 +88,12 @@ def _direct(
     field: GraphQLField, config: StrawberryConfig, scalar_registry: Mapping[object, Any]
 ) -> Callable[..., Any] | None:
     definition = (field.extensions or {}).get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or definition.extensions:
+    if not isinstance(definition, StrawberryField):
         return None
+    permissions = _permissions(definition)
+    if permissions is None:
+        return None
+    regular = field.resolve  # strawberry's own, for a permission that does not answer a bool
     resolver = definition.base_resolver
     if resolver is None or field.subscribe is not None:
         return None
@@ -108,14 +120,37 @@ def _direct(
             if graphql_name in given:
                 value = given[graphql_name]
                 kwargs[python_name] = value if convert is None else convert(value)
+        wrapped = info_class(_raw_info=info, _field=definition)
+        for permission in permissions:
+            # As strawberry's PermissionExtension checks, in order, with the same arguments.
+            allowed = permission.has_permission(source, wrapped, **kwargs)
+            if allowed is False:
+                return permission.on_unauthorized()  # raises, as there
+            if allowed is not True:  # an awaitable or not a bool: strawberry's way decides
+                if inspect.iscoroutine(allowed):
+                    allowed.close()
+                return regular(source, info, **given)  # type: ignore[misc]
         for name in sources:
             kwargs[name] = source
         if info_name is not None:
-            kwargs[info_name] = info_class(_raw_info=info, _field=definition)
+            kwargs[info_name] = wrapped
         return function(source, **kwargs) if takes_self else function(**kwargs)
 
     resolve.__name__ = f"direct_{definition.python_name}"
     return resolve
+
+
+def _permissions(definition: StrawberryField) -> list[BasePermission] | None:
+    """The permissions to check before the resolver: none for a field without extensions,
+    those of a field whose one extension is a PermissionExtension that raises when refused
+    (not `fail_silently`); None for any other field (strawberry's own way)."""
+    extensions = definition.extensions
+    if not extensions:
+        return []
+    if len(extensions) != 1 or type(extensions[0]) is not PermissionExtension:
+        return None
+    extension = extensions[0]
+    return None if extension.fail_silently else list(extension.permissions)
 
 
 def _is_leaf(type_: Any, scalar_registry: Mapping[object, Any]) -> bool:

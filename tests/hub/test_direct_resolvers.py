@@ -56,6 +56,34 @@ class Never(BasePermission):
         return False
 
 
+class SmallOnly(BasePermission):
+    """Decides by the converted arguments and the Info, as strawberry hands them."""
+
+    message = "small things only"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        assert info.field_name == "small" and info.context["who"] == "me"
+        return kwargs.get("size", Size.SMALL) is Size.SMALL and source.name == "mug"
+
+
+class Later(BasePermission):
+    """Answers with an awaitable: strawberry's own chain decides."""
+
+    message = "not now"
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        await asyncio.sleep(0)
+        return bool(kwargs.get("ok"))
+
+
+class Maybe(BasePermission):
+    """Answers something that is not a bool: strawberry refuses it, typed."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return "yes"  # type: ignore[return-value]
+
+
 def _sized(size: Size = Size.LARGE) -> str:
     return f"sized {size.value}"  # a resolver of its own: no self, no root
 
@@ -104,6 +132,22 @@ class Thing:
     def guarded(self) -> str | None:
         return "secret"
 
+    @strawberry.field(extensions=[PermissionExtension([SmallOnly()])])
+    async def small(self, info: Info, size: Size = Size.SMALL) -> str | None:
+        return f"{self.name} {size.value} for {info.context['who']}"
+
+    @strawberry.field(extensions=[PermissionExtension([Later()])])
+    def later_guarded(self, ok: bool = False) -> str | None:
+        return "let in"
+
+    @strawberry.field(extensions=[PermissionExtension([Maybe()])])
+    def maybe(self) -> str | None:
+        return "not decided"
+
+    @strawberry.field(extensions=[PermissionExtension([Never()], fail_silently=True)])
+    def quiet(self) -> str | None:
+        return "never shown"
+
     @strawberry.field
     def packed(self, parcel: Parcel) -> str:
         return repr(parcel)
@@ -132,6 +176,8 @@ DOCUMENTS = [
     " inner: {size: LARGE}, note: null}, extra: [{size: LARGE, label: null}]) }",
     "{ unpack(parcel: {boxes: []}) }",
     "query($p: Parcel!) { unpack(parcel: $p) }",
+    "{ things { small s: small(size: SMALL) l: small(size: LARGE) } }",
+    "{ things { laterGuarded l: laterGuarded(ok: true) maybe quiet } }",
 ]
 VARIABLES = {"p": {"boxes": [{"size": "LARGE", "tags": ["b", "c"]}], "inner": None}}
 
@@ -161,7 +207,10 @@ def test_every_answer_and_error_is_strawberry_s_own() -> None:
         "Thing.later",
     } <= set(installed)
     assert {"Thing.packed", "Query.unpack"} <= set(installed)  # input objects, by their plans
-    assert "Thing.guarded" not in installed  # a permission: strawberry's own way, so it runs
+    # Permissions that raise are checked first, then the resolver is called straight; a
+    # silent one keeps strawberry's way.
+    assert {"Thing.guarded", "Thing.small", "Thing.laterGuarded", "Thing.maybe"} <= set(installed)
+    assert "Thing.quiet" not in installed
     assert {"Box", "Parcel"} <= set(installed)
     assert _answers(ours) == plain
     assert plain[0]["data"]["things"][0] == {
@@ -173,6 +222,17 @@ def test_every_answer_and_error_is_strawberry_s_own() -> None:
     assert plain[4]["data"]["things"][0]["withInfo"] == "withInfo/withInfo/me"
     assert plain[5]["errors"][0] == ("no such thing", ["things", 0, "fails"])
     assert ("not for you", ["things", 0, "guarded"]) in plain[5]["errors"]
+    assert plain[10]["data"]["things"][0] == {
+        "small": "mug small for me",
+        "s": "mug small for me",
+        "l": None,
+    }
+    assert plain[10]["data"]["things"][1]["small"] is None
+    assert ("small things only", ["things", 0, "l"]) in plain[10]["errors"]
+    assert plain[11]["data"]["things"][0] == {
+        "laterGuarded": None, "l": "let in", "maybe": None, "quiet": None
+    }  # fmt: skip
+    assert ("not now", ["things", 0, "laterGuarded"]) in plain[11]["errors"]
     assert "Box(size=<Size.SMALL: 'small'>, label='a', tags=['x'], count=3, shelf=None)" in str(
         plain[7]
     )
@@ -249,6 +309,29 @@ def test_the_profile_read_s_fields_are_called_straight() -> None:
     )
     for field in ("identifiers", "preferences", "consents", "recentEvents", "displayName"):
         assert f"Profile.{field}" in installed
-    # Guarded by permissions: strawberry's way, so that the permission runs.
-    assert "Query.profile" not in installed
+    # The root field's permission is checked first, then its resolver called straight; a
+    # part shown only to agents (null for others, `NullUnless`) keeps strawberry's way.
+    assert "Query.profile" in installed
     assert "Profile.merges" not in installed
+
+
+def test_a_permission_that_answers_a_bool_is_checked_without_strawberry_s_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def not_here(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("strawberry's permission chain ran")
+
+    # Before the schema is built: strawberry binds each extension's methods then.
+    monkeypatch.setattr(PermissionExtension, "resolve", not_here)
+    monkeypatch.setattr(PermissionExtension, "resolve_async", not_here)
+    ours = strawberry.Schema(query=Query)
+    direct.install(ours._schema, ours.config, ours.schema_converter.scalar_registry)
+    document = "{ things { guarded small l: small(size: LARGE) } }"
+    result = asyncio.run(ours.execute(document, context_value={"who": "me"}))
+    assert result.data == {
+        "things": [
+            {"guarded": None, "small": "mug small for me", "l": None},
+            {"guarded": None, "small": None, "l": None},
+        ]
+    }
+    assert {e.message for e in result.errors or []} == {"not for you", "small things only"}
