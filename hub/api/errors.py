@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.responses import JSONResponse
 from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from hub.db import unavailable
 from hub.errors import DomainError, ErrorCode
@@ -93,7 +94,17 @@ class Masking(MaskErrors):
             result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        if not unavailable(error.original_error):
+        original = error.original_error
+        if isinstance(original, CannotGetOperationTypeError):  # the client's: said plainly
+            return GraphQLError(
+                operation_refusal(original),
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": "BAD_REQUEST"},
+            )
+        if not unavailable(original):
             return super().anonymise_error(error)
         return GraphQLError(
             UNAVAILABLE_MESSAGE,
@@ -110,11 +121,28 @@ def masking() -> Masking:
     return Masking(should_mask_error=should_mask, error_message="Unexpected error.")
 
 
+# GraphQL's GetOperation: a request that names no operation runs the document's only one.
+SEVERAL_OPERATIONS = (
+    "This document holds several operations: name the one to run in `operationName`."
+)
+
+
+def operation_refusal(error: CannotGetOperationTypeError) -> str:
+    """What to tell a client whose document has no operation to run by the name it gave."""
+    if error.operation_name is None and str(error.__cause__) == SEVERAL_OPERATIONS:
+        return SEVERAL_OPERATIONS
+    return error.as_http_error_reason()
+
+
 def should_mask(error: GraphQLError) -> bool:
-    """Hide unexpected failures from clients; log them with an id the client can quote."""
+    """Hide unexpected failures from clients; log them with an id the client can quote. (A
+    document with no operation by the name given is the client's mistake: put in words by
+    `Masking`, not logged.)"""
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
+    if isinstance(original, CannotGetOperationTypeError):
+        return True
     if unavailable(original):
         log.warning("database unavailable at %s: %s", error.path, type(original).__name__)
         return True

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
@@ -15,13 +15,14 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.api import direct
 from hub.api.consistency import Consistency
-from hub.api.errors import ClientError, masking
+from hub.api.errors import SEVERAL_OPERATIONS, ClientError, masking
 from hub.api.execution import PlainLeaves
 from hub.api.limits import QueryLimits
 from hub.api.masking import ContactMasking
@@ -109,6 +110,13 @@ class RapportSchema(strawberry.Schema):
         self.prepared = PreparedDocuments()
         self._masking = masking()
 
+    def _create_execution_context(  # type: ignore[override]
+        self, query: str | None, allowed_operation_types: Iterable[OperationType], **kwargs: Any
+    ) -> ExecutionContext:
+        return OneOperation(
+            query=query, schema=self, allowed_operations=allowed_operation_types, **_named(kwargs)
+        )
+
     async def execute(  # type: ignore[override]
         self,
         query: str | None,
@@ -159,8 +167,8 @@ class RapportSchema(strawberry.Schema):
                 continue
             if unavailable(original):
                 continue  # one line from the masking, not a traceback per field
-            if original is None or isinstance(original, GraphQLError):
-                mistakes.append(error)  # parsing, validation, variables that do not fit
+            if original is None or isinstance(original, GraphQLError | CannotGetOperationTypeError):
+                mistakes.append(error)  # parsing, validation, variables, no such operation
             else:
                 unexpected.append(error)
         if mistakes:
@@ -168,6 +176,40 @@ class RapportSchema(strawberry.Schema):
             log.info("client mistake: %s%s", mistakes[0].message.splitlines()[0], more)
         if unexpected:
             super().process_errors(unexpected, execution_context)
+
+
+class OneOperation(ExecutionContext):
+    """The operation a request runs, by GraphQL's GetOperation: the one named, or, when the
+    request names none, the document's only operation. Strawberry would run the first of
+    several; a document of several without a name is a request error (graphql-core's own
+    `execute` refuses it the same way), answered 400 with what to send."""
+
+    @property
+    def operation_name(self) -> str | None:
+        if self._provided_operation_name is None and _several(self.graphql_document):
+            return None
+        return super().operation_name
+
+    @property
+    def operation_type(self) -> OperationType:
+        if self._provided_operation_name is None and _several(self.graphql_document):
+            raise RuntimeError(SEVERAL_OPERATIONS)
+        return super().operation_type
+
+
+def _several(document: DocumentNode | None) -> bool:
+    definitions = document.definitions if document is not None else ()
+    return sum(isinstance(d, OperationDefinitionNode) for d in definitions) > 1
+
+
+def _named(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Strawberry's keywords for its execution context, by the names the context takes."""
+    renamed = {
+        "variable_values": "variables",
+        "context_value": "context",
+        "operation_name": "provided_operation_name",
+    }
+    return {renamed.get(name, name): value for name, value in kwargs.items()}
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:

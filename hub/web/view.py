@@ -21,6 +21,7 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -40,6 +41,7 @@ from hub.api.errors import (
     UNAVAILABLE_MESSAGE,
     error_response,
     is_unavailable,
+    operation_refusal,
 )
 from hub.api.input_gate import BadInput, check_message
 from hub.auth.service import bearer_from
@@ -231,7 +233,7 @@ class RapportGraphQL(GraphQL[Context, None]):
             return await super().run(request, context, root_value)
         except HTTPException as error:  # typed like every other refusal, not plain text
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
-            return error_response(error.status_code, code, error.reason)
+            return error_response(error.status_code, code, _reason(error))
 
     def _plain_post(self, request: Any) -> bool:
         """A POST answered with one JSON result: not a stream (text/event-stream,
@@ -355,6 +357,15 @@ class RapportGraphQL(GraphQL[Context, None]):
         media_type = sub_response.media_type or JSON
         response.headers["content-type"] = f"{media_type}; charset=utf-8"
         return response
+
+
+def _reason(error: HTTPException) -> str:
+    """The refusal's reason; for a document of several operations and no `operationName`,
+    what to send (strawberry's "Can't get GraphQL operation type" does not say)."""
+    cause = error.__cause__
+    if isinstance(cause, CannotGetOperationTypeError):
+        return operation_refusal(cause)
+    return error.reason
 
 
 def _request_error(result: ExecutionResult) -> bool:

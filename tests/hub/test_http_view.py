@@ -29,6 +29,8 @@ CASES: list[tuple[str, str, bytes]] = [
     (JSON, JSON, b'{"query": "query Named { __typename }", "operationName": "Other"}'),
     (JSON, RESPONSE, b'{"query": "{ nope }"}'),
     (JSON, JSON, b'{"query": "{ nope }"}'),
+    (JSON, JSON, b'{"query": "query A { __typename } query B { __typename }"}'),
+    (JSON, JSON, b'{"query": "fragment F on Query { __typename }"}'),
     (JSON, JSON, b'{"query": "{"}'),
     (JSON, JSON, b'{"query": 5}'),
     (JSON, JSON, b'{"query": "{ __typename }", "variables": []}'),

@@ -6,8 +6,10 @@ not fit, and mutations."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -21,9 +23,10 @@ from hub.profile360 import reading
 from hub.settings import Settings
 from hub.web import schema as schema_module
 from hub.web.view import RapportGraphQL
-from tests.conftest import drama_phone, unique
+from tests.conftest import HubHandle, drama_phone, running_hub, unique
 from tests.hub.gql import IDENTIFY, PROFILE_FIELDS, TRACK
 from tests.hub.inprocess import serving
+from tests.hub.test_realtime_e2e import _open
 
 CRM = "14740"
 PROFILE = """query($v: String!) { profile(identifier: {kind: CRM_ID, value: $v}) {
@@ -164,8 +167,14 @@ async def test_the_operation_chosen_by_name_runs_prepared(hub: Hub, runs: list[b
     b = await hub.both_ways(TWO, {"v": CRM}, operation="B")
     a = await hub.both_ways(TWO, {"v": CRM}, operation="A")
     assert b"displayName" in b[2] and b"displayName" not in a[2]
-    # No name for a document of two: the same answer each way.
-    assert (await hub.both_ways(TWO, {"v": CRM}))[0] == 200
+    # No name for a document of two: a request error, as GraphQL's GetOperation says (not
+    # the first operation run), never prepared.
+    before = len(runs)
+    for accept in ("application/json", RESPONSE_MEDIA):
+        status, _, body = await hub.both_ways(TWO, {"v": CRM}, accept=accept)
+        assert status == 400 and b"BAD_REQUEST" in body, body
+        assert b"name the one to run in `operationName`" in body and b'"data"' not in body
+    assert len(runs) == before
 
 
 async def test_errors_are_typed_or_masked_and_logged_the_same_way(
@@ -248,3 +257,38 @@ def test_only_an_http_request_s_context_takes_the_prepared_way() -> None:
     signed_in.bearer = "a key a socket connected with"
     assert not over_http(signed_in)
     assert not over_http(None) and not over_http({"request": None})
+
+
+@pytest.fixture
+def hub_process(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
+    """A hub of its own (uvicorn, its log kept): this module's `hub` is the in-process app."""
+    with running_hub(*hub_database) as handle:
+        yield handle
+
+
+async def test_a_socket_is_told_which_operation_to_name(hub_process: HubHandle) -> None:
+    """Over graphql-transport-ws, a document of several operations without a name, or with a
+    name it does not hold, gets a typed error for that operation (no traceback logged); the
+    socket stays open and the named operation runs."""
+    logged = hub_process.log_path.read_text() if hub_process.log_path else ""
+    socket = await _open(hub_process, hub_process.web_key)
+    try:
+        for number, name in enumerate((None, "C", "B")):
+            payload = {"query": TWO, "variables": {"v": CRM}, "operationName": name}
+            await socket.send(
+                json.dumps({"id": str(number), "type": "subscribe", "payload": payload})
+            )
+            answer = json.loads(await asyncio.wait_for(socket.recv(), 5))
+            if name == "B":
+                assert answer["type"] == "next" and answer["payload"]["data"]["profile"]
+                continue
+            assert answer["type"] == "error", answer
+            [error] = answer["payload"]
+            assert error["extensions"] == {"code": "BAD_REQUEST"}
+            expected = "name the one to run" if name is None else 'Unknown operation named "C"'
+            assert expected in error["message"]
+    finally:
+        await socket.close()
+    assert hub_process.log_path is not None
+    since = hub_process.log_path.read_text()[len(logged) :]
+    assert "Traceback" not in since and "unexpected error" not in since, since
