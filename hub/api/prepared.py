@@ -127,6 +127,17 @@ async def run_prepared(
     if refusal(graphql_schema, context, query, document, operation_name, variables or {}):
         return None
     applies = consistency.begin(context, query=prepared.operation_type is OperationType.QUERY)
+
+    def details() -> ExecutionContext:  # strawberry's description of it, for its error log
+        return ExecutionContext(
+            query=query,
+            schema=schema,
+            allowed_operations=_KINDS,
+            context=context,
+            variables=variables,
+            provided_operation_name=operation_name,
+        )
+
     try:
         result = schema._get_execute_function()(
             graphql_schema,
@@ -143,33 +154,13 @@ async def run_prepared(
             result = await result
     except Exception as error:  # as the regular way answers an operation that raised
         failed = GraphQLError(str(error), original_error=error)
-        details = _details(schema, query, variables, context, operation_name)
-        schema._process_errors([failed], details)
+        schema._process_errors([failed], details())
         return PreExecutionError(data=None, errors=masking._process_errors([failed]))
     if result.errors:
         # Logged as they are, then masked: what the client sees is the masked list.
-        details = _details(schema, query, variables, context, operation_name)
-        schema._process_errors(result.errors, details)
+        schema._process_errors(result.errors, details())
     if applies:
         await consistency.finish(context)
     mask_data(context, graphql_schema, document, operation_name, result.data)
     masking._process_result(result)
     return ExecutionResult(data=result.data, errors=result.errors, extensions={})
-
-
-def _details(
-    schema: strawberry.Schema,
-    query: str,
-    variables: dict[str, Any] | None,
-    context: Context,
-    operation_name: str | None,
-) -> ExecutionContext:
-    """Strawberry's description of the operation, for its error log."""
-    return ExecutionContext(
-        query=query,
-        schema=schema,
-        allowed_operations=_KINDS,
-        context=context,
-        variables=variables,
-        provided_operation_name=operation_name,
-    )

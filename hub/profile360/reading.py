@@ -114,45 +114,35 @@ async def lookup_with_parts(
     if not wanted:
         return await lookup(session, None, identifier, region), {}
     async with reads.straight(session) as found:
-        return await _with_parts(session, found, identifier, region, wanted, weights, now)
+        if found is None:
+            return await lookup(session, None, identifier, region), {}
+        normal = identity.normalize_one(identifier, region, ("identifier",))
+        driver, dialect = found
+        parameters = {"kind": normal.kind.value, "value": normal.value}
+        half_life = weights.half_life_seconds
+        if dialect.name == "postgresql":
+            return await _bundled(session, driver, dialect, parameters, wanted, weights, now)
 
+        def work(execute: Execute) -> dict[Any, Any]:
+            rows: dict[Any, Any] = {_LOOKUP: execute(sql.PROFILE_BY_IDENTIFIER, parameters)}
+            if rows[_LOOKUP]:
+                profile = ProfileFacts(*rows[_LOOKUP][0])  # unconverted: only its id and Nones
+                if profile.merged_into_id is None and profile.erased_at is None:
+                    rows.update(_fetch(execute, _keyed(wanted, profile.id), half_life))
+            return rows
 
-async def _with_parts(
-    session: AsyncSession,
-    found: tuple[Any, Any] | None,
-    identifier: IdentifierIn,
-    region: str,
-    wanted: Sequence[PartKey],
-    weights: Weights,
-    now: datetime,
-) -> tuple[Any | None, dict[PartKey, Any]]:
-    if found is None:
-        return await lookup(session, None, identifier, region), {}
-    normal = identity.normalize_one(identifier, region, ("identifier",))
-    driver, dialect = found
-    parameters = {"kind": normal.kind.value, "value": normal.value}
-    half_life = weights.half_life_seconds
-    if dialect.name == "postgresql":
-        return await _bundled(session, driver, dialect, parameters, wanted, weights, now)
-
-    def work(execute: Execute) -> dict[Any, Any]:
-        rows: dict[Any, Any] = {_LOOKUP: execute(sql.PROFILE_BY_IDENTIFIER, parameters)}
-        if rows[_LOOKUP]:
-            profile = ProfileFacts(*rows[_LOOKUP][0])  # unconverted: only its id and Nones
-            if profile.merged_into_id is None and profile.erased_at is None:
-                rows.update(_fetch(execute, _keyed(wanted, profile.id), half_life))
-        return rows
-
-    rows = reads.converted(await reads.run(driver, dialect, work), dialect, _statement_or_lookup)
-    looked = rows.pop(_LOOKUP)
-    if not looked:
-        return None, {}
-    row = ProfileFacts(*looked[0])
-    followed = await profiles.live_or_followed(session, row)
-    if followed is not row:  # merged or erased: no parts were read beside it
-        return followed, {}
-    keys = _keyed(wanted, row.id)
-    return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
+        rows = reads.converted(
+            await reads.run(driver, dialect, work), dialect, _statement_or_lookup
+        )
+        looked = rows.pop(_LOOKUP)
+        if not looked:
+            return None, {}
+        row = ProfileFacts(*looked[0])
+        followed = await profiles.live_or_followed(session, row)
+        if followed is not row:  # merged or erased: no parts were read beside it
+            return followed, {}
+        keys = _keyed(wanted, row.id)
+        return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
 
 
 async def _bundled(
