@@ -17,8 +17,10 @@ as plain calls to the same functions:
 - contact details masked for shared screens (`masking.mask_data`).
 
 WebSocket operations (their sign-in is checked again per operation) and subscriptions keep
-the regular way. `tests/hub/test_prepared.py` holds both ways' answers, errors, status codes
-and headers equal.
+the regular way. A schema with any extension this module does not stand in for (`covers`:
+one added later, a resolver middleware, strawberry's directives) prepares nothing, so a new
+extension is never skipped unseen. `tests/hub/test_prepared.py` holds both ways' answers,
+errors, status codes and headers equal.
 """
 
 from __future__ import annotations
@@ -28,19 +30,28 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.execution import optimized_is_awaitable
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.types.execution import ExecutionContext, ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from hub.api import consistency
+from hub.api.consistency import Consistency
 from hub.api.context import Context
 from hub.api.errors import Masking
-from hub.api.limits import refusal
-from hub.api.masking import mask_data
+from hub.api.limits import QueryLimits, refusal
+from hub.api.masking import ContactMasking, mask_data
+from hub.api.validation_cache import DocumentValidationCache
+from hub.api.ws_auth import SocketSignIn
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     import strawberry
 
@@ -74,6 +85,33 @@ class PreparedDocuments:
         if len(self._known) >= self._size:
             self._known.clear()
         self._known[(query, given_name)] = prepared
+
+
+# The extensions whose per-request work `run_prepared` does (or, for the parse, validation,
+# token and depth checks, whose outcome a prepared document already had).
+_COVERED: frozenset[type] = frozenset(
+    {
+        ParserCache,
+        DocumentValidationCache,
+        QueryDepthLimiter,
+        MaxTokensLimiter,
+        DisableIntrospection,
+        QueryLimits,
+        Masking,
+        SocketSignIn,
+        ContactMasking,
+        Consistency,
+    }
+)
+
+
+def covers(extensions: Iterable[SchemaExtension]) -> bool:
+    """Whether `run_prepared` does what these extensions do for a request (none of them wraps
+    resolvers, each is one it stands in for, `RemembersPrepared` itself aside)."""
+    return all(
+        type(e) is RemembersPrepared or (type(e) in _COVERED and not e._implements_resolve())
+        for e in extensions
+    )
 
 
 def over_http(context: object) -> TypeGuard[Context]:

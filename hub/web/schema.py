@@ -26,7 +26,13 @@ from hub.api.errors import SEVERAL_OPERATIONS, ClientError, masking
 from hub.api.execution import PlainLeaves
 from hub.api.limits import QueryLimits
 from hub.api.masking import ContactMasking
-from hub.api.prepared import PreparedDocuments, RemembersPrepared, over_http, run_prepared
+from hub.api.prepared import (
+    PreparedDocuments,
+    RemembersPrepared,
+    covers,
+    over_http,
+    run_prepared,
+)
 from hub.api.validation_cache import DocumentValidationCache
 from hub.api.ws_auth import SocketSignIn
 from hub.auth.schema import AuthMutation
@@ -107,7 +113,9 @@ class RapportSchema(strawberry.Schema):
         super().__init__(*args, **kwargs)
         if not self.exception_handlers:
             direct.install(self._schema, self.config, self.schema_converter.scalar_registry)
-        self.prepared = PreparedDocuments()
+        # None when an extension is one `run_prepared` does not stand in for: nothing is
+        # prepared then, and every request takes strawberry's way.
+        self.prepared = PreparedDocuments() if covers(self.get_extensions()) else None
         self._masking = masking()
 
     def _create_execution_context(  # type: ignore[override]
@@ -127,7 +135,7 @@ class RapportSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        prepared = self.prepared.get(query, operation_name)
+        prepared = self.prepared.get(query, operation_name) if self.prepared else None
         allowed = allowed_operation_types
         if (
             prepared is not None

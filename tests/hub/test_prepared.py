@@ -15,13 +15,15 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from strawberry.extensions import SchemaExtension
 
 from hub.api import prepared as prepared_module
 from hub.api.context import Context
-from hub.api.prepared import PreparedDocuments, over_http
+from hub.api.prepared import PreparedDocuments, RemembersPrepared, over_http
 from hub.profile360 import reading
 from hub.settings import Settings
 from hub.web import schema as schema_module
+from hub.web.schema import Query, RapportSchema, build_schema
 from hub.web.view import RapportGraphQL
 from tests.conftest import HubHandle, drama_phone, running_hub, unique
 from tests.hub.gql import IDENTIFY, PROFILE_FIELDS, TRACK
@@ -292,3 +294,24 @@ async def test_a_socket_is_told_which_operation_to_name(hub_process: HubHandle) 
     assert hub_process.log_path is not None
     since = hub_process.log_path.read_text()[len(logged) :]
     assert "Traceback" not in since and "unexpected error" not in since, since
+
+
+async def test_a_schema_with_an_extension_prepared_does_not_stand_in_for_prepares_nothing() -> None:
+    for introspection in (True, False):
+        assert build_schema(Settings(introspection=introspection)).prepared is not None
+
+    seen: list[str] = []
+
+    class Stamp(SchemaExtension):
+        """Per-request work `run_prepared` knows nothing of."""
+
+        def on_execute(self) -> Iterator[None]:
+            seen.append("stamped")
+            yield
+
+    schema = RapportSchema(query=Query, extensions=[RemembersPrepared, Stamp])
+    assert schema.prepared is None
+    for _ in range(3):
+        result = await schema.execute("{ __typename }")
+        assert result.data == {"__typename": "Query"}
+    assert seen == ["stamped"] * 3
