@@ -127,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.append(asyncio.create_task(outbox.run_sender(db, sender)))
         if settings.retrain_on_start:
             tasks.append(asyncio.create_task(_train_if_missing(db)))
-        memory.settle()
+        memory.for_serving()
         try:
             yield
         finally:
