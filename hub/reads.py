@@ -82,9 +82,9 @@ async def _on_driver(
 @asynccontextmanager
 async def straight(session: AsyncSession) -> AsyncIterator[tuple[Any, Any] | None]:
     """`driver_of(session)`, for one read. On PostgreSQL, while the session holds no
-    connection, one is taken from its engine's pool for this read alone and given back right
-    after it (checked on the way out as any: `hub.db`): the statements run outside a
-    transaction either way, and a read skips the session's transaction and connection
+    connection, one is taken from its engine's pool for this read alone (checked as it is
+    taken, as any pooled connection: `hub.db`) and given back right after it: the statements
+    run outside a transaction either way, and a read skips the session's transaction and connection
     objects, whose setting up and closing cost about a tenth of a profile read's CPU."""
     engine = session.bind
     if (

@@ -37,11 +37,11 @@ class Consistency(SchemaExtension):
 def begin(ctx: object, *, query: bool) -> bool:
     """Before an operation runs: whether it may read from a standby, and the client's token
     (HTTP only, with standbys configured). True when `finish` has work to do after it."""
-    replicas = ctx.hub.replicas if isinstance(ctx, Context) else None
-    request = ctx.request if isinstance(ctx, Context) else None
-    if replicas is None or request is None or request.scope.get("type") != "http":
+    if not isinstance(ctx, Context) or ctx.hub.replicas is None:
         return False
-    assert isinstance(ctx, Context)
+    request = ctx.request
+    if request is None or request.scope.get("type") != "http":
+        return False
     ctx.consistency = request.headers.get(HEADER)
     ctx.standby_reads = query
     return True

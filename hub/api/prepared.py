@@ -61,7 +61,7 @@ _KINDS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 @dataclass(frozen=True, slots=True)
 class Prepared:
     document: DocumentNode
-    # The operation strawberry runs for the name the client gave (none given: the first one's).
+    # The operation run for the name the client gave (none given: the document's only one).
     operation_name: str | None
     operation_type: OperationType
 

@@ -254,7 +254,7 @@ class RapportGraphQL(GraphQL[Context, None]):
         adapter = self.request_adapter_class(request)
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, response=sub_response)
-        request_data = await self.parse_http_body(adapter)
+        request_data = await self._json_body(adapter)
         result = await self.execute_operation(
             request=request,
             request_adapter=adapter,
@@ -270,18 +270,18 @@ class RapportGraphQL(GraphQL[Context, None]):
             self._handle_errors(result.errors, response_data)
         return self.create_response(response_data=response_data, sub_response=sub_response)
 
-    async def parse_http_body(self, request: Any) -> Any:
-        """Strawberry's, with the usual JSON body read without its content-type parser."""
+    async def _json_body(self, request: Any) -> Any:
+        """Strawberry's `parse_http_body` for the short way's POST (no stream asked for), the
+        usual JSON body read without its content-type parser."""
         content_type = request.content_type or ""
-        if request.method != "POST" or content_type.partition(";")[0].strip() != JSON:
-            return await super().parse_http_body(request)
-        transport = self._get_stream_transport_from_headers(request.headers)
+        if content_type.partition(";")[0].strip() != JSON:
+            return await self.parse_http_body(request)
         try:
             data = self.parse_json(await request.get_body())
         except json.JSONDecodeError as error:
             raise HTTPException(400, "Unable to parse request body as JSON") from error
         if not isinstance(data, dict):
-            return await super().parse_http_body(request)  # a batch: strawberry refuses it
+            return await self.parse_http_body(request)  # a batch: strawberry refuses it
         query, variables, extensions = (data.get(k) for k in ("query", "variables", "extensions"))
         if not isinstance(query, str | None):
             raise HTTPException(
@@ -301,7 +301,7 @@ class RapportGraphQL(GraphQL[Context, None]):
             variables=variables,
             operation_name=data.get("operationName"),
             extensions=extensions,
-            protocol=transport.protocol if transport else "http",
+            protocol="http",  # `_plain_post`: no stream transport asked for
         )
 
     async def execute_operation(  # type: ignore[override]

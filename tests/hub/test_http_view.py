@@ -1,5 +1,5 @@
 """A POST is answered by the view's own short way (hub/web/view.py: `_post`, and
-`parse_http_body` for a plain JSON body) exactly as strawberry's `run` and body parser answer
+`_json_body` for a plain JSON body) exactly as strawberry's `run` and body parser answer
 it: the same status, media type and body for good requests and for every malformed one."""
 
 from __future__ import annotations
@@ -88,7 +88,6 @@ async def test_the_short_way_answers_as_strawberry_does(
     # Strawberry's own: its run, and its body parser. (Bodies that are not a GraphQL request
     # at all are refused by the gate before either.)
     monkeypatch.setattr(RapportGraphQL, "_plain_post", lambda self, request: False)
-    monkeypatch.setattr(RapportGraphQL, "parse_http_body", GraphQL.parse_http_body)
     theirs = await _answer(client, key, content_type, accept, body)
     assert short == theirs
     assert short[0] != 500
@@ -99,7 +98,7 @@ async def test_a_read_is_answered_the_short_way(
 ) -> None:
     client, _, key = hub
     short_ways: list[str] = []
-    post, parse = RapportGraphQL._post, RapportGraphQL.parse_http_body
+    post, parse = RapportGraphQL._post, RapportGraphQL._json_body
 
     async def watched_post(self: RapportGraphQL, request: Any) -> Any:
         short_ways.append("post")
@@ -113,7 +112,7 @@ async def test_a_read_is_answered_the_short_way(
         raise AssertionError("strawberry's content-type parser ran")
 
     monkeypatch.setattr(RapportGraphQL, "_post", watched_post)
-    monkeypatch.setattr(RapportGraphQL, "parse_http_body", watched_parse)
+    monkeypatch.setattr(RapportGraphQL, "_json_body", watched_parse)
     monkeypatch.setattr(GraphQL, "parse_http_body", strawberry_s)
     status, media, body = await _answer(client, key, JSON, JSON, READ)
     assert status == 200 and media == "application/json; charset=utf-8"
