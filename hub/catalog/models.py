@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, JSONType, UTCDateTime, utcnow
@@ -31,3 +31,14 @@ class Product(Base):
     in_stock: Mapped[bool] = mapped_column(Boolean, default=True)
     units_sold: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CatalogVersion(Base):
+    """One row (id 1) whose `version` moves with every write that can change a product's or a
+    category's name (triggers, migration f3a5c7e9b1d2): what a copy of the names is as new as
+    (`hub/catalog/names.py`)."""
+
+    __tablename__ = "catalog_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -4,7 +4,7 @@ interests, each with its reason in plain words; and the facets segment rules ask
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -117,7 +117,7 @@ async def views_for(
 def views_from(
     explicit: Iterable[StatedLike],
     shown: dict[str, list[tuple[float, L]]],
-    labels: dict[tuple[str, str], str],
+    labels: Mapping[tuple[str, str], str],
 ) -> dict[str, list[PreferenceView]]:
     """The views of loaded rows (ORM rows or the profile read's plain ones), with reasons."""
     result: dict[str, list[PreferenceView]] = defaultdict(list)

@@ -21,13 +21,15 @@ other rows are never fetched. The statements are in `statements`, the values the
 `facts`; they run straight on the driver (`hub.reads`: on SQLite the whole bundle in one trip
 to the driver's thread, on asyncpg one statement after another with no transaction around
 them — and a read by identifier as one statement, `statements.bundle`), elsewhere in one
-`run_sync` trip.
+`run_sync` trip. That one statement does not look the preferences' labels up: it returns the
+catalogue's version, and the names come from the copy each process keeps at that version
+(`hub.catalog.names`), loaded again when the catalogue has changed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -36,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from hub import reads
+from hub.catalog import names
 from hub.identity import search
 from hub.identity import service as identity
 from hub.identity.normalize import IdentifierIn
@@ -61,6 +64,9 @@ from hub.profile360.facts import (
 from hub.profiles import service as profiles
 from hub.reads import Execute
 from hub.weights import Weights
+
+# A preference's label by (facet, value): one read's names, or the names kept (names.Names).
+Labels = Mapping[tuple[str, str], str]
 
 
 async def load(
@@ -190,13 +196,26 @@ async def _bundled(
     if followed is not row:  # merged or erased: its parts are not this answer's
         return followed, {}
     keys = _keyed(wanted, row.id)
-    arrays = dict(zip((name for name, _ in named), first[width:], strict=True))
+    parts = first[width : width + len(named)]
+    arrays = dict(zip((name for name, _ in named), parts, strict=True))
     statements = dict(named)
     rows = reads.converted(arrays, dialect, statements.__getitem__)
     # An events part goes by its full key (with the profile id), as `_fetch` names it.
     for name in [n for n in rows if isinstance(n, tuple)]:
         rows[keys[len(bundled) + name[1]]] = rows.pop(name)
-    return row, dict(zip(keys, _assemble(keys, rows, weights, now), strict=True))
+    labels: Labels | None = None
+    if PREFERENCES in bundled:  # the catalogue's version follows the parts
+        labels = await names.as_of(session.bind, first[width + len(named)], driver, dialect)
+        if labels is None:  # no copy to be had now: this read's few names, looked up
+            skus, slugs = _named_in(rows[STATED], rows[LEARNED])
+
+            def look_up(execute: Execute) -> dict[Any, Any]:
+                return {LABELS: _labels(execute, skus, slugs)}
+
+            rows.update(
+                reads.converted(await reads.run(driver, dialect, look_up), dialect, _statement_of)
+            )
+    return row, dict(zip(keys, _assemble(keys, rows, weights, now, labels), strict=True))
 
 
 _BUNDLE_ORDER = (IDENTIFIERS, PREFERENCES, CONSENTS)
@@ -258,12 +277,7 @@ def _fetch(execute: Execute, keys: Sequence[PartKey], half_life: float) -> dict[
         else:
             learned = rows[LEARNED] = execute(sql.LEARNED_SQL, {"ids": ids, **ranking})
         # Names of every candidate (a few more than are shown; only the shown are looked up).
-        facets = {(r[1], r[2]) for r in stated} | {(r[1], r[2]) for r in learned}
-        skus = sorted({value for key, value in facets if key == "product"})
-        slugs = sorted({value for key, value in facets if key == "category"})
-        rows[LABELS] = (
-            execute(sql.LABELS_SQL, {"skus": skus, "slugs": slugs}) if skus or slugs else []
-        )
+        rows[LABELS] = _labels(execute, *_named_in(stated, learned))
     if wanted[CONSENTS]:
         rows[CONSENTS] = execute(sql.CONSENTS_SQL, {"ids": wanted[CONSENTS]})
     for key in keys:
@@ -276,9 +290,28 @@ def _fetch(execute: Execute, keys: Sequence[PartKey], half_life: float) -> dict[
     return rows
 
 
+def _named_in(stated: Sequence[Any], learned: Sequence[Any]) -> tuple[list[str], list[str]]:
+    """(skus, slugs) among stated preferences' and learned candidates' rows: what their labels
+    name."""
+    facets = {(r[1], r[2]) for r in stated} | {(r[1], r[2]) for r in learned}
+    skus = sorted({value for key, value in facets if key == "product"})
+    slugs = sorted({value for key, value in facets if key == "category"})
+    return skus, slugs
+
+
+def _labels(execute: Execute, skus: list[str], slugs: list[str]) -> Sequence[Any]:
+    return execute(sql.LABELS_SQL, {"skus": skus, "slugs": slugs}) if skus or slugs else []
+
+
 def _assemble(
-    keys: Sequence[PartKey], rows: dict[Any, Any], weights: Weights, now: datetime
+    keys: Sequence[PartKey],
+    rows: dict[Any, Any],
+    weights: Weights,
+    now: datetime,
+    labels: Labels | None = None,
 ) -> list[Any]:
+    """The parts of `keys` from their rows; preferences labelled by `labels` when given, else
+    by the rows of LABELS."""
     wanted = _wanted(keys)
     found: dict[PartKey, Any] = {}
     if wanted[IDENTIFIERS]:
@@ -290,7 +323,8 @@ def _assemble(
         stated = [StatedFacts(*r) for r in rows[STATED]]
         learned = [LearnedFacts(*r) for r in rows.get(LEARNED, rows.get(LEARNED_OF_ONE, []))]
         shown = preference_views.strongest_learned(learned, weights)
-        labels = {(key, value): name for key, value, name in rows[LABELS]}
+        if labels is None:
+            labels = {(key, value): name for key, value, name in rows[LABELS]}
         views = preference_views.views_from(stated, shown, labels)
         found.update({(PREFERENCES, i): views.get(i, []) for i in wanted[PREFERENCES]})
     if wanted[CONSENTS]:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from hub.catalog import names
 from hub.catalog.models import Category, Product
 from hub.events import partitions
 from hub.events.models import Event
@@ -325,8 +326,9 @@ def _rows(statement: Any) -> Any:
 @cache  # few shapes (reading._bundled); each statement lives on, as `reads` keys it by id
 def bundle(shape: BundleShape) -> Select[Any]:
     """The lookup by `kind` and `value` with the parts of `shape`, as one statement; its
-    columns are the lookup's, then one array per part (the preferences part: three, stated,
-    learned and labels) in the order of `bundle_parts(shape)`."""
+    columns are the lookup's, then one array per part (the preferences part: two, stated and
+    learned) in the order of `bundle_parts(shape)`, then, when the preferences are asked for,
+    the catalogue's version (their labels come from `hub.catalog.names`)."""
     found = PROFILE_BY_IDENTIFIER.cte("found")
 
     def mine(column: Any) -> Any:
@@ -348,26 +350,15 @@ def bundle(shape: BundleShape) -> Select[Any]:
                     )
                 )
             )
-            parts.append(_rows(_labels(*(_facets(mine, learned, key) for key in _LABELLED))))
         else:
             _, position, typed, size = part
             types: Any = bindparam(f"types_{position}", expanding=True) if typed else None
             limit: Any = literal_column(str(int(size)))
             window = None if typed else _events_window(found.c.id, limit, f"window_{position}")
             parts.append(_rows(_events(mine, limit, types, window)))
+    if PREFERENCES in shape:  # their labels: from the names kept at this version (names.as_of)
+        parts.append(names.VERSION.scalar_subquery().label("catalog_version"))
     return select(*found.c, *parts)
-
-
-_LABELLED = ("product", "category")
-
-
-def _facets(who: _Who, learned: Any, key: str) -> Any:
-    """The values of `key` among the stated preferences and the learned candidates: what the
-    labels are looked up for."""
-    return union(
-        select(_P.value).where(who(_P.profile_id), _P.key == key),
-        select(learned.c.value).where(learned.c.key == key),
-    )
 
 
 def bundle_parts(shape: BundleShape) -> list[tuple[Any, Any]]:
@@ -376,7 +367,7 @@ def bundle_parts(shape: BundleShape) -> list[tuple[Any, Any]]:
     named: list[tuple[Any, Any]] = []
     for part in shape:
         if part == PREFERENCES:
-            named += [(STATED, STATED_SQL), (LEARNED, LEARNED_SQL), (LABELS, LABELS_SQL)]
+            named += [(STATED, STATED_SQL), (LEARNED, LEARNED_SQL)]
         elif part in (IDENTIFIERS, CONSENTS):
             named.append((part, STATEMENTS[part]))
         else:
