@@ -25,6 +25,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _BUMP = "UPDATE catalog_versions SET version = version + 1 WHERE id = 1"
+# The counter starts at the migration's moment in milliseconds, not at 1, so that a table made
+# again (a downgrade and an upgrade while hubs keep their copies) starts past the versions the
+# old one had — unless that one took more name writes than milliseconds passed in between.
+_NOW_MS = {
+    True: "(extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+    False: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+}
 # (table, the columns a name lives by)
 _NAMED = (("products", "sku, name"), ("categories", "slug, name"))
 
@@ -35,8 +42,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("version", sa.BigInteger(), nullable=False),
     )
-    op.execute("INSERT INTO catalog_versions (id, version) VALUES (1, 1)")
-    if op.get_bind().dialect.name == "postgresql":
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    op.execute(f"INSERT INTO catalog_versions (id, version) VALUES (1, {_NOW_MS[postgresql]})")
+    if postgresql:
         op.execute(
             "CREATE FUNCTION catalog_changed() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN {_BUMP}; RETURN NULL; END $$"
