@@ -59,7 +59,7 @@ async def fetch(session: AsyncSession, reads: Sequence[Read[Any]]) -> list[Any]:
             conn = await session.connection()
             results = [list(await conn.execute(q, p)) for q, p in statements]
         else:
-            results = await _on_driver(found, statements)
+            results = await on_driver(found, statements)
     answers, at = [], 0
     for read in reads:
         answers.append(read.answer(results[at : at + len(read.statements)]))
@@ -67,9 +67,10 @@ async def fetch(session: AsyncSession, reads: Sequence[Read[Any]]) -> list[Any]:
     return answers
 
 
-async def _on_driver(
-    found: tuple[Any, Any], statements: list[tuple[Any, dict[str, Any]]]
+async def on_driver(
+    found: tuple[Any, Any], statements: Sequence[tuple[Any, dict[str, Any]]]
 ) -> list[Sequence[Any]]:
+    """Each statement's rows, converted, run on a driver `straight` (or `driver_of`) found."""
     driver, dialect = found
 
     def work(execute: Execute) -> dict[Any, Any]:

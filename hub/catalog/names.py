@@ -16,8 +16,8 @@ time, never one a read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -62,7 +62,7 @@ class Names(Mapping[tuple[str, str], str]):
 class _Copy:
     names: Names | None = None
     loading: bool = False
-    loads: int = field(default=0)  # how many times it was loaded (tests, diagnostics)
+    loads: int = 0  # how many times it was loaded (tests, diagnostics)
 
 
 _COPIES: WeakKeyDictionary[Any, _Copy] = WeakKeyDictionary()
@@ -98,16 +98,13 @@ async def as_of(engine: Any, version: int | None, driver: Any, dialect: Dialect)
 
 
 async def _load(driver: Any, dialect: Dialect) -> Names | None:
-    def work(execute: reads.Execute) -> dict[Any, Any]:
-        return {i: execute(statement, {}) for i, statement in enumerate(_LOAD)}
-
-    rows: dict[Any, Sequence[Any]] = reads.converted(
-        await reads.run(driver, dialect, work), dialect, _LOAD.__getitem__
+    version, products, categories = await reads.on_driver(
+        (driver, dialect), [(statement, {}) for statement in _LOAD]
     )
-    if not rows[0]:
+    if not version:
         return None
     return Names(
-        version=rows[0][0][0],
-        products={sku: name for sku, name in rows[1]},
-        categories={slug: name for slug, name in rows[2]},
+        version=version[0][0],
+        products={sku: name for sku, name in products},
+        categories={slug: name for slug, name in categories},
     )

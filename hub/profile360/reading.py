@@ -208,13 +208,11 @@ async def _bundled(
         labels = await names.as_of(session.bind, first[width + len(named)], driver, dialect)
         if labels is None:  # no copy to be had now: this read's few names, looked up
             skus, slugs = _named_in(rows[STATED], rows[LEARNED])
-
-            def look_up(execute: Execute) -> dict[Any, Any]:
-                return {LABELS: _labels(execute, skus, slugs)}
-
-            rows.update(
-                reads.converted(await reads.run(driver, dialect, look_up), dialect, _statement_of)
-            )
+            rows[LABELS] = []
+            if skus or slugs:
+                (rows[LABELS],) = await reads.on_driver(
+                    (driver, dialect), [(sql.LABELS_SQL, {"skus": skus, "slugs": slugs})]
+                )
     return row, dict(zip(keys, _assemble(keys, rows, weights, now, labels), strict=True))
 
 
