@@ -188,9 +188,13 @@ class Context:
         raise AssertionError("unreachable")
 
     async def _refresh_reads(self) -> None:
-        # Reads later in this request must see what was just committed. Closing (not rolling
-        # back) keeps rows already read usable: they are detached with their loaded state.
-        # The DataLoaders' answers are forgotten too (a second mutation's payload reads anew).
+        # Reads later in this request must see what was just committed.
+        await self.forget_reads()
+
+    async def forget_reads(self) -> None:
+        """Close the read session and forget the DataLoaders' answers: the next read starts
+        afresh. Closing (not rolling back) keeps rows already read usable: they are detached
+        with their loaded state."""
         self._loaders.clear()
         if self._session is not None:
             async with self._lock:

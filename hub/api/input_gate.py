@@ -98,3 +98,49 @@ def _deeper_than(value: Any, limit: int) -> bool:
         for item in containers:
             level.extend(item.values() if isinstance(item, dict) else item)
     return False
+
+
+def check_socket_message(message: Any) -> None:
+    """A graphql-transport-ws message from a client, or BadInput (closed with 4400): the shape
+    the protocol's reference server (graphql-ws, `validateMessage`) holds clients to, so that
+    a message of the wrong shape is refused in words rather than failing inside an operation."""
+    if not isinstance(message, dict):
+        raise _bad_message(f"A message must be a JSON object, not {_json_type(message)}.")
+    kind = message.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise _bad_message("A message needs a `type` string.")
+    if kind in ("connection_init", "ping", "pong"):
+        if message.get("payload") is not None and not isinstance(message["payload"], dict):
+            raise _bad_message(f"`{kind}`'s payload must be an object, if any.")
+    elif kind in ("subscribe", "complete"):
+        if not isinstance(message.get("id"), str) or not message["id"]:
+            raise _bad_message(f"`{kind}` needs a non-empty `id` string.")
+        if kind == "subscribe":
+            _check_subscribe_payload(message.get("payload"))
+
+
+def _check_subscribe_payload(payload: Any) -> None:
+    if not isinstance(payload, dict):
+        raise _bad_message("`subscribe` needs a `payload` object.")
+    if not isinstance(payload.get("query"), str):
+        raise _bad_message("`subscribe`'s `query` must be a string.")
+    for name, kind in (("variables", dict), ("operationName", str), ("extensions", dict)):
+        if payload.get(name) is not None and not isinstance(payload[name], kind):
+            wanted = "an object" if kind is dict else "a string"
+            raise _bad_message(f"`subscribe`'s `{name}` must be {wanted}, if any.")
+
+
+def _bad_message(message: str) -> BadInput:
+    return BadInput(400, "BAD_REQUEST", message)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else type(value).__name__

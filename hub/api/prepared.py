@@ -33,7 +33,6 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -47,7 +46,7 @@ from hub.api.context import Context
 from hub.api.errors import Masking
 from hub.api.limits import QueryLimits, refusal
 from hub.api.masking import ContactMasking, mask_data
-from hub.api.validation_cache import DocumentValidationCache
+from hub.api.validation_cache import DocumentValidationCache, ReportingParserCache
 from hub.api.ws_auth import SocketSignIn
 
 if TYPE_CHECKING:
@@ -91,7 +90,7 @@ class PreparedDocuments:
 # token and depth checks, whose outcome a prepared document already had).
 _COVERED: frozenset[type] = frozenset(
     {
-        ParserCache,
+        ReportingParserCache,
         DocumentValidationCache,
         QueryDepthLimiter,
         MaxTokensLimiter,

@@ -11,10 +11,12 @@ cache let it go) is validated again, as with strawberry's cache.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.schema import validate_document
 
 MAX_ENTRIES = 1000
@@ -41,4 +43,22 @@ class DocumentValidationCache(SchemaExtension):
                 _VALIDATED.clear()
             found = _VALIDATED[id(document)] = (document, schema, rules, errors)
         context.pre_execution_errors = found[3]
+        yield
+
+
+class ReportingParserCache(ParserCache):
+    """strawberry's ParserCache, but a document that does not parse is reported as the
+    operation's error on every transport. ParserCache parses in its `on_parse` hook, outside
+    the step that turns a syntax error into the operation's error: over HTTP strawberry's
+    `execute` catches it anyway, but an operation on a WebSocket (`stream`) ended with a
+    logged traceback and a bare `complete`, the client never told what was wrong. Here the
+    hook leaves such a document unparsed, and strawberry's own parse (with the same options:
+    the token limit included) finds the same error where it reports it."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
         yield

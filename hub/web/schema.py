@@ -11,7 +11,6 @@ from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -33,7 +32,7 @@ from hub.api.prepared import (
     over_http,
     run_prepared,
 )
-from hub.api.validation_cache import DocumentValidationCache
+from hub.api.validation_cache import DocumentValidationCache, ReportingParserCache
 from hub.api.ws_auth import SocketSignIn
 from hub.auth.schema import AuthMutation
 from hub.campaigns.schema import CampaignMutation, CampaignQuery
@@ -226,7 +225,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # cache's key, so a fresh rule per request would make every validation a miss.
     depth_limiter = QueryDepthLimiter(max_depth=settings.max_query_depth)
     extensions: list[Any] = [
-        lambda: ParserCache(maxsize=1000),
+        lambda: ReportingParserCache(maxsize=1000),
         DocumentValidationCache,  # validation once per parsed document
         lambda: depth_limiter,
         lambda: MaxTokensLimiter(max_token_count=5000),

@@ -43,7 +43,7 @@ from hub.api.errors import (
     is_unavailable,
     operation_refusal,
 )
-from hub.api.input_gate import BadInput, check_message
+from hub.api.input_gate import BadInput, check_message, check_socket_message
 from hub.auth.service import bearer_from
 from hub.db import unavailable
 from hub.web.schema import build_schema, introspection_allowed
@@ -97,7 +97,8 @@ def without_suggestions(message: str) -> str:
 
 class TextWebSocket(ASGIWebSocketAdapter):
     """graphql-transport-ws messages as text frames (the protocol's clients refuse binary
-    ones), and every incoming message through the same gate as an HTTP body."""
+    ones), and every incoming message through the same gate as an HTTP body, then held to the
+    protocol's message shapes (a wrong one closes the socket with 4400, as graphql-ws does)."""
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False
@@ -115,11 +116,13 @@ class TextWebSocket(ASGIWebSocketAdapter):
                     return
                 try:
                     check_message(raw.encode(), settings.max_body_bytes, settings.max_json_depth)
+                    # Checked strictly; parsed as over HTTP (integers stay integers).
+                    decoded = self.view.decode_json(raw)
+                    check_socket_message(decoded)
                 except BadInput as error:
                     await self.close(error.ws_code, error.message[:120])
                     return
-                # Checked strictly; parsed as over HTTP (integers stay integers).
-                yield self.view.decode_json(raw)
+                yield decoded
         except WebSocketDisconnect:
             return
 
@@ -146,7 +149,8 @@ def _strip_payload_suggestions(message: Mapping[str, object]) -> Mapping[str, ob
 
 class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """Sends the protocol's `ping` every RAPPORT_WS_PING_SECONDS once the connection is
-    acknowledged, and closes a socket whose client stopped answering with `pong`."""
+    acknowledged, and closes a socket whose client stopped answering with `pong`. A client
+    that leaves while a result is on its way is not an error to log."""
 
     _pinger: asyncio.Task[None] | None = None
     _last_pong: float = 0.0
@@ -170,6 +174,11 @@ class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     await self.websocket.close(4408, "No pong: the client stopped answering")
                     return
                 await self.send_message({"type": "ping"})
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if isinstance(error, WebSocketDisconnected):
+            return  # the client left while its result was on the way: nobody to tell
+        await super().handle_task_exception(error)
 
     async def shutdown(self) -> None:
         if self._pinger is not None:

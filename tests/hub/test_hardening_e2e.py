@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from tests.conftest import HubHandle, running_hub, unique
-from tests.hub.gql import TRACK
+from tests.hub.gql import IDENTIFY, SET_PREFERENCES, TRACK
 from tests.hub.test_identity_e2e import some_skus
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -299,3 +299,120 @@ def test_client_mistakes_are_not_logged_as_errors(hub: HubHandle) -> None:
     hub.post(TRACK, {"events": [{"messageId": 1}]}, key=hub.web_key)
     added = hub.log_path.read_text()[len(before) :]
     assert "Traceback" not in added and "ERROR" not in added, added
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("[1, 2]", "A message must be a JSON object, not an array."),
+        ('"ping"', "A message must be a JSON object, not a string."),
+        ('{"id": "1"}', "A message needs a `type` string."),
+        ('{"type": "ping", "payload": "x"}', "`ping`'s payload must be an object, if any."),
+        ('{"type": "complete", "id": ""}', "`complete` needs a non-empty `id` string."),
+        (
+            '{"type": "subscribe", "id": 1, "payload": {"query": "{ __typename }"}}',
+            "`subscribe` needs a non-empty `id` string.",
+        ),
+        ('{"type": "subscribe", "id": "1"}', "`subscribe` needs a `payload` object."),
+        (
+            '{"type": "subscribe", "id": "1", "payload": {"query": 5}}',
+            "`subscribe`'s `query` must be a string.",
+        ),
+        (
+            '{"type": "subscribe", "id": "1", "payload": {"query": "{ a }", "variables": [1]}}',
+            "`subscribe`'s `variables` must be an object, if any.",
+        ),
+        (
+            '{"type": "subscribe", "id": "1", "payload": {"query": "{ a }", "operationName": 5}}',
+            "`subscribe`'s `operationName` must be a string, if any.",
+        ),
+        (
+            '{"type": "subscribe", "id": "1", "payload": {"query": "{ a }", "extensions": "x"}}',
+            "`subscribe`'s `extensions` must be an object, if any.",
+        ),
+    ],
+)
+async def test_a_socket_message_of_the_wrong_shape_is_refused_in_words(
+    hub: HubHandle, message: str, reason: str
+) -> None:
+    """The shapes graphql-ws's own server holds clients to (`validateMessage`): each wrong one
+    closes the socket with 4400 and says what was wrong, rather than failing in the server
+    (a JSON array crashed the socket's handler; a number for `query` ran as an operation that
+    ended in a logged traceback and a bare `complete`)."""
+    assert hub.log_path is not None
+    before = hub.log_path.read_text()
+    assert await _closed_with(hub, message) == (4400, reason)
+    added = hub.log_path.read_text()[len(before) :]
+    assert "Traceback" not in added, added
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("{ profile(", "Syntax Error: Expected Name, found <EOF>."),
+        (
+            "{" + " ".join(f"a{i}: __typename" for i in range(3000)) + "}",
+            "Syntax Error: Document contains more than 5000 tokens. Parsing aborted.",
+        ),
+    ],
+)
+async def test_a_document_that_does_not_parse_is_reported_on_the_socket(
+    hub: HubHandle, query: str, reason: str
+) -> None:
+    """As strawberry answers a syntax error over graphql-transport-ws: the socket closes with
+    4400 and the parser's message. It ended in a logged traceback and a bare `complete`, the
+    client never told why: the parse cache parsed outside the step that reports errors."""
+    assert hub.log_path is not None
+    before = hub.log_path.read_text()
+    assert await _closed_with(hub, _subscribe(query)) == (4400, reason)
+    added = hub.log_path.read_text()[len(before) :]
+    assert "Traceback" not in added and "ERROR" not in added, added
+
+
+async def test_queries_on_open_sockets_hold_no_connection_and_see_new_writes(
+    hub: HubHandle,
+) -> None:
+    """A socket's operations let go of what they read when each ends. Each socket that had run
+    one query held a pooled connection until it closed: a score of them (Apollo and urql
+    clients often send every operation over the socket) left the hub none to answer anyone
+    with. And a second query on the same socket read the first one's snapshot."""
+    created = hub.gql(
+        IDENTIFY,
+        {
+            "input": {
+                "identifiers": [{"kind": "EMAIL", "value": f"{unique()}@example.com"}],
+                "touchpoint": "WEB",
+            }
+        },
+    )
+    profile_id = created["data"]["identify"]["profile"]["id"]
+    read = "query($id: ID!) { profile(id: $id) { version preferences { key value } } }"
+    sockets = []
+    try:
+        for n in range(30):  # more than the pool's 5 + 10 (SQLite) or 10 + 10 (PostgreSQL)
+            ws = await _open(hub.ws_url, hub.admin_key)
+            sockets.append(ws)
+            first = await _answer(ws, str(n), read, {"id": profile_id})
+            assert first["data"]["profile"]["preferences"] == []
+        started = time.monotonic()
+        hub.gql(
+            SET_PREFERENCES,
+            {"id": profile_id, "tp": "WEB", "prefs": [{"key": "theme", "value": "vintage"}]},
+        )
+        assert time.monotonic() - started < 5  # not waiting out the pool's timeout
+        again = await _answer(sockets[0], "again", read, {"id": profile_id})
+        assert again["data"]["profile"]["preferences"] == [{"key": "theme", "value": "vintage"}]
+        assert again["data"]["profile"]["version"] > first["data"]["profile"]["version"]
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+
+async def _answer(ws: Any, op_id: str, query: str, variables: dict[str, Any]) -> Any:
+    payload = {"query": query, "variables": variables}
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if message.get("id") == op_id:
+            assert message["type"] == "next", message
+            return message["payload"]
