@@ -34,6 +34,38 @@ class Scope(StrEnum):
     CAMPAIGNS = "campaigns"  # create, run and export direct-marketing campaigns (operators)
     RESPONSE_CODES = "response_codes"  # redeem a mailing's response code
 
+    @property
+    def refusal(self) -> str:
+        """What a caller without this scope is told, in plain words."""
+        return f"This key may not {_DOING[self]}."
+
+
+_DOING: dict[Scope, str] = {
+    Scope.IDENTIFY: "identify shoppers",
+    Scope.TRACK: "send events",
+    Scope.READ_PROFILE: "read profiles",
+    Scope.WRITE_PREFERENCES: "change preferences",
+    Scope.WRITE_CONSENT: "change consents",
+    Scope.READ_CATALOG: "read the catalogue",
+    Scope.SEARCH: "search profiles",
+    Scope.NOTES: "read or write agents' notes",
+    Scope.SUBSCRIBE: "follow live changes",
+    Scope.EXPORT: "export profiles",
+    Scope.ERASE: "erase profiles",
+    Scope.ADMIN: "administer the hub",
+    Scope.AGENT_LOGIN: "sign agents in",
+    Scope.AUDIT: "read the audit log",
+    Scope.SELF_SERVICE: "open a shopper's own ledger",
+    Scope.IDENTITY_STEWARD: "review or merge duplicate profiles",
+    Scope.CORRECT_IDENTITY: "correct identifiers or traits",
+    Scope.GIFT_REGISTRY: "use gift registries",
+    Scope.HANDOFF: "hand a basket or list over",
+    Scope.SEGMENTS: "manage segments, content or segment exports",
+    Scope.NEXT_BEST_ACTIONS: "use next best actions",
+    Scope.CAMPAIGNS: "run campaigns",
+    Scope.RESPONSE_CODES: "redeem mailing response codes",
+}
+
 
 _SHOPPER_FACING = frozenset(
     {

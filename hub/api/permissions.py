@@ -23,7 +23,7 @@ class Allowed(BasePermission):
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.message = f"This key may not {scope.value.replace('_', ' ')}."
+        self.message = scope.refusal
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return bool(info.context.can(self.scope))
@@ -69,7 +69,7 @@ class Guard(Refuse):
     def refusal(self, ctx: Any) -> str | None:
         if ctx.can(self.scope):
             return None
-        return f"This key may not {self.scope.value.replace('_', ' ')}."
+        return self.scope.refusal
 
 
 class AgentSession(Refuse):

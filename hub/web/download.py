@@ -23,7 +23,7 @@ async def export_file(request: Request) -> Response:
     if principal is None:
         return error_response(401, "UNAUTHENTICATED", "A valid key or token is required.")
     if not principal.can(Scope.EXPORT):
-        return error_response(403, "FORBIDDEN", "This key may not export.")
+        return error_response(403, "FORBIDDEN", Scope.EXPORT.refusal)
     ctx = Context(hub=hub, principal=principal)
     try:
         profile_id = request.path_params["profile_id"]

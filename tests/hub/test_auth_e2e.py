@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from hub.actors import Scope
 from tests.conftest import HubHandle, unique
 from tests.hub.gql import ADD_NOTE, IDENTIFY, PROFILE_BY_ID, SEARCH
 from tests.hub.test_identity_e2e import identify
@@ -179,3 +180,13 @@ def test_a_new_password_or_disabling_ends_every_session_of_that_agent(hub: HubHa
         hub.database_url, "agents", "disable", "--username", "nobody.x", check=False
     )
     assert missing.returncode == 2 and "No agent" in missing.stderr
+
+
+def test_a_refusal_says_in_words_what_the_key_may_not_do(hub: HubHandle) -> None:
+    segments = hub.gql("{ segments { id } }", key=hub.web_key)
+    assert segments["errors"][0]["message"] == (
+        "This key may not manage segments, content or segment exports."
+    )
+    # Every scope has its words (the message was the scope's name: "may not next best actions").
+    for scope in Scope:
+        assert scope.refusal.startswith("This key may not ") and "_" not in scope.refusal
