@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     introspection: bool | None = None
     # Server pings on graphql-transport-ws sockets (seconds; 0 = none).
     ws_ping_seconds: float = 15.0
+    # How long a new socket has to send `connection_init` before it is closed with 4408
+    # (graphql-ws's own server allows 3 s; strawberry's default is a minute).
+    ws_init_seconds: float = Field(default=10.0, gt=0)
 
     # Learning (implicit affinities)
     affinity_half_life_days: float = 30.0

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncGenerator, Mapping
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -198,6 +199,7 @@ class RapportGraphQL(GraphQL[Context, None]):
             graphql_ide=None,  # strawberry's IDE loads from a CDN: GraphiQL is served at /graphiql
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=hub.settings.ws_init_seconds),
         )
         self.hub = hub
         self.hide_suggestions = not introspection_allowed(hub.settings)

@@ -184,7 +184,8 @@ def test_aliases_root_fields_and_cost_are_limited(hub: HubHandle) -> None:
 
 @pytest.fixture(scope="module")
 def strict_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
-    """A production hub with a small rate for web keys and quick server pings."""
+    """A production hub with a small rate for web keys, quick server pings and a second for a
+    socket's `connection_init`."""
     url, keys = hub_database
     with running_hub(
         url,
@@ -193,6 +194,7 @@ def strict_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
         RAPPORT_SECRET_KEY="a-long-random-production-secret-for-this-test-only",
         RAPPORT_RATE_LIMITS='{"web": 5, "admin": 200}',
         RAPPORT_WS_PING_SECONDS="0.5",
+        RAPPORT_WS_INIT_SECONDS="1",
         RAPPORT_RETRAIN_ON_START="false",
     ) as handle:
         yield handle
@@ -416,3 +418,14 @@ async def _answer(ws: Any, op_id: str, query: str, variables: dict[str, Any]) ->
         if message.get("id") == op_id:
             assert message["type"] == "next", message
             return message["payload"]
+
+
+async def test_a_socket_that_never_signs_in_is_closed(strict_hub: HubHandle) -> None:
+    """A socket has RAPPORT_WS_INIT_SECONDS to send `connection_init` (graphql-ws's server
+    allows 3 s; strawberry's default was a minute of an idle task for any passer-by)."""
+    started = time.monotonic()
+    async with websockets.connect(strict_hub.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
+    assert time.monotonic() - started < 5
