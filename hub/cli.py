@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any, TypeVar
 
@@ -274,14 +275,30 @@ def _aware(moment: Any) -> Any:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _in_range(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, else a usage error that says so
+    (a port of 99999, no workers or a chunk of 0 were taken as given)."""
+
+    def whole(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{number} is not between {low} and {high}")
+        return number
+
+    return whole
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport-hub", description="The Rapport profile hub.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the GraphQL server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--port", type=_in_range(1, 65535), default=8000)
+    serve.add_argument("--workers", type=_in_range(1, 256), default=1)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
 
@@ -302,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write an HTML report: personalised against holdout")
     rep.add_argument("--from", dest="since", help="start (ISO date); default: --days before --to")
     rep.add_argument("--to", help="end (ISO date); default: just after the newest event")
-    rep.add_argument("--days", type=int, default=90)
+    rep.add_argument("--days", type=_in_range(1, 100_000), default=90)
     rep.add_argument(
         "--touchpoint", choices=["WEB", "KIOSK", "CALL_CENTER", "DIRECT_MARKETING", "STORE"]
     )
@@ -321,7 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATE",
         help="a cut-off (YYYY-MM-DD, repeatable); default 2010-03-01, 2010-05-01, 2010-06-15",
     )
-    back.add_argument("--horizon-days", type=int, default=182, help="days scored after each")
+    back.add_argument(
+        "--horizon-days", type=_in_range(1, 100_000), default=182, help="days scored after each"
+    )
     back.add_argument("--output", default="rapport-backtest.html", help="the HTML page")
     back.set_defaults(func=_backtest)
 
@@ -331,7 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file", help="events.ndjson, events.csv, or either gzipped")
     imp.add_argument(
-        "--chunk", type=int, default=5000, help="events per transaction (default 5000)"
+        "--chunk",
+        type=_in_range(1, 1_000_000),
+        default=5000,
+        help="events per transaction (default 5000)",
     )
     imp.set_defaults(func=_import)
 

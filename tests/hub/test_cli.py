@@ -39,6 +39,15 @@ def test_bad_arguments_are_clear(make_database) -> None:  # type: ignore[no-unty
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
     weak = hub_command(url, "agents", "create", "--username", "a b", "--password", "x", check=False)
     assert weak.returncode == 2 and "error:" in weak.stderr and "Traceback" not in weak.stderr
+    for args, said in (
+        (("serve", "--port", "99999"), "--port: 99999 is not between 1 and 65535"),
+        (("serve", "--workers", "0"), "--workers: 0 is not between 1 and 256"),
+        (("import", "--chunk", "0", "events.ndjson"), "--chunk: 0 is not between 1 and"),
+        (("report", "--days", "-5"), "--days: -5 is not between 1 and"),
+        (("backtest", "--horizon-days", "x"), "--horizon-days: 'x' is not a whole number"),
+    ):
+        refused = hub_command(url, *args, check=False)
+        assert refused.returncode == 2 and said in refused.stderr, (args, refused.stderr)
 
 
 def test_report_writes_one_page_with_every_metric(make_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
