@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import gzip
 import json
+import os
+import re
+import signal
+import subprocess
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import HubHandle, hub_command, unique
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.conftest import BIN, SAMPLE, HubHandle, hub_command, unique
 from tests.hub.test_identity_e2e import some_skus
 
 PROFILE = """query($v: String!) { profile(identifier: {kind: LOYALTY_ID, value: $v}) {
@@ -110,3 +120,105 @@ def test_a_csv_file_with_a_header_and_a_clean_run_exits_zero(
     assert refused.returncode == 1 and "The header lacks" in refused.stderr
     missing = hub_command(hub.database_url, "import", str(tmp_path / "nope.ndjson"), check=False)
     assert missing.returncode == 2 and "no file at" in missing.stderr
+
+
+def _sample_events(count: int) -> list[str]:
+    """`count` views, baskets and purchases by the sample's customers of its products, each
+    at the moment of one of its invoice lines (so learning has a catalogue to work with)."""
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Customer ID"] and r["Quantity"] != "0"]
+    kinds = ("VIEW", "ADD_TO_CART", "VIEW", "PURCHASE")
+    lines = []
+    for n in range(count):
+        row = rows[(n * 7) % len(rows)]
+        moment = row["InvoiceDate"].replace(" ", "T") + "Z"
+        extra = {"quantity": 1, "price": 2.5} if kinds[n % 4] == "PURCHASE" else {}
+        lines.append(
+            json.dumps(
+                {
+                    "messageId": f"kill-{n}",
+                    "identifier": {"kind": "CRM_ID", "value": row["Customer ID"].split(".")[0]},
+                    "type": kinds[n % 4],
+                    "touchpoint": "WEB",
+                    "occurredAt": moment,
+                    "productSku": row["StockCode"],
+                    **extra,
+                }
+            )
+        )
+    return lines
+
+
+async def _store_contents(url: str) -> tuple[list[tuple[Any, ...]], ...]:
+    """Events, learned interests and profile versions, each profile named by its identifiers
+    (profile ids are new in every store)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            owners: dict[str, list[str]] = {}
+            for pid, kind, value in await conn.execute(
+                text("SELECT profile_id, kind, value FROM identifiers")
+            ):
+                owners.setdefault(pid, []).append(f"{kind}:{value}")
+
+            def named(pid: str) -> str:
+                return "|".join(sorted(owners.get(pid, [pid])))
+
+            events = await conn.execute(
+                text("SELECT profile_id, message_id, type, occurred_at, product_sku FROM events")
+            )
+            learned = await conn.execute(
+                text(
+                    "SELECT profile_id, key, value, score, as_of, views, carts, purchases, "
+                    "returns, last_touchpoint FROM affinities"
+                )
+            )
+            versions = await conn.execute(text("SELECT id, version FROM profiles"))
+            return tuple(
+                sorted((named(row[0]), *(str(v) for v in row[1:])) for row in rows)
+                for rows in (events, learned, versions)
+            )
+    finally:
+        await engine.dispose()
+
+
+def test_an_import_killed_midway_and_run_again_ends_as_one_whole_run(
+    make_database: Any, tmp_path: Path
+) -> None:
+    """The machine goes away in the middle of an import (SIGKILL after the first chunk is in,
+    the next one on its way): run again, the store holds exactly what one uninterrupted run
+    gives — every event once, every learned interest bit for bit, every profile's version."""
+    path = tmp_path / "events.ndjson"
+    path.write_text("\n".join(_sample_events(6000)) + "\n", encoding="utf-8")
+    whole, killed = make_database("whole"), make_database("killed")
+    for url in (whole, killed):
+        hub_command(url, "migrate")
+        hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
+    done = hub_command(whole, "import", "--chunk", "500", str(path))
+    assert "6000 lines: 6000 events stored" in done.stderr
+
+    env = {**os.environ, "RAPPORT_DATABASE_URL": killed, "RAPPORT_ENV": "dev"}
+    process = subprocess.Popen(
+        [str(BIN / "rapport-hub"), "import", "--chunk", "500", str(path)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # the first chunk committed: the import is under way
+        if " stored, " in line:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "killed before it finished"
+    again = hub_command(killed, "import", "--chunk", "500", str(path))
+    tail = again.stderr.replace("\n", " ")
+    stored, there = re.search(r"6000 lines: (\d+) events stored, (\d+) already", tail).groups()
+    assert int(there) >= 500 and int(stored) > 0, tail
+
+    expected, got = asyncio.run(_store_contents(whole)), asyncio.run(_store_contents(killed))
+    for part, want, have in zip(
+        ("events", "learned interests", "versions"), expected, got, strict=True
+    ):
+        assert len(have) == len(want) and have == want, part
+    assert len(expected[1]) > 1000, "the file taught the store something"
