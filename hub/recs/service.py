@@ -236,6 +236,10 @@ def rebuy_reason(habit: Habit | None) -> str:
         if since < _RECENTLY
         else f"last bought on {words.day(habit.last)}"
     )
+    if habit.orders == 2:
+        # One gap is not a habit: "about every 2 days" said of two orders in a week two months
+        # ago claims a cadence the shopper never kept. The gap itself is the signal.
+        return f"You bought this twice, {span(habit.interval)} apart; {last}"
     # "every day", "every week": span's "a day" reads well only after "last time".
     every = span(habit.interval).removeprefix("a ")
     return f"You buy this about every {every}; {last}"

@@ -142,6 +142,19 @@ def test_reasons_state_the_cadence() -> None:
             strength=1.0,
         )
         assert rebuy_reason(overnight) == "You bought this 3 times, last on 12 May 2009"
+        # Two orders are one gap, not a cadence: the gap is said as it was.
+        twice = Habit(
+            orders=2, first=NOW - timedelta(days=402), last=NOW - timedelta(days=400), strength=1.0
+        )
+        assert rebuy_reason(twice) == (
+            "You bought this twice, 2 days apart; last bought on 11 May 2009"
+        )
+        recent_pair = Habit(
+            orders=2, first=NOW - timedelta(days=35), last=NOW - timedelta(days=14), strength=2.0
+        )
+        assert rebuy_reason(recent_pair) == (
+            "You bought this twice, 3 weeks apart; last time 2 weeks ago"
+        )
     assert [span(timedelta(days=d)) for d in (1, 5, 7, 40, 70, 800)] == [
         "a day",
         "5 days",
