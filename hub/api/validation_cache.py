@@ -7,6 +7,9 @@ of the same query text the same document object, so its identity is key enough: 
 its document alive (no other document can take its id while the entry lasts) and is used only
 for the same schema and the same validation rules. A document parsed again (after the parse
 cache let it go) is validated again, as with strawberry's cache.
+
+The parse cache itself is strawberry's, with one change (`ReportingParserCache`): a document
+that does not parse is reported to the client on a WebSocket too.
 """
 
 from __future__ import annotations
