@@ -160,8 +160,9 @@ def _import(args: argparse.Namespace) -> int:
         print(f"… and {report.refused - len(report.problems)} more refused lines", file=sys.stderr)
     rate = report.accepted / report.seconds if report.seconds else 0.0
     print(
-        f"{report.lines} lines: {report.accepted} events stored, {report.duplicates} already "
-        f"there, {report.suppressed} for erased customers dropped, {report.refused} refused "
+        f"{report.lines:,} lines: {report.accepted:,} events stored, {report.duplicates:,} "
+        f"already there, {report.suppressed:,} for erased customers dropped, "
+        f"{report.refused:,} refused "
         f"({report.seconds:.1f} s, {rate:,.0f} events/s)",
         file=sys.stderr,
     )

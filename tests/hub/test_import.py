@@ -195,7 +195,7 @@ def test_an_import_killed_midway_and_run_again_ends_as_one_whole_run(
         hub_command(url, "migrate")
         hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
     done = hub_command(whole, "import", "--chunk", "500", str(path))
-    assert "6000 lines: 6000 events stored" in done.stderr
+    assert "6,000 lines: 6,000 events stored" in done.stderr
 
     env = {**os.environ, "RAPPORT_DATABASE_URL": killed, "RAPPORT_ENV": "dev"}
     process = subprocess.Popen(
@@ -213,8 +213,10 @@ def test_an_import_killed_midway_and_run_again_ends_as_one_whole_run(
     assert process.returncode == -signal.SIGKILL, "killed before it finished"
     again = hub_command(killed, "import", "--chunk", "500", str(path))
     tail = again.stderr.replace("\n", " ")
-    stored, there = re.search(r"6000 lines: (\d+) events stored, (\d+) already", tail).groups()
-    assert int(there) >= 500 and int(stored) > 0, tail
+    stored, there = re.search(
+        r"6,000 lines: ([\d,]+) events stored, ([\d,]+) already", tail
+    ).groups()
+    assert int(there.replace(",", "")) >= 500 and int(stored.replace(",", "")) > 0, tail
 
     expected, got = asyncio.run(_store_contents(whole)), asyncio.run(_store_contents(killed))
     for part, want, have in zip(
