@@ -29,7 +29,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    ErrorMessage,
     PongMessage,
+    SubscribeMessage,
 )
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -162,6 +164,25 @@ class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self.connection_acknowledged and interval > 0 and self._pinger is None:
             self._last_pong = asyncio.get_running_loop().time()
             self._pinger = asyncio.create_task(self._ping(interval))
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        limit = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and limit is not None
+            and len(self.operations) >= limit
+            and message["id"] not in self.operations  # a reused id is strawberry's 4409
+        ):
+            # Strawberry's own refusal carries no code: typed, like every other refusal.
+            error = GraphQLError(
+                f"At most {limit} operations run at once on one socket.",
+                extensions={"code": "TOO_MANY"},
+            )
+            await self.send_message(
+                ErrorMessage(id=message["id"], type="error", payload=[error.formatted])
+            )
+            return
+        await super().handle_subscribe(message)
 
     async def handle_pong(self, message: PongMessage) -> None:
         self._last_pong = asyncio.get_running_loop().time()

@@ -429,3 +429,33 @@ async def test_a_socket_that_never_signs_in_is_closed(strict_hub: HubHandle) -> 
             await asyncio.wait_for(ws.recv(), 10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
     assert time.monotonic() - started < 5
+
+
+async def test_operations_past_a_sockets_limit_are_refused_with_a_code(hub: HubHandle) -> None:
+    created = hub.gql(
+        IDENTIFY,
+        {
+            "input": {
+                "identifiers": [{"kind": "EMAIL", "value": f"{unique()}@example.com"}],
+                "touchpoint": "WEB",
+            }
+        },
+    )
+    watch = json.dumps(
+        {
+            "query": "subscription($id: ID!) { profileChanged(profileId: $id) { version } }",
+            "variables": {"id": created["data"]["identify"]["profile"]["id"]},
+        }
+    )
+    ws = await _open(hub.ws_url, hub.admin_key)
+    try:
+        for n in range(101):
+            await ws.send(f'{{"id": "w{n}", "type": "subscribe", "payload": {watch}}}')
+        refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert refused["id"] == "w100" and refused["type"] == "error", refused
+        assert refused["payload"][0]["extensions"] == {"code": "TOO_MANY"}
+        assert (
+            refused["payload"][0]["message"] == "At most 100 operations run at once on one socket."
+        )
+    finally:
+        await ws.close()
