@@ -7,7 +7,8 @@
 // subscription that receives a change and is completed by the client (the connection must stay
 // up and the server must send nothing more for it); a second subscription that survives the
 // hub restarting (the retry policy reconnects, graphql-ws re-subscribes) and receives a later
-// change; a query on the new connection.
+// change; a query on the same connection after that change was made over HTTP (it must read
+// it); a query on the new connection.
 //
 // Every line on stdout is one JSON object with an "event". test_graphql_ws.py reacts to two:
 // "subscribed" (it makes changes to the profile over HTTP until "received" for that label) and
@@ -25,7 +26,7 @@ const SUBSCRIBE = `subscription($id: ID!) {
   profileChanged(profileId: $id) { profileId version touchpoint kind summary }
 }`;
 const QUERY = `query($id: ID!) {
-  profile(id: $id) { id version }
+  profile(id: $id) { id version preferences { key value } }
   products(first: 2) { sku name }
 }`;
 const MUTATION = `mutation($id: ID!) {
@@ -210,6 +211,11 @@ async function main() {
   step = 'subscription across a hub restart';
   const second = subscribeChanges('second');
   const beforeRestart = await second.change('before restart', 1);
+  // The same connection ran a query before that change was made over HTTP: asked again, it
+  // must read the change (a socket's reads are not kept from one operation to the next).
+  step = 'query after a change made elsewhere';
+  const afterChange = await execute(QUERY, variables);
+  step = 'subscription across a hub restart';
   const connectionsBefore = connections;
   emit({ event: 'restart', step });
   const reconnected = async () => {
@@ -234,6 +240,7 @@ async function main() {
     beforeRestart,
     afterRestart,
     afterComplete,
+    afterChange,
     afterReconnect,
     stray,
   });

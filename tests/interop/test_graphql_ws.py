@@ -1,6 +1,7 @@
 """The reference graphql-ws client (npm `graphql-ws` over `ws`, as a web team would use it)
 against a real hub: a query and a mutation over the socket, a profileChanged subscription that
-sees a change made over HTTP and is completed cleanly, and one that outlives the hub being
+sees a change made over HTTP and is completed cleanly, a query on the same socket that reads
+a change made over HTTP since its last one, and one subscription that outlives the hub being
 restarted on the same port (the client's retry policy reconnects and re-subscribes).
 
 graphql_ws_client.mjs is the client; this test is the rest of the world: it makes the changes
@@ -16,7 +17,7 @@ from typing import Any, NoReturn
 import pytest
 
 from tests.conftest import HubHandle, start_hub, stop_hub, unique
-from tests.hub.gql import ADD_NOTE
+from tests.hub.gql import ADD_NOTE, SET_PREFERENCES
 from tests.hub.test_identity_e2e import identify
 from tests.interop.node import NodeProcess
 
@@ -53,12 +54,26 @@ def _change_until_received(
     client: NodeProcess, hub: HubHandle, hubs: list[HubHandle], profile_id: str, label: str
 ) -> None:
     """Add a note over HTTP every half second until the script says a change reached it: the
-    protocol has no acknowledgement of a subscribe, so the first note may come too early."""
+    protocol has no acknowledgement of a subscribe, so the first note may come too early.
+    Before the restart the change is a stated preference instead, which the script's next
+    query on the same socket must read."""
     for attempt in range(STEP_SECONDS * 2):
-        body = hub.gql(
-            ADD_NOTE, {"id": profile_id, "text": f"interop {label} {attempt}"}, key=hub.admin_key
-        )
-        assert body.get("errors") is None and not body["data"]["addNote"]["userErrors"], body
+        if label == "before restart":
+            prefs = [{"key": "theme", "value": "vintage"}]
+            body = hub.gql(
+                SET_PREFERENCES,
+                {"id": profile_id, "tp": "WEB", "prefs": prefs},
+                key=hub.admin_key,
+            )
+            done = body.get("errors") is None and not body["data"]["setPreferences"]["userErrors"]
+        else:
+            body = hub.gql(
+                ADD_NOTE,
+                {"id": profile_id, "text": f"interop {label} {attempt}"},
+                key=hub.admin_key,
+            )
+            done = body.get("errors") is None and not body["data"]["addNote"]["userErrors"]
+        assert done, body
         deadline = time.monotonic() + 0.5
         while (left := deadline - time.monotonic()) > 0:
             event = client.next_event(left)
@@ -146,8 +161,13 @@ def test_graphql_ws_client_subscribes_completes_and_reconnects(
     # Across the restart: a second connection, the subscription re-sent on it, a later change.
     assert result["connections"] == 2, context
     before, after = result["beforeRestart"], result["afterRestart"]
-    assert before["kind"] == after["kind"] == "NOTE", context
+    assert before["kind"] == "PREFERENCES" and after["kind"] == "NOTE", context
     assert after["version"] > before["version"], context
+    # A query on the socket after a change made over HTTP reads it: the socket's earlier query
+    # did not leave its reads behind for the next one.
+    seen = _single_result(result["afterChange"], "query after a change")["profile"]
+    assert seen["version"] >= before["version"], context
+    assert {"key": "theme", "value": "vintage"} in seen["preferences"], context
     assert _single_result(result["afterReconnect"], "query after reconnecting")["profile"], context
 
     log = _log_tail(hubs, limit=100_000)
