@@ -377,7 +377,7 @@ async def test_queries_on_open_sockets_hold_no_connection_and_see_new_writes(
     """A socket's operations let go of what they read when each ends. Each socket that had run
     one query held a pooled connection until it closed: a score of them (Apollo and urql
     clients often send every operation over the socket) left the hub none to answer anyone
-    with. And a second query on the same socket read the first one's snapshot."""
+    with. And a second query on the same socket got the first one's cached answer."""
     created = hub.gql(
         IDENTIFY,
         {
