@@ -134,7 +134,7 @@ def test_import_learns_exactly_what_the_per_event_rule_learns(
     total = write_events(path)
 
     done = hub_command(url, "import", str(path), "--chunk", str(CHUNK))
-    assert f"{total} lines: {total} events stored" in done.stderr, done.stderr
+    assert f"{total:,} lines: {total:,} events stored" in done.stderr, done.stderr
 
     message_ids = [json.loads(line)["messageId"] for line in path.read_text().splitlines()]
     weights = Weights.from_settings(Settings())
