@@ -14,8 +14,8 @@ import pytest
 import websockets
 
 from tests.conftest import HubHandle, running_hub, unique
-from tests.hub.gql import IDENTIFY, SET_PREFERENCES, TRACK
-from tests.hub.test_identity_e2e import some_skus
+from tests.hub.gql import SET_PREFERENCES, TRACK
+from tests.hub.test_identity_e2e import identify, some_skus
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -378,16 +378,8 @@ async def test_queries_on_open_sockets_hold_no_connection_and_see_new_writes(
     one query held a pooled connection until it closed: a score of them (Apollo and urql
     clients often send every operation over the socket) left the hub none to answer anyone
     with. And a second query on the same socket got the first one's cached answer."""
-    created = hub.gql(
-        IDENTIFY,
-        {
-            "input": {
-                "identifiers": [{"kind": "EMAIL", "value": f"{unique()}@example.com"}],
-                "touchpoint": "WEB",
-            }
-        },
-    )
-    profile_id = created["data"]["identify"]["profile"]["id"]
+    email = ("EMAIL", f"{unique()}@example.com")
+    profile_id = identify(hub, hub.admin_key, "WEB", email)["profile"]["id"]
     read = "query($id: ID!) { profile(id: $id) { version preferences { key value } } }"
     sockets = []
     try:
@@ -432,19 +424,12 @@ async def test_a_socket_that_never_signs_in_is_closed(strict_hub: HubHandle) -> 
 
 
 async def test_operations_past_a_sockets_limit_are_refused_with_a_code(hub: HubHandle) -> None:
-    created = hub.gql(
-        IDENTIFY,
-        {
-            "input": {
-                "identifiers": [{"kind": "EMAIL", "value": f"{unique()}@example.com"}],
-                "touchpoint": "WEB",
-            }
-        },
-    )
+    email = ("EMAIL", f"{unique()}@example.com")
+    profile_id = identify(hub, hub.admin_key, "WEB", email)["profile"]["id"]
     watch = json.dumps(
         {
             "query": "subscription($id: ID!) { profileChanged(profileId: $id) { version } }",
-            "variables": {"id": created["data"]["identify"]["profile"]["id"]},
+            "variables": {"id": profile_id},
         }
     )
     ws = await _open(hub.ws_url, hub.admin_key)

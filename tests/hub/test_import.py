@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import gzip
 import json
 import os
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import BIN, SAMPLE, HubHandle, hub_command, unique
 from tests.hub.test_identity_e2e import some_skus
+from tests.hub.test_ingest_learning import write_events
 
 PROFILE = """query($v: String!) { profile(identifier: {kind: LOYALTY_ID, value: $v}) {
   recentEvents(first: 10) { type touchpoint productSku quantity messageId }
@@ -122,33 +122,6 @@ def test_a_csv_file_with_a_header_and_a_clean_run_exits_zero(
     assert missing.returncode == 2 and "no file at" in missing.stderr
 
 
-def _sample_events(count: int) -> list[str]:
-    """`count` views, baskets and purchases by the sample's customers of its products, each
-    at the moment of one of its invoice lines (so learning has a catalogue to work with)."""
-    with gzip.open(SAMPLE, "rt", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["Customer ID"] and r["Quantity"] != "0"]
-    kinds = ("VIEW", "ADD_TO_CART", "VIEW", "PURCHASE")
-    lines = []
-    for n in range(count):
-        row = rows[(n * 7) % len(rows)]
-        moment = row["InvoiceDate"].replace(" ", "T") + "Z"
-        extra = {"quantity": 1, "price": 2.5} if kinds[n % 4] == "PURCHASE" else {}
-        lines.append(
-            json.dumps(
-                {
-                    "messageId": f"kill-{n}",
-                    "identifier": {"kind": "CRM_ID", "value": row["Customer ID"].split(".")[0]},
-                    "type": kinds[n % 4],
-                    "touchpoint": "WEB",
-                    "occurredAt": moment,
-                    "productSku": row["StockCode"],
-                    **extra,
-                }
-            )
-        )
-    return lines
-
-
 async def _store_contents(url: str) -> tuple[list[tuple[Any, ...]], ...]:
     """Events, learned interests and profile versions, each profile named by its identifiers
     (profile ids are new in every store)."""
@@ -189,13 +162,13 @@ def test_an_import_killed_midway_and_run_again_ends_as_one_whole_run(
     the next one on its way): run again, the store holds exactly what one uninterrupted run
     gives — every event once, every learned interest bit for bit, every profile's version."""
     path = tmp_path / "events.ndjson"
-    path.write_text("\n".join(_sample_events(6000)) + "\n", encoding="utf-8")
+    total = write_events(path)  # the sample's lines, with visitors' views and baskets around
     whole, killed = make_database("whole"), make_database("killed")
     for url in (whole, killed):
         hub_command(url, "migrate")
         hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
     done = hub_command(whole, "import", "--chunk", "500", str(path))
-    assert "6,000 lines: 6,000 events stored" in done.stderr
+    assert f"{total:,} lines: {total:,} events stored" in done.stderr
 
     env = {**os.environ, "RAPPORT_DATABASE_URL": killed, "RAPPORT_ENV": "dev"}
     process = subprocess.Popen(
@@ -214,7 +187,7 @@ def test_an_import_killed_midway_and_run_again_ends_as_one_whole_run(
     again = hub_command(killed, "import", "--chunk", "500", str(path))
     tail = again.stderr.replace("\n", " ")
     stored, there = re.search(
-        r"6,000 lines: ([\d,]+) events stored, ([\d,]+) already", tail
+        rf"{total:,} lines: ([\d,]+) events stored, ([\d,]+) already", tail
     ).groups()
     assert int(there.replace(",", "")) >= 500 and int(stored.replace(",", "")) > 0, tail
 
