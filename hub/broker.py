@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "rapport_changes"
 _MAX_PAYLOAD = 7900  # NOTIFY payloads must stay under 8000 bytes
 _QUEUE_SIZE = 1000
+ERASED = "ERASED"  # a ProfileChange kind: the last one a profile has
 RESYNC = "RESYNC"  # a ProfileChange kind: changes may have been missed; re-read the profile
 
 

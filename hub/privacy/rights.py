@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
 from hub.actors import Principal
+from hub.broker import ERASED
 from hub.enums import Touchpoint
 from hub.privacy import erasure
 from hub.profiles import service as profiles
@@ -30,5 +31,5 @@ async def erase_profile(session: AsyncSession, profile_id: str, by: Principal | 
     profile = await profiles.require(session, profile_id)
     count = await erasure.erase(session, profile)
     where = (by.touchpoint if by is not None else Touchpoint.WEB).value
-    await profiles.touch(session, profile, where, "ERASED", "Profile erased", by=by)
+    await profiles.touch(session, profile, where, ERASED, "Profile erased", by=by)
     return count

@@ -19,7 +19,7 @@ from hub.actors import Scope
 from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError
 from hub.api.permissions import Allowed
-from hub.broker import RESYNC
+from hub.broker import ERASED, RESYNC
 from hub.db import unavailable
 from hub.profiles import service as profiles
 
@@ -97,6 +97,8 @@ class RealtimeSubscription:
                 summary=change.summary,
                 merged_into=strawberry.ID(change.merged_into) if change.merged_into else None,
             )
+            if change.kind == ERASED:
+                return  # nothing more will ever happen to this profile: the feed completes
 
 
 def _resync(profile_id: str, version: int, here: Touchpoint) -> ProfileChange:

@@ -227,6 +227,27 @@ async def test_kiosk_activity_appears_live_within_a_second(hub: Any) -> None:
         await save_svg(pilot, "callcenter-360-live")
 
 
+async def test_a_customer_erased_elsewhere_ends_the_live_feed_for_good(hub: Any) -> None:
+    """Erased from the web while the agent has the profile open: the agent is told, the badge
+    says so and stays so (the hub completes the feed; the desktop does not reconnect to it)."""
+    profile_id, _, spoken = await _caller(hub, "Ines")
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        screen = await _open(pilot, app)
+        erase = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased } }"
+        assert (await gql(hub, erase, {"id": profile_id}))["eraseProfile"]["erased"] is True
+        badge = screen.query_one(LiveBadge)
+        await wait_for(pilot, lambda: badge.state == "erased", within=5, what="erased badge")
+        await wait_for(
+            pilot,
+            lambda: any("erased" in str(t.render()) for t in app.screen.query(Toast)),
+            within=2,
+            what="the toast",
+        )
+        await pilot.pause(1.5)  # longer than the first reconnect's wait
+        assert badge.state == "erased", badge.detail
+
+
 async def test_wrap_up_logs_a_call_event(hub: Any) -> None:
     profile_id, _, spoken = await _caller(hub, "Iris")
     app = make_app(hub, caller=spoken)

@@ -133,6 +133,31 @@ async def test_a_live_feed_ends_when_the_agent_signs_out(hub: HubHandle) -> None
         await ws.close()
 
 
+async def test_a_feed_completes_after_its_profile_is_erased(hub: HubHandle) -> None:
+    """ERASED is a profile's last change: its feed says so and completes, and the socket goes on
+    serving (nothing is left open waiting for a profile that no longer exists)."""
+    from tests.hub.test_consent_e2e import ERASE
+
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))["profile"]
+    ws = await _open(hub, hub.kiosk_key)
+    try:
+        await _subscribe(ws, profile["id"])
+        await asyncio.sleep(0.3)
+        loop = asyncio.get_running_loop()
+        erased = await loop.run_in_executor(None, lambda: hub.gql(ERASE, {"id": profile["id"]}))
+        assert erased["data"]["eraseProfile"]["erased"] is True
+        change = await _next_change(ws)
+        assert (change["profileId"], change["kind"]) == (profile["id"], "ERASED")
+        done = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert done == {"id": "1", "type": "complete"}
+        query = {"query": "{ __typename }"}
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": query}))
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert answer == {"id": "2", "type": "next", "payload": {"data": {"__typename": "Query"}}}
+    finally:
+        await ws.close()
+
+
 async def test_racing_writers_are_heard_in_version_order(hub: HubHandle) -> None:
     """Eight kiosks writing to one shopper at once: the subscriber hears every version, each
     once and in order (a client tells a missed change by a gap in the versions)."""

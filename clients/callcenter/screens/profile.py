@@ -203,6 +203,8 @@ class ProfileScreen(Screen[None]):
             try:
                 async for change in self.client.profile_changes(self.profile.id, ready):
                     self.post_message(ProfileChanged(change))
+                    if change.kind == "ERASED":
+                        return  # the hub ends an erased profile's feed: nothing to follow again
                     delay = RECONNECT_FIRST
                 # A clean end (hub shutting down) is a drop like any other.
                 self.post_message(LiveStatus(False, "the hub closed the live feed"))
