@@ -28,7 +28,7 @@ from clients.kiosk import (
 from clients.kiosk.config import KioskConfig, parse_config
 from clients.kiosk.hub_client import HubClient
 from clients.kiosk.pages import KioskState, templates
-from clients.kiosk.security import SecurityHeaders
+from clients.kiosk.security import NoNulInAddress, SecurityHeaders
 
 _HERE = Path(__file__).parent
 
@@ -61,7 +61,11 @@ def create_app(config: KioskConfig, hub: HubClient | None = None) -> Starlette:
         *live.routes,
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders), Middleware(NoNulInAddress)],
+    )
     app.state.kiosk = state
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ log = logging.getLogger("clients.kiosk")
 Handler = Callable[[Request], Awaitable[Response]]
 
 MAX_FORM_BYTES = 64 * 1024
+# Control characters no one can type at a kiosk (tab and line breaks stay): a crafted form
+# carrying them would be refused by the hub (NUL) or stored as noise.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Personal pages must not come back from the browser's cache after a reset.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -177,4 +181,5 @@ async def read_form(request: Request) -> Form:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return Form({})
-    return Form(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return Form({name: [_CONTROLS.sub("", v) for v in values] for name, values in fields.items()})

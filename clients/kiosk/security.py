@@ -1,9 +1,13 @@
-"""Response headers for a page on a shared screen: nothing from elsewhere, nothing cached."""
+"""Response headers for a page on a shared screen (nothing from elsewhere, nothing cached), and
+addresses no one can type refused before they reach a page."""
 
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from clients.kiosk.pages import kiosk, render
 
 # Scripts, styles and event streams come only from the kiosk itself (htmx is vendored); inline
 # style attributes carry each department's colour, so styles allow them.
@@ -37,3 +41,21 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class NoNulInAddress:
+    """A NUL in the path or query (`/p/%00`, `?q=%00`) is a crafted address: answer it with the
+    not-found page and 400, not with a hub call the hub refuses (which a page would show as
+    the kiosk being out of service)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            request = Request(scope)
+            visit = kiosk(request).visits.get(request)
+            response = render(request, "not_found.html", visit=visit, status_code=400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
