@@ -66,8 +66,26 @@ async def graphiql_page(request: Request) -> Response:
     )
 
 
+class NoQueryStrings(logging.Filter):
+    """uvicorn's access line without the query string: a GET query's variables (an email, a
+    phone number to look a shopper up by) must not land in a log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):  # the request line's path (HTTP and WebSocket)
+            record.args = tuple(
+                f"{arg.partition('?')[0]}?…"
+                if isinstance(arg, str) and arg[:1] == "/" and "?" in arg
+                else arg
+                for arg in record.args
+            )
+        return True
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, NoQueryStrings) for f in access_log.filters):
+        access_log.addFilter(NoQueryStrings())
     assemble()  # every domain's merge / split / erase / export hooks
     # A hub serves many small requests at once: OpenBLAS's own thread per core, started for
     # every picks read's small matrix product, spun on the cores the other requests (and the

@@ -93,6 +93,9 @@ class Masking(MaskErrors):
         if errors:
             result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [with_request_code(error) for error in super()._process_errors(errors)]
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, CannotGetOperationTypeError):  # the client's: said plainly
@@ -114,6 +117,33 @@ class Masking(MaskErrors):
             path=error.path,
             extensions={"code": UNAVAILABLE, "retryable": True},
         )
+
+
+# graphql-core reports a request it cannot run (GraphQL over HTTP's "request errors": no path,
+# no data) in words only. Each gets the code Apollo Server gives it, so that clients written
+# for Apollo (and ours) tell a broken document from a bad variable without reading the words.
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
+def with_request_code(error: GraphQLError) -> GraphQLError:
+    """A request error given its code: GRAPHQL_PARSE_FAILED, BAD_USER_INPUT (a variable that does
+    not fit its type) or GRAPHQL_VALIDATION_FAILED. Field errors and coded errors pass as they
+    are."""
+    original = error.original_error
+    if error.path is not None or error.extensions or not isinstance(original, GraphQLError | None):
+        return error
+    if error.message.startswith("Syntax Error"):
+        code = PARSE_FAILED
+    elif error.message.startswith("Variable '$"):
+        code = BAD_USER_INPUT
+    else:
+        code = VALIDATION_FAILED
+    # In place: the error keeps its class (a GraphQLSyntaxError closes a socket with 4400), and
+    # a cached validation error gets the same code each time it is reported.
+    error.extensions = {"code": code}
+    return error
 
 
 def masking() -> Masking:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
 
@@ -35,8 +36,8 @@ def too_large(limit: int) -> BadInput:
     return BadInput(413, "TOO_LARGE", f"The request is larger than {limit} bytes.", 1009)
 
 
-def check_message(raw: bytes, max_bytes: int, max_depth: int) -> Any:
-    """The parsed JSON value of `raw`, or BadInput."""
+def check_message(raw: bytes, max_bytes: int, max_depth: int, what: str = "The body") -> Any:
+    """The parsed JSON value of `raw` (`what` names it in a refusal), or BadInput."""
     if len(raw) > max_bytes:
         raise too_large(max_bytes)
     if b"\x00" in raw or (_may_escape_nul(raw) and _NUL_ESCAPE.search(raw)):
@@ -45,7 +46,7 @@ def check_message(raw: bytes, max_bytes: int, max_depth: int) -> Any:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise BadInput(
-            400, "INVALID_JSON", f"The body is not valid JSON ({_reason(error)})."
+            400, "INVALID_JSON", f"{what} is not valid JSON ({_reason(error)})."
         ) from error
     if _deeper_than(value, max_depth):
         raise BadInput(400, "TOO_DEEP", f"JSON may be nested at most {max_depth} levels deep.")
@@ -76,6 +77,28 @@ def check_request(raw: bytes, max_bytes: int, max_depth: int) -> dict[str, Any]:
         if value.get(name) is not None and not isinstance(value[name], kind):
             raise BadInput(400, "BAD_REQUEST", f"`{name}` must be {words} or null.")
     return value
+
+
+def check_get_request(query_string: bytes, max_bytes: int, max_depth: int) -> None:
+    """A query sent as GET (GraphQL over HTTP: `?query=…&variables=…`), held to what a POST's
+    body is: no NUL characters, strict JSON objects for `variables` and `extensions` (not
+    nested too deep), one value per parameter, a `query` to run."""
+    try:
+        params = parse_qs(query_string.decode("ascii"), strict_parsing=False, errors="strict")
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadInput(400, "BAD_REQUEST", "The query string is not URL-encoded UTF-8.") from error
+    for name, values in params.items():
+        if len(values) > 1:
+            raise BadInput(400, "BAD_REQUEST", f"`{name}` may be given once.")
+        if "\x00" in name or "\x00" in values[0]:
+            raise BadInput(400, "INVALID", "Text may not contain NUL characters.")
+    if "query" not in params:
+        raise BadInput(400, "BAD_REQUEST", "The request needs a `query`: a GraphQL document.")
+    for name in ("variables", "extensions"):
+        if name in params:
+            value = check_message(params[name][0].encode(), max_bytes, max_depth, f"`{name}`")
+            if value is not None and not isinstance(value, dict):
+                raise BadInput(400, "BAD_REQUEST", f"`{name}` must be a JSON object or null.")
 
 
 def _reason(error: orjson.JSONDecodeError) -> str:

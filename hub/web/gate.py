@@ -1,5 +1,5 @@
-"""The HTTP gate in front of /graphql: who is calling, how often, and whether the body is a
-GraphQL request at all — all before any GraphQL work."""
+"""The HTTP gate in front of /graphql: who is calling, how often, and whether the body (or a
+GET's query string) is a GraphQL request at all — all before any GraphQL work."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.actors import Principal
 from hub.api.context import Context, Hub
 from hub.api.errors import error_response, unavailable_response
-from hub.api.input_gate import BadInput, check_request, too_large
+from hub.api.input_gate import BadInput, check_get_request, check_request, too_large
 from hub.auth.service import bearer_from
 from hub.db import unavailable
 
@@ -127,6 +127,14 @@ class Authenticate:
                         "Send the request as JSON (Content-Type: application/json).",
                     )
                 check_request(body, settings.max_body_bytes, settings.max_json_depth)
+            except BadInput as error:
+                await _refuse(scope, receive, send, error)
+                return
+        elif scope["method"] == "GET":
+            try:
+                check_get_request(
+                    scope["query_string"], settings.max_body_bytes, settings.max_json_depth
+                )
             except BadInput as error:
                 await _refuse(scope, receive, send, error)
                 return

@@ -22,7 +22,7 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -218,7 +218,10 @@ class RapportGraphQL(GraphQL[Context, None]):
         super().__init__(
             build_schema(hub.settings),
             graphql_ide=None,  # strawberry's IDE loads from a CDN: GraphiQL is served at /graphiql
-            allow_queries_via_get=False,
+            # Queries (not mutations) may come as GET, as GraphQL over HTTP allows: urql sends
+            # them so by default. Answers are never stored (`create_response`), and the access
+            # log leaves out query strings (`hub.app`), which may carry an email or phone.
+            allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=hub.settings.ws_init_seconds),
         )
@@ -264,6 +267,12 @@ class RapportGraphQL(GraphQL[Context, None]):
                 return await self._post(request)
             return await super().run(request, context, root_value)
         except HTTPException as error:  # typed like every other refusal, not plain text
+            cause = error.__cause__
+            if isinstance(cause, InvalidOperationTypeError) and request.method == "GET":
+                # GraphQL over HTTP: a mutation sent as GET is 405, and it runs only as POST.
+                return error_response(
+                    405, "METHOD_NOT_ALLOWED", "Send mutations with POST.", {"Allow": "POST"}
+                )
             code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
             return error_response(error.status_code, code, _reason(error))
 
@@ -388,6 +397,7 @@ class RapportGraphQL(GraphQL[Context, None]):
         response = super().create_response(response_data, sub_response)
         media_type = sub_response.media_type or JSON
         response.headers["content-type"] = f"{media_type}; charset=utf-8"
+        response.headers["cache-control"] = "no-store"  # a profile is no one's to keep
         return response
 
 

@@ -116,11 +116,21 @@ def test_graphql_response_json_media_type_and_status_codes(hub: HubHandle) -> No
     assert ok.status_code == 200
     assert ok.headers["content-type"].startswith(GRAPHQL_RESPONSE)
     assert ok.json() == {"data": {"__typename": "Query"}}
-    for broken in ("{ __typename", "{ noSuchField }", "query($a: Int!) { __typename }"):
+    # Each with the code Apollo Server gives it, so a client tells them apart without words.
+    for broken, code in [
+        ("{ __typename", "GRAPHQL_PARSE_FAILED"),
+        ("{ noSuchField }", "GRAPHQL_VALIDATION_FAILED"),
+        (
+            '{ profile(id: "x") { preferences(source: STATED) { key } } }',
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        ("query($a: Int!) { __typename }", "BAD_USER_INPUT"),
+    ]:
         strict = post(broken, GRAPHQL_RESPONSE)
         assert strict.status_code == 400, (broken, strict.text)
         assert strict.headers["content-type"].startswith(GRAPHQL_RESPONSE)
         assert "data" not in strict.json() and strict.json()["errors"]
+        assert _code(strict) == code, (broken, strict.text)
         legacy = post(broken, "application/json")
         assert legacy.status_code == 200, (broken, legacy.text)
         assert legacy.headers["content-type"].startswith("application/json")
@@ -128,6 +138,62 @@ def test_graphql_response_json_media_type_and_status_codes(hub: HubHandle) -> No
     assert post("{ __typename }", "*/*").headers["content-type"].startswith("application/json")
     refused = post("{ __typename }", "text/html")
     assert refused.status_code == 406 and _code(refused) == "NOT_ACCEPTABLE"
+
+
+def _get(hub: HubHandle, params: str | dict[str, str], **headers: str) -> httpx.Response:
+    if isinstance(params, str):  # sent as written, not encoded again
+        url = httpx.URL(f"{hub.url}/graphql", query=params.encode())
+    else:
+        url = httpx.URL(f"{hub.url}/graphql", params=params)
+    return httpx.get(url, headers={"Authorization": f"Bearer {hub.web_key}", **headers}, timeout=30)
+
+
+def test_a_query_may_come_as_get_and_a_mutation_may_not(hub: HubHandle) -> None:
+    """GraphQL over HTTP's GET, which urql uses for queries by default: the same answer as a
+    POST, never stored by a cache; a mutation is 405 with Allow: POST and writes nothing."""
+    email = f"{unique()}@example.com"
+    identify(hub, hub.web_key, "WEB", ("EMAIL", email))
+    read = "query($i: IdentifierInput!) { profile(identifier: $i) { id version isKnown } }"
+    variables = {"i": {"kind": "EMAIL", "value": email}}
+    posted = _raw(hub, json.dumps({"query": read, "variables": variables}).encode())
+    got = _get(hub, {"query": read, "variables": json.dumps(variables)})
+    assert got.status_code == posted.status_code == 200
+    assert got.json() == posted.json() and got.json()["data"]["profile"]["isKnown"] is True
+    assert got.headers["cache-control"] == posted.headers["cache-control"] == "no-store"
+    strict = _get(hub, {"query": "{ noSuchField }"}, Accept=GRAPHQL_RESPONSE)
+    assert strict.status_code == 400 and _code(strict) == "GRAPHQL_VALIDATION_FAILED"
+
+    other = f"{unique()}@example.com"
+    write = "mutation($e: String!) { identify(input: {identifiers: [{kind: EMAIL, value: $e}], "
+    write += "touchpoint: WEB}) { profile { id } } }"
+    refused = _get(hub, {"query": write, "variables": json.dumps({"e": other})})
+    assert refused.status_code == 405 and refused.headers["allow"] == "POST"
+    assert _code(refused) == "METHOD_NOT_ALLOWED"
+    nothing = _raw(
+        hub,
+        json.dumps({"query": read, "variables": {"i": {"kind": "EMAIL", "value": other}}}).encode(),
+    )
+    assert nothing.json() == {"data": {"profile": None}}  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("query_string", "code"),
+    [
+        ("query=%7B__typename%7D&variables=%7B%22a%22%3A%22%00%22%7D", "INVALID"),
+        ("query=%7B__typename%7D%00", "INVALID"),
+        ("query=%7B__typename%7D&variables=%7B%22a%22%3ANaN%7D", "INVALID_JSON"),
+        ("query=%7B__typename%7D&variables=%5B1%5D", "BAD_REQUEST"),
+        ("query=%7B__typename%7D&query=%7Bnope%7D", "BAD_REQUEST"),
+        ("query=%7B__typename%7D&variables=%ff", "BAD_REQUEST"),
+        ("variables=%7B%7D", "BAD_REQUEST"),
+        ("query=" + "%5B" * 40, "GRAPHQL_PARSE_FAILED"),
+        ("query=%7B__typename%7D&variables=" + "%5B" * 600 + "%5D" * 600, "TOO_DEEP"),
+    ],
+)
+def test_a_get_is_held_to_what_a_post_body_is(hub: HubHandle, query_string: str, code: str) -> None:
+    refused = _get(hub, query_string)
+    assert refused.status_code in (200, 400), refused.text
+    assert _code(refused) == code, refused.text
 
 
 def test_a_subscription_over_http_is_a_clear_400(hub: HubHandle) -> None:
@@ -218,6 +284,7 @@ def test_no_introspection_or_suggestions_in_production(strict_hub: HubHandle) ->
     schema = strict_hub.post("{ __schema { types { name } } }", key=strict_hub.admin_key)
     assert "data" not in schema.json() or schema.json()["data"] is None
     assert "introspection" in schema.json()["errors"][0]["message"].lower()
+    assert _code(schema) == "GRAPHQL_VALIDATION_FAILED"
     typo = strict_hub.post("{ prodcts(first: 1) { sku } }", key=strict_hub.admin_key).json()
     assert "Did you mean" not in json.dumps(typo), typo
     assert "prodcts" in typo["errors"][0]["message"]
@@ -444,3 +511,23 @@ async def test_operations_past_a_sockets_limit_are_refused_with_a_code(hub: HubH
         )
     finally:
         await ws.close()
+
+
+def test_the_access_log_leaves_out_query_strings() -> None:
+    """A GET query's variables (an email to look a shopper up by) never reach a log line."""
+    import logging
+
+    from hub.app import NoQueryStrings
+
+    path = "/graphql?query=%7B...%7D&variables=%7B%22v%22%3A%22ann%40example.com%22%7D"
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200),
+        None,
+    )
+    assert NoQueryStrings().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /graphql?… HTTP/1.1" 200'
