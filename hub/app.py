@@ -30,7 +30,7 @@ from hub.replicas import ReadReplicas
 from hub.settings import Settings, get_settings
 from hub.web import download
 from hub.web.access import DomainAccess
-from hub.web.gate import Authenticate
+from hub.web.gate import Authenticate, SocketGate, WaitingSockets
 from hub.web.view import RapportGraphQL
 from hub.weights import Weights
 
@@ -171,7 +171,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *graphiql_routes,
             # Starlette hands ASGI apps the raw scope: the gate runs before any GraphQL work.
             Route("/graphql", guarded, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute(
+                "/graphql", SocketGate(graphql, WaitingSockets(settings.ws_max_waiting))
+            ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/profiles/{profile_id}/export.json", download.export_file, methods=["GET"]),

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # How long a new socket has to send `connection_init` before it is closed with 4408
     # (graphql-ws's own server allows 3 s; strawberry's default is a minute).
     ws_init_seconds: float = Field(default=10.0, gt=0)
+    # Sockets from one client address that may wait to sign in at once, per hub process (a
+    # new one past it gets 429); signed-in sockets are not counted (hub/web/gate.py).
+    ws_max_waiting: int = Field(default=100, ge=1)
 
     # Learning (implicit affinities)
     affinity_half_life_days: float = 30.0

@@ -7,6 +7,7 @@ import math
 import time
 from dataclasses import dataclass
 
+import orjson
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -176,3 +177,81 @@ async def _read_body(receive: Receive, limit: int) -> bytes | BadInput | None:
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, error: BadInput) -> None:
     await error_response(error.status, error.code, error.message)(scope, receive, send)
+
+
+class WaitingSockets:
+    """WebSockets that have not yet signed in (`connection_init` not yet accepted), counted
+    per client address in this hub process. A socket may wait up to RAPPORT_WS_INIT_SECONDS;
+    a real client signs in within milliseconds, so more than RAPPORT_WS_MAX_WAITING of them
+    at once from one address is someone holding sockets open for nothing. Signed-in sockets
+    are not capped here: an office's agents or a store's kiosks share one address."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._waiting: dict[str, int] = {}
+
+    def admit(self, address: str) -> bool:
+        count = self._waiting.get(address, 0)
+        if count >= self.limit:
+            return False
+        self._waiting[address] = count + 1
+        return True
+
+    def settled(self, scope: Scope) -> None:
+        """The socket signed in, was refused or went away: it waits no longer (once)."""
+        address = scope.pop("rapport.waiting", None)
+        if address is None:
+            return
+        left = self._waiting.get(address, 0) - 1
+        if left > 0:
+            self._waiting[address] = left
+        else:
+            self._waiting.pop(address, None)
+
+
+class SocketGate:
+    """In front of the WebSocket endpoint: a new socket from an address with too many waiting
+    ones is refused before the handshake completes, with 429 and a typed error where the
+    server can send one (uvicorn can), else a close with 1013 (try again later)."""
+
+    def __init__(self, app: ASGIApp, waiting: WaitingSockets) -> None:
+        self.app = app
+        self.waiting = waiting
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = str(client[0]) if client else "unknown"
+        if not self.waiting.admit(address):
+            await _refuse_socket(scope, receive, send)
+            return
+        scope["rapport.waiting"] = address
+        scope["rapport.signed_in"] = lambda: self.waiting.settled(scope)  # view.on_ws_connect
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.waiting.settled(scope)
+
+
+async def _refuse_socket(scope: Scope, receive: Receive, send: Send) -> None:
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    if "websocket.http.response" in scope.get("extensions", {}):
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": "Too many sockets from this address are waiting to sign in.",
+                        "extensions": {"code": "RATE_LIMITED"},
+                    }
+                ]
+            }
+        )
+        headers = [(b"content-type", b"application/json"), (b"retry-after", b"1")]
+        await send({"type": "websocket.http.response.start", "status": 429, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body})
+        return
+    await send({"type": "websocket.close", "code": 1013})

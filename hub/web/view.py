@@ -235,6 +235,10 @@ class RapportGraphQL(GraphQL[Context, None]):
         return ctx
 
     async def on_ws_connect(self, context: Context) -> Any:
+        if context.request is not None:  # signed in or refused: no longer waiting (gate.py)
+            signed_in = context.request.scope.get("rapport.signed_in")
+            if signed_in is not None:
+                signed_in()
         params = context.connection_params or {}
         bearer = bearer_from(str(params.get("authorization") or params.get("Authorization") or ""))
         if bearer is None and context.request is not None:

@@ -490,6 +490,54 @@ async def test_a_socket_that_never_signs_in_is_closed(strict_hub: HubHandle) -> 
     assert time.monotonic() - started < 5
 
 
+async def test_sockets_waiting_to_sign_in_are_capped_per_address(
+    hub_database: tuple[str, dict[str, str]],
+) -> None:
+    """Sockets that never sign in cost the hub a task each for RAPPORT_WS_INIT_SECONDS: one
+    address may keep RAPPORT_WS_MAX_WAITING of them waiting at once; the next is refused with
+    429 before the handshake. Signed-in sockets do not count, and a closed one frees its place."""
+    url, keys = hub_database
+    with running_hub(
+        url, keys, RAPPORT_WS_MAX_WAITING="3", RAPPORT_RETRAIN_ON_START="false"
+    ) as hub:
+        waiting = [
+            await websockets.connect(hub.ws_url, subprotocols=["graphql-transport-ws"])
+            for _ in range(3)
+        ]
+        try:
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                await websockets.connect(hub.ws_url, subprotocols=["graphql-transport-ws"])
+            response = refused.value.response
+            assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+            assert json.loads(response.body)["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+            # One signs in: it waits no longer, so a new socket is let in (and can sign in).
+            await waiting[0].send(
+                json.dumps(
+                    {
+                        "type": "connection_init",
+                        "payload": {"authorization": f"Bearer {hub.web_key}"},
+                    }
+                )
+            )
+            assert (
+                json.loads(await asyncio.wait_for(waiting[0].recv(), 5))["type"] == "connection_ack"
+            )
+            signed_in = await _open(hub.ws_url, hub.web_key)
+            await signed_in.close()
+            # One closes without signing in: its place is free again.
+            await waiting[1].close()
+            await asyncio.sleep(0.2)
+            late = await websockets.connect(hub.ws_url, subprotocols=["graphql-transport-ws"])
+            await late.close()
+            # Signed-in sockets are not capped: more than the limit at once is fine.
+            many = [await _open(hub.ws_url, hub.web_key) for _ in range(5)]
+            for ws in many:
+                await ws.close()
+        finally:
+            for ws in waiting:
+                await ws.close()
+
+
 async def test_operations_past_a_sockets_limit_are_refused_with_a_code(hub: HubHandle) -> None:
     email = ("EMAIL", f"{unique()}@example.com")
     profile_id = identify(hub, hub.admin_key, "WEB", email)["profile"]["id"]
