@@ -71,18 +71,27 @@ def check_request(raw: bytes, max_bytes: int, max_depth: int) -> dict[str, Any]:
             "BAD_REQUEST",
             'A GraphQL request is a JSON object such as {"query": "{ __typename }"}.',
         )
-    if not isinstance(value.get("query"), str):
-        raise BadInput(400, "BAD_REQUEST", "The request needs a `query`: a GraphQL document.")
     for name, (kind, words) in _REQUEST_FIELDS.items():
         if value.get(name) is not None and not isinstance(value[name], kind):
             raise BadInput(400, "BAD_REQUEST", f"`{name}` must be {words} or null.")
+    if not isinstance(value.get("query"), str) and not _persisted(value.get("extensions")):
+        raise _NO_QUERY
     return value
 
 
-def check_get_request(query_string: bytes, max_bytes: int, max_depth: int) -> None:
+# A request may leave out its document when it names one by hash (hub/api/persisted.py).
+_NO_QUERY = BadInput(400, "BAD_REQUEST", "The request needs a `query`: a GraphQL document.")
+
+
+def _persisted(extensions: Any) -> bool:
+    return isinstance(extensions, dict) and "persistedQuery" in extensions
+
+
+def check_get_request(query_string: bytes, max_bytes: int, max_depth: int) -> dict[str, Any]:
     """A query sent as GET (GraphQL over HTTP: `?query=…&variables=…`), held to what a POST's
     body is: no NUL characters, strict JSON objects for `variables` and `extensions` (not
-    nested too deep), one value per parameter, a `query` to run."""
+    nested too deep), one value per parameter, a `query` to run (or a persisted query's
+    hash). The parameters, with `variables` and `extensions` parsed."""
     try:
         params = parse_qs(query_string.decode("ascii"), strict_parsing=False, errors="strict")
     except (UnicodeDecodeError, ValueError) as error:
@@ -92,13 +101,16 @@ def check_get_request(query_string: bytes, max_bytes: int, max_depth: int) -> No
             raise BadInput(400, "BAD_REQUEST", f"`{name}` may be given once.")
         if "\x00" in name or "\x00" in values[0]:
             raise BadInput(400, "INVALID", "Text may not contain NUL characters.")
-    if "query" not in params:
-        raise BadInput(400, "BAD_REQUEST", "The request needs a `query`: a GraphQL document.")
+    request: dict[str, Any] = {name: values[0] for name, values in params.items()}
     for name in ("variables", "extensions"):
         if name in params:
             value = check_message(params[name][0].encode(), max_bytes, max_depth, f"`{name}`")
             if value is not None and not isinstance(value, dict):
                 raise BadInput(400, "BAD_REQUEST", f"`{name}` must be a JSON object or null.")
+            request[name] = value
+    if "query" not in params and not _persisted(request.get("extensions")):
+        raise _NO_QUERY
+    return request
 
 
 def _reason(error: orjson.JSONDecodeError) -> str:

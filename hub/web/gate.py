@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from starlette.requests import HTTPConnection
@@ -15,6 +17,7 @@ from hub.actors import Principal
 from hub.api.context import Context, Hub
 from hub.api.errors import error_response, unavailable_response
 from hub.api.input_gate import BadInput, check_get_request, check_request, too_large
+from hub.api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from hub.auth.service import bearer_from
 from hub.db import unavailable
 
@@ -70,6 +73,16 @@ class Authenticate:
         self.app = app
         self.hub = hub
         self.limiter = RateLimiter(hub.settings.rate_limits)
+        self.persisted = PersistedQueries()
+
+    def _named_by_hash(self, request: dict[str, Any]) -> bool:
+        """Fill in a persisted query's document from its hash (or keep the document sent with
+        one); True when the request did not hold it."""
+        query = self.persisted.resolve(request.get("query"), request.get("extensions"))
+        if query is request.get("query"):
+            return False
+        request["query"] = query
+        return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,26 +132,30 @@ class Authenticate:
         if isinstance(body, BadInput):
             await _refuse(scope, receive, send, body)
             return
-        if scope["method"] == "POST":
-            try:
+        try:
+            if scope["method"] == "POST":
                 if "json" not in connection.headers.get("content-type", "").lower():
                     raise BadInput(
                         415,
                         "UNSUPPORTED_MEDIA_TYPE",
                         "Send the request as JSON (Content-Type: application/json).",
                     )
-                check_request(body, settings.max_body_bytes, settings.max_json_depth)
-            except BadInput as error:
-                await _refuse(scope, receive, send, error)
-                return
-        elif scope["method"] == "GET":
-            try:
-                check_get_request(
+                request = check_request(body, settings.max_body_bytes, settings.max_json_depth)
+                if self._named_by_hash(request):
+                    body = orjson.dumps(request)
+            elif scope["method"] == "GET":
+                request = check_get_request(
                     scope["query_string"], settings.max_body_bytes, settings.max_json_depth
                 )
-            except BadInput as error:
-                await _refuse(scope, receive, send, error)
-                return
+                if self._named_by_hash(request):
+                    scope["query_string"] = _query_string(request)
+        except BadInput as error:
+            await _refuse(scope, receive, send, error)
+            return
+        except PersistedQueryNotFound:
+            # Apollo's PersistedQueryLink sends the document with its hash on this answer.
+            await error_response(200, "PERSISTED_QUERY_NOT_FOUND", NOT_FOUND)(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -155,6 +172,14 @@ class Authenticate:
             ctx: Context | None = scope.get("rapport.context")
             if ctx is not None:
                 await ctx.close()
+
+
+def _query_string(request: dict[str, Any]) -> bytes:
+    params = {
+        name: value if isinstance(value, str) else orjson.dumps(value).decode()
+        for name, value in request.items()
+    }
+    return urlencode(params).encode()
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | BadInput | None:

@@ -25,11 +25,13 @@ import {
   InMemoryCache,
   gql as apolloGql,
 } from '@apollo/client';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
 import { Client, cacheExchange, fetchExchange, subscriptionExchange, gql as urqlGql } from '@urql/core';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { createHash } from 'node:crypto';
 
 const config = JSON.parse(process.argv[2]);
 const stepTimeoutMs = config.stepTimeoutMs ?? 15000;
@@ -167,6 +169,33 @@ async function apollo() {
   return out;
 }
 
+// Apollo with automatic persisted queries (PersistedQueryLink), over POST and over GET: the
+// first ask sends the hash alone, hears PERSISTED_QUERY_NOT_FOUND and sends the document with
+// it; a second ask of the same query sends the hash alone and is answered. Every request the
+// link makes is recorded: its method and whether it carried the document.
+async function apolloPersisted(useGETForHashedQueries) {
+  const requests = [];
+  const recording = (uri, options) => {
+    const sent = options.method === 'GET' ? new URL(uri).searchParams.has('query')
+      : JSON.parse(options.body).query !== undefined;
+    requests.push({ method: options.method, withDocument: sent });
+    return fetch(uri, options);
+  };
+  const link = new PersistedQueryLink({
+    sha256: (text) => createHash('sha256').update(text).digest('hex'),
+    useGETForHashedQueries,
+  }).concat(new HttpLink({ uri: config.http, headers: { authorization }, fetch: recording }));
+  const client = new ApolloClient({ link, cache: new InMemoryCache() });
+  // Another document for each way, so that each starts with a hash this hub has not seen.
+  const query = apolloGql(useGETForHashedQueries ? SHOPPER.replace('    version\n', '') : SHOPPER);
+  const variables = { id: config.profileId, withEvents: false };
+  step = `apollo persisted (GET ${useGETForHashedQueries})`;
+  const first = await within(stepTimeoutMs, step, client.query({ query, variables, fetchPolicy: 'network-only' }));
+  const second = await within(stepTimeoutMs, step, client.query({ query, variables, fetchPolicy: 'network-only' }));
+  client.stop();
+  return { first: first.data, second: second.data, requests };
+}
+
 async function urql() {
   const sockets = socketClient();
   const client = new Client({
@@ -219,7 +248,11 @@ async function urql() {
 }
 
 try {
-  const result = { apollo: await apollo(), urql: await urql() };
+  const result = {
+    apollo: await apollo(),
+    persisted: [await apolloPersisted(false), await apolloPersisted(true)],
+    urql: await urql(),
+  };
   clearTimeout(totalTimer);
   emit({ event: 'result', ...result });
   process.exit(0);

@@ -1,8 +1,9 @@
 """Apollo Client and urql, as a web team installs them, against a real hub (standard_clients.mjs).
 
 Both add `__typename` to every selection set and send operation names; Apollo normalises what
-it reads by `__typename` and `id` and updates a cached query from a mutation's answer; urql
-drops a cached query when a mutation returns a type it holds. Our own clients do none of this,
+it reads by `__typename` and `id` and updates a cached query from a mutation's answer, and its
+PersistedQueryLink sends a query's hash before its text; urql sends queries as GET and drops a
+cached query when a mutation returns a type it holds. Our own clients do none of this,
 and the hub's prepared path (documents run again without the extension runner) and its
 read-side shortcuts must answer such documents exactly as graphql-core would. The script runs,
 with each client, a query with a fragment, an alias and an @include; a mutation; a query that
@@ -108,6 +109,17 @@ def test_apollo_client_and_urql_read_write_and_subscribe(
     cached = _shopper(apollo["cachedAfterMutation"], profile_id, context)
     assert ("theme", "apollo-garden") in _stated(cached), context
     assert cached["version"] == payload["profile"]["version"] > shopper["version"], context
+
+    # Automatic persisted queries: the hash alone, NOT_FOUND, the document with its hash;
+    # then the hash alone is enough (over POST, and over GET when the link is told to).
+    for method, persisted in zip(["POST", "GET"], result["persisted"], strict=True):
+        assert persisted["requests"] == [
+            {"method": method, "withDocument": False},
+            {"method": "POST", "withDocument": True},
+            {"method": method, "withDocument": False},
+        ], context
+        for answer in (persisted["first"], persisted["second"]):
+            assert _shopper(answer, profile_id, context)["id"] == profile_id
 
     # urql: the same query (without the events), the mutation, and the next read seeing it.
     first = _shopper(urql["query"]["data"], profile_id, context)
