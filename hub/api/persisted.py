@@ -26,8 +26,13 @@ class PersistedQueryNotFound(Exception):
 
 
 class PersistedQueries:
-    def __init__(self, size: int = 2000) -> None:
+    """The most recently used documents, at most `size` of them and `max_chars` in all (a
+    document longer than a tenth of that runs but is not kept)."""
+
+    def __init__(self, size: int = 2000, max_chars: int = 16_000_000) -> None:
         self.size = size
+        self.max_chars = max_chars
+        self._chars = 0
         self._documents: OrderedDict[str, str] = OrderedDict()
 
     def resolve(self, query: Any, extensions: Any) -> Any:
@@ -56,10 +61,13 @@ class PersistedQueries:
                     "PERSISTED_QUERY_HASH_MISMATCH",
                     "`sha256Hash` is not the SHA-256 of this `query`.",
                 )
-            self._documents[digest] = query
-            self._documents.move_to_end(digest)
-            while len(self._documents) > self.size:
-                self._documents.popitem(last=False)
+            if digest not in self._documents and len(query) <= self.max_chars // 10:
+                self._documents[digest] = query
+                self._chars += len(query)
+                while len(self._documents) > self.size or self._chars > self.max_chars:
+                    self._chars -= len(self._documents.popitem(last=False)[1])
+            elif digest in self._documents:
+                self._documents.move_to_end(digest)
             return query
         if query is not None:
             return query  # not a string: the usual check refuses it

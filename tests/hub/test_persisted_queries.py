@@ -40,6 +40,31 @@ def test_a_document_is_kept_under_its_own_hash_and_the_store_is_bounded() -> Non
     assert store.resolve("{ x }", None) == "{ x }"  # no hash: the request as it is
 
 
+def test_the_store_keeps_to_its_size_in_characters() -> None:
+    """Any key holder could otherwise park 2,000 documents of 2 MB each in a hub's memory."""
+    store = PersistedQueries(size=100, max_chars=1000)
+    big = "{ __typename }" + " " * 120  # over a tenth of the budget: runs, is not kept
+    assert store.resolve(big, _ext(big)) == big
+    with pytest.raises(PersistedQueryNotFound):
+        store.resolve(None, _ext(big))
+    texts = [f"{{ a{n}: __typename }}" + " " * 80 for n in range(12)]  # ~100 characters each
+    for text in texts:
+        store.resolve(text, _ext(text))
+    assert store.resolve(None, _ext(texts[-1])) == texts[-1]
+    with pytest.raises(PersistedQueryNotFound):
+        store.resolve(None, _ext(texts[0]))  # the oldest went to stay within 1,000
+    kept = [t for t in texts if _known(store, t)]
+    assert sum(map(len, kept)) <= 1000 and len(kept) >= 9
+
+
+def _known(store: PersistedQueries, text: str) -> bool:
+    try:
+        store.resolve(None, _ext(text))
+    except PersistedQueryNotFound:
+        return False
+    return True
+
+
 @pytest.mark.parametrize(
     "persisted",
     [
