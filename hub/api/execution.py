@@ -45,6 +45,7 @@ from graphql.pyutils import AwaitableOrValue, Path, Undefined, UndefinedType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from hub.api.coercion import Doubt, coercer
+from hub.api.validation_cache import cacheable
 
 # Each field definition remembers its answer to `plain_leaf` here (on itself: an id() could be
 # reused by another schema's field once the first schema is gone).
@@ -344,7 +345,10 @@ class PlainLeaves(StrawberryGraphQLCoreExecutionContext):
         nodes = tuple(d.node for d in field_details_list)
         shared_key = (item_type, *map(id, nodes))
         middleware = self.middleware_manager
-        shareable = middleware is None or not middleware.middlewares
+        where = nodes[0].loc if nodes else None
+        shareable = (middleware is None or not middleware.middlewares) and (
+            where is not None and cacheable(where.source.body)  # a document that is kept
+        )
         shared = _SHARED_PLANS.get(shared_key) if shareable else None
         if shared is not None:
             plan = shared[1]

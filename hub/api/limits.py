@@ -35,6 +35,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from hub.api.validation_cache import cacheable
 from hub.settings import Settings
 
 DEFAULT_LIST_SIZE = 20
@@ -182,7 +183,7 @@ def counted(
     """`tally` of a validated document's operation, remembered by its text (a document given
     without one is counted afresh); None without an operation."""
     key = (id(schema), query, operation_name, max_page)
-    known = _COUNTED.get(key) if query is not None else None
+    known = _COUNTED.get(key) if cacheable(query) else None
     for consulted, found in known or ():
         if all(_page_value(variables, name) == value for name, value in consulted.items()):
             return found
@@ -195,7 +196,7 @@ def counted(
         if isinstance(node, FragmentDefinitionNode)
     }
     found, consulted = tally(schema, operation, fragments, variables, max_page)
-    if query is None:
+    if not cacheable(query):
         return found
     if known is None:
         if len(_COUNTED) >= _COUNTED_DOCUMENTS:

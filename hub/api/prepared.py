@@ -46,7 +46,7 @@ from hub.api.context import Context
 from hub.api.errors import Masking
 from hub.api.limits import QueryLimits, refusal
 from hub.api.masking import ContactMasking, mask_data
-from hub.api.validation_cache import DocumentValidationCache, ReportingParserCache
+from hub.api.validation_cache import DocumentValidationCache, ReportingParserCache, cacheable
 from hub.api.ws_auth import SocketSignIn
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class RemembersPrepared(SchemaExtension):
         document = context.graphql_document
         if (
             known is not None
-            and context.query is not None
+            and cacheable(context.query)
             and document is not None
             and not context.pre_execution_errors
             and over_http(context.context)

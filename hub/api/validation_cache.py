@@ -16,13 +16,23 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.schema import validate_document
 
 MAX_ENTRIES = 1000
+# Documents longer than this are parsed and validated afresh each time and never kept (here,
+# in the parse cache, or as prepared): one string literal is one token, so a document of a few
+# thousand tokens may be megabytes long, and 1,000 of them kept would be gigabytes a key holder
+# could park in a hub's memory. A client's real documents are a few kilobytes.
+CACHED_CHARS = 65_536
+
+
+def cacheable(query: str | None) -> TypeGuard[str]:
+    return query is not None and len(query) <= CACHED_CHARS
+
 
 # id(document) → (document, schema, rules, the errors validation found)
 _VALIDATED: dict[int, tuple[Any, Any, Any, list[Any]]] = {}
@@ -36,8 +46,8 @@ class DocumentValidationCache(SchemaExtension):
             context.schema._schema,
             context.validation_rules,
         )
-        if document is None or not rules:  # nothing to validate: strawberry's own way
-            yield
+        if document is None or not rules or not cacheable(context.query):
+            yield  # nothing to validate, or a document not to keep: strawberry's own way
             return
         found = _VALIDATED.get(id(document))
         if found is None or found[0] is not document or found[1] is not schema or found[2] != rules:
@@ -60,6 +70,9 @@ class ReportingParserCache(ParserCache):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
+        if not cacheable(context.query):
+            yield  # strawberry's own parse, the document not kept
+            return
         with contextlib.suppress(GraphQLError):
             context.graphql_document = self.cached_parse_document(
                 context.query, **context.parse_options
