@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -26,6 +28,7 @@ from hub.db import Database
 from hub.events import partitions
 from hub.privacy import outbox
 from hub.recs import training
+from hub.replicas import HEADER as CONSISTENCY_HEADER
 from hub.replicas import ReadReplicas
 from hub.settings import Settings, get_settings
 from hub.web import download
@@ -179,6 +182,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/profiles/{profile_id}/export.json", download.export_file, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=_cross_origin(settings),
     )
     app.state.hub = hub
     return app
+
+
+def _cross_origin(settings: Settings) -> list[Middleware]:
+    """CORS for the origins in RAPPORT_CORS_ORIGINS (none: browsers keep pages elsewhere from
+    reading answers). Preflights are answered here, before the key gate: they carry no key."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept", CONSISTENCY_HEADER],
+            expose_headers=["Retry-After", CONSISTENCY_HEADER],
+            max_age=600,
+        )
+    ]

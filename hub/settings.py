@@ -98,6 +98,10 @@ class Settings(BaseSettings):
             "admin": 200.0,
         }
     )
+    # Web pages on these origins may call /graphql from the browser (CORS), e.g.
+    # '["https://shop.example.com"]' or '["*"]'. Calls carry their key in the Authorization
+    # header, never a cookie, so no origin gains a power it did not already hold.
+    cors_origins: list[str] = Field(default_factory=list)
     # Schema introspection and "Did you mean …" hints: None = on in dev, off in production.
     introspection: bool | None = None
     # Server pings on graphql-transport-ws sockets (seconds; 0 = none).
