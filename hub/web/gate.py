@@ -264,19 +264,15 @@ async def _refuse_socket(scope: Scope, receive: Receive, send: Send) -> None:
     message = await receive()
     if message["type"] != "websocket.connect":
         return
-    if "websocket.http.response" in scope.get("extensions", {}):
-        body = orjson.dumps(
-            {
-                "errors": [
-                    {
-                        "message": "Too many sockets from this address are waiting to sign in.",
-                        "extensions": {"code": "RATE_LIMITED"},
-                    }
-                ]
-            }
-        )
-        headers = [(b"content-type", b"application/json"), (b"retry-after", b"1")]
-        await send({"type": "websocket.http.response.start", "status": 429, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": 1013})
         return
-    await send({"type": "websocket.close", "code": 1013})
+    refusal = error_response(
+        429,
+        "RATE_LIMITED",
+        "Too many sockets from this address are waiting to sign in.",
+        {"Retry-After": "1"},
+    )
+    start = {"status": refusal.status_code, "headers": refusal.raw_headers}
+    await send({"type": "websocket.http.response.start", **start})
+    await send({"type": "websocket.http.response.body", "body": refusal.body})
