@@ -75,12 +75,13 @@ def check_request(raw: bytes, max_bytes: int, max_depth: int) -> dict[str, Any]:
         if value.get(name) is not None and not isinstance(value[name], kind):
             raise BadInput(400, "BAD_REQUEST", f"`{name}` must be {words} or null.")
     if not isinstance(value.get("query"), str) and not _persisted(value.get("extensions")):
-        raise _NO_QUERY
+        raise _no_query()
     return value
 
 
-# A request may leave out its document when it names one by hash (hub/api/persisted.py).
-_NO_QUERY = BadInput(400, "BAD_REQUEST", "The request needs a `query`: a GraphQL document.")
+def _no_query() -> BadInput:
+    # A request may leave out its document when it names one by hash (hub/api/persisted.py).
+    return BadInput(400, "BAD_REQUEST", "The request needs a `query`: a GraphQL document.")
 
 
 def _persisted(extensions: Any) -> bool:
@@ -109,7 +110,7 @@ def check_get_request(query_string: bytes, max_bytes: int, max_depth: int) -> di
                 raise BadInput(400, "BAD_REQUEST", f"`{name}` must be a JSON object or null.")
             request[name] = value
     if "query" not in params and not _persisted(request.get("extensions")):
-        raise _NO_QUERY
+        raise _no_query()
     return request
 
 
