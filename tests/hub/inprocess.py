@@ -28,3 +28,14 @@ async def serving(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, 
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
             yield client, view
+
+
+@asynccontextmanager
+async def serving_store(
+    hub_database: tuple[str, dict[str, str]],
+) -> AsyncIterator[tuple[httpx.AsyncClient, RapportGraphQL, dict[str, str]]]:
+    """`serving` on the run's store, no rate limits, no training at start; and its keys."""
+    url, keys = hub_database
+    settings = Settings(database_url=url, retrain_on_start=False, rate_limits={})
+    async with serving(settings) as (client, view):
+        yield client, view, keys

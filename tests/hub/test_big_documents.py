@@ -14,18 +14,15 @@ import pytest
 from strawberry.extensions.parser_cache import _get_parse_cache
 
 from hub.api import execution, limits, validation_cache
-from hub.settings import Settings
 from hub.web.view import RapportGraphQL
-from tests.hub.inprocess import serving
+from tests.hub.inprocess import serving_store
 
 
 @pytest.fixture
 async def app(
     hub_database: tuple[str, dict[str, str]],
 ) -> AsyncIterator[tuple[httpx.AsyncClient, RapportGraphQL, str]]:
-    url, keys = hub_database
-    settings = Settings(database_url=url, retrain_on_start=False, rate_limits={})
-    async with serving(settings) as (client, view):
+    async with serving_store(hub_database) as (client, view, keys):
         yield client, view, keys["web"]
 
 

@@ -11,9 +11,8 @@ import httpx
 import pytest
 from strawberry.asgi import GraphQL
 
-from hub.settings import Settings
 from hub.web.view import RapportGraphQL
-from tests.hub.inprocess import serving
+from tests.hub.inprocess import serving_store
 
 READ = b'{"query": "query($v: String!) { profile(identifier: {kind: CRM_ID, value: $v}) { id displayName recentEvents(first: 3) { summary } } }", "variables": {"v": "14740"}}'  # noqa: E501
 JSON = "application/json"
@@ -61,9 +60,7 @@ CASES: list[tuple[str, str, bytes]] = [
 async def hub(
     hub_database: tuple[str, dict[str, str]],
 ) -> AsyncIterator[tuple[httpx.AsyncClient, RapportGraphQL, str]]:
-    url, keys = hub_database
-    settings = Settings(database_url=url, retrain_on_start=False, rate_limits={})
-    async with serving(settings) as (client, view):
+    async with serving_store(hub_database) as (client, view, keys):
         yield client, view, keys["admin"]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import pytest
@@ -24,16 +23,6 @@ from tests.interop.node import NodeProcess
 STEP_SECONDS = 15  # the longest any one step may take (the script's own limit per step)
 RECONNECT_SECONDS = 40  # the client's retry budget across the restart
 TOTAL_SECONDS = 120
-
-
-@pytest.fixture
-def hubs() -> Iterator[list[HubHandle]]:
-    """The hubs this test starts (its own, on the session's store: restarting it disturbs no
-    other test); each is stopped at the end."""
-    started: list[HubHandle] = []
-    yield started
-    for handle in started:
-        stop_hub(handle)
 
 
 def _log_tail(hubs: list[HubHandle], limit: int = 3000) -> str:

@@ -12,25 +12,14 @@ over graphql-ws that receives a change made over HTTP. This test makes those cha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.conftest import HubHandle, start_hub, stop_hub, unique
+from tests.conftest import HubHandle, start_hub, unique
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
 from tests.interop.node import NodeProcess
 from tests.interop.test_graphql_ws import STEP_SECONDS, _change_until_received, _client_failed
 
 TOTAL_SECONDS = 120
-
-
-@pytest.fixture
-def hubs() -> Iterator[list[HubHandle]]:
-    started: list[HubHandle] = []
-    yield started
-    for handle in started:
-        stop_hub(handle)
 
 
 def _drive(client: NodeProcess, hubs: list[HubHandle], profile_id: str) -> dict[str, Any]:
