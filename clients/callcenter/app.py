@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -50,7 +51,7 @@ class CallCenterApp(App[None]):
         self._expiry: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Connecting to {self.client.hub_url}…", id="splash")
+        yield Static(f"Connecting to {self.client.hub_url}…", id="splash", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -83,6 +84,19 @@ class CallCenterApp(App[None]):
                 self.signed_in()
                 return
         self.push_screen(SignInScreen(self.client, options.username, errors))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast as written, never as markup: what it says comes from customers (a
+        name, a stated preference) and the hub; "[/]" there would end the app."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def show_unreachable(self, reason: str, then: Callable[[], object] | None = None) -> None:
         if isinstance(self.screen, UnreachableScreen):

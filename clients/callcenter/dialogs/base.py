@@ -6,7 +6,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.css.query import NoMatches
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
@@ -24,7 +26,7 @@ class FieldError(Label):
     """
 
     def say(self, text: str) -> None:
-        self.update(text)
+        self.update(Content(text))  # as written: the hub's words may quote what was typed
         self.set_class(bool(text), "-shown")
 
 
@@ -52,7 +54,7 @@ class FormDialog(ModalScreen[Profile | bool]):
     def compose(self) -> ComposeResult:
         with DialogBox(classes="dialog") as box:
             box.border_title = self.TITLE
-            box.border_subtitle = self.profile.name
+            box.border_subtitle = escape(self.profile.name)
             yield from self.fields()
             yield FieldError(id="form-error")
             with Horizontal(classes="buttons"):

@@ -6,6 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Switch
 
@@ -33,7 +34,7 @@ class ConsentDialog(ModalScreen[Profile | bool]):
     def compose(self) -> ComposeResult:
         with DialogBox(classes="dialog") as box:
             box.border_title = "Consent by purpose"
-            box.border_subtitle = self.profile.name
+            box.border_subtitle = escape(self.profile.name)
             yield Label("Space toggles; each change is saved at once and audited.", classes="hint")
             for purpose in PURPOSES:
                 consent = self.profile.consent(purpose)

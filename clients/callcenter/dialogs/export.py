@@ -32,7 +32,7 @@ class ExportDialog(FormDialog):
         yield Label("Folder")
         yield Input(value=self.directory, id="directory")
         yield FieldError(id="directory-error")
-        yield Label("", id="saved")
+        yield Label("", id="saved", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()

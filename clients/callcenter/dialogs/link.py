@@ -22,7 +22,7 @@ class LinkDialog(FormDialog):
         yield Label("Find the other profile (name, email, phone, loyalty or CRM id)")
         yield Input(id="other-query")
         yield ResultsTable(id="other-results")
-        yield Label("Pick the other profile above.", id="confirm", classes="hint")
+        yield Label("Pick the other profile above.", id="confirm", classes="hint", markup=False)
         yield FieldError(id="profileIds-error")
 
     def __init__(self, client: HubClient, profile: Profile) -> None:

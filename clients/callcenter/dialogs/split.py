@@ -24,7 +24,7 @@ class SplitDialog(FormDialog):
             id="journal",
             wrap=True,
         )
-        yield Label("", id="confirm", classes="hint")
+        yield Label("", id="confirm", classes="hint", markup=False)
         yield FieldError(id="mergeId-error")
 
     def on_mount(self) -> None:

@@ -57,16 +57,16 @@ class ConflictsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label("Rapport  ·  identity review", id="title-bar")
-        yield Label("Loading…", id="conflicts-status", classes="section")
+        yield Label("Loading…", id="conflicts-status", classes="section", markup=False)
         columns = [("When", 12), ("Where", 5), ("Shared identifier", None), ("Profiles", 8)]
         yield FitTable(columns, id="conflicts")
-        yield Label("", id="duplicates-status", classes="section")
+        yield Label("", id="duplicates-status", classes="section", markup=False)
         columns = [("When", 12), ("Why", 22), ("Evidence", None)]
         yield FitTable(columns, id="duplicates", wrap=True)
         with Vertical(id="pair") as pair:
             pair.border_title = "The two profiles"
             pair.border_subtitle = "1 or 2 opens one"
-            yield Label("", id="detail")
+            yield Label("", id="detail", markup=False)
             yield Outcome(id="result")
         yield Footer(compact=True)
 

@@ -60,12 +60,16 @@ class FindCallerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         agent = f"  ·  agent {self.client.agent}" if self.client.agent else ""
-        yield Label(f"Rapport  ·  find the caller{agent}", id="title-bar")
+        yield Label(f"Rapport  ·  find the caller{agent}", id="title-bar", markup=False)
         yield Input(
             placeholder="Find the caller: name, email, phone (any format), loyalty or CRM id",
             id="query",
         )
-        yield Label("Type at least two characters, or press F2 for an incoming call.", id="status")
+        yield Label(
+            "Type at least two characters, or press F2 for an incoming call.",
+            id="status",
+            markup=False,
+        )
         yield ResultsTable(id="results")
         yield Footer(compact=True)
 

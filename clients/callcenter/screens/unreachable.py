@@ -32,7 +32,7 @@ class UnreachableScreen(Screen[None]):
         with Center(), Vertical(id="unreachable", classes="card") as card:
             card.border_title = "Rapport hub unreachable"
             yield Label("The agent desktop cannot reach the Rapport hub.", classes="headline")
-            yield Static(self.reason, id="reason")
+            yield Static(self.reason, id="reason", markup=False)
             yield Static(
                 f"Hub URL: {self.client.hub_url}\n"
                 "Check that `rapport-hub serve` is running there, or start this app with "

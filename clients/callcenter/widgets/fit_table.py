@@ -54,6 +54,8 @@ class FitTable(DataTable[Cell]):
         for label, column_width in self._spec:
             self.add_column(label, width=column_width or flex)
         for cells, key in self._rows:
-            self.add_row(*cells, key=key, height=None if self._wrap else 1)
+            # A str cell would be read as markup: a customer's "[/]" must show as written.
+            plain = (Text(cell) if isinstance(cell, str) else cell for cell in cells)
+            self.add_row(*plain, key=key, height=None if self._wrap else 1)
         if 0 < cursor < len(self._rows):
             self.move_cursor(row=cursor, animate=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -30,4 +31,4 @@ class LiveBadge(Static):
         self.set_class(state == "down", "-down")
 
     def watch_detail(self, detail: str) -> None:
-        self.tooltip = detail or None
+        self.tooltip = Content(detail) if detail else None  # an error's words, not markup

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from textual.content import Content
 from textual.widgets import Static
 
 from ..api import HubError
@@ -24,7 +25,7 @@ class Outcome(Static):
     """
 
     def say(self, text: str, ok: bool = True) -> None:
-        self.update(text)
+        self.update(Content(text))  # as written: a reason may quote a customer's words
         self.set_class(bool(text), "-shown")
         self.set_class(ok, "-ok")
         self.set_class(not ok, "-error")

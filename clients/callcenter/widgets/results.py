@@ -8,6 +8,9 @@ from textual.widgets import DataTable
 from ..models import Profile
 from ..stewardship import possible_duplicates
 
+# Shown as plain text (a str cell is read as markup).
+_SHOWN_IDENTIFIERS = ("EMAIL", "PHONE", "LOYALTY_ID", "CRM_ID")
+
 
 class ResultsTable(DataTable[str | Text]):
     DEFAULT_CSS = """
@@ -29,10 +32,7 @@ class ResultsTable(DataTable[str | Text]):
             flag = flagged.get(profile.id)
             self.add_row(
                 Text(profile.name, style="bold"),
-                profile.identifier("EMAIL") or "",
-                profile.identifier("PHONE") or "",
-                profile.identifier("LOYALTY_ID") or "",
-                profile.identifier("CRM_ID") or "",
+                *(Text(profile.identifier(kind) or "") for kind in _SHOWN_IDENTIFIERS),
                 Text(f"⚠ possible duplicate: {flag}", style="yellow") if flag else "",
                 key=profile.id,
             )
