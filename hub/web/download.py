@@ -8,8 +8,9 @@ from starlette.responses import Response
 
 from hub.actors import Scope
 from hub.api.context import Context, Hub
-from hub.api.errors import error_response
+from hub.api.errors import error_response, unavailable_response
 from hub.auth.service import bearer_from
+from hub.db import unavailable
 from hub.privacy import erasure
 from hub.profiles import service as profiles
 
@@ -19,7 +20,12 @@ async def export_file(request: Request) -> Response:
     bearer = bearer_from(request.headers.get("authorization"))
     if bearer is None:
         return error_response(401, "UNAUTHENTICATED", "Authorization: Bearer <key> is required.")
-    principal = await hub.authenticator.authenticate_with(hub.db.sessions, bearer)
+    try:
+        principal = await hub.authenticator.authenticate_with(hub.db.sessions, bearer)
+    except Exception as error:  # the database away: 503 and Retry-After, as /graphql says
+        if not unavailable(error):
+            raise
+        return unavailable_response()
     if principal is None:
         return error_response(401, "UNAUTHENTICATED", "A valid key or token is required.")
     if not principal.can(Scope.EXPORT):
@@ -39,5 +45,8 @@ async def export_file(request: Request) -> Response:
     return Response(
         orjson.dumps(document, option=orjson.OPT_INDENT_2),
         media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="rapport-{profile.id}.json"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="rapport-{profile.id}.json"',
+            "Cache-Control": "no-store",  # a person's whole record: no cache keeps a copy
+        },
     )

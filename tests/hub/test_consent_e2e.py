@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from hub.catalog.demo_data import read_lines
 from tests.conftest import SAMPLE, HubHandle, hub_command, unique
 from tests.hub.gql import PROFILE_BY_ID
@@ -121,6 +123,7 @@ def test_export_as_a_downloadable_file(hub: HubHandle) -> None:
     response = httpx.get(url, headers={"Authorization": f"Bearer {hub.admin_key}"})
     assert response.status_code == 200
     assert response.headers["content-disposition"] == f'attachment; filename="rapport-{pid}.json"'
+    assert response.headers["cache-control"] == "no-store"
     assert response.json()["identifiers"][0]["value"] == email
     assert httpx.get(url).status_code == 401
     assert httpx.get(url, headers={"Authorization": f"Bearer {hub.web_key}"}).status_code == 403
@@ -147,3 +150,22 @@ def test_default_consent_policy_is_a_setting(hub_database: tuple[str, dict[str, 
         assert answers["MARKETING_EMAIL"]["granted"] is False
     finally:
         stop_hub(other)
+
+
+async def test_the_export_file_says_when_the_store_is_away(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As /graphql does: 503, Retry-After and UNAVAILABLE, not a 500 with a trace."""
+    from tests.hub.inprocess import serving_store
+
+    async with serving_store(hub_database) as (client, view, keys):
+
+        async def away(*_: object) -> None:
+            raise ConnectionRefusedError("the database is restarting")
+
+        monkeypatch.setattr(view.hub.authenticator, "authenticate_with", away)
+        answer = await client.get(
+            "/profiles/anyone/export.json", headers={"Authorization": f"Bearer {keys['admin']}"}
+        )
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
+    assert answer.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
