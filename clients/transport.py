@@ -23,6 +23,22 @@ from websockets.typing import Subprotocol
 CONSISTENCY = "X-Rapport-Consistency"
 PROTOCOL = Subprotocol("graphql-transport-ws")
 
+# Control characters (tab and newline kept) and C1 codes: a customer's name holding ESC would
+# otherwise reach the agent's terminal as an escape sequence (a new window title, a cursor
+# move, OSC 52 writing the clipboard), and nothing an app shows needs them.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
+
+
+def printable(value: Any) -> Any:
+    """A decoded JSON answer with control characters taken out of every string."""
+    if isinstance(value, str):
+        return value.translate(_CONTROLS) if not value.isprintable() else value
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [printable(item) for item in value]
+    return value
+
 
 class HubError(Exception):
     """Something went wrong between an app and the hub; the message is in plain words."""
@@ -102,7 +118,7 @@ class Link:
 
     def data(self, response: Any) -> dict[str, Any]:
         try:
-            body = response.json()
+            body = printable(response.json())
         except ValueError as exc:
             raise HubFailure(
                 f"The hub answered HTTP {response.status_code} without JSON.", response.status_code
@@ -168,7 +184,7 @@ class Link:
             if on_ready is not None:
                 on_ready()
             async for raw in socket:
-                message = json.loads(raw)
+                message = printable(json.loads(raw))
                 kind = message.get("type")
                 if kind == "ping":
                     await socket.send(json.dumps({"type": "pong"}))

@@ -1,7 +1,8 @@
 """Text a customer controls (their name, what they say they like, a note about them) reaches
 the agent's screen as written: Textual reads square brackets as markup, so "[/]" in a name
 would end the agent desktop with a MarkupError, and "[@click=…]" would make a link that runs
-one of its actions. Every such text is shown literally, in the panels and in the live toasts."""
+one of its actions. Every such text is shown literally, in the panels and in the live toasts,
+and without the control characters that would reach the agent's terminal as escape sequences."""
 
 from __future__ import annotations
 
@@ -36,7 +37,10 @@ async def test_markup_in_what_a_customer_wrote_is_shown_as_written(hub: Any) -> 
     said = "[@click=app.quit]free gift[/]"
     answer = await gql(hub, SET_PREFERENCES, {"id": profile_id, "value": said}, key=hub.web_key)
     assert answer["setPreferences"]["userErrors"] == []
-    await gql(hub, ADD_NOTE, {"id": profile_id, "text": "Asked about [red]refunds[/i]"})
+    # ESC sequences a terminal would obey: clear the screen, write the clipboard (OSC 52).
+    escapes = "\x1b[2J\x1b]52;c;cHduZWQ=\x07\x9b2J"
+    note = f"Asked about [red]refunds[/i]{escapes}"
+    await gql(hub, ADD_NOTE, {"id": profile_id, "text": note})
     app = make_app(hub, caller=spoken)
     async with app.run_test(size=(160, 50), notifications=True) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), what="profile")
@@ -45,8 +49,9 @@ async def test_markup_in_what_a_customer_wrote_is_shown_as_written(hub: Any) -> 
             pilot, lambda: any(b.state == "live" for b in screen.query(LiveBadge)), what="live"
         )
         shown = _screen_text(app)
-        for text in (surname, said, "[red]refunds[/i]"):
+        for text in (surname, said, "[red]refunds[/i][2J]52;c;cHduZWQ=2J"):
             assert text in shown, text
+        assert not any(c in shown for c in "\x1b\x07\x9b"), "no control character on screen"
         # A change made on the web while the agent looks: its toast says it as written.
         again = "[/] or [link=https://example.com]this[/link]"
         await gql(hub, SET_PREFERENCES, {"id": profile_id, "value": again}, key=hub.web_key)
