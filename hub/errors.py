@@ -83,6 +83,16 @@ def clean_text(
         return None
     if len(text) > limit:
         problems.add(path, ErrorCode.TOO_LONG, f"At most {limit} characters.")
-    elif any(unicodedata.category(ch).startswith("C") for ch in text):
-        problems.add(path, ErrorCode.INVALID, "Control characters are not allowed.")
+    elif has_control_characters(text):
+        problems.add(path, ErrorCode.INVALID, CONTROL_CHARACTERS)
     return text
+
+
+CONTROL_CHARACTERS = "Control characters are not allowed."
+
+
+def has_control_characters(text: str, allowed: str = "") -> bool:
+    """Whether `text` holds a control or format character (Unicode category C: an escape
+    sequence for a terminal, a right-to-left override that makes "gnp.exe" read "exe.png"),
+    other than those in `allowed`."""
+    return any(unicodedata.category(ch)[0] == "C" and ch not in allowed for ch in text)

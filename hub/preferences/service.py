@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.actors import Principal
 from hub.catalog import service as catalog
 from hub.db import utcnow
-from hub.errors import DomainError, ErrorCode, Problems
+from hub.errors import (
+    CONTROL_CHARACTERS,
+    DomainError,
+    ErrorCode,
+    Problems,
+    has_control_characters,
+)
 from hub.masks import looks_like_contact
 from hub.preferences import learned
 from hub.preferences import repository as repo
@@ -109,6 +115,8 @@ async def _store(
             problems.add(
                 ("preferences", index, "value"), ErrorCode.TOO_LONG, "At most 200 characters."
             )
+        elif not change.remove and has_control_characters(value):
+            problems.add(("preferences", index, "value"), ErrorCode.INVALID, CONTROL_CHARACTERS)
         elif not change.remove and looks_like_contact(value):
             # Preferences are shown on shared screens; a stored one may still be removed.
             problems.add(("preferences", index, "value"), ErrorCode.CONTACT_DATA, CONTACT_IN_VALUE)

@@ -15,7 +15,13 @@ from hub.actors import Principal
 from hub.broker import ProfileChange, record_change
 from hub.db import utcnow
 from hub.enums import Touchpoint
-from hub.errors import DomainError, ErrorCode, Problems
+from hub.errors import (
+    CONTROL_CHARACTERS,
+    DomainError,
+    ErrorCode,
+    Problems,
+    has_control_characters,
+)
 from hub.lifecycle import hooks
 from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
@@ -50,10 +56,8 @@ def clean_traits(traits: Traits, path: Sequence[str | int] = ("input", "traits")
         field_name = "".join(
             part if i == 0 else part.capitalize() for i, part in enumerate(f.name.split("_"))
         )
-        if any(unicodedata.category(ch).startswith("C") for ch in text):
-            problems.add(
-                (*path, field_name), ErrorCode.INVALID, "Control characters are not allowed."
-            )
+        if has_control_characters(text):
+            problems.add((*path, field_name), ErrorCode.INVALID, CONTROL_CHARACTERS)
         elif len(text) > _LIMITS[f.name]:
             problems.add(
                 (*path, field_name), ErrorCode.TOO_LONG, f"At most {_LIMITS[f.name]} characters."
@@ -240,6 +244,10 @@ async def add_note(
     if len(body) > MAX_NOTE:
         raise DomainError.one(
             ("text",), ErrorCode.TOO_LONG, f"A note is at most {MAX_NOTE} characters."
+        )
+    if has_control_characters(body, allowed="\n\t"):
+        raise DomainError.one(
+            ("text",), ErrorCode.INVALID, "Control characters are not allowed (line breaks are)."
         )
     where = Touchpoint.CALL_CENTER.value
     note = Note(

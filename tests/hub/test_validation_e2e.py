@@ -105,6 +105,36 @@ def test_empty_and_oversized_inputs(hub: HubHandle) -> None:
     assert missing["data"]["setPreferences"]["userErrors"][0]["code"] == "NOT_FOUND"
 
 
+def test_control_characters_are_refused_in_what_people_write(hub: HubHandle) -> None:
+    """As in names and other traits: an escape sequence (a terminal obeys it on an agent's
+    screen) or a right-to-left override (it makes "gnp.exe" read "exe.png") in a stated
+    preference or a note is a typed INVALID; a note keeps its line breaks."""
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))["profile"]
+    agent = hub.agent_token()
+    for text in ("x\x1b[2J", "x\u202egnp.exe", "x\x07"):
+        prefs = hub.gql(
+            SET_PREFERENCES,
+            {"id": profile["id"], "tp": "WEB", "prefs": [{"key": "theme", "value": text}]},
+        )
+        assert prefs["data"]["setPreferences"]["userErrors"] == [
+            {
+                "field": ["preferences", "0", "value"],
+                "code": "INVALID",
+                "message": "Control characters are not allowed.",
+            }
+        ], text
+        note = hub.gql(ADD_NOTE, {"id": profile["id"], "text": text}, key=agent)
+        assert note["data"]["addNote"]["userErrors"][0]["code"] == "INVALID", text
+        name = identify_raw(hub, firstName=text)
+        assert name["userErrors"][0]["code"] == "INVALID", text
+    lines = hub.gql(
+        ADD_NOTE, {"id": profile["id"], "text": "Called twice.\n\tWants a refund."}, key=agent
+    )
+    assert lines["data"]["addNote"]["userErrors"] == []
+    stored = hub.gql(PROFILE_BY_ID, {"id": profile["id"]})["data"]["profile"]
+    assert stored["preferences"] == []
+
+
 def identify_raw(hub: HubHandle, **traits: str) -> dict[str, object]:
     body = hub.gql(
         IDENTIFY,
