@@ -25,14 +25,19 @@ PROTOCOL = Subprotocol("graphql-transport-ws")
 
 # Control characters (tab and newline kept) and C1 codes: a customer's name holding ESC would
 # otherwise reach the agent's terminal as an escape sequence (a new window title, a cursor
-# move, OSC 52 writing the clipboard), and nothing an app shows needs them.
+# move, OSC 52 writing the clipboard), and nothing an app shows or takes from a form needs them.
 _CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)])
+
+
+def without_controls(text: str) -> str:
+    """`text` with its control characters (but tab and newline) taken out."""
+    return text if text.isprintable() else text.translate(_CONTROLS)
 
 
 def printable(value: Any) -> Any:
     """A decoded JSON answer with control characters taken out of every string."""
     if isinstance(value, str):
-        return value.translate(_CONTROLS) if not value.isprintable() else value
+        return without_controls(value)
     if isinstance(value, dict):
         return {key: printable(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,14 +22,12 @@ from clients.kiosk.config import KioskConfig
 from clients.kiosk.hub_client import HubClient, HubError
 from clients.kiosk.masking import IDENTIFIER_WORDS, mask_identifier
 from clients.kiosk.sessions import Visit, VisitStore
+from clients.transport import without_controls
 
 log = logging.getLogger("clients.kiosk")
 Handler = Callable[[Request], Awaitable[Response]]
 
 MAX_FORM_BYTES = 64 * 1024
-# Control characters no one can type at a kiosk (tab and line breaks stay): a crafted form
-# carrying them would be refused by the hub (NUL) or stored as noise.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Personal pages must not come back from the browser's cache after a reset.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -182,4 +179,6 @@ async def read_form(request: Request) -> Form:
     if len(body) > MAX_FORM_BYTES:
         return Form({})
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return Form({name: [_CONTROLS.sub("", v) for v in values] for name, values in fields.items()})
+    # Control characters no one can type at a kiosk: a crafted form carrying them would be
+    # refused by the hub (NUL) or stored as noise.
+    return Form({name: [without_controls(v) for v in values] for name, values in fields.items()})
