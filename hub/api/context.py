@@ -183,13 +183,9 @@ class Context:
                     take_changes(session)
                     raise
             self.wrote = True
-            await self._refresh_reads()
+            await self.forget_reads()  # reads later in this request see what was committed
             return result
         raise AssertionError("unreachable")
-
-    async def _refresh_reads(self) -> None:
-        # Reads later in this request must see what was just committed.
-        await self.forget_reads()
 
     async def forget_reads(self) -> None:
         """Close the read session and forget the DataLoaders' answers: the next read starts

@@ -32,6 +32,10 @@ class BadInput(Exception):
         self.ws_code = ws_code
 
 
+def _nul() -> BadInput:
+    return BadInput(400, "INVALID", "Text may not contain NUL characters.")
+
+
 def too_large(limit: int) -> BadInput:
     return BadInput(413, "TOO_LARGE", f"The request is larger than {limit} bytes.", 1009)
 
@@ -41,7 +45,7 @@ def check_message(raw: bytes, max_bytes: int, max_depth: int, what: str = "The b
     if len(raw) > max_bytes:
         raise too_large(max_bytes)
     if b"\x00" in raw or (_may_escape_nul(raw) and _NUL_ESCAPE.search(raw)):
-        raise BadInput(400, "INVALID", "Text may not contain NUL characters.")
+        raise _nul()
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
@@ -101,7 +105,7 @@ def check_get_request(query_string: bytes, max_bytes: int, max_depth: int) -> di
         if len(values) > 1:
             raise BadInput(400, "BAD_REQUEST", f"`{name}` may be given once.")
         if "\x00" in name or "\x00" in values[0]:
-            raise BadInput(400, "INVALID", "Text may not contain NUL characters.")
+            raise _nul()
     request: dict[str, Any] = {name: values[0] for name, values in params.items()}
     for name in ("variables", "extensions"):
         if name in params:
