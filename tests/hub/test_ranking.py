@@ -109,27 +109,28 @@ def test_habits_count_orders_not_lines() -> None:
     )
 
 
+def _habit(orders: int, first_days_ago: int, last_days_ago: int, strength: float) -> Habit:
+    return Habit(
+        orders=orders,
+        first=NOW - timedelta(days=first_days_ago),
+        last=NOW - timedelta(days=last_days_ago),
+        strength=strength,
+    )
+
+
 def test_reasons_state_the_cadence() -> None:
     with clock_at(NOW):
-        every_three_weeks = Habit(
-            orders=4, first=NOW - timedelta(days=98), last=NOW - timedelta(days=35), strength=4.0
-        )
+        every_three_weeks = _habit(4, 98, 35, 4.0)
         assert rebuy_reason(every_three_weeks) == (
             "You buy this about every 3 weeks; last time 5 weeks ago"
         )
-        once = Habit(
-            orders=1, first=NOW - timedelta(days=13), last=NOW - timedelta(days=13), strength=1.0
-        )
+        once = _habit(1, 13, 13, 1.0)
         assert rebuy_reason(once) == "You bought this on 2 June 2010"
-        long_ago = Habit(
-            orders=3, first=NOW - timedelta(days=400), last=NOW - timedelta(days=380), strength=1.0
-        )
+        long_ago = _habit(3, 400, 380, 1.0)
         assert rebuy_reason(long_ago) == (
             "You buy this about every 10 days; last bought on 31 May 2009"
         )
-        daily = Habit(
-            orders=3, first=NOW - timedelta(days=12), last=NOW - timedelta(days=10), strength=3.0
-        )
+        daily = _habit(3, 12, 10, 3.0)
         assert rebuy_reason(daily) == "You buy this about every day; last time 10 days ago"
         # Two invoices of one day are not a daily habit.
         one_day = NOW - timedelta(days=400)
@@ -143,15 +144,11 @@ def test_reasons_state_the_cadence() -> None:
         )
         assert rebuy_reason(overnight) == "You bought this 3 times, last on 12 May 2009"
         # Two orders are one gap, not a cadence: the gap is said as it was.
-        twice = Habit(
-            orders=2, first=NOW - timedelta(days=402), last=NOW - timedelta(days=400), strength=1.0
-        )
+        twice = _habit(2, 402, 400, 1.0)
         assert rebuy_reason(twice) == (
             "You bought this twice, 2 days apart; last bought on 11 May 2009"
         )
-        recent_pair = Habit(
-            orders=2, first=NOW - timedelta(days=35), last=NOW - timedelta(days=14), strength=2.0
-        )
+        recent_pair = _habit(2, 35, 14, 2.0)
         assert rebuy_reason(recent_pair) == (
             "You bought this twice, 3 weeks apart; last time 2 weeks ago"
         )
