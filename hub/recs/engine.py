@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -183,7 +183,9 @@ def rank(
     purchase history, it orders its candidates (hub/recs/ranker.py) and the blend below only
     orders the rest and says why; what they looked at in this visit still leads."""
     items = catalogue.items
-    collab: dict[str, float] = {}
+    arrays = catalogue.arrays
+    collab = np.zeros(len(arrays.skus))  # per catalogue item, its collaborative score
+    top_collab = 1.0
     history: list[tuple[int, float]] = []
     if model is not None:
         history = [
@@ -195,11 +197,14 @@ def rank(
         scores = strengths @ model.weights[rows]
         # Enough candidates that owned and just-bought items, filtered later, leave plenty.
         wanted = min(COLLAB_CANDIDATES + len(history) + len(shopper.recent), len(scores) - 1)
-        best = np.argpartition(-scores, wanted)
-        for j in best[:wanted]:
-            if scores[j] > 0:
-                collab[model.items[j]] = float(scores[j])
-    top_collab = max(collab.values(), default=0.0) or 1.0
+        best = np.argpartition(-scores, wanted)[:wanted]
+        best = best[scores[best] > 0]
+        if best.size:
+            # The strongest over every candidate, in the catalogue now or not.
+            top_collab = float(scores[best].max())
+            at = _positions(model, arrays)[best]
+            known = at >= 0
+            collab[at[known]] = scores[best[known]]
     top_rebuy = max(shopper.bought.values(), default=0.0) or 1.0
     rebuy = REBUY * min(1.0, 2 * shopper.repeat_share)
     interest = INTEREST + COLD_INTEREST / (1 + len(shopper.products))
@@ -207,13 +212,12 @@ def rank(
         # Discovery for someone with a history: what goes with it leads; their categories
         # and what is popular only break near-ties.
         interest *= DISCOVERY_BACKGROUND
-    arrays = catalogue.arrays
 
     # Every item is scored at once; candidates are the collaborative ones, what they bought,
     # what is popular and what carries a facet they like.
     parts = np.vstack(
         [
-            COLLAB * arrays.vector(collab) / top_collab,
+            COLLAB * collab / top_collab,
             rebuy * arrays.vector(shopper.bought) / top_rebuy,
             interest * arrays.per_facet({f: s for f, (s, _) in shopper.facets.items()}),
             (POPULAR * (DISCOVERY_BACKGROUND if exclude_owned and history else 1.0))
@@ -221,7 +225,7 @@ def rank(
         ]
     )
     bought = arrays.mask(shopper.bought)
-    candidates = arrays.mask(collab) | bought | arrays.popular
+    candidates = (collab > 0) | bought | arrays.popular
     candidates |= arrays.per_facet(dict.fromkeys(shopper.facets, 1.0)) > 0
     key = _learned_key(shopper, model, learned, arrays, exclude_owned)
     # With the learned order, a one-off bought this week may come back when the model says it
@@ -229,8 +233,6 @@ def rank(
     held_back = shopper.recent if key is None else shopper.visit
     chosen = np.flatnonzero(candidates & ~blocked(arrays, shopper, exclude_owned, held_back))
     totals = parts[0] + parts[1] + parts[2] + parts[3]
-    strongest = parts.argmax(axis=0)  # the first of equals, in the order of WHY
-    best = parts.max(axis=0)
     order = [arrays.sku_order[chosen], -totals[chosen]]
     if key is not None:
         order.append(-key[chosen])
@@ -240,13 +242,12 @@ def rank(
         # everything in season, whatever its score; what goes with what they are looking at
         # right now keeps its place, and so does "popular in store now" for a passer-by.
         order.append(late[chosen] & (key[chosen] < LEADS) if key is not None else late[chosen])
-    chosen = chosen[np.lexsort(order)]
 
     picked: list[Ranked] = []
     per_category: dict[int, int] = defaultdict(int)
     per_family: dict[int, int] = defaultdict(int)
     cap = max(1, math.ceil(MAX_CATEGORY_SHARE * first))
-    for i in chosen.tolist():
+    for i in _in_order(chosen, order, late is not None, max(4 * first, 64)):
         category, family = int(arrays.category[i]), int(arrays.family[i])
         if per_category[category] >= cap:
             continue
@@ -256,12 +257,14 @@ def rank(
             per_family[family] += 1
         per_category[category] += 1
         sku = arrays.skus[i]
-        if best[i] <= 0:
+        each = parts[:, i].tolist()
+        strongest = max(each)
+        if strongest <= 0:
             why = "POPULAR"
         elif bought[i]:
             why = "REBUY"  # their own purchase is the reason a person understands best
         else:
-            why = WHY[int(strongest[i])]
+            why = WHY[each.index(strongest)]  # the first of equals, in the order of WHY
         because = (
             _top_contributor(model, history, sku)
             if why == "COLLABORATIVE"
@@ -275,6 +278,27 @@ def rank(
     return picked
 
 
+def _in_order(
+    chosen: np.ndarray, order: list[np.ndarray], flagged: bool, head: int
+) -> Iterator[int]:
+    """`chosen` in the order `np.lexsort(order)` gives (its last key first), sorted a part at
+    a time: the list stops after a few dozen items, so the best `head` or so of each group are
+    sorted first and the rest only if the list reaches them. With `flagged` the last key is a
+    flag that sends items after all others; the key before it leads within each group."""
+    groups = [~order[-1], order[-1]] if flagged else [np.ones(len(chosen), dtype=bool)]
+    keys = order[:-1] if flagged else order
+    for group in groups:
+        members = np.flatnonzero(group)
+        if len(members) > head:
+            lead = keys[-1][members]
+            cut = np.partition(lead, head - 1)[head - 1]
+            parts = [members[lead <= cut], members[lead > cut]]  # every tie goes with the head
+        else:
+            parts = [members]
+        for part in parts:
+            yield from chosen[part[np.lexsort([k[part] for k in keys])]].tolist()
+
+
 def _out_of_season(model: ItemModel | None, arrays: Arrays) -> np.ndarray | None:
     """Per item, whether the model found it out of season (`model.out_of_season`); None
     when none is. Made once per model and catalogue."""
@@ -285,6 +309,21 @@ def _out_of_season(model: ItemModel | None, arrays: Arrays) -> np.ndarray | None
         made = model.__dict__["_late"] = (arrays, arrays.mask(model.out_of_season))
     mask: np.ndarray = made[1]
     return mask
+
+
+def _positions(model: ItemModel, arrays: Arrays) -> np.ndarray:
+    """Per model item, its place in the catalogue's arrays (−1 when it is not on sale now).
+    Made once per model and catalogue."""
+    made = model.__dict__.get("_positions")
+    if made is None or made[0] is not arrays:
+        at = np.fromiter(
+            (arrays.position.get(s, -1) for s in model.items),
+            dtype=np.int64,
+            count=len(model.items),
+        )
+        made = model.__dict__["_positions"] = (arrays, at)
+    positions: np.ndarray = made[1]
+    return positions
 
 
 def _learned_key(
@@ -312,11 +351,12 @@ def _learned_key(
 
 
 def _top_contributor(model: ItemModel | None, history: list[tuple[int, float]], sku: str) -> str:
-    """The product in the shopper's history that says most for `sku` (the reason names it)."""
+    """The product in the shopper's history that says most for `sku` (the reason names it;
+    the first of equals)."""
     assert model is not None
-    j = model.index[sku]
-    i, _ = max(history, key=lambda pair: pair[1] * float(model.weights[pair[0], j]))
-    return model.items[i]
+    rows = np.fromiter((i for i, _ in history), dtype=np.int64, count=len(history))
+    strengths = np.fromiter((w for _, w in history), dtype=np.float64, count=len(history))
+    return model.items[int(rows[np.argmax(strengths * model.weights[rows, model.index[sku]])])]
 
 
 def blocked(

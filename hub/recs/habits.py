@@ -42,7 +42,7 @@ def habits_from(purchases: Iterable[tuple[str, datetime]], now: datetime) -> dic
             first=min(times),
             last=max(times),
             strength=sum(
-                2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life) for at in times
+                [2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life) for at in times]
             ),
         )
         for sku, times in moments.items()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -222,13 +223,14 @@ class EaseView:
         return EaseView(index, items, scores, ranks, recent, len(known))
 
     def best(self, n: int, skip: Iterable[str]) -> list[str]:
-        blocked = {self.index[s] for s in skip if s in self.index}
+        blocked = [self.index[s] for s in skip if s in self.index]
         wanted = min(n + len(blocked), len(self.scores) - 1)
         if wanted <= 0:
             return []
         top = np.argpartition(-self.scores, wanted)[:wanted]
         top = top[np.argsort(-self.scores[top], kind="stable")]
-        return [self.items[j] for j in top if j not in blocked and self.scores[j] > 0][:n]
+        top = top[(self.scores[top] > 0) & ~np.isin(top, blocked)]
+        return [self.items[j] for j in top[:n].tolist()]
 
 
 def candidates(
@@ -286,19 +288,20 @@ def features(
     within_90: list[float] = []
     repeated: list[int] = []
     intervals: list[float] = []
+    since_90 = now - timedelta(days=90)
     for row, sku in enumerate(skus):
-        times = moments.get(sku)
+        times = moments.get(sku)  # oldest first, no moment twice
         if not times:
             continue
-        ages = [(now - at).total_seconds() for at in times]
+        ages = [(now - at).total_seconds() for at in times]  # so the newest, the least, last
         owned.append(row)
         counts.append(len(times))
-        strengths.append(sum(2.0 ** (-max(a, 0.0) / half_life) for a in ages))
-        since.append(min(ages) / DAY)
-        within_90.append(sum(a <= 90 * DAY for a in ages))
+        strengths.append(sum([2.0 ** (-max(a, 0.0) / half_life) for a in ages]))
+        since.append(ages[-1] / DAY)
+        within_90.append(len(times) - bisect_left(times, since_90))
         if len(times) >= 2:
             repeated.append(row)
-            intervals.append((max(ages) - min(ages)) / DAY / (len(times) - 1))
+            intervals.append((ages[0] - ages[-1]) / DAY / (len(times) - 1))
     out[:, [0, 1, 2, 6, 7]] = 0.0
     if owned:
         out[owned, 0] = 1.0

@@ -203,3 +203,26 @@ def test_the_same_purchases_give_the_same_model_in_any_process() -> None:
         for seed in ("1", "2")
     }
     assert len(digests) == 1, digests
+
+
+def test_features_count_a_purchase_exactly_90_days_ago_as_lately() -> None:
+    """orders_last_90d counts the orders within 90 days, the boundary included; the interval
+    and the days since are read off the oldest and newest order."""
+    orders = [
+        (NOW - timedelta(days=90, seconds=1), frozenset({"A"})),
+        (NOW - timedelta(days=90), frozenset({"A", "B"})),
+        (NOW - timedelta(days=10), frozenset({"A"})),
+    ]
+    moments = ranker.per_product(orders)
+    model = train_ease({"c": {"A", "B"}, "d": {"A", "B"}}, 500.0, 1)
+    view = ranker.EaseView.of(
+        {s: t[-1] for s, t in moments.items()}, NOW, model.index, model.weights, model.items
+    )
+    stats = ranker.item_stats({"c": orders}, NOW)
+    x = ranker.features(orders, moments, ["A", "B"], view, stats, NOW)
+    column = {name: i for i, name in enumerate(ranker.FEATURES)}
+    assert x[:, column["orders_last_90d"]].tolist() == [2.0, 1.0]
+    assert x[:, column["orders"]].tolist() == [3.0, 1.0]
+    assert x[0, column["days_since_last"]] == np.float32(10.0)
+    assert x[0, column["interval_days"]] == np.float32((80 + 1 / 86400) / 2)
+    assert np.isnan(x[1, column["interval_days"]])

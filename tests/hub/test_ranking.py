@@ -236,3 +236,22 @@ def test_a_passer_by_still_sees_what_sells_now() -> None:
     item_model.out_of_season = ["BAUBLE"]
     picks = engine.rank(_shopper([]), item_model, catalogue, 10)
     assert [p.sku for p in picks] == ["BAUBLE", "VASE"]
+
+
+def test_the_list_is_taken_in_the_full_sort_order_a_part_at_a_time() -> None:
+    """`_in_order` sorts the head of each group first and the rest only when reached; the
+    items must come in exactly np.lexsort's order, ties and the out-of-season flag included."""
+    rng = np.random.default_rng(14)
+    for size, head in [(0, 64), (5, 64), (300, 8), (2_000, 64), (2_000, 1)]:
+        chosen = rng.permutation(5_000)[:size]
+        sku_order = rng.permutation(size)
+        totals = -rng.integers(0, 6, size).astype(float)  # many ties on the score
+        key = -np.where(rng.random(size) < 0.3, -np.inf, rng.integers(0, 4, size))
+        late = rng.random(size) < 0.2
+        for order, flagged in [
+            ([sku_order, totals], False),
+            ([sku_order, totals, key], False),
+            ([sku_order, totals, key, late], True),
+        ]:
+            expected = chosen[np.lexsort(order)].tolist()
+            assert list(engine._in_order(chosen, order, flagged, head)) == expected
