@@ -189,9 +189,24 @@ class EaseView:
     index: Mapping[str, int]
     items: Sequence[str]
     scores: np.ndarray
-    ranks: np.ndarray  # 1 for the best item
     recent: np.ndarray  # the same with each purchase fading over RECENT_HALF_LIFE
     owned: int  # how many of the customer's products the model knows
+
+    def ranks(self, at: np.ndarray) -> np.ndarray:
+        """The rank of the items at `at` among all (1 for the best), ties in model order: what
+        a stable sort of every item by score gives, worked out for these items alone."""
+        if not self.owned:  # nothing bought that the model knows: no order to speak of
+            return np.full(len(at), np.nan)
+        scores = self.scores
+        ordered = np.sort(scores)
+        wanted = scores[at]
+        above = len(scores) - np.searchsorted(ordered, wanted, side="right")
+        tied = above + np.searchsorted(ordered, wanted, side="left") < len(scores) - 1
+        ahead = np.zeros(len(at), dtype=np.int64)
+        for k in np.flatnonzero(tied).tolist():
+            ahead[k] = np.count_nonzero(scores[: at[k]] == wanted[k])
+        ranks: np.ndarray = (above + ahead + 1).astype(np.float64)
+        return ranks
 
     @staticmethod
     def of(
@@ -207,7 +222,7 @@ class EaseView:
         known = sorted((index[s], at) for s, at in last.items() if s in index)
         if not known:
             zeros = np.zeros(len(items))
-            return EaseView(index, items, zeros, np.full(len(items), np.nan), zeros, 0)
+            return EaseView(index, items, zeros, zeros, 0)
         rows = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
         half_life = RECENT_HALF_LIFE.total_seconds()
         fade = np.fromiter(
@@ -218,9 +233,7 @@ class EaseView:
         block = weights[rows]
         scores = block.sum(axis=0, dtype=np.float64)
         recent = (fade @ block).astype(np.float64)
-        ranks = np.empty(len(scores))
-        ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-        return EaseView(index, items, scores, ranks, recent, len(known))
+        return EaseView(index, items, scores, recent, len(known))
 
     def best(self, n: int, skip: Iterable[str]) -> list[str]:
         blocked = [self.index[s] for s in skip if s in self.index]
@@ -229,7 +242,9 @@ class EaseView:
             return []
         top = np.argpartition(-self.scores, wanted)[:wanted]
         top = top[np.argsort(-self.scores[top], kind="stable")]
-        top = top[(self.scores[top] > 0) & ~np.isin(top, blocked)]
+        skipped = np.zeros(len(self.scores), dtype=bool)
+        skipped[blocked] = True
+        top = top[(self.scores[top] > 0) & ~skipped[top]]
         return [self.items[j] for j in top[:n].tolist()]
 
 
@@ -318,7 +333,7 @@ def features(
     if known.size:
         j = at[known]
         out[known, 13] = ease.scores[j]
-        out[known, 14] = ease.ranks[j]
+        out[known, 14] = ease.ranks(j)
         out[known, 22] = ease.recent[j]
         out[known, 23] = ease.scores[j] / max(ease.owned, 1)
     at = np.fromiter((stats.index.get(s, -1) for s in skus), dtype=np.int64, count=len(skus))

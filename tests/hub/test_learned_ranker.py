@@ -226,3 +226,25 @@ def test_features_count_a_purchase_exactly_90_days_ago_as_lately() -> None:
     assert x[0, column["days_since_last"]] == np.float32(10.0)
     assert x[0, column["interval_days"]] == np.float32((80 + 1 / 86400) / 2)
     assert np.isnan(x[1, column["interval_days"]])
+
+
+def test_ease_ranks_are_those_of_a_stable_sort_of_every_item() -> None:
+    """The EASE rank feature is worked out for the candidates alone; it must be the rank a
+    stable sort of every item by score gives (ties in model order, 0.0 and -0.0 equal), and
+    NaN when the model knows nothing the customer bought."""
+    rng = np.random.default_rng(14)
+    for trial in range(100):
+        n = int(rng.integers(2, 400))
+        scores: np.ndarray
+        if trial % 2:
+            scores = rng.random(n)
+        else:
+            scores = rng.integers(-3, 4, n) * 0.5
+            scores[rng.random(n) < 0.2] = 0.0
+            scores[rng.random(n) < 0.05] = -0.0
+        expected = np.empty(n)
+        expected[np.argsort(-scores, kind="stable")] = np.arange(1, n + 1)
+        at = rng.choice(n, size=min(n, 50), replace=False)
+        view = ranker.EaseView({}, [], scores, scores, owned=1)
+        assert np.array_equal(view.ranks(at), expected[at])
+    assert np.isnan(ranker.EaseView({}, [], scores, scores, owned=0).ranks(at)).all()
