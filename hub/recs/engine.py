@@ -34,7 +34,7 @@ from hub.preferences.learning import Interest, decayed, strength
 from hub.preferences.models import Affinity
 from hub.preferences.views import StatedLike
 from hub.recs.arrays import Arrays
-from hub.recs.habits import Habit, habits_from, repeat_share
+from hub.recs.habits import Habit, habits_from, repeat_share_of
 from hub.recs.model import ItemModel
 from hub.recs.ranker import LearnedRanker, Order, orders_from
 
@@ -132,8 +132,8 @@ def shopper_from(
     anchor = now or max((a.as_of for a in rows), default=None)
     if purchases is not None and anchor is not None:
         shopper.habits = habits_from(purchases, anchor)
-        shopper.repeat_share = repeat_share(purchases)
         shopper.orders = orders_from(purchases)
+        shopper.repeat_share = repeat_share_of(shopper.orders)
     shopper.now = anchor
     for a in rows:
         score = decayed(a.score, a.as_of, anchor, half_life_seconds) if anchor else a.score

@@ -8,7 +8,7 @@ long half-life (a year), so frequency leads and recency only breaks near-ties.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,14 +36,18 @@ def habits_from(purchases: Iterable[tuple[str, datetime]], now: datetime) -> dic
     for sku, at in purchases:
         moments[sku].add(at)
     half_life = HALF_LIFE.total_seconds()
+    # An order's lines share its moment: each moment's weight is worked out once.
+    fading: dict[datetime, float] = {}
+    for times in moments.values():
+        for at in times:
+            if at not in fading:
+                fading[at] = 2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life)
     return {
         sku: Habit(
             orders=len(times),
             first=min(times),
             last=max(times),
-            strength=sum(
-                [2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life) for at in times]
-            ),
+            strength=sum([fading[at] for at in times]),
         )
         for sku, times in moments.items()
     }
@@ -53,17 +57,22 @@ def repeat_share(purchases: Iterable[tuple[str, datetime]]) -> float:
     """How much of what the customer buys after their first order is something they had
     bought before: (repeats + 1) / (lines + 2), so a newcomer is 0.5 and a customer who
     never re-buys drifts towards 0."""
-    ordered = sorted(set(purchases), key=lambda line: (line[1], line[0]))
-    if not ordered:
+    found: dict[datetime, set[str]] = defaultdict(set)
+    for sku, at in purchases:
+        found[at].add(sku)
+    return repeat_share_of([(at, frozenset(skus)) for at, skus in sorted(found.items())])
+
+
+def repeat_share_of(orders: Sequence[tuple[datetime, frozenset[str]]]) -> float:
+    """`repeat_share` from the customer's orders (one per moment, oldest first)."""
+    if not orders:
         return 0.5
-    first = ordered[0][1]
-    seen: set[str] = set()
+    seen = set(orders[0][1])
     repeats = lines = 0
-    for sku, at in ordered:
-        if at != first:
-            lines += 1
-            repeats += sku in seen
-        seen.add(sku)
+    for _, bought in orders[1:]:
+        lines += len(bought)
+        repeats += len(bought & seen)
+        seen |= bought
     return (repeats + 1) / (lines + 2)
 
 

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 import lightgbm as lgb
 import numpy as np
 
-from hub.recs.habits import HALF_LIFE
+from hub.recs.habits import HALF_LIFE, repeat_share_of
 from hub.recs.model import ItemModel
 
 Order = tuple[datetime, frozenset[str]]
@@ -225,11 +225,11 @@ class EaseView:
             return EaseView(index, items, zeros, zeros, 0)
         rows = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
         half_life = RECENT_HALF_LIFE.total_seconds()
-        fade = np.fromiter(
-            (2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life) for _, at in known),
-            dtype=np.float32,
-            count=len(known),
-        )
+        fading = {
+            at: 2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life)
+            for at in {at for _, at in known}  # an order's items share their moment
+        }
+        fade = np.fromiter((fading[at] for _, at in known), dtype=np.float32, count=len(known))
         block = weights[rows]
         scores = block.sum(axis=0, dtype=np.float64)
         recent = (fade @ block).astype(np.float64)
@@ -286,13 +286,10 @@ def features(
     """(len(skus), len(FEATURES)) float32, NaN where a feature does not apply; `moments` is
     `per_product(orders)`."""
     n_orders = len(orders)
-    lines = sum(len(b) for _, b in orders[1:])
-    seen: set[str] = set(orders[0][1]) if orders else set()
-    repeats = 0
-    for _, bought in orders[1:]:
-        repeats += len(bought & seen)
-        seen |= bought
     half_life = HALF_LIFE.total_seconds()
+    # An order's lines share its moment: each moment's age and weight are worked out once.
+    age_of = {at: (now - at).total_seconds() for at, _ in orders}
+    fading = {at: 2.0 ** (-max(a, 0.0) / half_life) for at, a in age_of.items()}
     out = np.full((len(skus), len(FEATURES)), np.nan, dtype=np.float32)
     # Column by column (a numpy array per column, not a scalar per cell): the same float64
     # arithmetic as a row at a time, cast to float32 once, so learning and serving agree.
@@ -308,15 +305,14 @@ def features(
         times = moments.get(sku)  # oldest first, no moment twice
         if not times:
             continue
-        ages = [(now - at).total_seconds() for at in times]  # so the newest, the least, last
         owned.append(row)
         counts.append(len(times))
-        strengths.append(sum([2.0 ** (-max(a, 0.0) / half_life) for a in ages]))
-        since.append(ages[-1] / DAY)
+        strengths.append(sum([fading[at] for at in times]))
+        since.append(age_of[times[-1]] / DAY)  # the newest is the least
         within_90.append(len(times) - bisect_left(times, since_90))
         if len(times) >= 2:
             repeated.append(row)
-            intervals.append((ages[0] - ages[-1]) / DAY / (len(times) - 1))
+            intervals.append((age_of[times[0]] - age_of[times[-1]]) / DAY / (len(times) - 1))
     out[:, [0, 1, 2, 6, 7]] = 0.0
     if owned:
         out[owned, 0] = 1.0
@@ -350,7 +346,7 @@ def features(
         out[:, 27] = out[:, 3] / max(gap, 1.0) if n_orders > 1 else math.nan
         out[:, 8] = n_orders
         out[:, 9] = len(moments)
-        out[:, 10] = (repeats + 1) / (lines + 2)
+        out[:, 10] = repeat_share_of(orders)
         out[:, 11] = (now - orders[-1][0]).total_seconds() / DAY
         out[:, 12] = (now - orders[0][0]).total_seconds() / DAY
     return out
