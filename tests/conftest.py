@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,29 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if collection_path.name == "replicas" and config.getoption("--db") != "postgres":
         return True
     return None
+
+
+_SCRATCH: list[Path] = []  # the run's own folder, made when first asked for
+
+
+def scratch(prefix: str) -> Path:
+    """A new directory for a test's files (stores, hub logs, pages) inside the run's own
+    folder, which the run takes away when every test passed and keeps, and names, when one
+    failed (the hubs' logs are then worth reading). Runs used to leave ~450 MB of stores in
+    the system's temporary folder each."""
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="rapport-tests-")))
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=_SCRATCH[0]))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _SCRATCH and exitstatus == 0:
+        shutil.rmtree(_SCRATCH.pop(), ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _SCRATCH:
+        terminalreporter.write_line(f"the run's stores and hub logs are kept in {_SCRATCH[0]}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -88,8 +112,7 @@ def _fresh_url(kind: str, server: PostgresServer | None, name: str) -> str:
     if kind == "postgres":
         assert server is not None
         return server.create_database(name)
-    directory = Path(tempfile.mkdtemp(prefix="rapport-test-"))
-    return f"sqlite+aiosqlite:///{directory / (name + '.db')}"
+    return f"sqlite+aiosqlite:///{scratch('store-') / (name + '.db')}"
 
 
 @pytest.fixture(scope="session")
@@ -211,7 +234,7 @@ def start_hub(
     """A hub on `port` (a free one by default: pass a stopped hub's port to restart it there),
     with `workers` processes."""
     port = port or free_port()
-    log = open(Path(tempfile.mkdtemp(prefix="rapport-hub-log-")) / "hub.log", "wb")
+    log = open(scratch("hub-log-") / "hub.log", "wb")
     process = subprocess.Popen(
         [
             str(BIN / "rapport-hub"),

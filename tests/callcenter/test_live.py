@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +17,7 @@ from clients.callcenter.screens.profile import ProfileScreen
 from clients.callcenter.widgets.live_badge import LiveBadge
 from clients.callcenter.widgets.profile_panels import Timeline
 from tests.callcenter.conftest import drama_number, gql, make_app, make_caller, wait_for
+from tests.conftest import scratch
 from tests.pg import free_port
 
 pytestmark = pytest.mark.tui
@@ -34,7 +34,7 @@ class OwnHub:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
-        self.log = Path(tempfile.mkdtemp(prefix="rapport-cc-hub-")) / "hub.log"
+        self.log = scratch("cc-hub-") / "hub.log"
 
     def start(self) -> None:
         env = {**os.environ, "RAPPORT_DATABASE_URL": self.database_url}

@@ -7,7 +7,6 @@ import asyncio
 import os
 import re
 import subprocess
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from hub.migrate import upgrade
 from hub.recs import training
 from hub.recs.models import RecModel
 from hub.settings import Settings
-from tests.conftest import BIN, ROOT, SAMPLE, hub_command
+from tests.conftest import BIN, ROOT, SAMPLE, hub_command, scratch
 from tests.kiosk.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 CUTOFFS = ("2010-05-01", "2010-07-01")
@@ -44,7 +43,7 @@ def _backtest(output: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def page_file() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="rapport-backtest-test-"))
+    folder = scratch("backtest-")
     output = folder / "rapport-backtest.html"
     args = [a for c in CUTOFFS for a in ("--cutoff", c)]
     done = _backtest(output, *args, "--horizon-days", "120")
@@ -55,7 +54,7 @@ def page_file() -> Path:
 
 async def test_store_as_of_a_cut_off_holds_only_its_past() -> None:
     cutoff = datetime(2010, 5, 1, tzinfo=UTC)
-    url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='rapport-asof-')}/store.db"
+    url = f"sqlite+aiosqlite:///{scratch('asof-')}/store.db"
     await asyncio.to_thread(upgrade, url)
     db = Database(url)
     try:
@@ -130,6 +129,6 @@ def test_report_links_to_the_backtest_page_beside_it(
     report = page_file.parent / "rapport-report.html"
     hub_command(url, "report", "--output", str(report))
     assert 'href="rapport-backtest.html"' in report.read_text()
-    lonely = Path(tempfile.mkdtemp(prefix="rapport-report-")) / "rapport-report.html"
+    lonely = scratch("report-") / "rapport-report.html"
     hub_command(url, "report", "--output", str(lonely))
     assert "rapport-backtest.html" not in lonely.read_text()
