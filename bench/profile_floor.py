@@ -327,6 +327,8 @@ def main() -> None:
             stop_hub(hub)
         if server is not None:
             server.stop()
+        else:  # the SQLite store this run made or copied (a demo store's copy is ~250 MB)
+            shutil.rmtree(Path(url.split(":///", 1)[1]).parent, ignore_errors=True)
     _report(args, results, list(targets))
 
 

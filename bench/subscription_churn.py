@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -78,6 +79,7 @@ def main() -> None:
             last = closed
     finally:
         stop_hub(hub)
+        shutil.rmtree(store.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":
