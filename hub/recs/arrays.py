@@ -79,6 +79,8 @@ class Arrays:
 
     def per_facet(self, facets: dict[tuple[str, str], float]) -> np.ndarray:
         """Σ over each item's facets of the given facet values."""
+        if not facets:  # most shoppers dislike nothing: no product to multiply out
+            return np.zeros(self.facets.shape[0])
         weights = np.zeros(self.facets.shape[1])
         for facet, value in facets.items():
             if (column := self.facet_column.get(facet)) is not None:

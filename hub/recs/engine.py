@@ -243,6 +243,10 @@ def rank(
         # right now keeps its place, and so does "popular in store now" for a passer-by.
         order.append(late[chosen] & (key[chosen] < LEADS) if key is not None else late[chosen])
 
+    said = (  # for the reasons: each product's row and its strength, exactly as given
+        np.fromiter((i for i, _ in history), dtype=np.int64, count=len(history)),
+        np.fromiter((w for _, w in history), dtype=np.float64, count=len(history)),
+    )
     picked: list[Ranked] = []
     per_category: dict[int, int] = defaultdict(int)
     per_family: dict[int, int] = defaultdict(int)
@@ -266,7 +270,7 @@ def rank(
         else:
             why = WHY[each.index(strongest)]  # the first of equals, in the order of WHY
         because = (
-            _top_contributor(model, history, sku)
+            _top_contributor(model, said, sku)
             if why == "COLLABORATIVE"
             else _top_facet(items[sku], shopper)
             if why == "INTEREST"
@@ -350,12 +354,13 @@ def _learned_key(
     return key
 
 
-def _top_contributor(model: ItemModel | None, history: list[tuple[int, float]], sku: str) -> str:
-    """The product in the shopper's history that says most for `sku` (the reason names it;
-    the first of equals)."""
+def _top_contributor(
+    model: ItemModel | None, history: tuple[np.ndarray, np.ndarray], sku: str
+) -> str:
+    """The product in the shopper's history (model rows, strengths) that says most for `sku`
+    (the reason names it; the first of equals)."""
     assert model is not None
-    rows = np.fromiter((i for i, _ in history), dtype=np.int64, count=len(history))
-    strengths = np.fromiter((w for _, w in history), dtype=np.float64, count=len(history))
+    rows, strengths = history
     return model.items[int(rows[np.argmax(strengths * model.weights[rows, model.index[sku]])])]
 
 
