@@ -67,6 +67,9 @@ class Problems:
             raise DomainError(list(self.items))
 
 
+CONTROL_CHARACTERS = "Control characters are not allowed."
+
+
 def clean_text(
     value: str | None,
     path: Sequence[str | int],
@@ -86,9 +89,6 @@ def clean_text(
     elif has_control_characters(text):
         problems.add(path, ErrorCode.INVALID, CONTROL_CHARACTERS)
     return text
-
-
-CONTROL_CHARACTERS = "Control characters are not allowed."
 
 
 def has_control_characters(text: str, allowed: str = "") -> bool:

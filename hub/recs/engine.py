@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -34,7 +34,7 @@ from hub.preferences.learning import Interest, decayed, strength
 from hub.preferences.models import Affinity
 from hub.preferences.views import StatedLike
 from hub.recs.arrays import Arrays
-from hub.recs.habits import Habit, habits_from, repeat_share_of
+from hub.recs.habits import Habit, habits_from, repeat_share
 from hub.recs.model import ItemModel
 from hub.recs.ranker import LearnedRanker, Order, orders_from
 
@@ -133,7 +133,7 @@ def shopper_from(
     if purchases is not None and anchor is not None:
         shopper.habits = habits_from(purchases, anchor)
         shopper.orders = orders_from(purchases)
-        shopper.repeat_share = repeat_share_of(shopper.orders)
+        shopper.repeat_share = repeat_share(shopper.orders)
     shopper.now = anchor
     for a in rows:
         score = decayed(a.score, a.as_of, anchor, half_life_seconds) if anchor else a.score
@@ -191,10 +191,14 @@ def rank(
         history = [
             (model.index[s], w) for s, w in shopper.products.items() if w > 0 and s in model.index
         ]
+    # Each product's model row and its strength, exactly as given (the reasons weigh them so).
+    said = (
+        np.fromiter((i for i, _ in history), dtype=np.int64, count=len(history)),
+        np.fromiter((w for _, w in history), dtype=np.float64, count=len(history)),
+    )
     if model is not None and history:
-        rows = np.fromiter((i for i, _ in history), dtype=np.int64)
-        strengths = np.fromiter((w for _, w in history), dtype=np.float32)
-        scores = strengths @ model.weights[rows]
+        rows, strengths = said
+        scores = strengths.astype(np.float32) @ model.weights[rows]
         # Enough candidates that owned and just-bought items, filtered later, leave plenty.
         wanted = min(COLLAB_CANDIDATES + len(history) + len(shopper.recent), len(scores) - 1)
         best = np.argpartition(-scores, wanted)[:wanted]
@@ -243,10 +247,6 @@ def rank(
         # right now keeps its place, and so does "popular in store now" for a passer-by.
         order.append(late[chosen] & (key[chosen] < LEADS) if key is not None else late[chosen])
 
-    said = (  # for the reasons: each product's row and its strength, exactly as given
-        np.fromiter((i for i, _ in history), dtype=np.int64, count=len(history)),
-        np.fromiter((w for _, w in history), dtype=np.float64, count=len(history)),
-    )
     picked: list[Ranked] = []
     per_category: dict[int, int] = defaultdict(int)
     per_family: dict[int, int] = defaultdict(int)
@@ -305,29 +305,36 @@ def _in_order(
 
 def _out_of_season(model: ItemModel | None, arrays: Arrays) -> np.ndarray | None:
     """Per item, whether the model found it out of season (`model.out_of_season`); None
-    when none is. Made once per model and catalogue."""
+    when none is."""
     if model is None or not model.out_of_season:
         return None
-    made = model.__dict__.get("_late")
-    if made is None or made[0] is not arrays:
-        made = model.__dict__["_late"] = (arrays, arrays.mask(model.out_of_season))
-    mask: np.ndarray = made[1]
-    return mask
+    return _per_catalogue(model, arrays, "_late", lambda: arrays.mask(model.out_of_season))
 
 
 def _positions(model: ItemModel, arrays: Arrays) -> np.ndarray:
-    """Per model item, its place in the catalogue's arrays (−1 when it is not on sale now).
-    Made once per model and catalogue."""
-    made = model.__dict__.get("_positions")
-    if made is None or made[0] is not arrays:
-        at = np.fromiter(
+    """Per model item, its place in the catalogue's arrays (−1 when it is not on sale now)."""
+    return _per_catalogue(
+        model,
+        arrays,
+        "_positions",
+        lambda: np.fromiter(
             (arrays.position.get(s, -1) for s in model.items),
             dtype=np.int64,
             count=len(model.items),
-        )
-        made = model.__dict__["_positions"] = (arrays, at)
-    positions: np.ndarray = made[1]
-    return positions
+        ),
+    )
+
+
+def _per_catalogue(
+    model: ItemModel, arrays: Arrays, name: str, make: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """`make()`, kept on the model under `name` for as long as the catalogue is `arrays`:
+    made once per model and catalogue snapshot."""
+    made = model.__dict__.get(name)
+    if made is None or made[0] is not arrays:
+        made = model.__dict__[name] = (arrays, make())
+    found: np.ndarray = made[1]
+    return found
 
 
 def _learned_key(

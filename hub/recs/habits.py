@@ -30,41 +30,36 @@ class Habit:
         return (self.last - self.first) / (self.orders - 1)
 
 
+def fading(
+    moments: Iterable[datetime], now: datetime, half_life: timedelta
+) -> dict[datetime, float]:
+    """Each distinct moment's weight, 2^(−age / half_life) (a moment after `now` counts in
+    full): worked out once per moment, since an order's lines share theirs."""
+    seconds = half_life.total_seconds()
+    return {at: 2.0 ** (-max((now - at).total_seconds(), 0.0) / seconds) for at in set(moments)}
+
+
 def habits_from(purchases: Iterable[tuple[str, datetime]], now: datetime) -> dict[str, Habit]:
     """sku → Habit from (sku, moment) purchase lines."""
     moments: dict[str, set[datetime]] = defaultdict(set)
     for sku, at in purchases:
         moments[sku].add(at)
-    half_life = HALF_LIFE.total_seconds()
-    # An order's lines share its moment: each moment's weight is worked out once.
-    fading: dict[datetime, float] = {}
-    for times in moments.values():
-        for at in times:
-            if at not in fading:
-                fading[at] = 2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life)
+    faded = fading((at for times in moments.values() for at in times), now, HALF_LIFE)
     return {
         sku: Habit(
             orders=len(times),
             first=min(times),
             last=max(times),
-            strength=sum([fading[at] for at in times]),
+            strength=sum([faded[at] for at in times]),
         )
         for sku, times in moments.items()
     }
 
 
-def repeat_share(purchases: Iterable[tuple[str, datetime]]) -> float:
+def repeat_share(orders: Sequence[tuple[datetime, frozenset[str]]]) -> float:
     """How much of what the customer buys after their first order is something they had
     bought before: (repeats + 1) / (lines + 2), so a newcomer is 0.5 and a customer who
-    never re-buys drifts towards 0."""
-    found: dict[datetime, set[str]] = defaultdict(set)
-    for sku, at in purchases:
-        found[at].add(sku)
-    return repeat_share_of([(at, frozenset(skus)) for at, skus in sorted(found.items())])
-
-
-def repeat_share_of(orders: Sequence[tuple[datetime, frozenset[str]]]) -> float:
-    """`repeat_share` from the customer's orders (one per moment, oldest first)."""
+    never re-buys drifts towards 0. From their orders (one per moment, oldest first)."""
     if not orders:
         return 0.5
     seen = set(orders[0][1])

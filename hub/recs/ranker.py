@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 import lightgbm as lgb
 import numpy as np
 
-from hub.recs.habits import HALF_LIFE, repeat_share_of
+from hub.recs.habits import HALF_LIFE, fading, repeat_share
 from hub.recs.model import ItemModel
 
 Order = tuple[datetime, frozenset[str]]
@@ -224,12 +224,8 @@ class EaseView:
             zeros = np.zeros(len(items))
             return EaseView(index, items, zeros, zeros, 0)
         rows = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
-        half_life = RECENT_HALF_LIFE.total_seconds()
-        fading = {
-            at: 2.0 ** (-max((now - at).total_seconds(), 0.0) / half_life)
-            for at in {at for _, at in known}  # an order's items share their moment
-        }
-        fade = np.fromiter((fading[at] for _, at in known), dtype=np.float32, count=len(known))
+        faded = fading((at for _, at in known), now, RECENT_HALF_LIFE)
+        fade = np.fromiter((faded[at] for _, at in known), dtype=np.float32, count=len(known))
         block = weights[rows]
         scores = block.sum(axis=0, dtype=np.float64)
         recent = (fade @ block).astype(np.float64)
@@ -286,10 +282,9 @@ def features(
     """(len(skus), len(FEATURES)) float32, NaN where a feature does not apply; `moments` is
     `per_product(orders)`."""
     n_orders = len(orders)
-    half_life = HALF_LIFE.total_seconds()
     # An order's lines share its moment: each moment's age and weight are worked out once.
     age_of = {at: (now - at).total_seconds() for at, _ in orders}
-    fading = {at: 2.0 ** (-max(a, 0.0) / half_life) for at, a in age_of.items()}
+    faded = fading(age_of, now, HALF_LIFE)
     out = np.full((len(skus), len(FEATURES)), np.nan, dtype=np.float32)
     # Column by column (a numpy array per column, not a scalar per cell): the same float64
     # arithmetic as a row at a time, cast to float32 once, so learning and serving agree.
@@ -307,7 +302,7 @@ def features(
             continue
         owned.append(row)
         counts.append(len(times))
-        strengths.append(sum([fading[at] for at in times]))
+        strengths.append(sum([faded[at] for at in times]))
         since.append(age_of[times[-1]] / DAY)  # the newest is the least
         within_90.append(len(times) - bisect_left(times, since_90))
         if len(times) >= 2:
@@ -346,7 +341,7 @@ def features(
         out[:, 27] = out[:, 3] / max(gap, 1.0) if n_orders > 1 else math.nan
         out[:, 8] = n_orders
         out[:, 9] = len(moments)
-        out[:, 10] = repeat_share_of(orders)
+        out[:, 10] = repeat_share(orders)
         out[:, 11] = (now - orders[-1][0]).total_seconds() / DAY
         out[:, 12] = (now - orders[0][0]).total_seconds() / DAY
     return out

@@ -13,6 +13,7 @@ from hub.recs import engine, model
 from hub.recs.families import family_of
 from hub.recs.habits import Habit, habits_from, repeat_share, span
 from hub.recs.model import ItemModel, popular_now
+from hub.recs.ranker import orders_from
 from hub.recs.service import rebuy_reason
 
 NOW = datetime(2010, 6, 15, 12, tzinfo=UTC)
@@ -104,9 +105,8 @@ def test_habits_count_orders_not_lines() -> None:
     habits = habits_from([("A", at), ("A", at), ("A", at - timedelta(days=21))], NOW)
     assert habits["A"].orders == 2
     assert habits["A"].interval == timedelta(days=21)
-    assert repeat_share([("A", at), ("B", at - timedelta(days=9)), ("A", at - timedelta(9))]) == (
-        (1 + 1) / (1 + 2)
-    )
+    lines = [("A", at), ("B", at - timedelta(days=9)), ("A", at - timedelta(9))]
+    assert repeat_share(orders_from(lines)) == ((1 + 1) / (1 + 2))
 
 
 def _habit(orders: int, first_days_ago: int, last_days_ago: int, strength: float) -> Habit:
