@@ -223,12 +223,13 @@ def rebuy_reason(habit: Habit | None) -> str:
     if habit.last - habit.first < timedelta(days=1):
         # Orders hours apart (two invoices of one visit) are not a cadence: "every day" would
         # claim a habit the shopper does not have.
-        times = "twice" if habit.orders == 2 else f"{habit.orders} times"
+        # "in two orders", not "twice": two invoices of one day are two orders, not a habit.
+        times = "two" if habit.orders == 2 else str(habit.orders)
         first, last = words.day(habit.first), words.day(habit.last)
         return (
-            f"You bought this {times} on {last}"
+            f"You bought this in {times} orders on {last}"
             if first == last
-            else (f"You bought this {times}, last on {last}")
+            else f"You bought this in {times} orders, the last on {last}"
         )
     since = utcnow() - habit.last
     last = (

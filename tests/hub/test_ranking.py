@@ -135,14 +135,14 @@ def test_reasons_state_the_cadence() -> None:
         # Two invoices of one day are not a daily habit.
         one_day = NOW - timedelta(days=400)
         same_day = Habit(orders=2, first=one_day, last=one_day + timedelta(hours=1), strength=1.0)
-        assert rebuy_reason(same_day) == "You bought this twice on 11 May 2009"
+        assert rebuy_reason(same_day) == "You bought this in two orders on 11 May 2009"
         overnight = Habit(
             orders=3,
             first=one_day - timedelta(hours=2),
             last=one_day + timedelta(hours=20),
             strength=1.0,
         )
-        assert rebuy_reason(overnight) == "You bought this 3 times, last on 12 May 2009"
+        assert rebuy_reason(overnight) == "You bought this in 3 orders, the last on 12 May 2009"
         # Two orders are one gap, not a cadence: the gap is said as it was.
         twice = _habit(2, 402, 400, 1.0)
         assert rebuy_reason(twice) == (
