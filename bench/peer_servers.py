@@ -11,7 +11,6 @@ import http.client
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -186,10 +185,11 @@ def _start_one_statement(server: Any, database: str) -> tuple[subprocess.Popen[b
 
 
 def _start_peer(server: Any, database: str) -> tuple[subprocess.Popen[bytes], int]:
+    from tests.conftest import scratch
     from tests.pg import free_port
 
     port = free_port()
-    log = open(Path(tempfile.mkdtemp(prefix="rapport-pgl-")) / "postgraphile.log", "wb")
+    log = open(scratch("postgraphile-") / "postgraphile.log", "wb")
     process = subprocess.Popen(
         ["node", "--import", "./polyfill.mjs", "server.mjs"],
         cwd=PEER_DIR,

@@ -6,6 +6,7 @@ Choose the store with `--db sqlite|postgres` (or RAPPORT_TEST_DB); `scripts/test
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import random
@@ -49,15 +50,24 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 _SCRATCH: list[Path] = []  # the run's own folder, made when first asked for
+_PYTEST: list[bool] = []  # set when pytest configures this conftest: a test run, not a benchmark
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _PYTEST.append(True)
 
 
 def scratch(prefix: str) -> Path:
     """A new directory for a test's files (stores, hub logs, pages) inside the run's own
     folder, which the run takes away when every test passed and keeps, and names, when one
     failed (the hubs' logs are then worth reading). Runs used to leave ~450 MB of stores in
-    the system's temporary folder each."""
+    the system's temporary folder each. A benchmark that starts hubs through this module
+    has no test run to clean up after it: its folder goes when its process exits (a hub that
+    fails to start puts its log in the error)."""
     if not _SCRATCH:
         _SCRATCH.append(Path(tempfile.mkdtemp(prefix="rapport-tests-")))
+        if not _PYTEST:
+            atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=prefix, dir=_SCRATCH[0]))
 
 
