@@ -17,6 +17,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
+import sqlite3
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass
@@ -25,7 +29,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import asyncpg_connect_args
+from hub.db import asyncpg_connect_args, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +243,169 @@ class PostgresBroker(LocalBroker):
             delay = min(delay * 2, 5.0)
 
 
+class SqliteBroker(LocalBroker):
+    """Changes between the processes that share one SQLite file (`serve --workers N`, an
+    import beside a hub; the migration d9c1e5a7b3f2 says why).
+
+    A serving process (`start`) is a listener: it keeps a heartbeat in `change_listeners`,
+    writes every transaction's changes to `change_journal` inside that transaction, and hands
+    its subscribers what the journal holds, in its order — which is commit order, SQLite
+    having one writer at a time — its own changes included, read back as its commit returns.
+    So a subscriber hears every change in version order whichever process made it. A process
+    that only writes (`import`) adds its changes to the journal while a listener exists.
+    A listener notices other processes' commits by `PRAGMA data_version`, which moves when
+    another connection commits. Without `start` (a command, a test's app) it is LocalBroker."""
+
+    POLL_SECONDS = 0.005  # while subscribers wait; the end-to-end wait a change adds
+    IDLE_SECONDS = 0.05  # with no subscriber in this process
+    HEARTBEAT_SECONDS = 1.0
+    LISTENER_TIMEOUT = 30.0  # a listener silent this long is gone (killed, not stopped)
+    KEEP_SECONDS = 60.0  # journal rows older than this are taken away
+    RECHECK_SECONDS = 0.5  # how long a writer trusts what it found about other listeners
+
+    def __init__(self, path: str, uri: bool) -> None:
+        super().__init__()
+        self._path, self._uri = path, uri
+        self._origin = uuid.uuid4().hex
+        self._others: tuple[float, bool] = (-math.inf, False)  # (checked at, anyone there)
+        self._reader: sqlite3.Connection | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._last = 0
+        self._version = -1
+        self._task: asyncio.Task[None] | None = None
+
+    def _connect(self, busy_ms: int) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self._path, uri=self._uri, isolation_level=None, check_same_thread=False
+        )
+        connection.execute(f"PRAGMA busy_timeout={busy_ms}")
+        return connection
+
+    async def start(self) -> None:
+        # The reader runs on the event loop, so it never waits for a lock: a busy moment is
+        # retried on the next turn. The writer waits, on a thread of its own.
+        self._reader, self._writer = self._connect(0), self._connect(2000)
+        try:
+            await asyncio.to_thread(self._beat)
+            (self._last,) = self._reader.execute(
+                "SELECT coalesce(max(id), 0) FROM change_journal"
+            ).fetchone()
+        except sqlite3.Error as error:  # a store not migrated: this process alone, as before
+            log.warning("no change journal (%s): changes stay in this process", error)
+            await self.stop()
+            self._others = (math.inf, False)  # and it writes none
+            return
+        self._task = asyncio.create_task(self._listen_forever())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        writer, reader = self._writer, self._reader
+        self._writer = self._reader = None
+        if writer is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await asyncio.to_thread(
+                    writer.execute, "DELETE FROM change_listeners WHERE origin = ?", (self._origin,)
+                )
+            writer.close()
+        if reader is not None:
+            reader.close()
+
+    async def before_commit(self, session: AsyncSession, changes: list[ProfileChange]) -> None:
+        if not changes or (self._task is None and not await self._anyone_else(session)):
+            return
+        await session.execute(
+            text("INSERT INTO change_journal (at, changes) VALUES (:at, :c)"),
+            {
+                "at": time.time(),
+                "c": json.dumps([asdict(c) for c in changes], separators=(",", ":")),
+            },
+        )
+
+    async def _anyone_else(self, session: AsyncSession) -> bool:
+        """Whether a process other than this one listens (looked up at most every
+        RECHECK_SECONDS, so most writes add no statement)."""
+        checked, anyone = self._others
+        now = time.monotonic()
+        if now - checked < self.RECHECK_SECONDS:
+            return anyone
+        found = await session.execute(
+            text("SELECT 1 FROM change_listeners WHERE origin != :o AND seen > :alive LIMIT 1"),
+            {"o": self._origin, "alive": time.time() - self.LISTENER_TIMEOUT},
+        )
+        anyone = found.first() is not None
+        self._others = (now, anyone)
+        return anyone
+
+    def committed(self, changes: list[ProfileChange]) -> None:
+        """Handed out through the journal, in its order (inside `_in_order`): what others
+        committed before this commit first. A busy moment leaves it to the next poll."""
+        if self._task is None:
+            self.dispatch(changes)
+        elif changes:
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._read_new()
+
+    def _beat(self) -> None:
+        """The heartbeat, and rows past their time taken away (on the writer's own thread)."""
+        assert self._writer is not None
+        now = time.time()
+        self._writer.execute(
+            "INSERT INTO change_listeners (origin, seen) VALUES (?, ?)"
+            " ON CONFLICT (origin) DO UPDATE SET seen = excluded.seen",
+            (self._origin, now),
+        )
+        self._writer.execute("DELETE FROM change_journal WHERE at < ?", (now - self.KEEP_SECONDS,))
+        self._writer.execute(
+            "DELETE FROM change_listeners WHERE seen < ?", (now - self.LISTENER_TIMEOUT,)
+        )
+
+    async def _listen_forever(self) -> None:
+        beat = time.monotonic()
+        while True:
+            await asyncio.sleep(self.POLL_SECONDS if self._queues else self.IDLE_SECONDS)
+            try:
+                if time.monotonic() - beat >= self.HEARTBEAT_SECONDS:
+                    beat = time.monotonic()
+                    await asyncio.to_thread(self._beat)
+                assert self._reader is not None and self._in_order is not None
+                (version,) = self._reader.execute("PRAGMA data_version").fetchone()
+                # Nothing committed elsewhere; or a commit of ours is between its commit and
+                # its hand-out, which reads the journal itself.
+                if version != self._version and not self._in_order.locked():
+                    self._version = version
+                    self._read_new()
+            except sqlite3.OperationalError as error:  # busy: the next turn retries
+                log.debug("change journal not read (%s); trying again", error)
+            except sqlite3.Error:
+                log.exception("change journal not read; trying again")
+
+    def _read_new(self) -> None:
+        assert self._reader is not None
+        rows = self._reader.execute(
+            "SELECT id, changes FROM change_journal WHERE id > ? ORDER BY id", (self._last,)
+        ).fetchall()
+        if rows and rows[0][0] != self._last + 1:
+            first = self._reader.execute("SELECT min(id) FROM change_journal").fetchone()[0]
+            if first is not None and first > self._last + 1:
+                log.warning("change journal moved on past this process; subscribers re-read")
+                self.resync()
+        for id_, payload in rows:
+            self._last = id_
+            try:
+                changes = [ProfileChange(**c) for c in json.loads(payload)]
+            except (ValueError, TypeError):
+                log.warning("ignoring a malformed change journal row")
+                continue
+            self.dispatch(changes)
+
+
 def make_broker(database_url: str) -> LocalBroker:
     if database_url.startswith("postgresql"):
         return PostgresBroker(database_url)
-    return LocalBroker()
+    found = sqlite_file(database_url)
+    if found is None:  # in memory: one process is the whole store
+        return LocalBroker()
+    return SqliteBroker(*found)

@@ -420,6 +420,16 @@ def strict_json(value: Any) -> str:
     return json.dumps(value, allow_nan=False)
 
 
+def sqlite_file(url: str) -> tuple[str, bool] | None:
+    """A SQLite URL's file (its name, and whether it is a `file:` URI); None in memory."""
+    args, options = _sqlite_connect_args(url)
+    name = str(args[0]) if args else ":memory:"
+    uri = bool(options.get("uri"))
+    if name in ("", ":memory:") or (uri and "mode=memory" in name):
+        return None
+    return name, uri
+
+
 def _sqlite_connect_args(url: str) -> tuple[Sequence[str], MutableMapping[str, Any]]:
     parsed = make_url(url)
     return parsed.get_dialect()().create_connect_args(parsed)

@@ -195,9 +195,9 @@ async def run(
 ) -> ImportReport:
     report = ImportReport()
     started = time.perf_counter()
-    # On PostgreSQL every hub replica hears what the import changed (NOTIFY in each chunk's
-    # transaction), so an open agent screen shows it live; SQLite has no channel between
-    # processes, and subscribers there see imported events on their next read.
+    # Every hub serving the store hears what the import changed (NOTIFY in each chunk's
+    # transaction on PostgreSQL, the change journal on SQLite), so an open agent screen shows
+    # it live.
     broker = make_broker(db.url)
     pending: list[tuple[int, events.EventIn]] = []
     # One chunk is stored while the next is read: the database's own work (and the commit's
