@@ -1,11 +1,13 @@
 """How long a change takes from a write to a subscriber's `profileChanged`, side by side in one
-run: one hub on SQLite (in-process broker), one hub on PostgreSQL (write and subscriber on the
-same hub, through LISTEN/NOTIFY), and two hubs on one PostgreSQL (write on A, subscriber on B).
+run: one hub on SQLite (in-process broker), two hub processes on one SQLite file (write on A,
+subscriber on B, through the change journal, as between `serve --workers N`'s processes), one
+hub on PostgreSQL (write and subscriber on the same hub, through LISTEN/NOTIFY), and two hubs
+on one PostgreSQL (write on A, subscriber on B).
 
 Usage: .venv/bin/python bench/fanout_latency.py [--writes 300] [--subscribers 1,20] [--rounds 2]
        [--burst 600] [--writers 4] [--flood 5000]
 Seeds a fresh SQLite file and a database on a throw-away PostgreSQL server (tests/pg.py) with
-tests/data/retail_sample.csv.gz, as the tests do; starts one hub on the first, two on the second.
+tests/data/retail_sample.csv.gz, as the tests do; starts two hubs on each.
 Each subscriber is an agent's own graphql-transport-ws socket (a callcenter agent's token)
 subscribed to a different sample customer; the write is what a kiosk sends for a shopper who
 scans a loyalty card linked to that customer: `track` of one VIEW with the kiosk key. The
@@ -320,13 +322,15 @@ def main() -> None:
     try:
         started = time.perf_counter()
         sqlite_url = f"sqlite+aiosqlite:///{server.base / 'fanout.db'}"
-        (lite,), lite_profiles, lite_sku = prepare(sqlite_url, 1)
+        (lite, lite_b), lite_profiles, lite_sku = prepare(sqlite_url, 2)
         pg_url = server.create_database("fanout")
         (hub_a, hub_b), pg_profiles, pg_sku = prepare(pg_url, 2)
-        hubs = [lite, hub_a, hub_b]
+        hubs = [lite, lite_b, hub_a, hub_b]
         dsn = pg_url.replace("postgresql+asyncpg://", "postgresql://")
         setups = [
             Setup("SQLite, one hub", lite, lite, lite_profiles, lite_sku),
+            # Two processes on one file, as `serve --workers 2` runs (the change journal).
+            Setup("SQLite, write on A → subscriber on B", lite, lite_b, lite_profiles, lite_sku),
             Setup("PostgreSQL, one hub", hub_a, hub_a, pg_profiles, pg_sku, dsn),
             Setup(
                 "PostgreSQL, write on A → subscriber on B", hub_a, hub_b, pg_profiles, pg_sku, dsn
@@ -371,8 +375,9 @@ def main() -> None:
         top = max(counts)
         for setup in setups:
             print(asyncio.run(burst(setup, top, args.burst, args.writers)))
-        for setup in setups[1:]:
-            print(asyncio.run(flood(setup, top, args.flood)))
+        for setup in setups:
+            if setup.dsn is not None:
+                print(asyncio.run(flood(setup, top, args.flood)))
     finally:
         for hub in hubs:
             stop_hub(hub)
