@@ -281,7 +281,10 @@ def pct(samples: list[float], *ps: int) -> str:
 def prepare(url: str, hubs: int) -> tuple[list[HubHandle], list[tuple[str, str]], str]:
     """Seed the database, start `hubs` hubs, and link a loyalty card to 50 sample customers."""
     keys = prepare_database(url)
-    handles = [start_hub(url, keys, RAPPORT_RETRAIN_ON_START="false") for _ in range(hubs)]
+    handles = [
+        start_hub(url, keys, RAPPORT_RETRAIN_ON_START="false", RAPPORT_RETRAIN_EVERY_HOURS="0")
+        for _ in range(hubs)
+    ]
     first = handles[0]
     crm_ids = sorted({line.customer_id for line in read_lines(SAMPLE)})[:50]
     profiles = []

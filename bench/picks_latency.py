@@ -106,7 +106,11 @@ async def main() -> None:
         return
     from tests.conftest import start_hub, stop_hub
 
-    env = {"RAPPORT_RETRAIN_ON_START": "false", "RAPPORT_HOLDOUT_PERCENT": "0"}
+    env = {
+        "RAPPORT_RETRAIN_ON_START": "false",
+        "RAPPORT_RETRAIN_EVERY_HOURS": "0",
+        "RAPPORT_HOLDOUT_PERCENT": "0",
+    }
     url = f"sqlite+aiosqlite:///{args.store}"
     hubs = {"hub": start_hub(url, {}, workers=args.workers, **env)}
     if args.baseline:

@@ -116,6 +116,7 @@ def main() -> None:
             RAPPORT_ENV="production",
             RAPPORT_SECRET_KEY=uuid.uuid4().hex * 2,
             RAPPORT_RETRAIN_ON_START="false",
+            RAPPORT_RETRAIN_EVERY_HOURS="0",
             # The admin key's 200 requests/s limit is the hub's defence, not what is measured.
             RAPPORT_RATE_LIMITS='{"admin": 0}',
         )

@@ -291,6 +291,7 @@ def main() -> None:
         "RAPPORT_ENV": "production",
         "RAPPORT_SECRET_KEY": uuid.uuid4().hex * 2,
         "RAPPORT_RETRAIN_ON_START": "false",
+        "RAPPORT_RETRAIN_EVERY_HOURS": "0",
         # The floor has no rate limit either (0: none for these channels).
         "RAPPORT_RATE_LIMITS": '{"admin": 0, "web": 0, "kiosk": 0}',
     }

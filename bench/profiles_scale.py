@@ -238,6 +238,7 @@ def _measure(
                 RAPPORT_ENV="production",
                 RAPPORT_SECRET_KEY=uuid.uuid4().hex * 2,
                 RAPPORT_RETRAIN_ON_START="false",
+                RAPPORT_RETRAIN_EVERY_HOURS="0",
                 RAPPORT_RATE_LIMITS=NO_RATE_LIMIT,
             )
             memory[size] = {"idle_kb": _rss_kb(hubs[size].process.pid)}
@@ -288,6 +289,7 @@ def _measure(
                 RAPPORT_ENV="production",
                 RAPPORT_SECRET_KEY=uuid.uuid4().hex * 2,
                 RAPPORT_RETRAIN_ON_START="false",
+                RAPPORT_RETRAIN_EVERY_HOURS="0",
                 RAPPORT_RATE_LIMITS=NO_RATE_LIMIT,
             )
             profile_ids = _profile_ids(

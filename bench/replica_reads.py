@@ -75,12 +75,15 @@ def main() -> None:
     try:
         keys = {c: cluster.info[f"key-{c}"] for c in ("web", "kiosk", "callcenter", "admin")}
         primary = cluster.info["primary"]
-        hubs["primary only"] = start_hub(primary, keys, RAPPORT_RETRAIN_ON_START="false")
+        hubs["primary only"] = start_hub(
+            primary, keys, RAPPORT_RETRAIN_ON_START="false", RAPPORT_RETRAIN_EVERY_HOURS="0"
+        )
         hubs["primary + standby"] = start_hub(
             primary,
             keys,
             RAPPORT_READ_DATABASE_URLS=cluster.info["standby"],
             RAPPORT_RETRAIN_ON_START="false",
+            RAPPORT_RETRAIN_EVERY_HOURS="0",
         )
         for hub in hubs.values():  # warm-up: caches, pools, the model
             asyncio.run(drive(hub, crm_ids, 3, args.clients))

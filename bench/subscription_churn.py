@@ -62,6 +62,7 @@ def main() -> None:
         RAPPORT_ENV="production",
         RAPPORT_SECRET_KEY="churn" * 13,
         RAPPORT_RETRAIN_ON_START="false",
+        RAPPORT_RETRAIN_EVERY_HOURS="0",
     )
     try:
         assert hub.process is not None

@@ -26,6 +26,7 @@ from hub.auth.service import Authenticator
 from hub.broker import make_broker
 from hub.db import Database
 from hub.events import partitions
+from hub.leases import Lease
 from hub.privacy import outbox
 from hub.recs import training
 from hub.replicas import HEADER as CONSISTENCY_HEADER
@@ -41,10 +42,9 @@ log = logging.getLogger("hub")
 
 
 async def _train_if_missing(db: Database) -> None:
-    async with db.sessions() as session:
-        if await training.newest_model_id(session) is not None:
-            return
-    await training.retrain(db)
+    """A store without a model gets one, trained by one of the processes starting on it."""
+    lease = Lease("retrain", training.TRAINING_LEASE_SECONDS)
+    await training.retrain_if_due(db, lease, older_than=None)
 
 
 GRAPHIQL_DIR = Path(__file__).parent / "static" / "graphiql"
@@ -145,7 +145,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             tasks.append(asyncio.create_task(partitions.run_schedule(db, months)))
         sender = outbox.sender_from(settings)
         if sender is not None:  # none in production until SMTP or a webhook is configured
-            tasks.append(asyncio.create_task(outbox.run_sender(db, sender)))
+            tasks.append(
+                asyncio.create_task(
+                    outbox.run_sender(db, sender, send_seconds=settings.outbox_timeout_seconds)
+                )
+            )
         if settings.retrain_on_start:
             tasks.append(asyncio.create_task(_train_if_missing(db)))
         memory.for_serving()

@@ -138,7 +138,12 @@ class Settings(BaseSettings):
     holdout_percent: float = Field(
         default=5.0, ge=0, le=50, description="Share of customers kept on non-personal picks"
     )
-    retrain_every_hours: float = 24.0
+    retrain_every_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="Retrain when the serving model is this old (one process of those sharing "
+        "the store does it); 0: only `rapport-hub retrain`",
+    )
     retrain_on_start: bool = True
 
     # Demo

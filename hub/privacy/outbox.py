@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.db import Database, utcnow
 from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode
+from hub.leases import Lease
 from hub.privacy import consent
 from hub.privacy.models import OutboxMessage
 from hub.privacy.senders import (
@@ -116,10 +117,13 @@ async def recent_for(session: AsyncSession, profile_id: str, limit: int) -> list
     return list(rows)
 
 
-async def deliver_pending(db: Database, sender: Sender, batch: int = _BATCH) -> bool:
+async def deliver_pending(
+    db: Database, sender: Sender, batch: int = _BATCH, lease: Lease | None = None
+) -> bool:
     """Deliver the oldest pending messages of the sender's media; False when one failed for
     now (the batch stops there: the service is likely down). Rows are locked, skipping those
-    another replica is sending, until the batch commits."""
+    another replica is sending, until the batch commits. SQLite locks no rows: there the
+    processes sharing the store take turns by `lease`, held before each message."""
     async with db.sessions() as session:
         pending = list(
             await session.scalars(
@@ -132,6 +136,8 @@ async def deliver_pending(db: Database, sender: Sender, batch: int = _BATCH) -> 
         )
         healthy = True
         for message in pending:
+            if lease is not None and not await lease.held(db):
+                break  # another process delivers now (this one stalled past its lease)
             healthy = await _deliver(sender, message)
             if not healthy:
                 break
@@ -160,14 +166,21 @@ async def _deliver(sender: Sender, message: OutboxMessage) -> bool:
     return True
 
 
-async def run_sender(db: Database, sender: Sender, interval: float = 0.5) -> None:
+async def run_sender(
+    db: Database, sender: Sender, interval: float = 0.5, send_seconds: float = 10.0
+) -> None:
     """Deliver pending messages until cancelled, pausing longer (up to a minute) while
-    deliveries keep failing."""
+    deliveries keep failing. On SQLite one process of those sharing the store delivers at a
+    time (a lease that outlasts a few sends of up to `send_seconds` each)."""
     pause = interval
+    lease = Lease("outbox", max(30.0, 4 * send_seconds)) if db.dialect == "sqlite" else None
     try:
         while True:
             try:
-                healthy = await deliver_pending(db, sender)
+                if lease is not None and not await lease.held(db):
+                    await asyncio.sleep(interval)
+                    continue
+                healthy = await deliver_pending(db, sender, lease=lease)
             except Exception:  # the database, or a sender's bug: never the message's content
                 log.exception("outbox delivery round failed")
                 healthy = False

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from hub.catalog.models import Product
 from hub.db import Database, utcnow
 from hub.enums import EventType
 from hub.events.models import Event
+from hub.leases import Lease
 from hub.recs import ranker, ranker_training
 from hub.recs.model import ItemModel, out_of_season, popular_now, train_ease
 from hub.recs.models import RecModel
@@ -155,11 +156,53 @@ async def load_ranker(session: AsyncSession, model_id: str) -> ranker.LearnedRan
         return None
 
 
+# Retraining holds this lease (hub/leases.py): every hub process shares the model it stores,
+# so one of them trains. Longer than a training takes; given back when it ends.
+TRAINING_LEASE_SECONDS = 3 * 3600.0
+_LOOK_EVERY_SECONDS = 300.0
+
+
+async def newest_trained_at(session: AsyncSession) -> datetime | None:
+    return await session.scalar(
+        select(RecModel.trained_at)
+        .where(RecModel.active.is_(True))
+        .order_by(RecModel.trained_at.desc())
+        .limit(1)
+    )
+
+
+async def retrain_if_due(db: Database, lease: Lease, older_than: timedelta | None) -> bool:
+    """Retrain when the newest model is older than `older_than` (None: only when there is no
+    model) and no other process is training (`lease`); whether this call trained."""
+
+    async def due() -> bool:
+        async with db.sessions() as session:
+            newest = await newest_trained_at(session)
+        if newest is None:
+            return True
+        return older_than is not None and utcnow() - newest >= older_than
+
+    if not await due() or not await lease.held(db):
+        return False
+    try:
+        if not await due():  # another process trained while this one looked
+            return False
+        await retrain(db)
+        return True
+    finally:
+        await lease.give_back(db)
+
+
 async def run_schedule(db: Database, every_hours: float) -> None:
-    """Retrain now and then; a failure is logged and tried again next time."""
+    """Retrain when the serving model is `every_hours` old, in one of the processes that
+    share the store; a failure is logged and tried again at the next look."""
+    if every_hours <= 0:
+        return  # off: `rapport-hub retrain` only
+    lease = Lease("retrain", TRAINING_LEASE_SECONDS)
+    every = timedelta(hours=every_hours)
     while True:
-        await asyncio.sleep(every_hours * 3600)
+        await asyncio.sleep(min(every.total_seconds(), _LOOK_EVERY_SECONDS))
         try:
-            await retrain(db)
+            await retrain_if_due(db, lease, every)
         except Exception:
             log.exception("scheduled retrain failed")

@@ -114,6 +114,7 @@ class Webhook:
     statuses: list[int] = field(default_factory=list)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     port: int = field(default_factory=free_port)
+    delay: float = 0.0  # seconds before each answer (a slow receiver)
 
     @property
     def url(self) -> str:
@@ -126,6 +127,7 @@ class Webhook:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 hook.received.append((dict(self.headers.items()), body))
+                time.sleep(hook.delay)
                 self.send_response(hook.statuses.pop(0) if hook.statuses else 204)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -237,3 +239,25 @@ async def test_smtp_delivers_the_code_to_the_shoppers_address(
     finally:
         stop_hub(hub)
         controller.stop()
+
+
+async def test_two_hub_processes_send_each_message_once(
+    bare_database: tuple[str, dict[str, str]], webhook: Webhook
+) -> None:
+    """Two processes serve one store (`serve --workers 2`, or two hubs): each message reaches
+    the webhook once, not once per process. The receiver is slow, so that both processes'
+    delivery rounds meet while messages wait."""
+    url, keys = bare_database
+    webhook.delay = 0.15
+    settings = {**PRODUCTION, "RAPPORT_OUTBOX_WEBHOOK_URL": webhook.url}
+    hubs = [start_hub(url, keys, **settings) for _ in range(2)]
+    try:
+        shoppers = [_ask_for_a_code(hubs[k % 2]) for k in range(8)]
+        for shopper in shoppers:
+            assert await _status_becomes(url, shopper.profile_id, "SENT", 30) == "SENT"
+        await asyncio.sleep(1.0)  # a second delivery would have gone by now
+    finally:
+        for hub in hubs:
+            stop_hub(hub)
+    ids = [json.loads(body)["id"] for _, body in webhook.received]
+    assert len(ids) == len(shoppers) and len(set(ids)) == len(ids), sorted(ids)
