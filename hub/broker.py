@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import sqlite3
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -270,6 +271,7 @@ class SqliteBroker(LocalBroker):
         self._others: tuple[float, bool] = (-math.inf, False)  # (checked at, anyone there)
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
+        self._writing = threading.Lock()  # the writer is used on worker threads, one at a time
         self._last = 0
         self._version = -1
         self._task: asyncio.Task[None] | None = None
@@ -302,16 +304,22 @@ class SqliteBroker(LocalBroker):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-        writer, reader = self._writer, self._reader
-        self._writer = self._reader = None
-        if writer is not None:
+        if self._writer is not None:
+            await asyncio.to_thread(self._leave)
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _leave(self) -> None:
+        """No longer a listener (after a heartbeat still running on its thread, if any)."""
+        with self._writing:
+            assert self._writer is not None
             with contextlib.suppress(sqlite3.Error):
-                await asyncio.to_thread(
-                    writer.execute, "DELETE FROM change_listeners WHERE origin = ?", (self._origin,)
+                self._writer.execute(
+                    "DELETE FROM change_listeners WHERE origin = ?", (self._origin,)
                 )
-            writer.close()
-        if reader is not None:
-            reader.close()
+            self._writer.close()
+            self._writer = None
 
     async def before_commit(self, session: AsyncSession, changes: list[ProfileChange]) -> None:
         if not changes or (self._task is None and not await self._anyone_else(session)):
@@ -345,22 +353,28 @@ class SqliteBroker(LocalBroker):
         if self._task is None:
             self.dispatch(changes)
         elif changes:
-            with contextlib.suppress(sqlite3.OperationalError):
+            try:
                 self._read_new()
+            except sqlite3.Error as error:  # committed all the same: the next poll reads it
+                log.warning("change journal not read after a commit (%s)", error)
 
     def _beat(self) -> None:
-        """The heartbeat, and rows past their time taken away (on the writer's own thread)."""
-        assert self._writer is not None
-        now = time.time()
-        self._writer.execute(
-            "INSERT INTO change_listeners (origin, seen) VALUES (?, ?)"
-            " ON CONFLICT (origin) DO UPDATE SET seen = excluded.seen",
-            (self._origin, now),
-        )
-        self._writer.execute("DELETE FROM change_journal WHERE at < ?", (now - self.KEEP_SECONDS,))
-        self._writer.execute(
-            "DELETE FROM change_listeners WHERE seen < ?", (now - self.LISTENER_TIMEOUT,)
-        )
+        """The heartbeat, and rows past their time taken away (on a worker thread)."""
+        with self._writing:
+            if self._writer is None:
+                return  # stopped meanwhile
+            now = time.time()
+            self._writer.execute(
+                "INSERT INTO change_listeners (origin, seen) VALUES (?, ?)"
+                " ON CONFLICT (origin) DO UPDATE SET seen = excluded.seen",
+                (self._origin, now),
+            )
+            self._writer.execute(
+                "DELETE FROM change_journal WHERE at < ?", (now - self.KEEP_SECONDS,)
+            )
+            self._writer.execute(
+                "DELETE FROM change_listeners WHERE seen < ?", (now - self.LISTENER_TIMEOUT,)
+            )
 
     async def _listen_forever(self) -> None:
         beat = time.monotonic()
