@@ -35,6 +35,9 @@ from hub.db import asyncpg_connect_args, sqlite_file
 log = logging.getLogger(__name__)
 
 CHANNEL = "rapport_changes"
+# SQLite's change journal (migration d9c1e5a7b3f2): tables of raw statements, outside the
+# ORM models (so `alembic check` leaves them be).
+JOURNAL_TABLES = frozenset({"change_journal", "change_listeners"})
 _MAX_PAYLOAD = 7900  # NOTIFY payloads must stay under 8000 bytes
 _QUEUE_SIZE = 1000
 ERASED = "ERASED"  # a ProfileChange kind: the last one a profile has

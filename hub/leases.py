@@ -12,9 +12,21 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import text
+from sqlalchemy import Float, String, text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Database
+from hub.db import Base, Database
+
+
+class LeaseRow(Base):
+    """Who does a job now (migration e7b2c4d6f8a1); used through the statements below."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(32))
+    until: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+
 
 _TAKE = text(
     "INSERT INTO leases (name, holder, until) VALUES (:name, :holder, :until)"

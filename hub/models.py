@@ -1,13 +1,14 @@
 """Every ORM model, imported in one place for Alembic and `Base.metadata`."""
 
 from hub.audit import AuditEntry
-from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
+from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile, SignInTally
 from hub.campaigns.models import Campaign, CampaignRecipient
 from hub.catalog.models import Category, Product
 from hub.db import Base
 from hub.events.models import Event, EventMessage
 from hub.handoff.models import Handoff
 from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict, Merge
+from hub.leases import LeaseRow
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
 from hub.privacy.models import (
     Consent,
@@ -46,6 +47,7 @@ __all__ = [
     "Identifier",
     "IdentityConflict",
     "KeyProfile",
+    "LeaseRow",
     "Merge",
     "Note",
     "OutboxMessage",
@@ -56,5 +58,6 @@ __all__ = [
     "Segment",
     "SelfServiceCode",
     "SelfServiceToken",
+    "SignInTally",
     "Suppression",
 ]

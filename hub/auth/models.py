@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, utcnow
@@ -58,3 +58,15 @@ class KeyProfile(Base):
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
     profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignInTally(Base):
+    """The sign-in throttle's count for one username or client address, under an HMAC
+    (hub/auth/throttle.py: SharedThrottle); used through its statements."""
+
+    __tablename__ = "sign_in_tallies"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # username or address
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(Text)  # [failures, pending, locked_until] as JSON
+    until: Mapped[float] = mapped_column(Float, index=True)  # when nothing in it counts

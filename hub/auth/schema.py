@@ -18,7 +18,7 @@ from hub.api.mutation import attempt
 from hub.api.permissions import AgentSession, Guard
 from hub.auth import service as auth
 from hub.auth.models import Agent
-from hub.auth.throttle import LoginThrottle
+from hub.auth.throttle import SharedThrottle
 from hub.enums import Channel as ChannelValue
 from hub.errors import DomainError, ErrorCode
 
@@ -87,9 +87,9 @@ class AuthMutation:
     )
     async def agent_login(self, info: Info, username: str, password: str) -> AgentLoginPayload:
         ctx: Context = info.context
-        throttle = LoginThrottle.of_process(ctx.hub.state, ctx.settings)
+        throttle = SharedThrottle.of_process(ctx.hub.state, ctx.settings, ctx.hub.db)
         address = ctx.client_address
-        wait = throttle.begin(username, address)
+        wait = await throttle.begin(username, address)
         if wait is not None:
             log.info("refused a sign-in from %s: too many failures", address)
             return AgentLoginPayload(user_errors=[_too_many_attempts(wait)])
@@ -99,7 +99,7 @@ class AuthMutation:
             if result is not None or _wrong_password(errors):
                 verdict = result is not None
         finally:
-            if throttle.end(username, address, verdict):
+            if await throttle.end(username, address, verdict):
                 log.warning("sign-ins locked after repeated failures (from %s)", address)
         if result is None:
             if verdict is False:

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import hub.models  # noqa: F401  (registers every table on Base.metadata)
+from hub.broker import JOURNAL_TABLES
 from hub.db import Base, create_engine
 from hub.events.partitions import outside_the_models
 from hub.settings import get_settings
@@ -27,10 +28,11 @@ def _url() -> str:
 def _ours(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
     """What the models describe: not the monthly partitions of `events` (and their indexes),
     which the hub creates ahead and retention drops, nor `event_months`, which triggers keep
-    (hub/events/partitions.py)."""
+    (hub/events/partitions.py), nor SQLite's change journal (hub/broker.py)."""
     table = getattr(obj, "table", None) if kind == "index" else obj
     table_name = name if kind == "table" else getattr(table, "name", "")
-    return not (reflected and table_name and outside_the_models(str(table_name)))
+    outside = outside_the_models(str(table_name)) or table_name in JOURNAL_TABLES
+    return not (reflected and table_name and outside)
 
 
 def _run(connection: Connection) -> None:

@@ -127,7 +127,12 @@ def _guess(hub: HubHandle, username: str, start: threading.Barrier) -> None:
         start.wait()
         client.post(
             f"{hub.url}/graphql",
-            headers={"Authorization": f"Bearer {hub.callcenter_key}"},
+            # From an address of their own: the counts are the store's, shared with every
+            # other hub the run starts on it, which would then refuse this machine's sign-ins.
+            headers={
+                "Authorization": f"Bearer {hub.callcenter_key}",
+                "X-Forwarded-For": "198.51.100.200",
+            },
             json={"query": LOGIN, "variables": {"u": username, "p": "a-wrong-guess"}},
         )
 
@@ -163,3 +168,30 @@ def test_checking_passwords_does_not_stall_other_clients(
         # Before: ~0.1 s of argon2 per guess on the event loop, a query waited for them all.
         bound = max(0.5, 10 * alone)
         assert max(during) < bound, (alone, during)
+
+
+def test_every_process_of_a_hub_counts_together(
+    hub_database: tuple[str, dict[str, str]],
+) -> None:
+    """Two processes on one store (`serve --workers 2`, two replicas): a guesser going from
+    one to the other gets the limit once, not once per process."""
+    url, keys = hub_database
+    strict = {
+        "RAPPORT_LOGIN_MAX_FAILURES": "3",
+        "RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS": "6",
+        "RAPPORT_LOGIN_LOCKOUT_SECONDS": str(LOCKOUT),
+    }
+    with running_hub(url, keys, **strict) as first, running_hub(url, keys, **strict) as second:
+        username, here = _agent(first), "192.0.2.50"
+        codes = [
+            _code(_try(hub, username, "wrong-pass-1", here))
+            for hub in (first, second, first, second)
+        ]
+        assert codes == ["INVALID_CREDENTIALS"] * 3 + ["TOO_MANY_ATTEMPTS"]
+        assert _code(_try(first, username, "right-pass-1", here)) == "TOO_MANY_ATTEMPTS"
+        nobody = unique("nobody.")
+        for hub in (second, first, second):
+            assert _code(_try(hub, nobody, "guess-pass-1", here)) == "INVALID_CREDENTIALS"
+        assert _code(_try(first, unique("nobody."), "guess-pass-1", here)) == (
+            "TOO_MANY_ATTEMPTS"
+        ), "six failures from one address, over both processes, lock the address"
