@@ -392,8 +392,8 @@ class SqliteBroker(LocalBroker):
                 # Nothing committed elsewhere; or a commit of ours is between its commit and
                 # its hand-out, which reads the journal itself.
                 if version != self._version and not self._in_order.locked():
-                    self._version = version
                     self._read_new()
+                    self._version = version  # only once read: a busy read is tried again
             except sqlite3.OperationalError as error:  # busy: the next turn retries
                 log.debug("change journal not read (%s); trying again", error)
             except sqlite3.Error:
