@@ -292,8 +292,10 @@ class SqliteBroker(LocalBroker):
         self._reader, self._writer = self._connect(0), self._connect(2000)
         try:
             await asyncio.to_thread(self._beat)
+            # The last number the journal gave out, whether or not its row is still there
+            # (AUTOINCREMENT never gives one out twice, nor skips one).
             (self._last,) = self._reader.execute(
-                "SELECT coalesce(max(id), 0) FROM change_journal"
+                "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'change_journal'"
             ).fetchone()
         except sqlite3.Error as error:  # a store not migrated: this process alone, as before
             log.warning("no change journal (%s): changes stay in this process", error)
@@ -404,11 +406,9 @@ class SqliteBroker(LocalBroker):
         rows = self._reader.execute(
             "SELECT id, changes FROM change_journal WHERE id > ? ORDER BY id", (self._last,)
         ).fetchall()
-        if rows and rows[0][0] != self._last + 1:
-            first = self._reader.execute("SELECT min(id) FROM change_journal").fetchone()[0]
-            if first is not None and first > self._last + 1:
-                log.warning("change journal moved on past this process; subscribers re-read")
-                self.resync()
+        if rows and rows[0][0] > self._last + 1:  # rows taken away before this process read them
+            log.warning("change journal moved on past this process; subscribers re-read")
+            self.resync()
         for id_, payload in rows:
             self._last = id_
             try:

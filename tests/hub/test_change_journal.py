@@ -129,3 +129,28 @@ async def test_a_store_without_a_journal_keeps_changes_in_its_process(tmp_path: 
         waiting.cancel()
         await broker.stop()
         await db.dispose()
+
+
+async def test_a_listener_starting_after_every_row_went_hears_the_next_change_plainly(
+    tmp_path: Path,
+) -> None:
+    """A quiet store keeps no journal rows past a minute, but their numbers stay given out:
+    a hub started then is not behind, and its first change is no RESYNC."""
+    url, path = await _store(tmp_path)
+    with sqlite3.connect(path) as connection:
+        connection.executemany(
+            "INSERT INTO change_journal (at, changes) VALUES (?, '[]')", [(time.time(),)] * 3
+        )
+        connection.execute("DELETE FROM change_journal")
+    db = Database(url)
+    broker = make_broker(url)
+    await broker.start()
+    feed = broker.subscribe("p1")
+    waiting = asyncio.ensure_future(anext(feed))
+    try:
+        await _write(db, broker, _change("p1", 1))
+        assert await asyncio.wait_for(waiting, 2) == _change("p1", 1)
+    finally:
+        waiting.cancel()
+        await broker.stop()
+        await db.dispose()
