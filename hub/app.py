@@ -26,7 +26,6 @@ from hub.auth.service import Authenticator
 from hub.broker import make_broker
 from hub.db import Database
 from hub.events import partitions
-from hub.leases import Lease
 from hub.privacy import outbox
 from hub.recs import training
 from hub.replicas import HEADER as CONSISTENCY_HEADER
@@ -39,12 +38,6 @@ from hub.web.view import RapportGraphQL
 from hub.weights import Weights
 
 log = logging.getLogger("hub")
-
-
-async def _train_if_missing(db: Database) -> None:
-    """A store without a model gets one, trained by one of the processes starting on it."""
-    lease = Lease("retrain", training.TRAINING_LEASE_SECONDS)
-    await training.retrain_if_due(db, lease, older_than=None)
 
 
 GRAPHIQL_DIR = Path(__file__).parent / "static" / "graphiql"
@@ -151,7 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 )
             )
         if settings.retrain_on_start:
-            tasks.append(asyncio.create_task(_train_if_missing(db)))
+            tasks.append(asyncio.create_task(training.train_if_missing(db)))
         memory.for_serving()
         try:
             yield

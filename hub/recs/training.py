@@ -7,10 +7,11 @@ import logging
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import InstrumentedAttribute, undefer
 
 from hub.catalog.models import Product
 from hub.db import Database, utcnow
@@ -22,6 +23,7 @@ from hub.recs.model import ItemModel, out_of_season, popular_now, train_ease
 from hub.recs.models import RecModel
 
 log = logging.getLogger("hub.recs")
+T = TypeVar("T")
 KEEP_MODELS = 2
 
 
@@ -118,13 +120,18 @@ async def _store(
     return row
 
 
-async def newest_model_id(session: AsyncSession) -> str | None:
-    return await session.scalar(
-        select(RecModel.id)
+def _newest(column: InstrumentedAttribute[T]) -> Select[T]:
+    """`column` of the serving model: the newest active one."""
+    return (
+        select(column)
         .where(RecModel.active.is_(True))
         .order_by(RecModel.trained_at.desc())
         .limit(1)
     )
+
+
+async def newest_model_id(session: AsyncSession) -> str | None:
+    return await session.scalar(_newest(RecModel.id))
 
 
 async def load(session: AsyncSession, model_id: str) -> ItemModel | None:
@@ -162,13 +169,8 @@ TRAINING_LEASE_SECONDS = 3 * 3600.0
 _LOOK_EVERY_SECONDS = 300.0
 
 
-async def newest_trained_at(session: AsyncSession) -> datetime | None:
-    return await session.scalar(
-        select(RecModel.trained_at)
-        .where(RecModel.active.is_(True))
-        .order_by(RecModel.trained_at.desc())
-        .limit(1)
-    )
+def training_lease() -> Lease:
+    return Lease("retrain", TRAINING_LEASE_SECONDS)
 
 
 async def retrain_if_due(db: Database, lease: Lease, older_than: timedelta | None) -> bool:
@@ -177,7 +179,7 @@ async def retrain_if_due(db: Database, lease: Lease, older_than: timedelta | Non
 
     async def due() -> bool:
         async with db.sessions() as session:
-            newest = await newest_trained_at(session)
+            newest = await session.scalar(_newest(RecModel.trained_at))
         if newest is None:
             return True
         return older_than is not None and utcnow() - newest >= older_than
@@ -193,12 +195,17 @@ async def retrain_if_due(db: Database, lease: Lease, older_than: timedelta | Non
         await lease.give_back(db)
 
 
+async def train_if_missing(db: Database) -> None:
+    """A store without a model gets one, trained by one of the processes starting on it."""
+    await retrain_if_due(db, training_lease(), older_than=None)
+
+
 async def run_schedule(db: Database, every_hours: float) -> None:
     """Retrain when the serving model is `every_hours` old, in one of the processes that
     share the store; a failure is logged and tried again at the next look."""
     if every_hours <= 0:
         return  # off: `rapport-hub retrain` only
-    lease = Lease("retrain", TRAINING_LEASE_SECONDS)
+    lease = training_lease()
     every = timedelta(hours=every_hours)
     while True:
         await asyncio.sleep(min(every.total_seconds(), _LOOK_EVERY_SECONDS))

@@ -54,7 +54,7 @@ async def test_processes_starting_on_a_store_without_a_model_train_it_once(
         await asyncio.sleep(0.5)
 
     monkeypatch.setattr(training, "retrain", slow_retrain)
-    leases = [Lease("retrain", training.TRAINING_LEASE_SECONDS) for _ in range(3)]
+    leases = [training.training_lease() for _ in range(3)]
     done = await asyncio.gather(*(training.retrain_if_due(db, lease, None) for lease in leases))
     assert sorted(done) == [False, False, True] and trained == ["model"]
     assert await Lease("retrain", 1).held(db), "given back after training"
