@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hub.broker import CHANNEL
 from hub.catalog.demo_data import read_lines
-from tests.conftest import SAMPLE, HubHandle, prepare_database, start_hub, stop_hub
+from tests.conftest import NO_TRAINING, SAMPLE, HubHandle, prepare_database, start_hub, stop_hub
 from tests.pg import PostgresServer
 
 SUBSCRIBE = "subscription($id: ID!) { profileChanged(profileId: $id) { profileId version kind } }"
@@ -281,10 +281,7 @@ def pct(samples: list[float], *ps: int) -> str:
 def prepare(url: str, hubs: int) -> tuple[list[HubHandle], list[tuple[str, str]], str]:
     """Seed the database, start `hubs` hubs, and link a loyalty card to 50 sample customers."""
     keys = prepare_database(url)
-    handles = [
-        start_hub(url, keys, RAPPORT_RETRAIN_ON_START="false", RAPPORT_RETRAIN_EVERY_HOURS="0")
-        for _ in range(hubs)
-    ]
+    handles = [start_hub(url, keys, **NO_TRAINING) for _ in range(hubs)]
     first = handles[0]
     crm_ids = sorted({line.customer_id for line in read_lines(SAMPLE)})[:50]
     profiles = []

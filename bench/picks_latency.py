@@ -104,13 +104,9 @@ async def main() -> None:
                 summary(*await drive(args.url, args.key, ids, args.clients)),
             )
         return
-    from tests.conftest import start_hub, stop_hub
+    from tests.conftest import NO_TRAINING, start_hub, stop_hub
 
-    env = {
-        "RAPPORT_RETRAIN_ON_START": "false",
-        "RAPPORT_RETRAIN_EVERY_HOURS": "0",
-        "RAPPORT_HOLDOUT_PERCENT": "0",
-    }
+    env = {**NO_TRAINING, "RAPPORT_HOLDOUT_PERCENT": "0"}
     url = f"sqlite+aiosqlite:///{args.store}"
     hubs = {"hub": start_hub(url, {}, workers=args.workers, **env)}
     if args.baseline:

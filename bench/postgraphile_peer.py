@@ -97,7 +97,7 @@ def main() -> None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         raise SystemExit("needs Node.js 20+ and npm (scripts/setup --with-tests installs them)")
     _npm_ci()
-    from tests.conftest import start_hub, stop_hub
+    from tests.conftest import NO_TRAINING, start_hub, stop_hub
 
     server, url, database, key = _prepare(args.seed)
     hub_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
@@ -115,8 +115,7 @@ def main() -> None:
             {"admin": key},
             RAPPORT_ENV="production",
             RAPPORT_SECRET_KEY=uuid.uuid4().hex * 2,
-            RAPPORT_RETRAIN_ON_START="false",
-            RAPPORT_RETRAIN_EVERY_HOURS="0",
+            **NO_TRAINING,
             # The admin key's 200 requests/s limit is the hub's defence, not what is measured.
             RAPPORT_RATE_LIMITS='{"admin": 0}',
         )

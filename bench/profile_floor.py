@@ -283,15 +283,14 @@ def main() -> None:
         "a third target driven in the same rounds (before and after in one run)",
     )
     args = parser.parse_args()
-    from tests.conftest import start_hub, stop_hub
+    from tests.conftest import NO_TRAINING, start_hub, stop_hub
 
     url, keys, server = _database(args)
     AUTH["Authorization"] = f"Bearer {keys[args.channel]}"
     production = {
         "RAPPORT_ENV": "production",
         "RAPPORT_SECRET_KEY": uuid.uuid4().hex * 2,
-        "RAPPORT_RETRAIN_ON_START": "false",
-        "RAPPORT_RETRAIN_EVERY_HOURS": "0",
+        **NO_TRAINING,
         # The floor has no rate limit either (0: none for these channels).
         "RAPPORT_RATE_LIMITS": '{"admin": 0, "web": 0, "kiosk": 0}',
     }

@@ -218,7 +218,7 @@ def _measure(
 ) -> None:
     """Hubs on `urls` (one per size); `stores` are the SQLite files the customers are drawn
     from (on PostgreSQL the same rows); `server`: the cluster when the stores are there."""
-    from tests.conftest import start_hub, stop_hub
+    from tests.conftest import NO_TRAINING, start_hub, stop_hub
 
     if server is not None and args.cold:
         # A restart empties the server's buffers; done before the hubs start, whose pools it
@@ -237,8 +237,7 @@ def _measure(
                 {"admin": keys[size]},
                 RAPPORT_ENV="production",
                 RAPPORT_SECRET_KEY=uuid.uuid4().hex * 2,
-                RAPPORT_RETRAIN_ON_START="false",
-                RAPPORT_RETRAIN_EVERY_HOURS="0",
+                **NO_TRAINING,
                 RAPPORT_RATE_LIMITS=NO_RATE_LIMIT,
             )
             memory[size] = {"idle_kb": _rss_kb(hubs[size].process.pid)}
@@ -288,8 +287,7 @@ def _measure(
                 {"admin": keys[largest]},
                 RAPPORT_ENV="production",
                 RAPPORT_SECRET_KEY=uuid.uuid4().hex * 2,
-                RAPPORT_RETRAIN_ON_START="false",
-                RAPPORT_RETRAIN_EVERY_HOURS="0",
+                **NO_TRAINING,
                 RAPPORT_RATE_LIMITS=NO_RATE_LIMIT,
             )
             profile_ids = _profile_ids(

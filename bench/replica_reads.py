@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.profile_read import PROFILE
 from hub.catalog.demo_data import read_lines
-from tests.conftest import SAMPLE, HubHandle, start_hub, stop_hub
+from tests.conftest import NO_TRAINING, SAMPLE, HubHandle, start_hub, stop_hub
 from tests.replicas.test_cluster import Cluster
 
 
@@ -75,15 +75,12 @@ def main() -> None:
     try:
         keys = {c: cluster.info[f"key-{c}"] for c in ("web", "kiosk", "callcenter", "admin")}
         primary = cluster.info["primary"]
-        hubs["primary only"] = start_hub(
-            primary, keys, RAPPORT_RETRAIN_ON_START="false", RAPPORT_RETRAIN_EVERY_HOURS="0"
-        )
+        hubs["primary only"] = start_hub(primary, keys, **NO_TRAINING)
         hubs["primary + standby"] = start_hub(
             primary,
             keys,
             RAPPORT_READ_DATABASE_URLS=cluster.info["standby"],
-            RAPPORT_RETRAIN_ON_START="false",
-            RAPPORT_RETRAIN_EVERY_HOURS="0",
+            **NO_TRAINING,
         )
         for hub in hubs.values():  # warm-up: caches, pools, the model
             asyncio.run(drive(hub, crm_ids, 3, args.clients))

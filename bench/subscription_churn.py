@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=300)
     parser.add_argument("--cycles", type=int, default=14)
     args = parser.parse_args()
-    from tests.conftest import prepare_database, start_hub, stop_hub
+    from tests.conftest import NO_TRAINING, prepare_database, start_hub, stop_hub
 
     store = Path(tempfile.mkdtemp(prefix="rapport-churn-")) / "churn.db"
     url = f"sqlite+aiosqlite:///{store}"
@@ -61,8 +61,7 @@ def main() -> None:
         keys,
         RAPPORT_ENV="production",
         RAPPORT_SECRET_KEY="churn" * 13,
-        RAPPORT_RETRAIN_ON_START="false",
-        RAPPORT_RETRAIN_EVERY_HOURS="0",
+        **NO_TRAINING,
     )
     try:
         assert hub.process is not None

@@ -234,6 +234,11 @@ def prepare_database(url: str) -> dict[str, str]:
     return keys
 
 
+# A hub that trains nothing while it runs (no model made at start, no schedule): benchmarks
+# measure what they serve, not a retraining beside it.
+NO_TRAINING = {"RAPPORT_RETRAIN_ON_START": "false", "RAPPORT_RETRAIN_EVERY_HOURS": "0"}
+
+
 def start_hub(
     database_url: str,
     keys: dict[str, str],
