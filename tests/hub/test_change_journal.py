@@ -35,6 +35,22 @@ async def _write(db: Database, broker: LocalBroker, *changes: ProfileChange) -> 
         await broker.commit(session)
 
 
+async def _first_change_heard_plainly(url: str) -> None:
+    """A started listener's subscriber hears its first write as written (no RESYNC)."""
+    db = Database(url)
+    broker = make_broker(url)
+    await broker.start()
+    feed = broker.subscribe("p1")
+    waiting = asyncio.ensure_future(anext(feed))
+    try:
+        await _write(db, broker, _change("p1", 1))
+        assert await asyncio.wait_for(waiting, 2) == _change("p1", 1)
+    finally:
+        waiting.cancel()
+        await broker.stop()
+        await db.dispose()
+
+
 def _journal(path: Path) -> int:
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT count(*) FROM change_journal").fetchone()[0])
@@ -115,20 +131,8 @@ async def test_a_listener_that_fell_behind_the_journal_tells_subscribers_to_re_r
 
 async def test_a_store_without_a_journal_keeps_changes_in_its_process(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    sqlite3.connect(path).close()  # not migrated: no journal tables
-    url = f"sqlite+aiosqlite:///{path}"
-    db = Database(url)
-    broker = make_broker(url)
-    await broker.start()  # warns, and stays in-process
-    feed = broker.subscribe("p1")
-    waiting = asyncio.ensure_future(anext(feed))
-    try:
-        await _write(db, broker, _change("p1", 1))
-        assert await asyncio.wait_for(waiting, 2) == _change("p1", 1)
-    finally:
-        waiting.cancel()
-        await broker.stop()
-        await db.dispose()
+    sqlite3.connect(path).close()  # not migrated: start warns, and the broker stays in-process
+    await _first_change_heard_plainly(f"sqlite+aiosqlite:///{path}")
 
 
 async def test_a_listener_starting_after_every_row_went_hears_the_next_change_plainly(
@@ -142,15 +146,4 @@ async def test_a_listener_starting_after_every_row_went_hears_the_next_change_pl
             "INSERT INTO change_journal (at, changes) VALUES (?, '[]')", [(time.time(),)] * 3
         )
         connection.execute("DELETE FROM change_journal")
-    db = Database(url)
-    broker = make_broker(url)
-    await broker.start()
-    feed = broker.subscribe("p1")
-    waiting = asyncio.ensure_future(anext(feed))
-    try:
-        await _write(db, broker, _change("p1", 1))
-        assert await asyncio.wait_for(waiting, 2) == _change("p1", 1)
-    finally:
-        waiting.cancel()
-        await broker.stop()
-        await db.dispose()
+    await _first_change_heard_plainly(url)
