@@ -22,11 +22,12 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Dialect
+from sqlalchemy import JSON, Boolean, DateTime, Dialect, Float, Integer, Numeric, String
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import await_only, greenlet_spawn
@@ -332,20 +333,6 @@ def _on_asyncpg(driver: Any, dialect: Dialect, statement: Any, parameters: dict[
     return await_only(driver.fetch(sql, *values))
 
 
-def learn_columns(driver: Any, dialect: Dialect, statement: Any) -> None:
-    """Make sure `converted` knows how to convert rows of `statement` that came some other way
-    (nested in another statement's result): on asyncpg (call in a greenlet) its columns' types
-    are asked of the server once, as its own first run would; nothing to do elsewhere."""
-    if dialect.name == "sqlite":
-        return
-    compiled = _compiled(statement, dialect)
-    if compiled.processors is None:
-        template = compiled.pieces()
-        runs = sum(1 for piece in template if isinstance(piece, tuple) and piece[1])
-        sql = compiled.numbered.get((1,) * runs) or _numbered_sql(template, (1,) * runs)
-        _learn(driver, dialect, statement, compiled, sql)
-
-
 def _learn(driver: Any, dialect: Dialect, statement: Any, compiled: _Compiled, sql: str) -> None:
     prepared = await_only(driver.prepare(sql))
     types = [a.type.oid for a in prepared.get_attributes()]
@@ -369,6 +356,71 @@ def converted(
         convert = _converter(_compiled(statement_of(name), dialect))
         converted[name] = found if convert is None else convert(found)
     return converted
+
+
+def from_json(
+    rows: Mapping[Any, Sequence[Sequence[Any]]], statement_of: Callable[[Any], Any]
+) -> dict[Any, Any]:
+    """Rows that came as JSON arrays (PostgreSQL's `json_build_array` of a statement's
+    columns, parsed by the stdlib's `json`) as tuples of the values SQLAlchemy's rows of that
+    statement hold: times as aware UTC datetimes, floats as floats (JSON writes 85.0 as 85),
+    exact numerics (sent as their text) as Decimals. `statement_of` names each entry's
+    statement, as for `converted`."""
+    return {name: _json_converter(statement_of(name))(found) for name, found in rows.items()}
+
+
+def _json_converter(statement: Any) -> Callable[[Sequence[Sequence[Any]]], list[Any]]:
+    made = _JSON_CONVERTERS.get(id(statement))
+    if made is None:
+        readers = [_json_reader(column) for column in statement.selected_columns]
+        names = {f"p{i}": reader for i, reader in enumerate(readers) if reader is not None}
+        columns = "".join(
+            f"p{i}(r[{i}]), " if reader is not None else f"r[{i}], "
+            for i, reader in enumerate(readers)
+        )
+        namespace: dict[str, Any] = dict(names)
+        exec(f"def convert(rows):\n    return [({columns}) for r in rows]\n", namespace)
+        # The statement kept with its converter: its id() is the key and must stay its own.
+        made = _JSON_CONVERTERS[id(statement)] = (namespace["convert"], statement)
+    convert: Callable[[Sequence[Sequence[Any]]], list[Any]] = made[0]
+    return convert
+
+
+_JSON_CONVERTERS: dict[int, tuple[Callable[[Sequence[Sequence[Any]]], list[Any]], Any]] = {}
+
+
+def _json_reader(column: Any) -> Callable[[Any], Any] | None:
+    """How a column's JSON value becomes what SQLAlchemy's row holds (None: as it is)."""
+    type_ = column.type
+    if isinstance(type_, UTCDateTime | DateTime):
+        return _from_json_time
+    if isinstance(type_, Float) and not type_.asdecimal:
+        return _float
+    if isinstance(type_, Numeric):  # an exact numeric comes as its text (statements._as_json)
+        return _from_json_decimal if type_.asdecimal else _float
+    if isinstance(type_, String | Boolean | Integer | JSON):
+        return None
+    raise TypeError(f"no JSON reading for column {column.name!r} of type {type_!r}")
+
+
+@lru_cache(maxsize=8192)
+def _from_json_time(value: str | None) -> datetime | None:
+    # PostgreSQL writes a timestamptz in the session's time zone, with up to six digits of
+    # fraction; asyncpg reads ±infinity as the last and first representable moments.
+    if value is None:
+        return None
+    if value.endswith("infinity"):
+        return (datetime.min if value[0] == "-" else datetime.max).replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
+def _from_json_decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _float(value: float | int | str | None) -> float | None:
+    return None if value is None else float(value)  # also "NaN", "Infinity", as JSON has none
 
 
 def _converter(compiled: _Compiled) -> Callable[[Sequence[Any]], list[Any]] | None:

@@ -28,6 +28,7 @@ catalogue's version, and the names come from the copy each process keeps at that
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
@@ -160,8 +161,9 @@ async def _bundled(
     weights: Weights,
     now: datetime,
 ) -> tuple[Any | None, dict[PartKey, Any]]:
-    """`lookup_with_parts` on PostgreSQL: the lookup and the parts in one statement, each part
-    an array of rows converted as its own statement's rows would be.
+    """`lookup_with_parts` on PostgreSQL: the lookup and the parts in one statement, the parts
+    as one JSON text (`statements.bundle`), each part's rows read back as its own statement's
+    rows would be (`reads.from_json`).
 
     The statement is made once per shape, so the shapes are few whatever a document asks:
     the parts in one order (identifiers, preferences, consents, events), at most
@@ -182,8 +184,6 @@ async def _bundled(
     named = sql.bundle_parts(tuple(shape))
 
     def work(execute: Execute) -> dict[Any, Any]:
-        for _, part_statement in named:
-            reads.learn_columns(driver, dialect, part_statement)
         return {_LOOKUP: execute(statement, parameters)}
 
     looked = reads.converted(await reads.run(driver, dialect, work), dialect, lambda _: statement)
@@ -196,16 +196,15 @@ async def _bundled(
     if followed is not row:  # merged or erased: its parts are not this answer's
         return followed, {}
     keys = _keyed(wanted, row.id)
-    parts = first[width : width + len(named)]
-    arrays = dict(zip((name for name, _ in named), parts, strict=True))
+    arrays = dict(zip((name for name, _ in named), json.loads(first[width]), strict=True))
     statements = dict(named)
-    rows = reads.converted(arrays, dialect, statements.__getitem__)
+    rows = reads.from_json(arrays, statements.__getitem__)
     # An events part goes by its full key (with the profile id), as `_fetch` names it.
     for name in [n for n in rows if isinstance(n, tuple)]:
         rows[keys[len(bundled) + name[1]]] = rows.pop(name)
     labels: Labels | None = None
     if PREFERENCES in bundled:  # the catalogue's version follows the parts
-        labels = await names.as_of(session.bind, first[width + len(named)], driver, dialect)
+        labels = await names.as_of(session.bind, first[width + 1], driver, dialect)
         if labels is None:  # no copy to be had now: this read's few names, looked up
             skus, slugs = _named_in(rows[STATED], rows[LEARNED])
             rows[LABELS] = []

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     Float,
+    Numeric,
     Select,
     Text,
     bindparam,
@@ -302,8 +303,12 @@ STATEMENTS = {
 
 
 # The one-statement bundle (PostgreSQL): the lookup and, beside the profile's own columns,
-# each part asked for as an array of rows, `ARRAY(SELECT ROW(…) … ORDER BY …)`, which asyncpg
-# decodes into tuples of the columns' own types. Its shape: the part names in the order
+# every part asked for in one JSON text, `json_build_array(<part>, …)`, each part the array of
+# its rows, `array_to_json(ARRAY(SELECT json_build_array(…) … ORDER BY …))`. PostgreSQL builds
+# the text and the stdlib's C parser reads it (`reads.from_json` gives each value its column's
+# type back): asyncpg decoding the same rows as arrays of anonymous records looked up a codec
+# for every field, ~0.6 µs a value, a quarter of a read's CPU in the hub (docs/performance.md,
+# issue 16 goal 2). Exact numerics travel as text. The shape: the part names in the order
 # asked, an events part as (EVENTS, its position, with a type filter or not, its page size);
 # an events part's types are the parameter `types_<position>`. The page size is written into
 # the SQL: with it a parameter, PostgreSQL's plan cache could find the generic plan of the
@@ -313,22 +318,31 @@ BundleShape = tuple[Any, ...]
 
 
 def _rows(statement: Any) -> Any:
-    """`ARRAY(SELECT ROW(<the statement's columns>) …)`, in the statement's order (a UNION's
-    rows, in no order)."""
+    """`array_to_json(ARRAY(SELECT json_build_array(<the statement's columns>) …))`, in the
+    statement's order (a UNION's rows, in no order); exact numerics as their text."""
     if isinstance(statement, Select):
-        rows = statement.with_only_columns(func.row(*statement.selected_columns))
+        columns = statement.selected_columns
+        rows = statement.with_only_columns(func.json_build_array(*map(_as_json, columns)))
     else:
         union_rows = statement.subquery()
-        rows = select(func.row(*union_rows.c))
-    return func.array(rows.scalar_subquery())
+        rows = select(func.json_build_array(*map(_as_json, union_rows.c)))
+    return func.array_to_json(func.array(rows.scalar_subquery()))
+
+
+def _as_json(column: Any) -> Any:
+    # A JSON number is read back as a float: an exact numeric (a price) goes as its text.
+    return (
+        cast(column, Text) if isinstance(column.type, Numeric) and column.type.asdecimal else column
+    )
 
 
 @cache  # few shapes (reading._bundled); each statement lives on, as `reads` keys it by id
 def bundle(shape: BundleShape) -> Select[Any]:
     """The lookup by `kind` and `value` with the parts of `shape`, as one statement; its
-    columns are the lookup's, then one array per part (the preferences part: two, stated and
-    learned) in the order of `bundle_parts(shape)`, then, when the preferences are asked for,
-    the catalogue's version (their labels come from `hub.catalog.names`)."""
+    columns are the lookup's, then the parts as one JSON array of arrays of rows (the
+    preferences part: two, stated and learned) in the order of `bundle_parts(shape)`, then,
+    when the preferences are asked for, the catalogue's version (their labels come from
+    `hub.catalog.names`)."""
     found = PROFILE_BY_IDENTIFIER.cte("found")
 
     def mine(column: Any) -> Any:
@@ -356,14 +370,17 @@ def bundle(shape: BundleShape) -> Select[Any]:
             limit: Any = literal_column(str(int(size)))
             window = None if typed else _events_window(found.c.id, limit, f"window_{position}")
             parts.append(_rows(_events(mine, limit, types, window)))
+    bundled = cast(func.json_build_array(*parts), Text).label("parts")
     if PREFERENCES in shape:  # their labels: from the names kept at this version (names.as_of)
-        parts.append(names.VERSION.scalar_subquery().label("catalog_version"))
-    return select(*found.c, *parts)
+        version = names.VERSION.scalar_subquery().label("catalog_version")
+        return select(*found.c, bundled, version)
+    return select(*found.c, bundled)
 
 
 def bundle_parts(shape: BundleShape) -> list[tuple[Any, Any]]:
-    """(name, statement) of each array column of `bundle(shape)`, in order: the name a part's
-    rows go by (as `reading._fetch` names them) and the statement whose columns they have."""
+    """(name, statement) of each part in `bundle(shape)`'s JSON array, in order: the name a
+    part's rows go by (as `reading._fetch` names them) and the statement whose columns they
+    have."""
     named: list[tuple[Any, Any]] = []
     for part in shape:
         if part == PREFERENCES:

@@ -4,13 +4,16 @@ without a batch of their own, and every answer is the one the fields' own loadin
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hub import reads
 from hub.app import create_app
@@ -198,3 +201,93 @@ async def test_parts_read_with_the_lookup_are_the_loaders_parts(
         assert names_loaded <= 1  # a copy per version, not a load per read
     finally:
         await db.dispose()
+
+
+async def test_the_bundle_gives_back_every_value_exactly(
+    client: httpx.AsyncClient, hub_database: tuple[str, dict[str, str]]
+) -> None:
+    """On PostgreSQL the bundle's parts come as one JSON text (statements.bundle): read back
+    (reads.from_json), each value is what its part's own statement gives — a price's decimals,
+    an integer no float holds and quotes and accents in a property, a stated preference's
+    fractional weight, a consent's expiry, learned scores — on a connection whose time zone
+    is not UTC (PostgreSQL writes a time in the session's zone)."""
+    crm = str(90_000_000 + uuid.uuid4().int % 9_000_000)
+    who = {"kind": "CRM_ID", "value": crm}
+    properties = {
+        "big": 2**62 + 1,
+        "say": 'a "quoted" ünïcode ✓\n',
+        "list": [1.5, None, True, 1e-7],
+    }
+    events = [
+        {"messageId": uuid.uuid4().hex, "identifier": who, "type": "PURCHASE",
+         "touchpoint": "STORE", "productSku": "85123A", "quantity": 3, "price": 2.1,
+         "occurredAt": "2026-01-02T03:04:05.123400Z"},
+        {"messageId": uuid.uuid4().hex, "identifier": who, "type": "VIEW", "touchpoint": "WEB",
+         "productSku": "22423", "properties": properties,
+         "occurredAt": "2026-01-03T23:59:59.000001Z"},
+    ]  # fmt: skip
+    tracked = await _post(client, TRACK, {"events": events})
+    assert tracked["track"]["accepted"] == 2, tracked
+    found = await _post(client, "query($v: String!) { profile(identifier: {kind: CRM_ID, "
+                        "value: $v}) { id } }", {"v": crm})  # fmt: skip
+    profile_id = found["profile"]["id"]
+    stated = [{"key": "colour", "value": "red", "like": True}]
+    answered = await _post(client, PREFER, {"id": profile_id, "p": stated})
+    assert not answered["setPreferences"]["userErrors"], answered
+    until = "2031-05-06T07:08:09.5Z"
+    answered = await _post(client, CONSENT, {"id": profile_id, "until": until})
+    assert not answered["setConsent"]["userErrors"], answered
+
+    url, _ = hub_database
+    db = Database(url)
+    weights, now = Weights.from_settings(Settings()), utcnow()
+    try:
+        async with db.sessions() as session:
+            if db.dialect == "postgresql":  # half-hour offset: Newfoundland
+                await session.execute(text("SET TIME ZONE 'America/St_Johns'"))
+            try:
+                row, parts = await reading.lookup_with_parts(
+                    session, IdentifierIn(IdentifierKind.CRM_ID, crm), "GB", ALL_PARTS, weights, now
+                )
+                assert row is not None
+                keys = [(part[0], row.id, *part[1:]) for part in ALL_PARTS]
+                loaded = dict(
+                    zip(keys, await reading.load(session, keys, weights, now), strict=True)
+                )
+            finally:
+                if db.dialect == "postgresql":
+                    await session.execute(text("RESET TIME ZONE"))
+        for key, part in parts.items():
+            assert part == loaded[key], key
+        recent = parts[(EVENTS, row.id, 20, ())]
+        assert [e.occurred_at.isoformat() for e in recent] == [
+            "2026-01-03T23:59:59.000001+00:00",
+            "2026-01-02T03:04:05.123400+00:00",
+        ]
+        assert all(e.occurred_at.tzinfo is UTC for e in recent)
+        assert str(recent[1].price) == "2.10" and recent[1].quantity == 3
+        assert json.loads(recent[0].properties_json or "") == properties
+        (granted,) = [c for c in parts[(CONSENTS, row.id)] if c.purpose.value == "MARKETING_EMAIL"]
+        assert granted.expires_at == datetime(2031, 5, 6, 7, 8, 9, 500000, tzinfo=UTC)
+        preferences = parts[(PREFERENCES, row.id)]
+        assert {(p.key, p.value) for p in preferences} >= {("colour", "red"), ("product", "22423")}
+        assert all(isinstance(p.weight, float) for p in preferences)
+    finally:
+        await db.dispose()
+
+
+TRACK = "mutation($events: [EventInput!]!) { track(events: $events) { accepted userErrors { field code message } } }"  # noqa: E501
+PREFER = """mutation($id: ID!, $p: [PreferenceInput!]!) { setPreferences(profileId: $id,
+  touchpoint: CALL_CENTER, preferences: $p) { userErrors { field code message } } }"""
+CONSENT = """mutation($id: ID!, $until: DateTime) { setConsent(profileId: $id,
+  purpose: MARKETING_EMAIL, granted: true, touchpoint: CALL_CENTER, expiresAt: $until) {
+  userErrors { field code message } } }"""
+
+
+async def _post(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> Any:
+    answer = await client.post(
+        "/graphql", content=orjson.dumps({"query": query, "variables": variables})
+    )
+    body = orjson.loads(answer.content)
+    assert answer.status_code == 200 and "errors" not in body, answer.text
+    return body["data"]
