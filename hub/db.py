@@ -461,7 +461,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
-    kwargs.setdefault("connect_args", {}).setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
+    connect_args = kwargs.setdefault("connect_args", {})
+    connect_args.setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
+    # Floats written as text (the profile read's JSON, `profile360.statements.bundle`) in their
+    # shortest exact form, PostgreSQL's default, whatever a database or role was set to.
+    connect_args.setdefault("server_settings", {}).setdefault("extra_float_digits", "1")
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.driver == "asyncpg" and not kwargs.get("pool_pre_ping"):
         # A pooled connection the server dropped (a restart, a failover) is found and replaced
