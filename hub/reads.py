@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect, Float, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, DateTime, Dialect, Enum, Float, Integer, Numeric, String
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import await_only, greenlet_spawn
@@ -373,17 +373,9 @@ def _json_converter(statement: Any) -> Callable[[Sequence[Sequence[Any]]], list[
     made = _JSON_CONVERTERS.get(id(statement))
     if made is None:
         readers = [_json_reader(column) for column in statement.selected_columns]
-        names = {f"p{i}": reader for i, reader in enumerate(readers) if reader is not None}
-        columns = "".join(
-            f"p{i}(r[{i}]), " if reader is not None else f"r[{i}], "
-            for i, reader in enumerate(readers)
-        )
-        namespace: dict[str, Any] = dict(names)
-        exec(f"def convert(rows):\n    return [({columns}) for r in rows]\n", namespace)
         # The statement kept with its converter: its id() is the key and must stay its own.
-        made = _JSON_CONVERTERS[id(statement)] = (namespace["convert"], statement)
-    convert: Callable[[Sequence[Sequence[Any]]], list[Any]] = made[0]
-    return convert
+        made = _JSON_CONVERTERS[id(statement)] = (_rows_converter(readers), statement)
+    return made[0]
 
 
 _JSON_CONVERTERS: dict[int, tuple[Callable[[Sequence[Sequence[Any]]], list[Any]], Any]] = {}
@@ -398,8 +390,8 @@ def _json_reader(column: Any) -> Callable[[Any], Any] | None:
         return _float
     if isinstance(type_, Numeric):  # an exact numeric comes as its text (statements._as_json)
         return _from_json_decimal if type_.asdecimal else _float
-    if isinstance(type_, String | Boolean | Integer | JSON):
-        return None
+    if isinstance(type_, String | Boolean | Integer | JSON) and not isinstance(type_, Enum):
+        return None  # (an Enum's rows hold its members: not read here until it is needed)
     raise TypeError(f"no JSON reading for column {column.name!r} of type {type_!r}")
 
 
@@ -431,14 +423,20 @@ def _converter(compiled: _Compiled) -> Callable[[Sequence[Any]], list[Any]] | No
     made = compiled.converter
     if made is not None and made[0] is processors:
         return made[1]
-    convert: Callable[[Sequence[Any]], list[Any]] | None = None
-    if any(p is not None for p in processors):
-        names = {f"p{i}": p for i, p in enumerate(processors) if p is not None}
-        columns = "".join(
-            f"p{i}(r[{i}]), " if p is not None else f"r[{i}], " for i, p in enumerate(processors)
-        )
-        namespace = dict(names)
-        exec(f"def convert(rows):\n    return [({columns}) for r in rows]\n", namespace)
-        convert = namespace["convert"]
+    convert = _rows_converter(processors) if any(p is not None for p in processors) else None
     compiled.converter = (processors, convert)
+    return convert
+
+
+def _rows_converter(
+    processors: Sequence[Callable[[Any], Any] | None],
+) -> Callable[[Sequence[Sequence[Any]]], list[Any]]:
+    """`rows -> [(p0(r[0]), r[1], …) for r in rows]`, written out for these processors."""
+    names = {f"p{i}": p for i, p in enumerate(processors) if p is not None}
+    columns = "".join(
+        f"p{i}(r[{i}]), " if p is not None else f"r[{i}], " for i, p in enumerate(processors)
+    )
+    namespace: dict[str, Any] = dict(names)
+    exec(f"def convert(rows):\n    return [({columns}) for r in rows]\n", namespace)
+    convert: Callable[[Sequence[Sequence[Any]]], list[Any]] = namespace["convert"]
     return convert

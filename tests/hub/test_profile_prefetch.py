@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy import Interval, literal, select, text
 
 from hub import reads
 from hub.app import create_app
@@ -291,3 +292,12 @@ async def _post(client: httpx.AsyncClient, query: str, variables: dict[str, Any]
     body = orjson.loads(answer.content)
     assert answer.status_code == 200 and "errors" not in body, answer.text
     return body["data"]
+
+
+def test_a_column_json_would_not_give_back_is_refused() -> None:
+    """`reads.from_json` gives back the column types it knows; any other (an Enum's members, an
+    interval) is refused when the statement is first read, not passed on as JSON's text."""
+    for type_ in (SAEnum(PreferenceSource), Interval()):
+        statements = {"part": select(literal(None, type_).label("odd"))}
+        with pytest.raises(TypeError, match="odd"):
+            reads.from_json({"part": [[None]]}, statements.__getitem__)
