@@ -31,6 +31,7 @@ from hub.recs import training
 from hub.replicas import HEADER as CONSISTENCY_HEADER
 from hub.replicas import ReadReplicas
 from hub.settings import Settings, get_settings
+from hub.tasks import stop_tasks
 from hub.web import download
 from hub.web.access import DomainAccess
 from hub.web.gate import Authenticate, SocketGate, WaitingSockets
@@ -149,11 +150,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await stop_tasks(*tasks)
             await broker.stop()
             if replicas is not None:
                 await replicas.stop()

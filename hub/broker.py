@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import asyncpg_connect_args, sqlite_file
+from hub.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +179,7 @@ class PostgresBroker(LocalBroker):
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await stop_tasks(self._task)
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.close()
@@ -305,10 +303,7 @@ class SqliteBroker(LocalBroker):
         self._task = asyncio.create_task(self._listen_forever())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await stop_tasks(self._task)
         if self._writer is not None:
             await asyncio.to_thread(self._leave)
         if self._reader is not None:

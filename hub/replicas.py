@@ -10,7 +10,6 @@ or lagging past the bound never fails a read: reads go to the primary until it r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import time
@@ -22,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hub.db import Database, create_engine
+from hub.tasks import stop_tasks
 
 log = logging.getLogger("hub.replicas")
 
@@ -136,10 +136,7 @@ class ReadReplicas:
         self._task = asyncio.create_task(self._watch())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await stop_tasks(self._task)
         for standby in self.standbys:
             await standby.engine.dispose()
 
