@@ -33,6 +33,7 @@ from hub.errors import DomainError, ErrorCode
 from hub.events import resolvers
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
+from hub.tasks import stop_tasks
 from hub.weights import Weights
 
 CHUNK = 5000
@@ -262,8 +263,7 @@ async def run(
                 await flush()
         await flush()
         await flush()  # the last chunk stored
-    finally:
-        for task in storing:
-            task.cancel()
+    finally:  # a chunk still being stored when the import stops is rolled back before it returns
+        await stop_tasks(*storing)
     report.seconds = time.perf_counter() - started
     return report

@@ -197,3 +197,56 @@ def test_an_import_killed_midway_and_run_again_ends_as_one_whole_run(
     ):
         assert len(have) == len(want) and have == want, part
     assert len(expected[1]) > 1000, "the file taught the store something"
+
+
+def test_an_import_that_fails_while_a_chunk_is_stored_waits_for_that_chunk(
+    make_database: Any, tmp_path: Path
+) -> None:
+    """A file that breaks off mid-way (a truncated gzip) while a chunk is being stored: the
+    import raises the file's error only once that chunk's task has ended — nothing of the
+    import is left running behind the caller, and the chunk is either wholly in or not."""
+    from hub.db import Database
+    from hub.events import importer
+    from hub.settings import Settings
+    from hub.weights import Weights
+
+    plain = tmp_path / "events.ndjson"
+    total = write_events(plain)
+    whole = gzip.compress(plain.read_bytes())
+    path = tmp_path / "events.ndjson.gz"
+    path.write_bytes(whole[: len(whole) * 3 // 4])  # the stream's end marker and a quarter gone
+    url = make_database("cut")
+    hub_command(url, "migrate")
+    hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
+    settings = Settings(database_url=url)
+
+    async def cut_short() -> tuple[list[asyncio.Task[Any]], int]:
+        db = Database(url)
+        try:
+            try:
+                await importer.run(
+                    db,
+                    path,
+                    region="GB",
+                    weights=Weights.from_settings(settings),
+                    max_properties=settings.max_properties_bytes,
+                    chunk=500,
+                )
+            except EOFError:
+                pass
+            left = [
+                t for t in asyncio.all_tasks() if getattr(t.get_coro(), "__name__", "") == "store"
+            ]
+            async with db.engine.connect() as conn:
+                stored = (
+                    await conn.execute(
+                        text("SELECT count(*) FROM events WHERE message_id LIKE 'learn-%'")
+                    )
+                ).scalar_one()
+            return left, stored
+        finally:
+            await db.dispose()
+
+    left, stored = asyncio.run(cut_short())
+    assert left == []
+    assert stored % 500 == 0 and 500 <= stored < total  # whole chunks; the file broke off first
