@@ -24,10 +24,22 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect, Enum, Float, Integer, Numeric, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    cast,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import await_only, greenlet_spawn
@@ -369,16 +381,19 @@ def from_json(
     return {name: _json_converter(statement_of(name))(found) for name, found in rows.items()}
 
 
+def json_column(column: Any) -> Any:
+    """`column` as a statement puts it into JSON for `from_json` to read back: as it is, but an
+    exact numeric (a price) as its text, since JSON's numbers are read back as floats."""
+    return cast(column, Text) if _exact(column.type) else column
+
+
+def _exact(type_: Any) -> bool:
+    return isinstance(type_, Numeric) and bool(type_.asdecimal)
+
+
+@cache  # per statement (a Select hashes and compares by identity), kept with it
 def _json_converter(statement: Any) -> Callable[[Sequence[Sequence[Any]]], list[Any]]:
-    made = _JSON_CONVERTERS.get(id(statement))
-    if made is None:
-        readers = [_json_reader(column) for column in statement.selected_columns]
-        # The statement kept with its converter: its id() is the key and must stay its own.
-        made = _JSON_CONVERTERS[id(statement)] = (_rows_converter(readers), statement)
-    return made[0]
-
-
-_JSON_CONVERTERS: dict[int, tuple[Callable[[Sequence[Sequence[Any]]], list[Any]], Any]] = {}
+    return _rows_converter([_json_reader(column) for column in statement.selected_columns])
 
 
 def _json_reader(column: Any) -> Callable[[Any], Any] | None:
@@ -388,8 +403,8 @@ def _json_reader(column: Any) -> Callable[[Any], Any] | None:
         return _from_json_time
     if isinstance(type_, Float) and not type_.asdecimal:
         return _float
-    if isinstance(type_, Numeric):  # an exact numeric comes as its text (statements._as_json)
-        return _from_json_decimal if type_.asdecimal else _float
+    if isinstance(type_, Numeric):
+        return _from_json_decimal if _exact(type_) else _float  # `json_column` sent its text
     if isinstance(type_, String | Boolean | Integer | JSON) and not isinstance(type_, Enum):
         return None  # (an Enum's rows hold its members: not read here until it is needed)
     raise TypeError(f"no JSON reading for column {column.name!r} of type {type_!r}")

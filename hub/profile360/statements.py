@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     Float,
-    Numeric,
     Select,
     Text,
     bindparam,
@@ -32,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from hub import reads
 from hub.catalog import names
 from hub.catalog.models import Category, Product
 from hub.events import partitions
@@ -308,12 +308,12 @@ STATEMENTS = {
 # the text and the stdlib's C parser reads it (`reads.from_json` gives each value its column's
 # type back): asyncpg decoding the same rows as arrays of anonymous records looked up a codec
 # for every field, ~0.6 µs a value, a quarter of a read's CPU in the hub (docs/performance.md,
-# issue 16 goal 2). Exact numerics travel as text. The shape: the part names in the order
-# asked, an events part as (EVENTS, its position, with a type filter or not, its page size);
-# an events part's types are the parameter `types_<position>`. The page size is written into
-# the SQL: with it a parameter, PostgreSQL's plan cache could find the generic plan of the
-# bounded events read dearer than a custom one and plan the statement again for every read
-# (~1 ms; seen on a freshly seeded store).
+# issue 16 goal 2). Exact numerics travel as text (`reads.json_column`). The shape: the part
+# names in the order asked, an events part as (EVENTS, its position, with a type filter or not,
+# its page size); an events part's types are the parameter `types_<position>`. The page size
+# is written into the SQL: with it a parameter, PostgreSQL's plan cache could find the generic
+# plan of the bounded events read dearer than a custom one and plan the statement again for
+# every read (~1 ms; seen on a freshly seeded store).
 BundleShape = tuple[Any, ...]
 
 
@@ -322,18 +322,11 @@ def _rows(statement: Any) -> Any:
     statement's order (a UNION's rows, in no order); exact numerics as their text."""
     if isinstance(statement, Select):
         columns = statement.selected_columns
-        rows = statement.with_only_columns(func.json_build_array(*map(_as_json, columns)))
+        rows = statement.with_only_columns(func.json_build_array(*map(reads.json_column, columns)))
     else:
         union_rows = statement.subquery()
-        rows = select(func.json_build_array(*map(_as_json, union_rows.c)))
+        rows = select(func.json_build_array(*map(reads.json_column, union_rows.c)))
     return func.array_to_json(func.array(rows.scalar_subquery()))
-
-
-def _as_json(column: Any) -> Any:
-    # A JSON number is read back as a float: an exact numeric (a price) goes as its text.
-    return (
-        cast(column, Text) if isinstance(column.type, Numeric) and column.type.asdecimal else column
-    )
 
 
 @cache  # few shapes (reading._bundled); each statement lives on, as `reads` keys it by id
