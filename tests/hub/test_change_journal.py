@@ -5,8 +5,10 @@ has no journal."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from sqlalchemy import text
@@ -147,3 +149,14 @@ async def test_a_listener_starting_after_every_row_went_hears_the_next_change_pl
         )
         connection.execute("DELETE FROM change_journal")
     await _first_change_heard_plainly(url)
+
+
+def test_a_change_is_sent_with_every_field() -> None:
+    """What goes into the journal and PostgreSQL's notifications (`ProfileChange.fields`) is
+    every field of the change, as `dataclasses.asdict` would give it, and reads back whole."""
+    for change in (
+        _change("p1", 3),
+        ProfileChange("p2", 7, "KIOSK", "MERGED", "Merged into p9", merged_into="p9"),
+    ):
+        assert change.fields() == asdict(change)
+        assert ProfileChange(**json.loads(json.dumps(change.fields()))) == change
