@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
+from hub.db import insert_tuples, one_of, utcnow
 
 
 async def key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
@@ -78,12 +79,20 @@ async def remember_many(session: AsyncSession, key_id: int, profile_ids: Sequenc
     known = set(
         await session.scalars(
             select(KeyProfile.profile_id).where(
-                KeyProfile.key_id == key_id, KeyProfile.profile_id.in_(wanted)
+                KeyProfile.key_id == key_id, one_of(session, KeyProfile.profile_id, wanted)
             )
         )
     )
-    session.add_all(KeyProfile(key_id=key_id, profile_id=p) for p in wanted if p not in known)
+    # Plain rows in one statement, not ORM objects: the unit of work inserts those one
+    # statement a row (each asks its id back), a thousand for a batch of new visitors. Whatever
+    # the session holds unwritten (a profile these may name) goes first, as it did then.
     await session.flush()
+    now = utcnow()
+    rows = [(key_id, p, now) for p in wanted if p not in known]
+    await insert_tuples(session, KeyProfile.__table__, KEY_PROFILE_COLUMNS, rows)
+
+
+KEY_PROFILE_COLUMNS = ("key_id", "profile_id", "created_at")
 
 
 async def move_links(session: AsyncSession, from_profile: str, to_profile: str) -> None:

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 
 from hub.audit import AUDIT_COLUMNS, AuditEntry
+from hub.auth.models import KeyProfile
+from hub.auth.repository import KEY_PROFILE_COLUMNS
 from hub.db import (
     Database,
     JSONType,
@@ -173,6 +175,7 @@ def test_the_batch_tables_are_bound_by_insert_tuples_itself() -> None:
         (Profile.__table__, PROFILE_COLUMNS),
         (AuditEntry.__table__, AUDIT_COLUMNS),
         (Affinity.__table__, ["profile_id", "key", "value", *LEARNED_COLUMNS]),
+        (KeyProfile.__table__, KEY_PROFILE_COLUMNS),
     ]:
         assert _sqlite_binders(table, columns) is not None, table
         # Every column a new row must have a value for is named (the rest may be NULL).
