@@ -41,6 +41,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.arguments import InputContext
 from strawberry.types.base import (
     StrawberryList,
     StrawberryMaybe,
@@ -52,11 +53,14 @@ from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.unset import UNSET
 
+from hub.api.permissions import Refuse
+
 # How a value is converted: None for a leaf (kept as it is), else a function (`_converter`).
 _Convert = Callable[[Any], Any] | None
 
-# (GraphQL name, Python name, how its value is converted)
-_Argument = tuple[str, str, _Convert]
+# (GraphQL name, Python name, how its value is converted, or how an input type that builds
+# its own value is built)
+_Argument = tuple[str, str, "_Convert | _OwnInput"]
 
 
 def install(
@@ -90,16 +94,21 @@ def _direct(
     definition = (field.extensions or {}).get("strawberry-definition")
     if not isinstance(definition, StrawberryField):
         return None
-    permissions = _permissions(definition)
-    if permissions is None:
+    checks = _permissions(definition)
+    if checks is None:
         return None
+    permissions, refuse = checks
     regular = field.resolve  # strawberry's own, for a permission that does not answer a bool
     resolver = definition.base_resolver
     if resolver is None or field.subscribe is not None:
         return None
     arguments: list[_Argument] = []
     for argument in definition.arguments:
-        convert = _converter(argument.type, config, scalar_registry, set())
+        convert: _Convert | _OwnInput | Literal[False] = _converter(
+            argument.type, config, scalar_registry, set()
+        )
+        if convert is False:
+            convert = _own_input(argument.type, config, scalar_registry) or False
         if convert is False or argument.python_name is None:
             return None
         arguments.append(
@@ -115,12 +124,17 @@ def _direct(
 
     # Positional-only: an argument may well be called `source` or `info` (`preferences(source:)`).
     def resolve(source: Any, info: GraphQLResolveInfo[Any], /, **given: Any) -> Any:
+        wrapped = info_class(_raw_info=info, _field=definition)
         kwargs: dict[str, Any] = {}
         for graphql_name, python_name, convert in arguments:
             if graphql_name in given:
                 value = given[graphql_name]
-                kwargs[python_name] = value if convert is None else convert(value)
-        wrapped = info_class(_raw_info=info, _field=definition)
+                if convert is None:
+                    kwargs[python_name] = value
+                elif isinstance(convert, _OwnInput):
+                    kwargs[python_name] = convert(value, wrapped, graphql_name)
+                else:
+                    kwargs[python_name] = convert(value)
         for permission in permissions:
             # As strawberry's PermissionExtension checks, in order, with the same arguments.
             allowed = permission.has_permission(source, wrapped, **kwargs)
@@ -130,6 +144,13 @@ def _direct(
                 if inspect.iscoroutine(allowed):
                     allowed.close()
                 return regular(source, info, **given)  # type: ignore[misc]
+        if refuse is not None:
+            # As strawberry chains a field extension: the arguments as it maps them, the
+            # resolver called by the extension (or not: a refusal's payload instead).
+            return refuse.resolve_async(call, source, wrapped, **refuse.map_arguments(kwargs))
+        return call(source, wrapped, **kwargs)
+
+    def call(source: Any, wrapped: Any, /, **kwargs: Any) -> Any:
         for name in sources:
             kwargs[name] = source
         if info_name is not None:
@@ -140,17 +161,23 @@ def _direct(
     return resolve
 
 
-def _permissions(definition: StrawberryField) -> list[BasePermission] | None:
-    """The permissions to check before the resolver: none for a field without extensions,
-    those of a field whose one extension is a PermissionExtension that raises when refused
-    (not `fail_silently`); None for any other field (strawberry's own way)."""
+def _permissions(definition: StrawberryField) -> tuple[list[BasePermission], Refuse | None] | None:
+    """What to check before the resolver: nothing for a field without extensions; the
+    permissions of a field whose one extension is a PermissionExtension that raises when
+    refused (not `fail_silently`); the extension itself when it is the hub's `Refuse` (a
+    mutation's scope, answered in its payload), which then calls the resolver. None for any
+    other field (strawberry's own way)."""
     extensions = definition.extensions
     if not extensions:
-        return []
-    if len(extensions) != 1 or type(extensions[0]) is not PermissionExtension:
+        return [], None
+    if len(extensions) != 1:
         return None
     extension = extensions[0]
-    return None if extension.fail_silently else list(extension.permissions)
+    if isinstance(extension, Refuse):
+        return [], extension
+    if type(extension) is not PermissionExtension or extension.fail_silently:
+        return None
+    return list(extension.permissions), None
 
 
 def _is_leaf(type_: Any, scalar_registry: Mapping[object, Any]) -> bool:
@@ -248,3 +275,56 @@ def _each(values: Any, convert: Callable[[Any], Any]) -> Any:
     if values is None or values is UNSET:
         return values
     return [convert(value) for value in values]
+
+
+class _OwnInput:
+    """An argument of an input type that builds its own value (its `from_input`, such as
+    `EventInput`'s), or a list of such values: built as strawberry's `convert_argument`
+    builds it, with the same context (the call's Info, the argument's path), without walking
+    the type again for every item of a thousand-event `track`."""
+
+    def __init__(
+        self, type_: Any, many: bool, config: StrawberryConfig, registry: Mapping[object, Any]
+    ) -> None:
+        definition = get_object_definition(type_, strict=True)
+        assert definition.from_input is not None
+        self.build = definition.from_input
+        self.type_ = type_
+        self.many = many
+        self.config = config
+        self.registry = registry
+
+    def __call__(self, value: Any, info: Any, name: str) -> Any:
+        if value is None or value is UNSET:
+            return value
+        if not self.many:
+            return self.build(self.type_, value, self._context(info, (name,)))
+        return [
+            None if item is None else self.build(self.type_, item, self._context(info, (name, i)))
+            for i, item in enumerate(value)
+        ]
+
+    def _context(self, info: Any, path: tuple[str | int, ...]) -> InputContext:
+        return InputContext(info=info, config=self.config, scalar_registry=self.registry, path=path)
+
+
+def _own_input(
+    type_: Any, config: StrawberryConfig, scalar_registry: Mapping[object, Any]
+) -> _OwnInput | None:
+    """An `_OwnInput` for an argument whose type (or list item type) is an input type with
+    a `from_input` this module did not make; None for any other."""
+    if isinstance(type_, StrawberryMaybe):
+        return None
+    if isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    many = isinstance(type_, StrawberryList)
+    if many:
+        type_ = type_.of_type
+        if isinstance(type_, StrawberryOptional | StrawberryMaybe):
+            return None  # (strawberry's way; no such argument here)
+    definition = get_object_definition(type_)
+    if definition is None or not definition.is_input or definition.from_input is None:
+        return None
+    if _BUILDERS in definition.__dict__:
+        return None  # made here: `_converter` lays it out
+    return _OwnInput(type_, many, config, scalar_registry)

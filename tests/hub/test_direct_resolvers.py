@@ -20,10 +20,12 @@ from graphql import (
 )
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
-from strawberry.types.arguments import convert_argument
-from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.arguments import InputContext, convert_argument
+from strawberry.types.base import StrawberryObjectDefinition, get_object_definition
 
 from hub.api import direct
+from hub.api.errors import UserError
+from hub.api.permissions import Refuse
 from hub.web.schema import schema as hub_schema
 
 
@@ -82,6 +84,38 @@ class Maybe(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return "yes"  # type: ignore[return-value]
+
+
+@strawberry.input
+class Stamp:
+    mark: str
+
+
+def _stamp_in(_cls: type, value: Any, context: InputContext) -> str:
+    """Builds its own value (as `EventInput` does), from the context it is handed."""
+    where = "/".join(str(step) for step in context.path)
+    return f"{value['mark']}@{where} in {context.info.field_name if context.info else None}"
+
+
+get_object_definition(Stamp, strict=True).from_input = _stamp_in
+
+
+@strawberry.type
+class Stamped:
+    text: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+class Open(Refuse):
+    """The hub's mutation-side check, letting the call through."""
+
+    def refusal(self, ctx: Any) -> str | None:
+        return None if ctx["who"] == "me" else "not you"
+
+
+class Shut(Refuse):
+    def refusal(self, ctx: Any) -> str | None:
+        return "shut"
 
 
 def _sized(size: Size = Size.LARGE) -> str:
@@ -152,6 +186,14 @@ class Thing:
     def packed(self, parcel: Parcel) -> str:
         return repr(parcel)
 
+    @strawberry.field(extensions=[Open()])
+    async def stamped(self, info: Info, stamps: list[Stamp], one: Stamp | None = None) -> Stamped:
+        return Stamped(text=f"{self.name}:{stamps}:{one}:{info.context['who']}")
+
+    @strawberry.field(extensions=[Shut()])
+    async def shut(self, stamps: list[Stamp]) -> Stamped:
+        return Stamped(text="never")
+
 
 @strawberry.type
 class Query:
@@ -178,8 +220,14 @@ DOCUMENTS = [
     "query($p: Parcel!) { unpack(parcel: $p) }",
     "{ things { small s: small(size: SMALL) l: small(size: LARGE) } }",
     "{ things { laterGuarded l: laterGuarded(ok: true) maybe quiet } }",
+    '{ things { stamped(stamps: [{mark: "a"}, {mark: "b"}], one: {mark: "c"}) { text } } }',
+    "query($s: [Stamp!]!) { things { stamped(stamps: $s, one: null) { text }"
+    " shut(stamps: $s) { text userErrors { code message } } } }",
 ]
-VARIABLES = {"p": {"boxes": [{"size": "LARGE", "tags": ["b", "c"]}], "inner": None}}
+VARIABLES = {
+    "p": {"boxes": [{"size": "LARGE", "tags": ["b", "c"]}], "inner": None},
+    "s": [{"mark": "x"}, {"mark": "y"}],
+}
 
 
 def _answers(schema: strawberry.Schema) -> list[dict[str, Any]]:
@@ -211,6 +259,8 @@ def test_every_answer_and_error_is_strawberry_s_own() -> None:
     # silent one keeps strawberry's way.
     assert {"Thing.guarded", "Thing.small", "Thing.laterGuarded", "Thing.maybe"} <= set(installed)
     assert "Thing.quiet" not in installed
+    # A field with the hub's Refuse extension, whose arguments build their own values.
+    assert {"Thing.stamped", "Thing.shut"} <= set(installed)
     assert {"Box", "Parcel"} <= set(installed)
     assert _answers(ours) == plain
     assert plain[0]["data"]["things"][0] == {
@@ -236,6 +286,13 @@ def test_every_answer_and_error_is_strawberry_s_own() -> None:
     assert "Box(size=<Size.SMALL: 'small'>, label='a', tags=['x'], count=3, shelf=None)" in str(
         plain[7]
     )
+    assert plain[12]["data"]["things"][0]["stamped"]["text"] == (
+        "mug:['a@stamps/0 in stamped', 'b@stamps/1 in stamped']:c@one in stamped:me"
+    )
+    assert plain[13]["data"]["things"][1] == {
+        "stamped": {"text": "jug:['x@stamps/0 in stamped', 'y@stamps/1 in stamped']:None:me"},
+        "shut": {"text": None, "userErrors": [{"code": "FORBIDDEN", "message": "shut"}]},
+    }
 
 
 # A value for each scalar an input field of the hub's schema can be.
@@ -313,6 +370,11 @@ def test_the_profile_read_s_fields_are_called_straight() -> None:
     # part shown only to agents (null for others, `NullUnless`) keeps strawberry's way.
     assert "Query.profile" in installed
     assert "Profile.merges" not in installed
+    # Every mutation's scope is checked first (the hub's Refuse extensions), then the resolver
+    # called straight; `track`'s thousand events each built by `EventInput`'s own from_input.
+    assert {f"Mutation.{name}" for name in hub_schema._schema.mutation_type.fields} <= set(
+        installed
+    )
 
 
 def test_a_permission_that_answers_a_bool_is_checked_without_strawberry_s_chain(
