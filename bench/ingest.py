@@ -3,7 +3,8 @@
 Usage: .venv/bin/python bench/ingest.py [--batches 5] [--postgres] [--baseline DIR]
 Starts a real hub (uvicorn) on a fresh SQLite database (with --postgres: a database on a
 throw-away PostgreSQL 15 server, tests/pg.py) seeded with tests/data's sample, then
-sends batches of 1,000 VIEW events from one client:
+sends batches of 1,000 VIEW events from one client, with the web channel's key (as a web site
+sends them):
   - from known customers (the sample's CRM ids: resolution finds them, learning updates them);
   - from 1,000 new visitors per batch (a new ANONYMOUS_ID each: a profile and an identifier
     are created for every one);
@@ -181,7 +182,10 @@ def _drive(
                     start = time.perf_counter()
                     response = client.post(
                         f"{hub.url}/graphql",
-                        headers={"Authorization": f"Bearer {keys['admin']}"},
+                        # A web site's own key, as a web site sends them: the hub then also
+                        # links the key to every customer it names (until 2026-12-06 the
+                        # admin key was used here, which skips that).
+                        headers={"Authorization": f"Bearer {keys['web']}"},
                         json={"query": TRACK, "variables": {"e": events}},
                     )
                     elapsed = time.perf_counter() - start
