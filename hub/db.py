@@ -247,7 +247,8 @@ async def insert_tuples(
     parameter processing cost more than SQLite's insert of a batch's thousand rows. A batch
     that leaves out a column with a Python-side default, or names a column of another type,
     goes through SQLAlchemy's executemany, as elsewhere. The hot paths (a batch's events,
-    learned interests, identifiers, profiles and audit rows) build tuples, not mappings."""
+    learned interests, identifiers, profiles, audit rows and a web key's links to the
+    customers it named) build tuples, not mappings."""
     if not rows or await copy_rows(session, table, columns, rows):
         return
     binders = _sqlite_binders(table, columns) if is_sqlite(session) else None
