@@ -14,19 +14,25 @@ again for every value (a twentieth of a profile read goes to its one `identifier
 input type whose fields are leaves, lists of leaves or such input types gets a `from_input`
 (strawberry's hook for types that build their own value) made once, which does the same:
 fields without a default start as null, the given ones are converted, the class is called.
-A type that already has a `from_input` (`EventInput`) keeps it. Leaves are kept as they are
-(graphql-core has parsed scalars and made enums members); lists are copied.
+A type that already has a `from_input` (`EventInput`) keeps it, and an argument of such a type
+(or a list of them) is built by it with the context strawberry would hand it (the call's
+`Info`, the argument's path: `_OwnInput`), without strawberry walking the type again for each
+of a `track` batch's thousand events. Leaves are kept as they are (graphql-core has parsed
+scalars and made enums members); lists are copied.
 
 A field guarded by strawberry's PermissionExtension (that raises when refused) checks its
 permissions the same way first, in order, with the same arguments, and is refused with the
 permission's own error (the root `profile` field); a permission that answers anything but a
-bool hands the call to strawberry's own chain, which decides as before.
+bool hands the call to strawberry's own chain, which decides as before. A field whose one
+extension is the hub's `Refuse` (`Guard`, `AgentSession`: every mutation) hands the call to it
+as strawberry's chain would, with the converted arguments: it answers a refusal in the
+payload or calls the resolver.
 
-Fields that keep strawberry's own path: any with another field extension (`Guard`,
-`NullUnless`, a silent permission), an argument of a type not laid out here (a `GlobalID`, a
-`Maybe`, an input with its own `from_input`), subscriptions, and every field of a schema with
-exception handlers. Strawberry's "basic" fields (no resolver) are not touched either:
-`execution` reads those itself.
+Fields that keep strawberry's own path: any with another field extension (`NullUnless`, a
+silent permission) or more than one, an argument of a type not laid out here (a `GlobalID`, a
+`Maybe`, an input with its own `from_input` inside another input), subscriptions, and every
+field of a schema with exception handlers. Strawberry's "basic" fields (no resolver) are not
+touched either: `execution` reads those itself.
 """
 
 from __future__ import annotations
