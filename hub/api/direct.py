@@ -318,7 +318,8 @@ def _own_input(
     type_: Any, config: StrawberryConfig, scalar_registry: Mapping[object, Any]
 ) -> _OwnInput | None:
     """An `_OwnInput` for an argument whose type (or list item type) is an input type with
-    a `from_input` this module did not make; None for any other."""
+    a `from_input` of its own; None for any other. (Asked only where `_converter` gave up, so
+    never of a type whose `from_input` this module made.)"""
     if isinstance(type_, StrawberryMaybe):
         return None
     if isinstance(type_, StrawberryOptional):
@@ -326,11 +327,9 @@ def _own_input(
     many = isinstance(type_, StrawberryList)
     if many:
         type_ = type_.of_type
-        if isinstance(type_, StrawberryOptional | StrawberryMaybe):
-            return None  # (strawberry's way; no such argument here)
+        if isinstance(type_, StrawberryOptional):  # (Maybe too; strawberry's way)
+            return None
     definition = get_object_definition(type_)
     if definition is None or not definition.is_input or definition.from_input is None:
         return None
-    if _BUILDERS in definition.__dict__:
-        return None  # made here: `_converter` lays it out
     return _OwnInput(type_, many, config, scalar_registry)

@@ -329,7 +329,7 @@ def _rows(statement: Any) -> Any:
     return func.array_to_json(func.array(rows.scalar_subquery()))
 
 
-@cache  # few shapes (reading._bundled); each statement lives on, as `reads` keys it by id
+@cache  # few shapes (reading._bundled); each statement lives on, as `reads` caches by it
 def bundle(shape: BundleShape) -> Select[Any]:
     """The lookup by `kind` and `value` with the parts of `shape`, as one statement; its
     columns are the lookup's, then the parts as one JSON array of arrays of rows (the
