@@ -134,6 +134,8 @@ class LocalBroker:
         None after that many quiet seconds (so the subscriber can check its credential)."""
         queue: asyncio.Queue[ProfileChange] = asyncio.Queue(_QUEUE_SIZE)
         watched = {profile_id}
+        if not self._queues:
+            self.first_subscriber()
         self._queues[profile_id].add(queue)
         try:
             while True:
@@ -153,6 +155,10 @@ class LocalBroker:
                     subscribers.discard(queue)
                     if not subscribers:
                         del self._queues[pid]
+
+    def first_subscriber(self) -> None:
+        """A subscriber arrives while this process has none (before it is added)."""
+        return None
 
     def resync(self) -> None:
         """Tell every subscriber that changes may have gone unheard."""
@@ -300,11 +306,7 @@ class SqliteBroker(LocalBroker):
         self._reader, self._writer = self._connect(0), self._connect(2000)
         try:
             await asyncio.to_thread(self._beat)
-            # The last number the journal gave out, whether or not its row is still there
-            # (AUTOINCREMENT never gives one out twice, nor skips one).
-            (self._last,) = self._reader.execute(
-                "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'change_journal'"
-            ).fetchone()
+            self._last = self._newest()
         except sqlite3.Error as error:  # a store not migrated: this process alone, as before
             log.warning("no change journal (%s): changes stay in this process", error)
             await self.stop()
@@ -367,6 +369,27 @@ class SqliteBroker(LocalBroker):
                 self._read_new()
             except sqlite3.Error as error:  # committed all the same: the next poll reads it
                 log.warning("change journal not read after a commit (%s)", error)
+
+    def first_subscriber(self) -> None:
+        """Skip what the journal took while this process had no subscriber: an idle listener
+        reads it only every IDLE_SECONDS, and a subscriber arriving meanwhile would otherwise
+        be handed changes committed before it subscribed. A busy moment leaves it to the
+        next poll, as before."""
+        if self._task is None or self._reader is None:
+            return
+        try:
+            self._last = max(self._last, self._newest())
+        except sqlite3.Error as error:
+            log.debug("change journal not skipped to its end (%s)", error)
+
+    def _newest(self) -> int:
+        """The last number the journal gave out, whether or not its row is still there
+        (AUTOINCREMENT never gives one out twice, nor skips one)."""
+        assert self._reader is not None
+        (newest,) = self._reader.execute(
+            "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'change_journal'"
+        ).fetchone()
+        return int(newest)
 
     def _beat(self) -> None:
         """The heartbeat, and rows past their time taken away (on a worker thread)."""

@@ -118,6 +118,7 @@ async def test_a_listener_that_fell_behind_the_journal_tells_subscribers_to_re_r
     await broker.start()
     feed = broker.subscribe("p1")
     waiting = asyncio.ensure_future(anext(feed))
+    await asyncio.sleep(0)  # subscribed
     try:
         with sqlite3.connect(path) as connection:  # rows it never read, then taken away
             connection.executemany(
@@ -129,6 +130,32 @@ async def test_a_listener_that_fell_behind_the_journal_tells_subscribers_to_re_r
     finally:
         waiting.cancel()
         await broker.stop()
+
+
+async def test_a_first_subscriber_hears_nothing_committed_before_it_subscribed(
+    tmp_path: Path,
+) -> None:
+    """A listener with no subscriber reads the journal only every IDLE_SECONDS; a subscriber
+    arriving in between starts after what was committed before it (it read that already)."""
+    url, _ = await _store(tmp_path)
+    db = Database(url)
+    writer = make_broker(url)
+    listener = make_broker(url)
+    assert isinstance(writer, SqliteBroker) and isinstance(listener, SqliteBroker)
+    listener.IDLE_SECONDS = 0.5
+    await listener.start()
+    await asyncio.sleep(0.1)  # idle, between two reads
+    feed = listener.subscribe("p1")
+    try:
+        await _write(db, writer, _change("p1", 1))  # before the subscriber
+        waiting = asyncio.ensure_future(anext(feed))
+        await asyncio.sleep(0)  # subscribed
+        await _write(db, writer, _change("p1", 2))
+        assert await asyncio.wait_for(waiting, 2) == _change("p1", 2)
+    finally:
+        await feed.aclose()
+        await listener.stop()
+        await db.dispose()
 
 
 async def test_a_store_without_a_journal_keeps_changes_in_its_process(tmp_path: Path) -> None:
