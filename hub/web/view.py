@@ -49,6 +49,7 @@ from hub.api.errors import (
 from hub.api.input_gate import BadInput, check_message, check_socket_message
 from hub.auth.service import bearer_from
 from hub.db import unavailable
+from hub.tasks import stop_tasks
 from hub.web.schema import build_schema, introspection_allowed
 
 log = logging.getLogger("hub.api")
@@ -203,10 +204,7 @@ class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_task_exception(error)
 
     async def shutdown(self) -> None:
-        if self._pinger is not None:
-            self._pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pinger
+        await stop_tasks(self._pinger)
         await super().shutdown()
 
 
