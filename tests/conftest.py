@@ -51,10 +51,24 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 _SCRATCH: list[Path] = []  # the run's own folder, made when first asked for
 _PYTEST: list[bool] = []  # set when pytest configures this conftest: a test run, not a benchmark
+_RUN_FOLDER = "RAPPORT_TEST_RUN_FOLDER"  # the run's folder, handed to pytest-xdist's workers
+
+
+def _worker(config: pytest.Config) -> bool:
+    """Whether this process is one of pytest-xdist's workers (`scripts/test` runs one a core)."""
+    return hasattr(config, "workerinput")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     _PYTEST.append(True)
+    if _worker(config):
+        # The workers share the folder the run started with: it is kept, and named, once.
+        shared = os.environ.get(_RUN_FOLDER)
+        if shared:
+            _SCRATCH.append(Path(shared))
+    elif config.pluginmanager.has_plugin("xdist") and config.getoption("numprocesses", None):
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="rapport-tests-")))
+        os.environ[_RUN_FOLDER] = str(_SCRATCH[0])  # inherited by the workers it starts
 
 
 def scratch(prefix: str) -> Path:
@@ -72,7 +86,8 @@ def scratch(prefix: str) -> Path:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _SCRATCH and exitstatus == 0:
+    # A worker leaves the shared folder to the run, which knows whether every test passed.
+    if _SCRATCH and exitstatus == 0 and not _worker(session.config):
         shutil.rmtree(_SCRATCH.pop(), ignore_errors=True)
 
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hub.catalog.demo_data import read_lines
-from tests.conftest import SAMPLE, HubHandle, hub_command, unique
+from tests.conftest import (
+    SAMPLE,
+    HubHandle,
+    hub_command,
+    prepare_database,
+    running_hub,
+    unique,
+)
 from tests.hub.gql import PROFILE_BY_ID
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
 
@@ -59,7 +67,18 @@ def test_defaults_history_and_expiry(hub: HubHandle) -> None:
 EXPORT_HISTORY = "mutation($id:ID!){exportProfile(profileId:$id){document}}"
 
 
-def test_an_erased_customer_is_not_recreated_by_the_import(hub: HubHandle) -> None:
+@pytest.fixture
+def own_hub(make_database) -> Iterator[HubHandle]:  # type: ignore[no-untyped-def]
+    """A seeded store and hub of this test's own: it erases a sample customer and seeds the
+    store again, which the run's shared store must not see (other files' tests read the
+    sample's customers, and the A/A check `seed-demo` makes follows the newest purchase)."""
+    url = make_database("consent")
+    with running_hub(url, prepare_database(url)) as handle:
+        yield handle
+
+
+def test_an_erased_customer_is_not_recreated_by_the_import(own_hub: HubHandle) -> None:
+    hub = own_hub
     crm_id = sorted({line.customer_id for line in read_lines(SAMPLE)})[-1]
     pid = hub.gql(BY_CRM, {"v": crm_id})["data"]["profile"]["id"]
     assert hub.gql(ERASE, {"id": pid})["data"]["eraseProfile"]["erased"] is True
