@@ -7,10 +7,12 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 from pathlib import Path
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -21,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from hub import memory
 from hub.api.context import Hub
+from hub.api.errors import error_response
 from hub.assembly import assemble
 from hub.auth.service import Authenticator
 from hub.broker import make_broker
@@ -177,9 +180,30 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=_cross_origin(settings),
+        exception_handlers={HTTPException: _refused},
     )
     app.state.hub = hub
     return app
+
+
+_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+_MESSAGES = {
+    404: "There is nothing here; the API is at /graphql.",
+    405: "This address does not take {method}; it takes {allow}.",
+}
+
+
+async def _refused(request: Request, error: Exception) -> Response:
+    """An address or method the hub does not serve (a PUT to /graphql, a typo in a path): the
+    JSON a client reads every other refusal in, not Starlette's plain text; the Allow header
+    kept."""
+    assert isinstance(error, HTTPException)
+    status = error.status_code
+    headers = dict(error.headers or {})
+    message = error.detail
+    if status in _MESSAGES and error.detail == HTTPStatus(status).phrase:  # Starlette's own
+        message = _MESSAGES[status].format(method=request.method, allow=headers.get("Allow", ""))
+    return error_response(status, _CODES.get(status, "BAD_REQUEST"), message, headers)
 
 
 def _cross_origin(settings: Settings) -> list[Middleware]:

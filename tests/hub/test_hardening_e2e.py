@@ -204,6 +204,29 @@ def test_a_subscription_over_http_is_a_clear_400(hub: HubHandle) -> None:
     assert "WebSocket" in response.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_a_method_the_api_does_not_take_is_a_typed_405(hub: HubHandle, method: str) -> None:
+    """Not Starlette's plain text: the JSON every other refusal comes in, Allow kept."""
+    response = httpx.request(
+        method,
+        f"{hub.url}/graphql",
+        content=b'{"query": "{ __typename }"}',
+        headers={"Authorization": f"Bearer {hub.web_key}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 405, response.text
+    assert _code(response) == "METHOD_NOT_ALLOWED"
+    assert method in response.json()["errors"][0]["message"]
+    assert {"GET", "POST"} <= {m.strip() for m in response.headers["allow"].split(",")}
+
+
+def test_an_address_the_hub_does_not_serve_is_a_typed_404(hub: HubHandle) -> None:
+    response = httpx.get(f"{hub.url}/graphql/v2", timeout=30)
+    assert response.status_code == 404, response.text
+    assert _code(response) == "NOT_FOUND"
+    assert "/graphql" in response.json()["errors"][0]["message"]
+
+
 def _aliases(count: int, field: str) -> str:
     return "{ " + " ".join(f"a{i}: {field}" for i in range(count)) + " }"
 
