@@ -107,7 +107,11 @@ def validate(
             )
         price = _price(event.price)
         if event.price is not None and (price is None or not (0 <= price <= MAX_PRICE)):
-            problems.add((*at, "price"), ErrorCode.OUT_OF_RANGE, "Price must be 0 or more.")
+            problems.add(
+                (*at, "price"),
+                ErrorCode.OUT_OF_RANGE,
+                f"Price must be between 0 and {MAX_PRICE:,}.",
+            )
         props = event.properties or {}
         if not isinstance(props, dict):
             problems.add((*at, "properties"), ErrorCode.INVALID, "properties must be an object.")
