@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,9 @@ _DECLINED = frozenset(
     {EventType.NEXT_BEST_ACTION_REJECTED.value, EventType.RECOMMENDATION_REJECTED.value}
 )
 ATTRIBUTION_WINDOW = timedelta(days=7)
+# `track` and `import` refuse events before 1990, so a window may start earlier (a client's
+# "from the beginning", 0001-01-01) while the look-back before it stays a real date.
+_NO_EVENT_BEFORE = datetime(1990, 1, 1, tzinfo=UTC) - timedelta(days=1)
 Z95 = 1.959964
 
 
@@ -117,9 +120,8 @@ async def evaluate(
     touchpoint: str | None,
     holdout_percent: float,
 ) -> Evaluation:
-    query = select(Event).where(
-        Event.occurred_at >= start - ATTRIBUTION_WINDOW, Event.occurred_at < end
-    )
+    since = max(start, _NO_EVENT_BEFORE) - ATTRIBUTION_WINDOW
+    query = select(Event).where(Event.occurred_at >= since, Event.occurred_at < end)
     if touchpoint:
         query = query.where(Event.touchpoint == touchpoint)
     by_profile: dict[str, list[Event]] = defaultdict(list)

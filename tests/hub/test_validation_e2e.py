@@ -240,6 +240,14 @@ mutation($id: ID!, $at: DateTime!) {
 EVALUATION = "query($f: DateTime!, $t: DateTime!) { evaluation(from: $f, to: $t) { end } }"
 
 
+def test_an_evaluation_window_may_start_at_the_beginning_of_time(hub: HubHandle) -> None:
+    """Found by the fuzzer: from 0001-01-01 the attribution look-back went before year 1, and
+    the read crashed ("Unexpected error.") instead of counting everything."""
+    everything = hub.gql(EVALUATION, {"f": "0001-01-01T00:00:00Z", "t": "9999-12-31T00:00:00Z"})
+    assert "errors" not in everything, everything
+    assert everything["data"]["evaluation"]["end"].startswith("9999-12-31")
+
+
 def test_times_without_a_time_zone_are_refused(hub: HubHandle) -> None:
     pid = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))["profile"]["id"]
     naive = hub.gql(SET_CONSENT_UNTIL, {"id": pid, "at": "2030-01-01T00:00:00"})
