@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any
@@ -127,34 +127,12 @@ class LocalBroker:
                         queue.get_nowait()
                 queue.put_nowait(change)
 
-    async def subscribe(
-        self, profile_id: str, tick: float | None = None
-    ) -> AsyncIterator[ProfileChange | None]:
+    def subscribe(self, profile_id: str, tick: float | None = None) -> Feed:
         """Changes to a profile, following it when it is merged into another; with `tick`,
-        None after that many quiet seconds (so the subscriber can check its credential)."""
-        queue: asyncio.Queue[ProfileChange] = asyncio.Queue(_QUEUE_SIZE)
-        watched = {profile_id}
-        if not self._queues:
-            self.first_subscriber()
-        self._queues[profile_id].add(queue)
-        try:
-            while True:
-                try:
-                    change = await asyncio.wait_for(queue.get(), tick)
-                except TimeoutError:
-                    yield None
-                    continue
-                yield change
-                if change.merged_into and change.merged_into not in watched:
-                    watched.add(change.merged_into)
-                    self._queues[change.merged_into].add(queue)
-        finally:
-            for pid in watched:
-                subscribers = self._queues.get(pid)
-                if subscribers is not None:
-                    subscribers.discard(queue)
-                    if not subscribers:
-                        del self._queues[pid]
+        None after that many quiet seconds (so the subscriber can check its credential).
+        Subscribed when this returns, not when the feed is first read: a change committed in
+        between is heard. Close the feed (`aclose`) when done, read or not."""
+        return Feed(self, profile_id, tick)
 
     def first_subscriber(self) -> None:
         """A subscriber arrives while this process has none (before it is added)."""
@@ -173,6 +151,49 @@ class LocalBroker:
     @property
     def subscriber_count(self) -> int:
         return sum(len(q) for q in self._queues.values())
+
+
+class Feed:
+    """One subscriber's changes (`LocalBroker.subscribe`)."""
+
+    def __init__(self, broker: LocalBroker, profile_id: str, tick: float | None) -> None:
+        self._queues = broker._queues
+        self._queue: asyncio.Queue[ProfileChange] = asyncio.Queue(_QUEUE_SIZE)
+        self._tick = tick
+        self._watched = {profile_id}
+        self._closed = False
+        if not self._queues:
+            broker.first_subscriber()
+        self._queues[profile_id].add(self._queue)
+
+    def __aiter__(self) -> Feed:
+        return self
+
+    async def __anext__(self) -> ProfileChange | None:
+        if self._closed:
+            raise StopAsyncIteration
+        try:
+            change = await asyncio.wait_for(self._queue.get(), self._tick)
+        except TimeoutError:
+            return None
+        if change.merged_into and change.merged_into not in self._watched:
+            self._watched.add(change.merged_into)
+            self._queues[change.merged_into].add(self._queue)
+        return change
+
+    async def aclose(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for pid in self._watched:
+            subscribers = self._queues.get(pid)
+            if subscribers is not None:
+                subscribers.discard(self._queue)
+                if not subscribers:
+                    del self._queues[pid]
 
 
 class PostgresBroker(LocalBroker):

@@ -61,44 +61,52 @@ class RealtimeSubscription:
         ] = None,
     ) -> AsyncGenerator[ProfileChange, None]:
         ctx = info.context
-        async with ctx.hub.db.sessions() as session:
-            profile = await profiles.get_live(session, str(profile_id))
-        if profile is None or not await ctx.may_see(profile.id):
-            raise ClientError(f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"])
         tick = max(0.5, min(CREDENTIAL_CHECK_SECONDS, ctx.settings.auth_cache_seconds))
-        feed = ctx.hub.broker.subscribe(profile.id, tick=tick)
-        here = ctx.principal.touchpoint if ctx.principal is not None else Touchpoint.WEB
-        if since_version is not None and profile.version > since_version:
-            yield _resync(profile.id, profile.version, here)
-        async for change in feed:
-            try:
-                signed_in = await ctx.still_signed_in()
-            except Exception as error:
-                if not unavailable(error):
-                    raise
-                signed_in = True  # the database is away: keep the feed, check next tick
-            if not signed_in:
-                # A token that ran out (an agent's shift, a shopper's ledger visit), a signed-out
-                # agent or a revoked key: the feed stops, within a tick even when nothing changes.
-                raise ClientError("Your sign-in has ended.", "UNAUTHENTICATED")
-            if change is None:
-                continue
-            if change.kind == RESYNC:
-                async with ctx.hub.db.sessions() as session:
-                    current = await profiles.get_live(session, change.profile_id)
-                if current is not None:
-                    yield _resync(change.profile_id, current.version, here)
-                continue
-            yield ProfileChange(
-                profile_id=strawberry.ID(change.profile_id),
-                version=change.version,
-                touchpoint=change.touchpoint,
-                kind=change.kind,  # type: ignore[arg-type]
-                summary=change.summary,
-                merged_into=strawberry.ID(change.merged_into) if change.merged_into else None,
-            )
-            if change.kind == ERASED:
-                return  # nothing more will ever happen to this profile: the feed completes
+        # Listening before the profile is read: a change committed in between is then in the
+        # version read (so a RESYNC covers it) or in the feed, never in neither.
+        feed = ctx.hub.broker.subscribe(str(profile_id), tick=tick)
+        try:
+            async with ctx.hub.db.sessions() as session:
+                profile = await profiles.get_live(session, str(profile_id))
+            if profile is None or not await ctx.may_see(profile.id):
+                raise ClientError(
+                    f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"]
+                )
+            here = ctx.principal.touchpoint if ctx.principal is not None else Touchpoint.WEB
+            if since_version is not None and profile.version > since_version:
+                yield _resync(profile.id, profile.version, here)
+            async for change in feed:
+                try:
+                    signed_in = await ctx.still_signed_in()
+                except Exception as error:
+                    if not unavailable(error):
+                        raise
+                    signed_in = True  # the database is away: keep the feed, check next tick
+                if not signed_in:
+                    # A token that ran out (an agent's shift, a shopper's ledger visit), a
+                    # signed-out agent or a revoked key: the feed stops, within a tick even
+                    # when nothing changes.
+                    raise ClientError("Your sign-in has ended.", "UNAUTHENTICATED")
+                if change is None:
+                    continue
+                if change.kind == RESYNC:
+                    async with ctx.hub.db.sessions() as session:
+                        current = await profiles.get_live(session, change.profile_id)
+                    if current is not None:
+                        yield _resync(change.profile_id, current.version, here)
+                    continue
+                yield ProfileChange(
+                    profile_id=strawberry.ID(change.profile_id),
+                    version=change.version,
+                    touchpoint=change.touchpoint,
+                    kind=change.kind,  # type: ignore[arg-type]
+                    summary=change.summary,
+                    merged_into=strawberry.ID(change.merged_into) if change.merged_into else None,
+                )
+                if change.kind == ERASED:
+                    return  # nothing more will ever happen to this profile: the feed completes
+        finally:
+            feed.close()
 
 
 def _resync(profile_id: str, version: int, here: Touchpoint) -> ProfileChange:

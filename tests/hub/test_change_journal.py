@@ -145,11 +145,10 @@ async def test_a_first_subscriber_hears_nothing_committed_before_it_subscribed(
     listener.IDLE_SECONDS = 0.5
     await listener.start()
     await asyncio.sleep(0.1)  # idle, between two reads
+    await _write(db, writer, _change("p1", 1))  # before the subscriber
     feed = listener.subscribe("p1")
     try:
-        await _write(db, writer, _change("p1", 1))  # before the subscriber
         waiting = asyncio.ensure_future(anext(feed))
-        await asyncio.sleep(0)  # subscribed
         await _write(db, writer, _change("p1", 2))
         assert await asyncio.wait_for(waiting, 2) == _change("p1", 2)
     finally:
@@ -187,3 +186,35 @@ def test_a_change_is_sent_with_every_field() -> None:
     ):
         assert change.fields() == asdict(change)
         assert ProfileChange(**json.loads(json.dumps(change.fields()))) == change
+
+
+async def test_a_feed_hears_what_is_committed_after_it_was_made_before_it_is_read(
+    tmp_path: Path,
+) -> None:
+    """Subscribed when `subscribe` returns: a subscription reads the profile's version after
+    that, and a change committed in between must reach the feed (it used to start listening
+    only when first read, after the version was read and a RESYNC sent: the change was lost).
+    In one process, and from another process through the journal."""
+    local = LocalBroker()
+    feed = local.subscribe("p1")
+    local.dispatch([_change("p1", 1)])
+    assert await asyncio.wait_for(anext(feed), 2) == _change("p1", 1)
+    await feed.aclose()
+    assert local.subscriber_count == 0, "closed: no longer listening"
+    never_read = local.subscribe("p1")
+    never_read.close()  # a subscription refused before its first read
+    assert local.subscriber_count == 0
+
+    url, _ = await _store(tmp_path)
+    db = Database(url)
+    writer = make_broker(url)
+    listener = make_broker(url)
+    await listener.start()
+    feed = listener.subscribe("p1")
+    try:
+        await _write(db, writer, _change("p1", 1))
+        assert await asyncio.wait_for(anext(feed), 2) == _change("p1", 1)
+    finally:
+        await feed.aclose()
+        await listener.stop()
+        await db.dispose()
