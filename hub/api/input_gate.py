@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from graphql import BREAK, DocumentNode, StringValueNode, Visitor, visit
 
 # A JSON \\u0000 escape (not an escaped backslash followed by "u0000").
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[uU]0000")
@@ -33,7 +34,31 @@ class BadInput(Exception):
 
 
 def _nul() -> BadInput:
-    return BadInput(400, "INVALID", "Text may not contain NUL characters.")
+    return BadInput(400, "INVALID", NUL_MESSAGE)
+
+
+NUL_MESSAGE = "Text may not contain NUL characters."
+
+
+def nul_in_document(query: str | None, document: DocumentNode) -> bool:
+    """Whether a string in the GraphQL document itself holds a NUL: written as `\\u0000` or
+    `\\u{0}` inside the document's text, it is not a JSON escape, so `check_message` lets it
+    by, and the parser makes it a NUL (which PostgreSQL refuses to store)."""
+    if query is not None and "\\u" not in query:
+        return False  # no escape at all: the usual case, decided without a walk
+    finder = _NulFinder()
+    visit(document, finder)
+    return finder.found
+
+
+class _NulFinder(Visitor):
+    found = False
+
+    def enter_string_value(self, node: StringValueNode, *_: object) -> object:
+        if "\x00" in node.value:
+            self.found = True
+            return BREAK
+        return None
 
 
 def too_large(limit: int) -> BadInput:

@@ -35,6 +35,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from hub.api.input_gate import NUL_MESSAGE, nul_in_document
 from hub.api.validation_cache import cacheable
 from hub.settings import Settings
 
@@ -257,6 +258,10 @@ class QueryLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if not context.pre_execution_errors and document is not None:
+            if nul_in_document(context.query, document):
+                context.pre_execution_errors = [_error("INVALID", NUL_MESSAGE)]
+                yield
+                return
             refused = refusal(
                 context.schema._schema,
                 context.context,

@@ -81,6 +81,27 @@ def test_malformed_bodies_get_a_typed_400(hub: HubHandle, body: bytes, code: str
     assert response.headers["content-type"].startswith("application/json")
 
 
+@pytest.mark.parametrize("escape", [r"\u0000", r"\u{0}"])
+def test_a_nul_written_in_the_document_is_refused_on_every_store(
+    hub: HubHandle, escape: str
+) -> None:
+    """Found by schemathesis on PostgreSQL: a NUL escaped in a GraphQL string literal (not a
+    JSON escape, so the body's check let it by) reached the store, which refused it with an
+    error the client saw as "Unexpected error."; on SQLite it was stored."""
+    email = f"{unique()}@example.com"
+    document = (
+        'mutation { identify(input: {identifiers: [{kind: EMAIL, value: "%s"}], '
+        'touchpoint: WEB, traits: {firstName: "Ann%s"}}) { profile { id } } }' % (email, escape)
+    )
+    response = _raw(hub, json.dumps({"query": document}).encode())
+    assert response.status_code in (200, 400), response.text
+    assert _code(response) == "INVALID", response.text
+    assert response.json()["errors"][0]["message"] == "Text may not contain NUL characters."
+    read = "query($i: IdentifierInput!) { profile(identifier: $i) { id } }"
+    found = hub.gql(read, {"i": {"kind": "EMAIL", "value": email}})
+    assert found["data"]["profile"] is None, "nothing of it was stored"
+
+
 def test_a_body_that_is_not_json_gets_415(hub: HubHandle) -> None:
     response = _raw(hub, b"query { __typename }", **{"Content-Type": "application/graphql"})
     assert response.status_code == 415

@@ -4,8 +4,9 @@ backslash followed by the letters "u0000" is ordinary text."""
 from __future__ import annotations
 
 import pytest
+from graphql import parse
 
-from hub.api.input_gate import BadInput, check_message
+from hub.api.input_gate import BadInput, check_message, nul_in_document
 
 
 @pytest.mark.parametrize(
@@ -33,3 +34,20 @@ def test_a_big_body_without_escapes_passes() -> None:
     events = ",".join('{"messageId": "m%d", "type": "VIEW"}' % i for i in range(2000))
     raw = ('{"query": "mutation", "variables": {"e": [%s]}}' % events).encode()
     assert len(check_message(raw, 10**6, 8)["variables"]["e"]) == 2000
+
+
+@pytest.mark.parametrize(
+    ("document", "refused"),
+    [
+        (r'{ products(search: "a\u0000") { sku } }', True),
+        (r'{ products(search: "a\u{0}") { sku } }', True),
+        (r'mutation { addNote(profileId: "p", text: "\u{000000}") { note { id } } }', True),
+        (r'{ products(search: "a\\u0000") { sku } }', False),  # a backslash, then "u0000"
+        (r'{ products(search: """a\u0000""") { sku } }', False),  # block strings keep escapes
+        (r'{ products(search: "\u00e9") { sku } }', False),
+        ('{ products(search: "plain") { sku } }', False),
+    ],
+)
+def test_nul_written_inside_the_graphql_document(document: str, refused: bool) -> None:
+    """JSON's check cannot see these: in the body they are an escaped backslash and letters."""
+    assert nul_in_document(document, parse(document)) is refused
