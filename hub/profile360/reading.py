@@ -28,13 +28,13 @@ catalogue's version, and the names come from the copy each process keeps at that
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -196,7 +196,9 @@ async def _bundled(
     if followed is not row:  # merged or erased: its parts are not this answer's
         return followed, {}
     keys = _keyed(wanted, row.id)
-    arrays = dict(zip((name for name, _ in named), json.loads(first[width]), strict=True))
+    # orjson: the parts' JSON holds only the columns' own values (an event's properties come
+    # as text, decoded when asked for), so no integer beyond 64 bits; 2–3× the stdlib's speed.
+    arrays = dict(zip((name for name, _ in named), orjson.loads(first[width]), strict=True))
     statements = dict(named)
     rows = reads.from_json(arrays, statements.__getitem__)
     # An events part goes by its full key (with the profile id), as `_fetch` names it.
