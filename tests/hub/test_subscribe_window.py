@@ -19,6 +19,7 @@ from hub.app import create_app
 from hub.profiles import service as profiles
 from hub.settings import Settings
 from tests.conftest import free_port
+from tests.hub.test_realtime_e2e import _next_change
 
 SUBSCRIBE = """subscription($id: ID!, $since: Int) {
   profileChanged(profileId: $id, sinceVersion: $since) { version kind summary } }"""
@@ -26,15 +27,6 @@ IDENTIFY = """mutation($e: String!) { identify(input: {identifiers: [{kind: EMAI
   touchpoint: WEB}) { profile { id version } } }"""
 TRACK = """mutation($e: String!, $m: String!) { track(events: [{messageId: $m,
   identifier: {kind: EMAIL, value: $e}, type: VIEW, touchpoint: WEB}]) { accepted } }"""
-
-
-async def _next(ws: Any) -> dict[str, Any]:
-    while True:
-        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        if message["type"] == "next":
-            change: dict[str, Any] = message["payload"]["data"]["profileChanged"]
-            return change
-        assert message["type"] in ("ping", "pong"), message
 
 
 async def test_a_change_between_the_read_and_the_feed_is_delivered(
@@ -86,14 +78,14 @@ async def test_a_change_between_the_read_and_the_feed_is_delivered(
                 variables = {"id": profile["id"], "since": 0}
                 payload = {"query": SUBSCRIBE, "variables": variables}
                 await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-                resync = await _next(ws)
+                resync = await _next_change(ws)
                 assert resync["kind"] == "RESYNC" and landed
                 monkeypatch.setattr(profiles, "get_live", read_live)
                 # A later write: a lost change then shows as this one coming next, not a hang.
                 variables = {"e": email, "m": uuid.uuid4().hex}
                 later = await http.post("/graphql", json={"query": TRACK, "variables": variables})
                 assert later.json()["data"]["track"]["accepted"] == 1
-                heard = await _next(ws)
+                heard = await _next_change(ws)
                 assert heard["summary"] == "written meanwhile", (
                     f"the change written after the read (version {landed[0]}) was lost: the "
                     f"RESYNC said version {resync['version']}, and then came {heard}"
