@@ -5,6 +5,7 @@ enough, strict JSON (UTF-8, no NaN or Infinity, numbers that fit a double), no N
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -165,6 +166,20 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+# graphql-ws sends UUIDs (36 characters), other clients counters: an id is echoed in every
+# message of its operation and kept as long as a subscription runs.
+MAX_OPERATION_ID = 256
+# A subscription keeps its document and variables for as long as it runs; the documents
+# clients send for one are a few hundred characters (hub/realtime/schema.py).
+MAX_SUBSCRIPTION_CHARACTERS = 16_384
+
+
+def subscription_size(payload: Mapping[str, Any]) -> int:
+    """About what a running subscription keeps of its `subscribe` payload, in characters."""
+    kept = (payload.get(name) for name in ("variables", "extensions"))
+    return len(payload.get("query") or "") + sum(len(orjson.dumps(v)) for v in kept if v)
+
+
 def check_socket_message(message: Any) -> None:
     """A graphql-transport-ws message from a client, or BadInput (closed with 4400): the shape
     the protocol's reference server (graphql-ws, `validateMessage`) holds clients to, so that
@@ -180,6 +195,8 @@ def check_socket_message(message: Any) -> None:
     elif kind in ("subscribe", "complete"):
         if not isinstance(message.get("id"), str) or not message["id"]:
             raise _bad_message(f"`{kind}` needs a non-empty `id` string.")
+        if len(message["id"]) > MAX_OPERATION_ID:
+            raise _bad_message(f"An operation's `id` is at most {MAX_OPERATION_ID} characters.")
         if kind == "subscribe":
             _check_subscribe_payload(message.get("payload"))
 

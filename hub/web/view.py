@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncGenerator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -46,7 +47,13 @@ from hub.api.errors import (
     is_unavailable,
     operation_refusal,
 )
-from hub.api.input_gate import BadInput, check_message, check_socket_message
+from hub.api.input_gate import (
+    MAX_SUBSCRIPTION_CHARACTERS,
+    BadInput,
+    check_message,
+    check_socket_message,
+    subscription_size,
+)
 from hub.auth.service import bearer_from
 from hub.db import unavailable
 from hub.tasks import stop_tasks
@@ -178,6 +185,22 @@ class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
             error = GraphQLError(
                 f"At most {limit} operations run at once on one socket.",
                 extensions={"code": "TOO_MANY"},
+            )
+            await self.send_message(
+                ErrorMessage(id=message["id"], type="error", payload=[error.formatted])
+            )
+            return
+        payload = message["payload"]
+        if (
+            self.connection_acknowledged
+            and _is_subscription(payload["query"], _Named(payload.get("operationName")))
+            and subscription_size(payload) > MAX_SUBSCRIPTION_CHARACTERS
+        ):
+            # Kept while it runs: a hundred of these a socket would hold megabytes each.
+            error = GraphQLError(
+                f"A subscription's document and variables are at most "
+                f"{MAX_SUBSCRIPTION_CHARACTERS:,} characters.",
+                extensions={"code": "TOO_LARGE"},
             )
             await self.send_message(
                 ErrorMessage(id=message["id"], type="error", payload=[error.formatted])
@@ -417,6 +440,13 @@ def _request_error(result: ExecutionResult) -> bool:
         return True
     errors: list[GraphQLError] = result.errors or []
     return result.data is None and bool(errors) and all(not error.path for error in errors)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What `_is_subscription` reads of a request: the operation's name."""
+
+    operation_name: str | None
 
 
 def _is_subscription(document: str, request_data: Any) -> bool:

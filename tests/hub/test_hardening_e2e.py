@@ -404,6 +404,37 @@ async def test_the_websocket_path_applies_the_http_gate(hub: HubHandle) -> None:
     assert huge[0] == 1009  # message too big
 
 
+async def test_a_subscription_may_not_keep_megabytes_on_the_hub(hub: HubHandle) -> None:
+    """A running subscription keeps its document and variables: a hundred a socket of two
+    megabytes each would be 200 MB held for one client (a web key's sockets are anyone's).
+    Refused with a typed error, the socket kept; a query of that size still runs."""
+    ws = await _open(hub.ws_url, hub.web_key)
+    try:
+        listen = "subscription($id: ID!) { profileChanged(profileId: $id) { version } }"
+        padded = {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": listen, "variables": {"id": "x", "pad": "p" * 20_000}},
+        }
+        await ws.send(json.dumps(padded))
+        refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert refused["type"] == "error" and refused["id"] == "1", refused
+        assert refused["payload"][0]["extensions"]["code"] == "TOO_LARGE"
+        query = {
+            "id": "2",
+            "type": "subscribe",
+            "payload": {
+                "query": "{ __typename }",  # the variable goes unused: still sent
+                "variables": {"pad": "p" * 20_000},
+            },
+        }
+        await ws.send(json.dumps(query))
+        answered = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert answered == {"id": "2", "type": "next", "payload": {"data": {"__typename": "Query"}}}
+    finally:
+        await ws.close()
+
+
 def test_client_mistakes_are_not_logged_as_errors(hub: HubHandle) -> None:
     assert hub.log_path is not None
     before = hub.log_path.read_text()
@@ -442,6 +473,10 @@ def test_client_mistakes_are_not_logged_as_errors(hub: HubHandle) -> None:
         (
             '{"type": "subscribe", "id": "1", "payload": {"query": "{ a }", "extensions": "x"}}',
             "`subscribe`'s `extensions` must be an object, if any.",
+        ),
+        (
+            '{"type": "complete", "id": "%s"}' % ("x" * 257),
+            "An operation's `id` is at most 256 characters.",
         ),
     ],
 )
