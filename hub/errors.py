@@ -7,6 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# PostgreSQL cannot store a NUL in text; SQLite would, and every reader after it would trip.
+# Refused wherever text comes in: the GraphQL gate (hub/api/input_gate.py) and the checks a
+# file to `import` goes through (hub/events/validation.py, hub/identity/normalize.py).
+NUL = "\x00"
+NO_NUL = "Text may not contain NUL characters."
+
 
 class ErrorCode(StrEnum):
     REQUIRED = "REQUIRED"

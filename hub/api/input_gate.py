@@ -12,6 +12,8 @@ from urllib.parse import parse_qs
 import orjson
 from graphql import BREAK, DocumentNode, StringValueNode, Visitor, visit
 
+from hub.errors import NO_NUL
+
 # A JSON \\u0000 escape (not an escaped backslash followed by "u0000").
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[uU]0000")
 
@@ -38,7 +40,7 @@ def _nul() -> BadInput:
     return BadInput(400, "INVALID", NUL_MESSAGE)
 
 
-NUL_MESSAGE = "Text may not contain NUL characters."
+NUL_MESSAGE = NO_NUL
 
 
 def nul_in_document(query: str | None, document: DocumentNode) -> bool:

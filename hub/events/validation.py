@@ -15,7 +15,7 @@ import orjson
 
 from hub.db import utcnow
 from hub.enums import EventType
-from hub.errors import DomainError, ErrorCode, Problems
+from hub.errors import NO_NUL, NUL, DomainError, ErrorCode, Problems
 from hub.identity.normalize import IdentifierIn, normalize_identifier
 
 MAX_MESSAGE_ID = 200
@@ -70,6 +70,8 @@ def validate(
         message_id = (event.message_id or "").strip()
         if not message_id:
             problems.add((*at, "messageId"), ErrorCode.REQUIRED, "Every event needs a messageId.")
+        elif NUL in message_id:
+            problems.add((*at, "messageId"), ErrorCode.INVALID, NO_NUL)
         elif len(message_id) > MAX_MESSAGE_ID:
             problems.add(
                 (*at, "messageId"), ErrorCode.TOO_LONG, f"At most {MAX_MESSAGE_ID} characters."
@@ -92,6 +94,8 @@ def validate(
         sku = (event.product_sku or "").strip() or None
         if sku is not None and len(sku) > 64:
             problems.add((*at, "productSku"), ErrorCode.TOO_LONG, "At most 64 characters.")
+        elif sku is not None and NUL in sku:
+            problems.add((*at, "productSku"), ErrorCode.INVALID, NO_NUL)
         if event.type in (EventType.PURCHASE, EventType.RETURN, EventType.ADD_TO_CART) and not sku:
             problems.add(
                 (*at, "productSku"),
@@ -151,12 +155,16 @@ def _properties_problem(props: dict[str, Any], max_bytes: int) -> tuple[ErrorCod
     while stack:
         node, level = stack.pop()
         if isinstance(node, dict):
+            if any(NUL in key for key in node):
+                return ErrorCode.INVALID, "properties may not hold NUL characters."
             children = list(node.values())
         elif isinstance(node, list):
             children = node
         else:
             if isinstance(node, float) and not math.isfinite(node):
                 return ErrorCode.INVALID, "properties may not hold NaN or Infinity."
+            if isinstance(node, str) and NUL in node:
+                return ErrorCode.INVALID, "properties may not hold NUL characters."
             continue
         depth, count = max(depth, level), count + len(children)
         if depth > MAX_PROPERTIES_DEPTH:

@@ -9,7 +9,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from hub.enums import IdentifierKind
-from hub.errors import DomainError, ErrorCode
+from hub.errors import NO_NUL, NUL, DomainError, ErrorCode
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ def normalize_identifier(kind: IdentifierKind, raw: str, default_region: str) ->
     value = (raw or "").strip()
     if not value:
         raise DomainError.one(("value",), ErrorCode.REQUIRED, "An identifier value is required.")
+    if NUL in value:  # GraphQL's gate refuses these; a file to `import` may hold them
+        raise DomainError.one(("value",), ErrorCode.INVALID, NO_NUL)
     if len(value) > MAX_LENGTH:
         raise DomainError.one(
             ("value",), ErrorCode.TOO_LONG, f"An identifier is at most {MAX_LENGTH} characters."

@@ -83,6 +83,35 @@ def test_an_ndjson_file_goes_in_once_bad_lines_are_named_and_left_out(
     assert len(hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]) == 3
 
 
+def test_nul_characters_in_a_file_are_named_and_left_out(hub: HubHandle, tmp_path: Path) -> None:
+    """A file is not the GraphQL gate: a NUL in any text of a line used to reach the store,
+    where PostgreSQL refused the whole chunk with a stack trace (and SQLite stored it)."""
+    loyalty = unique("NUL").upper()
+    sku = some_skus(hub, 1)[0]
+    run = unique("nul-")
+    lines = [
+        _line(f"{run}-1", loyalty, "VIEW", sku),
+        _line(f"{run}-2\u0000", loyalty, "VIEW", sku),
+        _line(f"{run}-3", loyalty, "VIEW", sku + "\u0000"),
+        _line(f"{run}-4", loyalty, "VIEW", sku, properties={"note": "a\u0000b"}),
+        _line(f"{run}-5", loyalty, "VIEW", sku, properties={"k\u0000": [1]}),
+        _line(f"{run}-6", loyalty + "\u0000", "VIEW", sku),
+        _line(f"{run}-7", loyalty, "VIEW", sku),
+    ]
+    path = tmp_path / "nul.ndjson"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = hub_command(hub.database_url, "import", str(path), check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "7 lines: 2 events stored" in done.stderr and "5 refused" in done.stderr
+    assert "line 2: messageId: Text may not contain NUL characters." in done.stderr
+    assert "line 3: productSku: Text may not contain NUL characters." in done.stderr
+    assert "line 4: properties: properties may not hold NUL characters." in done.stderr
+    assert "line 5: properties: properties may not hold NUL characters." in done.stderr
+    assert "line 6: identifier.value: Text may not contain NUL characters." in done.stderr
+    events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
+    assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-7"]
+
+
 def test_a_csv_file_with_a_header_and_a_clean_run_exits_zero(
     hub: HubHandle, tmp_path: Path
 ) -> None:
