@@ -15,7 +15,14 @@ import orjson
 
 from hub.db import utcnow
 from hub.enums import EventType
-from hub.errors import NO_NUL, NUL, DomainError, ErrorCode, Problems
+from hub.errors import (
+    CONTROL_CHARACTERS,
+    NUL,
+    DomainError,
+    ErrorCode,
+    Problems,
+    has_control_characters,
+)
 from hub.identity.normalize import IdentifierIn, normalize_identifier
 
 MAX_MESSAGE_ID = 200
@@ -70,8 +77,8 @@ def validate(
         message_id = (event.message_id or "").strip()
         if not message_id:
             problems.add((*at, "messageId"), ErrorCode.REQUIRED, "Every event needs a messageId.")
-        elif NUL in message_id:
-            problems.add((*at, "messageId"), ErrorCode.INVALID, NO_NUL)
+        elif has_control_characters(message_id):  # a NUL, an escape, a right-to-left override
+            problems.add((*at, "messageId"), ErrorCode.INVALID, CONTROL_CHARACTERS)
         elif len(message_id) > MAX_MESSAGE_ID:
             problems.add(
                 (*at, "messageId"), ErrorCode.TOO_LONG, f"At most {MAX_MESSAGE_ID} characters."
@@ -94,8 +101,8 @@ def validate(
         sku = (event.product_sku or "").strip() or None
         if sku is not None and len(sku) > 64:
             problems.add((*at, "productSku"), ErrorCode.TOO_LONG, "At most 64 characters.")
-        elif sku is not None and NUL in sku:
-            problems.add((*at, "productSku"), ErrorCode.INVALID, NO_NUL)
+        elif sku is not None and has_control_characters(sku):
+            problems.add((*at, "productSku"), ErrorCode.INVALID, CONTROL_CHARACTERS)
         if event.type in (EventType.PURCHASE, EventType.RETURN, EventType.ADD_TO_CART) and not sku:
             problems.add(
                 (*at, "productSku"),

@@ -103,8 +103,8 @@ def test_nul_characters_in_a_file_are_named_and_left_out(hub: HubHandle, tmp_pat
     done = hub_command(hub.database_url, "import", str(path), check=False)
     assert "Traceback" not in done.stderr, done.stderr
     assert "7 lines: 2 events stored" in done.stderr and "5 refused" in done.stderr
-    assert "line 2: messageId: Text may not contain NUL characters." in done.stderr
-    assert "line 3: productSku: Text may not contain NUL characters." in done.stderr
+    assert "line 2: messageId: Control characters are not allowed." in done.stderr
+    assert "line 3: productSku: Control characters are not allowed." in done.stderr
     assert "line 4: properties: properties may not hold NUL characters." in done.stderr
     assert "line 5: properties: properties may not hold NUL characters." in done.stderr
     assert "line 6: identifier.value: Text may not contain NUL characters." in done.stderr
