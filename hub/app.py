@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
 from http import HTTPStatus
 from pathlib import Path
@@ -180,7 +181,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
         middleware=_cross_origin(settings),
-        exception_handlers={HTTPException: _refused},
+        exception_handlers={HTTPException: _refused, Exception: _unexpected},
     )
     app.state.hub = hub
     return app
@@ -204,6 +205,15 @@ async def _refused(request: Request, error: Exception) -> Response:
     if status in _MESSAGES and error.detail == HTTPStatus(status).phrase:  # Starlette's own
         message = _MESSAGES[status].format(method=request.method, allow=headers.get("Allow", ""))
     return error_response(status, _CODES.get(status, "BAD_REQUEST"), message, headers)
+
+
+async def _unexpected(request: Request, error: Exception) -> Response:
+    """A fault outside GraphQL (which masks its own): the same JSON shape and an incident id to
+    find it in the log by, never Starlette's plain "Internal Server Error". The traceback goes
+    to the log after this line (Starlette raises the error on to the server)."""
+    incident = uuid.uuid4().hex[:12]
+    log.error("unexpected error %s at %s %s", incident, request.method, request.url.path)
+    return error_response(500, "INTERNAL_SERVER_ERROR", f"Unexpected error (incident {incident}).")
 
 
 def _cross_origin(settings: Settings) -> list[Middleware]:

@@ -17,6 +17,7 @@ from hub.db import utcnow
 from hub.enums import Touchpoint
 from hub.errors import (
     CONTROL_CHARACTERS,
+    NUL,
     DomainError,
     ErrorCode,
     Problems,
@@ -192,8 +193,14 @@ def _acting(session: AsyncSession, by: Principal | None) -> Principal | None:
     return principal
 
 
+def plausible_id(profile_id: str) -> bool:
+    """Whether `profile_id` could name a profile at all: an address's path or a header is not
+    held to what GraphQL's gate holds a body to, and PostgreSQL refuses a NUL in a lookup."""
+    return 0 < len(profile_id) <= 64 and NUL not in profile_id
+
+
 async def get_live(session: AsyncSession, profile_id: str) -> Profile | None:
-    if not profile_id or len(profile_id) > 64:
+    if not plausible_id(profile_id):
         return None
     return await repo.get_live(session, profile_id)
 

@@ -33,6 +33,8 @@ async def export_file(request: Request) -> Response:
     ctx = Context(hub=hub, principal=principal)
     try:
         profile_id = request.path_params["profile_id"]
+        if not profiles.plausible_id(profile_id):
+            return error_response(404, "NOT_FOUND", "There is no such profile.")
         if not await ctx.may_see(profile_id):
             return error_response(403, "FORBIDDEN", "This token reaches only its own profile.")
         async with hub.db.sessions() as session:

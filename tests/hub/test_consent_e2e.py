@@ -150,6 +150,12 @@ def test_export_as_a_downloadable_file(hub: HubHandle) -> None:
         f"{hub.url}/profiles/nope/export.json", headers={"Authorization": f"Bearer {hub.admin_key}"}
     )
     assert missing.status_code == 404
+    nul = httpx.get(  # a NUL in the address: PostgreSQL refused the lookup (a 500)
+        f"{hub.url}/profiles/a%00b/export.json",
+        headers={"Authorization": f"Bearer {hub.admin_key}"},
+    )
+    assert nul.status_code == 404, nul.text
+    assert nul.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 def test_default_consent_policy_is_a_setting(hub_database: tuple[str, dict[str, str]]) -> None:
@@ -188,3 +194,42 @@ async def test_the_export_file_says_when_the_store_is_away(
         )
     assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
     assert answer.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+
+
+async def test_a_fault_outside_graphql_is_answered_in_json_without_a_trace(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not Starlette's plain "Internal Server Error": the shape every refusal has, and an
+    incident id to find the trace by in the log."""
+    import httpx
+
+    from hub.app import create_app
+    from hub.privacy import erasure
+    from hub.settings import Settings
+
+    url, keys = hub_database
+    app = create_app(Settings(database_url=url, retrain_on_start=False, rate_limits={}))
+
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug with a secret in its message")
+
+    monkeypatch.setattr(erasure, "export", broken)
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    made = "mutation($e: String!) { identify(input: {identifiers: [{kind: EMAIL, value: $e}], "
+    made += "touchpoint: WEB}) { profile { id } } }"
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+            variables = {"e": f"{unique()}@example.com"}
+            found = await client.post(
+                "/graphql", json={"query": made, "variables": variables}, headers=admin
+            )
+            pid = found.json()["data"]["identify"]["profile"]["id"]
+            answer = await client.get(
+                f"/profiles/{pid}/export.json", headers={"Authorization": f"Bearer {keys['admin']}"}
+            )
+    assert answer.status_code == 500
+    error = answer.json()["errors"][0]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert error["message"].startswith("Unexpected error (incident ")
+    assert "secret" not in answer.text and "Traceback" not in answer.text
