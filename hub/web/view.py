@@ -182,13 +182,8 @@ class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
             and message["id"] not in self.operations  # a reused id is strawberry's 4409
         ):
             # Strawberry's own refusal carries no code: typed, like every other refusal.
-            error = GraphQLError(
-                f"At most {limit} operations run at once on one socket.",
-                extensions={"code": "TOO_MANY"},
-            )
-            await self.send_message(
-                ErrorMessage(id=message["id"], type="error", payload=[error.formatted])
-            )
+            words = f"At most {limit} operations run at once on one socket."
+            await self._refuse(message["id"], words, "TOO_MANY")
             return
         payload = message["payload"]
         if (
@@ -197,16 +192,20 @@ class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
             and subscription_size(payload) > MAX_SUBSCRIPTION_CHARACTERS
         ):
             # Kept while it runs: a hundred of these a socket would hold megabytes each.
-            error = GraphQLError(
-                f"A subscription's document and variables are at most "
-                f"{MAX_SUBSCRIPTION_CHARACTERS:,} characters.",
-                extensions={"code": "TOO_LARGE"},
+            words = (
+                "A subscription's document and variables are at most "
+                f"{MAX_SUBSCRIPTION_CHARACTERS:,} characters."
             )
-            await self.send_message(
-                ErrorMessage(id=message["id"], type="error", payload=[error.formatted])
-            )
+            await self._refuse(message["id"], words, "TOO_LARGE")
             return
         await super().handle_subscribe(message)
+
+    async def _refuse(self, operation_id: str, words: str, code: str) -> None:
+        """The operation's `error` message, typed: the socket stays open."""
+        error = GraphQLError(words, extensions={"code": code})
+        await self.send_message(
+            ErrorMessage(id=operation_id, type="error", payload=[error.formatted])
+        )
 
     async def handle_pong(self, message: PongMessage) -> None:
         self._last_pong = asyncio.get_running_loop().time()
