@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import orjson
 from graphql import BREAK, DocumentNode, StringValueNode, Visitor, visit
 
-from hub.errors import NO_NUL
+from hub.errors import NO_NUL, NUL
 
 # A JSON \\u0000 escape (not an escaped backslash followed by "u0000").
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[uU]0000")
@@ -37,10 +37,7 @@ class BadInput(Exception):
 
 
 def _nul() -> BadInput:
-    return BadInput(400, "INVALID", NUL_MESSAGE)
-
-
-NUL_MESSAGE = NO_NUL
+    return BadInput(400, "INVALID", NO_NUL)
 
 
 def nul_in_document(query: str | None, document: DocumentNode) -> bool:
@@ -58,7 +55,7 @@ class _NulFinder(Visitor):
     found = False
 
     def enter_string_value(self, node: StringValueNode, *_: object) -> object:
-        if "\x00" in node.value:
+        if NUL in node.value:
             self.found = True
             return BREAK
         return None
@@ -132,7 +129,7 @@ def check_get_request(query_string: bytes, max_bytes: int, max_depth: int) -> di
     for name, values in params.items():
         if len(values) > 1:
             raise BadInput(400, "BAD_REQUEST", f"`{name}` may be given once.")
-        if "\x00" in name or "\x00" in values[0]:
+        if NUL in name or NUL in values[0]:
             raise _nul()
     request: dict[str, Any] = {name: values[0] for name, values in params.items()}
     for name in ("variables", "extensions"):

@@ -35,8 +35,9 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from hub.api.input_gate import NUL_MESSAGE, nul_in_document
+from hub.api.input_gate import nul_in_document
 from hub.api.validation_cache import cacheable
+from hub.errors import NO_NUL
 from hub.settings import Settings
 
 DEFAULT_LIST_SIZE = 20
@@ -259,7 +260,7 @@ class QueryLimits(SchemaExtension):
         document = context.graphql_document
         if not context.pre_execution_errors and document is not None:
             if nul_in_document(context.query, document):
-                context.pre_execution_errors = [_error("INVALID", NUL_MESSAGE)]
+                context.pre_execution_errors = [_error("INVALID", NO_NUL)]
                 yield
                 return
             refused = refusal(

@@ -9,7 +9,6 @@ import json
 import logging
 import re
 from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -188,7 +187,7 @@ class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
         payload = message["payload"]
         if (
             self.connection_acknowledged
-            and _is_subscription(payload["query"], _Named(payload.get("operationName")))
+            and _is_subscription(payload["query"], payload.get("operationName"))
             and subscription_size(payload) > MAX_SUBSCRIPTION_CHARACTERS
         ):
             # Kept while it runs: a hundred of these a socket would hold megabytes each.
@@ -374,7 +373,9 @@ class RapportGraphQL(GraphQL[Context, None]):
     ) -> Any:
         # Subscriptions run over WebSocket (graphql-transport-ws); over HTTP they get a 400.
         document = getattr(request_data, "query", None) or ""
-        if isinstance(document, str) and _is_subscription(document, request_data):
+        if isinstance(document, str) and _is_subscription(
+            document, getattr(request_data, "operation_name", None)
+        ):
             raise HTTPException(
                 400, "Subscriptions run over WebSocket (graphql-transport-ws) at /graphql."
             )
@@ -441,19 +442,11 @@ def _request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(errors) and all(not error.path for error in errors)
 
 
-@dataclass(frozen=True)
-class _Named:
-    """What `_is_subscription` reads of a request: the operation's name."""
-
-    operation_name: str | None
-
-
-def _is_subscription(document: str, request_data: Any) -> bool:
+def _is_subscription(document: str, operation_name: str | None) -> bool:
     if "subscription" not in document:
         return False
     try:
-        name = getattr(request_data, "operation_name", None)
-        operation = get_operation_ast(parse(document), name)
+        operation = get_operation_ast(parse(document), operation_name)
     except GraphQLSyntaxError:
         return False
     return operation is not None and operation.operation.value == OperationType.SUBSCRIPTION.value
