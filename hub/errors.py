@@ -101,4 +101,8 @@ def has_control_characters(text: str, allowed: str = "") -> bool:
     """Whether `text` holds a control or format character (Unicode category C: an escape
     sequence for a terminal, a right-to-left override that makes "gnp.exe" read "exe.png"),
     other than those in `allowed`."""
+    # Python counts every character of category C (and of Z, but the space) as unprintable:
+    # a printable text, nearly every one a batch sends, needs no look at each character.
+    if text.isprintable():
+        return False
     return any(unicodedata.category(ch)[0] == "C" and ch not in allowed for ch in text)

@@ -1,12 +1,18 @@
 """The input gate refuses a JSON \\u0000 escape wherever it stands, and only that: an escaped
-backslash followed by the letters "u0000" is ordinary text."""
+backslash followed by the letters "u0000" is ordinary text. And the check every text field
+gets for control characters answers by Unicode category."""
 
 from __future__ import annotations
 
+import json
+import unicodedata
+
+import orjson
 import pytest
 from graphql import parse
 
-from hub.api.input_gate import BadInput, check_message, nul_in_document
+from hub.api.input_gate import BadInput, check_message, nul_in_document, parsed_as_stdlib
+from hub.errors import has_control_characters
 
 
 @pytest.mark.parametrize(
@@ -51,3 +57,35 @@ def test_a_big_body_without_escapes_passes() -> None:
 def test_nul_written_inside_the_graphql_document(document: str, refused: bool) -> None:
     """JSON's check cannot see these: in the body they are an escaped backslash and letters."""
     assert nul_in_document(document, parse(document)) is refused
+
+
+def test_the_control_character_check_holds_for_every_code_point() -> None:
+    """The printable fast path answers as the check by Unicode category does, for each
+    code point alone and between printable letters, with and without allowed characters."""
+
+    def by_category(text: str, allowed: str = "") -> bool:
+        return any(unicodedata.category(ch)[0] == "C" and ch not in allowed for ch in text)
+
+    for point in range(0x110000):
+        ch = chr(point)
+        assert has_control_characters(ch) is by_category(ch), hex(point)
+        assert has_control_characters(f"a{ch}b", "\n\t") is by_category(f"a{ch}b", "\n\t")
+    assert not has_control_characters("line\n\tnext", allowed="\n\t")
+    assert has_control_characters("gnp\u202e.exe") and has_control_characters("\x1b[2J")
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["0", "-7", "2.5", "1e30", "1E-7", "9223372036854775807", "-9223372036854775808",
+     "18446744073709551615", "18446744073709551616", "-9223372036854775809", "10" + "0" * 29,
+     "123456789012345678.5", "0.12345678901234567890123"],
+)  # fmt: skip
+def test_the_gates_parse_is_taken_only_where_it_is_the_stdlibs(number: str) -> None:
+    """The view takes the gate's (orjson's) parse of a body only when the stdlib's would give
+    the same values of the same types; orjson reads integers beyond 64 bits as floats."""
+    raw = f'{{"variables": {{"n": {number}, "list": [{number}]}}}}'.encode()
+    same = orjson.loads(raw) == json.loads(raw) and repr(orjson.loads(raw)) == repr(json.loads(raw))
+    if parsed_as_stdlib(raw):
+        assert same, number
+    if abs(int(float(number))) >= 2**63 and "." not in number and "e" not in number.lower():
+        assert not parsed_as_stdlib(raw), number  # an integer orjson would turn into a float
