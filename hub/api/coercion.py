@@ -20,10 +20,12 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLLeafType,
     GraphQLNonNull,
+    is_enum_type,
     is_input_object_type,
     is_list_type,
     is_non_null_type,
@@ -73,6 +75,8 @@ def _bare(type_: GraphQLInputType, open_types: set[str]) -> tuple[Coerce, int] |
         return None if item is None else (_list_of(item[0]), item[1] + 1)
     if is_input_object_type(type_):
         return _input_object(type_, open_types)
+    if is_enum_type(type_):
+        return _enum(type_), 0
     return _leaf(cast(GraphQLLeafType, type_).coerce_input_value), 0
 
 
@@ -147,6 +151,28 @@ def _list_of(item: Coerce) -> Coerce:
         if not is_iterable(value):
             return [item(value)]  # a single value stands for a list of one
         return [item(each) for each in value]
+
+    return coerce
+
+
+def _enum(type_: GraphQLEnumType) -> Coerce:
+    """An enum's values by name, each coerced once by the type itself (strawberry's enum type
+    hands back its Python enum's member): a `track` names three per event. Anything that is
+    not one of those names goes the type's own way."""
+    parse = _leaf(type_.coerce_input_value)
+    by_name: dict[str, Any] = {}
+    for name in type_.values:
+        try:
+            by_name[name] = parse(name)
+        except Doubt:  # a value the type refuses by its own name: left to the type
+            continue
+
+    def coerce(value: Any) -> Any:
+        if type(value) is str:
+            found = by_name.get(value, Undefined)
+            if found is not Undefined:
+                return found
+        return parse(value)
 
     return coerce
 

@@ -139,6 +139,32 @@ def test_random_values_coerce_as_graphql_core_coerces_them(wrap: str) -> None:
     assert agreed > 1000 and doubted > 300, (agreed, doubted)
 
 
+class _Name(str):
+    """A str that is not exactly a str (the enum's lookup by name takes only exact ones)."""
+
+
+def test_every_enum_value_and_mistake_coerces_as_graphql_core_coerces_it() -> None:
+    enums = [
+        type_
+        for name, type_ in CORE.type_map.items()
+        if isinstance(type_, GraphQLEnumType) and not name.startswith("__")
+    ]
+    assert len(enums) >= 5
+    for type_ in enums:
+        coerce = coercer(GraphQLList(type_))
+        assert coerce is not None, type_.name
+        names = list(type_.values)
+        mistakes = [names[0].lower(), f" {names[0]}", "", 0, 1.5, True, {"a": 1}, _Name(names[0])]
+        for value in [*names, *mistakes]:
+            expected = coerce_input_value([value], GraphQLList(type_))
+            if expected is Undefined:
+                with pytest.raises(Doubt):
+                    coerce([value])
+            else:  # the very member graphql-core gives (strawberry's Python enum)
+                (got,) = coerce([value])
+                assert got is expected[0], (type_.name, value)
+
+
 def test_a_type_that_contains_itself_goes_graphql_cores_way() -> None:
     from graphql import GraphQLInputField, GraphQLString
 
