@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
+import orjson
 from asyncpg import exceptions as asyncpg_errors
 from sqlalchemy import (
     ARRAY,
@@ -421,6 +422,17 @@ def strict_json(value: Any) -> str:
     return json.dumps(value, allow_nan=False)
 
 
+def read_json(text_: str | bytes) -> Any:
+    """A JSON column's text as its value: orjson's parse (~3x the stdlib's; an ingest batch
+    reads the tags of a thousand products), or the stdlib's for what orjson refuses and the
+    stdlib reads (integers beyond 64 bits, an escaped lone surrogate), so every stored value
+    reads back as before."""
+    try:
+        return orjson.loads(text_)
+    except orjson.JSONDecodeError:
+        return json.loads(text_)
+
+
 def sqlite_file(url: str) -> tuple[str, bool] | None:
     """A SQLite URL's file (its name, and whether it is a `file:` URI); None in memory."""
     args, options = _sqlite_connect_args(url)
@@ -447,6 +459,7 @@ def vacuum_sqlite(url: str) -> tuple[tuple[int, int], tuple[int, int]]:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("json_serializer", strict_json)
+    kwargs.setdefault("json_deserializer", read_json)
     if url.startswith("sqlite"):
         args, options = _sqlite_connect_args(url)
         options["timeout"] = 10
