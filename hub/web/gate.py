@@ -16,7 +16,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.actors import Principal
 from hub.api.context import Context, Hub
 from hub.api.errors import error_response, unavailable_response
-from hub.api.input_gate import BadInput, check_get_request, check_request, too_large
+from hub.api.input_gate import (
+    PARSED_REQUEST,
+    BadInput,
+    check_get_request,
+    check_request,
+    parsed_as_stdlib,
+    too_large,
+)
 from hub.api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from hub.auth.service import bearer_from
 from hub.db import unavailable
@@ -143,6 +150,8 @@ class Authenticate:
                 request = check_request(body, settings.max_body_bytes, settings.max_json_depth)
                 if self._named_by_hash(request):
                     body = orjson.dumps(request)
+                if parsed_as_stdlib(body):  # the view takes it, not parsing the body again
+                    scope[PARSED_REQUEST] = request
             elif scope["method"] == "GET":
                 request = check_get_request(
                     scope["query_string"], settings.max_body_bytes, settings.max_json_depth

@@ -404,6 +404,34 @@ async def test_the_websocket_path_applies_the_http_gate(hub: HubHandle) -> None:
     assert huge[0] == 1009  # message too big
 
 
+async def test_an_integer_beyond_64_bits_is_read_exactly_over_the_socket(hub: HubHandle) -> None:
+    """A message is checked with orjson, which reads 10**30 as a float; the socket then parses
+    it as HTTP does, so the integer is refused as not storable (as over HTTP), not stored as
+    1e+30."""
+    sku = some_skus(hub, 1)[0]
+    ws = await _open(hub.ws_url, hub.web_key)
+    try:
+        events = [
+            {
+                "messageId": unique("big"),
+                "identifier": {"kind": "ANONYMOUS_ID", "value": unique("anon")},
+                "type": "VIEW",
+                "touchpoint": "WEB",
+                "productSku": sku,
+                "properties": {"big": 10**30},
+            }
+        ]
+        await ws.send(_subscribe(TRACK, {"events": events}))
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        track = answer["payload"]["data"]["track"]
+        assert track["accepted"] == 0, track
+        assert [(e["field"], e["code"]) for e in track["userErrors"]] == [
+            (["events", "0", "properties"], "INVALID")
+        ]
+    finally:
+        await ws.close()
+
+
 async def test_a_subscription_may_not_keep_megabytes_on_the_hub(hub: HubHandle) -> None:
     """A running subscription keeps its document and variables: a hundred a socket of two
     megabytes each would be 200 MB held for one client (a web key's sockets are anyone's).

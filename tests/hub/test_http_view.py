@@ -101,16 +101,20 @@ async def test_a_read_is_answered_the_short_way(
         short_ways.append("post")
         return await post(self, request)
 
-    async def watched_parse(self: RapportGraphQL, request: Any) -> Any:
+    async def watched_parse(self: RapportGraphQL, request: Any, parsed: Any = None) -> Any:
         short_ways.append("parse")
-        return await parse(self, request)
+        return await parse(self, request, parsed)
 
     async def strawberry_s(self: RapportGraphQL, request: Any) -> Any:
         raise AssertionError("strawberry's content-type parser ran")
 
+    def parsed_again(self: RapportGraphQL, data: Any) -> Any:
+        raise AssertionError("the body was parsed again after the gate parsed it")
+
     monkeypatch.setattr(RapportGraphQL, "_post", watched_post)
     monkeypatch.setattr(RapportGraphQL, "_json_body", watched_parse)
     monkeypatch.setattr(GraphQL, "parse_http_body", strawberry_s)
+    monkeypatch.setattr(RapportGraphQL, "parse_json", parsed_again)
     status, media, body = await _answer(client, key, JSON, JSON, READ)
     assert status == 200 and media == "application/json; charset=utf-8"
     assert b'"displayName"' in body and b'"errors"' not in body
