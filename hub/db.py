@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import (
     AsyncIterator,
@@ -422,11 +423,19 @@ def strict_json(value: Any) -> str:
     return json.dumps(value, allow_nan=False)
 
 
+# A run of 19 digits or more: it may be an integer beyond 64 bits, which orjson reads as a
+# float where the stdlib reads it exactly.
+_LONG_DIGITS = re.compile("[0-9]{19}")
+
+
 def read_json(text_: str | bytes) -> Any:
     """A JSON column's text as its value: orjson's parse (~3x the stdlib's; an ingest batch
-    reads the tags of a thousand products), or the stdlib's for what orjson refuses and the
-    stdlib reads (integers beyond 64 bits, an escaped lone surrogate), so every stored value
-    reads back as before."""
+    reads the tags of a thousand products), or the stdlib's where orjson would read otherwise
+    (an integer beyond 64 bits) or refuses what the stdlib reads (an escaped lone surrogate),
+    so every stored value reads back as before."""
+    text_ = text_.decode() if isinstance(text_, bytes) else text_
+    if _LONG_DIGITS.search(text_) is not None:
+        return json.loads(text_)
     try:
         return orjson.loads(text_)
     except orjson.JSONDecodeError:
