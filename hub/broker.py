@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import sqlite3
@@ -28,10 +27,10 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
-import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import jsontext
 from hub.db import asyncpg_connect_args, sqlite_file
 from hub.tasks import stop_tasks
 
@@ -64,24 +63,6 @@ class ProfileChange:
 
 
 _CHANGE_FIELDS = tuple(field.name for field in dataclass_fields(ProfileChange))
-
-
-def _json(value: Any) -> str:
-    """`value` as compact JSON text: orjson's (~10x the stdlib's speed, for a batch's thousand
-    changes), or the stdlib's for text orjson refuses (a lone surrogate, which SQLite stores)."""
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(value, separators=(",", ":"))
-
-
-def _parsed(text_: str) -> Any:
-    """`_json`'s text read back (by the stdlib when it wrote it: orjson refuses the escaped
-    lone surrogate)."""
-    try:
-        return orjson.loads(text_)
-    except orjson.JSONDecodeError:
-        return json.loads(text_)
 
 
 def record_change(session: AsyncSession, change: ProfileChange) -> None:
@@ -247,9 +228,9 @@ class PostgresBroker(LocalBroker):
             return
         payloads = []
         for change in changes:
-            payload = _json(change.fields())
+            payload = jsontext.dumps(change.fields())
             if len(payload.encode()) > _MAX_PAYLOAD:
-                payload = _json(change.fields() | {"summary": change.summary[:200]})
+                payload = jsontext.dumps(change.fields() | {"summary": change.summary[:200]})
             payloads.append(payload)
         await session.execute(
             text("SELECT pg_notify(:c, p) FROM unnest(CAST(:ps AS text[])) AS p"),
@@ -261,7 +242,7 @@ class PostgresBroker(LocalBroker):
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
-            change = ProfileChange(**_parsed(payload))
+            change = ProfileChange(**jsontext.loads(payload))
         except (ValueError, TypeError):
             log.warning("ignoring malformed change notification")
             return
@@ -380,7 +361,7 @@ class SqliteBroker(LocalBroker):
             text("INSERT INTO change_journal (at, changes) VALUES (:at, :c)"),
             {
                 "at": time.time(),
-                "c": _json([c.fields() for c in changes]),
+                "c": jsontext.dumps([c.fields() for c in changes]),
             },
         )
 
@@ -480,7 +461,7 @@ class SqliteBroker(LocalBroker):
         for id_, payload in rows:
             self._last = id_
             try:
-                changes = [ProfileChange(**c) for c in _parsed(payload)]
+                changes = [ProfileChange(**c) for c in jsontext.loads(payload)]
             except (ValueError, TypeError):
                 log.warning("ignoring a malformed change journal row")
                 continue

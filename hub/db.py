@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import (
     AsyncIterator,
@@ -20,7 +19,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-import orjson
 from asyncpg import exceptions as asyncpg_errors
 from sqlalchemy import (
     ARRAY,
@@ -57,7 +55,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only
 
-from hub import sqlite_driver
+from hub import jsontext, sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -135,7 +133,7 @@ def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnE
         unnested = func.unnest(bindparam(None, list(values), type_=ARRAY(column.type)))
         return cast(ColumnElement[bool], column.in_(select(unnested)))
     if dialect == "sqlite":
-        listed = bindparam(None, json.dumps(list(values)), type_=String)
+        listed = bindparam(None, jsontext.dumps(list(values)), type_=String)
         return cast(
             ColumnElement[bool],
             column.in_(select(func.json_each(listed).table_valued("value").c.value)),
@@ -423,25 +421,6 @@ def strict_json(value: Any) -> str:
     return json.dumps(value, allow_nan=False)
 
 
-# A run of 19 digits or more: it may be an integer beyond 64 bits, which orjson reads as a
-# float where the stdlib reads it exactly.
-_LONG_DIGITS = re.compile("[0-9]{19}")
-
-
-def read_json(text_: str | bytes) -> Any:
-    """A JSON column's text as its value: orjson's parse (~3x the stdlib's; an ingest batch
-    reads the tags of a thousand products), or the stdlib's where orjson would read otherwise
-    (an integer beyond 64 bits) or refuses what the stdlib reads (an escaped lone surrogate),
-    so every stored value reads back as before."""
-    text_ = text_.decode() if isinstance(text_, bytes) else text_
-    if _LONG_DIGITS.search(text_) is not None:
-        return json.loads(text_)
-    try:
-        return orjson.loads(text_)
-    except orjson.JSONDecodeError:
-        return json.loads(text_)
-
-
 def sqlite_file(url: str) -> tuple[str, bool] | None:
     """A SQLite URL's file (its name, and whether it is a `file:` URI); None in memory."""
     args, options = _sqlite_connect_args(url)
@@ -468,7 +447,8 @@ def vacuum_sqlite(url: str) -> tuple[tuple[int, int], tuple[int, int]]:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("json_serializer", strict_json)
-    kwargs.setdefault("json_deserializer", read_json)
+    # JSON columns read by orjson where it reads what the stdlib reads (hub/jsontext.py)
+    kwargs.setdefault("json_deserializer", jsontext.loads)
     if url.startswith("sqlite"):
         args, options = _sqlite_connect_args(url)
         options["timeout"] = 10

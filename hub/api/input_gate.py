@@ -13,6 +13,7 @@ import orjson
 from graphql import BREAK, DocumentNode, StringValueNode, Visitor, visit
 
 from hub.errors import NO_NUL, NUL
+from hub.jsontext import may_hold_long_integer
 
 # A JSON \\u0000 escape (not an escaped backslash followed by "u0000").
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[uU]0000")
@@ -85,17 +86,13 @@ def check_message(raw: bytes, max_bytes: int, max_depth: int, what: str = "The b
 # Where the gate leaves a POST's request, parsed and checked by `check_request`, in the ASGI
 # scope: the GraphQL view reads it from there instead of parsing the body again.
 PARSED_REQUEST = "rapport.request"
-# A run of 19 digits or more: it may be an integer beyond 64 bits, which orjson reads as a
-# float (10**30 as 1e+30) where the stdlib reads it exactly.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def parsed_as_stdlib(raw: bytes) -> bool:
-    """Whether orjson's parse of `raw` is the one the stdlib's `json` gives, as far as a
-    cheap look can tell: no run of digits that may be an integer orjson turns into a float
-    (such a body, rare, is parsed again by the GraphQL view, which refuses what it cannot
-    store)."""
-    return _LONG_DIGITS.search(raw) is None
+    """Whether orjson's parse of `raw` is the one the stdlib's `json` gives: no number that
+    may be an integer orjson turns into a float (such a body, rare, is parsed again by the
+    GraphQL view, which refuses what it cannot store)."""
+    return not may_hold_long_integer(raw)
 
 
 _REQUEST_FIELDS = {

@@ -4,7 +4,6 @@ booleans), expanding IN lists of every length, a parameter used twice, and error
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from hub import reads
-from hub.db import Database, UTCDateTime, from_sqlite_time, read_json, sqlite_time
+from hub.db import Database, UTCDateTime, from_sqlite_time, sqlite_time
 
 metadata = MetaData()
 shelf = Table(
@@ -200,17 +199,3 @@ def test_sqlite_time_text_reads_back_as_utc_datetime_does() -> None:
     assert from_sqlite_time(sqlite_time(datetime(2010, 1, 29, 8, 1, 2, 3, tzinfo=UTC))) == (
         datetime(2010, 1, 29, 8, 1, 2, 3, tzinfo=UTC)
     )
-
-
-@pytest.mark.parametrize(
-    "stored",
-    ['{"tags": ["gift", "heart"]}', "null", "{}", '{"n": 9223372036854775807}',
-     '{"n": 18446744073709551616}', '{"n": -100000000000000000000}', '[1e30, 2.5, -0.0]',
-     '{"text": "caf\\u00e9 \\ud83c\\udf81"}', '{"lone": "x\\ud800y"}', '{"nan": NaN}',
-     '{"a": 1, "a": 2}'],
-)  # fmt: skip
-def test_a_json_column_reads_back_as_the_stdlib_reads_it(stored: str) -> None:
-    """orjson reads JSON columns, but a value reads back as the stdlib's `json` read it:
-    integers beyond 64 bits exact (orjson would give floats), and what orjson refuses."""
-    assert repr(read_json(stored)) == repr(json.loads(stored))
-    assert repr(read_json(stored.encode())) == repr(json.loads(stored))
