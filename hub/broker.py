@@ -458,11 +458,16 @@ class SqliteBroker(LocalBroker):
         if rows and rows[0][0] > self._last + 1:  # rows taken away before this process read them
             log.warning("change journal moved on past this process; subscribers re-read")
             self.resync()
+        queues = self._queues
         for id_, payload in rows:
             self._last = id_
             try:
-                changes = [ProfileChange(**c) for c in jsontext.loads(payload)]
-            except (ValueError, TypeError):
+                # Only those this process's subscribers wait for (all `dispatch` hands out):
+                # an import chunk's thousands of changes mostly concern nobody here.
+                changes = [
+                    ProfileChange(**c) for c in jsontext.loads(payload) if c["profile_id"] in queues
+                ]
+            except (ValueError, TypeError, KeyError):
                 log.warning("ignoring a malformed change journal row")
                 continue
             self.dispatch(changes)

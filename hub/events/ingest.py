@@ -17,13 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub import suppression
 from hub.catalog import service as catalog
 from hub.db import utcnow
-from hub.enums import ConsentPurpose, EventType, IdentifierKind
+from hub.enums import ConsentPurpose, EventType
 from hub.events import repository as repo
 from hub.events import resolvers
 from hub.events.validation import EventIn, TrackResult, validate
 from hub.identity import bulk as identities
 from hub.identity import service as identity
-from hub.identity.normalize import IdentifierIn
 from hub.preferences import batch as learning
 from hub.preferences.learned import Observation
 from hub.preferences.learning import Weights
@@ -142,8 +141,7 @@ async def _owners(
     for event in events:
         first_seen.setdefault((event.identifier.kind.value, event.identifier.value), event)
     created = await identity.attach_new(
-        session,
-        [(IdentifierIn(IdentifierKind(k), v), first_seen[(k, v)].touchpoint) for k, v in missing],
+        session, [(first_seen[pair].identifier, first_seen[pair].touchpoint) for pair in missing]
     )
     found.update(created)
     return found, {profile_id for profile_id, _ in created.values()}
