@@ -39,6 +39,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.drive import cpu_seconds
 from bench.timing import executemany_floor, print_rates
 from hub.catalog.demo_data import read_lines
 from tests.conftest import SAMPLE, prepare_database, start_hub, stop_hub
@@ -198,9 +199,8 @@ def _drive(
 
 
 def hub_cpu(pid: int) -> float:
-    """Seconds of CPU (user + system, all threads) the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """Seconds of CPU (all threads) the process has used so far (bench/drive.py)."""
+    return cpu_seconds(pid)
 
 
 async def pg_floor(url: str, skus: list[str], n: int) -> float:

@@ -19,6 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.drive import cpu_seconds  # noqa: E402
 from bench.profile_floor import start_app  # noqa: E402
 
 PEER_DIR = ROOT / "bench" / "postgraphile"
@@ -214,6 +215,5 @@ def _pin(pid: int, cpu: str | None) -> None:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process, all its threads."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU of a process, all its threads (bench/drive.py)."""
+    return cpu_seconds(pid)
