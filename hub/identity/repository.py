@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import insert_tuples, one_each
@@ -85,11 +85,39 @@ async def add(session: AsyncSession, identifier: Identifier) -> Identifier:
 IDENTIFIER_COLUMNS = ("profile_id", "kind", "value", "touchpoint", "created_at", "verified_at")
 
 
-async def insert_rows(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> None:
-    """Many new identifiers in one executemany (Core: no ORM objects; callers that need their
-    ids read them back with `owners_of`), a value for each of IDENTIFIER_COLUMNS a row
-    (verified_at may be None): one statement for them all, COPY on PostgreSQL."""
-    await insert_tuples(session, Identifier.__table__, IDENTIFIER_COLUMNS, rows)
+async def insert_rows(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> list[int] | None:
+    """Many new identifiers in one statement (Core: no ORM objects; COPY on PostgreSQL), a
+    value for each of IDENTIFIER_COLUMNS a row (verified_at may be None); their ids in the
+    rows' order, given to them before the insert (`_new_ids`), or None on a store where the
+    caller reads them back (`owners_of`)."""
+    ids = await _new_ids(session, len(rows))
+    if ids is None:
+        await insert_tuples(session, Identifier.__table__, IDENTIFIER_COLUMNS, rows)
+        return None
+    with_ids = [(id_, *row) for id_, row in zip(ids, rows, strict=True)]
+    await insert_tuples(session, Identifier.__table__, ("id", *IDENTIFIER_COLUMNS), with_ids)
+    return ids
+
+
+_DRAW_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('identifiers', 'id')) FROM generate_series(1, :n)"
+)
+
+
+async def _new_ids(session: AsyncSession, count: int) -> list[int] | None:
+    """`count` unused identifier ids: PostgreSQL's sequence, drawn for them all in one
+    statement; on SQLite the ones after the largest, which SQLite itself would give them —
+    only while this transaction holds the write lock (it has written: the new profiles), so
+    that no other writer can take them before the insert. None on other stores."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        drawn = await session.execute(_DRAW_IDS, {"n": count})
+        return [int(id_) for (id_,) in drawn]
+    if dialect == "sqlite" and session.in_transaction():
+        top = await session.scalar(select(func.max(Identifier.id)))
+        start = (top or 0) + 1
+        return list(range(start, start + count))
+    return None
 
 
 async def add_merge(session: AsyncSession, merge: Merge) -> Merge:

@@ -253,8 +253,11 @@ async def attach_new(
         (owner, item.kind.value, item.value, touchpoint, now, verified)
         for owner, (item, touchpoint) in zip(owners, wanted, strict=True)
     ]
-    await repo.insert_rows(session, rows)
-    return await repo.owners_of(session, [(item.kind.value, item.value) for item, _ in wanted])
+    ids = await repo.insert_rows(session, rows)
+    pairs = [(item.kind.value, item.value) for item, _ in wanted]
+    if ids is None:
+        return await repo.owners_of(session, pairs)
+    return dict(zip(pairs, zip(owners, ids, strict=True), strict=True))
 
 
 async def locked_owners(

@@ -65,3 +65,24 @@ async def test_a_web_key_is_linked_to_a_batch_of_new_visitors_in_one_statement(
                 {"run": f"{run}%"},
             )
         assert linked == VISITORS  # the key may read each of them by id
+        # Their identifiers' ids are given before the insert, not read back after it: the
+        # identifiers are read once (who holds them: nobody) and written once; and each
+        # event names the identifier of its visitor, on that visitor's profile.
+        reads = [s for s in seen if "identifiers.value" in s and "INSERT" not in s]
+        assert len(reads) == 1, reads
+        async with view.hub.db.sessions() as session:
+            mismatched = await session.scalar(
+                text(
+                    "SELECT count(*) FROM events e JOIN identifiers i ON i.id = e.identifier_id"
+                    " WHERE i.value LIKE :run AND e.profile_id != i.profile_id"
+                ),
+                {"run": f"{run}%"},
+            )
+            named = await session.scalar(
+                text(
+                    "SELECT count(DISTINCT i.value) FROM events e"
+                    " JOIN identifiers i ON i.id = e.identifier_id WHERE i.value LIKE :run"
+                ),
+                {"run": f"{run}%"},
+            )
+        assert (mismatched, named) == (0, VISITORS)
