@@ -32,13 +32,14 @@ def may_hold_long_integer(raw: bytes) -> bool:
 
 def loads(text: str | bytes) -> Any:
     """`json.loads(text)`, by orjson where that gives the same value."""
-    raw = text.encode() if isinstance(text, str) else text
+    # (surrogatepass: a text holding a lone surrogate itself, which orjson then refuses)
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     if may_hold_long_integer(raw):
-        return json.loads(raw)
+        return json.loads(text)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(raw)  # an escaped lone surrogate, NaN: read, or refused, as before
+        return json.loads(text)  # an escaped lone surrogate, NaN: read, or refused, as before
 
 
 def dumps(value: Any) -> str:

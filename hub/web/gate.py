@@ -3,6 +3,7 @@ GET's query string) is a GraphQL request at all — all before any GraphQL work.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import orjson
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub import jsontext
 from hub.actors import Principal
 from hub.api.context import Context, Hub
 from hub.api.errors import error_response, unavailable_response
@@ -148,10 +150,14 @@ class Authenticate:
                         "Send the request as JSON (Content-Type: application/json).",
                     )
                 request = check_request(body, settings.max_body_bytes, settings.max_json_depth)
+                if not parsed_as_stdlib(body):
+                    # orjson read an integer beyond 64 bits as a float: the stdlib's exact
+                    # parse of the same (checked) body is the request.
+                    request = json.loads(body)
                 if self._named_by_hash(request):
-                    body = orjson.dumps(request)
-                if parsed_as_stdlib(body):  # the view takes it, not parsing the body again
-                    scope[PARSED_REQUEST] = request
+                    body = jsontext.dumps(request).encode()
+                # The view takes the request from here, not parsing the body again.
+                scope[PARSED_REQUEST] = request
             elif scope["method"] == "GET":
                 request = check_get_request(
                     scope["query_string"], settings.max_body_bytes, settings.max_json_depth

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 import httpx
 import pytest
@@ -103,3 +104,39 @@ def test_persisted_queries_over_http(hub: HubHandle) -> None:
     params = {"extensions": json.dumps(alone["extensions"])}
     by_get = httpx.get(url, params=params, headers=headers, timeout=30)
     assert by_get.status_code == 200 and by_get.json() == stored.json()
+
+
+def test_a_persisted_mutation_keeps_an_integer_beyond_64_bits(hub: HubHandle) -> None:
+    """A request named by its hash is written out again with its document filled in; an
+    integer beyond 64 bits in its variables stays that integer (orjson, which checks the body,
+    reads it as a float), so a property holding it is refused as not storable, as when the
+    document is sent."""
+    headers = {"Authorization": f"Bearer {hub.web_key}"}
+    url = f"{hub.url}/graphql"
+    track = (
+        "mutation Persisted($events: [EventInput!]!) { track(events: $events) "
+        "{ accepted userErrors { field code } } }"
+    )
+    sku = httpx.post(
+        url, json={"query": "{ products(first: 1) { sku } }"}, headers=headers, timeout=30
+    ).json()["data"]["products"][0]["sku"]
+
+    def events() -> list[dict[str, object]]:
+        return [
+            {
+                "messageId": uuid.uuid4().hex,
+                "identifier": {"kind": "ANONYMOUS_ID", "value": uuid.uuid4().hex},
+                "type": "VIEW",
+                "touchpoint": "WEB",
+                "productSku": sku,
+                "properties": {"big": 10**30},
+            }
+        ]
+
+    sent = {"query": track, "variables": {"events": events()}, "extensions": _ext(track)}
+    for body in (sent, {"variables": {"events": events()}, "extensions": _ext(track)}):
+        answer = httpx.post(url, json=body, headers=headers, timeout=30).json()
+        assert answer["data"]["track"] == {
+            "accepted": 0,
+            "userErrors": [{"field": ["events", "0", "properties"], "code": "INVALID"}],
+        }, answer
