@@ -4,6 +4,7 @@ enough, strict JSON (UTF-8, no NaN or Infinity, numbers that fit a double), no N
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -67,7 +68,8 @@ def too_large(limit: int) -> BadInput:
 
 
 def check_message(raw: bytes, max_bytes: int, max_depth: int, what: str = "The body") -> Any:
-    """The parsed JSON value of `raw` (`what` names it in a refusal), or BadInput."""
+    """The parsed JSON value of `raw` (`what` names it in a refusal), or BadInput; the value
+    the stdlib's `json` reads (orjson's, but where that would differ)."""
     if len(raw) > max_bytes:
         raise too_large(max_bytes)
     if b"\x00" in raw or (_may_escape_nul(raw) and _NUL_ESCAPE.search(raw)):
@@ -80,20 +82,16 @@ def check_message(raw: bytes, max_bytes: int, max_depth: int, what: str = "The b
         ) from error
     if _deeper_than(value, max_depth):
         raise BadInput(400, "TOO_DEEP", f"JSON may be nested at most {max_depth} levels deep.")
+    if may_hold_long_integer(raw):
+        # orjson reads an integer beyond 64 bits as a float (10**30 as 1e+30): the stdlib's
+        # parse of the same, checked, text keeps it the integer the client sent.
+        return json.loads(raw)
     return value
 
 
 # Where the gate leaves a POST's request, parsed and checked by `check_request`, in the ASGI
 # scope: the GraphQL view reads it from there instead of parsing the body again.
 PARSED_REQUEST = "rapport.request"
-
-
-def parsed_as_stdlib(raw: bytes) -> bool:
-    """Whether orjson's parse of `raw` is the one the stdlib's `json` gives: no number that
-    may be an integer orjson turns into a float (such a body, rare, is parsed again by the
-    GraphQL view, which refuses what it cannot store)."""
-    return not may_hold_long_integer(raw)
-
 
 _REQUEST_FIELDS = {
     "query": (str, "a string"),

@@ -3,14 +3,12 @@ GET's query string) is a GraphQL request at all — all before any GraphQL work.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import orjson
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,7 +21,6 @@ from hub.api.input_gate import (
     BadInput,
     check_get_request,
     check_request,
-    parsed_as_stdlib,
     too_large,
 )
 from hub.api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
@@ -150,10 +147,6 @@ class Authenticate:
                         "Send the request as JSON (Content-Type: application/json).",
                     )
                 request = check_request(body, settings.max_body_bytes, settings.max_json_depth)
-                if not parsed_as_stdlib(body):
-                    # orjson read an integer beyond 64 bits as a float: the stdlib's exact
-                    # parse of the same (checked) body is the request.
-                    request = json.loads(body)
                 if self._named_by_hash(request):
                     body = jsontext.dumps(request).encode()
                 # The view takes the request from here, not parsing the body again.
@@ -191,7 +184,7 @@ class Authenticate:
 
 def _query_string(request: dict[str, Any]) -> bytes:
     params = {
-        name: value if isinstance(value, str) else orjson.dumps(value).decode()
+        name: value if isinstance(value, str) else jsontext.dumps(value)
         for name, value in request.items()
     }
     return urlencode(params).encode()

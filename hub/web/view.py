@@ -52,7 +52,6 @@ from hub.api.input_gate import (
     BadInput,
     check_message,
     check_socket_message,
-    parsed_as_stdlib,
     subscription_size,
 )
 from hub.auth.service import bearer_from
@@ -127,13 +126,10 @@ class TextWebSocket(ASGIWebSocketAdapter):
                     await self.close(4400, "WebSocket message type must be text")
                     return
                 try:
-                    encoded = raw.encode()
-                    checked = check_message(
-                        encoded, settings.max_body_bytes, settings.max_json_depth
+                    # Checked strictly; parsed as over HTTP (integers stay integers).
+                    decoded = check_message(
+                        raw.encode(), settings.max_body_bytes, settings.max_json_depth
                     )
-                    # Checked strictly; parsed as over HTTP (integers stay integers): the
-                    # check's parse where it is the stdlib's, else parsed again.
-                    decoded = checked if parsed_as_stdlib(encoded) else self.view.decode_json(raw)
                     check_socket_message(decoded)
                 except BadInput as error:
                     await self.close(error.ws_code, error.message[:120])
