@@ -16,6 +16,7 @@ import asyncio
 import csv
 import gzip
 import io
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from hub.errors import DomainError, ErrorCode
 from hub.events import resolvers
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
+from hub.jsontext import may_hold_long_integer
 from hub.tasks import stop_tasks
 from hub.weights import Weights
 
@@ -167,11 +169,14 @@ def records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            raw = line.encode()
             try:
-                parsed = orjson.loads(line)
+                parsed = orjson.loads(raw)
             except orjson.JSONDecodeError as error:
                 yield number, f"Not JSON: {error.msg}."
                 continue
+            if may_hold_long_integer(raw):  # orjson reads 10**30 as 1e+30; as `track` does:
+                parsed = json.loads(raw)  # the integer sent, which validation then refuses
             yield number, parsed if isinstance(parsed, dict) else "Each line is one JSON object."
 
 

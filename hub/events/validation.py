@@ -7,7 +7,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,7 +30,9 @@ MAX_QUANTITY = 100_000
 MAX_PRICE = Decimal("1000000")
 MAX_PROPERTIES_DEPTH = 10
 MAX_PROPERTIES_ITEMS = 200
-_EARLIEST = datetime(1990, 1, 1).astimezone()
+# (in UTC, as the times compared with it are: comparing two times of one time zone object
+# skips asking each for its offset)
+_EARLIEST = datetime(1990, 1, 1).astimezone().astimezone(UTC)
 # Normalising is pure, and a batch names the same customers and visitors again and again
 # (a phone number costs ~20 µs to parse); a refused value raises afresh every time.
 _normalized = functools.lru_cache(maxsize=1 << 16)(normalize_identifier)
@@ -71,6 +73,7 @@ def validate(
         )
     problems.raise_if_any()
     now = utcnow()
+    latest = now + timedelta(days=1)
     cleaned: list[EventIn] = []
     for index, event in enumerate(events):
         at = ("events", index)
@@ -92,7 +95,7 @@ def validate(
         occurred = event.occurred_at or now
         if occurred.tzinfo is None:
             problems.add((*at, "occurredAt"), ErrorCode.INVALID, "Give a time zone (e.g. Z).")
-        elif occurred > now + timedelta(days=1) or occurred < _EARLIEST:
+        elif occurred > latest or occurred < _EARLIEST:
             problems.add(
                 (*at, "occurredAt"),
                 ErrorCode.OUT_OF_RANGE,
