@@ -85,7 +85,10 @@ def check_message(raw: bytes, max_bytes: int, max_depth: int, what: str = "The b
     if may_hold_long_integer(raw):
         # orjson reads an integer beyond 64 bits as a float (10**30 as 1e+30): the stdlib's
         # parse of the same, checked, text keeps it the integer the client sent.
-        return json.loads(raw)
+        try:
+            return json.loads(raw)
+        except RecursionError as error:  # a depth limit set near a thousand or above
+            raise BadInput(400, "TOO_DEEP", "JSON may not be nested this deep.") from error
     return value
 
 

@@ -176,7 +176,11 @@ def records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 yield number, f"Not JSON: {error.msg}."
                 continue
             if may_hold_long_integer(raw):  # orjson reads 10**30 as 1e+30; as `track` does:
-                parsed = json.loads(raw)  # the integer sent, which validation then refuses
+                try:  # the integer sent, which validation then refuses
+                    parsed = json.loads(raw)
+                except RecursionError:  # nested near a thousand deep (orjson reads 1,024)
+                    yield number, "Not JSON: nested too deep."
+                    continue
             yield number, parsed if isinstance(parsed, dict) else "Each line is one JSON object."
 
 

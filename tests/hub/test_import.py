@@ -120,15 +120,22 @@ def test_an_integer_beyond_64_bits_in_a_file_is_refused_as_by_track(
     loyalty = unique("BIG").upper()
     sku = some_skus(hub, 1)[0]
     run = unique("big-")
+    deep = _line(f"{run}-3", loyalty, "VIEW", sku).replace(
+        '"productSku"',
+        '"properties": {"d": ' + "[" * 1000 + "1" + "0" * 25 + "]" * 1000 + '}, "productSku"',
+    )  # orjson reads it; the stdlib's parse (for the long integer) cannot
     lines = [
         _line(f"{run}-1", loyalty, "VIEW", sku, properties={"big": 10**30}),
         _line(f"{run}-2", loyalty, "VIEW", sku, properties={"fine": 2**62, "id": "1" * 25}),
+        deep,
     ]
     path = tmp_path / "big.ndjson"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     done = hub_command(hub.database_url, "import", str(path), check=False)
-    assert "2 lines: 1 events stored" in done.stderr and "1 refused" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "3 lines: 1 events stored" in done.stderr and "2 refused" in done.stderr, done.stderr
     assert "line 1: properties:" in done.stderr
+    assert "line 3: Not JSON: nested too deep." in done.stderr
     events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
     assert [e["messageId"] for e in events] == [f"{run}-2"]
 

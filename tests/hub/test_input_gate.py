@@ -84,3 +84,12 @@ def test_a_checked_message_holds_what_the_stdlib_reads(number: str) -> None:
     bits stays that integer (orjson would read it as a float)."""
     raw = f'{{"variables": {{"n": {number}, "list": [{number}]}}}}'.encode()
     assert repr(check_message(raw, 1000, 8)) == repr(json.loads(raw))
+
+
+def test_a_long_integer_nested_deeper_than_the_stdlib_reads_is_refused_in_words() -> None:
+    """With the depth limit set high, orjson reads a thousand levels but the stdlib's parse
+    (taken for a long integer) cannot: refused as too deep, not a RecursionError."""
+    raw = ("[" * 1000 + "1" + "0" * 25 + "]" * 1000).encode()
+    with pytest.raises(BadInput) as error:
+        check_message(raw, 1_000_000, 2000)
+    assert error.value.code == "TOO_DEEP"
