@@ -120,6 +120,7 @@ async def track(
             (profile_id, batch[-1].touchpoint, "EVENTS", _summary(batch, products))
             for profile_id, batch in by_profile.items()
         ],
+        fresh=created,
     )
     result.profile_ids = list(by_profile)
     return result
@@ -141,7 +142,9 @@ async def _owners(
     for event in events:
         first_seen.setdefault((event.identifier.kind.value, event.identifier.value), event)
     created = await identity.attach_new(
-        session, [(first_seen[pair].identifier, first_seen[pair].touchpoint) for pair in missing]
+        session,
+        [(first_seen[pair].identifier, first_seen[pair].touchpoint) for pair in missing],
+        touched=True,  # `track` touches every profile its events name, these among them
     )
     found.update(created)
     return found, {profile_id for profile_id, _ in created.values()}

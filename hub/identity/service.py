@@ -226,10 +226,11 @@ async def resolve(
 
 
 async def attach_new(
-    session: AsyncSession, wanted: Sequence[tuple[IdentifierIn, str]]
+    session: AsyncSession, wanted: Sequence[tuple[IdentifierIn, str]], *, touched: bool = False
 ) -> dict[tuple[str, str], tuple[str, int]]:
     """Identifiers nobody holds yet, each on a profile of its own, in two bulk inserts:
-    (kind, value) → (profile id, identifier id).
+    (kind, value) → (profile id, identifier id). `touched`: as `profiles.insert_new` takes it
+    (the caller touches every new profile in this transaction, naming them as `fresh`).
 
     What `resolve` does for one identifier that matches nothing, for a whole batch of new
     visitors at once. A concurrent writer creating the same identifier makes the unique key
@@ -247,6 +248,7 @@ async def attach_new(
             for owner, (item, _) in zip(owners, wanted, strict=True)
         ],
         now,
+        touched=touched,
     )
     verified = now if trusted else None
     rows = [  # repo.IDENTIFIER_COLUMNS

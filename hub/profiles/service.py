@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -142,13 +142,25 @@ async def touch(
     return profile.version
 
 
+# A new profile's version; its first change moves it on by one, as every change does.
+FIRST_VERSION = 1
+
+
 async def insert_new(
-    session: AsyncSession, profiles: Sequence[tuple[str, bool]], created_at: datetime
+    session: AsyncSession,
+    profiles: Sequence[tuple[str, bool]],
+    created_at: datetime,
+    *,
+    touched: bool = False,
 ) -> None:
-    """New, empty profiles — (id, is known) each — created at one moment, in one statement."""
+    """New, empty profiles — (id, is known) each — created at one moment, in one statement.
+    `touched`: the caller goes on to `touch_many` them in this transaction (naming them in
+    its `fresh`), so they go in at the version that first change gives them, and no UPDATE
+    comes after the INSERT (~5 % of a batch of new visitors on PostgreSQL)."""
+    version = FIRST_VERSION + 1 if touched else FIRST_VERSION
     await repo.insert_many(
         session,
-        [(pid, known, created_at, created_at, {}, 1) for pid, known in profiles],
+        [(pid, known, created_at, created_at, {}, version) for pid, known in profiles],
     )
 
 
@@ -158,12 +170,17 @@ async def touch_many(
     merged_into: str | None = None,
     *,
     by: Principal | None = None,
+    fresh: Collection[str] = (),
 ) -> dict[str, int]:
     """`touch` for a batch: (profile id, touchpoint, kind, summary) each, in a few statements
-    whatever the batch's size (a track batch of 1,000 new visitors touches 1,000 profiles)."""
+    whatever the batch's size (a track batch of 1,000 new visitors touches 1,000 profiles).
+    `fresh`: profiles this transaction made with `insert_new(touched=True)`, already at the
+    version this change gives them."""
     if not changes:
         return {}
-    versions = await repo.bump_versions(session, [c[0] for c in changes])
+    moved = [c[0] for c in changes if c[0] not in fresh]
+    versions = await repo.bump_versions(session, moved) if moved else {}
+    versions.update({c[0]: FIRST_VERSION + 1 for c in changes if c[0] in fresh})
     principal = _acting(session, by)
     await _named(session, principal, list(versions))
     logged = []

@@ -86,3 +86,16 @@ async def test_a_web_key_is_linked_to_a_batch_of_new_visitors_in_one_statement(
                 {"run": f"{run}%"},
             )
         assert (mismatched, named) == (0, VISITORS)
+        # New profiles go in at the version their first change gives them (as when they went
+        # in at 1 and were moved on): no UPDATE of a profile a moment after its INSERT.
+        assert not [s for s in seen if s.lstrip().upper().startswith("UPDATE PROFILES")], seen
+        async with view.hub.db.sessions() as session:
+            versions = await session.execute(
+                text(
+                    "SELECT p.version, count(*) FROM profiles p"
+                    " JOIN identifiers i ON i.profile_id = p.id"
+                    " WHERE i.value LIKE :run GROUP BY p.version"
+                ),
+                {"run": f"{run}%"},
+            )
+            assert [tuple(row) for row in versions] == [(2, VISITORS)]
