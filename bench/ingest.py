@@ -179,7 +179,7 @@ def _drive(
                 for name in order:
                     hub, keys, _ = hubs[name]
                     pid = hub.process.pid
-                    cpu = hub_cpu(pid)
+                    cpu = cpu_seconds(pid)
                     start = time.perf_counter()
                     response = client.post(
                         f"{hub.url}/graphql",
@@ -190,17 +190,12 @@ def _drive(
                         json={"query": TRACK, "variables": {"e": events}},
                     )
                     elapsed = time.perf_counter() - start
-                    cpu = hub_cpu(pid) - cpu
+                    cpu = cpu_seconds(pid) - cpu
                     accepted = response.json()["data"]["track"]["accepted"]
                     assert accepted == BATCH, response.text
                     results.setdefault((name, case), []).append(BATCH / elapsed)
                     per_cpu.setdefault((name, case), []).append(BATCH / max(cpu, 0.01))
     return results, per_cpu
-
-
-def hub_cpu(pid: int) -> float:
-    """Seconds of CPU (all threads) the process has used so far (bench/drive.py)."""
-    return cpu_seconds(pid)
 
 
 async def pg_floor(url: str, skus: list[str], n: int) -> float:

@@ -19,7 +19,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.drive import cpu_seconds  # noqa: E402
 from bench.profile_floor import start_app  # noqa: E402
 
 PEER_DIR = ROOT / "bench" / "postgraphile"
@@ -212,8 +211,3 @@ def _pin(pid: int, cpu: str | None) -> None:
         subprocess.run(
             ["taskset", "-a", "-p", "-c", cpu, str(pid)], check=True, capture_output=True
         )
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU of a process, all its threads (bench/drive.py)."""
-    return cpu_seconds(pid)

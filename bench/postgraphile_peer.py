@@ -54,6 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.drive import cpu_seconds  # noqa: E402
 from bench.peer_reads import (  # noqa: E402
     _drive,
     _floor_ask,
@@ -63,7 +64,6 @@ from bench.peer_reads import (  # noqa: E402
     _same_rows,
 )
 from bench.peer_servers import (  # noqa: E402
-    _cpu_seconds,
     _npm_ci,
     _pin,
     _prepare,
@@ -154,10 +154,10 @@ def main() -> None:
                 order = list(targets.items())
                 order = order[round_ % len(order) :] + order[: round_ % len(order)]
                 for name, (port, make, headers, pid) in order:
-                    cpu_before = _cpu_seconds(pid)
+                    cpu_before = cpu_seconds(pid)
                     samples, wall = _drive(port, make, headers, batch, clients)
                     cell = (name, clients)
-                    cpus[cell] = cpus.get(cell, 0.0) + _cpu_seconds(pid) - cpu_before
+                    cpus[cell] = cpus.get(cell, 0.0) + cpu_seconds(pid) - cpu_before
                     results.setdefault(cell, []).extend(samples)
                     walls[cell] = walls.get(cell, 0.0) + wall
     finally:
