@@ -30,6 +30,14 @@ def may_hold_long_integer(raw: bytes) -> bool:
     return _LONG_NUMBER in b"p" + raw.translate(_MARKS)
 
 
+def exactly(raw: bytes, parsed: Any) -> Any:
+    """`parsed`, orjson's value of `raw` (which the caller has already checked), as the
+    stdlib's `json` reads it: `raw` read again by the stdlib where a long integer may stand,
+    so that the integer sent, not orjson's float, is what comes out. RecursionError when that
+    read meets nesting the stdlib cannot follow (near a thousand levels; orjson reads 1,024)."""
+    return json.loads(raw) if may_hold_long_integer(raw) else parsed
+
+
 def loads(text: str | bytes) -> Any:
     """`json.loads(text)`, by orjson where that gives the same value."""
     # (surrogatepass: a text holding a lone surrogate itself, which orjson then refuses)

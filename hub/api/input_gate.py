@@ -4,7 +4,6 @@ enough, strict JSON (UTF-8, no NaN or Infinity, numbers that fit a double), no N
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -13,8 +12,8 @@ from urllib.parse import parse_qs
 import orjson
 from graphql import BREAK, DocumentNode, StringValueNode, Visitor, visit
 
+from hub import jsontext
 from hub.errors import NO_NUL, NUL
-from hub.jsontext import may_hold_long_integer
 
 # A JSON \\u0000 escape (not an escaped backslash followed by "u0000").
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[uU]0000")
@@ -82,14 +81,10 @@ def check_message(raw: bytes, max_bytes: int, max_depth: int, what: str = "The b
         ) from error
     if _deeper_than(value, max_depth):
         raise BadInput(400, "TOO_DEEP", f"JSON may be nested at most {max_depth} levels deep.")
-    if may_hold_long_integer(raw):
-        # orjson reads an integer beyond 64 bits as a float (10**30 as 1e+30): the stdlib's
-        # parse of the same, checked, text keeps it the integer the client sent.
-        try:
-            return json.loads(raw)
-        except RecursionError as error:  # a depth limit set near a thousand or above
-            raise BadInput(400, "TOO_DEEP", "JSON may not be nested this deep.") from error
-    return value
+    try:
+        return jsontext.exactly(raw, value)  # 10**30 as sent, not as orjson's 1e+30
+    except RecursionError as error:  # a depth limit set near a thousand or above
+        raise BadInput(400, "TOO_DEEP", "JSON may not be nested this deep.") from error
 
 
 # Where the gate leaves a POST's request, parsed and checked by `check_request`, in the ASGI

@@ -16,7 +16,6 @@ import asyncio
 import csv
 import gzip
 import io
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any, TextIO
 import orjson
 from sqlalchemy.exc import IntegrityError
 
+from hub import jsontext
 from hub.broker import make_broker
 from hub.db import Database
 from hub.enums import EventType, IdentifierKind, Touchpoint
@@ -34,7 +34,6 @@ from hub.errors import DomainError, ErrorCode
 from hub.events import resolvers
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
-from hub.jsontext import may_hold_long_integer
 from hub.tasks import stop_tasks
 from hub.weights import Weights
 
@@ -175,12 +174,11 @@ def records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             except orjson.JSONDecodeError as error:
                 yield number, f"Not JSON: {error.msg}."
                 continue
-            if may_hold_long_integer(raw):  # orjson reads 10**30 as 1e+30; as `track` does:
-                try:  # the integer sent, which validation then refuses
-                    parsed = json.loads(raw)
-                except RecursionError:  # nested near a thousand deep (orjson reads 1,024)
-                    yield number, "Not JSON: nested too deep."
-                    continue
+            try:  # 10**30 as sent (validation refuses it, as `track`'s does), not as 1e+30
+                parsed = jsontext.exactly(raw, parsed)
+            except RecursionError:
+                yield number, "Not JSON: nested too deep."
+                continue
             yield number, parsed if isinstance(parsed, dict) else "Each line is one JSON object."
 
 
