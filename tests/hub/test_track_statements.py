@@ -54,48 +54,40 @@ async def test_a_web_key_is_linked_to_a_batch_of_new_visitors_in_one_statement(
         # The links looked up and written: two statements (on PostgreSQL the write is a COPY,
         # which cursor events do not see). One a visitor was 200 more.
         assert len([s for s in seen if "key_profiles" in s]) <= 2, seen
-        async with view.hub.db.sessions() as session:
-            linked = await session.scalar(
-                text(
-                    "SELECT count(DISTINCT i.value) FROM identifiers i"
-                    " JOIN key_profiles k ON k.profile_id = i.profile_id"
-                    " JOIN api_keys a ON a.id = k.key_id"
-                    " WHERE a.channel = 'web' AND i.kind = 'ANONYMOUS_ID' AND i.value LIKE :run"
-                ),
-                {"run": f"{run}%"},
-            )
-        assert linked == VISITORS  # the key may read each of them by id
+
+        async def of_run(sql: str) -> list[tuple[Any, ...]]:
+            """The rows of `sql` about this run's visitors (`:run`, their values' prefix)."""
+            async with view.hub.db.sessions() as session:
+                found = await session.execute(text(sql), {"run": f"{run}%"})
+                return [tuple(row) for row in found]
+
+        linked = await of_run(
+            "SELECT count(DISTINCT i.value) FROM identifiers i"
+            " JOIN key_profiles k ON k.profile_id = i.profile_id"
+            " JOIN api_keys a ON a.id = k.key_id"
+            " WHERE a.channel = 'web' AND i.kind = 'ANONYMOUS_ID' AND i.value LIKE :run"
+        )
+        assert linked == [(VISITORS,)]  # the key may read each of them by id
         # Their identifiers' ids are given before the insert, not read back after it: the
         # identifiers are read once (who holds them: nobody) and written once; and each
         # event names the identifier of its visitor, on that visitor's profile.
         reads = [s for s in seen if "identifiers.value" in s and "INSERT" not in s]
         assert len(reads) == 1, reads
-        async with view.hub.db.sessions() as session:
-            mismatched = await session.scalar(
-                text(
-                    "SELECT count(*) FROM events e JOIN identifiers i ON i.id = e.identifier_id"
-                    " WHERE i.value LIKE :run AND e.profile_id != i.profile_id"
-                ),
-                {"run": f"{run}%"},
-            )
-            named = await session.scalar(
-                text(
-                    "SELECT count(DISTINCT i.value) FROM events e"
-                    " JOIN identifiers i ON i.id = e.identifier_id WHERE i.value LIKE :run"
-                ),
-                {"run": f"{run}%"},
-            )
-        assert (mismatched, named) == (0, VISITORS)
+        mismatched = await of_run(
+            "SELECT count(*) FROM events e JOIN identifiers i ON i.id = e.identifier_id"
+            " WHERE i.value LIKE :run AND e.profile_id != i.profile_id"
+        )
+        named = await of_run(
+            "SELECT count(DISTINCT i.value) FROM events e"
+            " JOIN identifiers i ON i.id = e.identifier_id WHERE i.value LIKE :run"
+        )
+        assert (mismatched, named) == ([(0,)], [(VISITORS,)])
         # New profiles go in at the version their first change gives them (as when they went
         # in at 1 and were moved on): no UPDATE of a profile a moment after its INSERT.
         assert not [s for s in seen if s.lstrip().upper().startswith("UPDATE PROFILES")], seen
-        async with view.hub.db.sessions() as session:
-            versions = await session.execute(
-                text(
-                    "SELECT p.version, count(*) FROM profiles p"
-                    " JOIN identifiers i ON i.profile_id = p.id"
-                    " WHERE i.value LIKE :run GROUP BY p.version"
-                ),
-                {"run": f"{run}%"},
-            )
-            assert [tuple(row) for row in versions] == [(2, VISITORS)]
+        versions = await of_run(
+            "SELECT p.version, count(*) FROM profiles p"
+            " JOIN identifiers i ON i.profile_id = p.id"
+            " WHERE i.value LIKE :run GROUP BY p.version"
+        )
+        assert versions == [(2, VISITORS)]
