@@ -29,12 +29,20 @@ class BadInput(Exception):
     """A body or message refused before any work, with its HTTP status, WebSocket close
     code, error code and plain words."""
 
-    def __init__(self, status: int, code: str, message: str, ws_code: int = 4400) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        ws_code: int = 4400,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.ws_code = ws_code
+        self.headers = headers  # of an HTTP refusal
 
 
 def _nul() -> BadInput:

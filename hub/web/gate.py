@@ -26,6 +26,7 @@ from hub.api.input_gate import (
 from hub.api.persisted import NOT_FOUND, PersistedQueries, PersistedQueryNotFound
 from hub.auth.service import bearer_from
 from hub.db import unavailable
+from hub.web.body import coding_of, read_body
 
 
 @dataclass
@@ -132,12 +133,19 @@ class Authenticate:
             )
             await response(scope, receive, send)
             return
-        body = await _read_body(receive, settings.max_body_bytes)
+        try:
+            coding = coding_of(connection.headers.get("content-encoding"))
+            body = await read_body(receive, settings.max_body_bytes, coding)
+        except BadInput as error:
+            await _refuse(scope, receive, send, error)
+            return
         if body is None:
             return  # the client went away
-        if isinstance(body, BadInput):
-            await _refuse(scope, receive, send, body)
-            return
+        if coding is not None:  # what follows sees the body as decoded here
+            scope["headers"] = [
+                *((k, v) for k, v in scope["headers"] if k not in _ENCODED_BODY),
+                (b"content-length", str(len(body)).encode()),
+            ]
         try:
             if scope["method"] == "POST":
                 if "json" not in connection.headers.get("content-type", "").lower():
@@ -182,6 +190,9 @@ class Authenticate:
                 await ctx.close()
 
 
+_ENCODED_BODY = (b"content-encoding", b"content-length")
+
+
 def _query_string(request: dict[str, Any]) -> bytes:
     params = {
         name: value if isinstance(value, str) else jsontext.dumps(value)
@@ -190,26 +201,9 @@ def _query_string(request: dict[str, Any]) -> bytes:
     return urlencode(params).encode()
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | BadInput | None:
-    """The whole body (read once, replayed to GraphQL), BadInput when it is too large, or
-    None when the client went away."""
-    chunks: list[bytes] = []
-    size, more = 0, True
-    while more:
-        incoming = await receive()
-        if incoming["type"] != "http.request":
-            return None
-        chunk = incoming.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return too_large(limit)
-        chunks.append(chunk)
-        more = incoming.get("more_body", False)
-    return b"".join(chunks)
-
-
 async def _refuse(scope: Scope, receive: Receive, send: Send, error: BadInput) -> None:
-    await error_response(error.status, error.code, error.message)(scope, receive, send)
+    response = error_response(error.status, error.code, error.message, error.headers)
+    await response(scope, receive, send)
 
 
 class WaitingSockets:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,6 +94,62 @@ def test_oversized_bodies_are_refused(hub: HubHandle) -> None:
     small = orjson.dumps({"query": "{ categories { slug } }"})
     chunked = client.post(url, headers=headers, content=iter([small[:10], small[10:]]))
     assert chunked.status_code == 200 and "errors" not in chunked.json()
+
+
+def test_compressed_bodies_are_read_within_the_same_limit(hub: HubHandle) -> None:
+    """A body sent with Content-Encoding gzip or deflate (as analytics SDKs send big `track`
+    batches) is decoded; the size limit holds for the decoded body too, so a small body that
+    inflates past it is refused while it is read; a coding the hub does not read is a 415
+    naming those it does, not a JSON error about the compressed bytes."""
+    client, url = hub._client, f"{hub.url}/graphql"
+    headers = {"Authorization": f"Bearer {hub.web_key}", "content-type": "application/json"}
+    sku = some_skus(hub, 1)[0]
+    events = [_event(productSku=sku) for _ in range(200)]
+    batch = orjson.dumps({"query": TRACK, "variables": {"events": events}})
+    plain = orjson.dumps({"query": "{ categories { slug } }"})
+    zipped = gzip.compress(batch)
+    assert len(zipped) < len(batch) // 4
+
+    def post(content: object, coding: str) -> httpx.Response:
+        return client.post(url, headers={**headers, "content-encoding": coding}, content=content)
+
+    tracked = post(zipped, "gzip")
+    assert tracked.status_code == 200, tracked.text
+    assert tracked.json()["data"]["track"]["accepted"] == 200
+    again = post(iter([zipped[i : i + 7] for i in range(0, len(zipped), 7)]), "x-gzip")
+    assert again.json()["data"]["track"]["duplicates"] == 200  # the same messages, chunked
+    answer = client.post(url, headers=headers, content=plain).json()
+    two_members = gzip.compress(plain[:9]) + gzip.compress(plain[9:])
+    raw_deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    for content, coding in (
+        (zlib.compress(plain), "deflate"),
+        (raw_deflate.compress(plain) + raw_deflate.flush(), "Deflate"),
+        (two_members, "gzip"),
+        (plain, "identity"),
+    ):
+        assert post(content, coding).json() == answer, coding
+
+    bomb = gzip.compress(b'{"query": "{ categories { slug } }", "p": "' + b" " * 3_000_000)
+    assert len(bomb) < 10_000
+    for content in (bomb, iter([bomb[:100], bomb[100:]])):
+        refused = post(content, "gzip")
+        assert refused.status_code == 413, refused.text
+        assert refused.json()["errors"][0]["extensions"] == {"code": "TOO_LARGE"}
+
+    for content, coding, why in (
+        (plain, "gzip", "not valid gzip"),
+        (zipped[: len(zipped) // 2], "gzip", "ends early"),
+        (zlib.compress(plain) + b"xx", "deflate", "after the end"),
+    ):
+        bad = post(content, coding)
+        assert bad.status_code == 400, (coding, bad.text)
+        error = bad.json()["errors"][0]
+        assert error["extensions"] == {"code": "BAD_REQUEST"} and why in error["message"]
+    for coding in ("br", "gzip, gzip", "zstd"):
+        unread = post(plain, coding)
+        assert unread.status_code == 415, coding
+        assert unread.headers["accept-encoding"] == "gzip, deflate"
+        assert unread.json()["errors"][0]["extensions"] == {"code": "UNSUPPORTED_MEDIA_TYPE"}
 
 
 def _execute(database_url: str, *statements: str) -> None:
