@@ -55,7 +55,7 @@ class KeyProfile(Base):
     __table_args__ = (UniqueConstraint("key_id", "profile_id"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
     profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

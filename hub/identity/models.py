@@ -66,7 +66,7 @@ class DuplicateCandidate(Base):
     __table_args__ = (UniqueConstraint("profile_a", "profile_b", "reason"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    profile_a: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    profile_a: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"))
     profile_b: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
     reason: Mapped[str] = mapped_column(String(40))  # SAME_NAME_AND_POSTCODE, SIMILAR_EMAIL, …
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)

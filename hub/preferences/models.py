@@ -16,7 +16,7 @@ class Preference(Base):
     __table_args__ = (UniqueConstraint("profile_id", "key", "value"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"))
     key: Mapped[str] = mapped_column(String(50))
     value: Mapped[str] = mapped_column(String(200))
     like: Mapped[bool] = mapped_column(Boolean)
@@ -59,7 +59,7 @@ class ForgottenInterest(Base):
     __table_args__ = (UniqueConstraint("profile_id", "key", "value"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"))
     key: Mapped[str] = mapped_column(String(50))
     value: Mapped[str] = mapped_column(String(200))
     forgotten_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,7 +16,7 @@ class Consent(Base):
     __table_args__ = (UniqueConstraint("profile_id", "purpose"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"), index=True)
+    profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"))
     purpose: Mapped[str] = mapped_column(String(30))
     granted: Mapped[bool] = mapped_column(Boolean)
     touchpoint: Mapped[str] = mapped_column(String(20))

@@ -31,7 +31,7 @@ class GiftRegistryItem(Base):
     __table_args__ = (UniqueConstraint("registry_id", "sku"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
-    registry_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("gift_registries.id"), index=True)
+    registry_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("gift_registries.id"))
     sku: Mapped[str] = mapped_column(String(64), ForeignKey("products.sku"))
     wanted: Mapped[int] = mapped_column(Integer)
     bought: Mapped[int] = mapped_column(Integer, default=0)
