@@ -53,6 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         ws="websockets-sansio",
         ws_max_size=settings.max_body_bytes,
+        ws_per_message_deflate=settings.ws_compression,
     )
     return 0
 

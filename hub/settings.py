@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # Sockets from one client address that may wait to sign in at once, per hub process (a
     # new one past it gets 429); signed-in sockets are not counted (hub/web/gate.py).
     ws_max_waiting: int = Field(default=100, ge=1)
+    # permessage-deflate on sockets: off by default, as Node's `ws` server has it. Its
+    # compressor and decompressor are ~50 KiB of a signed-in socket's ~80 (tracemalloc),
+    # for messages (profileChanged, a kiosk's queries) mostly a few hundred bytes long.
+    ws_compression: bool = False
 
     # Learning (implicit affinities)
     affinity_half_life_days: float = 30.0

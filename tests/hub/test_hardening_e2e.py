@@ -371,6 +371,31 @@ async def test_websocket_messages_are_text_and_the_server_pings(strict_hub: HubH
         await ws.close()
 
 
+async def test_sockets_are_compressed_only_when_the_hub_is_told_to(
+    hub: HubHandle, hub_database: tuple[str, dict[str, str]]
+) -> None:
+    """Clients offer permessage-deflate (this one does, as browsers and `ws` do); the hub
+    declines unless RAPPORT_WS_COMPRESSION is on: a socket's compressor and decompressor would
+    be most of what it holds, for messages of a few hundred bytes."""
+    ws = await _open(hub.ws_url, hub.admin_key)
+    try:
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+    finally:
+        await ws.close()
+    url, keys = hub_database
+    with running_hub(
+        url, keys, RAPPORT_WS_COMPRESSION="true", RAPPORT_RETRAIN_ON_START="false"
+    ) as on:
+        ws = await _open(on.ws_url, on.admin_key)
+        try:
+            assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
+            await ws.send(_subscribe("{ __typename }"))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert answer["payload"] == {"data": {"__typename": "Query"}}
+        finally:
+            await ws.close()
+
+
 async def _closed_with(hub: HubHandle, message: str) -> tuple[int | None, str]:
     ws = await _open(hub.ws_url, hub.admin_key)
     try:
