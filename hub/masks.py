@@ -7,21 +7,30 @@ from __future__ import annotations
 
 import re
 
+# Typed text holds more than ASCII: CJK keyboards give a full-width at sign and digits,
+# word processors and phones' number formatting thin and narrow no-break spaces and dashes.
+_AT = "@\uff20\ufe6b"
+_DASHES = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
+_SPACES = " \t\u00a0\u2000-\u200a\u202f\u205f\u3000"
+_PLUS = "+\uff0b"
 # Something@somewhere with a letter in the domain. No dot needed: a summary cut at 60
 # characters ("jane.doe@examp") still gives the address away.
-_EMAIL_IN_TEXT = re.compile(r"([\w.%+\-])[\w.%+\-]*@((?=[\w.\-]*[^\W\d_])[\w.\-]+)")
+_EMAIL_IN_TEXT = re.compile(rf"([\w.%+\-])[\w.%+\-]*([{_AT}])((?=[\w.\-]*[^\W\d_])[\w.\-]+)")
 # A calendar date (2010-12-01, 01.12.2010, 12-31-2010): never the start of a phone number.
-_DATE = r"(?:(?:19|20)\d\d([-./])\d\d?\1\d\d?|\d\d?([-./])\d\d?\2(?:19|20)\d\d)(?!\d)"
+_DATE = (
+    rf"(?:(?:19|20)\d\d([{_DASHES}./])\d\d?\1\d\d?|\d\d?([{_DASHES}./])\d\d?\2(?:19|20)\d\d)"
+    r"(?!\d)"
+)
 # A phone number: 9 to 15 digits, grouped by spaces, dots, dashes or parentheses, with an
 # optional leading + or (. Not inside a word, token, id, path or number (no letter, digit, _,
 # /, +, @ either side, no "-" after a letter or digit, no "." after a digit: "Tel.0770…" is a
 # phone, "v1.2…" and "ab-0123…" are not), never starting at a date, never a plain decimal.
 # Two numbers side by side are two numbers.
 _PHONE_IN_TEXT = re.compile(
-    r"(?<![\w+/\\@])(?<!\d\.)(?<![^\W_]-)"
+    rf"(?<![\w{_PLUS}/\\{_AT}])(?<!\d\.)(?<![^\W_][{_DASHES}])"
     rf"(?!{_DATE})"
-    r"(?:\+|\(\+?)?\d(?:[ \t\u00a0().\-]{0,3}\d){8,14}"
-    r"(?![\w/\\+@]|[.\-]\w)"
+    rf"(?:[{_PLUS}]|[(\uff08][{_PLUS}]?)?\d(?:[{_SPACES}().\uff08\uff09\uff0e{_DASHES}]{{0,3}}\d){{8,14}}"
+    rf"(?![\w/\\{_PLUS}{_AT}]|[.\uff0e{_DASHES}]\w)"
 )
 _DECIMAL = re.compile(r"\d+\.\d+")
 
@@ -31,14 +40,19 @@ def _masked_phone(match: re.Match[str]) -> str:
     if _DECIMAL.fullmatch(found):
         return found
     # "(07700 900456)": the opening parenthesis is the text's, not the number's.
-    opened = "(" if found.startswith("(") and found.count("(") > found.count(")") else ""
+    opened = (
+        found[0]
+        if found[0] in "(\uff08"
+        and found.count(found[0]) > found.count(")") + found.count("\uff09")
+        else ""
+    )
     return opened + "*** *** " + re.sub(r"\D", "", found)[-4:]
 
 
 def mask_text(text: str) -> str:
     """Mask anything in free text that looks like an email address or a phone number:
     "j***@example.com", "*** *** 0456". Masked text masks to itself."""
-    text = _EMAIL_IN_TEXT.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    text = _EMAIL_IN_TEXT.sub(lambda m: f"{m.group(1)}***{m.group(2)}{m.group(3)}", text)
     return _PHONE_IN_TEXT.sub(_masked_phone, text)
 
 

@@ -35,6 +35,19 @@ from hub.masks import looks_like_contact, mask_json, mask_text
         # A date next to a number hides neither the number nor itself.
         ("2010-12-01 07700 900456", "2010-12-01 *** *** 0456"),
         ("07700 900456 on 2010-12-01", "*** *** 0456 on 2010-12-01"),
+        # Typed with a CJK keyboard, or laid out by a word processor or a phone's contacts.
+        ("jane\uff20example.com", "j***\uff20example.com"),
+        ("jane\ufe6bexample.com", "j***\ufe6bexample.com"),
+        ("07700\u2009900\u2009456", "*** *** 0456"),
+        ("06\u202f12\u202f34\u202f56\u202f78", "*** *** 5678"),
+        ("07700\u2013900\u2013456", "*** *** 0456"),
+        ("\uff0b44 7700 900456", "*** *** 0456"),
+        ("\uff08020\uff09 7946 0958", "*** *** 0958"),
+        (
+            "\uff10\uff17\uff17\uff10\uff10 \uff19\uff10\uff10\uff14\uff15\uff16",
+            "*** *** \uff10\uff14\uff15\uff16",
+        ),
+        ("2010\u201312\u201301 07700 900456", "2010\u201312\u201301 *** *** 0456"),
     ],
 )
 def test_contact_details_in_text_are_masked(text: str, shown: str) -> None:
@@ -81,6 +94,9 @@ def test_contact_details_in_text_are_masked(text: str, shown: str) -> None:
         "ab-123456789012",
         "2 for £5 @ the till",
         "Gift registry “Anna & Tom's wedding” created (RAP-7K3Q)",
+        "2010\u201312\u201301",
+        "ab\u2013123456789012",
+        "Order 2010-12-01 \u2013 12 \u00d7 900 items",
     ],
 )
 def test_other_text_is_left_alone(text: str) -> None:
