@@ -76,3 +76,21 @@ def mask_json(value: object) -> object:
 def looks_like_contact(text: str) -> bool:
     """Whether free text holds something shaped like an email address or a phone number."""
     return mask_text(text) != text
+
+
+# A UK postcode, spaced or not: its outward code (area and district) and inward code.
+_UK_POSTCODE = re.compile(r"([A-Z]{1,2}\d[A-Z\d]?)\s*\d[A-Z]{2}")
+
+
+def mask_postcode(postcode: str) -> str:
+    """A postcode for a shared screen: the district it names, not the street — a UK
+    postcode's outward code ("SW1A ***"), what stands before the space in another spaced one
+    (Canada's "K1A ***", Ireland's "D02 ***"), else the first two characters ("75***")."""
+    text = postcode.strip()
+    uk = _UK_POSTCODE.fullmatch(text.upper())
+    if uk:
+        return f"{uk.group(1)} ***"
+    head, space, _ = text.partition(" ")
+    if space and 2 <= len(head) < len(text) - 1:
+        return f"{head} ***"
+    return f"{text[:2]}***" if len(text) > 3 else "***"

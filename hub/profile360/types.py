@@ -26,6 +26,7 @@ from hub.events import service as events
 from hub.events.service import describe
 from hub.identity import stewardship
 from hub.identity.types import Identifier, MergeRecord
+from hub.masks import mask_postcode
 from hub.preferences.views import PreferenceView
 from hub.privacy import outbox
 from hub.privacy.consent import ConsentView
@@ -179,9 +180,15 @@ class Profile:
     def salutation(self) -> str | None:
         return profiles.salutation(_row(self))
 
-    @strawberry.field(description="Other stated details (title, postcode, preferred store).")
-    def traits(self) -> JSON:
-        return cast(JSON, dict(_row(self).traits or {}))
+    @strawberry.field(
+        description="Other stated details (title, postcode, preferred store); on a shared "
+        'screen the postcode names its district only ("SW1A ***").'
+    )
+    def traits(self, info: Info) -> JSON:
+        traits = dict(_row(self).traits or {})
+        if info.context.masked and isinstance(traits.get("postcode"), str):
+            traits["postcode"] = mask_postcode(traits["postcode"])
+        return cast(JSON, traits)
 
     @strawberry.field
     def display_name(self, info: Info) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.handoff.qr import qr_svg
-from hub.masks import looks_like_contact, mask_json, mask_text
+from hub.masks import looks_like_contact, mask_json, mask_postcode, mask_text
 
 
 @pytest.mark.parametrize(
@@ -123,3 +123,23 @@ def test_json_is_masked_through() -> None:
         "price": 12.5,
         "when": "2010-12-01 08:26:00",
     }
+
+
+@pytest.mark.parametrize(
+    ("postcode", "shown"),
+    [
+        ("SW1A 1AA", "SW1A ***"),
+        ("sw1a1aa", "SW1A ***"),
+        ("M1 1AE", "M1 ***"),
+        ("B33 8TH", "B33 ***"),
+        ("EC1A 1BB", "EC1A ***"),
+        ("75001", "75***"),
+        ("10115", "10***"),
+        ("D02 X285", "D02 ***"),
+        ("K1A 0B1", "K1A ***"),
+        ("1012 AB", "1012 ***"),
+        ("12", "***"),
+    ],
+)
+def test_a_postcode_shows_its_district_only(postcode: str, shown: str) -> None:
+    assert mask_postcode(postcode) == shown

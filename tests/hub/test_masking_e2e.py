@@ -40,9 +40,16 @@ def selection(types: dict[str, Any], name: str, depth: int) -> str:
 def test_no_full_contact_details_reach_the_kiosk(hub: HubHandle) -> None:
     tag = drama_phone()[-3:]
     email, phone = f"mask{unique()}@example.com", f"+447700900{tag}"
-    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email), ("PHONE", phone), firstName="Mo")[
-        "profile"
-    ]
+    postcode = f"SW1A {tag[0]}AA"
+    profile = identify(
+        hub,
+        hub.web_key,
+        "WEB",
+        ("EMAIL", email),
+        ("PHONE", phone),
+        firstName="Mo",
+        postcode=postcode,
+    )["profile"]
     track(
         hub,
         hub.web_key,
@@ -75,8 +82,13 @@ def test_no_full_contact_details_reach_the_kiosk(hub: HubHandle) -> None:
         text = json.dumps(body)
         assert body.get("data"), body
         assert email not in text and phone not in text and f"900{tag}" not in text, document
+        assert postcode not in text, document
     # Mutation payloads carry the same Profile type: masked there too.
     again = identify(hub, hub.kiosk_key, "KIOSK", ("EMAIL", email))
     assert email not in json.dumps(again) and phone not in json.dumps(again)
+    # The postcode names its district only.
+    shown = hub.gql(queries[0], {"id": profile["id"]}, key=hub.kiosk_key)["data"]["profile"]
+    assert shown["traits"]["postcode"] == "SW1A ***"
     # The web site that named the customer sees them in full.
-    assert email in json.dumps(hub.gql(queries[0], {"id": profile["id"]}, key=hub.web_key))
+    full = json.dumps(hub.gql(queries[0], {"id": profile["id"]}, key=hub.web_key))
+    assert email in full and postcode in full
