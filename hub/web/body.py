@@ -113,6 +113,6 @@ async def read_body(receive: Receive, limit: int, coding: int | None) -> bytes |
         else:
             chunks.extend(inflater.feed(chunk))
         more = incoming.get("more_body", False)
-    if inflater is not None:
+    if inflater is not None and size:  # no body at all (a GET) has nothing to decode
         inflater.finish()
     return b"".join(chunks)

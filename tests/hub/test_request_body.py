@@ -67,3 +67,7 @@ def test_a_client_gone_midway_is_none_and_unknown_codings_are_415() -> None:
         "Accept-Encoding": "gzip, deflate"
     }
     assert coding_of(" identity ") is None and coding_of(None) is None
+    assert _read([b""], "gzip") == b""  # a GET's empty body, whatever the header says
+    with pytest.raises(BadInput) as cut:
+        _read([gzip.compress(BODY)[:-8]], "gzip")
+    assert cut.value.code == "BAD_REQUEST" and "ends early" in cut.value.message
