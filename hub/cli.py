@@ -106,6 +106,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    import codecs
     from pathlib import Path
 
     from rich.console import Console
@@ -118,6 +119,11 @@ def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         print(f"error: no file at {path}", file=sys.stderr)
+        return 2
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        print(f"error: {args.encoding!r} is not a text encoding", file=sys.stderr)
         return 2
     upgrade(settings.database_url)
     memory.for_bulk_work()
@@ -142,6 +148,7 @@ def _import(args: argparse.Namespace) -> int:
                 max_properties=settings.max_properties_bytes,
                 chunk=args.chunk,
                 progress=progress,
+                encoding=args.encoding,
             )
         finally:
             await db.dispose()
@@ -356,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_in_range(1, 1_000_000),
         default=5000,
         help="events per transaction (default 5000)",
+    )
+    imp.add_argument(
+        "--encoding",
+        default="utf-8-sig",
+        help="the file's text encoding, e.g. cp1252 for a spreadsheet's CSV saved on Windows "
+        "(default UTF-8, with or without a byte-order mark)",
     )
     imp.set_defaults(func=_import)
 

@@ -13,9 +13,11 @@ none of it), learning included, so a re-run of the same file adds nothing (messa
 from __future__ import annotations
 
 import asyncio
+import codecs
 import csv
 import gzip
 import io
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -138,18 +140,36 @@ def event_from(record: dict[str, Any]) -> events.EventIn:
     )
 
 
-def _open(path: Path) -> TextIO:
-    # utf-8-sig: a byte-order mark, as spreadsheet tools write before a CSV's header, is not
-    # part of the first column's name (nor of an NDJSON file's first line).
+# Bytes the file's encoding cannot read, kept in the text as lone surrogates
+# (`surrogateescape`) so that one such line is refused and the rest still read.
+_UNREADABLE = re.compile("[\udc80-\udcff]")
+
+
+def _open(path: Path, encoding: str) -> TextIO:
+    # utf-8-sig (the default): a byte-order mark, as spreadsheet tools write before a CSV's
+    # header, is not part of the first column's name (nor of an NDJSON file's first line).
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return path.open(encoding="utf-8-sig", newline="")
+        raw = gzip.open(path, "rb")
+        return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
+    return path.open(encoding=encoding, errors="surrogateescape", newline="")
 
 
-def records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, record) for each line, or (line number, why it cannot be read)."""
+def _not_text(text: str, encoding: str) -> str:
+    """Why a line holding bytes the encoding cannot read is left out, naming the first one."""
+    byte = ord(_UNREADABLE.search(text).group()) - 0xDC00  # type: ignore[union-attr]
+    name = "UTF-8" if encoding.lower().replace("_", "-").startswith("utf-8") else encoding
+    return (
+        f"Not {name} text (byte 0x{byte:02X}). Save the file as UTF-8, or name its encoding "
+        'with --encoding (a spreadsheet\'s "CSV" on Windows is often cp1252).'
+    )
+
+
+def records(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, record) for each line, or (line number, why it cannot be read): a line
+    holding bytes that `encoding` cannot read is one of those, not the end of the file."""
+    codecs.lookup(encoding)  # LookupError for a name that is no encoding, before any work
     stem = path.name.removesuffix(".gz")
-    with _open(path) as handle:
+    with _open(path, encoding) as handle:
         if stem.endswith(".csv"):
             reader = csv.DictReader(handle)
             missing = [c for c in ("messageId", "identifierKind", "identifierValue", "type",
@@ -158,6 +178,10 @@ def records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 yield 1, f"The header lacks {', '.join(missing)}."
                 return
             for row in reader:
+                if any(_UNREADABLE.search(v) for v in row.values() if isinstance(v, str)):
+                    text = "".join(v for v in row.values() if isinstance(v, str))
+                    yield reader.line_num, _not_text(text, encoding)
+                    continue
                 record: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS}
                 record["identifier"] = {
                     "kind": row.get("identifierKind"),
@@ -167,6 +191,9 @@ def records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             return
         for number, line in enumerate(handle, start=1):
             if not line.strip():
+                continue
+            if _UNREADABLE.search(line):
+                yield number, _not_text(line, encoding)
                 continue
             raw = line.encode()
             try:
@@ -200,6 +227,7 @@ async def run(
     max_properties: int,
     chunk: int = CHUNK,
     progress: Callable[[ImportReport], None] | None = None,
+    encoding: str = "utf-8-sig",
 ) -> ImportReport:
     report = ImportReport()
     started = time.perf_counter()
@@ -248,7 +276,7 @@ async def run(
             pending.clear()
 
     try:
-        for number, record in records(path):
+        for number, record in records(path, encoding):
             report.lines += 1
             if storing and report.lines % 200 == 0:
                 await asyncio.sleep(0)  # the chunk being stored takes its next step

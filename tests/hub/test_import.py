@@ -112,6 +112,51 @@ def test_nul_characters_in_a_file_are_named_and_left_out(hub: HubHandle, tmp_pat
     assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-7"]
 
 
+def test_a_line_the_encoding_cannot_read_is_named_and_left_out(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """One line of bytes that are not UTF-8 used to stop the whole import ("cannot read",
+    a byte offset, exit 2); now it is refused with its line number like any bad line. A
+    spreadsheet's CSV saved on Windows (cp1252) goes in whole with --encoding, its text read
+    as written."""
+    loyalty = unique("ENC").upper()
+    sku = some_skus(hub, 1)[0]
+    run = unique("enc-")
+    good = [_line(f"{run}-{n}", loyalty, "VIEW", sku) for n in (1, 3)]
+    path = tmp_path / "mixed.ndjson.gz"
+    latin = _line(f"{run}-2", loyalty, "SEARCH", "", properties={"q": "café"})
+    latin = latin.replace("\\u00e9", "é")  # as written, not escaped
+    path.write_bytes(
+        gzip.compress(
+            b"\n".join([good[0].encode(), latin.encode("cp1252"), good[1].encode()]) + b"\n"
+        )
+    )
+    done = hub_command(hub.database_url, "import", str(path), check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "3 lines: 2 events stored" in done.stderr and "1 refused" in done.stderr
+    assert "line 2: Not UTF-8 text (byte 0xE9)." in done.stderr and "--encoding" in done.stderr
+
+    excel = tmp_path / "windows.csv"
+    excel.write_bytes(
+        "messageId,identifierKind,identifierValue,type,touchpoint,properties\r\n"
+        f'{run}-4,LOYALTY_ID,{loyalty},SEARCH,STORE,"{{""q"": ""crème brûlée £5""}}"\r\n'
+        f"{run}-5,LOYALTY_ID,{loyalty},VIEW,STORE,\r\n".encode("cp1252")
+    )
+    as_utf8 = hub_command(hub.database_url, "import", str(excel), check=False)
+    assert "2 lines: 1 events stored" in as_utf8.stderr and "line 2: Not UTF-8" in as_utf8.stderr
+    named = hub_command(hub.database_url, "import", "--encoding", "cp1252", str(excel), check=False)
+    assert named.returncode == 0, named.stderr
+    assert "2 lines: 1 events stored, 1 already there" in named.stderr
+    read = hub.gql(
+        "query($v: String!) { profile(identifier: {kind: LOYALTY_ID, value: $v}) "
+        "{ recentEvents(first: 10, types: [SEARCH]) { messageId properties } } }",
+        {"v": loyalty},
+    )["data"]["profile"]["recentEvents"]
+    assert {e["messageId"]: e["properties"] for e in read} == {f"{run}-4": {"q": "crème brûlée £5"}}
+    unknown = hub_command(hub.database_url, "import", "--encoding", "nope", str(excel), check=False)
+    assert unknown.returncode == 2 and "'nope' is not a text encoding" in unknown.stderr
+
+
 def test_an_integer_beyond_64_bits_in_a_file_is_refused_as_by_track(
     hub: HubHandle, tmp_path: Path
 ) -> None:
