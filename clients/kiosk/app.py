@@ -28,7 +28,7 @@ from clients.kiosk import (
 from clients.kiosk.config import KioskConfig, parse_config
 from clients.kiosk.hub_client import HubClient
 from clients.kiosk.pages import KioskState, templates
-from clients.kiosk.security import NoNulInAddress, SecurityHeaders
+from clients.kiosk.security import NOT_FOUND_PAGES, NoNulInAddress, SecurityHeaders
 
 _HERE = Path(__file__).parent
 
@@ -65,6 +65,7 @@ def create_app(config: KioskConfig, hub: HubClient | None = None) -> Starlette:
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders), Middleware(NoNulInAddress)],
+        exception_handlers=NOT_FOUND_PAGES,
     )
     app.state.kiosk = state
     return app

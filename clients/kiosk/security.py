@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clients.kiosk.pages import kiosk, render
@@ -59,3 +60,15 @@ class NoNulInAddress:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+async def no_such_page(request: Request, exc: Exception) -> Response:
+    """An address the kiosk does not serve, or a page asked the wrong way (a form's address
+    opened as a link): the store's own "we couldn't find that" page with a way back, not a
+    plain-text "Not Found" on a shared screen."""
+    status = getattr(exc, "status_code", 404)
+    visit = kiosk(request).visits.get(request)
+    return render(request, "not_found.html", visit=visit, status_code=status)
+
+
+NOT_FOUND_PAGES = {404: no_such_page, 405: no_such_page}

@@ -55,3 +55,19 @@ def test_a_nul_in_an_address_is_not_found_not_an_outage(kiosk: KioskServer) -> N
 def test_a_nul_in_an_address_outside_a_visit_gets_the_page_too(kiosk: KioskServer) -> None:
     response = httpx.get(kiosk.url + "/p/%00", timeout=30)
     assert response.status_code == 400 and "find that" in response.text
+
+
+def test_an_address_the_kiosk_does_not_serve_gets_the_store_page(kiosk: KioskServer) -> None:
+    """A mistyped address, or a form's address opened as a link, shows the store's "couldn't
+    find that" page with its way back, inside a visit and outside one, with the page's
+    security headers; not a plain-text "Not Found" on a shared screen."""
+    with httpx.Client(base_url=kiosk.url, timeout=30) as client:
+        for visiting in (False, True):
+            if visiting:
+                client.post("/browse")
+            for path, status in [("/no-such-page", 404), ("/p/1/2/3", 404), ("/identify", 405)]:
+                response = client.get(path)
+                assert response.status_code == status, (path, visiting)
+                assert "find that" in response.text and 'href="/home"' in response.text, path
+                assert response.headers["content-type"].startswith("text/html"), path
+                assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
