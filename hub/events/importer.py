@@ -13,7 +13,6 @@ none of it), learning included, so a re-run of the same file adds nothing (messa
 from __future__ import annotations
 
 import asyncio
-import codecs
 import csv
 import gzip
 import io
@@ -154,9 +153,14 @@ def _open(path: Path, encoding: str) -> TextIO:
     return path.open(encoding=encoding, errors="surrogateescape", newline="")
 
 
-def _not_text(text: str, encoding: str) -> str:
+def _unreadable(*texts: str) -> re.Match[str] | None:
+    """The first byte the file's encoding could not read, in these texts of one line."""
+    return next(filter(None, map(_UNREADABLE.search, texts)), None)
+
+
+def _not_text(found: re.Match[str], encoding: str) -> str:
     """Why a line holding bytes the encoding cannot read is left out, naming the first one."""
-    byte = ord(_UNREADABLE.search(text).group()) - 0xDC00  # type: ignore[union-attr]
+    byte = ord(found.group()) - 0xDC00
     name = "UTF-8" if encoding.lower().replace("_", "-").startswith("utf-8") else encoding
     return (
         f"Not {name} text (byte 0x{byte:02X}). Save the file as UTF-8, or name its encoding "
@@ -167,7 +171,6 @@ def _not_text(text: str, encoding: str) -> str:
 def records(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, record) for each line, or (line number, why it cannot be read): a line
     holding bytes that `encoding` cannot read is one of those, not the end of the file."""
-    codecs.lookup(encoding)  # LookupError for a name that is no encoding, before any work
     stem = path.name.removesuffix(".gz")
     with _open(path, encoding) as handle:
         if stem.endswith(".csv"):
@@ -178,9 +181,9 @@ def records(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict
                 yield 1, f"The header lacks {', '.join(missing)}."
                 return
             for row in reader:
-                if any(_UNREADABLE.search(v) for v in row.values() if isinstance(v, str)):
-                    text = "".join(v for v in row.values() if isinstance(v, str))
-                    yield reader.line_num, _not_text(text, encoding)
+                found = _unreadable(*(v for v in row.values() if isinstance(v, str)))
+                if found:
+                    yield reader.line_num, _not_text(found, encoding)
                     continue
                 record: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS}
                 record["identifier"] = {
@@ -192,8 +195,9 @@ def records(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            if _UNREADABLE.search(line):
-                yield number, _not_text(line, encoding)
+            found = _unreadable(line)
+            if found:
+                yield number, _not_text(found, encoding)
                 continue
             raw = line.encode()
             try:
