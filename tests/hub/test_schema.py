@@ -59,11 +59,11 @@ def _redundant(connection: Any) -> list[str]:
     inspector = sa.inspect(connection)
     found = []
     for table in inspector.get_table_names():
-        plain = [(i["name"], i["column_names"]) for i in inspector.get_indexes(table)]
-        plain = [(name, cols) for name, cols in plain if None not in cols]
+        indexes = inspector.get_indexes(table)
+        plain = [(i["name"], i["column_names"]) for i in indexes if None not in i["column_names"]]
         keys = [(u["name"], u["column_names"]) for u in inspector.get_unique_constraints(table)]
         keys.append(("primary key", inspector.get_pk_constraint(table)["constrained_columns"]))
-        unique = {i["name"] for i in inspector.get_indexes(table) if i["unique"]}
+        unique = {i["name"] for i in indexes if i["unique"]}
         for name, cols in plain:
             if name in unique:
                 continue
