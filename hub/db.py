@@ -453,9 +453,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         args, options = _sqlite_connect_args(url)
         options["timeout"] = 10
         checkpointer = sqlite_driver.checkpointer_for(args[0], bool(options.get("uri")))
+        gate = sqlite_driver.gate_for(args[0], bool(options.get("uri")), options["timeout"])
 
         def connect() -> sqlite_driver.Connection:
-            return sqlite_driver.connect(args[0], checkpointer=checkpointer, **options)
+            return sqlite_driver.connect(args[0], checkpointer=checkpointer, gate=gate, **options)
 
         engine = create_async_engine(url, async_creator=connect, **kwargs)
         engine.sync_engine.rapport_checkpointer = checkpointer  # type: ignore[attr-defined]
