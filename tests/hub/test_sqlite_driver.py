@@ -174,4 +174,4 @@ async def test_a_waiting_writer_starts_as_soon_as_the_one_before_commits(db: Dat
             write(f"first{turn}", 0, 0.3), write(f"second{turn}", 0.02, 0)
         )
         gaps.append(began - committed)
-    assert sorted(gaps)[1] < 0.015, gaps
+    assert sorted(gaps)[1] < 0.025, gaps
