@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 PARENT = "events"
 DEFAULT = "events_default"
+# The tables the events' foreign keys reference, in the order `track` writes them.
+_REFERENCED = "profiles, identifiers"
 _LOCK_KEY = 7_270_013  # pg_advisory_xact_lock: one maintainer at a time
 _EVERY_SECONDS = 24 * 3600.0
 _BOUND = re.compile(r"FROM \('([^']+)'\) TO \('([^']+)'\)")
@@ -102,6 +104,12 @@ def create_month_sql(month: datetime, moving: bool = False) -> list[str]:
         else f"LOCK TABLE {DEFAULT} IN SHARE ROW EXCLUSIVE MODE"
     )
     return [
+        # The attach gives the month the parent's foreign keys, which lock the tables they
+        # reference (identifiers, then profiles) against writes. `track` writes new profiles,
+        # then their identifiers, then events: taken here first and in that order, so that the
+        # upkeep waits for a batch in flight instead of holding what it needs next (a deadlock,
+        # which PostgreSQL broke by failing one of them).
+        f"LOCK TABLE {_REFERENCED} IN SHARE ROW EXCLUSIVE MODE",
         lock,
         f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
         f"WITH moved AS (DELETE FROM {DEFAULT} WHERE occurred_at >= {start} AND occurred_at < "

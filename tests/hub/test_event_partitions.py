@@ -212,3 +212,50 @@ async def test_a_read_while_a_month_moves_out_of_the_default_sees_every_row(
     finally:
         await reader.close()
         await db.dispose()
+
+
+@pytest.mark.postgres_only
+async def test_a_month_made_while_a_batch_writes_new_visitors_deadlocks_neither(
+    make_database, db_kind: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A hub starting (its partition upkeep) while `track` stores new visitors: the batch
+    inserts profiles, then identifiers, then events; attaching a month adds the events' foreign
+    keys, which lock identifiers and then profiles. Each held what the other wanted, and
+    PostgreSQL broke the deadlock by failing one (seen in CI: the batch retried). The upkeep
+    now takes profiles and identifiers first, in the batch's order, and waits its turn."""
+    url = make_database("partlock")
+    hub_command(url, "migrate")
+    tag = unique()
+    batch = await asyncpg.connect(**asyncpg_connect_args(url))
+    db = Database(url)
+    try:
+        writing = batch.transaction()
+        await writing.start()
+        await batch.execute(
+            "INSERT INTO profiles (id, traits, is_known, version, created_at, updated_at)"
+            " VALUES ($1, '{}', false, 1, now(), now())",
+            tag[-32:],
+        )
+
+        async def upkeep() -> list[str]:
+            async with db.sessions() as session:
+                created = await partitions.maintain(
+                    session, 0, now=datetime(2031, 1, 1, tzinfo=UTC)
+                )
+                await session.commit()
+                return created
+
+        made = asyncio.create_task(upkeep())
+        await asyncio.sleep(0.5)  # the upkeep is waiting for the batch's lock by now
+        await batch.execute(
+            "INSERT INTO identifiers (profile_id, kind, value, touchpoint, created_at)"
+            " VALUES ($1, 'ANONYMOUS_ID', $2, 'WEB', now())",
+            tag[-32:],
+            tag,
+        )
+        await asyncio.sleep(1.5)  # past deadlock_timeout (1 s): a cycle would be broken now
+        await writing.commit()
+        assert await asyncio.wait_for(made, 10) == ["events_p2031_01"]
+    finally:
+        await batch.close()
+        await db.dispose()
