@@ -28,6 +28,7 @@ from functools import cache, lru_cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Boolean,
     DateTime,
@@ -38,12 +39,16 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    bindparam,
     cast,
+    func,
+    select,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import await_only, greenlet_spawn
 
+from hub import jsontext
 from hub.db import UTCDateTime, from_sqlite_time
 
 # (statement, parameters) -> rows: SQLAlchemy's rows, or the driver's plain tuples.
@@ -91,6 +96,53 @@ async def on_driver(
 
     rows = converted(await run(driver, dialect, work), dialect, lambda i: statements[i][0])
     return [rows[i] for i in range(len(statements))]
+
+
+async def in_session(
+    session: AsyncSession, statements: Sequence[tuple[Any, dict[str, Any]]]
+) -> list[Sequence[Any]]:
+    """Each statement's rows, converted, on the session's own connection (`driver_of`), so
+    that a write's reads see what its transaction wrote and hold no second connection: on
+    SQLite in one trip to its thread; on PostgreSQL in the transaction once SQLAlchemy has
+    begun it, before that on their own (under READ COMMITTED each statement reads its own
+    snapshot either way; only their share locks end sooner). What the session holds unwritten
+    is flushed first, as SQLAlchemy's autoflush would before its own statements."""
+    if session.new or session.deleted or session.dirty:
+        await session.flush()
+    found = await driver_of(session)
+    if found is None:
+        conn = await session.connection()
+        return [list(await conn.execute(q, p)) for q, p in statements]
+    return await on_driver(found, statements)
+
+
+async def fetch_in_session(session: AsyncSession, reads: Sequence[Read[Any]]) -> list[Any]:
+    """`fetch` on the session's own connection (`in_session`): a write's reads, gathered."""
+    statements = [s for read in reads for s in read.statements]
+    results = await in_session(session, statements) if statements else []
+    answers, at = [], 0
+    for read in reads:
+        answers.append(read.answer(results[at : at + len(read.statements)]))
+        at += len(read.statements)
+    return answers
+
+
+def in_list(column: Any, name: str, dialect: str) -> Any:
+    """`column IN (values)` with every value in one parameter `name` (`list_value`), as
+    `db.one_of` builds it per call, here for a statement made once per kind of store and
+    compiled once: PostgreSQL `IN (SELECT unnest(:name))`, SQLite `IN (SELECT value FROM
+    json_each(:name))`, elsewhere an expanding list."""
+    if dialect == "postgresql":
+        return column.in_(select(func.unnest(bindparam(name, type_=ARRAY(column.type)))))
+    if dialect == "sqlite":
+        values = func.json_each(bindparam(name, type_=String)).table_valued("value")
+        return column.in_(select(values.c.value))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def list_value(dialect: str, values: Sequence[Any]) -> Any:
+    """The parameter of an `in_list` for these values."""
+    return jsontext.dumps(list(values)) if dialect == "sqlite" else list(values)
 
 
 @asynccontextmanager

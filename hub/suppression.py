@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import Integer, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub import reads
 from hub.db import Base, UTCDateTime, utcnow
 from hub.ids import BigIntId
+from hub.reads import Read
 from hub.settings import get_settings
 
 
@@ -46,16 +50,43 @@ def identifier_hash(kind: str, value: str) -> str:
 async def suppressed(
     session: AsyncSession, pairs: Sequence[tuple[str, str]]
 ) -> set[tuple[str, str]]:
-    """Which of these normalised identifiers belong to an erased customer."""
+    """Which of these normalised identifiers belong to an erased customer (each one found
+    counted as dropped)."""
+    hits: set[tuple[str, str]]
+    (hits,) = await reads.fetch_in_session(session, [among(session, pairs)])
+    await count_dropped(session, hits)
+    return hits
+
+
+def among(session: AsyncSession, pairs: Sequence[tuple[str, str]]) -> Read[set[tuple[str, str]]]:
+    """Which of these normalised identifiers belong to an erased customer, as a read to
+    gather with a write's others (`reads.fetch_in_session`); `count_dropped` afterwards."""
     hashed = {identifier_hash(k, v): (k, v) for k, v in pairs if k in SUPPRESSED_KINDS}
     if not hashed:
-        return set()
-    rows = await session.scalars(select(Suppression).where(Suppression.value_hash.in_(hashed)))
-    hits = set()
-    for row in rows:
+        return Read((), lambda _rows: set())
+    dialect = session.get_bind().dialect.name
+    parameters = {"hashes": reads.list_value(dialect, list(hashed))}
+    return Read(
+        ((_hashes_among(dialect), parameters),),
+        lambda rows: {hashed[digest] for (digest,) in rows[0]},
+    )
+
+
+@cache
+def _hashes_among(dialect: str) -> Any:
+    column = Suppression.__table__.c.value_hash
+    return select(column).where(reads.in_list(column, "hashes", dialect))
+
+
+async def count_dropped(session: AsyncSession, pairs: Collection[tuple[str, str]]) -> None:
+    """Late data for these suppressed identifiers was dropped: one more on each one's count."""
+    if not pairs:
+        return
+    digests = [identifier_hash(k, v) for k, v in pairs]
+    for row in await session.scalars(
+        select(Suppression).where(Suppression.value_hash.in_(digests))
+    ):
         row.dropped = (row.dropped or 0) + 1
-        hits.add(hashed[row.value_hash])
-    return hits
 
 
 async def suppress(session: AsyncSession, pairs: Sequence[tuple[str, str]]) -> None:

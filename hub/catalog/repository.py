@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import reads
 from hub.catalog.models import Category, Product
-from hub.db import one_of
+from hub.reads import Read
 
 
 async def skus_in(session: AsyncSession, skus: Collection[str]) -> set[str]:
@@ -26,20 +28,35 @@ async def categories_in(session: AsyncSession, slugs: Collection[str]) -> set[st
     return set(rows)
 
 
-async def product_facts(session: AsyncSession, skus: Collection[str]) -> list[Any]:
-    """sku, name, category_slug and tags of these products, as plain rows (Core: an ingest
-    batch asks for thousands)."""
-    table = Product.__table__
+class ProductFacts(NamedTuple):
+    """What learning and a change summary need of a product."""
+
+    sku: str
+    name: str
+    category_slug: str
+    tags: list[str]
+
+
+def product_facts(session: AsyncSession, skus: Collection[str]) -> Read[dict[str, ProductFacts]]:
+    """sku → facts of these products, as a read to gather with a write's others (an ingest
+    batch asks for thousands; a statement compiled once, `reads.in_list`)."""
+    dialect = session.get_bind().dialect.name
     wanted = list(skus)
-    found: list[Any] = []
-    for start in range(0, len(wanted), 2000):
-        rows = await session.execute(
-            select(table.c.sku, table.c.name, table.c.category_slug, table.c.tags).where(
-                one_of(session, table.c.sku, wanted[start : start + 2000])
-            )
-        )
-        found.extend(rows.all())
-    return found
+    statements = tuple(
+        (_facts(dialect), {"skus": reads.list_value(dialect, wanted[start : start + 2000])})
+        for start in range(0, len(wanted), 2000)
+    )
+    return Read(
+        statements, lambda rows: {row[0]: ProductFacts(*row) for part in rows for row in part}
+    )
+
+
+@cache
+def _facts(dialect: str) -> Any:
+    table = Product.__table__
+    return select(table.c.sku, table.c.name, table.c.category_slug, table.c.tags).where(
+        reads.in_list(table.c.sku, "skus", dialect)
+    )
 
 
 async def products_by_sku(session: AsyncSession, skus: Collection[str]) -> list[Product]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.catalog import repository as repo
 from hub.catalog.models import Category, Product
+from hub.catalog.repository import ProductFacts
 from hub.errors import DomainError, ErrorCode
+from hub.reads import Read
 
 
 async def existing_skus(session: AsyncSession, skus: Collection[str]) -> set[str]:
@@ -24,10 +25,10 @@ async def products(session: AsyncSession, skus: Collection[str]) -> dict[str, Pr
     return {p.sku: p for p in await repo.products_by_sku(session, skus)}
 
 
-async def product_facts(session: AsyncSession, skus: Collection[str]) -> dict[str, Any]:
-    """sku → a plain row with the product's sku, name, category_slug and tags (what learning and
-    a change summary need), for many products at once."""
-    return {row.sku: row for row in await repo.product_facts(session, skus)}
+def product_facts(session: AsyncSession, skus: Collection[str]) -> Read[dict[str, ProductFacts]]:
+    """sku → the product's sku, name, category_slug and tags (what learning and a change
+    summary need), for many products at once: a read to gather with a write's others."""
+    return repo.product_facts(session, skus)
 
 
 async def labels_for(

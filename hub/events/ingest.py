@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import suppression
+from hub import reads, suppression
 from hub.catalog import service as catalog
 from hub.db import utcnow
 from hub.enums import ConsentPurpose, EventType
@@ -24,6 +24,7 @@ from hub.events.validation import EventIn, TrackResult, validate
 from hub.identity import bulk as identities
 from hub.identity import service as identity
 from hub.preferences import batch as learning
+from hub.preferences import learned
 from hub.preferences.learned import Observation
 from hub.preferences.learning import Weights
 from hub.privacy import consent
@@ -49,10 +50,20 @@ async def track(
     cleaned = list(events) if validated else validate(events, max_batch, max_properties, region)
     cleaned, dropped = await resolvers.resolve(session, cleaned)  # e.g. a response code's owner
     result = TrackResult(suppressed=dropped)
-    seen = await repo.existing_message_ids(session, {e.message_id for e in cleaned})
-    erased = await suppression.suppressed(
-        session, list({(e.identifier.kind.value, e.identifier.value) for e in cleaned})
+    # What the batch must know before it writes, in one trip (SQLite) or one statement after
+    # another on the session's connection (PostgreSQL): ids already stored, identifiers of
+    # erased customers, and the products named.
+    seen, erased, products = await reads.fetch_in_session(
+        session,
+        [
+            repo.stored_message_ids(session, {e.message_id for e in cleaned}),
+            suppression.among(
+                session, list({(e.identifier.kind.value, e.identifier.value) for e in cleaned})
+            ),
+            catalog.product_facts(session, {e.product_sku for e in cleaned if e.product_sku}),
+        ],
     )
+    await suppression.count_dropped(session, erased)
     fresh: list[EventIn] = []
     for event in cleaned:
         if (event.identifier.kind.value, event.identifier.value) in erased:
@@ -67,12 +78,14 @@ async def track(
         return result
 
     owners, created = await _owners(session, fresh)
-    products = await catalog.product_facts(session, {e.product_sku for e in fresh if e.product_sku})
-    personal = await consent.allowed(
+    # What learning needs of the profiles, in one more trip: consent, and what was forgotten.
+    named = list({pid for pid, _ in owners.values()})
+    personal, forgotten = await reads.fetch_in_session(
         session,
-        list({pid for pid, _ in owners.values()}),
-        ConsentPurpose.PERSONALIZATION,
-        created=created,
+        [
+            consent.allowed_among(session, named, ConsentPurpose.PERSONALIZATION, created),
+            learned.forgotten_markers(session, [p for p in named if p not in created]),
+        ],
     )
     rows: list[tuple[Any, ...]] = []
     observations: list[Observation] = []
@@ -112,7 +125,7 @@ async def track(
                 )
             )
     await repo.insert_many(session, rows)
-    await learning.learn(session, observations, weights, new_profiles=created)
+    await learning.learn(session, observations, weights, new_profiles=created, forgotten=forgotten)
     result.accepted = len(rows)
     await profiles.touch_many(
         session,

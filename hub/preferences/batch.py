@@ -10,7 +10,7 @@ and written back with one UPDATE and one INSERT executemany, no ORM objects.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 
@@ -118,11 +118,14 @@ async def learn(
     observations: Sequence[Observation],
     weights: Weights,
     new_profiles: Collection[str] = (),
+    forgotten: Mapping[tuple[str, str, str], datetime] | None = None,
 ) -> int:
     """Fold a batch of events into learned interests, in the caller's transaction (what
     `learned.learn` does event by event). Returns the interests written. `new_profiles`:
-    profiles this transaction created, which have nothing stored to look up."""
-    observations = await not_forgotten(session, observations, new_profiles)
+    profiles this transaction created, which have nothing stored to look up; `forgotten`:
+    the other profiles' forgotten interests when the caller read them already
+    (`repository.forgotten_markers`)."""
+    observations = await not_forgotten(session, observations, new_profiles, forgotten)
     groups = group(observations, weights)
     if not groups:
         return 0

@@ -4,7 +4,7 @@ up to that moment). The arithmetic is in learning.py."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -16,6 +16,7 @@ from hub.enums import EventType
 from hub.preferences import repository as repo
 from hub.preferences.learning import Interest, Weights, fold
 from hub.preferences.models import Affinity, ForgottenInterest
+from hub.reads import Read
 
 
 class Observation(NamedTuple):
@@ -130,17 +131,30 @@ async def rebuild(
     return await repo.insert_affinities(session, created.values())
 
 
+def forgotten_markers(
+    session: AsyncSession, profile_ids: Sequence[str]
+) -> Read[dict[tuple[str, str, str], datetime]]:
+    """What these profiles asked us to forget, (profile, key, value) → when, as a read to
+    gather with a write's others; `not_forgotten` takes it."""
+    return repo.forgotten_markers(session, profile_ids)
+
+
 async def not_forgotten(
-    session: AsyncSession, observations: Sequence[Observation], new_profiles: Collection[str] = ()
+    session: AsyncSession,
+    observations: Sequence[Observation],
+    new_profiles: Collection[str] = (),
+    forgotten: Mapping[tuple[str, str, str], datetime] | None = None,
 ) -> list[Observation]:
     """Drop what an observation would teach about interests the customer asked us to forget,
     for events up to the moment they asked. `new_profiles`: created in this transaction, so
-    nothing of theirs was forgotten (not looked up)."""
-    asked = list({o.profile_id for o in observations} - set(new_profiles))
-    forgotten = {
-        (f.profile_id, f.key, f.value): f.forgotten_at
-        for f in (await repo.forgotten_for(session, asked) if asked else ())
-    }
+    nothing of theirs was forgotten (not looked up). `forgotten`: the markers of these
+    profiles, already read (`repo.forgotten_markers`), or None to read them here."""
+    if forgotten is None:
+        asked = list({o.profile_id for o in observations} - set(new_profiles))
+        forgotten = {
+            (f.profile_id, f.key, f.value): f.forgotten_at
+            for f in (await repo.forgotten_for(session, asked) if asked else ())
+        }
     if not forgotten:
         return list(observations)
     kept = []

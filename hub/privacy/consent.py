@@ -123,6 +123,26 @@ async def allowed(
     return answer
 
 
+def allowed_among(
+    session: AsyncSession,
+    profile_ids: Sequence[str],
+    purpose: ConsentPurpose,
+    created: Collection[str] = (),
+) -> Read[dict[str, bool]]:
+    """`allowed` as a read to gather with a write's others (`reads.fetch_in_session`)."""
+    recorded = [pid for pid in profile_ids if pid not in created] if created else list(profile_ids)
+    found = repo.answers_for(session, recorded, purpose.value)
+
+    def answer(rows: list[Sequence[Any]]) -> dict[str, bool]:
+        now = utcnow()
+        allowed = dict.fromkeys(profile_ids, defaults()[purpose])
+        for pid, granted, expires_at in found.answer(rows):
+            allowed[pid] = _in_force(granted, expires_at, now)
+        return allowed
+
+    return Read(found.statements, answer)
+
+
 def allows(profile_id: str, purpose: ConsentPurpose) -> Read[bool]:
     """Whether one profile may be used for `purpose` right now, as a read to gather with the
     others a request needs (`hub.reads.fetch`): what `allowed` answers for it."""

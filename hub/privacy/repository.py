@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import reads
 from hub.db import remembered
 from hub.privacy.models import Consent, ConsentChange
 from hub.reads import Read
@@ -24,6 +27,36 @@ async def current_for(session: AsyncSession, profile_ids: Sequence[str]) -> list
         return list(rows)
 
     return list(await remembered(session, ("consents", tuple(profile_ids)), load))
+
+
+def answers_for(
+    session: AsyncSession, profile_ids: Sequence[str], purpose: str
+) -> Read[list[tuple[str, bool, datetime | None]]]:
+    """(profile id, granted, expires at) of these profiles' recorded answers for one purpose,
+    as a read to gather with a write's others (a statement compiled once)."""
+    dialect = session.get_bind().dialect.name
+    ids = list(profile_ids)
+    statements = tuple(
+        (
+            _answers(dialect),
+            {"ids": reads.list_value(dialect, ids[at : at + 5000]), "purpose": purpose},
+        )
+        for at in range(0, len(ids), 5000)
+    )
+    return Read(
+        statements,
+        lambda rows: [
+            (pid, bool(granted), expires) for part in rows for pid, granted, expires in part
+        ],
+    )
+
+
+@cache
+def _answers(dialect: str) -> Any:
+    table = Consent.__table__
+    return select(table.c.profile_id, table.c.granted, table.c.expires_at).where(
+        reads.in_list(table.c.profile_id, "ids", dialect), table.c.purpose == bindparam("purpose")
+    )
 
 
 _CONSENT_OF = select(Consent.granted, Consent.expires_at).where(
