@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub import reads
 from hub.db import insert_tuples, one_of, utcnow
 from hub.profiles.models import Note, Profile
 
@@ -46,16 +48,26 @@ async def insert_many(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> N
 
 async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> dict[str, int]:
     """Atomically take each profile's next version number (concurrent writers never share one),
-    in one statement: id → its new version."""
+    in one statement, made once per kind of store: id → its new version."""
+    dialect = session.get_bind().dialect.name
     rows = await session.execute(
-        update(Profile)
-        .where(one_of(session, Profile.id, list(profile_ids)))
-        .values(version=Profile.version + 1, updated_at=utcnow())
-        .returning(Profile.id, Profile.version),
-        # Callers use the returned versions; loaded Profile objects are not refreshed.
-        execution_options={"synchronize_session": False},
+        _bump(dialect), {"ids": reads.list_value(dialect, list(profile_ids)), "now": utcnow()}
     )
     return {profile_id: int(version) for profile_id, version in rows}
+
+
+@cache
+def _bump(dialect: str) -> Any:
+    table = cast(Table, Profile.__table__)
+    return (
+        update(table)
+        .where(reads.in_list(table.c.id, "ids", dialect))
+        .values(
+            version=table.c.version + 1,
+            updated_at=bindparam("now", type_=table.c.updated_at.type),
+        )
+        .returning(table.c.id, table.c.version)
+    )
 
 
 async def search_by_name(session: AsyncSession, tokens: Sequence[str], limit: int) -> list[Profile]:
