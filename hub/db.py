@@ -38,10 +38,8 @@ from sqlalchemy import (
     exc,
     func,
     insert,
-    literal_column,
     make_url,
     select,
-    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
@@ -51,7 +49,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only
 
@@ -143,35 +140,6 @@ def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnE
             column.in_(select(func.json_each(listed).table_valued("value").c.value)),
         )
     return cast(ColumnElement[bool], column.in_(list(values)))
-
-
-def one_each(
-    session: AsyncSession,
-    columns: Sequence[ColumnElement[Any]],
-    where: Sequence[ColumnElement[bool]],
-    key: ColumnElement[Any],
-    values: Sequence[Any],
-) -> Select[Any]:
-    """`SELECT columns WHERE where AND key IN (values)` for a key that is unique under `where`
-    and leads an index after the columns `where` fixes (identifiers by kind and value).
-
-    On PostgreSQL the batch is a nested loop, one index search per value: `unnest(:values)`
-    joined LATERAL to the one matching row. The plain `key = ANY(:array)` is fast only while
-    the plan's estimates hold: once asyncpg's prepared statement goes to its generic plan, and
-    the table has grown since its last ANALYZE, PostgreSQL reads every row of the fixed prefix
-    and compares each with every value of the array (a Param array is not hashed), ~340 ms for
-    1,000 new visitors against 10,000 stored identifiers, growing with the table. Elsewhere:
-    `one_of` (which one value also takes, as `key = :value`)."""
-    if session.get_bind().dialect.name != "postgresql" or len(values) == 1:
-        return select(*columns).where(*where, one_of(session, key, values))
-    wanted = (
-        func.unnest(bindparam(None, list(values), type_=ARRAY(String())))
-        .table_valued("value")
-        .render_derived(name="wanted")
-    )
-    one: ColumnElement[int] = literal_column("1")  # in the text: a LIMIT the planner knows
-    found = select(*columns).where(*where, key == wanted.c.value).limit(one).lateral("found")
-    return select(*found.c).select_from(wanted).join(found, true())
 
 
 async def copy_rows(

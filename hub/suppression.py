@@ -62,14 +62,8 @@ def among(session: AsyncSession, pairs: Sequence[tuple[str, str]]) -> Read[set[t
     """Which of these normalised identifiers belong to an erased customer, as a read to
     gather with a write's others (`reads.fetch_in_session`); `count_dropped` afterwards."""
     hashed = {identifier_hash(k, v): (k, v) for k, v in pairs if k in SUPPRESSED_KINDS}
-    if not hashed:
-        return Read((), lambda _rows: set())
-    dialect = session.get_bind().dialect.name
-    parameters = {"hashes": reads.list_value(dialect, list(hashed))}
-    return Read(
-        ((_hashes_among(dialect), parameters),),
-        lambda rows: {hashed[digest] for (digest,) in rows[0]},
-    )
+    statements = reads.chunked(session, _hashes_among, "hashes", list(hashed))
+    return Read(statements, lambda rows: {hashed[digest] for part in rows for (digest,) in part})
 
 
 @cache

@@ -40,12 +40,7 @@ class ProductFacts(NamedTuple):
 def product_facts(session: AsyncSession, skus: Collection[str]) -> Read[dict[str, ProductFacts]]:
     """sku → facts of these products, as a read to gather with a write's others (an ingest
     batch asks for thousands; a statement compiled once, `reads.in_list`)."""
-    dialect = session.get_bind().dialect.name
-    wanted = list(skus)
-    statements = tuple(
-        (_facts(dialect), {"skus": reads.list_value(dialect, wanted[start : start + 2000])})
-        for start in range(0, len(wanted), 2000)
-    )
+    statements = reads.chunked(session, _facts, "skus", list(skus), 2000)
     return Read(
         statements, lambda rows: {row[0]: ProductFacts(*row) for part in rows for row in part}
     )

@@ -32,12 +32,7 @@ def stored_message_ids(session: AsyncSession, message_ids: Collection[str]) -> R
     """`existing_message_ids` as a read to gather with a write's others, its statement
     compiled once (`reads.in_list`): SQLAlchemy's building and execution of it cost a kiosk's
     one-event write more than SQLite's search."""
-    wanted = list(message_ids)
-    dialect = session.get_bind().dialect.name
-    statements = tuple(
-        (_seen(dialect), {"ids": reads.list_value(dialect, wanted[start : start + _IDS_CHUNK])})
-        for start in range(0, len(wanted), _IDS_CHUNK)
-    )
+    statements = reads.chunked(session, _seen, "ids", list(message_ids), _IDS_CHUNK)
     return Read(statements, lambda rows: {row[0] for part in rows for row in part})
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import insert_tuples, one_each
+from hub import reads
+from hub.db import insert_tuples
 from hub.identity.models import Identifier, IdentityConflict, Merge
 from hub.profiles.models import Profile
 
@@ -39,21 +41,29 @@ async def owners_of(
     by_kind: dict[str, list[str]] = {}
     for kind, value in dict.fromkeys(pairs):
         by_kind.setdefault(kind, []).append(value)
-    table = Identifier.__table__
+    dialect = session.get_bind().dialect.name
+    statement = _owners(dialect)
     found: dict[tuple[str, str], tuple[str, int]] = {}
     for kind, values in by_kind.items():
         for start in range(0, len(values), _VALUES_CHUNK):
+            chunk = values[start : start + _VALUES_CHUNK]
             rows = await session.execute(
-                one_each(
-                    session,
-                    (table.c.value, table.c.profile_id, table.c.id),
-                    (table.c.kind == kind,),
-                    table.c.value,
-                    values[start : start + _VALUES_CHUNK],
-                )
+                statement, {"kind": kind, "values": reads.list_value(dialect, chunk)}
             )
             found.update({(kind, v): (pid, iid) for v, pid, iid in rows})
     return found
+
+
+@cache
+def _owners(dialect: str) -> Any:
+    table = cast(Table, Identifier.__table__)
+    return reads.each_of(
+        dialect,
+        (table.c.value, table.c.profile_id, table.c.id),
+        (table.c.kind == bindparam("kind", type_=table.c.kind.type),),
+        table.c.value,
+        "values",
+    )
 
 
 async def for_profiles(session: AsyncSession, profile_ids: Sequence[str]) -> list[Identifier]:

@@ -301,12 +301,7 @@ def forgotten_markers(
 ) -> Read[dict[tuple[str, str, str], datetime]]:
     """(profile, key, value) → when it was forgotten, for these profiles: what `forgotten_for`
     finds, as a read to gather with a write's others (a statement compiled once)."""
-    dialect = session.get_bind().dialect.name
-    ids = list(profile_ids)
-    statements = tuple(
-        (_forgotten(dialect), {"ids": reads.list_value(dialect, ids[at : at + 5000])})
-        for at in range(0, len(ids), 5000)
-    )
+    statements = reads.chunked(session, _forgotten, "ids", list(profile_ids))
     return Read(
         statements,
         lambda rows: {(pid, key, value): at for part in rows for pid, key, value, at in part},

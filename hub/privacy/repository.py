@@ -34,15 +34,7 @@ def answers_for(
 ) -> Read[list[tuple[str, bool, datetime | None]]]:
     """(profile id, granted, expires at) of these profiles' recorded answers for one purpose,
     as a read to gather with a write's others (a statement compiled once)."""
-    dialect = session.get_bind().dialect.name
-    ids = list(profile_ids)
-    statements = tuple(
-        (
-            _answers(dialect),
-            {"ids": reads.list_value(dialect, ids[at : at + 5000]), "purpose": purpose},
-        )
-        for at in range(0, len(ids), 5000)
-    )
+    statements = reads.chunked(session, _answers, "ids", list(profile_ids), purpose=purpose)
     return Read(
         statements,
         lambda rows: [

@@ -10,7 +10,7 @@ from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import reads
-from hub.db import insert_tuples, one_of, utcnow
+from hub.db import insert_tuples, utcnow
 from hub.profiles.models import Note, Profile
 
 
@@ -139,17 +139,25 @@ async def lock_states(
     session: AsyncSession, ids: Sequence[str], share: bool = False
 ) -> list[tuple[str, str | None, bool]]:
     """`lock` for a batch that needs no Profile objects: (id, merged into, erased) per row,
-    locked in id order (a no-op on SQLite, which serialises writers anyway)."""
+    locked in id order (a no-op on SQLite, which serialises writers anyway); a statement made
+    once per kind of store."""
     if not ids:
         return []
-    table = Profile.__table__
-    rows = await session.execute(
+    dialect = session.get_bind().dialect.name
+    wanted = reads.list_value(dialect, sorted(set(ids)))
+    rows = await session.execute(_lock_states(dialect, share), {"ids": wanted})
+    return [(pid, merged, bool(erased)) for pid, merged, erased in rows]
+
+
+@cache
+def _lock_states(dialect: str, share: bool) -> Any:
+    table = cast(Table, Profile.__table__)
+    return (
         select(table.c.id, table.c.merged_into_id, table.c.erased_at.is_not(None))
-        .where(one_of(session, table.c.id, sorted(set(ids))))
+        .where(reads.in_list(table.c.id, "ids", dialect))
         .order_by(table.c.id)
         .with_for_update(read=share)
     )
-    return [(pid, merged, bool(erased)) for pid, merged, erased in rows]
 
 
 async def merged_into(session: AsyncSession, profile_id: str) -> list[str]:

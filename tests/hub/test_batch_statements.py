@@ -26,11 +26,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     insert,
     select,
     text,
 )
 
+from hub import reads
 from hub.audit import AUDIT_COLUMNS, AuditEntry
 from hub.auth.models import KeyProfile
 from hub.auth.repository import KEY_PROFILE_COLUMNS
@@ -41,7 +43,6 @@ from hub.db import (
     _sqlite_binders,
     asyncpg_connect_args,
     insert_tuples,
-    one_each,
     one_of,
 )
 from hub.events.models import Event
@@ -315,10 +316,13 @@ async def test_one_each_finds_what_an_in_list_finds_one_index_search_a_value(
             await session.commit()
         wanted = [*values[::11], "visitor-none", ""]
         columns = (keyed.c.kind, keyed.c.value, keyed.c.id)
+        statement = reads.each_of(
+            db.dialect, columns, (keyed.c.kind == bindparam("kind"),), keyed.c.value, "values"
+        )
         for kind in ("ANONYMOUS_ID", "EMAIL", "PHONE"):
             async with db.sessions() as session:
                 found = await session.execute(
-                    one_each(session, columns, (keyed.c.kind == kind,), keyed.c.value, wanted)
+                    statement, {"kind": kind, "values": reads.list_value(db.dialect, wanted)}
                 )
                 listed = await session.execute(
                     select(*columns).where(keyed.c.kind == kind, keyed.c.value.in_(wanted))
@@ -327,10 +331,7 @@ async def test_one_each_finds_what_an_in_list_finds_one_index_search_a_value(
         if db.dialect != "postgresql":
             return
         plan = await _generic_plan(
-            db,
-            lambda session: one_each(
-                session, columns, (keyed.c.kind == "ANONYMOUS_ID",), keyed.c.value, wanted
-            ),
+            db, lambda session: statement.params(kind="ANONYMOUS_ID", values=wanted)
         )
         assert '"Node Type": "Nested Loop"' in plan, plan
         assert '"Index Name": "uq_keyed_kind_value"' in plan, plan
