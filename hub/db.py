@@ -115,31 +115,47 @@ def from_sqlite_time(value: str) -> datetime:
 
 def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """`column IN (values)` for a batch of thousands of text or integer values, as one
-    parameter: SQLAlchemy renders every value of an expanding IN list on every execution
-    (on PostgreSQL casting each, ~10 µs a value). PostgreSQL: `column IN (SELECT
-    unnest(:array))`; SQLite:
-    `column IN (SELECT value FROM json_each(:json))`, which searches the column's index as
-    the list would; elsewhere the IN list itself. One value is `column = :value`: building
-    the array's subquery cost a single-event write (a kiosk's `track`) more than SQLite's
-    whole statement, five times a write."""
+    parameter (`in_list`, built per call with its values): SQLAlchemy renders every value of
+    an expanding IN list on every execution (on PostgreSQL casting each, ~10 µs a value). One
+    value is `column = :value`: building the array's subquery cost a single-event write (a
+    kiosk's `track`) more than SQLite's whole statement, five times a write."""
     if len(values) == 1:
         return cast(ColumnElement[bool], column == values[0])
     dialect = session.get_bind().dialect.name
+    return cast(ColumnElement[bool], in_list(column, None, dialect, list_value(dialect, values)))
+
+
+_NO_VALUE: Any = object()
+
+
+def in_list(column: Any, name: str | None, dialect: str, value: Any = _NO_VALUE) -> Any:
+    """`column IN (values)` with every value in one parameter `name` (its value given at
+    execution, `list_value`; or `value` here, a parameter of its own, as `one_of` builds it), so
+    that a statement holding it can be made once per kind of store and compiled once.
+    PostgreSQL: `IN (SELECT unnest(:array))`, not `= ANY(:array)`: once asyncpg's prepared
+    statement goes to PostgreSQL's generic plan, `= ANY` of the Param array may be a filter
+    that compares every row with every value (no hashing): a seq scan of 1,239 products
+    against 1,000 skus took 32 ms a batch. The semi-join hashes the values or searches the
+    index once per value, whatever the estimates. SQLite: `IN (SELECT value FROM
+    json_each(:json))`, which searches the column's index as the list would. Elsewhere an
+    expanding list."""
+
+    def parameter(type_: Any = None, expanding: bool = False) -> Any:
+        if value is _NO_VALUE:
+            return bindparam(name, type_=type_, expanding=expanding)
+        return bindparam(name, value, type_=type_, expanding=expanding)
+
     if dialect == "postgresql":
-        # `IN (SELECT unnest(:array))`, not `= ANY(:array)`: once asyncpg's prepared statement
-        # goes to PostgreSQL's generic plan, `= ANY` of the Param array may be a filter that
-        # compares every row with every value (no hashing): a seq scan of 1,239 products
-        # against 1,000 skus took 32 ms a batch. The semi-join hashes the values or searches
-        # the index once per value, whatever the estimates.
-        unnested = func.unnest(bindparam(None, list(values), type_=ARRAY(column.type)))
-        return cast(ColumnElement[bool], column.in_(select(unnested)))
+        return column.in_(select(func.unnest(parameter(ARRAY(column.type)))))
     if dialect == "sqlite":
-        listed = bindparam(None, jsontext.dumps(list(values)), type_=String)
-        return cast(
-            ColumnElement[bool],
-            column.in_(select(func.json_each(listed).table_valued("value").c.value)),
-        )
-    return cast(ColumnElement[bool], column.in_(list(values)))
+        values = func.json_each(parameter(String)).table_valued("value")
+        return column.in_(select(values.c.value))
+    return column.in_(parameter(expanding=True))
+
+
+def list_value(dialect: str, values: Sequence[Any]) -> Any:
+    """The parameter of an `in_list` for these values."""
+    return jsontext.dumps(list(values)) if dialect == "sqlite" else list(values)
 
 
 async def copy_rows(

@@ -50,8 +50,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.util import await_only, greenlet_spawn
 
-from hub import jsontext
-from hub.db import UTCDateTime, from_sqlite_time
+from hub.db import UTCDateTime, from_sqlite_time, in_list, list_value
 
 # (statement, parameters) -> rows: SQLAlchemy's rows, or the driver's plain tuples.
 Execute = Callable[[Any, dict[str, Any]], Sequence[Any]]
@@ -129,19 +128,6 @@ async def fetch_in_session(session: AsyncSession, reads: Sequence[Read[Any]]) ->
     return answers
 
 
-def in_list(column: Any, name: str, dialect: str) -> Any:
-    """`column IN (values)` with every value in one parameter `name` (`list_value`), as
-    `db.one_of` builds it per call, here for a statement made once per kind of store and
-    compiled once: PostgreSQL `IN (SELECT unnest(:name))`, SQLite `IN (SELECT value FROM
-    json_each(:name))`, elsewhere an expanding list."""
-    if dialect == "postgresql":
-        return column.in_(select(func.unnest(bindparam(name, type_=ARRAY(column.type)))))
-    if dialect == "sqlite":
-        values = func.json_each(bindparam(name, type_=String)).table_valued("value")
-        return column.in_(select(values.c.value))
-    return column.in_(bindparam(name, expanding=True))
-
-
 def each_of(
     dialect: str,
     columns: Sequence[Any],
@@ -189,11 +175,6 @@ def chunked(
         (statement, {**parameters, name: list_value(dialect, values[at : at + size])})
         for at in range(0, len(values), size)
     )
-
-
-def list_value(dialect: str, values: Sequence[Any]) -> Any:
-    """The parameter of an `in_list` for these values."""
-    return jsontext.dumps(list(values)) if dialect == "sqlite" else list(values)
 
 
 @asynccontextmanager

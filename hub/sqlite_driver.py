@@ -214,7 +214,7 @@ _GATES_LOCK = threading.Lock()
 def gate_for(database: str, uri: bool = False, timeout: float = 5.0) -> WriterGate | None:
     """The process's gate for a database file (every engine of the process on that file
     shares it); None for an in-memory or read-only database, which has no writers to order."""
-    if _in_memory(database, uri) or (uri and "mode=ro" in database):
+    if not _written(database, uri):
         return None
     path = unquote(database.removeprefix("file:").split("?")[0]) if uri else database
     key = os.path.realpath(path)
@@ -382,6 +382,11 @@ def _in_memory(database: str, uri: bool) -> bool:
     return database in ("", ":memory:") or (uri and "mode=memory" in database)
 
 
+def _written(database: str, uri: bool) -> bool:
+    """A database file this process may write: not in memory, not opened read-only."""
+    return not (_in_memory(database, uri) or (uri and "mode=ro" in database))
+
+
 def _room_for_rewrite(database: str, size: int) -> None:
     """VACUUM builds the new file in SQLite's temporary directory, then writes it over the
     store with a rollback journal of the old pages beside it: room for the store twice where
@@ -437,6 +442,6 @@ def rewrite(database: str, uri: bool, page_size: int) -> tuple[tuple[int, int], 
 
 def checkpointer_for(database: str, uri: bool = False) -> Checkpointer | None:
     """A checkpointer for a database file; None for an in-memory or read-only one."""
-    if _in_memory(database, uri) or (uri and "mode=ro" in database):
+    if not _written(database, uri):
         return None
     return Checkpointer(database, uri)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub import reads
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, UTCDateTime, in_list, utcnow
 from hub.ids import BigIntId
 from hub.reads import Read
 from hub.settings import get_settings
@@ -69,7 +69,7 @@ def among(session: AsyncSession, pairs: Sequence[tuple[str, str]]) -> Read[set[t
 @cache
 def _hashes_among(dialect: str) -> Any:
     column = Suppression.__table__.c.value_hash
-    return select(column).where(reads.in_list(column, "hashes", dialect))
+    return select(column).where(in_list(column, "hashes", dialect))
 
 
 async def count_dropped(session: AsyncSession, pairs: Collection[tuple[str, str]]) -> None:

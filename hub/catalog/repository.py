@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import reads
 from hub.catalog.models import Category, Product
+from hub.db import in_list
 from hub.reads import Read
 
 
@@ -39,7 +40,7 @@ class ProductFacts(NamedTuple):
 
 def product_facts(session: AsyncSession, skus: Collection[str]) -> Read[dict[str, ProductFacts]]:
     """sku → facts of these products, as a read to gather with a write's others (an ingest
-    batch asks for thousands; a statement compiled once, `reads.in_list`)."""
+    batch asks for thousands; a statement compiled once, `db.in_list`)."""
     statements = reads.chunked(session, _facts, "skus", list(skus), 2000)
     return Read(
         statements, lambda rows: {row[0]: ProductFacts(*row) for part in rows for row in part}
@@ -50,7 +51,7 @@ def product_facts(session: AsyncSession, skus: Collection[str]) -> Read[dict[str
 def _facts(dialect: str) -> Any:
     table = Product.__table__
     return select(table.c.sku, table.c.name, table.c.category_slug, table.c.tags).where(
-        reads.in_list(table.c.sku, "skus", dialect)
+        in_list(table.c.sku, "skus", dialect)
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import reads
 from hub.catalog.models import Product
-from hub.db import insert_tuples
+from hub.db import in_list, insert_tuples
 from hub.events.models import Event, EventMessage
 from hub.reads import Read
 
@@ -30,7 +30,7 @@ async def existing_message_ids(session: AsyncSession, message_ids: Collection[st
 
 def stored_message_ids(session: AsyncSession, message_ids: Collection[str]) -> Read[set[str]]:
     """`existing_message_ids` as a read to gather with a write's others, its statement
-    compiled once (`reads.in_list`): SQLAlchemy's building and execution of it cost a kiosk's
+    compiled once (`db.in_list`): SQLAlchemy's building and execution of it cost a kiosk's
     one-event write more than SQLite's search."""
     statements = reads.chunked(session, _seen, "ids", list(message_ids), _IDS_CHUNK)
     return Read(statements, lambda rows: {row[0] for part in rows for row in part})
@@ -39,7 +39,7 @@ def stored_message_ids(session: AsyncSession, message_ids: Collection[str]) -> R
 @cache
 def _seen(dialect: str) -> Any:
     column = cast(Table, EventMessage.__table__).c.message_id
-    return select(column).where(reads.in_list(column, "ids", dialect))
+    return select(column).where(in_list(column, "ids", dialect))
 
 
 # What `insert_many` takes a value of for each event, in this order.

@@ -41,15 +41,12 @@ async def owners_of(
     by_kind: dict[str, list[str]] = {}
     for kind, value in dict.fromkeys(pairs):
         by_kind.setdefault(kind, []).append(value)
-    dialect = session.get_bind().dialect.name
-    statement = _owners(dialect)
     found: dict[tuple[str, str], tuple[str, int]] = {}
     for kind, values in by_kind.items():
-        for start in range(0, len(values), _VALUES_CHUNK):
-            chunk = values[start : start + _VALUES_CHUNK]
-            rows = await session.execute(
-                statement, {"kind": kind, "values": reads.list_value(dialect, chunk)}
-            )
+        for statement, parameters in reads.chunked(
+            session, _owners, "values", values, _VALUES_CHUNK, kind=kind
+        ):
+            rows = await session.execute(statement, parameters)
             found.update({(kind, v): (pid, iid) for v, pid, iid in rows})
     return found
 

@@ -26,7 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from hub import reads
-from hub.db import from_sqlite_time, insert_tuples, is_sqlite, remembered, sqlite_times
+from hub.db import (
+    from_sqlite_time,
+    in_list,
+    insert_tuples,
+    is_sqlite,
+    remembered,
+    sqlite_times,
+)
 from hub.preferences.facts import learned_columns, stated_columns
 from hub.preferences.learning import Interest
 from hub.preferences.models import Affinity, ForgottenInterest, Preference
@@ -312,7 +319,7 @@ def forgotten_markers(
 def _forgotten(dialect: str) -> Any:
     table = ForgottenInterest.__table__
     return select(table.c.profile_id, table.c.key, table.c.value, table.c.forgotten_at).where(
-        reads.in_list(table.c.profile_id, "ids", dialect)
+        in_list(table.c.profile_id, "ids", dialect)
     )
 
 

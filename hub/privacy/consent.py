@@ -114,13 +114,16 @@ async def allowed(
 ) -> dict[str, bool]:
     """Whether each profile may be used for `purpose` right now. `created`: profiles this
     transaction created, which have no consent recorded yet (the default, without a lookup)."""
-    now = utcnow()
-    answer = dict.fromkeys(profile_ids, defaults()[purpose])
-    recorded = [pid for pid in profile_ids if pid not in created] if created else list(profile_ids)
-    for consent in await repo.current_for(session, recorded) if recorded else ():
-        if consent.purpose == purpose.value:
-            answer[consent.profile_id] = _effective(consent, now)
-    return answer
+    recorded = _recorded(profile_ids, created)
+    return _decided(
+        profile_ids,
+        purpose,
+        (
+            (c.profile_id, c.granted, c.expires_at)
+            for c in (await repo.current_for(session, recorded) if recorded else ())
+            if c.purpose == purpose.value
+        ),
+    )
 
 
 def allowed_among(
@@ -130,17 +133,27 @@ def allowed_among(
     created: Collection[str] = (),
 ) -> Read[dict[str, bool]]:
     """`allowed` as a read to gather with a write's others (`reads.fetch_in_session`)."""
-    recorded = [pid for pid in profile_ids if pid not in created] if created else list(profile_ids)
-    found = repo.answers_for(session, recorded, purpose.value)
+    found = repo.answers_for(session, _recorded(profile_ids, created), purpose.value)
+    return Read(found.statements, lambda rows: _decided(profile_ids, purpose, found.answer(rows)))
 
-    def answer(rows: list[Sequence[Any]]) -> dict[str, bool]:
-        now = utcnow()
-        allowed = dict.fromkeys(profile_ids, defaults()[purpose])
-        for pid, granted, expires_at in found.answer(rows):
-            allowed[pid] = _in_force(granted, expires_at, now)
-        return allowed
 
-    return Read(found.statements, answer)
+def _recorded(profile_ids: Sequence[str], created: Collection[str]) -> list[str]:
+    """The profiles that may have answers recorded: not those this transaction created."""
+    return [pid for pid in profile_ids if pid not in created] if created else list(profile_ids)
+
+
+def _decided(
+    profile_ids: Sequence[str],
+    purpose: ConsentPurpose,
+    answers: Iterable[tuple[str, bool, datetime | None]],
+) -> dict[str, bool]:
+    """Each profile's standing for `purpose`: its recorded answer while in force, else the
+    policy's default."""
+    now = utcnow()
+    decided = dict.fromkeys(profile_ids, defaults()[purpose])
+    for profile_id, granted, expires_at in answers:
+        decided[profile_id] = _in_force(granted, expires_at, now)
+    return decided
 
 
 def allows(profile_id: str, purpose: ConsentPurpose) -> Read[bool]:

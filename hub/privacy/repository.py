@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import reads
-from hub.db import remembered
+from hub.db import in_list, remembered
 from hub.privacy.models import Consent, ConsentChange
 from hub.reads import Read
 
@@ -47,7 +47,7 @@ def answers_for(
 def _answers(dialect: str) -> Any:
     table = Consent.__table__
     return select(table.c.profile_id, table.c.granted, table.c.expires_at).where(
-        reads.in_list(table.c.profile_id, "ids", dialect), table.c.purpose == bindparam("purpose")
+        in_list(table.c.profile_id, "ids", dialect), table.c.purpose == bindparam("purpose")
     )
 
 

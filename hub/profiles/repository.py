@@ -9,8 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub import reads
-from hub.db import insert_tuples, utcnow
+from hub.db import in_list, insert_tuples, list_value, utcnow
 from hub.profiles.models import Note, Profile
 
 
@@ -51,7 +50,7 @@ async def bump_versions(session: AsyncSession, profile_ids: Sequence[str]) -> di
     in one statement, made once per kind of store: id → its new version."""
     dialect = session.get_bind().dialect.name
     rows = await session.execute(
-        _bump(dialect), {"ids": reads.list_value(dialect, list(profile_ids)), "now": utcnow()}
+        _bump(dialect), {"ids": list_value(dialect, list(profile_ids)), "now": utcnow()}
     )
     return {profile_id: int(version) for profile_id, version in rows}
 
@@ -61,7 +60,7 @@ def _bump(dialect: str) -> Any:
     table = cast(Table, Profile.__table__)
     return (
         update(table)
-        .where(reads.in_list(table.c.id, "ids", dialect))
+        .where(in_list(table.c.id, "ids", dialect))
         .values(
             version=table.c.version + 1,
             updated_at=bindparam("now", type_=table.c.updated_at.type),
@@ -144,7 +143,7 @@ async def lock_states(
     if not ids:
         return []
     dialect = session.get_bind().dialect.name
-    wanted = reads.list_value(dialect, sorted(set(ids)))
+    wanted = list_value(dialect, sorted(set(ids)))
     rows = await session.execute(_lock_states(dialect, share), {"ids": wanted})
     return [(pid, merged, bool(erased)) for pid, merged, erased in rows]
 
@@ -154,7 +153,7 @@ def _lock_states(dialect: str, share: bool) -> Any:
     table = cast(Table, Profile.__table__)
     return (
         select(table.c.id, table.c.merged_into_id, table.c.erased_at.is_not(None))
-        .where(reads.in_list(table.c.id, "ids", dialect))
+        .where(in_list(table.c.id, "ids", dialect))
         .order_by(table.c.id)
         .with_for_update(read=share)
     )

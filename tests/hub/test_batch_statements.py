@@ -43,6 +43,7 @@ from hub.db import (
     _sqlite_binders,
     asyncpg_connect_args,
     insert_tuples,
+    list_value,
     one_of,
 )
 from hub.events.models import Event
@@ -322,7 +323,7 @@ async def test_one_each_finds_what_an_in_list_finds_one_index_search_a_value(
         for kind in ("ANONYMOUS_ID", "EMAIL", "PHONE"):
             async with db.sessions() as session:
                 found = await session.execute(
-                    statement, {"kind": kind, "values": reads.list_value(db.dialect, wanted)}
+                    statement, {"kind": kind, "values": list_value(db.dialect, wanted)}
                 )
                 listed = await session.execute(
                     select(*columns).where(keyed.c.kind == kind, keyed.c.value.in_(wanted))
