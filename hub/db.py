@@ -316,6 +316,29 @@ def is_sqlite(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+async def hold_writes(session: AsyncSession) -> None:
+    """Begin the session's write transaction now, before the reads a write decides on (whose
+    profiles own these identifiers, whether they were merged, erased or suppressed).
+
+    PostgreSQL: nothing here; its writers lock the rows they read (`FOR UPDATE`) and each
+    statement then sees what committed before it. SQLite has no row locks, and the sqlite3
+    module begins a transaction only at the first INSERT, UPDATE or DELETE: until then each
+    read stands alone, and a merge or an erasure could commit between a write's reads and its
+    first statement (a `track` batch then stored events on the merged-away profile, or made a
+    profile anew for an erased customer's identifier). `BEGIN IMMEDIATE` takes the store's
+    write lock (after the process's gate, `sqlite_driver.WriterGate`) so that from here on
+    every read is current and no other writer commits until this one has; on the hub's own
+    driver it goes to SQLite with the next statement, in the same trip to its thread."""
+    if not is_sqlite(session):
+        return
+    connection = await session.connection()
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if isinstance(driver, sqlite_driver.Connection):
+        driver.hold_writes()
+    elif not driver.in_transaction:
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def sqlite_times() -> Callable[[datetime | None], str | None]:
     """What UTCDateTime stores on SQLite for each moment of one batch, each distinct moment
     formatted once (a batch's rows share their times): for hot paths that hand rows to the

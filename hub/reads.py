@@ -238,7 +238,10 @@ async def run(
 
         return work(execute, *args)
 
-    found: dict[Any, Any] = await driver.run(on_thread)
+    try:
+        found: dict[Any, Any] = await driver.run(on_thread)
+    except sqlite3.Error as error:  # the BEGIN `db.hold_writes` put before it: a busy store
+        raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
     return found
 
 

@@ -299,18 +299,46 @@ class Connection(aiosqlite.Connection):
     checkpointer: Checkpointer | None = None
     gate: WriterGate | None = None
     holds_gate = False
+    begin_pending = False  # `hold_writes`: BEGIN IMMEDIATE before the next statement
 
     def cursor(self) -> Cursor:  # type: ignore[override]
         return Cursor(self)
+
+    def hold_writes(self) -> None:
+        """Begin a write transaction (`BEGIN IMMEDIATE`, after the gate) before the next
+        statement, in that statement's own trip to the thread: from there on the reads see
+        the store as it is, and no other writer commits until this transaction ends."""
+        if not self._conn.in_transaction:
+            self.begin_pending = True
+
+    def _begin(self) -> None:
+        """On the connection's thread: the write transaction `hold_writes` asked for."""
+        self.begin_pending = False
+        if self._conn.in_transaction:
+            return
+        if self.gate is not None and not self.holds_gate:
+            self.gate.enter()
+            self.holds_gate = True
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        finally:
+            if self.holds_gate and not self._conn.in_transaction:
+                self.leave_gate()  # SQLite's lock not taken (busy): the gate is not held either
+
+    def _begun(self, fn: Callable[..., T], *args: Any) -> T:
+        self._begin()
+        return fn(*args)
 
     async def rollback(self) -> None:
         # The pool rolls back every connection it takes back, and most only read: the sqlite3
         # module begins a transaction only before a write, so there is nothing to undo and no
         # reason for a trip to the thread (~0.2 ms of a profile read's 3).
+        self.begin_pending = False
         if self._conn.in_transaction or self.holds_gate:
             await self.run(self._end, self._conn.rollback)
 
     async def commit(self) -> None:
+        self.begin_pending = False
         if self._conn.in_transaction or self.holds_gate:  # as above: a read has nothing
             await self.run(self._end, self._conn.commit)
             if self.checkpointer is not None:
@@ -337,7 +365,9 @@ class Connection(aiosqlite.Connection):
         self.gate.leave()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` on the connection's thread."""
+        """`fn(*args)` on the connection's thread (after the BEGIN `hold_writes` asked for)."""
+        if self.begin_pending:
+            return cast(T, await self._execute(self._begun, fn, *args))  # type: ignore[no-untyped-call]
         return cast(T, await self._execute(fn, *args))  # type: ignore[no-untyped-call]
 
 

@@ -77,7 +77,15 @@ async def track(
     if not fresh:
         return result
 
-    owners, created = await _owners(session, fresh)
+    owners, created, erased_since = await _owners(session, fresh)
+    if erased_since:  # erased meanwhile (see `_owners`): dropped as the erased are above
+        kept = [
+            e for e in fresh if (e.identifier.kind.value, e.identifier.value) not in erased_since
+        ]
+        result.suppressed += len(fresh) - len(kept)
+        fresh = kept
+        if not fresh:
+            return result
     # What learning needs of the profiles, in one more trip: consent, and what was forgotten.
     named = list({pid for pid, _ in owners.values()})
     personal, forgotten = await reads.fetch_in_session(
@@ -141,16 +149,24 @@ async def track(
 
 async def _owners(
     session: AsyncSession, events: Sequence[EventIn]
-) -> tuple[dict[tuple[str, str], tuple[str, int]], set[str]]:
-    """(kind, value) → (profile id, identifier id), and the profiles created: unknown
-    identifiers get a new profile."""
+) -> tuple[dict[tuple[str, str], tuple[str, int]], set[str], set[tuple[str, str]]]:
+    """(kind, value) → (profile id, identifier id), the profiles created (unknown identifiers
+    get a new profile), and the identifiers erased since the batch's first look.
+
+    The suppressions were read before the owners were locked; an erasure that committed in
+    between took its identifiers away and suppressed them in one transaction. So the
+    identifiers no longer held are looked up again, now: those are not made anew."""
     pairs = list(dict.fromkeys((e.identifier.kind.value, e.identifier.value) for e in events))
     # For update, not shared: the batch goes on to update the profile (version, interests), and
     # two batches that both held it shared would each wait for the other to let go.
     found = await identities.locked_owners(session, pairs)
     missing = [pair for pair in pairs if pair not in found]
     if not missing:
-        return found, set()
+        return found, set(), set()
+    erased = await suppression.suppressed(session, missing)
+    missing = [pair for pair in missing if pair not in erased]
+    if not missing:
+        return found, set(), erased
     first_seen: dict[tuple[str, str], EventIn] = {}
     for event in events:
         first_seen.setdefault((event.identifier.kind.value, event.identifier.value), event)
@@ -160,7 +176,7 @@ async def _owners(
         touched=True,  # `track` touches every profile its events name, these among them
     )
     found.update(created)
-    return found, {profile_id for profile_id, _ in created.values()}
+    return found, {profile_id for profile_id, _ in created.values()}, erased
 
 
 VERBS = {

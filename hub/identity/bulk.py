@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.db import hold_writes
 from hub.identity import repository as repo
 from hub.identity import service
 from hub.profiles import service as profiles
@@ -17,7 +18,9 @@ async def locked_owners(
     """(kind, value) → (profile id, identifier id) of the identifiers already held, read after
     locking the profiles that own them: `service.locked_owners` for a batch. Should an
     identifier still sit on a merged or erased profile, that function itself runs instead, so
-    that it repairs the identifier to the live profile."""
+    that it repairs the identifier to the live profile. On SQLite the write transaction
+    begins before the first look (`hold_writes`)."""
+    await hold_writes(session)
     live: dict[str, bool] = {}  # locked owners: True while neither merged nor erased
     for _ in range(3):
         found = await repo.owners_of(session, pairs)

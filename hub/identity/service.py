@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit, suppression
 from hub.actors import Principal
-from hub.db import utcnow
+from hub.db import hold_writes, utcnow
 from hub.enums import KNOWN_KINDS, Channel
 from hub.errors import DomainError, ErrorCode, Problem, Problems
 from hub.identity import duplicates
@@ -98,19 +98,6 @@ async def identify(
             f"At most {MAX_IDENTIFIERS} identifiers at a time.",
         )
     wanted = normalize_all(identifiers, region, ("input", "identifiers"))
-    erased = await suppression.suppressed(session, [(i.kind.value, i.value) for i in wanted])
-    if erased:
-        raise DomainError(
-            [
-                Problem(
-                    ("input", "identifiers", str(index), "value"),
-                    ErrorCode.SUPPRESSED,
-                    "This customer asked to be forgotten; their identifiers are not used again.",
-                )
-                for index, item in enumerate(wanted)
-                if (item.kind.value, item.value) in erased
-            ]
-        )
     cleaned_traits = profiles.clean_traits(traits) if traits else None
 
     result = await resolve(session, wanted, touchpoint, weights)
@@ -144,8 +131,27 @@ class _Resolution:
 async def resolve(
     session: AsyncSession, wanted: Sequence[IdentifierIn], touchpoint: str, weights: Weights
 ) -> _Resolution:
-    """Find or create the one profile these (normalised) identifiers name."""
-    found = await locked_owners(session, [(i.kind.value, i.value) for i in wanted])
+    """Find or create the one profile these (normalised) identifiers name; none of an erased
+    customer's.
+
+    The suppressions are read after the owners are locked: an erasure that committed before
+    takes its identifiers away and suppresses them in one transaction, so an identifier no
+    longer held is seen suppressed here, not attached anew to a profile of its own."""
+    pairs = [(i.kind.value, i.value) for i in wanted]
+    found = await locked_owners(session, pairs)
+    erased = await suppression.suppressed(session, pairs)
+    if erased:
+        raise DomainError(
+            [
+                Problem(
+                    ("input", "identifiers", str(index), "value"),
+                    ErrorCode.SUPPRESSED,
+                    "This customer asked to be forgotten; their identifiers are not used again.",
+                )
+                for index, item in enumerate(wanted)
+                if (item.kind.value, item.value) in erased
+            ]
+        )
     owner_of = {(row.kind, row.value): row for row in found}
     owners = {
         p.id: p for p in await profiles.get_many(session, list({r.profile_id for r in found}))
@@ -269,8 +275,10 @@ async def locked_owners(
 
     Two replicas may resolve the same customer at once: one merging B into A while the other
     attaches to B. Locking the owners (in id order) makes the second wait and then see the
-    merge; an identifier still found on a merged profile is repaired to the live one.
+    merge; an identifier still found on a merged profile is repaired to the live one. On
+    SQLite the write transaction begins before the first look (`hold_writes`).
     """
+    await hold_writes(session)
     locked: dict[str, Profile] = {}
     for _ in range(3):
         found = await repo.find(session, pairs)

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import in_list, insert_tuples, list_value, utcnow
+from hub.db import hold_writes, in_list, insert_tuples, list_value, utcnow
 from hub.profiles.models import Note, Profile
 
 
@@ -121,9 +121,11 @@ async def move_notes(session: AsyncSession, from_profile: str, to_profile: str) 
 
 async def lock(session: AsyncSession, ids: Sequence[str], share: bool = False) -> list[Profile]:
     """Lock profile rows (in id order, so two writers never deadlock) and read them fresh.
-    PostgreSQL blocks a concurrent merge; SQLite serialises writers anyway (no-op there)."""
+    PostgreSQL blocks a concurrent merge; on SQLite the write transaction begins here
+    (`hold_writes`), holding every other writer off."""
     if not ids:
         return []
+    await hold_writes(session)
     rows = await session.scalars(
         select(Profile)
         .where(Profile.id.in_(sorted(set(ids))))
@@ -138,10 +140,11 @@ async def lock_states(
     session: AsyncSession, ids: Sequence[str], share: bool = False
 ) -> list[tuple[str, str | None, bool]]:
     """`lock` for a batch that needs no Profile objects: (id, merged into, erased) per row,
-    locked in id order (a no-op on SQLite, which serialises writers anyway); a statement made
-    once per kind of store."""
+    locked in id order (on SQLite: the write transaction begun, as `lock` does); a statement
+    made once per kind of store."""
     if not ids:
         return []
+    await hold_writes(session)
     dialect = session.get_bind().dialect.name
     wanted = list_value(dialect, sorted(set(ids)))
     rows = await session.execute(_lock_states(dialect, share), {"ids": wanted})

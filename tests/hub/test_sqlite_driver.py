@@ -4,16 +4,29 @@ rows, counts, ids, errors, transactions and streamed results bigger than one chu
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, exc, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    exc,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
-from hub import sqlite_driver
-from hub.db import Database
+from hub import reads, sqlite_driver
+from hub.db import Database, hold_writes
 
 metadata = MetaData()
 things = Table(
@@ -175,3 +188,52 @@ async def test_a_waiting_writer_starts_as_soon_as_the_one_before_commits(db: Dat
         )
         gaps.append(began - committed)
     assert sorted(gaps)[1] < 0.025, gaps
+
+
+async def test_hold_writes_begins_the_write_transaction_with_the_next_read(db: Database) -> None:
+    """`hold_writes` (a write about to decide on what it reads) takes the gate and SQLite's
+    write lock in the next statement's own trip, whether that goes through SQLAlchemy or
+    straight to the driver (`hub.reads`): the reads after it see the store as it is, and no
+    other writer commits until this one ends. A store another process holds locked past the
+    busy timeout is a DBAPIError either way (`Context.write` retries it), the gate given back."""
+    path = db.engine.url.database
+    assert path is not None
+    gate = sqlite_driver.gate_for(path)
+    assert gate is not None
+    count = select(func.count()).select_from(things)
+    for straight in (False, True):
+        async with db.sessions() as session:
+            await hold_writes(session)
+            assert not gate.taken, "nothing sent yet"
+            if straight:
+                (rows,) = await reads.in_session(session, [(count, {})])
+                assert rows == [(0,)]
+            else:
+                assert await session.scalar(count) == 0
+            assert gate.taken
+            driver: Any = (
+                await (await session.connection()).get_raw_connection()
+            ).driver_connection
+            assert driver._conn.in_transaction
+            await session.rollback()
+            assert not gate.taken and not driver.begin_pending
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's writer, in the middle of its write
+    try:
+        for straight in (False, True):
+            async with db.sessions() as session:
+                await session.execute(text("PRAGMA busy_timeout = 50"))
+                await hold_writes(session)
+                with pytest.raises(exc.DBAPIError, match="database is locked"):
+                    if straight:
+                        await reads.in_session(session, [(count, {})])
+                    else:
+                        await session.scalar(count)
+                assert not gate.taken
+                await session.rollback()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    async with db.sessions() as session:  # the connections went back to the pool clean
+        assert await session.scalar(count) == 0
+        assert not gate.taken

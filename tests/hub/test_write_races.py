@@ -1,0 +1,213 @@
+"""A merge or an erasure that commits while `track` or `identify` is deciding whose identifiers
+these are. Each test pauses the write at the moment it looks its owners up (the module's own
+function, wrapped) and runs the other write then, through the same app.
+
+On SQLite a write's reads used to stand alone until its first INSERT: a merge committing in
+between left the batch's events on the merged-away profile, and an erasure made the batch fail
+with CONFLICT. On both stores an erasure committing after the batch (or `identify`) had read
+the suppressions, but before it looked the owners up, had the erased identifier attached anew
+to a profile of its own, with the event: a customer who asked to be forgotten was stored again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from hub.identity import bulk
+from hub.identity import service as identity
+from tests.hub.gql import IDENTIFY, TRACK
+from tests.hub.inprocess import serving_store
+
+ERASE = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased userErrors { code } } }"
+Ask = Callable[[str, dict[str, Any], str], Coroutine[Any, Any, dict[str, Any]]]
+
+
+def _asker(client: Any, keys: dict[str, str]) -> Ask:
+    async def ask(query: str, variables: dict[str, Any], key: str) -> dict[str, Any]:
+        answer = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {keys[key]}"},
+        )
+        body: dict[str, Any] = answer.json()
+        return body
+
+    return ask
+
+
+async def _identified(ask: Ask, *identifiers: tuple[str, str]) -> dict[str, Any]:
+    answer = await ask(
+        IDENTIFY,
+        {
+            "input": {
+                "identifiers": [{"kind": k, "value": v} for k, v in identifiers],
+                "touchpoint": "WEB",
+            }
+        },
+        "admin",
+    )
+    found: dict[str, Any] = answer["data"]["identify"]
+    return found
+
+
+def _view(email: str, message: str) -> dict[str, Any]:
+    event = {
+        "messageId": message,
+        "identifier": {"kind": "EMAIL", "value": email},
+        "type": "VIEW",
+        "touchpoint": "WEB",
+        "productSku": "85123A",
+    }
+    return {"events": [event]}
+
+
+async def _rows(view: Any, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    async with view.hub.db.sessions() as session:
+        return [tuple(r) for r in (await session.execute(text(sql), params)).all()]
+
+
+class _Meanwhile:
+    """Another request run once while a write looks its owners up (`module.locked_owners`,
+    wrapped): just before the look, or just after it. After it, the request is given a second
+    to finish and the write goes on whether it has or not (a request waiting for this write's
+    lock cannot finish first); `finished` then waits for it."""
+
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        module: Any,
+        other: Callable[[], Coroutine[Any, Any, dict[str, Any]]],
+        *,
+        before: bool,
+    ) -> None:
+        self.answers: list[dict[str, Any]] = []
+        self._pending: list[asyncio.Task[dict[str, Any]]] = []
+        real = module.locked_owners
+
+        async def paused(session: Any, pairs: Any, *args: Any, **kwargs: Any) -> Any:
+            if before and not self.answers:
+                self.answers.append(await other())
+            found = await real(session, pairs, *args, **kwargs)
+            if not before and not self._pending:
+                self._pending.append(asyncio.create_task(other()))
+                await asyncio.wait(self._pending, timeout=1.0)
+            return found
+
+        monkeypatch.setattr(module, "locked_owners", paused)
+
+    async def finished(self) -> list[dict[str, Any]]:
+        self.answers.extend([await task for task in self._pending])
+        self._pending.clear()
+        return self.answers
+
+
+async def test_an_erasure_after_track_found_the_owner_erases_the_batch_too(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving_store(hub_database) as (client, view, keys):
+        ask = _asker(client, keys)
+        email = f"race-{uuid.uuid4().hex[:10]}@example.com"
+        profile_id = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+        erased = _Meanwhile(
+            monkeypatch,
+            bulk,
+            lambda: ask(ERASE, {"id": profile_id}, "admin"),
+            before=False,
+        )
+        tracked = await ask(TRACK, _view(email, uuid.uuid4().hex), "web")
+        # The batch went in first (the erasure waited for it), then the erasure took it away.
+        # Before: on SQLite the erasure went first and the batch failed with CONFLICT.
+        assert tracked["data"]["track"] == {"accepted": 1, "duplicates": 0, "userErrors": []}
+        assert await erased.finished() == [
+            {"data": {"eraseProfile": {"erased": True, "userErrors": []}}}
+        ]
+        for table in ("events", "affinities", "identifiers"):
+            assert (
+                await _rows(view, f"SELECT 1 FROM {table} WHERE profile_id = :p", p=profile_id)
+                == []
+            )
+
+
+async def test_an_erasure_before_track_looks_up_owners_is_not_made_anew(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving_store(hub_database) as (client, view, keys):
+        ask = _asker(client, keys)
+        email = f"race-{uuid.uuid4().hex[:10]}@example.com"
+        profile_id = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+        erased = _Meanwhile(
+            monkeypatch,
+            bulk,
+            lambda: ask(ERASE, {"id": profile_id}, "admin"),
+            before=True,
+        )
+        message = uuid.uuid4().hex
+        tracked = await ask(TRACK, _view(email, message), "web")
+        assert await erased.finished() == [
+            {"data": {"eraseProfile": {"erased": True, "userErrors": []}}}
+        ]
+        # Dropped as an erased customer's late event is; before, a new profile held the
+        # erased address and the event.
+        assert tracked["data"]["track"] == {"accepted": 0, "duplicates": 0, "userErrors": []}
+        assert await _rows(view, "SELECT 1 FROM events WHERE message_id = :m", m=message) == []
+        assert await _rows(view, "SELECT 1 FROM identifiers WHERE value = :v", v=email) == []
+        assert await _rows(
+            view, "SELECT dropped FROM suppressions WHERE kind = 'EMAIL' AND dropped > 0"
+        ), "the dropped event is counted against the suppression"
+
+
+async def test_a_merge_after_track_found_the_owner_leaves_the_events_on_the_survivor(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving_store(hub_database) as (client, view, keys):
+        ask = _asker(client, keys)
+        tag = uuid.uuid4().hex[:10]
+        email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
+        survivor = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]  # older
+        await asyncio.sleep(0.01)
+        gone = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+        merging = _Meanwhile(
+            monkeypatch,
+            bulk,
+            lambda: _identified(ask, ("EMAIL", email), ("LOYALTY_ID", loyalty)),
+            before=False,
+        )
+        message = uuid.uuid4().hex
+        tracked = await ask(TRACK, _view(email, message), "web")
+        assert tracked["data"]["track"]["accepted"] == 1
+        (merged,) = await merging.finished()
+        assert merged["merged"] is True and merged["profile"]["id"] == survivor
+        # Before, on SQLite: the merge went first and the event (and what it taught) stayed on
+        # the merged-away profile, where no read of the customer finds it.
+        assert await _rows(
+            view, "SELECT profile_id FROM events WHERE message_id = :m", m=message
+        ) == [(survivor,)]
+        assert await _rows(view, "SELECT 1 FROM affinities WHERE profile_id = :p", p=gone) == []
+
+
+async def test_an_erasure_before_identify_looks_up_owners_is_refused_as_suppressed(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving_store(hub_database) as (client, view, keys):
+        ask = _asker(client, keys)
+        email = f"race-{uuid.uuid4().hex[:10]}@example.com"
+        profile_id = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+        erased = _Meanwhile(
+            monkeypatch,
+            identity,
+            lambda: ask(ERASE, {"id": profile_id}, "admin"),
+            before=True,
+        )
+        again = await _identified(ask, ("EMAIL", email))
+        assert await erased.finished() == [
+            {"data": {"eraseProfile": {"erased": True, "userErrors": []}}}
+        ]
+        assert again["profile"] is None
+        assert [e["code"] for e in again["userErrors"]] == ["SUPPRESSED"]
+        assert await _rows(view, "SELECT 1 FROM identifiers WHERE value = :v", v=email) == []
