@@ -247,10 +247,21 @@ async def live_or_followed(session: AsyncSession, row: FoundT | None) -> FoundT 
 
 
 async def require(session: AsyncSession, profile_id: str, field: str = "profileId") -> Profile:
-    profile = await get_live(session, profile_id)
-    if profile is None:
-        raise DomainError.one((field,), ErrorCode.NOT_FOUND, f"There is no profile “{profile_id}”.")
-    return profile
+    """The live profile a write names (a merged one's survivor; NOT_FOUND for none or an
+    erased one), locked for the write's transaction (`lock`): a merge or an erasure that
+    commits meanwhile is waited for and then followed, so that what the write adds lands on
+    the survivor, not on the profile merged away."""
+    wanted: str | None = profile_id if plausible_id(profile_id) else None
+    for _ in range(20):  # merges may chain (as `get_live` follows them)
+        if wanted is None:
+            break
+        rows = await lock(session, [wanted])
+        if not rows or rows[0].erased_at is not None:
+            break
+        if rows[0].merged_into_id is None:
+            return rows[0]
+        wanted = rows[0].merged_into_id
+    raise DomainError.one((field,), ErrorCode.NOT_FOUND, f"There is no profile “{profile_id}”.")
 
 
 async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:

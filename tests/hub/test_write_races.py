@@ -1,12 +1,15 @@
 """A merge or an erasure that commits while `track` or `identify` is deciding whose identifiers
-these are. Each test pauses the write at the moment it looks its owners up (the module's own
-function, wrapped) and runs the other write then, through the same app.
+these are, or while a write that names its profile by id (`setPreferences`) finds it. Each test
+pauses the write at the moment it looks its owners or its profile up (the module's own function,
+wrapped) and runs the other write then, through the same app.
 
 On SQLite a write's reads used to stand alone until its first INSERT: a merge committing in
 between left the batch's events on the merged-away profile, and an erasure made the batch fail
 with CONFLICT. On both stores an erasure committing after the batch (or `identify`) had read
 the suppressions, but before it looked the owners up, had the erased identifier attached anew
 to a profile of its own, with the event: a customer who asked to be forgotten was stored again.
+And on both stores a like set while the profile was merged away stayed on the merged-away
+profile, where no read of the customer finds it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from sqlalchemy import text
 
 from hub.identity import bulk
 from hub.identity import service as identity
-from tests.hub.gql import IDENTIFY, TRACK
+from hub.profiles import service as profiles
+from tests.hub.gql import IDENTIFY, SET_PREFERENCES, TRACK
 from tests.hub.inprocess import serving_store
 
 ERASE = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased userErrors { code } } }"
@@ -85,10 +89,11 @@ class _Meanwhile:
         other: Callable[[], Coroutine[Any, Any, dict[str, Any]]],
         *,
         before: bool,
+        name: str = "locked_owners",
     ) -> None:
         self.answers: list[dict[str, Any]] = []
         self._pending: list[asyncio.Task[dict[str, Any]]] = []
-        real = module.locked_owners
+        real = getattr(module, name)
 
         async def paused(session: Any, pairs: Any, *args: Any, **kwargs: Any) -> Any:
             if before and not self.answers:
@@ -99,7 +104,7 @@ class _Meanwhile:
                 await asyncio.wait(self._pending, timeout=1.0)
             return found
 
-        monkeypatch.setattr(module, "locked_owners", paused)
+        monkeypatch.setattr(module, name, paused)
 
     async def finished(self) -> list[dict[str, Any]]:
         self.answers.extend([await task for task in self._pending])
@@ -211,3 +216,41 @@ async def test_an_erasure_before_identify_looks_up_owners_is_refused_as_suppress
         assert again["profile"] is None
         assert [e["code"] for e in again["userErrors"]] == ["SUPPRESSED"]
         assert await _rows(view, "SELECT 1 FROM identifiers WHERE value = :v", v=email) == []
+
+
+async def test_a_merge_after_set_preferences_found_the_profile_moves_the_preference_too(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving_store(hub_database) as (client, view, keys):
+        ask = _asker(client, keys)
+        tag = uuid.uuid4().hex[:10]
+        email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
+        survivor = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]  # older
+        await asyncio.sleep(0.01)
+        gone = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+        merging = _Meanwhile(
+            monkeypatch,
+            profiles,
+            lambda: _identified(ask, ("EMAIL", email), ("LOYALTY_ID", loyalty)),
+            before=False,
+            name="require",
+        )
+        said = await ask(
+            SET_PREFERENCES,
+            {
+                "id": gone,
+                "tp": "WEB",
+                "prefs": [{"key": "theme", "value": "Vintage", "like": True}],
+            },
+            "admin",
+        )
+        assert said["data"]["setPreferences"]["userErrors"] == []
+        (merged,) = await merging.finished()
+        assert merged["merged"] is True and merged["profile"]["id"] == survivor
+        # Before: the merge went first and the like stayed on the merged-away profile.
+        assert await _rows(
+            view,
+            "SELECT profile_id FROM preferences WHERE value = 'Vintage' AND profile_id IN (:a, :b)",
+            a=survivor,
+            b=gone,
+        ) == [(survivor,)]
