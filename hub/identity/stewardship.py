@@ -38,7 +38,12 @@ async def split_profile(
         raise DomainError.one(("mergeId",), ErrorCode.NOT_FOUND, f"No merge “{merge_id}”.")
     if merge.split_at is not None:
         raise DomainError.one(("mergeId",), ErrorCode.CONFLICT, "That merge was already split.")
+    # Both locked first (in id order), as a merge locks them: a write holding either is
+    # waited for, and what it added is seen, and moved back if it came with those identifiers.
+    await profiles.lock(session, [merge.survivor_id, merge.merged_id])
     survivor = await profiles.get_live(session, merge.survivor_id)
+    if survivor is not None and survivor.id != merge.survivor_id:  # merged on since
+        await profiles.lock(session, [survivor.id])
     restored = await session.get(Profile, merge.merged_id)
     if survivor is None or restored is None or restored.erased_at is not None:
         raise DomainError.one(
@@ -77,15 +82,7 @@ async def link_profiles(
         raise DomainError.one(("profileIds",), ErrorCode.REQUIRED, "Give two or more profiles.")
     if len(wanted) > 10:
         raise DomainError.one(("profileIds",), ErrorCode.TOO_MANY, "At most 10 at a time.")
-    found: list[Profile] = []
-    for index, pid in enumerate(wanted):
-        profile = await profiles.get_live(session, pid)
-        if profile is None:
-            raise DomainError.one(
-                ("profileIds", index), ErrorCode.NOT_FOUND, f"There is no profile “{pid}”."
-            )
-        if all(p.id != profile.id for p in found):
-            found.append(profile)
+    found = await _live_and_locked(session, wanted)
     if len(found) < 2:
         raise DomainError.one(("profileIds",), ErrorCode.CONFLICT, "These are already one profile.")
     survivor, *others = sorted(found, key=survivor_rank)
@@ -110,6 +107,29 @@ async def link_profiles(
         f"Linked {len(others)} profile{'s' if len(others) > 1 else ''} by {actor}",
     )
     return survivor, merges
+
+
+async def _live_and_locked(session: AsyncSession, wanted: Sequence[str]) -> list[Profile]:
+    """The live profiles these ids name (a merged one's survivor, each once), locked in id
+    order (`profiles.lock`) and read again: a merge or an erasure that committed meanwhile is
+    followed, and a `track` or a write holding one of them is waited for, so that nothing it
+    adds stays behind on a profile merged away."""
+    for _ in range(3):
+        found: list[Profile] = []
+        for index, pid in enumerate(wanted):
+            profile = await profiles.get_live(session, pid)
+            if profile is None:
+                raise DomainError.one(
+                    ("profileIds", index), ErrorCode.NOT_FOUND, f"There is no profile “{pid}”."
+                )
+            if all(p.id != profile.id for p in found):
+                found.append(profile)
+        locked = await profiles.lock(session, [p.id for p in found])
+        if all(p.merged_into_id is None and p.erased_at is None for p in locked):
+            return found
+    raise DomainError.one(
+        ("profileIds",), ErrorCode.CONFLICT, "These profiles are changing; try again."
+    )
 
 
 async def merges_into(session: AsyncSession, profile_id: str) -> list[Merge]:

@@ -9,7 +9,8 @@ with CONFLICT. On both stores an erasure committing after the batch (or `identif
 the suppressions, but before it looked the owners up, had the erased identifier attached anew
 to a profile of its own, with the event: a customer who asked to be forgotten was stored again.
 And on both stores a like set while the profile was merged away stayed on the merged-away
-profile, where no read of the customer finds it.
+profile, where no read of the customer finds it; on PostgreSQL an agent's link or split moved
+the profile's events before the batch's event was in, and left that one behind.
 """
 
 from __future__ import annotations
@@ -254,3 +255,70 @@ async def test_a_merge_after_set_preferences_found_the_profile_moves_the_prefere
             a=survivor,
             b=gone,
         ) == [(survivor,)]
+
+
+LINK = (
+    "mutation($ids: [ID!]!) { linkProfiles(profileIds: $ids) { profile { id } "
+    "userErrors { code } } }"
+)
+
+
+async def test_a_link_after_track_found_the_owner_leaves_the_events_on_the_survivor(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving_store(hub_database) as (client, view, keys):
+        ask = _asker(client, keys)
+        tag = uuid.uuid4().hex[:10]
+        email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
+        survivor = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]  # older
+        await asyncio.sleep(0.01)
+        gone = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+        linking = _Meanwhile(
+            monkeypatch, bulk, lambda: ask(LINK, {"ids": [gone, survivor]}, "admin"), before=False
+        )
+        message = uuid.uuid4().hex
+        tracked = await ask(TRACK, _view(email, message), "web")
+        assert tracked["data"]["track"]["accepted"] == 1
+        (linked,) = await linking.finished()
+        assert linked["data"]["linkProfiles"] == {"profile": {"id": survivor}, "userErrors": []}
+        assert await _rows(
+            view, "SELECT profile_id FROM events WHERE message_id = :m", m=message
+        ) == [(survivor,)]
+        assert await _rows(view, "SELECT 1 FROM affinities WHERE profile_id = :p", p=gone) == []
+
+
+SPLIT = (
+    "mutation($id: ID!) { splitProfile(mergeId: $id) { survivor { id } restored { id } "
+    "userErrors { code } } }"
+)
+
+
+async def test_a_split_after_track_found_the_owner_moves_the_new_event_back_too(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serving_store(hub_database) as (client, view, keys):
+        ask = _asker(client, keys)
+        tag = uuid.uuid4().hex[:10]
+        email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
+        survivor = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]  # older
+        await asyncio.sleep(0.01)
+        restored = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+        linked = await ask(
+            "mutation($ids: [ID!]!) { linkProfiles(profileIds: $ids) { merges { id } } }",
+            {"ids": [restored, survivor]},
+            "admin",
+        )
+        (merge,) = linked["data"]["linkProfiles"]["merges"]
+        splitting = _Meanwhile(
+            monkeypatch, bulk, lambda: ask(SPLIT, {"id": merge["id"]}, "admin"), before=False
+        )
+        message = uuid.uuid4().hex
+        tracked = await ask(TRACK, _view(email, message), "web")  # the email is the survivor's
+        assert tracked["data"]["track"]["accepted"] == 1
+        (split,) = await splitting.finished()
+        assert split["data"]["splitProfile"]["userErrors"] == []
+        # The split moves back the merge's identifiers and the events sent with them since,
+        # this one among them; before, on PostgreSQL, it stayed on the survivor.
+        assert await _rows(
+            view, "SELECT profile_id FROM events WHERE message_id = :m", m=message
+        ) == [(restored,)]
