@@ -110,6 +110,9 @@ class Redeemed:
     problem: Problem | None
 
 
+_EXPIRED = Problem(("code",), ErrorCode.INVALID, "That code has expired; ask for a new one.")
+
+
 async def redeem(
     session: AsyncSession,
     identifier: IdentifierIn,
@@ -132,26 +135,20 @@ async def redeem(
         .limit(1)
     )
     if pending is None or pending.attempts >= MAX_TRIES:
-        return Redeemed(
-            None,
-            None,
-            None,
-            Problem(("code",), ErrorCode.INVALID, "That code has expired; ask for a new one."),
-        )
+        return Redeemed(None, None, None, _EXPIRED)
     # Count the try atomically: concurrent guesses must not share one "attempts" value.
     counted = await session.scalar(
         update(SelfServiceCode)
-        .where(SelfServiceCode.id == pending.id, SelfServiceCode.attempts < MAX_TRIES)
+        .where(
+            SelfServiceCode.id == pending.id,
+            SelfServiceCode.attempts < MAX_TRIES,
+            SelfServiceCode.used_at.is_(None),
+        )
         .values(attempts=SelfServiceCode.attempts + 1)
         .returning(SelfServiceCode.attempts)
     )
     if counted is None:
-        return Redeemed(
-            None,
-            None,
-            None,
-            Problem(("code",), ErrorCode.INVALID, "That code has expired; ask for a new one."),
-        )
+        return Redeemed(None, None, None, _EXPIRED)
     pending.attempts = int(counted)
     given = "".join(ch for ch in (code or "") if ch.isdigit())
     if not hmac.compare_digest(pending.code_hash, _digest(f"{profile.id}:{given}")):
@@ -166,7 +163,16 @@ async def redeem(
                 f"That code is not right; {left} tr{'y' if left == 1 else 'ies'} left.",
             ),
         )
-    pending.used_at = now
+    # Claimed by one statement that finds it unused: of tries at once with the right code, the
+    # others wait for this one's row and then find it used (read unused above, they would not).
+    claimed = await session.scalar(
+        update(SelfServiceCode)
+        .where(SelfServiceCode.id == pending.id, SelfServiceCode.used_at.is_(None))
+        .values(used_at=now)
+        .returning(SelfServiceCode.id)
+    )
+    if claimed is None:
+        return Redeemed(None, None, None, _EXPIRED)
     token = TOKEN_PREFIX + ("m" if masked else "f") + secrets.token_urlsafe(32)
     expires = now + timedelta(minutes=token_minutes)
     session.add(
