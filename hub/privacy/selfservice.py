@@ -20,6 +20,7 @@ from hub.privacy import outbox
 from hub.privacy.models import SelfServiceCode, SelfServiceToken
 from hub.privacy.tokens import TOKEN_PREFIX
 from hub.privacy.tokens import digest as _digest
+from hub.profiles import service as profiles
 from hub.profiles.models import Profile
 
 CODE_MINUTES = 10
@@ -45,7 +46,10 @@ async def _profile(session: AsyncSession, identifier: IdentifierIn, region: str)
 
 
 async def request_code(session: AsyncSession, identifier: IdentifierIn, region: str) -> CodeSent:
-    profile = await _profile(session, identifier, region)
+    # Locked (`profiles.require`) before the codes of the last quarter of an hour are counted:
+    # requests at once take turns, so no more than the limit are sent however many there are.
+    found = await _profile(session, identifier, region)
+    profile = await profiles.require(session, found.id, field="identifier")
     rows = [
         r
         for r in await identity.identifiers_for(session, [profile.id])

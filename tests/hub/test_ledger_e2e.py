@@ -52,6 +52,27 @@ def test_a_code_redeemed_many_times_at_once_gives_one_token(hub: HubHandle) -> N
     assert all(a["userErrors"][0]["code"] == "INVALID" for a in answers if not a["token"])
 
 
+def test_codes_asked_for_many_times_at_once_are_sent_at_most_three_times(hub: HubHandle) -> None:
+    """The limit of three codes in a quarter of an hour holds for requests at once too (a
+    script asking a dozen times at once sent a dozen messages to the customer before)."""
+    pid, ident = shopper(hub)
+    barrier = threading.Barrier(12)
+
+    def ask(_: int) -> dict[str, Any]:
+        barrier.wait()
+        answer: dict[str, Any] = hub.gql(REQUEST, {"i": ident}, key=hub.kiosk_key)
+        return answer["data"]["requestSelfServiceCode"]
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(ask, range(12)))
+    assert len([a for a in answers if a["sent"]]) == 3, answers
+    assert all(a["userErrors"][0]["code"] == "TOO_MANY" for a in answers if not a["sent"])
+    messages = hub.gql(
+        "query($id: ID!) { profile(id: $id) { messages(first: 20) { body } } }", {"id": pid}
+    )
+    assert len(messages["data"]["profile"]["messages"]) == 3
+
+
 def shopper(hub: HubHandle) -> tuple[str, dict[str, str]]:
     loyalty = f"LEDGER-{unique()}".upper()
     # Created by the web site's server (trusted), as a signed-in customer would be.
