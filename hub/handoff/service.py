@@ -193,7 +193,8 @@ async def claim(
     profile = await profiles.get_live(session, handoff.profile_id)
     if profile is None:
         raise DomainError.one(("code",), ErrorCode.NOT_FOUND, "That code is not one we know.")
-    handoff.claimed_at, handoff.claimed_touchpoint = now, touchpoint
+    if not await repo.take(session, handoff.id, now, touchpoint):  # claimed meanwhile
+        raise DomainError.one(("code",), ErrorCode.CONFLICT, "That code has been used already.")
     if visitor is not None:
         anchor = await _anchor(session, profile)
         if anchor is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -162,3 +164,35 @@ def test_an_anonymous_visitor_cannot_be_sent_anything(hub: HubHandle) -> None:
         )["data"]["sendList"]
         assert not refused["sent"] and refused["userErrors"][0]["code"] == "INVALID"
     assert hub.gql(MESSAGES, {"id": pid})["data"]["profile"]["messages"] == []
+
+
+def test_a_code_claimed_at_many_kiosks_at_once_is_claimed_once(hub: HubHandle) -> None:
+    """Once holds for claims at once too: one kiosk visit joins the shopper, the others are
+    told the code was used (eight claims at once used to succeed several times, each visit
+    then joining the shopper's profile)."""
+    (a,) = skus(hub, 1)
+    pid = web_shopper(hub)
+    code = handoff(hub, pid, [{"sku": a}])["handoff"]["code"]
+    barrier = threading.Barrier(8)
+
+    def claim(n: int) -> tuple[str, dict[str, Any]]:
+        visit = unique(f"kiosk{n}-")
+        barrier.wait()
+        answer = hub.gql(
+            CLAIM,
+            {"code": code, "visitor": {"kind": "ANONYMOUS_ID", "value": visit}},
+            key=hub.kiosk_key,
+        )
+        return visit, answer["data"]["claimHandoff"]
+
+    with ThreadPoolExecutor(8) as pool:
+        claims = list(pool.map(claim, range(8)))
+    won = [visit for visit, c in claims if not c["userErrors"]]
+    assert len(won) == 1, claims
+    assert all(c["userErrors"][0]["code"] == "CONFLICT" for _, c in claims if c["userErrors"])
+    joined = [
+        v
+        for v, _ in claims
+        if (hub.gql(BY_ANON, {"v": v})["data"]["profile"] or {}).get("id") == pid
+    ]
+    assert joined == won
