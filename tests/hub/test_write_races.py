@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -30,7 +30,16 @@ from tests.hub.gql import IDENTIFY, SET_PREFERENCES, TRACK
 from tests.hub.inprocess import serving_store
 
 ERASE = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased userErrors { code } } }"
+ERASED = {"data": {"eraseProfile": {"erased": True, "userErrors": []}}}
 Ask = Callable[[str, dict[str, Any], str], Coroutine[Any, Any, dict[str, Any]]]
+App = tuple[Ask, Any]  # how a test asks the app (a GraphQL request with a key), and its view
+
+
+@pytest.fixture
+async def app(hub_database: tuple[str, dict[str, str]]) -> AsyncIterator[App]:
+    """The app in this process (`serving_store`), on the run's store."""
+    async with serving_store(hub_database) as (client, view, keys):
+        yield _asker(client, keys), view
 
 
 def _asker(client: Any, keys: dict[str, str]) -> Ask:
@@ -61,6 +70,23 @@ async def _identified(ask: Ask, *identifiers: tuple[str, str]) -> dict[str, Any]
     return found
 
 
+async def _one_customer(ask: Ask) -> tuple[str, str]:
+    """A customer known by a new email: (email, profile id)."""
+    email = f"race-{uuid.uuid4().hex[:10]}@example.com"
+    return email, (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+
+
+async def _two_customers(ask: Ask) -> tuple[str, str, str, str]:
+    """Two profiles of one person, not yet merged: (email, loyalty id, the older profile's id
+    (the loyalty id's: it survives a merge), the newer one's (the email's))."""
+    tag = uuid.uuid4().hex[:10]
+    email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
+    older = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]
+    await asyncio.sleep(0.01)
+    newer = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
+    return email, loyalty, older, newer
+
+
 def _view(email: str, message: str) -> dict[str, Any]:
     event = {
         "messageId": message,
@@ -72,9 +98,22 @@ def _view(email: str, message: str) -> dict[str, Any]:
     return {"events": [event]}
 
 
+async def _tracked(ask: Ask, email: str) -> str:
+    """One VIEW by this email through the web key, accepted: its message id."""
+    message = uuid.uuid4().hex
+    tracked = await ask(TRACK, _view(email, message), "web")
+    assert tracked["data"]["track"]["accepted"] == 1, tracked
+    return message
+
+
 async def _rows(view: Any, sql: str, **params: Any) -> list[tuple[Any, ...]]:
     async with view.hub.db.sessions() as session:
         return [tuple(r) for r in (await session.execute(text(sql), params)).all()]
+
+
+async def _holders(view: Any, message: str) -> list[tuple[Any, ...]]:
+    """The profile holding the event with this message id (as a one-column row), if any."""
+    return await _rows(view, "SELECT profile_id FROM events WHERE message_id = :m", m=message)
 
 
 class _Meanwhile:
@@ -113,148 +152,124 @@ class _Meanwhile:
         return self.answers
 
 
+def _merging(
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any,
+    ask: Ask,
+    email: str,
+    loyalty: str,
+    name: str = "locked_owners",
+) -> _Meanwhile:
+    """The two profiles of `_two_customers` merged (`identify` with both identifiers) just
+    after a write looks its owners (or its profile, `name`) up."""
+    return _Meanwhile(
+        monkeypatch,
+        module,
+        lambda: _identified(ask, ("EMAIL", email), ("LOYALTY_ID", loyalty)),
+        before=False,
+        name=name,
+    )
+
+
+async def _merged_into(merging: _Meanwhile, survivor: str) -> None:
+    (merged,) = await merging.finished()
+    assert merged["merged"] is True and merged["profile"]["id"] == survivor
+
+
+def _erasing(
+    monkeypatch: pytest.MonkeyPatch, module: Any, ask: Ask, profile_id: str, *, before: bool
+) -> _Meanwhile:
+    """The profile erased (by an admin) while a write looks its owners up."""
+    return _Meanwhile(
+        monkeypatch, module, lambda: ask(ERASE, {"id": profile_id}, "admin"), before=before
+    )
+
+
 async def test_an_erasure_after_track_found_the_owner_erases_the_batch_too(
-    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serving_store(hub_database) as (client, view, keys):
-        ask = _asker(client, keys)
-        email = f"race-{uuid.uuid4().hex[:10]}@example.com"
-        profile_id = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
-        erased = _Meanwhile(
-            monkeypatch,
-            bulk,
-            lambda: ask(ERASE, {"id": profile_id}, "admin"),
-            before=False,
-        )
-        tracked = await ask(TRACK, _view(email, uuid.uuid4().hex), "web")
-        # The batch went in first (the erasure waited for it), then the erasure took it away.
-        # Before: on SQLite the erasure went first and the batch failed with CONFLICT.
-        assert tracked["data"]["track"] == {"accepted": 1, "duplicates": 0, "userErrors": []}
-        assert await erased.finished() == [
-            {"data": {"eraseProfile": {"erased": True, "userErrors": []}}}
-        ]
-        for table in ("events", "affinities", "identifiers"):
-            assert (
-                await _rows(view, f"SELECT 1 FROM {table} WHERE profile_id = :p", p=profile_id)
-                == []
-            )
+    ask, view = app
+    email, profile_id = await _one_customer(ask)
+    erased = _erasing(monkeypatch, bulk, ask, profile_id, before=False)
+    tracked = await ask(TRACK, _view(email, uuid.uuid4().hex), "web")
+    # The batch went in first (the erasure waited for it), then the erasure took it away.
+    # Before: on SQLite the erasure went first and the batch failed with CONFLICT.
+    assert tracked["data"]["track"] == {"accepted": 1, "duplicates": 0, "userErrors": []}
+    assert await erased.finished() == [ERASED]
+    for table in ("events", "affinities", "identifiers"):
+        assert await _rows(view, f"SELECT 1 FROM {table} WHERE profile_id = :p", p=profile_id) == []
 
 
 async def test_an_erasure_before_track_looks_up_owners_is_not_made_anew(
-    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serving_store(hub_database) as (client, view, keys):
-        ask = _asker(client, keys)
-        email = f"race-{uuid.uuid4().hex[:10]}@example.com"
-        profile_id = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
-        erased = _Meanwhile(
-            monkeypatch,
-            bulk,
-            lambda: ask(ERASE, {"id": profile_id}, "admin"),
-            before=True,
-        )
-        message = uuid.uuid4().hex
-        tracked = await ask(TRACK, _view(email, message), "web")
-        assert await erased.finished() == [
-            {"data": {"eraseProfile": {"erased": True, "userErrors": []}}}
-        ]
-        # Dropped as an erased customer's late event is; before, a new profile held the
-        # erased address and the event.
-        assert tracked["data"]["track"] == {"accepted": 0, "duplicates": 0, "userErrors": []}
-        assert await _rows(view, "SELECT 1 FROM events WHERE message_id = :m", m=message) == []
-        assert await _rows(view, "SELECT 1 FROM identifiers WHERE value = :v", v=email) == []
-        assert await _rows(
-            view, "SELECT dropped FROM suppressions WHERE kind = 'EMAIL' AND dropped > 0"
-        ), "the dropped event is counted against the suppression"
+    ask, view = app
+    email, profile_id = await _one_customer(ask)
+    erased = _erasing(monkeypatch, bulk, ask, profile_id, before=True)
+    message = uuid.uuid4().hex
+    tracked = await ask(TRACK, _view(email, message), "web")
+    assert await erased.finished() == [ERASED]
+    # Dropped as an erased customer's late event is; before, a new profile held the
+    # erased address and the event.
+    assert tracked["data"]["track"] == {"accepted": 0, "duplicates": 0, "userErrors": []}
+    assert await _rows(view, "SELECT 1 FROM events WHERE message_id = :m", m=message) == []
+    assert await _rows(view, "SELECT 1 FROM identifiers WHERE value = :v", v=email) == []
+    assert await _rows(
+        view, "SELECT dropped FROM suppressions WHERE kind = 'EMAIL' AND dropped > 0"
+    ), "the dropped event is counted against the suppression"
 
 
 async def test_a_merge_after_track_found_the_owner_leaves_the_events_on_the_survivor(
-    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serving_store(hub_database) as (client, view, keys):
-        ask = _asker(client, keys)
-        tag = uuid.uuid4().hex[:10]
-        email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
-        survivor = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]  # older
-        await asyncio.sleep(0.01)
-        gone = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
-        merging = _Meanwhile(
-            monkeypatch,
-            bulk,
-            lambda: _identified(ask, ("EMAIL", email), ("LOYALTY_ID", loyalty)),
-            before=False,
-        )
-        message = uuid.uuid4().hex
-        tracked = await ask(TRACK, _view(email, message), "web")
-        assert tracked["data"]["track"]["accepted"] == 1
-        (merged,) = await merging.finished()
-        assert merged["merged"] is True and merged["profile"]["id"] == survivor
-        # Before, on SQLite: the merge went first and the event (and what it taught) stayed on
-        # the merged-away profile, where no read of the customer finds it.
-        assert await _rows(
-            view, "SELECT profile_id FROM events WHERE message_id = :m", m=message
-        ) == [(survivor,)]
-        assert await _rows(view, "SELECT 1 FROM affinities WHERE profile_id = :p", p=gone) == []
+    ask, view = app
+    email, loyalty, survivor, gone = await _two_customers(ask)
+    merging = _merging(monkeypatch, bulk, ask, email, loyalty)
+    message = await _tracked(ask, email)
+    await _merged_into(merging, survivor)
+    # Before, on SQLite: the merge went first and the event (and what it taught) stayed on
+    # the merged-away profile, where no read of the customer finds it.
+    assert await _holders(view, message) == [(survivor,)]
+    assert await _rows(view, "SELECT 1 FROM affinities WHERE profile_id = :p", p=gone) == []
 
 
 async def test_an_erasure_before_identify_looks_up_owners_is_refused_as_suppressed(
-    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serving_store(hub_database) as (client, view, keys):
-        ask = _asker(client, keys)
-        email = f"race-{uuid.uuid4().hex[:10]}@example.com"
-        profile_id = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
-        erased = _Meanwhile(
-            monkeypatch,
-            identity,
-            lambda: ask(ERASE, {"id": profile_id}, "admin"),
-            before=True,
-        )
-        again = await _identified(ask, ("EMAIL", email))
-        assert await erased.finished() == [
-            {"data": {"eraseProfile": {"erased": True, "userErrors": []}}}
-        ]
-        assert again["profile"] is None
-        assert [e["code"] for e in again["userErrors"]] == ["SUPPRESSED"]
-        assert await _rows(view, "SELECT 1 FROM identifiers WHERE value = :v", v=email) == []
+    ask, view = app
+    email, profile_id = await _one_customer(ask)
+    erased = _erasing(monkeypatch, identity, ask, profile_id, before=True)
+    again = await _identified(ask, ("EMAIL", email))
+    assert await erased.finished() == [ERASED]
+    assert again["profile"] is None
+    assert [e["code"] for e in again["userErrors"]] == ["SUPPRESSED"]
+    assert await _rows(view, "SELECT 1 FROM identifiers WHERE value = :v", v=email) == []
 
 
 async def test_a_merge_after_set_preferences_found_the_profile_moves_the_preference_too(
-    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serving_store(hub_database) as (client, view, keys):
-        ask = _asker(client, keys)
-        tag = uuid.uuid4().hex[:10]
-        email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
-        survivor = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]  # older
-        await asyncio.sleep(0.01)
-        gone = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
-        merging = _Meanwhile(
-            monkeypatch,
-            profiles,
-            lambda: _identified(ask, ("EMAIL", email), ("LOYALTY_ID", loyalty)),
-            before=False,
-            name="require",
-        )
-        said = await ask(
-            SET_PREFERENCES,
-            {
-                "id": gone,
-                "tp": "WEB",
-                "prefs": [{"key": "theme", "value": "Vintage", "like": True}],
-            },
-            "admin",
-        )
-        assert said["data"]["setPreferences"]["userErrors"] == []
-        (merged,) = await merging.finished()
-        assert merged["merged"] is True and merged["profile"]["id"] == survivor
-        # Before: the merge went first and the like stayed on the merged-away profile.
-        assert await _rows(
-            view,
-            "SELECT profile_id FROM preferences WHERE value = 'Vintage' AND profile_id IN (:a, :b)",
-            a=survivor,
-            b=gone,
-        ) == [(survivor,)]
+    ask, view = app
+    email, loyalty, survivor, gone = await _two_customers(ask)
+    merging = _merging(monkeypatch, profiles, ask, email, loyalty, name="require")
+    said = await ask(
+        SET_PREFERENCES,
+        {
+            "id": gone,
+            "tp": "WEB",
+            "prefs": [{"key": "theme", "value": "Vintage", "like": True}],
+        },
+        "admin",
+    )
+    assert said["data"]["setPreferences"]["userErrors"] == []
+    await _merged_into(merging, survivor)
+    # Before: the merge went first and the like stayed on the merged-away profile.
+    assert await _rows(
+        view,
+        "SELECT profile_id FROM preferences WHERE value = 'Vintage' AND profile_id IN (:a, :b)",
+        a=survivor,
+        b=gone,
+    ) == [(survivor,)]
 
 
 LINK = (
@@ -264,27 +279,18 @@ LINK = (
 
 
 async def test_a_link_after_track_found_the_owner_leaves_the_events_on_the_survivor(
-    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serving_store(hub_database) as (client, view, keys):
-        ask = _asker(client, keys)
-        tag = uuid.uuid4().hex[:10]
-        email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
-        survivor = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]  # older
-        await asyncio.sleep(0.01)
-        gone = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
-        linking = _Meanwhile(
-            monkeypatch, bulk, lambda: ask(LINK, {"ids": [gone, survivor]}, "admin"), before=False
-        )
-        message = uuid.uuid4().hex
-        tracked = await ask(TRACK, _view(email, message), "web")
-        assert tracked["data"]["track"]["accepted"] == 1
-        (linked,) = await linking.finished()
-        assert linked["data"]["linkProfiles"] == {"profile": {"id": survivor}, "userErrors": []}
-        assert await _rows(
-            view, "SELECT profile_id FROM events WHERE message_id = :m", m=message
-        ) == [(survivor,)]
-        assert await _rows(view, "SELECT 1 FROM affinities WHERE profile_id = :p", p=gone) == []
+    ask, view = app
+    email, _, survivor, gone = await _two_customers(ask)
+    linking = _Meanwhile(
+        monkeypatch, bulk, lambda: ask(LINK, {"ids": [gone, survivor]}, "admin"), before=False
+    )
+    message = await _tracked(ask, email)
+    (linked,) = await linking.finished()
+    assert linked["data"]["linkProfiles"] == {"profile": {"id": survivor}, "userErrors": []}
+    assert await _holders(view, message) == [(survivor,)]
+    assert await _rows(view, "SELECT 1 FROM affinities WHERE profile_id = :p", p=gone) == []
 
 
 SPLIT = (
@@ -294,31 +300,24 @@ SPLIT = (
 
 
 async def test_a_split_after_track_found_the_owner_moves_the_new_event_back_too(
-    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with serving_store(hub_database) as (client, view, keys):
-        ask = _asker(client, keys)
-        tag = uuid.uuid4().hex[:10]
-        email, loyalty = f"race-{tag}@example.com", f"LY{tag}".upper()
-        survivor = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]  # older
-        await asyncio.sleep(0.01)
-        restored = (await _identified(ask, ("EMAIL", email)))["profile"]["id"]
-        linked = await ask(
-            "mutation($ids: [ID!]!) { linkProfiles(profileIds: $ids) { merges { id } } }",
-            {"ids": [restored, survivor]},
-            "admin",
-        )
-        (merge,) = linked["data"]["linkProfiles"]["merges"]
-        splitting = _Meanwhile(
-            monkeypatch, bulk, lambda: ask(SPLIT, {"id": merge["id"]}, "admin"), before=False
-        )
-        message = uuid.uuid4().hex
-        tracked = await ask(TRACK, _view(email, message), "web")  # the email is the survivor's
-        assert tracked["data"]["track"]["accepted"] == 1
-        (split,) = await splitting.finished()
-        assert split["data"]["splitProfile"]["userErrors"] == []
-        # The split moves back the merge's identifiers and the events sent with them since,
-        # this one among them; before, on PostgreSQL, it stayed on the survivor.
-        assert await _rows(
-            view, "SELECT profile_id FROM events WHERE message_id = :m", m=message
-        ) == [(restored,)]
+    ask, view = app
+    email, _, survivor, restored = await _two_customers(ask)
+    linked = await ask(
+        "mutation($ids: [ID!]!) { linkProfiles(profileIds: $ids) { merges { id } } }",
+        {"ids": [restored, survivor]},
+        "admin",
+    )
+    (merge,) = linked["data"]["linkProfiles"]["merges"]
+    splitting = _Meanwhile(
+        monkeypatch, bulk, lambda: ask(SPLIT, {"id": merge["id"]}, "admin"), before=False
+    )
+    message = uuid.uuid4().hex
+    tracked = await ask(TRACK, _view(email, message), "web")  # the email is the survivor's
+    assert tracked["data"]["track"]["accepted"] == 1
+    (split,) = await splitting.finished()
+    assert split["data"]["splitProfile"]["userErrors"] == []
+    # The split moves back the merge's identifiers and the events sent with them since,
+    # this one among them; before, on PostgreSQL, it stayed on the survivor.
+    assert await _holders(view, message) == [(restored,)]
