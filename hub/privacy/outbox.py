@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import Database, utcnow
@@ -122,8 +123,15 @@ async def deliver_pending(
 ) -> bool:
     """Deliver the oldest pending messages of the sender's media; False when one failed for
     now (the batch stops there: the service is likely down). Rows are locked, skipping those
-    another replica is sending, until the batch commits. SQLite locks no rows: there the
-    processes sharing the store take turns by `lease`, held before each message."""
+    another replica is sending, until the batch commits: an erasure meanwhile waits for it.
+
+    SQLite locks no rows: there the processes sharing the store take turns by `lease`, held
+    before each message, and an erasure does not wait. So each message is looked at again just
+    before it is sent (one erased meanwhile is not sent), and what became of it is written and
+    committed at once (an erasure after that loses no other message's outcome: before, the
+    batch's commit failed on the erased row, and every message in it was sent again). The
+    outcomes are written by statement, for a row that may be gone by then."""
+    one_by_one = db.dialect == "sqlite"
     async with db.sessions() as session:
         pending = list(
             await session.scalars(
@@ -134,36 +142,55 @@ async def deliver_pending(
                 .with_for_update(skip_locked=True)
             )
         )
+        session.expunge_all()  # plain copies for the senders: nothing of them is flushed
         healthy = True
         for message in pending:
             if lease is not None and not await lease.held(db):
                 break  # another process delivers now (this one stalled past its lease)
-            healthy = await _deliver(sender, message)
+            if one_by_one and not await _still_pending(session, message.id):
+                continue  # erased meanwhile (or delivered by a process that held the lease)
+            healthy, outcome = await _deliver(sender, message)
+            if outcome is not None:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message.id, OutboxMessage.status == "PENDING")
+                    .values(status=outcome[0], sent_at=outcome[1])
+                )
+                if one_by_one:
+                    await session.commit()
             if not healthy:
                 break
         await session.commit()
     return healthy
 
 
-async def _deliver(sender: Sender, message: OutboxMessage) -> bool:
+async def _still_pending(session: AsyncSession, message_id: int) -> bool:
+    status = await session.scalar(
+        select(OutboxMessage.status).where(OutboxMessage.id == message_id)
+    )
+    return status == "PENDING"
+
+
+async def _deliver(
+    sender: Sender, message: OutboxMessage
+) -> tuple[bool, tuple[str, datetime | None] | None]:
+    """(whether the service answered, the message's new status and time sent, if any)."""
     try:
         await sender.send(message)
     except Undeliverable as error:
         log.warning("outbox message %s failed for good: %s", message.id, error)
-        message.status = "FAILED"
-        return True
+        return True, ("FAILED", None)
     except DeliveryError as error:
         log.warning("outbox message %s not delivered yet: %s", message.id, error)
-        return False
+        return False, None
     except Exception as error:
         # A sender's bug. No traceback: its last line is the error's text, which may quote
         # the message or its recipient.
         log.error(
             "outbox message %s not delivered: %s in the sender", message.id, type(error).__name__
         )
-        return False
-    message.status, message.sent_at = "SENT", utcnow()
-    return True
+        return False, None
+    return True, ("SENT", utcnow())
 
 
 async def run_sender(
