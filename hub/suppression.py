@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, UniqueConstraint, select
+from sqlalchemy import Integer, String, UniqueConstraint, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -77,10 +77,14 @@ async def count_dropped(session: AsyncSession, pairs: Collection[tuple[str, str]
     if not pairs:
         return
     digests = [identifier_hash(k, v) for k, v in pairs]
-    for row in await session.scalars(
-        select(Suppression).where(Suppression.value_hash.in_(digests))
-    ):
-        row.dropped = (row.dropped or 0) + 1
+    # One statement that adds to what is stored: writes at once each count (read, then set,
+    # two of them counted one).
+    await session.execute(
+        update(Suppression)
+        .where(Suppression.value_hash.in_(digests))
+        .values(dropped=func.coalesce(Suppression.dropped, 0) + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def suppress(session: AsyncSession, pairs: Sequence[tuple[str, str]]) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from hub import suppression
 from hub.identity import bulk
 from hub.identity import service as identity
 from hub.profiles import service as profiles
@@ -321,3 +322,22 @@ async def test_a_split_after_track_found_the_owner_moves_the_new_event_back_too(
     # The split moves back the merge's identifiers and the events sent with them since,
     # this one among them; before, on PostgreSQL, it stayed on the survivor.
     assert await _holders(view, message) == [(restored,)]
+
+
+async def test_an_erased_customer_s_events_sent_at_once_are_each_counted_as_dropped(
+    app: App,
+) -> None:
+    ask, view = app
+    email, profile_id = await _one_customer(ask)
+    assert await ask(ERASE, {"id": profile_id}, "admin") == ERASED
+    answers = await asyncio.gather(
+        *(ask(TRACK, _view(email, uuid.uuid4().hex), "web") for _ in range(8))
+    )
+    assert all(a["data"]["track"]["accepted"] == 0 for a in answers), answers
+    (dropped,) = await _rows(
+        view,
+        "SELECT dropped FROM suppressions WHERE value_hash = :h",
+        h=suppression.identifier_hash("EMAIL", email),
+    )
+    # Before, each read the count and wrote it back one more: writes at once counted as one.
+    assert dropped == (8,)
