@@ -75,6 +75,10 @@ class RealtimeSubscription:
             here = ctx.principal.touchpoint if ctx.principal is not None else Touchpoint.WEB
             if since_version is not None and profile.version > since_version:
                 yield _resync(profile.id, profile.version, here)
+            # What the read saw, or the RESYNC said: a change of that version or older may
+            # still come through the feed (on PostgreSQL changes come back through LISTEN, so
+            # one committed just before this subscription can arrive after it) and is not new.
+            seen = profile.version
             async for change in feed:
                 try:
                     signed_in = await ctx.still_signed_in()
@@ -93,8 +97,13 @@ class RealtimeSubscription:
                     async with ctx.hub.db.sessions() as session:
                         current = await profiles.get_live(session, change.profile_id)
                     if current is not None:
+                        seen = max(seen, current.version) if current.id == profile.id else seen
                         yield _resync(change.profile_id, current.version, here)
                     continue
+                if change.profile_id == profile.id and change.version <= seen:
+                    continue
+                if change.profile_id == profile.id:
+                    seen = change.version
                 yield ProfileChange(
                     profile_id=strawberry.ID(change.profile_id),
                     version=change.version,
