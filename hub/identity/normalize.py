@@ -98,7 +98,8 @@ def _token(value: str, what: str, pattern: re.Pattern[str]) -> str:
         raise DomainError.one(
             ("value",),
             ErrorCode.INVALID,
-            f"A {what} is letters, digits and . _ : - (at most 128 characters).",
+            f"{'An' if what[0] in 'aeiou' else 'A'} {what} is letters, digits and . _ : - "
+            "(at most 128 characters).",
         )
     if _is_placeholder(value):
         raise DomainError.one(

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from hub import words
-from hub.enums import EventType, Touchpoint, member
+from hub.enums import EventType, IdentifierKind, Touchpoint, member
+from hub.errors import DomainError
+from hub.identity.normalize import normalize_identifier
 from hub.words import day, times
 
 
@@ -34,3 +36,14 @@ def test_a_stored_string_becomes_its_enum_member_as_the_enum_itself_would_make_i
             member(Touchpoint, wrong)
     assert words.where("KIOSK") == words.where(Touchpoint.KIOSK) != ""
     assert words.where("NOWHERE") == ""
+
+
+def test_a_refused_identifier_is_named_with_its_article() -> None:
+    for kind, what in (
+        (IdentifierKind.ANONYMOUS_ID, "An anonymous id is"),
+        (IdentifierKind.DEVICE_ID, "A device id is"),
+        (IdentifierKind.LOYALTY_ID, "A loyalty card number is"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            normalize_identifier(kind, "no@good", "GB")
+        assert refused.value.problems[0].message.startswith(what), refused.value.problems
