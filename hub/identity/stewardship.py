@@ -36,11 +36,13 @@ async def split_profile(
     merge = await session.get(Merge, merge_id) if merge_id and len(merge_id) <= 64 else None
     if merge is None:
         raise DomainError.one(("mergeId",), ErrorCode.NOT_FOUND, f"No merge “{merge_id}”.")
+    # Both locked first (in id order), as a merge locks them: a write holding either is
+    # waited for, and what it added is seen, and moved back if it came with those identifiers;
+    # a split of the same merge at once is waited for too, and then seen (read again).
+    await profiles.lock(session, [merge.survivor_id, merge.merged_id])
+    await session.refresh(merge)
     if merge.split_at is not None:
         raise DomainError.one(("mergeId",), ErrorCode.CONFLICT, "That merge was already split.")
-    # Both locked first (in id order), as a merge locks them: a write holding either is
-    # waited for, and what it added is seen, and moved back if it came with those identifiers.
-    await profiles.lock(session, [merge.survivor_id, merge.merged_id])
     survivor = await profiles.get_live(session, merge.survivor_id)
     if survivor is not None and survivor.id != merge.survivor_id:  # merged on since
         await profiles.lock(session, [survivor.id])

@@ -341,3 +341,20 @@ async def test_an_erased_customer_s_events_sent_at_once_are_each_counted_as_drop
     )
     # Before, each read the count and wrote it back one more: writes at once counted as one.
     assert dropped == (8,)
+
+
+async def test_a_merge_split_many_times_at_once_is_split_once(app: App) -> None:
+    """Each split read the merge as not yet split: four at once all split it (three on
+    PostgreSQL), each moving back what the one before had moved back already."""
+    ask, _ = app
+    _, _, survivor, restored = await _two_customers(ask)
+    linked = await ask(
+        "mutation($ids: [ID!]!) { linkProfiles(profileIds: $ids) { merges { id } } }",
+        {"ids": [restored, survivor]},
+        "admin",
+    )
+    (merge,) = linked["data"]["linkProfiles"]["merges"]
+    answers = await asyncio.gather(*(ask(SPLIT, {"id": merge["id"]}, "admin") for _ in range(4)))
+    done = [a["data"]["splitProfile"] for a in answers]
+    assert len([d for d in done if not d["userErrors"]]) == 1, done
+    assert all(d["userErrors"] == [{"code": "CONFLICT"}] for d in done if d["userErrors"])
