@@ -97,12 +97,13 @@ class RealtimeSubscription:
                     async with ctx.hub.db.sessions() as session:
                         current = await profiles.get_live(session, change.profile_id)
                     if current is not None:
-                        seen = max(seen, current.version) if current.id == profile.id else seen
+                        if current.id == profile.id:
+                            seen = max(seen, current.version)
                         yield _resync(change.profile_id, current.version, here)
                     continue
-                if change.profile_id == profile.id and change.version <= seen:
-                    continue
                 if change.profile_id == profile.id:
+                    if change.version <= seen:
+                        continue
                     seen = change.version
                 yield ProfileChange(
                     profile_id=strawberry.ID(change.profile_id),
