@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.db import utcnow
+from hub.db import hold_writes, utcnow
 from hub.enums import IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity.models import DuplicateCandidate, Identifier, IdentityConflict
@@ -147,7 +147,17 @@ async def open_for(session: AsyncSession, profile_id: str) -> list[DuplicateCand
 
 
 async def dismiss(session: AsyncSession, candidate_id: int, actor: str) -> DuplicateCandidate:
-    row = await session.get(DuplicateCandidate, candidate_id)
+    """ "Different people": the candidate dismissed, and a shared-device conflict between the
+    two answered with it. The candidate is locked before its status is read (`FOR UPDATE`;
+    on SQLite the write transaction begins first), so that a link or another dismissal that
+    commits meanwhile is seen: the second of two is a CONFLICT, not a second answer."""
+    await hold_writes(session)
+    row = await session.scalar(
+        select(DuplicateCandidate)
+        .where(DuplicateCandidate.id == candidate_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if row is None:
         raise DomainError.one(
             ("id",), ErrorCode.NOT_FOUND, f"No possible duplicate {candidate_id}."
@@ -158,27 +168,59 @@ async def dismiss(session: AsyncSession, candidate_id: int, actor: str) -> Dupli
     if row.reason == "SHARED_DEVICE":
         # "Different people on one device": the shared-device conflict is answered too.
         evidence = row.evidence or {}
-        conflicts = await session.scalars(
-            select(IdentityConflict).where(
-                IdentityConflict.status == "OPEN",
-                IdentityConflict.kind == str(evidence.get("kind")),
-                IdentityConflict.value == str(evidence.get("value")),
-            )
+        await answer_conflicts(
+            session,
+            {row.profile_a, row.profile_b},
+            "DISMISSED",
+            kind=str(evidence.get("kind")),
+            value=str(evidence.get("value")),
         )
-        for conflict in conflicts:
-            if set(conflict.profile_ids) <= {row.profile_a, row.profile_b}:
-                conflict.status = "DISMISSED"
     return row
 
 
+async def answer_conflicts(
+    session: AsyncSession,
+    profile_ids: set[str],
+    status: str,
+    *,
+    kind: str | None = None,
+    value: str | None = None,
+) -> None:
+    """The open identity conflicts among `profile_ids` only (of this identifier, when given)
+    set to `status`, each only if still OPEN when its row is written: one answered meanwhile
+    by another agent keeps that answer."""
+    query = select(IdentityConflict.id, IdentityConflict.profile_ids).where(
+        IdentityConflict.status == "OPEN"
+    )
+    if kind is not None:
+        query = query.where(IdentityConflict.kind == kind, IdentityConflict.value == value)
+    ids = [cid for cid, among in (await session.execute(query)).all() if set(among) <= profile_ids]
+    if ids:
+        await session.execute(
+            update(IdentityConflict)
+            .where(IdentityConflict.id.in_(ids), IdentityConflict.status == "OPEN")
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def resolve_linked(session: AsyncSession, profile_ids: Sequence[str], actor: str) -> None:
+    """The open candidates between these profiles (now linked) marked LINKED, each only if
+    still OPEN when its row is written: one dismissed meanwhile keeps its answer."""
     ids = list(profile_ids)
-    rows = await session.scalars(
-        select(DuplicateCandidate).where(
+    rows = await session.execute(
+        select(
+            DuplicateCandidate.id, DuplicateCandidate.profile_a, DuplicateCandidate.profile_b
+        ).where(
             DuplicateCandidate.status == "OPEN",
             or_(DuplicateCandidate.profile_a.in_(ids), DuplicateCandidate.profile_b.in_(ids)),
         )
     )
-    for row in rows:
-        if row.profile_a in ids and row.profile_b in ids:
-            row.status, row.resolved_by, row.resolved_at = "LINKED", actor, utcnow()
+    linked = [cid for cid, a, b in rows.all() if a in ids and b in ids]
+    if linked:
+        await session.execute(
+            update(DuplicateCandidate)
+            .where(DuplicateCandidate.id.in_(linked), DuplicateCandidate.status == "OPEN")
+            .values(status="LINKED", resolved_by=actor, resolved_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )

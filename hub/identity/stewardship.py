@@ -14,7 +14,7 @@ from hub.errors import DomainError, ErrorCode
 from hub.identity import duplicates
 from hub.identity import repository as repo
 from hub.identity.merging import merge_profiles, survivor_rank
-from hub.identity.models import Identifier, IdentityConflict, Merge
+from hub.identity.models import Identifier, Merge
 from hub.lifecycle import hooks
 from hub.profiles import service as profiles
 from hub.profiles.models import Profile
@@ -94,13 +94,8 @@ async def link_profiles(
         )
         for other in others
     ]
-    ids = {p.id for p in found}
     await duplicates.resolve_linked(session, [p.id for p in found], actor)
-    for conflict in await session.scalars(
-        select(IdentityConflict).where(IdentityConflict.status == "OPEN")
-    ):
-        if set(conflict.profile_ids) <= ids:
-            conflict.status = "RESOLVED"
+    await duplicates.answer_conflicts(session, {p.id for p in found}, "RESOLVED")
     await profiles.touch(
         session,
         survivor,
