@@ -103,6 +103,20 @@ async def recipient_by_code(session: AsyncSession, code: str) -> CampaignRecipie
     )
 
 
+async def mark_responded(
+    session: AsyncSession, recipient_id: int, at: datetime, touchpoint: str
+) -> bool:
+    """The recipient's first answer, if none is stored yet (one guarded UPDATE: of two told at
+    once, one marks it); whether this was the first."""
+    result = await session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.id == recipient_id, CampaignRecipient.responded_at.is_(None))
+        .values(responded_at=at, response_touchpoint=touchpoint)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def mark_exported(session: AsyncSession, ids: Sequence[int], at: datetime) -> None:
     for start in range(0, len(ids), 1000):
         await session.execute(

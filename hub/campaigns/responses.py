@@ -80,17 +80,16 @@ async def look_up(session: AsyncSession, code: str, field: Field) -> Found:
     return Found(recipient, campaign, profile, identifier, typed)
 
 
-def _mark(session: AsyncSession, found: Found, touchpoint: str) -> None:
-    """The recipient answered at `touchpoint` (the first answer counts); audited each time."""
-    again = found.recipient.responded_at is not None
-    if not again:
-        found.recipient.responded_at = utcnow()
-        found.recipient.response_touchpoint = touchpoint
+async def _mark(session: AsyncSession, found: Found, touchpoint: str) -> None:
+    """The recipient answered at `touchpoint` (the first answer counts: one statement marks
+    it only if no answer is stored, so a second one told at once elsewhere changes nothing);
+    audited each time."""
+    first = await repo.mark_responded(session, found.recipient.id, utcnow(), touchpoint)
     record_audit(
         session,
         found.profile.id if found.profile else None,
         "REDEEM_RESPONSE_CODE",
-        f"Answered “{found.campaign.name}” {where(touchpoint)}" + (" (again)" if again else ""),
+        f"Answered “{found.campaign.name}” {where(touchpoint)}" + ("" if first else " (again)"),
     )
 
 
@@ -112,7 +111,7 @@ async def resolve_events(
         if found.identifier is None:
             done.append(None)
             continue
-        _mark(session, found, event.touchpoint)
+        await _mark(session, found, event.touchpoint)
         done.append(
             replace(
                 event,
