@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import Agent, AgentToken, ApiKey, KeyProfile
-from hub.db import insert_tuples, one_of, utcnow
+from hub.db import hold_writes, insert_tuples, one_of, utcnow
 
 
 async def key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
@@ -37,6 +37,19 @@ async def token_by_hash(
 
 async def agent_by_username(session: AsyncSession, username: str) -> Agent | None:
     return await session.scalar(select(Agent).where(Agent.username == username))
+
+
+async def lock_agent(session: AsyncSession, username: str) -> Agent | None:
+    """The agent, locked for this transaction and read as it now is (`FOR UPDATE`; on SQLite
+    the write transaction begins first): a sign-in, a new password and disabling the agent
+    take turns, so a token is never made with a password replaced meanwhile."""
+    await hold_writes(session)
+    return await session.scalar(
+        select(Agent)
+        .where(Agent.username == username)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 async def list_keys(session: AsyncSession) -> list[ApiKey]:

@@ -82,7 +82,7 @@ async def create_agent(
             ("password",), ErrorCode.INVALID, "A password has at least 8 characters."
         )
     password_hash = await passwords.hashed(password)
-    existing = await repo.agent_by_username(session, username)
+    existing = await repo.lock_agent(session, username)
     if existing is not None:
         existing.password_hash = password_hash
         existing.active = True
@@ -105,7 +105,7 @@ async def create_agent(
 
 async def disable_agent(session: AsyncSession, username: str) -> Agent:
     """No more sign-ins, and every token the agent holds stops working."""
-    agent = await repo.agent_by_username(session, (username or "").strip())
+    agent = await repo.lock_agent(session, (username or "").strip())
     if agent is None:
         raise DomainError.one(("username",), ErrorCode.NOT_FOUND, "No agent has this username.")
     agent.active = False
@@ -142,7 +142,7 @@ async def login(
     session: AsyncSession, checked: Agent, ttl_seconds: int
 ) -> tuple[str, datetime, Agent]:
     """A bearer token for an agent whose password `check_password` accepted."""
-    agent = await repo.agent_by_username(session, checked.username)
+    agent = await repo.lock_agent(session, checked.username)
     if agent is None or not agent.active or agent.password_hash != checked.password_hash:
         raise _wrong_credentials()  # disabled, or given a new password, meanwhile
     now = utcnow()
