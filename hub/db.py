@@ -339,6 +339,23 @@ async def hold_writes(session: AsyncSession) -> None:
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+async def one_snapshot(session: AsyncSession) -> None:
+    """Every read of the session's transaction from one snapshot of the store: for a write that
+    reads many rows a page at a time and decides on all of them together (a campaign's
+    audience). Called before the transaction's first statement.
+
+    PostgreSQL: REPEATABLE READ (at READ COMMITTED each statement sees what committed before
+    it, so a merge that commits between two pages moves a customer from a page still to come
+    to one already read, and nobody is mailed). A write that meets a row changed since the
+    snapshot fails with a serialization failure, which `Context.write` retries from the start.
+    SQLite: nothing here; such a write takes the store's write lock before its reads (its first
+    statement is a write), and no other writer commits until it has. A transaction that has
+    begun already (seeding, which runs alone) keeps its level."""
+    if is_sqlite(session) or session.in_transaction():
+        return
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def sqlite_times() -> Callable[[datetime | None], str | None]:
     """What UTCDateTime stores on SQLite for each moment of one batch, each distinct moment
     formatted once (a batch's rows share their times): for hot paths that hand rows to the

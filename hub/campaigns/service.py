@@ -30,7 +30,7 @@ from hub.campaigns import repository as repo
 from hub.campaigns.evaluation import Evaluation, GroupFigures
 from hub.campaigns.models import Campaign, CampaignRecipient
 from hub.campaigns.repository import Counts
-from hub.db import utcnow
+from hub.db import one_snapshot, utcnow
 from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.identity import service as identity
@@ -202,6 +202,7 @@ async def run_campaign(
     `control` (profile id → held out?) replaces the stable hash `in_control` for a split that
     must come out the same in every store, like the demo's A/A check keyed on the customer
     number of the data file; it is still drawn blind to anything the customers did."""
+    await one_snapshot(session)  # the audience's pages all as of one moment
     campaign = await require(session, campaign_id)
     now = utcnow()
     if campaign.status != "DRAFT" or not await repo.mark_run(session, campaign.id, now):
