@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
+from hub.db import one_snapshot
 from hub.enums import ConsentPurpose, IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity import service as identity
@@ -149,7 +150,9 @@ async def export_segment(
 ) -> SegmentExport:
     """The segment's members who agreed to `purpose` (and can be reached that way), as CSV or
     JSON. Only what the purpose needs leaves the hub: an email list carries no phone numbers.
-    The export is written to the audit log (who, which segment, how many, for what)."""
+    The export is written to the audit log (who, which segment, how many, for what). On
+    PostgreSQL its pages are read from one snapshot (`one_snapshot`), as a campaign's are."""
+    await one_snapshot(session)
     segment = await require_segment(session, segment_id, "segmentId")
     rows: list[dict[str, Any]] = []
     without_consent = without_contact = 0
