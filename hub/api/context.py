@@ -65,6 +65,14 @@ class Access(Protocol):
         ...
 
 
+class RequestEnded(Exception):
+    """Work of a request that has been answered (a failed query's sibling field, settled in
+    the background): nothing more is read or written for it."""
+
+    def __init__(self) -> None:
+        super().__init__("This request has been answered already.")
+
+
 @dataclass
 class Hub:
     """What lives for the whole process: settings, database, broker, authenticator."""
@@ -95,6 +103,7 @@ class Context:
     standby_reads: bool = False
     consistency: str | None = None
     wrote: bool = False
+    _ended: bool = False  # `close`d: the request is answered
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[str, Any] = field(default_factory=dict)
@@ -127,7 +136,13 @@ class Context:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """The request's read session; one user at a time (sibling fields run concurrently)."""
+        """The request's read session; one user at a time (sibling fields run concurrently).
+
+        None once the request is answered (`close`): graphql-core settles a failed query's
+        sibling fields in the background, after the answer went out, and a session opened
+        then would be closed by nobody (its connection left to the garbage collector)."""
+        if self._ended:
+            raise RequestEnded()
         async with self._lock:
             if self._session is None:
                 self._session = await self._open_read_session()
@@ -155,6 +170,8 @@ class Context:
         a PostgreSQL deadlock or serialization failure is retried from the start;
         a DomainError rolls everything back and propagates.
         """
+        if self._ended:
+            raise RequestEnded()
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             async with self.hub.db.sessions() as session:
                 session.info["principal"] = self.principal
@@ -247,6 +264,8 @@ class Context:
         return loader
 
     async def close(self) -> None:
+        """The request is answered: its read session closed, and no other opened (`reading`)."""
+        self._ended = True
         if self._session is not None:
             await self._session.close()
             self._session = None
