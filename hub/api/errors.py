@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -127,6 +128,15 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 
 
+# graphql-core's validation rules about how a document uses its variables (never used, not
+# defined, a type the position does not take, not an input type): the document's mistake,
+# GRAPHQL_VALIDATION_FAILED as Apollo Server says, not the value's.
+_VARIABLE_MISUSED = re.compile(
+    r"^Variable '\$\w+' (is never used|is not defined|of type '[^']*' used in position"
+    r"|is of type '[^']*' but|cannot be non-input type)"
+)
+
+
 def with_request_code(error: GraphQLError) -> GraphQLError:
     """A request error given its code: GRAPHQL_PARSE_FAILED, BAD_USER_INPUT (a variable that does
     not fit its type) or GRAPHQL_VALIDATION_FAILED. Field errors and coded errors pass as they
@@ -136,10 +146,10 @@ def with_request_code(error: GraphQLError) -> GraphQLError:
         return error
     if error.message.startswith("Syntax Error"):
         code = PARSE_FAILED
-    elif error.message.startswith("Variable '$"):
-        code = BAD_USER_INPUT
+    elif error.message.startswith("Variable '$") and not _VARIABLE_MISUSED.search(error.message):
+        code = BAD_USER_INPUT  # a value given for a variable does not fit its type
     else:
-        code = VALIDATION_FAILED
+        code = VALIDATION_FAILED  # the document itself, its variables' use included
     # In place: the error keeps its class (a GraphQLSyntaxError closes a socket with 4400), and
     # a cached validation error gets the same code each time it is reported.
     error.extensions = {"code": code}

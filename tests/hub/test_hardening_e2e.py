@@ -145,7 +145,12 @@ def test_graphql_response_json_media_type_and_status_codes(hub: HubHandle) -> No
             '{ profile(id: "x") { preferences(source: STATED) { key } } }',
             "GRAPHQL_VALIDATION_FAILED",
         ),
-        ("query($a: Int!) { __typename }", "BAD_USER_INPUT"),
+        # The document's own use of its variables is the document's mistake (validation)...
+        ("query($a: Int!) { __typename }", "GRAPHQL_VALIDATION_FAILED"),  # never used
+        ("{ products(first: $n) { sku } }", "GRAPHQL_VALIDATION_FAILED"),  # not defined
+        ("query($s: Int) { products(search: $s) { sku } }", "GRAPHQL_VALIDATION_FAILED"),
+        # ...a value that does not fit (or a required one not given) is the input's.
+        ("query($n: Int!) { products(first: $n) { sku } }", "BAD_USER_INPUT"),
     ]:
         strict = post(broken, GRAPHQL_RESPONSE)
         assert strict.status_code == 400, (broken, strict.text)
