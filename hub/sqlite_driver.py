@@ -140,6 +140,8 @@ def _execute(connection: Connection, many: bool, sql: str, parameters: Any) -> _
         gate.enter()
         connection.holds_gate = True
     try:
+        if connection.holds_gate and not connection._conn.in_transaction and _implicit(sql):
+            begin_immediate(connection._conn)  # the sqlite3 module would BEGIN (deferred) here
         return _execute_statement(connection._conn, many, sql, parameters)
     finally:
         if connection.holds_gate and not connection._conn.in_transaction:
@@ -153,6 +155,48 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN")
 
 def _writes(sql: str) -> bool:
     return sql.lstrip()[:7].upper().startswith(_WRITES)
+
+
+def _implicit(sql: str) -> bool:
+    """A write before which the sqlite3 module begins a transaction itself (not a BEGIN)."""
+    return not sql.lstrip()[:5].upper().startswith("BEGIN")
+
+
+# While another process writes, a writer here asks for SQLite's write lock this often.
+POLL_SECONDS = 0.001
+
+
+def begin_immediate(conn: sqlite3.Connection) -> None:
+    """On the connection's thread: `BEGIN IMMEDIATE` (SQLite's write lock), asked for every
+    POLL_SECONDS while another process holds it, for as long as the connection's busy timeout.
+
+    SQLite's own busy handler sleeps 1, 2, 5, … 50, then 100 ms between tries; a writer in
+    another process that writes transaction after transaction (`rapport-hub import`, another
+    worker) leaves the lock free for a few milliseconds between them, which a sleeper mostly
+    misses: a kiosk's one-event write waited out two to four of an import's transactions
+    (p99 1.1–1.5 s at a million events; docs/performance.md). Asked for every millisecond,
+    it goes in at the first gap, after one transaction at most."""
+    patience = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    if patience <= 0:
+        conn.execute("BEGIN IMMEDIATE")
+        return
+    deadline = time.monotonic() + patience / 1000
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(POLL_SECONDS)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={patience}")
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
 
 
 def _execute_statement(conn: sqlite3.Connection, many: bool, sql: str, parameters: Any) -> _Outcome:
@@ -320,7 +364,7 @@ class Connection(aiosqlite.Connection):
             self.gate.enter()
             self.holds_gate = True
         try:
-            self._conn.execute("BEGIN IMMEDIATE")
+            begin_immediate(self._conn)
         finally:
             if self.holds_gate and not self._conn.in_transaction:
                 self.leave_gate()  # SQLite's lock not taken (busy): the gate is not held either
