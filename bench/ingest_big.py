@@ -2,7 +2,8 @@
 the same rows into the same table at the same size (issue 16, goal 3).
 
 Usage: .venv/bin/python bench/ingest_big.py [--store /tmp/rapport-big.db] [--lines 50000]
-           [--runs 2] [--data ../shared/data/online_retail_ii_2009_2010.csv.gz] [--postgres]
+           [--runs 2] [--chunk 10000] [--data ../shared/data/online_retail_ii_2009_2010.csv.gz]
+           [--postgres]
 
 The store (built once, then reused from --store): `seed-demo` from the data file (415,717 real
 events, their learned interests), then 600,000 synthetic events imported with `rapport-hub
@@ -15,7 +16,9 @@ demo's CRM customers, half from 5,000 anonymous visitors, every third a PURCHASE
 2010) with the real CLI into a fresh copy of the store. Floor, in the same run: a fresh copy of
 the same store, and the same rows (same message ids, profiles, times, products) inserted into
 its `events` table — the same shape, size, indexes and message-id trigger — with stdlib sqlite3
-executemany and one commit. With --postgres, the same import into a PostgreSQL 15 store seeded
+executemany and one commit; beside it, the same rows committed every `--chunk` rows, as the
+import commits its transactions (each commit writes every page the rows touched to the log, and
+at a million events that is most of a commit's cost). With --postgres, the same import into a PostgreSQL 15 store seeded
 with the demo data (a throw-away server, tests/pg.py), against asyncpg executemany of the same
 rows into that store's `events`.
 """
@@ -106,21 +109,27 @@ def floor_rows(events: Path, store: Path) -> list[tuple[object, ...]]:
     return rows
 
 
-def sqlite_floor(store: Path, work: Path, rows: list[tuple[object, ...]]) -> float:
+def sqlite_floor(
+    store: Path, work: Path, rows: list[tuple[object, ...]], per_commit: int | None = None
+) -> float:
+    """Rows a second inserted with stdlib sqlite3 executemany into a copy of the store: in one
+    transaction, or committed every `per_commit` rows (the import's transactions)."""
     target = work / "floor.db"
     shutil.copy(store, target)
+    step = per_commit or len(rows)
     with sqlite3.connect(target) as raw:
         raw.execute("PRAGMA journal_mode=WAL")
         raw.execute("PRAGMA synchronous=NORMAL")
         raw.execute("PRAGMA cache_size=-65536")
         start = time.perf_counter()
-        raw.executemany(
-            "INSERT INTO events (message_id, profile_id, identifier_id, type, touchpoint, "
-            "occurred_at, received_at, product_sku, quantity, price, properties) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        raw.commit()
+        for at in range(0, len(rows), step):
+            raw.executemany(
+                "INSERT INTO events (message_id, profile_id, identifier_id, type, touchpoint, "
+                "occurred_at, received_at, product_sku, quantity, price, properties) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows[at : at + step],
+            )
+            raw.commit()
         rate = len(rows) / (time.perf_counter() - start)
     for stale in work.glob("floor.db*"):
         stale.unlink()
@@ -139,8 +148,8 @@ def write_bench_events(path: Path, data: str, lines: int) -> None:
     )
 
 
-def import_rate(url: str, events: Path) -> float:
-    done = hub_command(url, "import", str(events), "--chunk", "10000")
+def import_rate(url: str, events: Path, chunk: int = 10_000) -> float:
+    done = hub_command(url, "import", str(events), "--chunk", str(chunk))
     return events_per_second(done.stdout + done.stderr)
 
 
@@ -234,6 +243,12 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=10_000,
+        help="the import's events per transaction (and the second floor's rows per commit)",
+    )
     args = parser.parse_args()
     store = Path(args.store)
     work = Path(tempfile.mkdtemp(prefix="rapport-ingest-big-"))
@@ -246,20 +261,27 @@ def main() -> None:
         events = work / "events.ndjson"
         write_bench_events(events, args.data, args.lines)
         rows = floor_rows(events, store)
-        floors, rates = [], []
+        floors, chunked, rates = [], [], []
         for _ in range(args.runs):
             floors.append(sqlite_floor(store, work, rows))
+            if args.chunk < len(rows):
+                chunked.append(sqlite_floor(store, work, rows, args.chunk))
             target = work / "import.db"
             shutil.copy(store, target)
-            rates.append(import_rate(f"sqlite+aiosqlite:///{target}", events))
+            rates.append(import_rate(f"sqlite+aiosqlite:///{target}", events, args.chunk))
             for stale in work.glob("import.db*"):
                 stale.unlink()
         floor = statistics.median(floors)
         print(f"SQLite store: {stored:,} events, {interests:,} learned interests; {args.lines:,}")
-        print(f"{'':44} {'events/s':>10} {'÷ floor':>8}")
-        print(f"{'raw sqlite3 executemany, same table (floor)':44} {floor:10,.0f} {1:8.2f}")
+        print(f"{'':48} {'events/s':>10} {'÷ floor':>8}")
+        print(f"{'raw sqlite3 executemany, same table (floor)':48} {floor:10,.0f} {1:8.2f}")
+        if chunked:
+            same = statistics.median(chunked)
+            label = f"the same, committed every {args.chunk:,} rows"
+            print(f"{label:48} {same:10,.0f} {same / floor:8.2f}")
         for run, rate in enumerate(rates, 1):
-            print(f"{f'rapport-hub import, run {run}':44} {rate:10,.0f} {rate / floor:8.2f}")
+            label = f"rapport-hub import --chunk {args.chunk}, run {run}"
+            print(f"{label:48} {rate:10,.0f} {rate / floor:8.2f}")
         if args.postgres:
             figures = postgres_figures(args.data, events, args.runs)
             pg_floor_rate = figures.pop("PostgreSQL: asyncpg executemany (floor)")
