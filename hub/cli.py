@@ -362,7 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--chunk",
         type=_in_range(1, 1_000_000),
         default=5000,
-        help="events per transaction (default 5000)",
+        help="events per transaction (default 5000). On a big SQLite store larger ones are "
+        "faster (a first load: 50000), but a touchpoint writing meanwhile waits for the one "
+        "in hand",
     )
     imp.add_argument(
         "--encoding",
