@@ -138,9 +138,10 @@ class Context:
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """The request's read session; one user at a time (sibling fields run concurrently).
 
-        None once the request is answered (`close`): graphql-core settles a failed query's
-        sibling fields in the background, after the answer went out, and a session opened
-        then would be closed by nobody (its connection left to the garbage collector)."""
+        Refused (`RequestEnded`) once the request is answered (`close`): graphql-core settles a
+        failed query's sibling fields in the background, after the answer went out, and a
+        session opened then would be closed by nobody (its connection left to the garbage
+        collector)."""
         if self._ended:
             raise RequestEnded()
         async with self._lock:
