@@ -117,40 +117,60 @@ async def _holders(view: Any, message: str) -> list[tuple[Any, ...]]:
     return await _rows(view, "SELECT profile_id FROM events WHERE message_id = :m", m=message)
 
 
-class _Meanwhile:
-    """Another request run once while a write looks its owners up (`module.locked_owners`,
-    wrapped): just before the look, or just after it. After it, the request is given a second
-    to finish and the write goes on whether it has or not (a request waiting for this write's
-    lock cannot finish first); `finished` then waits for it."""
+class _After:
+    """`other` (a whole request) run once while a write calls `module.name` (wrapped): just
+    after the call returns — the write has read what it decides on and has not written yet —
+    or, with `before`, just before it runs. The write waits for `other` up to `wait` seconds
+    (None: until it ends) and goes on whether it has ended or not (a request waiting for this
+    write's lock cannot end first); `first` says whether it had; `finished` waits for it."""
 
     def __init__(
         self,
         monkeypatch: pytest.MonkeyPatch,
         module: Any,
-        other: Callable[[], Coroutine[Any, Any, dict[str, Any]]],
+        name: str,
+        other: Callable[[], Coroutine[Any, Any, Any]],
         *,
-        before: bool,
-        name: str = "locked_owners",
+        before: bool = False,
+        wait: float | None = 1.0,
     ) -> None:
-        self.answers: list[dict[str, Any]] = []
-        self._pending: list[asyncio.Task[dict[str, Any]]] = []
+        self.answers: list[Any] = []
+        self.first = False
+        self._pending: list[asyncio.Task[Any]] = []
         real = getattr(module, name)
 
-        async def paused(session: Any, pairs: Any, *args: Any, **kwargs: Any) -> Any:
-            if before and not self.answers:
-                self.answers.append(await other())
-            found = await real(session, pairs, *args, **kwargs)
-            if not before and not self._pending:
-                self._pending.append(asyncio.create_task(other()))
-                await asyncio.wait(self._pending, timeout=1.0)
+        async def meanwhile() -> None:
+            self._pending.append(asyncio.create_task(other()))
+            done, _ = await asyncio.wait(self._pending, timeout=wait)
+            self.first = bool(done)
+
+        async def paused(*args: Any, **kwargs: Any) -> Any:
+            if before and not self._pending:
+                await meanwhile()
+            found = await real(*args, **kwargs)
+            if not self._pending:
+                await meanwhile()
             return found
 
         monkeypatch.setattr(module, name, paused)
 
-    async def finished(self) -> list[dict[str, Any]]:
+    async def finished(self) -> list[Any]:
         self.answers.extend([await task for task in self._pending])
         self._pending.clear()
         return self.answers
+
+
+def _meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any,
+    other: Callable[[], Coroutine[Any, Any, dict[str, Any]]],
+    *,
+    before: bool,
+    name: str = "locked_owners",
+) -> _After:
+    """Another request run once while a write looks its owners up (`module.locked_owners`):
+    just before the look (run to its end first), or just after it (given a second)."""
+    return _After(monkeypatch, module, name, other, before=before, wait=None if before else 1.0)
 
 
 def _merging(
@@ -160,10 +180,10 @@ def _merging(
     email: str,
     loyalty: str,
     name: str = "locked_owners",
-) -> _Meanwhile:
+) -> _After:
     """The two profiles of `_two_customers` merged (`identify` with both identifiers) just
     after a write looks its owners (or its profile, `name`) up."""
-    return _Meanwhile(
+    return _meanwhile(
         monkeypatch,
         module,
         lambda: _identified(ask, ("EMAIL", email), ("LOYALTY_ID", loyalty)),
@@ -172,16 +192,16 @@ def _merging(
     )
 
 
-async def _merged_into(merging: _Meanwhile, survivor: str) -> None:
+async def _merged_into(merging: _After, survivor: str) -> None:
     (merged,) = await merging.finished()
     assert merged["merged"] is True and merged["profile"]["id"] == survivor
 
 
 def _erasing(
     monkeypatch: pytest.MonkeyPatch, module: Any, ask: Ask, profile_id: str, *, before: bool
-) -> _Meanwhile:
+) -> _After:
     """The profile erased (by an admin) while a write looks its owners up."""
-    return _Meanwhile(
+    return _meanwhile(
         monkeypatch, module, lambda: ask(ERASE, {"id": profile_id}, "admin"), before=before
     )
 
@@ -284,7 +304,7 @@ async def test_a_link_after_track_found_the_owner_leaves_the_events_on_the_survi
 ) -> None:
     ask, view = app
     email, _, survivor, gone = await _two_customers(ask)
-    linking = _Meanwhile(
+    linking = _meanwhile(
         monkeypatch, bulk, lambda: ask(LINK, {"ids": [gone, survivor]}, "admin"), before=False
     )
     message = await _tracked(ask, email)
@@ -317,7 +337,7 @@ async def test_a_split_after_track_found_the_owner_moves_the_new_event_back_too(
     ask, view = app
     email, _, survivor, restored = await _two_customers(ask)
     merge = await _linked(ask, restored, survivor)
-    splitting = _Meanwhile(
+    splitting = _meanwhile(
         monkeypatch, bulk, lambda: ask(SPLIT, {"id": merge}, "admin"), before=False
     )
     message = await _tracked(ask, email)  # the email is the survivor's now

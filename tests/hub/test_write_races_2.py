@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from hub.campaigns import responses
 from hub.identity import duplicates
 from tests.hub.gql import SET_CONSENT
 from tests.hub.inprocess import serving_store
-from tests.hub.test_write_races import LINK, Ask, _asker, _identified, _rows
+from tests.hub.test_write_races import LINK, Ask, _After, _asker, _identified, _rows
 
 App = tuple[Ask, Any]
 
@@ -26,45 +26,6 @@ async def app(hub_database: tuple[str, dict[str, str]]) -> AsyncIterator[App]:
     async with serving_store(hub_database) as (client, view, keys):
         view.race_client = client  # for a request with a bearer of the test's own
         yield _asker(client, keys), view
-
-
-class _After:
-    """`other` (a whole request) run once, to its end (or for a second, whichever comes first),
-    just after the first call of `module.name` returns (`before`: just before it runs): the
-    write that called it has read what it decides on and has not written yet."""
-
-    def __init__(
-        self,
-        monkeypatch: pytest.MonkeyPatch,
-        module: Any,
-        name: str,
-        other: Callable[[], Coroutine[Any, Any, Any]],
-        *,
-        before: bool = False,
-    ) -> None:
-        self.answers: list[dict[str, Any]] = []
-        self.first = False  # whether `other` finished while the write was paused
-        self._pending: list[asyncio.Task[dict[str, Any]]] = []
-        real = getattr(module, name)
-
-        async def paused(*args: Any, **kwargs: Any) -> Any:
-            if before and not self._pending:
-                self._pending.append(asyncio.create_task(other()))
-                done, _ = await asyncio.wait(self._pending, timeout=1.0)
-                self.first = bool(done)
-            found = await real(*args, **kwargs)
-            if not self._pending:
-                self._pending.append(asyncio.create_task(other()))
-                done, _ = await asyncio.wait(self._pending, timeout=1.0)
-                self.first = bool(done)
-            return found
-
-        monkeypatch.setattr(module, name, paused)
-
-    async def finished(self) -> list[dict[str, Any]]:
-        self.answers.extend([await task for task in self._pending])
-        self._pending.clear()
-        return self.answers
 
 
 # ------------------------------------------------------------------ possible duplicates
