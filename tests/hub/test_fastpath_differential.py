@@ -362,17 +362,22 @@ class Hub:
         return answer.status_code, kept, answer.content
 
 
-@pytest.fixture
-async def hub(
-    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Hub]:
-    url, keys = hub_database
-    settings_ = Settings(
+def _settings(url: str) -> Settings:
+    """The run's store, no rate limits or training; query budgets as a deployment sets them."""
+    return Settings(
         database_url=url,
         retrain_on_start=False,
         rate_limits={},
         query_cost_budgets={"admin": 1500, "web": 1000, "kiosk": 800, "callcenter": 1000},
     )
+
+
+@pytest.fixture
+async def hub(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Hub]:
+    url, keys = hub_database
+    settings_ = _settings(url)
     async with serving(settings_) as (client, view):
         made = Hub(client, view, keys)
         real = RapportGraphQL._plain_post
@@ -827,12 +832,7 @@ async def test_direct_resolvers_answer_as_strawberry_s_chain(
     from hub.api import direct
 
     url, keys = hub_database
-    settings_ = Settings(
-        database_url=url,
-        retrain_on_start=False,
-        rate_limits={},
-        query_cost_budgets={"admin": 1500, "web": 1000, "kiosk": 800, "callcenter": 1000},
-    )
+    settings_ = _settings(url)
     builders = _Builders()
     assert builders.made, "direct.py built no input type"
     async with serving(settings_) as (client, view):

@@ -138,10 +138,29 @@ def _ok(body: dict[str, Any], name: str) -> dict[str, Any]:
     return payload
 
 
-async def _mailed(ask: Ask, people: int = 1) -> tuple[str, list[dict[str, Any]]]:
-    """A run campaign (no control group) over `people` new customers who agreed to marketing
-    email: its id and its recipients."""
-    marker = f"store-{uuid.uuid4().hex[:10]}"
+async def _mailable(ask: Ask, email: str, marker: str) -> str:
+    """A new customer by `email`, preferred store `marker`, who agreed to marketing email:
+    their profile id."""
+    found = await ask(
+        "mutation($input: IdentifyInput!) { identify(input: $input) { profile { id } } }",
+        {
+            "input": {
+                "identifiers": [{"kind": "EMAIL", "value": email}],
+                "touchpoint": "WEB",
+                "traits": {"firstName": "Mo", "preferredStore": marker},
+            }
+        },
+        "admin",
+    )
+    profile_id = str(found["data"]["identify"]["profile"]["id"])
+    consent = {"id": profile_id, "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"}
+    _ok(await ask(SET_CONSENT, consent, "admin"), "setConsent")
+    return profile_id
+
+
+async def _campaign_for(ask: Ask, marker: str) -> str:
+    """A draft campaign (no control group) mailing MARKETING_EMAIL to a segment of the
+    customers whose preferred store is `marker`: its id."""
     segment = _ok(
         await ask(
             SAVE_SEGMENT,
@@ -155,22 +174,6 @@ async def _mailed(ask: Ask, people: int = 1) -> tuple[str, list[dict[str, Any]]]
         ),
         "saveSegment",
     )["segment"]
-    for _ in range(people):
-        email = f"mail-{uuid.uuid4().hex[:10]}@example.com"
-        found = await ask(
-            "mutation($input: IdentifyInput!) { identify(input: $input) { profile { id } } }",
-            {
-                "input": {
-                    "identifiers": [{"kind": "EMAIL", "value": email}],
-                    "touchpoint": "WEB",
-                    "traits": {"firstName": "Mo", "preferredStore": marker},
-                }
-            },
-            "admin",
-        )
-        profile_id = found["data"]["identify"]["profile"]["id"]
-        consent = {"id": profile_id, "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"}
-        _ok(await ask(SET_CONSENT, consent, "admin"), "setConsent")
     campaign = _ok(
         await ask(
             CREATE_CAMPAIGN,
@@ -188,10 +191,20 @@ async def _mailed(ask: Ask, people: int = 1) -> tuple[str, list[dict[str, Any]]]
         ),
         "createCampaign",
     )["campaign"]
-    ran = _ok(await ask(RUN_CAMPAIGN, {"id": campaign["id"]}, "admin"), "runCampaign")
+    return str(campaign["id"])
+
+
+async def _mailed(ask: Ask, people: int = 1) -> tuple[str, list[dict[str, Any]]]:
+    """A run campaign (no control group) over `people` new customers who agreed to marketing
+    email: its id and its recipients."""
+    marker = f"store-{uuid.uuid4().hex[:10]}"
+    for _ in range(people):
+        await _mailable(ask, f"mail-{uuid.uuid4().hex[:10]}@example.com", marker)
+    campaign_id = await _campaign_for(ask, marker)
+    ran = _ok(await ask(RUN_CAMPAIGN, {"id": campaign_id}, "admin"), "runCampaign")
     assert ran["campaign"]["audience"] == people, ran
-    body = await ask(RECIPIENTS, {"id": campaign["id"]}, "admin")
-    return str(campaign["id"]), list(body["data"]["campaignRecipients"])
+    body = await ask(RECIPIENTS, {"id": campaign_id}, "admin")
+    return campaign_id, list(body["data"]["campaignRecipients"])
 
 
 async def test_a_response_code_told_twice_at_once_keeps_the_first_answer(
@@ -284,51 +297,9 @@ async def test_a_customer_merged_while_the_campaign_runs_is_in_its_audience_once
     email, loyalty = f"camp-{tag}@example.com", f"CL{tag}".upper()
     older = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]
     await asyncio.sleep(0.01)
-    newer_answer = await ask(
-        "mutation($input: IdentifyInput!) { identify(input: $input) { profile { id } } }",
-        {
-            "input": {
-                "identifiers": [{"kind": "EMAIL", "value": email}],
-                "touchpoint": "WEB",
-                "traits": {"firstName": "Mo", "preferredStore": marker},
-            }
-        },
-        "admin",
-    )
-    newer = newer_answer["data"]["identify"]["profile"]["id"]
+    newer = await _mailable(ask, email, marker)
     assert older < newer
-    consent = {"id": newer, "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"}
-    _ok(await ask(SET_CONSENT, consent, "admin"), "setConsent")
-    segment = _ok(
-        await ask(
-            SAVE_SEGMENT,
-            {
-                "input": {
-                    "name": f"Race segment {uuid.uuid4().hex[:8]}",
-                    "rule": {"trait": {"name": "preferredStore", "equals": marker}},
-                }
-            },
-            "admin",
-        ),
-        "saveSegment",
-    )["segment"]
-    campaign = _ok(
-        await ask(
-            CREATE_CAMPAIGN,
-            {
-                "input": {
-                    "name": f"Race campaign {uuid.uuid4().hex[:8]}",
-                    "segmentId": segment["id"],
-                    "purpose": "MARKETING_EMAIL",
-                    "startsAt": "2026-01-01T00:00:00Z",
-                    "endsAt": "2027-01-01T00:00:00Z",
-                    "controlPercent": 0.0,
-                }
-            },
-            "admin",
-        ),
-        "createCampaign",
-    )["campaign"]
+    campaign_id = await _campaign_for(ask, marker)
 
     real = segment_repo.live_profiles_after
     merging: list[asyncio.Task[dict[str, Any]]] = []
@@ -346,7 +317,7 @@ async def test_a_customer_merged_while_the_campaign_runs_is_in_its_audience_once
         return page
 
     monkeypatch.setattr(segment_repo, "live_profiles_after", paged)
-    ran = _ok(await ask(RUN_CAMPAIGN, {"id": campaign["id"]}, "admin"), "runCampaign")
+    ran = _ok(await ask(RUN_CAMPAIGN, {"id": campaign_id}, "admin"), "runCampaign")
     (merged,) = await asyncio.gather(*merging)
     assert merged["merged"] is True and merged["profile"]["id"] == older
     # Before, on PostgreSQL: 0 — the customer is mailed by neither profile.
