@@ -18,9 +18,9 @@ the same store, and the same rows (same message ids, profiles, times, products) 
 its `events` table — the same shape, size, indexes and message-id trigger — with stdlib sqlite3
 executemany and one commit; beside it, the same rows committed every `--chunk` rows, as the
 import commits its transactions (each commit writes every page the rows touched to the log, and
-at a million events that is most of a commit's cost). With --postgres, the same import into a PostgreSQL 15 store seeded
-with the demo data (a throw-away server, tests/pg.py), against asyncpg executemany of the same
-rows into that store's `events`.
+at a million events that is most of a commit's cost). With --postgres, the same import into a
+PostgreSQL 15 store seeded with the demo data (a throw-away server, tests/pg.py), against
+asyncpg executemany of the same rows into that store's `events`.
 """
 
 from __future__ import annotations

@@ -148,9 +148,9 @@ async def open_for(session: AsyncSession, profile_id: str) -> list[DuplicateCand
 
 async def dismiss(session: AsyncSession, candidate_id: int, actor: str) -> DuplicateCandidate:
     """An agent's answer "different people": the candidate dismissed, and a shared-device
-    conflict between the two answered with it. The candidate is locked before its status is read (`FOR UPDATE`;
-    on SQLite the write transaction begins first), so that a link or another dismissal that
-    commits meanwhile is seen: the second of two is a CONFLICT, not a second answer."""
+    conflict between the two answered with it. The candidate is locked before its status is
+    read (`FOR UPDATE`; on SQLite the write transaction begins first), so that a link or
+    another dismissal that commits meanwhile is seen: the second of two is a CONFLICT."""
     await hold_writes(session)
     row = await session.scalar(
         select(DuplicateCandidate)
