@@ -146,8 +146,17 @@ class _Counter:
 
 
 def _page_value(variables: Mapping[str, Any], name: str) -> int | None:
+    """The page size a variable asks for, as GraphQL's Int will take it: an integer, or a
+    float with no fraction (graphql-core coerces 100.0 to 100); None for anything Int refuses
+    (the request then fails on the value, not on its cost)."""
     asked = variables.get(name)
-    return asked if isinstance(asked, int) else None
+    if isinstance(asked, bool):
+        return None
+    if isinstance(asked, int):
+        return asked
+    if isinstance(asked, float) and asked.is_integer():
+        return int(asked)
+    return None
 
 
 def tally(

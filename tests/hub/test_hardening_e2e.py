@@ -285,6 +285,10 @@ def test_aliases_root_fields_and_cost_are_limited(hub: HubHandle) -> None:
     assert "errors" not in small and len(small["data"]["a19"]) == 2, small
     again = hub.post(sized, {"n": 100}, key=hub.web_key).json()
     assert again["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    # 100.0 is the Int 100 to GraphQL (graphql-core coerces it): counted as 100, not as the
+    # default page (before, a float slipped a twentyfold count under the budget).
+    as_float = hub.post(sized, {"n": 100.0}, key=hub.web_key).json()
+    assert as_float["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY", as_float
     # Expensive fields cost more: a handful of evaluations is over even an admin's budget.
     evaluations = _aliases(
         12,
