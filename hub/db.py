@@ -40,6 +40,7 @@ from sqlalchemy import (
     insert,
     make_url,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
@@ -354,6 +355,27 @@ async def one_snapshot(session: AsyncSession) -> None:
     if is_sqlite(session) or session.in_transaction():
         return
     await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+@asynccontextmanager
+async def snapshot_reads(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A session of its own, on `session`'s store, whose reads all see the store as of one
+    moment: for a long read taken page by page (a segment's export) beside a write session that
+    only records it. Writers go on meanwhile; none of their commits is seen.
+
+    SQLite: a deferred read transaction (`BEGIN`: no writer gate, no write lock; the snapshot
+    is taken at its first read). PostgreSQL: REPEATABLE READ. A write session could not do this
+    on SQLite: a transaction that has read and then writes fails (SQLITE_BUSY_SNAPSHOT) once
+    another writer has committed since its snapshot."""
+    reader = AsyncSession(bind=session.bind, expire_on_commit=False)
+    try:
+        if is_sqlite(reader):
+            await reader.execute(text("BEGIN DEFERRED"))
+        else:
+            await reader.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield reader
+    finally:
+        await reader.close()
 
 
 def sqlite_times() -> Callable[[datetime | None], str | None]:

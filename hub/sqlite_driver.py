@@ -148,13 +148,14 @@ def _execute(connection: Connection, many: bool, sql: str, parameters: Any) -> _
             connection.leave_gate()  # autocommit, or the statement failed before beginning
 
 
-# Statements after which SQLite holds its write lock (the sqlite3 module begins a transaction
-# before the first four; a BEGIN of the caller's own may be IMMEDIATE or EXCLUSIVE).
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN")
+# Statements after which SQLite holds its write lock: the sqlite3 module begins a transaction
+# before the first four, and a BEGIN of the caller's own takes it when IMMEDIATE or EXCLUSIVE (a
+# plain or DEFERRED one begins a read: `db.snapshot_reads`).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 
 
 def _writes(sql: str) -> bool:
-    return sql.lstrip()[:7].upper().startswith(_WRITES)
+    return sql.lstrip()[:15].upper().startswith(_WRITES)
 
 
 def _implicit(sql: str) -> bool:

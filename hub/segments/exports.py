@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit
-from hub.db import one_snapshot
+from hub.db import snapshot_reads
 from hub.enums import ConsentPurpose, IdentifierKind
 from hub.errors import DomainError, ErrorCode
 from hub.identity import service as identity
@@ -150,19 +150,20 @@ async def export_segment(
 ) -> SegmentExport:
     """The segment's members who agreed to `purpose` (and can be reached that way), as CSV or
     JSON. Only what the purpose needs leaves the hub: an email list carries no phone numbers.
-    The export is written to the audit log (who, which segment, how many, for what). On
-    PostgreSQL its pages are read from one snapshot (`one_snapshot`), as a campaign's are."""
-    await one_snapshot(session)
+    The export is written to the audit log (who, which segment, how many, for what). Its
+    pages are all read as of one moment (`snapshot_reads`), so a merge that commits meanwhile
+    cannot move a customer from a page still to come to one already read."""
     segment = await require_segment(session, segment_id, "segmentId")
     rows: list[dict[str, Any]] = []
     without_consent = without_contact = 0
-    async for member in reachable(session, segment, purpose, weights):
-        if member.excluded == "consent":
-            without_consent += 1
-        elif member.excluded == "contact":
-            without_contact += 1
-        elif member.row is not None:
-            rows.append(member.row)
+    async with snapshot_reads(session) as reader:
+        async for member in reachable(reader, segment, purpose, weights):
+            if member.excluded == "consent":
+                without_consent += 1
+            elif member.excluded == "contact":
+                without_contact += 1
+            elif member.row is not None:
+                rows.append(member.row)
     data = to_file(rows, format, ("profileId", "reason"))
     principal = session.info.get("principal")  # who asked: set by the write path
     audit.record(

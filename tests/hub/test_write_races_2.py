@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -158,9 +158,8 @@ async def _mailable(ask: Ask, email: str, marker: str) -> str:
     return profile_id
 
 
-async def _campaign_for(ask: Ask, marker: str) -> str:
-    """A draft campaign (no control group) mailing MARKETING_EMAIL to a segment of the
-    customers whose preferred store is `marker`: its id."""
+async def _segment_for(ask: Ask, marker: str) -> str:
+    """A segment of the customers whose preferred store is `marker`: its id."""
     segment = _ok(
         await ask(
             SAVE_SEGMENT,
@@ -174,13 +173,19 @@ async def _campaign_for(ask: Ask, marker: str) -> str:
         ),
         "saveSegment",
     )["segment"]
+    return str(segment["id"])
+
+
+async def _campaign_for(ask: Ask, marker: str) -> str:
+    """A draft campaign (no control group) mailing MARKETING_EMAIL to a segment of the
+    customers whose preferred store is `marker`: its id."""
     campaign = _ok(
         await ask(
             CREATE_CAMPAIGN,
             {
                 "input": {
                     "name": f"Race campaign {uuid.uuid4().hex[:8]}",
-                    "segmentId": segment["id"],
+                    "segmentId": await _segment_for(ask, marker),
                     "purpose": "MARKETING_EMAIL",
                     "startsAt": "2026-01-01T00:00:00Z",
                     "endsAt": "2027-01-01T00:00:00Z",
@@ -280,27 +285,22 @@ async def test_a_password_reset_while_an_agent_signs_in_leaves_no_token_of_the_o
     assert answer == 401, "a token made with the old password outlives the reset"
 
 
-async def test_a_customer_merged_while_the_campaign_runs_is_in_its_audience_once(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """runCampaign reads the live profiles page by page. The older profile (no store yet) is
-    read on one page; the two profiles are merged (the newer one's store, email and consent
-    go to the older); the next page no longer has the newer one, merged away. Run before the
-    merge the newer profile is mailed, run after it the survivor: run across it, nobody.
-    On PostgreSQL each page is read as of its own statement; on SQLite the run holds the
-    store's write lock from its first UPDATE, and the merge waits."""
+async def _merged_between_pages(
+    ask: Ask, monkeypatch: pytest.MonkeyPatch, marker: str
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    """Two profiles of one customer: the older by loyalty card (no store yet), the newer by
+    email with store `marker` and consent to marketing email. A read of the live profiles page
+    by page (`segments.repository.live_profiles_after`) gets a page that ends at the older
+    one, and the two are merged (the newer one's store, email and consent go to the older)
+    before the next page is read. Returns a check that the merge happened."""
     from hub.segments import repository as segment_repo
 
-    ask, _ = app
-    marker = f"store-{uuid.uuid4().hex[:10]}"
     tag = uuid.uuid4().hex[:10]
     email, loyalty = f"camp-{tag}@example.com", f"CL{tag}".upper()
     older = (await _identified(ask, ("LOYALTY_ID", loyalty)))["profile"]["id"]
     await asyncio.sleep(0.01)
     newer = await _mailable(ask, email, marker)
     assert older < newer
-    campaign_id = await _campaign_for(ask, marker)
-
     real = segment_repo.live_profiles_after
     merging: list[asyncio.Task[dict[str, Any]]] = []
 
@@ -308,8 +308,7 @@ async def test_a_customer_merged_while_the_campaign_runs_is_in_its_audience_once
         page = await real(session, after, limit)
         ids = [p.id for p in page]
         if older in ids and not merging:
-            # A page of the run that ends at the older profile (the newer one is on the next).
-            page = page[: ids.index(older) + 1]
+            page = page[: ids.index(older) + 1]  # the newer one is on the next page
             merging.append(
                 asyncio.create_task(_identified(ask, ("EMAIL", email), ("LOYALTY_ID", loyalty)))
             )
@@ -317,8 +316,45 @@ async def test_a_customer_merged_while_the_campaign_runs_is_in_its_audience_once
         return page
 
     monkeypatch.setattr(segment_repo, "live_profiles_after", paged)
+
+    async def merged() -> None:
+        (answer,) = await asyncio.gather(*merging)
+        assert answer["merged"] is True and answer["profile"]["id"] == older
+
+    return merged
+
+
+async def test_a_customer_merged_while_the_campaign_runs_is_in_its_audience_once(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """runCampaign reads the live profiles page by page. Run before the merge the newer
+    profile is mailed, run after it the survivor: run across it (`_merged_between_pages`),
+    nobody. On PostgreSQL each page was read as of its own statement; on SQLite the run holds
+    the store's write lock from its first UPDATE, and the merge waits."""
+    ask, _ = app
+    marker = f"store-{uuid.uuid4().hex[:10]}"
+    campaign_id = await _campaign_for(ask, marker)
+    merged = await _merged_between_pages(ask, monkeypatch, marker)
     ran = _ok(await ask(RUN_CAMPAIGN, {"id": campaign_id}, "admin"), "runCampaign")
-    (merged,) = await asyncio.gather(*merging)
-    assert merged["merged"] is True and merged["profile"]["id"] == older
+    await merged()
     # Before, on PostgreSQL: 0 — the customer is mailed by neither profile.
     assert ran["campaign"]["audience"] == 1, ran
+
+
+EXPORT = """mutation($id: ID!) { exportSegment(segmentId: $id, purpose: MARKETING_EMAIL,
+  format: JSON) { count data userErrors { code } } }"""
+
+
+async def test_a_customer_merged_while_the_segment_is_exported_is_in_it_once(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """exportSegment reads the same pages as a campaign's run (`exports.reachable`) and only
+    records itself: its reads now see one snapshot of the store on both stores. Before, a merge
+    between two pages left the customer out (both stores: on SQLite the export holds no lock)."""
+    ask, _ = app
+    marker = f"store-{uuid.uuid4().hex[:10]}"
+    segment_id = await _segment_for(ask, marker)
+    merged = await _merged_between_pages(ask, monkeypatch, marker)
+    exported = _ok(await ask(EXPORT, {"id": segment_id}, "admin"), "exportSegment")
+    await merged()
+    assert exported["count"] == 1, exported
