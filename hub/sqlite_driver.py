@@ -175,7 +175,7 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
     another process that writes transaction after transaction (`rapport-hub import`, another
     worker) leaves the lock free for a few milliseconds between them, which a sleeper mostly
     misses: a kiosk's one-event write waited out two to four of an import's transactions
-    (p99 1.1–1.5 s at a million events; docs/performance.md). Asked for every millisecond,
+    (p99 1.5–2.2 s at a million events; docs/performance.md). Asked for every millisecond,
     it goes in at the first gap, after one transaction at most."""
     patience = conn.execute("PRAGMA busy_timeout").fetchone()[0]
     if patience <= 0:
