@@ -316,7 +316,10 @@ async def buy(
             created_at=utcnow(),
         ),
     )
-    owner = await profiles.get_live(session, registry.profile_id)
+    try:  # locked, and a merge that committed meanwhile followed (`require`)
+        owner: Profile | None = await profiles.require(session, registry.profile_id)
+    except DomainError:
+        owner = None  # erased
     if owner is not None:
         # The owner's screens hear that something was bought, never by whom.
         await profiles.touch(

@@ -16,7 +16,15 @@ from hub.campaigns import responses
 from hub.identity import duplicates
 from tests.hub.gql import SET_CONSENT
 from tests.hub.inprocess import serving_store
-from tests.hub.test_write_races import LINK, Ask, _After, _asker, _identified, _rows
+from tests.hub.test_write_races import (
+    LINK,
+    Ask,
+    _After,
+    _asker,
+    _identified,
+    _rows,
+    _two_customers,
+)
 
 App = tuple[Ask, Any]
 
@@ -358,3 +366,54 @@ async def test_a_customer_merged_while_the_segment_is_exported_is_in_it_once(
     exported = _ok(await ask(EXPORT, {"id": segment_id}, "admin"), "exportSegment")
     await merged()
     assert exported["count"] == 1, exported
+
+
+# ------------------------------------------------------------------ gift registries
+
+CREATE_REGISTRY = """mutation($id: ID!, $input: GiftRegistryInput!) {
+  createGiftRegistry(profileId: $id, input: $input, touchpoint: STORE) {
+    giftRegistry { code } userErrors { code } } }"""
+BUY_GIFT = """mutation($code: String!, $sku: String!) {
+  buyFromGiftRegistry(code: $code, sku: $sku, quantity: 1, touchpoint: KIOSK) {
+    duplicate userErrors { code } } }"""
+
+
+async def test_a_gift_bought_while_the_owner_is_merged_is_told_to_the_survivor(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A guest's buy tells the registry's owner ("A gift was bought from …": a version, an
+    audit line, a live notice). It looked the owner up without locking it, so a merge that
+    committed before the buy wrote its notice left the notice on the profile merged away,
+    where nobody reads it (PostgreSQL: the buy held nothing the merge waits for)."""
+    from hub.profiles import service as profiles
+
+    ask, view = app
+    email, loyalty, older, newer = await _two_customers(ask)
+    ((sku,),) = await _rows(view, "SELECT sku FROM products ORDER BY sku LIMIT 1")
+    title = f"Race wedding {uuid.uuid4().hex[:8]}"
+    made = await ask(
+        CREATE_REGISTRY,
+        {"id": newer, "input": {"title": title, "occasion": "Wedding",
+                                "items": [{"sku": sku, "quantity": 3}]}},
+        "admin",
+    )  # fmt: skip
+    code = _ok(made, "createGiftRegistry")["giftRegistry"]["code"]
+    merging = _After(
+        monkeypatch,
+        profiles,
+        "touch",
+        lambda: _identified(ask, ("EMAIL", email), ("LOYALTY_ID", loyalty)),
+        before=True,
+    )
+    _ok(await ask(BUY_GIFT, {"code": code, "sku": sku}, "admin"), "buyFromGiftRegistry")
+    (merged,) = await merging.finished()
+    assert merged["merged"] is True and merged["profile"]["id"] == older
+    told = await _rows(
+        view,
+        "SELECT profile_id FROM audit_log WHERE detail = :d",
+        d=f"A gift was bought from “{title}”",
+    )
+    # Merged first, the buy's notice belongs to the survivor; otherwise the merge waited for
+    # the buy, and the notice went to the owner as it then was (and moved with the merge).
+    # Before, on PostgreSQL: the merge went first and the notice stayed on `newer`.
+    assert told == [(older,)] if merging.first else told in ([(newer,)], [(older,)]), told
