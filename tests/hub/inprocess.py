@@ -3,8 +3,10 @@ transport), so a test can watch or swap the code a request runs."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from starlette.routing import Route
@@ -39,3 +41,13 @@ async def serving_store(
     settings = Settings(database_url=url, retrain_on_start=False, rate_limits={})
     async with serving(settings) as (client, view):
         yield client, view, keys
+
+
+async def checked_out(pool: Any, known: int = 0, seconds: float = 1.0) -> int:
+    """Connections of `pool` still checked out once the hub's own background work (partition
+    upkeep, leases) has had up to `seconds` to give its back (to `known` or fewer)."""
+    for _ in range(int(seconds / 0.02)):
+        if pool.checkedout() <= known:
+            break
+        await asyncio.sleep(0.02)
+    return int(pool.checkedout())

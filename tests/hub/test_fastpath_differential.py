@@ -16,7 +16,6 @@ Deterministic (fixed seeds) and bounded: RAPPORT_FUZZ_CASES (default 150) reques
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 import json
@@ -60,7 +59,7 @@ from hub.settings import Settings
 from hub.web import schema as schema_module
 from hub.web.schema import schema as hub_schema
 from hub.web.view import RapportGraphQL
-from tests.hub.inprocess import serving
+from tests.hub.inprocess import checked_out, serving
 
 CORE: GraphQLSchema = hub_schema._schema
 
@@ -543,16 +542,6 @@ def no_collector() -> Iterator[None]:
         gc.enable()
 
 
-async def _checked_out(pool: Any, known: int) -> int:
-    """Connections still checked out once the hub's own background work (partition upkeep,
-    leases) has had up to a second to give its back."""
-    for _ in range(50):
-        if pool.checkedout() <= known:
-            break
-        await asyncio.sleep(0.02)
-    return int(pool.checkedout())
-
-
 async def test_short_ways_answer_as_the_regular_way(
     hub: Hub, monkeypatch: pytest.MonkeyPatch, no_collector: None
 ) -> None:
@@ -607,7 +596,7 @@ async def test_short_ways_answer_as_the_regular_way(
             if ALL_REGULAR:
                 hub.forget()
             answers.append(await hub.send(request))
-        held = await _checked_out(pool, kept_out)
+        held = await checked_out(pool, kept_out)
         if held > kept_out:  # a pooled connection left behind (the garbage collector is off)
             discrepancies.append(f"case {case}: {held - kept_out} connection(s) left checked out")
             kept_out = held

@@ -5,26 +5,15 @@ the request — above all no pooled connection opened then and closed by nobody 
 
 from __future__ import annotations
 
-import asyncio
 import gc
 
-from tests.hub.inprocess import serving_store
+from tests.hub.inprocess import checked_out, serving_store
 
 # `content` reads the store; `auditLog` is refused to a kiosk's key before it awaits anything,
 # so the whole answer fails (its list is non-null) while `content` has not run yet.
 SIBLINGS = """query($slot: String!, $tp: Touchpoint!) {
   r0: content(slot: $slot, touchpoint: $tp) { title reason }
   r1: auditLog(first: 3) { detail } }"""
-
-
-async def _settled(pool: object) -> int:
-    """Connections still checked out once the hub's own background work (partition upkeep,
-    leases) has had time to give its back."""
-    for _ in range(100):
-        if pool.checkedout() == 0:  # type: ignore[attr-defined]
-            break
-        await asyncio.sleep(0.05)
-    return int(pool.checkedout())  # type: ignore[attr-defined]
 
 
 async def test_a_failed_query_s_sibling_field_leaves_no_connection_behind(
@@ -34,7 +23,7 @@ async def test_a_failed_query_s_sibling_field_leaves_no_connection_behind(
     try:
         async with serving_store(hub_database) as (client, view, keys):
             pool = view.hub.db.engine.sync_engine.pool
-            assert await _settled(pool) == 0
+            assert await checked_out(pool, seconds=5) == 0
             for _ in range(3):
                 answer = await client.post(
                     "/graphql",
@@ -46,6 +35,6 @@ async def test_a_failed_query_s_sibling_field_leaves_no_connection_behind(
                 assert body["data"] is None
                 assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
             # Before: one connection a request checked out for good (3 here).
-            assert await _settled(pool) == 0
+            assert await checked_out(pool, seconds=5) == 0
     finally:
         gc.enable()
