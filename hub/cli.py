@@ -147,6 +147,7 @@ def _import(args: argparse.Namespace) -> int:
                 weights=Weights.from_settings(settings),
                 max_properties=settings.max_properties_bytes,
                 chunk=args.chunk,
+                window=args.window,
                 progress=progress,
                 encoding=args.encoding,
             )
@@ -365,6 +366,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="events per transaction (default 5000). On a big SQLite store larger ones are "
         "faster (a first load: 50000), but a touchpoint writing meanwhile waits for the one "
         "in hand",
+    )
+    imp.add_argument(
+        "--window",
+        type=_in_range(0, 10_000_000),
+        default=100_000,
+        help="lines stored customer by customer (default 100000): a window's events are "
+        "grouped by identifier, each's in file order, so a customer's go in one transaction "
+        "(about twice as fast on a big store); 0 keeps the file's order",
     )
     imp.add_argument(
         "--encoding",

@@ -333,11 +333,14 @@ def test_an_import_that_fails_while_a_chunk_is_stored_waits_for_that_chunk(
                     weights=Weights.from_settings(settings),
                     max_properties=settings.max_properties_bytes,
                     chunk=500,
+                    window=1000,  # two chunks a window: windows go in while the file is read
                 )
             except EOFError:
                 pass
             left = [
-                t for t in asyncio.all_tasks() if getattr(t.get_coro(), "__name__", "") == "store"
+                t
+                for t in asyncio.all_tasks()
+                if getattr(t.get_coro(), "__name__", "") == "store_window"
             ]
             async with db.engine.connect() as conn:
                 stored = (
@@ -352,3 +355,69 @@ def test_an_import_that_fails_while_a_chunk_is_stored_waits_for_that_chunk(
     left, stored = asyncio.run(cut_short())
     assert left == []
     assert stored % 500 == 0 and 500 <= stored < total  # whole chunks; the file broke off first
+
+
+VERSION = """query($v: String!) { profile(identifier: {kind: LOYALTY_ID, value: $v}) {
+  version recentEvents(first: 20) { messageId productSku } } }"""
+
+
+def _interleaved(run: str, customers: list[str], skus: list[str], rounds: int) -> list[str]:
+    """Each customer's lines spread over the file: one line of each in turn."""
+    return [
+        _line(f"{run}-{n}-{who}", who, "VIEW", skus[n % len(skus)])
+        for n in range(rounds)
+        for who in customers
+    ]
+
+
+def test_a_customers_lines_across_the_file_go_in_with_one_transaction(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """The window: a customer whose lines are spread over a file gets one transaction (one
+    version, one change) for them all, not one in every chunk; `--window 0` keeps the
+    file's order, a chunk at a time."""
+    skus = some_skus(hub, 4)
+    versions: dict[str, list[int]] = {}
+    for window in ("100000", "0"):
+        customers = [unique("WIN").upper() for _ in range(3)]
+        run = unique("win-")
+        path = tmp_path / f"spread-{window}.ndjson"
+        path.write_text("\n".join(_interleaved(run, customers, skus, 4)) + "\n")
+        done = hub_command(
+            hub.database_url, "import", str(path), "--chunk", "4", "--window", window
+        )
+        assert "12 lines: 12 events stored" in done.stderr, done.stderr
+        versions[window] = []
+        for who in customers:
+            profile = hub.gql(VERSION, {"v": who})["data"]["profile"]
+            assert {e["messageId"] for e in profile["recentEvents"]} == {
+                f"{run}-{n}-{who}" for n in range(4)
+            }
+            versions[window].append(profile["version"])
+    # A new profile's first change gives it version 2; each later transaction one more.
+    assert versions["100000"] == [2, 2, 2]
+    assert max(versions["0"]) > 2, versions
+
+
+def test_the_first_line_of_a_message_id_is_the_one_stored_whatever_the_window(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """Grouping by identifier must not change which of two lines with one message id is kept:
+    the first in the file, even when the second's identifier comes first in the window's
+    order."""
+    skus = some_skus(hub, 2)
+    later, sooner = "ZZ" + unique("DUP").upper(), "AA" + unique("DUP").upper()
+    run = unique("dup-")
+    lines = [
+        _line(f"{run}-same", later, "VIEW", skus[0]),
+        _line(f"{run}-same", sooner, "VIEW", skus[1]),
+        _line(f"{run}-own", sooner, "VIEW", skus[1]),
+    ]
+    path = tmp_path / "dup.ndjson"
+    path.write_text("\n".join(lines) + "\n")
+    done = hub_command(hub.database_url, "import", str(path), "--chunk", "1")
+    assert "3 lines: 2 events stored, 1 already there" in done.stderr, done.stderr
+    kept = hub.gql(VERSION, {"v": later})["data"]["profile"]["recentEvents"]
+    assert [e["messageId"] for e in kept] == [f"{run}-same"]
+    other = hub.gql(VERSION, {"v": sooner})["data"]["profile"]["recentEvents"]
+    assert [e["messageId"] for e in other] == [f"{run}-own"]

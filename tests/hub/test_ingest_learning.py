@@ -6,6 +6,11 @@ sorted by time, starting from the interests stored before, as `learned.learn` ra
 chunk. The events are the sample's invoice lines (purchases and returns by CRM id) with views
 and baskets by anonymous visitors around them, shuffled so that chunks carry late events, at
 three touchpoints, imported into the seeded sample store (whose interests the demo seed learned).
+
+The rule takes events in the order they arrive (a late event in a later chunk adds its weight
+decayed; an interest keeps the touchpoint of the last one folded), so the reference takes them
+in the order the import stores them: in the file's order with `--window 0`, and by default
+grouped by identifier, each identifier's lines in the file's order (`importer.storage_order`).
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import json
 import math
 import random
 from datetime import timedelta
+from operator import itemgetter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from hub.catalog.demo_data import read_lines
@@ -122,8 +129,19 @@ async def per_event_rule(
     return known
 
 
+def arrival(path: Path, window: str | None) -> list[str]:
+    """The file's message ids in the order the import stores them (the file holds fewer lines
+    than one window): as written, or grouped by identifier (kind, value), stable."""
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    if window == "0":
+        return [r["messageId"] for r in records]
+    keyed = [((r["identifier"]["kind"], r["identifier"]["value"]), r["messageId"]) for r in records]
+    return [message_id for _, message_id in sorted(keyed, key=itemgetter(0))]
+
+
+@pytest.mark.parametrize("window", [None, "0"], ids=["grouped", "file-order"])
 def test_import_learns_exactly_what_the_per_event_rule_learns(
-    make_database, tmp_path: Path
+    make_database, tmp_path: Path, window: str | None
 ) -> None:  # type: ignore[no-untyped-def]
     url = make_database("learn")
     hub_command(url, "migrate")
@@ -133,10 +151,11 @@ def test_import_learns_exactly_what_the_per_event_rule_learns(
     path = tmp_path / "events.ndjson"
     total = write_events(path)
 
-    done = hub_command(url, "import", str(path), "--chunk", str(CHUNK))
+    options = ["--chunk", str(CHUNK)] + (["--window", window] if window else [])
+    done = hub_command(url, "import", str(path), *options)
     assert f"{total:,} lines: {total:,} events stored" in done.stderr, done.stderr
 
-    message_ids = [json.loads(line)["messageId"] for line in path.read_text().splitlines()]
+    message_ids = arrival(path, window)
     weights = Weights.from_settings(Settings())
     expected = asyncio.run(per_event_rule(url, before, message_ids, weights))
     learned = asyncio.run(stored_interests(url))
