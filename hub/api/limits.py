@@ -32,6 +32,7 @@ from graphql import (
     get_nullable_type,
     get_operation_ast,
     is_composite_type,
+    value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -69,10 +70,12 @@ class _Counter:
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
         max_page: int,
+        defaults: Mapping[str, Any],
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.defaults = defaults
         self.max_page = max_page
         self.aliases = 0
         self._fragment_costs: dict[str, int] = {}
@@ -131,7 +134,7 @@ class _Counter:
             if isinstance(value, IntValueNode):
                 return self._clamp(int(value.value))
             if isinstance(value, VariableNode):
-                asked = _page_value(self.variables, value.name.value)
+                asked = _page_value(self.variables, value.name.value, self.defaults)
                 self.consulted[value.name.value] = asked
                 if asked is not None:
                     return self._clamp(asked)
@@ -145,11 +148,12 @@ class _Counter:
         return max(1, min(size, self.max_page))
 
 
-def _page_value(variables: Mapping[str, Any], name: str) -> int | None:
+def _page_value(variables: Mapping[str, Any], name: str, defaults: Mapping[str, Any]) -> int | None:
     """The page size a variable asks for, as GraphQL's Int will take it: an integer, or a
     float with no fraction (graphql-core coerces 100.0 to 100); None for anything Int refuses
-    (the request then fails on the value, not on its cost)."""
-    asked = variables.get(name)
+    (the request then fails on the value, not on its cost). A variable left out of the
+    request takes its default from the document (`$n: Int! = 100`), as execution does."""
+    asked = variables[name] if name in variables else defaults.get(name)
     if isinstance(asked, bool):
         return None
     if isinstance(asked, int):
@@ -169,16 +173,26 @@ def tally(
     """The operation's count, and the variables it read (with the values it read)."""
     root = schema.get_root_type(operation.operation)
     assert root is not None
-    counter = _Counter(schema, fragments, variables, max_page)
+    counter = _Counter(schema, fragments, variables, max_page, variable_defaults(operation))
     cost = counter.selection_cost(operation.selection_set, root)
     selected = selected_fields(operation.selection_set, fragments)
     roots = sum(1 for node in selected if node.name.value != "__typename")
     return Tally(cost=cost, aliases=counter.aliases, root_fields=roots), counter.consulted
 
 
+def variable_defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
+    """The default values the operation's variables are declared with (`$n: Int! = 100`)."""
+    return {
+        node.variable.name.value: value_from_ast_untyped(node.default_value)
+        for node in operation.variable_definitions or ()
+        if node.default_value is not None
+    }
+
+
 # Counts already made: per (schema, document text, operation, page cap), the count for each
-# set of values of the variables it read (a profile read's CRM id is not one of them).
-_COUNTED: dict[tuple[Any, ...], list[tuple[dict[str, int | None], Tally]]] = {}
+# set of values of the variables it read (a profile read's CRM id is not one of them), with
+# the defaults the document gives those variables.
+_COUNTED: dict[tuple[Any, ...], list[tuple[dict[str, int | None], dict[str, Any], Tally]]] = {}
 _COUNTED_DOCUMENTS = 1000
 _COUNTED_VARIANTS = 16
 
@@ -195,8 +209,10 @@ def counted(
     without one is counted afresh); None without an operation."""
     key = (id(schema), query, operation_name, max_page)
     known = _COUNTED.get(key) if cacheable(query) else None
-    for consulted, found in known or ():
-        if all(_page_value(variables, name) == value for name, value in consulted.items()):
+    for consulted, defaults, found in known or ():
+        if all(
+            _page_value(variables, name, defaults) == value for name, value in consulted.items()
+        ):
             return found
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -207,6 +223,7 @@ def counted(
         if isinstance(node, FragmentDefinitionNode)
     }
     found, consulted = tally(schema, operation, fragments, variables, max_page)
+    defaults = {name: v for name, v in variable_defaults(operation).items() if name in consulted}
     if not cacheable(query):
         return found
     if known is None:
@@ -215,7 +232,7 @@ def counted(
         known = _COUNTED[key] = []
     if len(known) >= _COUNTED_VARIANTS:
         known.clear()
-    known.append((consulted, found))
+    known.append((consulted, defaults, found))
     return found
 
 
