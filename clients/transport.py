@@ -62,7 +62,14 @@ class NotAuthorized(HubError):
 
 
 class HubFailure(HubError):
-    """The hub answered, but not with data (HTTP 5xx or GraphQL errors)."""
+    """The hub answered, but not with data (HTTP 5xx or GraphQL errors); `fields`, the input
+    fields its errors named (`["after"]` for a page cursor it does not know)."""
+
+    def __init__(
+        self, message: str, status: int | None = None, fields: frozenset[str] = frozenset()
+    ) -> None:
+        super().__init__(message, status)
+        self.fields = fields
 
 
 class SubscriptionRefused(HubError):
@@ -137,6 +144,7 @@ class Link:
                 raise HubFailure(
                     "; ".join(str(e.get("message", "error")) for e in errors),
                     response.status_code,
+                    frozenset(_named_fields(errors)),
                 )
         return data
 
@@ -220,3 +228,14 @@ def describe(exc: httpx.HTTPError, url: str) -> str:
 
 def _messages(errors: list[dict[str, Any]]) -> str:
     return "; ".join(str(e.get("message", "error")) for e in errors) or "subscription refused"
+
+
+def _named_fields(errors: list[Any]) -> list[str]:
+    """The input fields that the hub's typed errors name (`extensions.field`), dotted."""
+    named = []
+    for error in errors:
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        field = extensions.get("field") if isinstance(extensions, dict) else None
+        if isinstance(field, list):
+            named.append(".".join(str(part) for part in field))
+    return named

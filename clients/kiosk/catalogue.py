@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from clients.kiosk import shopper
 from clients.kiosk.hub_api.enums import EventType
+from clients.kiosk.hub_client import HubFailure
 from clients.kiosk.pages import is_htmx, open_visit, page, render
 
 PAGE_SIZE = 12
@@ -19,7 +20,14 @@ async def category(request: Request) -> Response:
     slug = request.path_params["slug"]
     after = request.query_params.get("after") or None
     cats = await shopper.categories(state.hub)
-    found = await shopper.products(state.hub, category=slug, first=PAGE_SIZE, after=after)
+    try:
+        found = await shopper.products(state.hub, category=slug, first=PAGE_SIZE, after=after)
+    except HubFailure as failure:
+        if after is None or "after" not in failure.fields:
+            raise
+        # A cursor the hub does not know (an edited address, a product withdrawn since the
+        # page before) is no outage: the page a wrong address gets.
+        return render(request, "not_found.html", visit=visit, status_code=404)
     panel = await shopper.panel_for_page(state.hub, visit)
     current = next((c for c in cats if c.get("slug") == slug), {"slug": slug, "name": slug})
     return render(

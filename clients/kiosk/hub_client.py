@@ -18,9 +18,9 @@ import httpx
 
 from clients.kiosk.hub_api import HubApi
 from clients.kiosk.hub_api.async_base_client import HttpClient
-from clients.transport import HubError, Link
+from clients.transport import HubError, HubFailure, Link
 
-__all__ = ["HubClient", "HubError"]
+__all__ = ["HubClient", "HubError", "HubFailure"]
 
 T = TypeVar("T")
 

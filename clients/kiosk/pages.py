@@ -175,9 +175,17 @@ class Form:
 
 
 async def read_form(request: Request) -> Form:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return Form({})
+    """The form, read no further than MAX_FORM_BYTES: a body past it (no kiosk screen sends
+    one) is answered with 413 and the store's page, without holding the rest in memory."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            visit = kiosk(request).visits.get(request)
+            raise Stop(render(request, "not_found.html", visit=visit, status_code=413))
+        chunks.append(chunk)
+    body = b"".join(chunks)
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     # Control characters no one can type at a kiosk: a crafted form carrying them would be
     # refused by the hub (NUL) or stored as noise.
