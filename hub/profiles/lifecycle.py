@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
 from hub.lifecycle import Journal, Lifecycle, hand_back
+from hub.masks import mask_postcode
 from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
 
@@ -102,13 +103,21 @@ async def _export_profile(session: AsyncSession, profile_id: str, masked: bool) 
             "id": profile_id,
             "firstName": profile.first_name,
             "lastName": profile.last_name,
-            "traits": profile.traits or {},
+            "traits": _traits(profile.traits or {}, masked),
             "createdAt": profile.created_at.isoformat(),
             "updatedAt": profile.updated_at.isoformat(),
             "version": profile.version,
             "mergedProfileIds": merged_ids,
         }
     }
+
+
+def _traits(traits: Mapping[str, Any], masked: bool) -> dict[str, Any]:
+    """Stated traits; on a shared screen the postcode names its district only."""
+    shown = dict(traits)
+    if masked and isinstance(shown.get("postcode"), str):
+        shown["postcode"] = mask_postcode(shown["postcode"])
+    return shown
 
 
 async def _export_notes(session: AsyncSession, profile_id: str, masked: bool) -> Journal:

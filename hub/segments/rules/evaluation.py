@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.enums import ConsentPurpose, EventType, IdentifierKind
+from hub.masks import mask_postcode
 from hub.segments.rules.nodes import (
     TRAITS,
     All,
@@ -205,6 +206,8 @@ def _trait_verdict(rule: TraitIs, facts: Facts) -> Verdict:
     ok = (rule.equals is None or folded == rule.equals.casefold()) and (
         rule.starts_with is None or folded.startswith(rule.starts_with.casefold())
     )
+    if facts.discreet and rule.name == "postcode":
+        value = mask_postcode(value)  # a shared screen names the district, not the street
     return Verdict(ok, f"Your {words} is {value}")
 
 
