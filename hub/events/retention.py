@@ -24,6 +24,7 @@ from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.events import partitions
 from hub.events.models import Event
+from hub.privacy import consent
 from hub.privacy.models import Consent
 
 
@@ -43,13 +44,19 @@ async def apply(
         cutoff = now - timedelta(days=event_days)
         dropped, expired = await partitions.drop_before(session, cutoff)
         expired += await _retire(session, Event.occurred_at < cutoff)
-    refused = select(Consent.profile_id).where(
-        Consent.purpose == ConsentPurpose.ANALYTICS.value, Consent.granted.is_(False)
+    # An answer that has run out counts as refused (hub/privacy/consent.py); so does no
+    # answer at all when the policy's default for ANALYTICS is to refuse.
+    analytics = Consent.purpose == ConsentPurpose.ANALYTICS.value
+    in_force = Consent.granted.is_(True) & (
+        Consent.expires_at.is_(None) | (Consent.expires_at > now)
     )
+    without: ColumnElement[bool]
+    if consent.defaults()[ConsentPurpose.ANALYTICS]:
+        without = Event.profile_id.in_(select(Consent.profile_id).where(analytics & ~in_force))
+    else:
+        without = Event.profile_id.not_in(select(Consent.profile_id).where(analytics & in_force))
     no_analytics = await _retire(
-        session,
-        Event.profile_id.in_(refused)
-        & (Event.occurred_at < now - timedelta(days=no_analytics_days)),
+        session, without & (Event.occurred_at < now - timedelta(days=no_analytics_days))
     )
     return RetentionResult(expired, no_analytics, tuple(dropped))
 
