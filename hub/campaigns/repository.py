@@ -201,3 +201,13 @@ async def evaluation_counts(session: AsyncSession, campaign: Campaign) -> dict[b
         )
         for control, counts in found.items()
     }
+
+
+async def forget_reasons(session: AsyncSession, profile_ids: Sequence[str], blank: str) -> None:
+    """Erasure: these recipients' frozen segment reasons are replaced by `blank`."""
+    await session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.profile_id.in_(profile_ids))
+        .values(reason=blank)
+        .execution_options(synchronize_session=False)
+    )
