@@ -135,7 +135,23 @@ async def merge_into(
     combined: list[tuple[str, str]] = []
     our_interests = {(a.key, a.value): a for a in await repo.affinities_for(session, [survivor_id])}
     theirs = await repo.affinities_for(session, [merged_id])
+    # One person now: what either profile asked us to forget, the other's older learning must
+    # not bring back ("old events must not teach them again"); learned since still counts.
+    our_forgotten = await _forgotten_at(session, survivor_id)
+    their_forgotten = await _forgotten_at(session, merged_id)
+    unlearned = [
+        (a.key, a.value)
+        for a in our_interests.values()
+        if _taught_before(a.as_of, their_forgotten.get((a.key, a.value)))
+    ]
+    if unlearned:
+        await repo.delete_affinities(session, survivor_id, unlearned)
+        for pair in unlearned:
+            our_interests.pop(pair)
     for affinity in theirs:
+        if _taught_before(affinity.as_of, our_forgotten.get((affinity.key, affinity.value))):
+            combined.append((affinity.key, affinity.value))  # deleted below, not moved
+            continue
         mine_a = our_interests.get((affinity.key, affinity.value))
         if mine_a is None:
             moved_learned.append([affinity.key, affinity.value])
@@ -166,6 +182,17 @@ async def merge_into(
         "affinities_moved": moved_learned,
         "affinities_combined": len(combined),
     }
+
+
+async def _forgotten_at(session: AsyncSession, profile_id: str) -> dict[tuple[str, str], datetime]:
+    return {
+        (f.key, f.value): f.forgotten_at for f in await repo.forgotten_for(session, [profile_id])
+    }
+
+
+def _taught_before(as_of: datetime, forgotten_at: datetime | None) -> bool:
+    """Whether a learned interest holds nothing newer than the moment it was forgotten."""
+    return forgotten_at is not None and as_of <= forgotten_at
 
 
 def preference_snapshot(pref: Preference) -> dict[str, object]:
