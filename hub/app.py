@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -171,7 +172,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             *graphiql_routes,
             # Starlette hands ASGI apps the raw scope: the gate runs before any GraphQL work.
-            Route("/graphql", guarded, methods=["GET", "POST"]),
+            _api_route(guarded),
             WebSocketRoute(
                 "/graphql", SocketGate(graphql, WaitingSockets(settings.ws_max_waiting))
             ),
@@ -185,6 +186,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.hub = hub
     return app
+
+
+def _api_route(endpoint: Any) -> Route:
+    """/graphql over HTTP: GET and POST. Starlette lists HEAD beside any GET, but GraphQL over
+    HTTP has no HEAD (the view refused it after the key gate, while Allow said it was
+    taken): refused here, as PUT is, with Allow: GET, POST."""
+    route = Route("/graphql", endpoint, methods=["GET", "POST"])
+    assert route.methods is not None
+    route.methods.discard("HEAD")
+    return route
 
 
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}

@@ -246,6 +246,19 @@ def test_a_method_the_api_does_not_take_is_a_typed_405(hub: HubHandle, method: s
     assert {"GET", "POST"} <= {m.strip() for m in response.headers["allow"].split(",")}
 
 
+def test_a_head_request_is_refused_without_listing_head_as_taken(hub: HubHandle) -> None:
+    """Starlette's route lists HEAD beside GET; the API refuses it (after the key gate, with
+    no Allow), while a PUT's Allow and message said HEAD was taken."""
+    response = httpx.head(
+        f"{hub.url}/graphql", headers={"Authorization": f"Bearer {hub.web_key}"}, timeout=30
+    )
+    assert response.status_code == 405
+    taken = {m.strip() for m in response.headers["allow"].split(",")}
+    assert taken == {"GET", "POST"}, taken
+    put = httpx.put(f"{hub.url}/graphql", timeout=30)
+    assert put.status_code == 405 and "HEAD" not in put.json()["errors"][0]["message"]
+
+
 def test_an_address_the_hub_does_not_serve_is_a_typed_404(hub: HubHandle) -> None:
     response = httpx.get(f"{hub.url}/graphql/v2", timeout=30)
     assert response.status_code == 404, response.text
