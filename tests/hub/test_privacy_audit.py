@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.conftest import HubHandle, drama_phone, hub_command, unique
+from tests.conftest import HubHandle, hub_command, unique
 from tests.hub.gql import PROFILE_BY_ID, SET_CONSENT
 from tests.hub.test_campaigns_e2e import RECIPIENTS, RUN, SAVE_SEGMENT, new_campaign, ok
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
@@ -34,42 +34,22 @@ def test_an_erased_recipients_campaign_row_keeps_no_personal_reason(hub: HubHand
     an erased recipient in their group (campaigns/lifecycle.py) for the comparison, but the
     segment's reason it froze for them ("Your postcode is SW1A 2AA") is the customer's
     personal data and must go with them."""
-    store, postcode = unique("Store"), "SW1A 2AA"
-    rule = {
-        "all": [
-            {"trait": {"name": "preferredStore", "equals": store}},
-            {"trait": {"name": "postcode", "startsWith": "SW1A"}},
-        ]
-    }
-    segment = ok(
-        hub.gql(SAVE_SEGMENT, {"input": {"name": unique("Erased segment "), "rule": rule}}),
-        "saveSegment",
-    )["segment"]
-    profile = identify(
-        hub,
-        hub.web_key,
-        "WEB",
-        ("EMAIL", f"{unique()}@example.com"),
-        ("PHONE", drama_phone()),
-        firstName="Petra",
-        lastName=unique("Postcode"),
-        postcode=postcode,
-        preferredStore=store,
-    )["profile"]
-    consent = {"id": profile["id"], "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"}
+    postcode = "SW1A 2AA"
+    pid, _, segment_id, store = postcode_shopper(hub, postcode)
+    consent = {"id": pid, "purpose": "MARKETING_EMAIL", "granted": True, "tp": "WEB"}
     ok(hub.gql(SET_CONSENT, consent), "setConsent")
-    campaign = new_campaign(hub, segment["id"], controlPercent=0.0)
+    campaign = new_campaign(hub, segment_id, controlPercent=0.0)
     ok(hub.gql(RUN, {"id": campaign["id"]}), "runCampaign")
     (before,) = hub.gql(RECIPIENTS, {"id": campaign["id"], "control": None})["data"][
         "campaignRecipients"
     ]
     assert postcode in before["reason"], before  # what the segment said at the run
 
-    assert hub.gql(ERASE, {"id": profile["id"]})["data"]["eraseProfile"]["erased"] is True
+    assert hub.gql(ERASE, {"id": pid})["data"]["eraseProfile"]["erased"] is True
     (after,) = hub.gql(RECIPIENTS, {"id": campaign["id"], "control": None})["data"][
         "campaignRecipients"
     ]
-    assert after["profileId"] == profile["id"] and after["control"] is False, "kept in group"
+    assert after["profileId"] == pid and after["control"] is False, "kept in group"
     assert postcode not in (after["reason"] or ""), after
     assert store not in (after["reason"] or ""), after
 
@@ -123,9 +103,9 @@ def test_a_forgotten_interest_does_not_come_back_through_a_merge(hub: HubHandle)
     assert ("product", sku) not in learned(hub, pid), "the visit before the forget taught it again"
 
 
-def postcode_shopper(hub: HubHandle, postcode: str) -> tuple[str, str, str]:
+def postcode_shopper(hub: HubHandle, postcode: str) -> tuple[str, str, str, str]:
     """A customer who gave a postcode, in a saved segment of that postcode's area only (and a
-    marker no other test's customer has); (profile id, loyalty card, segment id)."""
+    marker no other test's customer has); (profile id, loyalty card, segment id, marker)."""
     store, card = unique("Store"), unique("PCD").upper()
     rule = {
         "all": [
@@ -147,7 +127,7 @@ def postcode_shopper(hub: HubHandle, postcode: str) -> tuple[str, str, str]:
         postcode=postcode,
         preferredStore=store,
     )["profile"]
-    return profile["id"], card, segment["id"]
+    return profile["id"], card, segment["id"], store
 
 
 def test_a_segment_reason_shows_the_kiosk_the_postcode_district_only(hub: HubHandle) -> None:
@@ -155,7 +135,7 @@ def test_a_segment_reason_shows_the_kiosk_the_postcode_district_only(hub: HubHan
     (SW1A ***)"; test_masking_e2e holds that no field a kiosk reads carries the full postcode.
     The reason of a postcode segment ("Your postcode is EC1A 1BB") is such a field."""
     postcode = "EC1A 1BB"
-    pid, _, segment_id = postcode_shopper(hub, postcode)
+    pid, _, segment_id, _ = postcode_shopper(hub, postcode)
     staff = hub.gql(SEGMENTS, {"id": pid})["data"]["profile"]
     (mine,) = [s for s in staff["segments"] if s["segment"]["id"] == segment_id]
     assert postcode in mine["reason"], mine  # staff read the reason whole
@@ -173,7 +153,7 @@ def test_the_export_for_a_kiosk_redeemed_token_shows_the_postcode_district_only(
     """docs/privacy.md: a token redeemed at a kiosk reads masked contact data, "the export
     included", and a shared screen shows the postcode's district only."""
     postcode = "EC1A 1BB"
-    pid, card, _ = postcode_shopper(hub, postcode)
+    pid, card, _, _ = postcode_shopper(hub, postcode)
     ident = {"kind": "LOYALTY_ID", "value": card}
     sent = hub.gql(REQUEST, {"i": ident}, key=hub.kiosk_key)["data"]["requestSelfServiceCode"]
     assert sent["sent"], sent
