@@ -43,6 +43,7 @@ JOURNAL_TABLES = frozenset({"change_journal", "change_listeners"})
 _MAX_PAYLOAD = 7900  # NOTIFY payloads must stay under 8000 bytes
 _QUEUE_SIZE = 1000
 ERASED = "ERASED"  # a ProfileChange kind: the last one a profile has
+SPLIT = "SPLIT"  # a ProfileChange kind: a merge undone (the restored profile's and its survivor's)
 RESYNC = "RESYNC"  # a ProfileChange kind: changes may have been missed; re-read the profile
 
 
@@ -85,6 +86,7 @@ class LocalBroker:
 
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue[ProfileChange]]] = defaultdict(set)
+        self._feeds: dict[asyncio.Queue[ProfileChange], Feed] = {}
         self._in_order = asyncio.Lock()
 
     async def start(self) -> None:
@@ -126,6 +128,14 @@ class LocalBroker:
                     with contextlib.suppress(asyncio.QueueEmpty):
                         queue.get_nowait()
                 queue.put_nowait(change)
+                # Followed as the change is handed out, not when it is read: the survivor's
+                # changes of the same commit come next. A split ends the following.
+                feed = self._feeds.get(queue)
+                if feed is not None:
+                    if change.merged_into:
+                        feed.follow(change.merged_into)
+                    elif change.kind == SPLIT:
+                        feed.split(change.profile_id)
 
     def subscribe(self, profile_id: str, tick: float | None = None) -> Feed:
         """Changes to a profile, following it when it is merged into another; with `tick`,
@@ -158,13 +168,40 @@ class Feed:
 
     def __init__(self, broker: LocalBroker, profile_id: str, tick: float | None) -> None:
         self._queues = broker._queues
+        self._feeds = broker._feeds
         self._queue: asyncio.Queue[ProfileChange] = asyncio.Queue(_QUEUE_SIZE)
         self._tick = tick
-        self._watched = {profile_id}
+        # The profile and those it was merged into since, in merge order.
+        self._watched = [profile_id]
         self._closed = False
         if not self._queues:
             broker.first_subscriber()
         self._queues[profile_id].add(self._queue)
+        self._feeds[self._queue] = self
+
+    def follow(self, profile_id: str) -> None:
+        """Hear `profile_id`'s changes as well: the watched profile now lives on in it."""
+        if self._closed or profile_id in self._watched:
+            return
+        self._watched.append(profile_id)
+        self._queues[profile_id].add(self._queue)
+
+    def split(self, profile_id: str) -> None:
+        """`profile_id` was split back out of the profile it had been merged into: the feed
+        stops hearing the profiles it followed beyond it (another customer's, again)."""
+        if self._closed or profile_id not in self._watched:
+            return
+        at = self._watched.index(profile_id) + 1
+        for pid in self._watched[at:]:
+            self._leave(pid)
+        del self._watched[at:]
+
+    def _leave(self, pid: str) -> None:
+        subscribers = self._queues.get(pid)
+        if subscribers is not None:
+            subscribers.discard(self._queue)
+            if not subscribers:
+                del self._queues[pid]
 
     def __aiter__(self) -> Feed:
         return self
@@ -176,9 +213,6 @@ class Feed:
             change = await asyncio.wait_for(self._queue.get(), self._tick)
         except TimeoutError:
             return None
-        if change.merged_into and change.merged_into not in self._watched:
-            self._watched.add(change.merged_into)
-            self._queues[change.merged_into].add(self._queue)
         return change
 
     async def aclose(self) -> None:
@@ -188,12 +222,9 @@ class Feed:
         if self._closed:
             return
         self._closed = True
+        self._feeds.pop(self._queue, None)
         for pid in self._watched:
-            subscribers = self._queues.get(pid)
-            if subscribers is not None:
-                subscribers.discard(self._queue)
-                if not subscribers:
-                    del self._queues[pid]
+            self._leave(pid)
 
 
 class PostgresBroker(LocalBroker):
@@ -464,9 +495,14 @@ class SqliteBroker(LocalBroker):
             try:
                 # Only those this process's subscribers wait for (all `dispatch` hands out):
                 # an import chunk's thousands of changes mostly concern nobody here.
-                changes = [
-                    ProfileChange(**c) for c in jsontext.loads(payload) if c["profile_id"] in queues
-                ]
+                raw = jsontext.loads(payload)
+                # A merge's survivor is heard from the change that merged a watched profile
+                # into it (`dispatch` follows it), with the rest of the same transaction.
+                wanted = set(queues)
+                for c in raw:
+                    if c.get("merged_into") and c["profile_id"] in wanted:
+                        wanted.add(c["merged_into"])
+                changes = [ProfileChange(**c) for c in raw if c["profile_id"] in wanted]
             except (ValueError, TypeError, KeyError):
                 log.warning("ignoring a malformed change journal row")
                 continue

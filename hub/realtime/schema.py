@@ -72,6 +72,16 @@ class RealtimeSubscription:
                 raise ClientError(
                     f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"]
                 )
+            if profile.id != str(profile_id):
+                # An id the customer was merged away from: their changes are the survivor's
+                # now. Listening there first, then reading it again, as above.
+                feed.follow(profile.id)
+                async with ctx.hub.db.sessions() as session:
+                    profile = await profiles.get_live(session, profile.id)
+                if profile is None:
+                    raise ClientError(
+                        f"There is no profile “{profile_id}”.", "NOT_FOUND", ["profileId"]
+                    )
             here = ctx.principal.touchpoint if ctx.principal is not None else Touchpoint.WEB
             if since_version is not None and profile.version > since_version:
                 yield _resync(profile.id, profile.version, here)
@@ -96,10 +106,27 @@ class RealtimeSubscription:
                 if change.kind == RESYNC:
                     async with ctx.hub.db.sessions() as session:
                         current = await profiles.get_live(session, change.profile_id)
-                    if current is not None:
-                        if current.id == profile.id:
-                            seen = max(seen, current.version)
-                        yield _resync(change.profile_id, current.version, here)
+                        gone = None
+                        if current is None:
+                            gone = next(
+                                iter(await profiles.get_many(session, [change.profile_id])), None
+                            )
+                    if current is None:
+                        # Erased while the hub heard nothing: said as ERASED would have been,
+                        # and the feed ends (its last change), whatever profile it was on.
+                        yield ProfileChange(
+                            profile_id=strawberry.ID(change.profile_id),
+                            version=gone.version if gone is not None else 0,
+                            touchpoint=here,
+                            kind=ERASED,
+                            summary="Profile erased",
+                        )
+                        return
+                    if current.id != change.profile_id:
+                        feed.follow(current.id)  # merged meanwhile: the customer lives on there
+                    if current.id == profile.id:
+                        seen = max(seen, current.version)
+                    yield _resync(change.profile_id, current.version, here, current.id)
                     continue
                 if change.profile_id == profile.id:
                     if change.version <= seen:
@@ -119,11 +146,15 @@ class RealtimeSubscription:
             feed.close()
 
 
-def _resync(profile_id: str, version: int, here: Touchpoint) -> ProfileChange:
+def _resync(
+    profile_id: str, version: int, here: Touchpoint, live_id: str | None = None
+) -> ProfileChange:
     return ProfileChange(
         profile_id=strawberry.ID(profile_id),
         version=version,
         touchpoint=here,
         kind=RESYNC,
         summary="Changes may have been missed: read the profile again if this version is newer.",
+        # Merged meanwhile: where the customer lives on (whose version `version` is).
+        merged_into=strawberry.ID(live_id) if live_id and live_id != profile_id else None,
     )
