@@ -253,3 +253,46 @@ async def test_a_resync_after_an_unheard_merge_follows_the_customer(
                 )
                 change = message["payload"]["data"]["profileChanged"]
                 assert change["profileId"] == survivor["id"], change
+
+
+RECS = """query($id: ID!) { profile(id: $id) { recommendations(touchpoint: WEB, first: 5) {
+  product { sku name } } } }"""
+PRODUCT = "query($sku: String!) { product(sku: $sku) { sku name } }"
+
+
+async def _rename(database_url: str, sku: str, name: str) -> None:
+    """What `seed-demo` or an import from another process does to a product's name."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE products SET name = :n WHERE sku = :s"), {"n": name, "s": sku}
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_a_renamed_product_is_recommended_under_its_new_name(hub: HubHandle) -> None:
+    """Another process renames a product (a new catalogue file loaded with `seed-demo`): the
+    next read on every hub shows the new name — `product(sku)` does, and so must the product of
+    a recommendation in the same moment, not the name the hub read minutes ago."""
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))["profile"]
+    picks = hub.gql(RECS, {"id": profile["id"]})["data"]["profile"]["recommendations"]
+    assert picks, "the sample store recommends something"
+    sku, old = picks[0]["product"]["sku"], picks[0]["product"]["name"]
+    new = f"{old} (renamed {unique()})"
+    await _rename(hub.database_url, sku, new)
+    try:
+        await asyncio.sleep(1.0)  # well under a second is the promise
+        assert hub.gql(PRODUCT, {"sku": sku})["data"]["product"]["name"] == new
+        again = hub.gql(RECS, {"id": profile["id"]})["data"]["profile"]["recommendations"]
+        names = {p["product"]["sku"]: p["product"]["name"] for p in again}
+        assert names.get(sku) == new, (
+            f"product({sku}) is already “{new}”, but its recommendation still says "
+            f"“{names.get(sku)}” (the hub's catalogue snapshot is kept for five minutes)"
+        )
+    finally:
+        await _rename(hub.database_url, sku, old)
