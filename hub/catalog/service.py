@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.catalog import names
 from hub.catalog import repository as repo
 from hub.catalog.models import Category, Product
 from hub.catalog.repository import ProductFacts
@@ -77,3 +78,9 @@ async def browse(
         after_sku=after_sku,
         limit=limit,
     )
+
+
+async def names_version(session: AsyncSession) -> int | None:
+    """The catalogue's names version (`catalog_versions`): it moves with every write that can
+    change a product's or a category's name, whichever process made it."""
+    return await session.scalar(names.VERSION)

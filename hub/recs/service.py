@@ -32,6 +32,10 @@ from hub.weights import Weights
 _CATALOGUE_SECONDS = 300.0
 _RECENTLY = timedelta(days=180)  # "5 weeks ago" reads well; "17 years ago" is a date
 _MODEL_CHECK_SECONDS = 30.0
+# How long a snapshot is trusted before the names' version is looked at again: a product
+# renamed by another process (a catalogue load) is recommended under its new name well
+# within a second.
+_NAMES_CHECK_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,19 @@ class _Serving:
         self.ranker: LearnedRanker | None = None
         self._catalogue_at = 0.0
         self._model_checked = 0.0
+        self._names_checked = 0.0
+        self._names_version: int | None = None
 
     async def refresh(self, session: AsyncSession) -> None:
         now = time.monotonic()
-        if not self.rows or now - self._catalogue_at > _CATALOGUE_SECONDS:
+        stale = not self.rows or now - self._catalogue_at > _CATALOGUE_SECONDS
+        if not stale and now - self._names_checked > _NAMES_CHECK_SECONDS:
+            self._names_checked = now
+            stale = await catalog.names_version(session) != self._names_version
+        if stale:
+            # The version before the rows: the rows are at least as new as it.
+            self._names_version = await catalog.names_version(session)
+            self._names_checked = now
             rows = list(await catalog.browse(session, in_stock_only=True, limit=100_000))
             self.rows = {r.sku: r for r in rows}
             self.category_names = {c.slug: c.name for c, _ in await catalog.categories(session)}
@@ -88,7 +101,8 @@ class _Serving:
     def forget(self) -> None:
         """Load the catalogue and the model afresh on the next read (another store's)."""
         self.rows = {}
-        self._catalogue_at = self._model_checked = 0.0
+        self._catalogue_at = self._model_checked = self._names_checked = 0.0
+        self._names_version = None
 
 
 serving = _Serving()
