@@ -1,0 +1,106 @@
+"""Audit of the recommendation promises (docs/architecture.md "Recommendations"): each test
+pins one fault found by asking the hub as a client would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.recs.families import family_of
+from tests.conftest import HubHandle, unique
+from tests.hub.gql import SET_PREFERENCES
+from tests.hub.test_identity_e2e import identify, track
+
+RECS = """query($id: ID!, $first: Int!) { profile(id: $id) {
+  recommendations(touchpoint: WEB, first: $first) {
+    product { sku name } reason kind personal recommendationId } } }"""
+
+
+def _recs(hub: HubHandle, profile_id: str, first: int = 10) -> list[dict[str, Any]]:
+    body = hub.gql(RECS, {"id": profile_id, "first": first}, key=hub.admin_key)
+    assert "errors" not in body, body
+    picks: list[dict[str, Any]] = body["data"]["profile"]["recommendations"]
+    return picks
+
+
+def _customer(hub: HubHandle) -> tuple[str, str]:
+    email = f"{unique()}@example.com"
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", email))["profile"]
+    return email, profile["id"]
+
+
+def _event(email: str, kind: str, sku: str, quantity: int, at: str) -> dict[str, Any]:
+    return {
+        "messageId": unique("m"),
+        "identifier": {"kind": "EMAIL", "value": email},
+        "type": kind,
+        "touchpoint": "WEB",
+        "productSku": sku,
+        "quantity": quantity,
+        "occurredAt": at,
+    }
+
+
+def test_first_zero_gives_no_picks(hub: HubHandle) -> None:
+    """`first: 0` asks for nothing; the hub answered with one pick."""
+    _, pid = _customer(hub)
+    assert _recs(hub, pid, 0) == []
+    assert len(_recs(hub, pid, 1)) == 1
+
+
+def test_a_stated_product_like_is_not_called_something_they_looked_at(hub: HubHandle) -> None:
+    """A shopper who only said they like a product (no view, no purchase) got "Goes well with
+    X, which you looked at": a reason naming a signal that never happened."""
+    _, pid = _customer(hub)
+    popular = _recs(hub, pid, 1)[0]["product"]
+    body = hub.gql(
+        SET_PREFERENCES,
+        {
+            "id": pid,
+            "tp": "WEB",
+            "prefs": [{"key": "product", "value": popular["sku"], "like": True}],
+        },
+        key=hub.web_key,
+    )
+    assert body["data"]["setPreferences"]["userErrors"] == []
+    picks = _recs(hub, pid, 10)
+    assert any(popular["name"] in p["reason"] for p in picks), picks  # the like drives picks
+    misleading = [p["reason"] for p in picks if "you looked at" in p["reason"]]
+    assert misleading == [], "nothing was looked at: " + "; ".join(misleading)
+
+
+def test_a_returned_product_is_not_pushed_as_buy_again(hub: HubHandle) -> None:
+    """Bought four, sent one back: docs say returned items are never shown; the hub offered
+    it as "You bought this on …" (a partial return left the learned score positive)."""
+    email, pid = _customer(hub)
+    sku = "22423"  # Regency Cakestand 3 Tier: in season all year (a bauble would come last)
+    track(
+        hub,
+        hub.web_key,
+        [
+            _event(email, "PURCHASE", sku, 4, "2010-10-01T10:00:00Z"),
+            _event(email, "RETURN", sku, 1, "2010-10-04T10:00:00Z"),
+        ],
+    )
+    picks = _recs(hub, pid, 50)
+    assert sku not in [p["product"]["sku"] for p in picks], [
+        (p["kind"], p["reason"]) for p in picks if p["product"]["sku"] == sku
+    ]
+
+
+def test_the_step_up_keeps_to_two_new_picks_per_family(hub: HubHandle) -> None:
+    """At most two products new to the shopper from one family: with "12 Pencils Small Tube
+    Red Spotty" on screen, the list held 12 Pencils Small Tube Skull, 36 Pencils Tube Woodland
+    and, inserted after the ranking's family check, the step up 36 Pencils Tube Red Spotty."""
+    _, pid = _customer(hub)
+    body = hub.gql(
+        """query($id: ID!) { profile(id: $id) { recommendations(touchpoint: WEB, first: 50,
+        context: {productSku: "20975"}) { product { sku name } kind } } }""",
+        {"id": pid},
+    )
+    assert "errors" not in body, body
+    picks = body["data"]["profile"]["recommendations"]
+    families: dict[str, list[str]] = {}
+    for p in picks:
+        families.setdefault(family_of(p["product"]["name"]), []).append(p["product"]["name"])
+    crowded = {f: names for f, names in families.items() if len(names) > 2}
+    assert crowded == {}, crowded
