@@ -243,7 +243,7 @@ class Profile:
                 session,
                 _row(self).id,
                 _row(self).version,
-                max(1, min(first, 50)),
+                max(0, min(first, 50)),
                 ctx.hub.weights,
                 holdout_percent=ctx.settings.holdout_percent,
                 viewing=context.product_sku if context else None,

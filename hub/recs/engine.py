@@ -103,6 +103,7 @@ class Shopper:
     repeat_share: float = 0.5  # of what they buy after a first order, the share re-bought
     orders: list[Order] = field(default_factory=list)  # their purchases, one per moment
     visit: set[str] = field(default_factory=set)  # looked at in this visit, not bought
+    liked: set[str] = field(default_factory=set)  # products they told us they like
     now: datetime | None = None
 
     @property
@@ -167,6 +168,7 @@ def shopper_from(
             shopper.facets[facet] = (1.0, "EXPLICIT")
         elif pref.key == "product":
             shopper.products[pref.value] = max(shopper.products.get(pref.value, 0.0), 1.0)
+            shopper.liked.add(pref.value)
     return shopper
 
 
@@ -182,6 +184,8 @@ def rank(
     """The best `first` items for the shopper, with why. With a `learned` re-ranker and a
     purchase history, it orders its candidates (hub/recs/ranker.py) and the blend below only
     orders the rest and says why; what they looked at in this visit still leads."""
+    if first <= 0:
+        return []
     items = catalogue.items
     arrays = catalogue.arrays
     collab = np.zeros(len(arrays.skus))  # per catalogue item, its collaborative score

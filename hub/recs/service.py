@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +25,7 @@ from hub.events import service as events
 from hub.preferences import views as preference_views
 from hub.privacy import consent
 from hub.recs import engine, training, upsell
+from hub.recs.families import family_of
 from hub.recs.habits import Habit, span
 from hub.recs.model import ItemModel
 from hub.recs.ranker import LearnedRanker
@@ -144,10 +146,21 @@ async def recommend(
     )
     if viewing and personal and first >= 3:
         # Up-sell for the product on screen, second in the list.
+        # New to the shopper, so it counts against its family's two places like any new pick.
+        crowded = {
+            family
+            for family, n in Counter(
+                family_of(serving.rows[x.sku].name)
+                for x in ranked[: first - 1]
+                if x.sku not in shopper.bought
+            ).items()
+            if n >= engine.MAX_PER_FAMILY
+        }
         step_up = [
             r
             for r in upsell.upsell(shopper, serving.catalogue, [viewing], 1)
             if r.sku not in {x.sku for x in ranked}
+            and family_of(serving.rows[r.sku].name) not in crowded
         ]
         ranked = (ranked[:1] + step_up + ranked[1:])[:first]
     salt = str(version)
@@ -211,6 +224,8 @@ def _reason(ranked: engine.Ranked, shopper: engine.Shopper, viewing: str | None)
             )
         if ranked.because in shopper.bought:
             return f"Customers who bought {_name(ranked.because)} also bought this"
+        if ranked.because in shopper.liked:
+            return f"Goes well with {_name(ranked.because)}, which you told us you like"
         return f"Goes well with {_name(ranked.because)}, which you looked at"
     if ranked.why == "REBUY":
         return rebuy_reason(shopper.habits.get(ranked.sku))
