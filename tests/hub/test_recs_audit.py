@@ -104,3 +104,20 @@ def test_the_step_up_keeps_to_two_new_picks_per_family(hub: HubHandle) -> None:
         families.setdefault(family_of(p["product"]["name"]), []).append(p["product"]["name"])
     crowded = {f: names for f, names in families.items() if len(names) > 2}
     assert crowded == {}, crowded
+
+
+def test_the_product_on_screen_is_not_recommended_to_its_viewer(hub: HubHandle) -> None:
+    """`context: {productSku}` is what the shopper is looking at: it counts as looked at (held
+    back, as a tracked view is), yet a popular product on screen came back in its own list."""
+    _, pid = _customer(hub)
+    # Antique Silver Tea Glass Engraved: a best seller that nothing goes with in the sample,
+    # so the list is the best sellers, itself among them.
+    on_screen = "84947"
+    body = hub.gql(
+        """query($id: ID!, $sku: String!) { profile(id: $id) { recommendations(touchpoint: WEB,
+        first: 50, context: {productSku: $sku}) { product { sku } reason } } }""",
+        {"id": pid, "sku": on_screen},
+    )
+    assert "errors" not in body, body
+    picks = body["data"]["profile"]["recommendations"]
+    assert on_screen not in [p["product"]["sku"] for p in picks], picks
