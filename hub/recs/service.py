@@ -136,6 +136,7 @@ async def recommend(
         # What is on the screen right now counts most: "goes with what you're looking at".
         shopper.products[viewing] = max(shopper.products.get(viewing, 0.0), 3.0)
         shopper.visit.add(viewing)
+        shopper.recent.add(viewing)  # looked at right now: held back like a tracked view
     ranked = engine.rank(
         shopper,
         serving.model,
