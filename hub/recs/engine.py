@@ -141,9 +141,11 @@ def shopper_from(
         if a.key == "product":
             # What a customer bought says what goes with their taste even if they sent it
             # back (so it feeds the collaborative part at full weight), but a returned item
-            # itself is never shown again. Views count by how often, up to a purchase.
+            # itself is not shown again while it was sent back as often as it was bought (in
+            # part counts: four bought, one sent back); a staple bought again since can come
+            # back. Views count by how often, up to a purchase.
             shopper.products[a.value] = 1.0 if a.purchases else min(1.0, math.log1p(max(score, 0)))
-            if a.returns and score <= 0:
+            if a.returns and (score <= 0 or a.returns >= (a.purchases or 0)):
                 shopper.excluded.add(("product", a.value))
                 continue
             habit = shopper.habits.get(a.value)

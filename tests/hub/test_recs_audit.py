@@ -85,6 +85,10 @@ def test_a_returned_product_is_not_pushed_as_buy_again(hub: HubHandle) -> None:
     assert sku not in [p["product"]["sku"] for p in picks], [
         (p["kind"], p["reason"]) for p in picks if p["product"]["sku"] == sku
     ]
+    # Bought again since: a staple they keep, not a returned item.
+    track(hub, hub.web_key, [_event(email, "PURCHASE", sku, 4, "2010-10-20T10:00:00Z")])
+    again = {p["product"]["sku"]: p for p in _recs(hub, pid, 50)}
+    assert again.get(sku, {}).get("kind") == "REBUY", sorted(again)
 
 
 def test_the_step_up_keeps_to_two_new_picks_per_family(hub: HubHandle) -> None:
