@@ -24,8 +24,17 @@ from hub.errors import (
     has_control_characters,
 )
 from hub.identity.normalize import IdentifierIn, normalize_identifier
+from hub.ids import sku_in_recommendation_id
 
 MAX_MESSAGE_ID = 200
+# Events about a pick: one sent back without productSku names it by its recommendationId.
+_ABOUT_A_PICK = frozenset(
+    {
+        EventType.RECOMMENDATION_SHOWN,
+        EventType.RECOMMENDATION_CLICKED,
+        EventType.RECOMMENDATION_REJECTED,
+    }
+)
 MAX_QUANTITY = 100_000
 MAX_PRICE = Decimal("1000000")
 MAX_PROPERTIES_DEPTH = 10
@@ -102,6 +111,9 @@ def validate(
                 "occurredAt must lie between 1990 and tomorrow.",
             )
         sku = (event.product_sku or "").strip() or None
+        if sku is None and event.type in _ABOUT_A_PICK and isinstance(event.properties, dict):
+            # Sent back with the pick's id alone: the id names the product (`hub.ids`).
+            sku = sku_in_recommendation_id(event.properties.get("recommendationId"))
         if sku is not None and len(sku) > 64:
             problems.add((*at, "productSku"), ErrorCode.TOO_LONG, "At most 64 characters.")
         elif sku is not None and has_control_characters(sku):

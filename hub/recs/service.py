@@ -22,6 +22,7 @@ from hub.catalog.models import Product
 from hub.db import utcnow
 from hub.enums import ConsentPurpose
 from hub.events import service as events
+from hub.ids import recommendation_id
 from hub.preferences import views as preference_views
 from hub.privacy import consent
 from hub.recs import engine, training, upsell
@@ -116,10 +117,6 @@ def in_holdout(profile_id: str, share_percent: float) -> bool:
     return bucket < share_percent * 100
 
 
-def _rec_id(profile_id: str | None, sku: str, salt: str) -> str:
-    return hashlib.sha256(f"{profile_id}|{sku}|{salt}".encode()).hexdigest()[:20]
-
-
 async def recommend(
     session: AsyncSession,
     profile_id: str | None,
@@ -170,7 +167,7 @@ async def recommend(
             serving.rows[r.sku],
             r.score,
             _reason(r, shopper, viewing),
-            _rec_id(profile_id, r.sku, salt),
+            recommendation_id(profile_id, r.sku, salt),
             personal and r.why != "POPULAR",
             r.why,
             r.because,
@@ -323,7 +320,7 @@ async def center(
                             serving.rows[r.sku],
                             r.score,
                             _reason(r, shopper, None),
-                            _rec_id(profile_id, r.sku, str(version)),
+                            recommendation_id(profile_id, r.sku, str(version)),
                             True,
                             r.why,
                             r.because,

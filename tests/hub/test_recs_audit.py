@@ -3,8 +3,10 @@ pins one fault found by asking the hub as a client would."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+from hub.ids import recommendation_id, sku_in_recommendation_id
 from hub.recs.families import family_of
 from tests.conftest import HubHandle, unique
 from tests.hub.gql import SET_PREFERENCES
@@ -125,3 +127,49 @@ def test_the_product_on_screen_is_not_recommended_to_its_viewer(hub: HubHandle) 
     assert "errors" not in body, body
     picks = body["data"]["profile"]["recommendations"]
     assert on_screen not in [p["product"]["sku"] for p in picks], picks
+
+
+EVENTS = """query($id: ID!) { profile(id: $id) {
+  recentEvents(first: 10) { type productSku messageId } } }"""
+
+
+def test_a_pick_sent_back_by_its_recommendation_id_alone_names_its_product(
+    hub: HubHandle,
+) -> None:
+    """The schema: "Send back [recommendationId] with RECOMMENDATION_SHOWN / _CLICKED events
+    for attribution". Attribution and learning read the event's product; a click sent with
+    the id alone was stored about no product, so it counted for nothing."""
+    email, pid = _customer(hub)
+    pick = _recs(hub, pid, 3)[1]
+    shown, clicked, junk = unique("shown"), unique("click"), unique("junk")
+    events = [
+        {
+            "messageId": message_id,
+            "identifier": {"kind": "EMAIL", "value": email},
+            "type": kind,
+            "touchpoint": "WEB",
+            "properties": {"recommendationId": rid},
+        }
+        for message_id, kind, rid in (
+            (shown, "RECOMMENDATION_SHOWN", pick["recommendationId"]),
+            (clicked, "RECOMMENDATION_CLICKED", pick["recommendationId"]),
+            (junk, "RECOMMENDATION_CLICKED", "not-an-id-we-gave"),
+        )
+    ]
+    track(hub, hub.web_key, events)
+    stored = {
+        e["messageId"]: e["productSku"]
+        for e in hub.gql(EVENTS, {"id": pid}, key=hub.admin_key)["data"]["profile"]["recentEvents"]
+    }
+    assert stored == {shown: pick["product"]["sku"], clicked: pick["product"]["sku"], junk: None}
+
+
+def test_a_recommendation_id_names_its_product_whatever_the_sku() -> None:
+    for sku in ("22423", "84029G", "A.B/C-d_e", "Ærø ü 12 ✓", "x" * 64):
+        rid = recommendation_id("profile-1", sku, "7")
+        assert sku_in_recommendation_id(rid) == sku and rid.isascii(), rid
+        assert rid != recommendation_id("profile-1", sku, "8"), "a new version, a new id"
+    for junk in (None, 12, "", "abc", "0" * 20, "0" * 20 + ".", "0" * 20 + ".%%%", "x" * 500):
+        assert sku_in_recommendation_id(junk) is None, junk
+    control = "0" * 20 + "." + base64.urlsafe_b64encode(b"a\x00b").decode()
+    assert sku_in_recommendation_id(control) is None
