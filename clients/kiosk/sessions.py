@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -61,23 +62,34 @@ class Visit:
 
 
 class VisitStore:
-    """In-memory visits; one kiosk screen has one visit at a time, a server has a handful."""
+    """In-memory visits; one kiosk screen has one visit at a time, a server has a handful.
+
+    Kept in the order they were last seen, so the idle ones are found at the front without
+    looking at the rest, and held to `MAX_VISITS`: a client that starts visit after visit
+    (each POST to /browse or /identify starts one) pushes out the longest idle, not the
+    server's memory."""
+
+    MAX_VISITS = 1000
 
     def __init__(self, max_idle_seconds: float) -> None:
-        self._visits: dict[str, Visit] = {}
+        self._visits: OrderedDict[str, Visit] = OrderedDict()
         self._max_idle = max_idle_seconds
 
     def start(self) -> Visit:
         self._expire()
+        while len(self._visits) >= self.MAX_VISITS:
+            self._visits.popitem(last=False)
         visit = Visit(id=secrets.token_urlsafe(24), anonymous_id="kiosk-" + secrets.token_hex(12))
         self._visits[visit.id] = visit
         return visit
 
     def get(self, request: Request) -> Visit | None:
         self._expire()
-        visit = self._visits.get(request.cookies.get(COOKIE, ""))
+        key = request.cookies.get(COOKIE, "")
+        visit = self._visits.get(key)
         if visit is not None:
             visit.last_seen = time.monotonic()
+            self._visits.move_to_end(key)
         return visit
 
     def peek(self, visit_id: str) -> Visit | None:
@@ -89,11 +101,17 @@ class VisitStore:
     def drop(self, visit_id: str) -> None:
         self._visits.pop(visit_id, None)
 
+    def __len__(self) -> int:
+        return len(self._visits)
+
     def _expire(self) -> None:
         # A visit the browser stopped touching is dropped even if its reset never arrived.
         cutoff = time.monotonic() - self._max_idle
-        for key in [k for k, v in self._visits.items() if v.last_seen < cutoff]:
-            del self._visits[key]
+        while self._visits:
+            oldest = next(iter(self._visits.values()))
+            if oldest.last_seen >= cutoff:
+                break
+            self._visits.popitem(last=False)
 
 
 def set_visit_cookie(response: Response, visit: Visit) -> None:

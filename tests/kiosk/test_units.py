@@ -106,3 +106,35 @@ def test_inputs_are_typed_and_answers_keep_the_schemas_names() -> None:
     )
     plain = shopper.plain(answer)
     assert plain["recommendationId"] == "r1" and plain["product"]["inStock"] is True
+
+
+def test_a_flood_of_visits_pushes_out_the_longest_idle_not_the_memory() -> None:
+    """Each POST to /browse or /identify starts a visit; a client starting them by the
+    thousand grew the store without bound (and each request scanned them all)."""
+    from starlette.requests import Request
+
+    from clients.kiosk.sessions import COOKIE, VisitStore
+
+    def asking(visit_id: str) -> Request:
+        cookie = f"{COOKIE}={visit_id}".encode()
+        return Request({"type": "http", "headers": [(b"cookie", cookie)]})
+
+    store = VisitStore(max_idle_seconds=3600)
+    screen = store.start()
+    for _ in range(VisitStore.MAX_VISITS // 2):
+        store.start()
+    assert store.get(asking(screen.id)) is screen  # the kiosk's screen, seen again
+    for _ in range(VisitStore.MAX_VISITS):
+        store.start()
+    assert len(store) == VisitStore.MAX_VISITS
+    assert store.get(asking(screen.id)) is None, "the longest idle goes first"
+    kept = store.start()
+    for _ in range(VisitStore.MAX_VISITS - 1):
+        store.get(asking(kept.id))
+        store.start()
+    assert store.get(asking(kept.id)) is kept, "a screen in use is not pushed out"
+
+    idle = VisitStore(max_idle_seconds=0.0)
+    idle.start()
+    idle.start()
+    assert idle.get(asking("none")) is None and len(idle) == 0, "idle visits expire"
