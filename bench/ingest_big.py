@@ -169,7 +169,9 @@ def events_per_second(output: str) -> float:
     return float(found.group(1).replace(",", ""))
 
 
-def postgres_figures(data: str, events: Path, runs: int) -> dict[str, float]:
+def postgres_figures(
+    data: str, events: Path, runs: int, chunk: int, file_order: bool
+) -> dict[str, float]:
     """On a throw-away PostgreSQL 15: the demo store seeded once, each run (and the floor) on
     a copy of it (CREATE DATABASE … TEMPLATE)."""
     from tests.pg import PostgresServer
@@ -182,7 +184,11 @@ def postgres_figures(data: str, events: Path, runs: int) -> dict[str, float]:
         rates: dict[str, float] = {}
         for run in range(1, runs + 1):
             url = asyncio.run(copy_of(seeded, f"big_run_{run}"))
-            rates[f"PostgreSQL: rapport-hub import, run {run}"] = import_rate(url, events)
+            rates[f"PostgreSQL: rapport-hub import, run {run}"] = import_rate(url, events, chunk)
+            if file_order:
+                url = asyncio.run(copy_of(seeded, f"big_file_order_{run}"))
+                label = f"  the same with --window 0 (file order), run {run}"
+                rates[label] = import_rate(url, events, chunk, 0)
         url = asyncio.run(copy_of(seeded, "big_floor"))
         lines = events.read_text().splitlines()
         rates["PostgreSQL: asyncpg executemany (floor)"] = asyncio.run(pg_floor(url, lines))
@@ -314,7 +320,7 @@ def main() -> None:
             label = f"  the same with --window 0 (file order), run {run}"
             print(f"{label:52} {rate:10,.0f} {rate / floor:8.2f}")
         if args.postgres:
-            figures = postgres_figures(args.data, events, args.runs)
+            figures = postgres_figures(args.data, events, args.runs, args.chunk, args.file_order)
             pg_floor_rate = figures.pop("PostgreSQL: asyncpg executemany (floor)")
             print(f"{'PostgreSQL (demo store): asyncpg executemany':44} {pg_floor_rate:10,.0f}")
             for name, rate in figures.items():
