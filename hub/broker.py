@@ -124,13 +124,17 @@ class LocalBroker:
     def dispatch(self, changes: Iterable[ProfileChange]) -> None:
         for change in changes:
             for queue in list(self._queues.get(change.profile_id, ())):
-                if queue.full():  # a stalled subscriber loses its oldest change, not the hub
-                    with contextlib.suppress(asyncio.QueueEmpty):
+                feed = self._feeds.get(queue)
+                if queue.full():
+                    # A stalled subscriber: what it has not read is summed up as one RESYNC
+                    # (re-read the profile), not lost without a word; the hub keeps no more.
+                    while not queue.empty():
                         queue.get_nowait()
+                    watched = feed.profile_id if feed is not None else change.profile_id
+                    queue.put_nowait(ProfileChange(watched, 0, "", RESYNC, ""))
                 queue.put_nowait(change)
                 # Followed as the change is handed out, not when it is read: the survivor's
                 # changes of the same commit come next. A split ends the following.
-                feed = self._feeds.get(queue)
                 if feed is not None:
                     if change.merged_into:
                         feed.follow(change.merged_into)
@@ -178,6 +182,11 @@ class Feed:
             broker.first_subscriber()
         self._queues[profile_id].add(self._queue)
         self._feeds[self._queue] = self
+
+    @property
+    def profile_id(self) -> str:
+        """The profile subscribed to (those followed since come after it)."""
+        return self._watched[0]
 
     def follow(self, profile_id: str) -> None:
         """Hear `profile_id`'s changes as well: the watched profile now lives on in it."""

@@ -296,3 +296,28 @@ async def test_a_renamed_product_is_recommended_under_its_new_name(hub: HubHandl
         )
     finally:
         await _rename(hub.database_url, sku, old)
+
+
+def test_a_subscriber_that_stops_reading_is_told_to_read_again_not_left_with_gaps() -> None:
+    """A feed holds 1,000 changes; past that the hub dropped the oldest one by one, silently.
+    Now what was not read becomes one RESYNC (re-read the profile), then the new change."""
+    from hub.broker import _QUEUE_SIZE, RESYNC, LocalBroker, ProfileChange
+
+    async def overflow() -> list[ProfileChange]:
+        broker = LocalBroker()
+        feed = broker.subscribe("p-1", tick=0.05)
+        try:
+            broker.dispatch(
+                ProfileChange("p-1", v, "WEB", "EVENTS", f"change {v}")
+                for v in range(2, _QUEUE_SIZE + 3)
+            )
+            got = []
+            while (change := await feed.__anext__()) is not None:
+                got.append(change)
+            return got
+        finally:
+            await feed.aclose()
+
+    got = asyncio.run(overflow())
+    assert [(c.profile_id, c.kind) for c in got[:1]] == [("p-1", RESYNC)], got[:2]
+    assert [c.version for c in got[1:]] == [_QUEUE_SIZE + 2], "then the change that overflowed"
