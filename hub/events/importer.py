@@ -9,7 +9,7 @@ Each line is checked on its own first: a bad line is reported with its number an
 the rest goes in. Valid events are stored in transactions of `chunk` events (all of a chunk or
 none of it), learning included, so a re-run of the same file adds nothing (message ids).
 
-Customer by customer: the valid events of a window of `window` lines are stored grouped by
+Customer by customer: a window of `window` valid events is stored grouped by
 identifier (`storage_order`), each identifier's in the file's order, so that one customer's
 events of the window go in with one transaction, not one in every chunk. On a big store that
 is what an import's time goes to: every transaction rewrites the pages of each customer it
@@ -45,7 +45,7 @@ from hub.tasks import stop_tasks
 from hub.weights import Weights
 
 CHUNK = 5000
-WINDOW = 100_000  # lines reordered at once (memory: ~1 KB each while they wait)
+WINDOW = 100_000  # valid events reordered at once (memory: ~0.4 KB each while they wait)
 MAX_REPORTED = 50
 CSV_COLUMNS = (
     "messageId",
