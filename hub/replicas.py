@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ log = logging.getLogger("hub.replicas")
 
 HEADER = "X-Rapport-Consistency"
 _POLL_SECONDS = 0.005
+_POSITION = re.compile(r"([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})")
 _PROBE_SECONDS = 2.0
 
 
@@ -35,13 +37,12 @@ def parse_position(token: str | None) -> int | None:
     anything else."""
     if not token:
         return None
-    high, slash, low = token.strip().partition("/")
-    if not slash or not 0 < len(high) <= 8 or not 0 < len(low) <= 8:
+    # Hex digits only: int(…, 16) would also take a sign, `0x` or `_` (`-1/-1`), which no
+    # server writes and which would read from a standby as if it were a token.
+    match = _POSITION.fullmatch(token.strip())
+    if match is None:
         return None
-    try:
-        return (int(high, 16) << 32) | int(low, 16)
-    except ValueError:
-        return None
+    return (int(match[1], 16) << 32) | int(match[2], 16)
 
 
 def format_position(position: int) -> str:
@@ -120,6 +121,7 @@ class ReadReplicas:
         self._samples = _Samples(keep_seconds=max(60.0, 4 * max_lag_seconds))
         self._task: asyncio.Task[None] | None = None
         self.fallbacks = 0  # token reads the standby could not serve in time (for /metrics)
+        self._primary_seen = 0  # the furthest the primary was seen to have written
 
     @classmethod
     def from_settings(
@@ -167,7 +169,16 @@ class ReadReplicas:
             value = await session.scalar(text("SELECT pg_current_wal_lsn()::text"))
         position = parse_position(value)
         assert position is not None, value
+        self._primary_seen = max(self._primary_seen, position)
         return position
+
+    async def written(self, position: int) -> bool:
+        """Whether the primary has written this far: false for a token from elsewhere (another
+        cluster, a restored database, a made-up value), which no read will ever find replayed.
+        Asks the primary only when the position is past what this hub last saw of it."""
+        if position <= self._primary_seen:
+            return True
+        return position <= await self.primary_position()
 
     async def session(self, wanted: int | None) -> AsyncSession | None:
         """A session on a standby that is up, not lagging past the bound and (given a token)

@@ -54,7 +54,9 @@ async def finish(ctx: Context) -> None:
     position = parse_position(ctx.consistency)
     if ctx.wrote:
         try:
-            position = max(position or 0, await replicas.primary_position())
+            # Past every token the primary ever handed out: newer than the client's, unless
+            # the client's is from elsewhere, which is then not handed back.
+            position = await replicas.primary_position()
         except Exception:  # the write is committed; only the token is missing
             log.warning("could not read the primary's WAL position for the token")
     response = ctx.response

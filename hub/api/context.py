@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -162,6 +163,11 @@ class Context:
                 session = await replicas.session(wanted)
                 if session is not None:
                     return session
+                # Past anything the primary wrote: not handed back (`consistency.finish`), or
+                # the client would send it with every read and wait every time.
+                with contextlib.suppress(Exception):  # the primary's trouble: the read says
+                    if wanted is not None and not await replicas.written(wanted):
+                        self.consistency = None
         return self.hub.db.sessions()
 
     async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
