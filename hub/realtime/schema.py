@@ -16,9 +16,10 @@ from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from hub.actors import Scope
+from hub.api.context import Context
 from hub.api.enums import Touchpoint
 from hub.api.errors import ClientError
-from hub.api.permissions import Allowed
+from hub.api.permissions import OWN_PROFILE_ONLY, Allowed
 from hub.broker import ERASED, RESYNC
 from hub.db import unavailable
 from hub.profiles import service as profiles
@@ -132,6 +133,10 @@ class RealtimeSubscription:
                     if change.version <= seen:
                         continue
                     seen = change.version
+                if not await _still_reaches(ctx, change.profile_id):
+                    # A shopper's token whose profile was merged into another: it reads
+                    # neither now (hub/web/access.py), so it hears neither either.
+                    raise ClientError(OWN_PROFILE_ONLY, "FORBIDDEN", ["profileId"])
                 yield ProfileChange(
                     profile_id=strawberry.ID(change.profile_id),
                     version=change.version,
@@ -144,6 +149,15 @@ class RealtimeSubscription:
                     return  # nothing more will ever happen to this profile: the feed completes
         finally:
             feed.close()
+
+
+async def _still_reaches(ctx: Context, profile_id: str) -> bool:
+    """Whether a change to `profile_id` is the caller's to hear: always, except for a token
+    bound to one profile (self-service), asked again once the feed reaches another id."""
+    principal = ctx.principal
+    if principal is None or principal.profile_id is None or principal.profile_id == profile_id:
+        return True
+    return await ctx.may_see(profile_id)
 
 
 def _resync(
