@@ -172,13 +172,14 @@ class ReadReplicas:
         self._primary_seen = max(self._primary_seen, position)
         return position
 
-    async def written(self, position: int) -> bool:
-        """Whether the primary has written this far: false for a token from elsewhere (another
-        cluster, a restored database, a made-up value), which no read will ever find replayed.
-        Asks the primary only when the position is past what this hub last saw of it."""
+    async def genuine(self, position: int) -> int:
+        """`position` when the primary has written that far; else (a token from elsewhere:
+        another cluster, a restored database, a made-up value, which no standby will ever
+        replay) the primary's position now, to hand back in its place. Asks the primary only
+        when the position is past what this hub last saw of it."""
         if position <= self._primary_seen:
-            return True
-        return position <= await self.primary_position()
+            return position
+        return min(position, await self.primary_position())
 
     async def session(self, wanted: int | None) -> AsyncSession | None:
         """A session on a standby that is up, not lagging past the bound and (given a token)

@@ -20,7 +20,7 @@ from hub.broker import LocalBroker, take_changes
 from hub.db import Database, remember_reads, utcnow
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
-from hub.replicas import ReadReplicas, parse_position
+from hub.replicas import ReadReplicas, format_position, parse_position
 from hub.settings import Settings
 from hub.weights import Weights
 
@@ -163,11 +163,12 @@ class Context:
                 session = await replicas.session(wanted)
                 if session is not None:
                     return session
-                # Past anything the primary wrote: not handed back (`consistency.finish`), or
-                # the client would send it with every read and wait every time.
+                # A token past anything the primary wrote is not handed back
+                # (`consistency.finish`): the client would send it with every read and wait
+                # every time. The primary's position goes back in its place.
                 with contextlib.suppress(Exception):  # the primary's trouble: the read says
-                    if wanted is not None and not await replicas.written(wanted):
-                        self.consistency = None
+                    if wanted is not None and (vouched := await replicas.genuine(wanted)) < wanted:
+                        self.consistency = format_position(vouched)
         return self.hub.db.sessions()
 
     async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
