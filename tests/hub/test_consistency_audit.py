@@ -2,7 +2,7 @@
 
 The self-service tests run on either store (two hubs on the run's store); the
 `X-Rapport-Consistency` ones need the PostgreSQL cluster (primary, hot standby, two hubs:
-tests/replicas) and are skipped on SQLite.
+tests/replicas) and are left out on SQLite (`postgres_only`).
 """
 
 from __future__ import annotations
@@ -137,9 +137,7 @@ def _new_profile(cluster: Cluster) -> str:
 
 
 @pytest.fixture
-def cluster(db_kind: str, request: pytest.FixtureRequest) -> Cluster:
-    if db_kind != "postgres":
-        pytest.skip("hot standbys: PostgreSQL run only")
+def cluster(request: pytest.FixtureRequest) -> Cluster:
     started: Cluster = request.getfixturevalue("replicas")
     return started
 
@@ -149,6 +147,7 @@ def _lsn(value: str) -> int:
     return (int(high, 16) << 32) | int(low, 16)
 
 
+@pytest.mark.postgres_only
 def test_a_foreign_token_does_not_stick_to_the_client(cluster: Cluster) -> None:
     """A token from elsewhere (another cluster, a restored database, a mistyped value) that
     is past anything the primary has written: the read waits for the standby and goes to the
@@ -179,6 +178,7 @@ def test_a_foreign_token_does_not_stick_to_the_client(cluster: Cluster) -> None:
         assert time.monotonic() - started < 0.15, f"the read with {kept} waited"
 
 
+@pytest.mark.postgres_only
 @pytest.mark.parametrize("value", ["-1/-1", "+0/+0", "0_0/0"])
 def test_a_value_that_is_not_a_wal_position_reads_from_the_primary(
     cluster: Cluster, value: str
