@@ -1,0 +1,53 @@
+"""Audit of the agent desktop under a real service console's conditions: each test here
+failed on the code before its fix."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable
+
+from clients.callcenter.screens.profile import ProfileScreen
+from clients.callcenter.widgets.live_badge import LiveBadge
+from tests.callcenter.conftest import drama_number, gql, make_app, make_caller, wait_for
+
+pytestmark = pytest.mark.tui
+
+
+def _screen_text(app: Any) -> str:
+    """What the screen's widgets show, tables' cells included."""
+    shown = [str(w.render()) for w in app.screen.query("*")]
+    for table in app.screen.query(DataTable):
+        shown += [str(cell) for key in table.rows for cell in table.get_row(key)]
+    return "\n".join(shown)
+
+
+async def _open(pilot: Any, app: Any) -> ProfileScreen:
+    await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), what="profile")
+    screen = app.screen
+    assert isinstance(screen, ProfileScreen)
+    await wait_for(
+        pilot, lambda: any(b.state == "live" for b in screen.query(LiveBadge)), what="live feed"
+    )
+    return screen
+
+
+async def test_a_customer_erased_elsewhere_leaves_none_of_their_data_on_screen(hub: Any) -> None:
+    stored, spoken = drama_number()
+    surname = f"Erase{uuid.uuid4().hex[:6]}"
+    email = f"gone.{surname.lower()}@example.com"
+    profile_id = await make_caller(hub, "Wren", surname, phone=stored, email=email)
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _open(pilot, app)
+        assert surname in _screen_text(app)
+        erase = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased } }"
+        assert (await gql(hub, erase, {"id": profile_id}))["eraseProfile"]["erased"] is True
+        badge = screen.query_one(LiveBadge)
+        await wait_for(pilot, lambda: badge.state == "erased", within=5, what="erased badge")
+        await pilot.pause(0.3)
+        shown = _screen_text(app)
+        for personal in (surname, email, stored):
+            assert personal not in shown, f"{personal} still on screen after the erase"
