@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable
 
+from clients.callcenter.screens.find_caller import FindCallerScreen
 from clients.callcenter.screens.profile import ProfileScreen
 from clients.callcenter.widgets.live_badge import LiveBadge
+from clients.callcenter.widgets.results import ResultsTable
 from tests.callcenter.conftest import drama_number, gql, make_app, make_caller, wait_for
 
 pytestmark = pytest.mark.tui
@@ -51,3 +53,31 @@ async def test_a_customer_erased_elsewhere_leaves_none_of_their_data_on_screen(h
         shown = _screen_text(app)
         for personal in (surname, email, stored):
             assert personal not in shown, f"{personal} still on screen after the erase"
+
+
+async def test_an_erased_customer_is_gone_from_the_search_results_too(hub: Any) -> None:
+    """Found by name, then erased elsewhere: Escape back to the search must not list them
+    (what the agent typed stays; the customer's row does not)."""
+    stored, _ = drama_number()
+    surname = f"Gone{uuid.uuid4().hex[:6]}"
+    profile_id = await make_caller(hub, "Wren", surname, phone=stored)
+    app = make_app(hub)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
+        await pilot.press(*surname)
+        await wait_for(
+            pilot, lambda: app.screen.query_one(ResultsTable).row_count == 1, what="the hit"
+        )
+        await pilot.press("enter")
+        screen = await _open(pilot, app)
+        erase = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased } }"
+        assert (await gql(hub, erase, {"id": profile_id}))["eraseProfile"]["erased"] is True
+        badge = screen.query_one(LiveBadge)
+        await wait_for(pilot, lambda: badge.state == "erased", within=5, what="erased badge")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="back")
+        await pilot.pause(0.3)
+        table = app.screen.query_one(ResultsTable)
+        rows = [str(cell) for key in table.rows for cell in table.get_row(key)]
+        assert not any(surname in cell or stored in cell for cell in rows), rows
+        assert table.highlighted is None  # Enter cannot open the erased customer again
