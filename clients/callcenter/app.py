@@ -174,7 +174,11 @@ class CallCenterApp(App[None]):
         if self._expiry is not None:
             self._expiry.stop()
         profile = next(
-            (s.profile for s in reversed(self.screen_stack) if isinstance(s, ProfileScreen)),
+            (
+                s.profile
+                for s in reversed(self.screen_stack)
+                if isinstance(s, ProfileScreen) and not s.erased
+            ),
             None,
         )
         self._resume = (self.client.agent, profile)

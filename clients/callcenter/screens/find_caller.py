@@ -93,6 +93,10 @@ class FindCallerScreen(Screen[None]):
         self.query_one(ResultsTable).show([])
         self.query_one("#query", Input).focus()
 
+    def forget(self, profile_id: str) -> None:
+        """Take a profile (erased elsewhere) out of the results on screen."""
+        self.query_one(ResultsTable).forget(profile_id)
+
     def action_conflicts(self) -> None:
         self.app.push_screen(ConflictsScreen(self.client))
 

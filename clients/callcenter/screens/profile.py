@@ -95,6 +95,7 @@ class ProfileScreen(Screen[None]):
         self.client = client
         self.profile = profile
         self.export_dir = export_dir
+        self.erased = False  # erased elsewhere while open: nothing of theirs is shown again
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="greeting-row"):
@@ -127,7 +128,7 @@ class ProfileScreen(Screen[None]):
         return bool(self.query(GreetingBar))
 
     def on_resize(self) -> None:
-        if not self._composed:
+        if not self._composed or self.erased:
             return
         # One column on a small terminal: what to do on this call comes first.
         narrow = self.size.width < self.HORIZONTAL_BREAKPOINTS[1][0]
@@ -151,6 +152,8 @@ class ProfileScreen(Screen[None]):
         self.follow_changes()
 
     def _show(self, profile: Profile) -> None:
+        if self.erased:
+            return  # a read that was under way when the erase came: not shown
         self.profile = profile
         self.query_one(GreetingBar).show(profile, self.client.agent, loading=not profile.complete)
         for panel in self.query(Panel):
@@ -183,6 +186,8 @@ class ProfileScreen(Screen[None]):
 
     def session_resumed(self) -> None:
         """Signed in again after the session ended: catch up and follow live again."""
+        if self.erased:
+            return
         self.follow_changes()
         self.reload()
 
@@ -227,8 +232,8 @@ class ProfileScreen(Screen[None]):
         change = message.change
         if change.kind == "ERASED":
             self.notify("This customer was erased; nothing more to show.", severity="warning")
-            self.workers.cancel_group(self, "live")
             badge.state = "erased"
+            self._drop_erased()
             return
         if change.merged_into and change.merged_into != self.profile.id:
             # Another touchpoint joined this caller to an older profile: follow the survivor.
@@ -239,6 +244,21 @@ class ProfileScreen(Screen[None]):
             self.notify(change.describe(), title=f"Live · {self.profile.name}")
         if not self._already_shown(change):
             self.reload(None if change.kind == "RESYNC" else change.version)
+
+    def _drop_erased(self) -> None:
+        """The customer was erased: drop everything shown of them at once, here and in the
+        search results below, and offer nothing but going back."""
+        self.erased = True
+        for group in ("live", "reload", "audit", "actions", "pick", "action"):
+            self.workers.cancel_group(self, group)
+        self.query_one(GreetingBar).show_erased()
+        columns = self.query_one("#columns")
+        columns.loading = False
+        columns.remove_children()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, FindCallerScreen):
+                screen.forget(self.profile.id)
+        self.refresh_bindings()
 
     def _already_shown(self, change: ProfileChange) -> bool:
         """The echo of a write whose answer this screen already shows (its own save): reading
@@ -388,6 +408,8 @@ class ProfileScreen(Screen[None]):
         self.reload()  # the answer is an event; the actions are asked again after it
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.erased:
+            return action == "back"
         if action in ("accept", "reject"):
             return bool(self.profile.recommendations)
         if action in ("accept_action", "decline_action"):

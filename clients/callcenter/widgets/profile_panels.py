@@ -84,6 +84,15 @@ class GreetingBar(Static):
             )
         )
 
+    def show_erased(self) -> None:
+        self.update(
+            Content.assemble(
+                ("This customer was erased.", "bold"),
+                "\n",
+                ("Nothing held on them is shown; Escape to go back.", "dim"),
+            )
+        )
+
 
 class IdentifiersPanel(Panel):
     def compose(self) -> ComposeResult:

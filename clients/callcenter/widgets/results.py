@@ -37,6 +37,10 @@ class ResultsTable(DataTable[str | Text]):
                 key=profile.id,
             )
 
+    def forget(self, profile_id: str) -> None:
+        if self.profiles.pop(profile_id, None) is not None:
+            self.remove_row(profile_id)
+
     @property
     def highlighted(self) -> Profile | None:
         if not self.row_count:
