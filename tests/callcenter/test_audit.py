@@ -3,12 +3,18 @@ failed on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+import httpx
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TextArea
 
+from clients.callcenter.api import HubClient
+from clients.callcenter.app import CallCenterApp
+from clients.callcenter.dialogs.note import NoteDialog
+from clients.callcenter.options import Options
 from clients.callcenter.screens.find_caller import FindCallerScreen
 from clients.callcenter.screens.profile import ProfileScreen
 from clients.callcenter.widgets.live_badge import LiveBadge
@@ -16,6 +22,8 @@ from clients.callcenter.widgets.results import ResultsTable
 from tests.callcenter.conftest import drama_number, gql, make_app, make_caller, wait_for
 
 pytestmark = pytest.mark.tui
+
+NOTES = "query($id: ID) { profile(id: $id) { notes { text } } }"
 
 
 def _screen_text(app: Any) -> str:
@@ -81,3 +89,51 @@ async def test_an_erased_customer_is_gone_from_the_search_results_too(hub: Any) 
         rows = [str(cell) for key in table.rows for cell in table.get_row(key)]
         assert not any(surname in cell or stored in cell for cell in rows), rows
         assert table.highlighted is None  # Enter cannot open the erased customer again
+
+
+class SlowAnswers(httpx.AsyncBaseTransport):
+    """A hub that does the work at once but whose answers reach the desk `delay` s late (a
+    slow link, a busy proxy): what an agent meets on a bad day."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.delay = 0.0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        await asyncio.sleep(self.delay)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_second_save_while_the_first_is_under_way_adds_no_second_note(hub: Any) -> None:
+    """Ctrl+S pressed again because the slow hub has not answered yet: one note, not two (the
+    second press used to cancel the first save's wait, not the save, and send it again)."""
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Olive", f"Twice{uuid.uuid4().hex[:6]}", phone=stored)
+    note = f"Refund promised ({uuid.uuid4().hex[:6]})"
+    slow = SlowAnswers()
+    options = Options(
+        hub_url=hub.url,
+        key=hub.callcenter_key,
+        username=hub.agent_username,
+        password=hub.agent_password,
+        caller=spoken,
+    )
+    app = CallCenterApp(HubClient(hub.url, hub.callcenter_key, transport=slow), options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot, app)
+        slow.delay = 0.8
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteDialog), what="note")
+        app.screen.query_one(TextArea).text = note
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen, within=10, what="note saved")
+        await pilot.pause(1.0)
+    notes = (await gql(hub, NOTES, {"id": profile_id}))["profile"]["notes"]
+    assert [n["text"] for n in notes].count(note) == 1, notes
