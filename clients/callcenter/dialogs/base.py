@@ -50,6 +50,7 @@ class FormDialog(ModalScreen[Profile | bool]):
         self.client = client
         self.profile = profile
         self.answer: Profile | None = None  # the profile the hub answered the write with
+        self.saving = False  # a save is waiting for the hub's answer
 
     def compose(self) -> ComposeResult:
         with DialogBox(classes="dialog") as box:
@@ -75,8 +76,16 @@ class FormDialog(ModalScreen[Profile | bool]):
     def action_save(self) -> None:
         self.save()
 
+    def save(self) -> None:
+        """Save once: a second Ctrl+S (or Enter) while the hub has not answered the first is
+        ignored. Cancelling the first would only stop waiting for a write the hub may already
+        have made, and then send it again: two notes, two logged calls."""
+        if not self.saving:
+            self.saving = True  # before the worker starts: a key press may come first
+            self._save()
+
     @work(exclusive=True, exit_on_error=False)
-    async def save(self) -> None:
+    async def _save(self) -> None:
         self.show_errors([])
         button = self.query_one("#save", Button)
         button.loading = True
@@ -93,6 +102,7 @@ class FormDialog(ModalScreen[Profile | bool]):
             return
         finally:
             button.loading = False
+            self.saving = False
         if errors:
             self.show_errors(errors)
         else:
