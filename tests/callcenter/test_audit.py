@@ -17,6 +17,7 @@ from clients.callcenter.dialogs.note import NoteDialog
 from clients.callcenter.options import Options
 from clients.callcenter.screens.find_caller import FindCallerScreen
 from clients.callcenter.screens.profile import ProfileScreen
+from clients.callcenter.screens.unreachable import UnreachableScreen
 from clients.callcenter.widgets.live_badge import LiveBadge
 from clients.callcenter.widgets.results import ResultsTable
 from tests.callcenter.conftest import drama_number, gql, make_app, make_caller, wait_for
@@ -137,3 +138,51 @@ async def test_a_second_save_while_the_first_is_under_way_adds_no_second_note(hu
         await pilot.pause(1.0)
     notes = (await gql(hub, NOTES, {"id": profile_id}))["profile"]["notes"]
     assert [n["text"] for n in notes].count(note) == 1, notes
+
+
+class TimesOutOnce(httpx.AsyncBaseTransport):
+    """A hub whose first answer to a whole-profile read does not come in time."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.failures = 1
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.failures and b"GetProfile(" in request.content:
+            self.failures -= 1
+            raise httpx.ReadTimeout("no answer", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_profile_whose_read_timed_out_loads_once_the_hub_answers_again(hub: Any) -> None:
+    """Opened from the search while the hub does not answer: the agent is told, and when the
+    hub answers again the profile is read, not left at "Opening …" with empty panels."""
+    stored, _ = drama_number()
+    surname = f"Late{uuid.uuid4().hex[:6]}"
+    await make_caller(hub, "Tess", surname, phone=stored)
+    options = Options(
+        hub_url=hub.url,
+        key=hub.callcenter_key,
+        username=hub.agent_username,
+        password=hub.agent_password,
+    )
+    client = HubClient(hub.url, hub.callcenter_key, transport=TimesOutOnce())
+    app = CallCenterApp(client, options)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
+        await pilot.press(*surname)
+        await wait_for(
+            pilot, lambda: app.screen.query_one(ResultsTable).row_count == 1, what="the hit"
+        )
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen), what="unreachable")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ProfileScreen), within=10, what="hub back"
+        )
+        screen = app.screen
+        assert isinstance(screen, ProfileScreen)
+        await wait_for(pilot, lambda: screen.profile.complete, within=5, what="the profile")
+        assert "Opening" not in str(screen.query_one("#greeting").render())
