@@ -96,6 +96,7 @@ class ProfileScreen(Screen[None]):
         self.profile = profile
         self.export_dir = export_dir
         self.erased = False  # erased elsewhere while open: nothing of theirs is shown again
+        self.unread = False  # the last read of the profile failed: what is shown may be stale
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="greeting-row"):
@@ -183,6 +184,12 @@ class ProfileScreen(Screen[None]):
             return
         panel.show_actions(actions)
         self.refresh_bindings()
+
+    def on_screen_resume(self) -> None:
+        """Back on top (the hub reachable again, a dialog closed): a read that failed is
+        tried again, so the agent never has to know to press r."""
+        if self.unread and not self.erased:
+            self.reload()
 
     def session_resumed(self) -> None:
         """Signed in again after the session ended: catch up and follow live again."""
@@ -287,10 +294,14 @@ class ProfileScreen(Screen[None]):
         try:
             profile = await self.client.profile(self.profile.id)
         except HubError as exc:
+            self.unread = True  # read again as soon as this screen is back on top
+            if not self.profile.complete:
+                self.query_one(GreetingBar).not_loaded(self.profile, str(exc))
             self.post_message(HubFailed(exc))
             return
         finally:
             self.query_one("#columns").loading = False
+        self.unread = False
         if profile is None:
             self.notify("This profile is gone (merged or erased).", severity="warning")
             return

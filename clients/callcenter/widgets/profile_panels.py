@@ -84,6 +84,15 @@ class GreetingBar(Static):
             )
         )
 
+    def not_loaded(self, profile: Profile, reason: str) -> None:
+        self.update(
+            Content.assemble(
+                (f"Could not open {profile.name}: {reason}", "bold $text-error"),
+                "\n",
+                ("r to try again", "dim"),
+            )
+        )
+
     def show_erased(self) -> None:
         self.update(
             Content.assemble(
