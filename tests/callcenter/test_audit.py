@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from textual.widgets import DataTable, TextArea
+from textual.widgets import DataTable, Input, TextArea
 
 from clients.callcenter.api import HubClient
 from clients.callcenter.app import CallCenterApp
@@ -186,3 +186,27 @@ async def test_a_profile_whose_read_timed_out_loads_once_the_hub_answers_again(h
         assert isinstance(screen, ProfileScreen)
         await wait_for(pilot, lambda: screen.profile.complete, within=5, what="the profile")
         assert "Opening" not in str(screen.query_one("#greeting").render())
+
+
+async def test_enter_right_after_typing_opens_the_caller_typed_not_the_last_search(
+    hub: Any,
+) -> None:
+    """The agent types a new name and presses Enter before the search for it has answered:
+    the caller opened must be the one typed, never the previous search's only hit."""
+    tag = uuid.uuid4().hex[:6]
+    first, _ = drama_number()
+    second, _ = drama_number()
+    await make_caller(hub, "Anna", f"Alpha{tag}", phone=first)
+    await make_caller(hub, "Bert", f"Bravo{tag}", phone=second)
+    app = make_app(hub)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
+        await pilot.press(*f"Alpha{tag}")
+        await wait_for(
+            pilot, lambda: app.screen.query_one(ResultsTable).row_count == 1, what="the hit"
+        )
+        app.screen.query_one("#query", Input).value = f"Bravo{tag}"  # pasted over it
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), what="a profile")
+        assert isinstance(app.screen, ProfileScreen)
+        assert app.screen.profile.name == f"Bert Bravo{tag}"
