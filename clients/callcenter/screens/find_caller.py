@@ -90,7 +90,7 @@ class FindCallerScreen(Screen[None]):
     def new_call(self) -> None:
         """Forget the last caller's search: the next call starts clean."""
         self.query_one("#query", Input).value = ""
-        self.query_one(ResultsTable).show([])
+        self.query_one(ResultsTable).show([], "")
         self.query_one("#query", Input).focus()
 
     def forget(self, profile_id: str) -> None:
@@ -118,9 +118,12 @@ class FindCallerScreen(Screen[None]):
         self.search(event.value)
 
     @on(Input.Submitted, "#query")
-    def _submitted(self) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
         table = self.query_one(ResultsTable)
-        if table.row_count == 1:
+        if table.shown_for != event.value.strip():
+            # The results below are for what was typed before: search now, then open.
+            self.search(event.value, submitted=True)
+        elif table.row_count == 1:
             self.action_open_highlighted()
         elif table.row_count:
             table.focus()
@@ -130,15 +133,18 @@ class FindCallerScreen(Screen[None]):
         self.action_open_highlighted()
 
     @work(exclusive=True, group="search", exit_on_error=False)
-    async def search(self, text: str) -> None:
+    async def search(self, text: str, submitted: bool = False) -> None:
+        """Search as the agent types; `submitted` (Enter pressed before the results for this
+        text came): open the only hit, or go to the list."""
         text = text.strip()
         status = self.query_one("#status", Label)
         table = self.query_one(ResultsTable)
         if len(text) < 2:
-            table.show([])
+            table.show([], text)
             status.update("Type at least two characters, or press F2 for an incoming call.")
             return
-        await asyncio.sleep(0.2)  # debounce: a newer keystroke cancels this worker
+        if not submitted:
+            await asyncio.sleep(0.2)  # debounce: a newer keystroke cancels this worker
         status.update(f"Searching for “{text}”…")
         try:
             hits = await self._lookups(text)
@@ -148,11 +154,15 @@ class FindCallerScreen(Screen[None]):
             status.update(str(exc))
             return
         unique = list({p.id: p for p in hits}.values())
-        table.show(unique)
+        table.show(unique, text)
         status.update(
             f"{len(unique)} match{'es' if len(unique) != 1 else ''} for “{text}”"
             + ("  ·  ↓ to choose, Enter to open" if unique else "")
         )
+        if submitted and len(unique) == 1:
+            self.action_open_highlighted()
+        elif submitted and unique:
+            table.focus()
 
     async def _lookups(self, text: str) -> list[Profile]:
         found = []

@@ -20,12 +20,14 @@ class ResultsTable(DataTable[str | Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.profiles: dict[str, Profile] = {}
+        self.shown_for = ""  # the search text these rows answer
 
     def on_mount(self) -> None:
         self.add_columns("Name", "Email", "Phone", "Loyalty", "CRM", "")
 
-    def show(self, profiles: list[Profile]) -> None:
+    def show(self, profiles: list[Profile], shown_for: str = "") -> None:
         self.clear()
+        self.shown_for = shown_for
         self.profiles = {p.id: p for p in profiles}
         flagged = possible_duplicates(profiles)
         for profile in profiles:
