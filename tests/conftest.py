@@ -336,15 +336,25 @@ def hub_database(make_database) -> tuple[str, dict[str, str]]:  # type: ignore[n
     return url, prepare_database(url)
 
 
-@pytest.fixture(scope="session")
-def hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
-    """A real hub (uvicorn subprocess) on the run's store, seeded with the sample data."""
+def _serving(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
     url, keys = hub_database
     handle = start_hub(url, keys)
     try:
         yield handle
     finally:
         stop_hub(handle)
+
+
+@pytest.fixture(scope="session")
+def hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
+    """A real hub (uvicorn subprocess) on the run's store, seeded with the sample data."""
+    yield from _serving(hub_database)
+
+
+@pytest.fixture(scope="module")
+def second_replica(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
+    """A second hub process on the run's store (a replica beside `hub`)."""
+    yield from _serving(hub_database)
 
 
 _DRAMA = list(range(1000))

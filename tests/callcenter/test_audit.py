@@ -21,6 +21,7 @@ from clients.callcenter.screens.unreachable import UnreachableScreen
 from clients.callcenter.widgets.live_badge import LiveBadge
 from clients.callcenter.widgets.results import ResultsTable
 from tests.callcenter.conftest import drama_number, gql, make_app, make_caller, wait_for
+from tests.callcenter.test_profile import _open
 
 pytestmark = pytest.mark.tui
 
@@ -35,14 +36,12 @@ def _screen_text(app: Any) -> str:
     return "\n".join(shown)
 
 
-async def _open(pilot: Any, app: Any) -> ProfileScreen:
-    await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), what="profile")
-    screen = app.screen
-    assert isinstance(screen, ProfileScreen)
-    await wait_for(
-        pilot, lambda: any(b.state == "live" for b in screen.query(LiveBadge)), what="live feed"
-    )
-    return screen
+async def _find_and_enter(pilot: Any, app: Any, surname: str) -> None:
+    """Type a surname on the search screen, wait for its one hit, press Enter."""
+    await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
+    await pilot.press(*surname)
+    await wait_for(pilot, lambda: app.screen.query_one(ResultsTable).row_count == 1, what="the hit")
+    await pilot.press("enter")
 
 
 async def test_a_customer_erased_elsewhere_leaves_none_of_their_data_on_screen(hub: Any) -> None:
@@ -72,12 +71,7 @@ async def test_an_erased_customer_is_gone_from_the_search_results_too(hub: Any) 
     profile_id = await make_caller(hub, "Wren", surname, phone=stored)
     app = make_app(hub)
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
-        await pilot.press(*surname)
-        await wait_for(
-            pilot, lambda: app.screen.query_one(ResultsTable).row_count == 1, what="the hit"
-        )
-        await pilot.press("enter")
+        await _find_and_enter(pilot, app, surname)
         screen = await _open(pilot, app)
         erase = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased } }"
         assert (await gql(hub, erase, {"id": profile_id}))["eraseProfile"]["erased"] is True
@@ -172,12 +166,7 @@ async def test_a_profile_whose_read_timed_out_loads_once_the_hub_answers_again(h
     client = HubClient(hub.url, hub.callcenter_key, transport=TimesOutOnce())
     app = CallCenterApp(client, options)
     async with app.run_test(size=(160, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, FindCallerScreen), what="search")
-        await pilot.press(*surname)
-        await wait_for(
-            pilot, lambda: app.screen.query_one(ResultsTable).row_count == 1, what="the hit"
-        )
-        await pilot.press("enter")
+        await _find_and_enter(pilot, app, surname)
         await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen), what="unreachable")
         await wait_for(
             pilot, lambda: isinstance(app.screen, ProfileScreen), within=10, what="hub back"

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import HubHandle, start_hub, stop_hub, unique
+from tests.conftest import HubHandle, unique
 from tests.hub.gql import IDENTIFY, PROFILE_BY_ID
 from tests.hub.test_identity_e2e import identify
 from tests.hub.test_ledger_e2e import REDEEM, REQUEST, latest_code
@@ -25,17 +24,6 @@ from tests.hub.test_realtime_e2e import _open, _subscribe
 HEADER = "X-Rapport-Consistency"
 NOTE = "mutation($id: ID!) { addNote(profileId: $id, text: $t) { userErrors { code } } }"
 NOTE = NOTE.replace("$id: ID!)", "$id: ID!, $t: String!)")
-
-
-@pytest.fixture(scope="module")
-def hub_b(hub_database: tuple[str, dict[str, str]], hub: HubHandle) -> Iterator[HubHandle]:
-    """A second hub process on the same store."""
-    url, keys = hub_database
-    handle = start_hub(url, keys)
-    try:
-        yield handle
-    finally:
-        stop_hub(handle)
 
 
 def _self_service_token(hub: HubHandle, profile_id: str, identifier: dict[str, str]) -> str:
@@ -59,7 +47,7 @@ async def _changes_until_quiet(ws: Any, seconds: float) -> list[dict[str, Any]]:
 
 
 async def test_a_shoppers_live_feed_does_not_outlast_what_the_token_may_read(
-    hub: HubHandle, hub_b: HubHandle
+    hub: HubHandle, second_replica: HubHandle
 ) -> None:
     """A self-service token reaches only its own profile. Once that profile is merged into
     another, the token reads neither (FORBIDDEN, on every hub); a feed it opened before the
@@ -71,7 +59,7 @@ async def test_a_shoppers_live_feed_does_not_outlast_what_the_token_may_read(
         hub, hub.web_key, "WEB", ("LOYALTY_ID", loyalty), ("EMAIL", f"{unique()}@example.com")
     )["profile"]
     token = _self_service_token(hub, shopper["id"], {"kind": "LOYALTY_ID", "value": loyalty})
-    ws = await _open(hub_b, token)
+    ws = await _open(second_replica, token)
     try:
         await _subscribe(ws, shopper["id"])
         await asyncio.sleep(0.5)
@@ -80,7 +68,7 @@ async def test_a_shoppers_live_feed_does_not_outlast_what_the_token_may_read(
         )
         assert merged["merged"] and merged["profile"]["id"] == survivor["id"]
         # What the token may read now: nothing, through either id, on either hub.
-        for where in (hub, hub_b):
+        for where in (hub, second_replica):
             for pid in (shopper["id"], survivor["id"]):
                 body = where.post(PROFILE_BY_ID, {"id": pid}, key=token).json()
                 assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body

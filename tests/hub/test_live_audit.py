@@ -4,8 +4,10 @@ merges, splits and erasure, and the state a hub keeps in memory."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,6 +21,18 @@ from tests.hub.test_subscribe_window import IDENTIFY, TRACK, _served
 
 SUBSCRIBE = """subscription($id: ID!) { profileChanged(profileId: $id) {
   profileId version kind summary mergedInto } }"""
+
+
+@contextlib.asynccontextmanager
+async def _signed_in_socket(port: int, key: str) -> AsyncIterator[Any]:
+    """A graphql-transport-ws socket to the hub on `port`, signed in with `key`, acknowledged."""
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        yield ws
 
 
 async def _subscribe(ws: Any, profile_id: str, op: str = "1") -> None:
@@ -159,18 +173,7 @@ async def test_a_resync_after_an_unheard_erasure_ends_the_feed(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=admin) as http:
             made = await http.post("/graphql", json={"query": IDENTIFY, "variables": {"e": email}})
             profile = made.json()["data"]["identify"]["profile"]
-            async with websockets.connect(
-                f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]
-            ) as ws:
-                await ws.send(
-                    json.dumps(
-                        {
-                            "type": "connection_init",
-                            "payload": {"authorization": f"Bearer {keys['kiosk']}"},
-                        }
-                    )
-                )
-                assert json.loads(await ws.recv())["type"] == "connection_ack"
+            async with _signed_in_socket(port, keys["kiosk"]) as ws:
                 await _subscribe(ws, profile["id"])
                 await asyncio.sleep(0.3)
                 await _erase_unheard(hub, http, profile["id"])
@@ -208,18 +211,7 @@ async def test_a_resync_after_an_unheard_merge_follows_the_customer(
             survivor = made.json()["data"]["identify"]["profile"]
             made = await http.post(gql, json={"query": IDENTIFY, "variables": {"e": second}})
             merged_away = made.json()["data"]["identify"]["profile"]
-            async with websockets.connect(
-                f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]
-            ) as ws:
-                await ws.send(
-                    json.dumps(
-                        {
-                            "type": "connection_init",
-                            "payload": {"authorization": f"Bearer {keys['kiosk']}"},
-                        }
-                    )
-                )
-                assert json.loads(await ws.recv())["type"] == "connection_ack"
+            async with _signed_in_socket(port, keys["kiosk"]) as ws:
                 await _subscribe(ws, merged_away["id"])
                 await asyncio.sleep(0.3)
                 dispatch = hub.broker.dispatch

@@ -4,24 +4,15 @@ of the other (LISTEN/NOTIFY). Collected only in the PostgreSQL run (tests/confte
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import websockets
 
-from tests.conftest import HubHandle, hub_command, start_hub, stop_hub, unique
+from tests.conftest import HubHandle, hub_command, unique
 from tests.hub.test_identity_e2e import identify, some_skus, track, view
 from tests.hub.test_import import _line
 from tests.hub.test_realtime_e2e import _next_change, _open, _subscribe
-
-
-@pytest.fixture(scope="module")
-def second_replica(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHandle]:
-    url, keys = hub_database
-    handle = start_hub(url, keys)
-    yield handle
-    stop_hub(handle)
 
 
 async def test_a_change_on_one_replica_reaches_subscribers_of_another(
