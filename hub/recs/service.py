@@ -70,12 +70,16 @@ class _Serving:
     async def refresh(self, session: AsyncSession) -> None:
         now = time.monotonic()
         stale = not self.rows or now - self._catalogue_at > _CATALOGUE_SECONDS
+        looked: int | None = None
         if not stale and now - self._names_checked > _NAMES_CHECK_SECONDS:
+            looked = await catalog.names_version(session)
+            stale = looked != self._names_version
             self._names_checked = now
-            stale = await catalog.names_version(session) != self._names_version
         if stale:
             # The version before the rows: the rows are at least as new as it.
-            self._names_version = await catalog.names_version(session)
+            if looked is None:
+                looked = await catalog.names_version(session)
+            self._names_version = looked
             self._names_checked = now
             rows = list(await catalog.browse(session, in_stock_only=True, limit=100_000))
             self.rows = {r.sku: r for r in rows}
