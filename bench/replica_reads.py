@@ -57,7 +57,8 @@ async def drive(hub: HubHandle, crm_ids: list[str], seconds: float, clients: int
 
 
 def standby_reads(hub: HubHandle) -> int:
-    for line in httpx.get(f"{hub.url}/metrics", timeout=5).text.splitlines():
+    headers = {"Authorization": f"Bearer {hub.admin_key}"}
+    for line in httpx.get(f"{hub.url}/metrics", headers=headers, timeout=5).text.splitlines():
         if line.startswith("rapport_standby_reads_total"):
             return int(float(line.rsplit(" ", 1)[1]))
     return 0

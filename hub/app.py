@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from threadpoolctl import threadpool_limits
 
 from hub import memory
+from hub.actors import Principal, Scope
 from hub.api.context import Hub
 from hub.api.errors import error_response
 from hub.assembly import assemble
@@ -39,7 +40,7 @@ from hub.settings import Settings, get_settings
 from hub.tasks import stop_tasks
 from hub.web import download
 from hub.web.access import DomainAccess
-from hub.web.gate import Authenticate, SocketGate, WaitingSockets
+from hub.web.gate import Authenticate, SocketGate, WaitingSockets, admit
 from hub.web.view import RapportGraphQL
 from hub.weights import Weights
 
@@ -121,6 +122,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok", "database": db.dialect})
 
     async def metrics(request: Request) -> Response:
+        caller = await admit(hub, request.headers.get("authorization"))
+        if not isinstance(caller, Principal):
+            return caller
+        if not caller.can(Scope.ADMIN):  # operators' figures (DESIGN.md: admin keys)
+            return error_response(403, "FORBIDDEN", Scope.ADMIN.refusal)
         lines = [
             "# TYPE rapport_uptime_seconds gauge",
             f"rapport_uptime_seconds {time.time() - started:.0f}",

@@ -6,28 +6,19 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.actors import Scope
+from hub.actors import Principal, Scope
 from hub.api.context import Context, Hub
-from hub.api.errors import error_response, unavailable_response
-from hub.auth.service import bearer_from
-from hub.db import unavailable
+from hub.api.errors import error_response
 from hub.privacy import erasure
 from hub.profiles import service as profiles
+from hub.web.gate import admit
 
 
 async def export_file(request: Request) -> Response:
     hub: Hub = request.app.state.hub
-    bearer = bearer_from(request.headers.get("authorization"))
-    if bearer is None:
-        return error_response(401, "UNAUTHENTICATED", "Authorization: Bearer <key> is required.")
-    try:
-        principal = await hub.authenticator.authenticate_with(hub.db.sessions, bearer)
-    except Exception as error:  # the database away: 503 and Retry-After, as /graphql says
-        if not unavailable(error):
-            raise
-        return unavailable_response()
-    if principal is None:
-        return error_response(401, "UNAUTHENTICATED", "A valid key or token is required.")
+    principal = await admit(hub, request.headers.get("authorization"))
+    if not isinstance(principal, Principal):
+        return principal  # the refusal: 401, 429 or 503, as /graphql answers
     if not principal.can(Scope.EXPORT):
         return error_response(403, "FORBIDDEN", Scope.EXPORT.refusal)
     ctx = Context(hub=hub, principal=principal)

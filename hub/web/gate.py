@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import jsontext
@@ -72,6 +73,52 @@ def _identity(principal: Principal) -> str:
     return f"key:{principal.key_id}"
 
 
+def limiter_of(hub: Hub) -> RateLimiter:
+    """The process's one rate limiter, shared by /graphql and the routes beside it."""
+    limiter = hub.state.get("rate_limiter")
+    if limiter is None:
+        limiter = hub.state["rate_limiter"] = RateLimiter(hub.settings.rate_limits)
+    return limiter
+
+
+async def admit(
+    hub: Hub, authorization: str | None, limiter: RateLimiter | None = None
+) -> Principal | Response:
+    """The caller named by an Authorization header, counted against its key's rate — or the
+    refusal to send: 401 without a valid key or token, 503 while the database is away, 429
+    over the rate. /graphql's gate, the export file and /metrics all admit callers here."""
+    bearer = bearer_from(authorization)
+    if not bearer:
+        return error_response(
+            401,
+            "UNAUTHENTICATED",
+            "Authorization: Bearer <key> is required.",
+            {"WWW-Authenticate": 'Bearer realm="rapport"'},
+        )
+    try:
+        principal = await hub.authenticator.authenticate_with(hub.db.sessions, bearer)
+    except Exception as error:  # the database away: 503 and Retry-After, not a 500
+        if not unavailable(error):
+            raise
+        return unavailable_response()
+    if principal is None:
+        return error_response(
+            401,
+            "UNAUTHENTICATED",
+            "A valid key or token is required.",
+            {"WWW-Authenticate": 'Bearer realm="rapport"'},
+        )
+    wait = (limiter or limiter_of(hub)).wait_for(principal)
+    if wait > 0:
+        return error_response(
+            429,
+            "RATE_LIMITED",
+            f"Too many requests for this key; try again in {wait:.1f} s.",
+            {"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    return principal
+
+
 class Authenticate:
     """Refuse HTTP calls to /graphql without a valid key or token, over their key's rate, or
     with a body that is not a GraphQL request, before any work is done."""
@@ -79,7 +126,7 @@ class Authenticate:
     def __init__(self, app: ASGIApp, hub: Hub) -> None:
         self.app = app
         self.hub = hub
-        self.limiter = RateLimiter(hub.settings.rate_limits)
+        self.limiter = limiter_of(hub)
         self.persisted = PersistedQueries()
 
     def _named_by_hash(self, request: dict[str, Any]) -> bool:
@@ -101,38 +148,11 @@ class Authenticate:
         if declared.isdigit() and int(declared) > settings.max_body_bytes:
             await _refuse(scope, receive, send, too_large(settings.max_body_bytes))
             return
-        bearer = bearer_from(connection.headers.get("authorization"))
-        principal = None
-        if bearer:
-            try:
-                authenticator = self.hub.authenticator
-                principal = await authenticator.authenticate_with(self.hub.db.sessions, bearer)
-            except Exception as error:  # the database away: 503 and Retry-After, not a 500
-                if not unavailable(error):
-                    raise
-                await unavailable_response()(scope, receive, send)
-                return
-        if principal is None:
-            message = (
-                "A valid key or token is required."
-                if bearer
-                else "Authorization: Bearer <key> is required."
-            )
-            response = error_response(
-                401, "UNAUTHENTICATED", message, {"WWW-Authenticate": 'Bearer realm="rapport"'}
-            )
-            await response(scope, receive, send)
+        answer = await admit(self.hub, connection.headers.get("authorization"), self.limiter)
+        if not isinstance(answer, Principal):
+            await answer(scope, receive, send)
             return
-        wait = self.limiter.wait_for(principal)
-        if wait > 0:
-            response = error_response(
-                429,
-                "RATE_LIMITED",
-                f"Too many requests for this key; try again in {wait:.1f} s.",
-                {"Retry-After": str(max(1, math.ceil(wait)))},
-            )
-            await response(scope, receive, send)
-            return
+        principal = answer
         try:
             coding = coding_of(connection.headers.get("content-encoding"))
             body = await read_body(receive, settings.max_body_bytes, coding)

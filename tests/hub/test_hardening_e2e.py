@@ -345,6 +345,42 @@ def test_each_key_is_rate_limited_with_retry_after(strict_hub: HubHandle) -> Non
     assert strict_hub.post("{ __typename }", key=strict_hub.web_key).status_code == 200
 
 
+def test_the_export_file_counts_against_the_key_rate_as_graphql_does(
+    strict_hub: HubHandle,
+) -> None:
+    """One bucket a key, whichever route it calls: before, the export file (a whole record a
+    call, the dearest read there is) was not rate-limited at all."""
+    time.sleep(2.1)  # the web key's bucket full again (5 a second, bursts of 10)
+    url = f"{strict_hub.url}/profiles/anyone/export.json"
+    web = {"Authorization": f"Bearer {strict_hub.web_key}"}
+    statuses = [httpx.get(url, headers=web).status_code for _ in range(30)]
+    assert 429 in statuses and statuses[0] == 403, statuses  # counted, then refused for scope
+    limited = httpx.get(url, headers=web)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert _code(limited) == "RATE_LIMITED"
+    # The same bucket as /graphql's.
+    assert strict_hub.post("{ __typename }", key=strict_hub.web_key).status_code == 429
+    time.sleep(2.1)
+    assert strict_hub.post("{ __typename }", key=strict_hub.web_key).status_code == 200
+
+
+def test_metrics_are_for_admin_keys(strict_hub: HubHandle) -> None:
+    """DESIGN.md gives metrics to admin keys; /metrics answered anyone."""
+    url = f"{strict_hub.url}/metrics"
+    anyone = httpx.get(url)
+    assert anyone.status_code == 401 and _code(anyone) == "UNAUTHENTICATED"
+    assert anyone.headers["WWW-Authenticate"] == 'Bearer realm="rapport"'
+    wrong = httpx.get(url, headers={"Authorization": "Bearer not-a-key"})
+    assert wrong.status_code == 401 and "rapport_" not in wrong.text
+    kiosk = httpx.get(url, headers={"Authorization": f"Bearer {strict_hub.kiosk_key}"})
+    assert kiosk.status_code == 403 and _code(kiosk) == "FORBIDDEN", kiosk.text
+    assert "rapport_" not in kiosk.text
+    admin = httpx.get(url, headers={"Authorization": f"Bearer {strict_hub.admin_key}"})
+    assert admin.status_code == 200
+    assert admin.headers["content-type"].startswith("text/plain")
+    assert "rapport_uptime_seconds " in admin.text and "rapport_subscribers " in admin.text
+
+
 def test_no_introspection_or_suggestions_in_production(strict_hub: HubHandle) -> None:
     time.sleep(0.5)
     schema = strict_hub.post("{ __schema { types { name } } }", key=strict_hub.admin_key)

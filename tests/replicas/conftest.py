@@ -42,10 +42,14 @@ def replicas() -> Iterator[Cluster]:
         started.stop()
 
 
-def metric(hub_url: str, name: str) -> float:
+def metric(hub_url: str, admin_key: str, name: str) -> float:
     """The sum of a metric's samples on a hub's /metrics (every standby's, for per-standby
-    ones)."""
-    text = httpx.get(f"{hub_url}/metrics", timeout=5).text
+    ones), read with an admin key."""
+    answer = httpx.get(
+        f"{hub_url}/metrics", headers={"Authorization": f"Bearer {admin_key}"}, timeout=5
+    )
+    assert answer.status_code == 200, answer.text
+    text = answer.text
     found = re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.MULTILINE)
     assert found, f"{name} not in /metrics:\n{text}"
     return sum(float(value) for value in found)

@@ -78,7 +78,7 @@ def test_a_write_through_hub_a_is_read_at_once_through_hub_b_on_the_standby(
     replicas: Cluster,
 ) -> None:
     hub_b = replicas.info["hub-b"]
-    served_before = metric(hub_b, "rapport_standby_reads_total")
+    served_before = metric(hub_b, replicas.info["key-admin"], "rapport_standby_reads_total")
     for i in range(60):
         email = f"{unique()}@example.com"
         created, token = identify(replicas, email, f"First{i}")
@@ -93,7 +93,9 @@ def test_a_write_through_hub_a_is_read_at_once_through_hub_b_on_the_standby(
         assert (seen["firstName"], seen["version"]) == (f"Second{i}", updated["version"]), i
     # Hub B really read from the standby (a token the standby had not replayed within the wait
     # would have gone to the primary; locally that is rare).
-    served = metric(hub_b, "rapport_standby_reads_total") - served_before
+    served = (
+        metric(hub_b, replicas.info["key-admin"], "rapport_standby_reads_total") - served_before
+    )
     assert served >= 60, f"only {served} of 120 reads were served by the standby"
 
 
@@ -101,7 +103,7 @@ def test_a_token_the_paused_standby_has_not_replayed_is_read_from_the_primary(
     replicas: Cluster,
 ) -> None:
     hub_b = replicas.info["hub-b"]
-    fallbacks = metric(hub_b, "rapport_standby_fallbacks_total")
+    fallbacks = metric(hub_b, replicas.info["key-admin"], "rapport_standby_fallbacks_total")
     standby_sql(replicas, "SELECT pg_wal_replay_pause()")
     try:
         created, token = identify(replicas, f"{unique()}@example.com", "Paused")
@@ -113,13 +115,24 @@ def test_a_token_the_paused_standby_has_not_replayed_is_read_from_the_primary(
         waited = time.monotonic() - started
         assert seen is not None and seen["firstName"] == "Paused"
         assert 0.15 < waited < 2.0, waited  # the bounded wait, then the primary
-        assert metric(hub_b, "rapport_standby_fallbacks_total") == fallbacks + 1
+        assert (
+            metric(hub_b, replicas.info["key-admin"], "rapport_standby_fallbacks_total")
+            == fallbacks + 1
+        )
         # Past the lag bound (5 s) the standby is set aside: token or not, the primary reads.
-        wait_for(lambda: metric(hub_b, "rapport_standby_up") == 0, "the standby set aside", 15)
+        wait_for(
+            lambda: metric(hub_b, replicas.info["key-admin"], "rapport_standby_up") == 0,
+            "the standby set aside",
+            15,
+        )
         assert read_on_b(replicas, created["id"], None) is not None
     finally:
         standby_sql(replicas, "SELECT pg_wal_replay_resume()")
-    wait_for(lambda: metric(hub_b, "rapport_standby_up") == 1, "the standby back in use", 15)
+    wait_for(
+        lambda: metric(hub_b, replicas.info["key-admin"], "rapport_standby_up") == 1,
+        "the standby back in use",
+        15,
+    )
 
 
 async def test_subscribers_on_both_hubs_hear_of_every_change(replicas: Cluster) -> None:
@@ -163,12 +176,16 @@ def test_reads_are_served_while_the_standby_is_down_and_from_it_again_once_back(
             for sent in (token, None):
                 seen = read_on_b(replicas, created["id"], sent)
                 assert seen is not None and seen["firstName"] == f"Down{i}"
-        assert metric(hub_b, "rapport_standby_up") == 0
+        assert metric(hub_b, replicas.info["key-admin"], "rapport_standby_up") == 0
     finally:
         start_standby(replicas)
-    wait_for(lambda: metric(hub_b, "rapport_standby_up") == 1, "the standby back in use", 30)
-    served = metric(hub_b, "rapport_standby_reads_total")
+    wait_for(
+        lambda: metric(hub_b, replicas.info["key-admin"], "rapport_standby_up") == 1,
+        "the standby back in use",
+        30,
+    )
+    served = metric(hub_b, replicas.info["key-admin"], "rapport_standby_reads_total")
     created, token = identify(replicas, f"{unique()}@example.com", "Back")
     seen = read_on_b(replicas, created["id"], token)
     assert seen is not None and seen["firstName"] == "Back"
-    assert metric(hub_b, "rapport_standby_reads_total") == served + 1
+    assert metric(hub_b, replicas.info["key-admin"], "rapport_standby_reads_total") == served + 1
