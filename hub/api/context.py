@@ -35,9 +35,13 @@ class Authenticates(Protocol):
     async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None: ...
 
     async def authenticate_with(
-        self, sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]], bearer: str
+        self,
+        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        bearer: str,
+        fresh_within: float | None = None,
     ) -> Principal | None:
-        """`authenticate`, opening a session only when the answer is not remembered."""
+        """`authenticate`, opening a session only when the answer is not remembered (or was
+        read from the database longer than `fresh_within` seconds ago)."""
         ...
 
     def forget(self, bearer: str | None = None) -> None:
@@ -222,9 +226,10 @@ class Context:
                 await self._session.close()
                 self._session = None
 
-    async def still_signed_in(self) -> bool:
+    async def still_signed_in(self, fresh_within: float | None = None) -> bool:
         """False once the token has expired, or the key or token was revoked or signed out
-        (seen within RAPPORT_AUTH_CACHE_SECONDS)."""
+        (seen within RAPPORT_AUTH_CACHE_SECONDS, or on an answer read from the database at
+        most `fresh_within` seconds ago)."""
         principal = self.principal
         if principal is None:
             return False
@@ -233,7 +238,7 @@ class Context:
         if self.bearer is None:
             return True
         signed_in = await self.hub.authenticator.authenticate_with(
-            self.hub.db.sessions, self.bearer
+            self.hub.db.sessions, self.bearer, fresh_within
         )
         return signed_in is not None
 

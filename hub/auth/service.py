@@ -163,31 +163,46 @@ class Authenticator:
         self._cache: dict[str, tuple[float, Principal | None, datetime | None]] = {}
         self._ttl = cache_seconds
 
-    def remembered(self, bearer: str) -> tuple[bool, Principal | None]:
-        """(True, the answer) when this bearer's answer is remembered and current, so a caller
-        need not open a session; (False, None) when only `authenticate` can tell."""
+    def remembered(
+        self, bearer: str, fresh_within: float | None = None
+    ) -> tuple[bool, Principal | None]:
+        """(True, the answer) when this bearer's answer is remembered and current — read from
+        the database at most `fresh_within` seconds ago, when given — so a caller need not open
+        a session; (False, None) when only `authenticate` can tell."""
         if not bearer or len(bearer) > 200:
             return True, None
         hit = self._cache.get(_digest(bearer))
-        if hit is not None and hit[0] > time.monotonic() and (hit[2] is None or hit[2] > utcnow()):
+        if hit is None or (hit[2] is not None and hit[2] <= utcnow()):
+            return False, None
+        now = time.monotonic()
+        oldest = hit[0] - self._ttl + (fresh_within if fresh_within is not None else self._ttl)
+        if hit[0] > now and oldest > now:
             return True, hit[1]
         return False, None
 
     async def authenticate_with(
-        self, sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]], bearer: str
+        self,
+        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        bearer: str,
+        fresh_within: float | None = None,
     ) -> Principal | None:
         """`authenticate`, with a session from `sessions` opened only when the answer is not
-        remembered (most requests: a key is looked up once per cache period)."""
-        known, principal = self.remembered(bearer)
+        remembered (most requests: a key is looked up once per cache period), or was read
+        longer than `fresh_within` seconds ago."""
+        known, principal = self.remembered(bearer, fresh_within)
         if known:
             return principal
         async with sessions() as session:
-            return await self.authenticate(session, bearer)
+            return await self._read(session, bearer)
 
     async def authenticate(self, session: AsyncSession, bearer: str) -> Principal | None:
         known, principal = self.remembered(bearer)
         if known:
             return principal
+        return await self._read(session, bearer)
+
+    async def _read(self, session: AsyncSession, bearer: str) -> Principal | None:
+        """The answer from the database, remembered for the cache period."""
         digest = _digest(bearer)
         now_mono = time.monotonic()
         principal, expires = await self._lookup(session, bearer, digest)

@@ -62,7 +62,10 @@ class RealtimeSubscription:
         ] = None,
     ) -> AsyncGenerator[ProfileChange, None]:
         ctx = info.context
-        tick = max(0.5, min(CREDENTIAL_CHECK_SECONDS, ctx.settings.auth_cache_seconds))
+        # A check every half cache period, each taking a remembered answer only when it is
+        # younger than that: a revoke elsewhere ends the feed within the cache period (a
+        # check at a full period on the cache's answer took up to two periods).
+        tick = max(0.5, min(CREDENTIAL_CHECK_SECONDS, ctx.settings.auth_cache_seconds / 2))
         # Listening before the profile is read: a change committed in between is then in the
         # version read (so a RESYNC covers it) or in the feed, never in neither.
         feed = ctx.hub.broker.subscribe(str(profile_id), tick=tick)
@@ -92,7 +95,7 @@ class RealtimeSubscription:
             seen = profile.version
             async for change in feed:
                 try:
-                    signed_in = await ctx.still_signed_in()
+                    signed_in = await ctx.still_signed_in(fresh_within=tick)
                 except Exception as error:
                     if not unavailable(error):
                         raise

@@ -106,6 +106,63 @@ async def test_a_revoked_admin_key_loses_its_open_socket(quick_hub: HubHandle) -
         await ws.close()
 
 
+async def test_a_running_subscription_ends_within_the_cache_period_of_a_revoke_elsewhere(
+    hub_database: tuple[str, dict[str, str]],
+) -> None:
+    """The worst case: the key's answer is read from the database just before the revoke (by
+    another request), and the subscription's check falls just before that answer expires.
+    Checking once a cache period on the cached answer ended the feed up to two periods after
+    the revoke; the Security table promises one."""
+    import time
+
+    import httpx
+
+    from hub.auth.service import revoke_key
+    from hub.db import Database
+
+    cache = 3.0
+    url, keys = hub_database
+    name = unique("revoked-midfeed-")
+    key = hub_command(url, "keys", "create", "--channel", "admin", "--name", name).stdout.strip()
+    with running_hub(url, keys, RAPPORT_AUTH_CACHE_SECONDS=str(cache)) as hub:
+        pid = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))["profile"][
+            "id"
+        ]
+        key_id = _key_id(hub, name)
+        database = Database(url)
+        ws = await _open(hub, key)  # the key read from the database now: remembered for 3 s
+        opened = time.monotonic()
+        try:
+            await asyncio.sleep(cache - 0.3 - (time.monotonic() - opened))
+            payload = {"query": SUBSCRIBE, "variables": {"id": pid}}
+            await ws.send(json.dumps({"id": "feed", "type": "subscribe", "payload": payload}))
+            await asyncio.sleep(cache + 0.2 - (time.monotonic() - opened))
+            async with httpx.AsyncClient() as client:  # read again: remembered 3 s from now
+                answer = await client.post(
+                    f"{hub.url}/graphql",
+                    json={"query": "{ __typename }"},
+                    headers={"Authorization": f"Bearer {key}"},
+                )
+                assert answer.status_code == 200, answer.text
+            async with database.sessions() as session:
+                assert await revoke_key(session, key_id)  # as another hub would
+                await session.commit()
+            revoked = time.monotonic()
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 4 * cache))
+                if message.get("id") == "feed" and message["type"] in ("next", "error"):
+                    break
+            ended = time.monotonic() - revoked
+            errors = (
+                message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            )
+            assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", message
+            assert ended <= cache + 0.5, f"the feed ran {ended:.1f} s after the revoke"
+        finally:
+            await ws.close()
+            await database.dispose()
+
+
 def _agent(hub: HubHandle) -> tuple[str, str]:
     username, password = unique("agent."), "socket-pass-1"
     hub_command(
