@@ -34,9 +34,11 @@ class Product(Base):
 
 
 class CatalogVersion(Base):
-    """One row (id 1) whose `version` moves with every write that can change a product's or a
-    category's name (triggers, migration f3a5c7e9b1d2): what a copy of the names is as new as
-    (`hub/catalog/names.py`)."""
+    """Row 1's `version` moves with every write that can change a product's or a category's
+    name (triggers, migration f3a5c7e9b1d2): what a copy of the names is as new as
+    (`hub/catalog/names.py`). Row 2's moves with every change of a product's stock, price,
+    category or tags (migration c7e9a1b3d5f2): with row 1, what the recommendations' catalogue
+    snapshot is as new as (`hub/recs/service.py`)."""
 
     __tablename__ = "catalog_versions"
 

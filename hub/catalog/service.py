@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.catalog import names
 from hub.catalog import repository as repo
-from hub.catalog.models import Category, Product
+from hub.catalog.models import CatalogVersion, Category, Product
 from hub.catalog.repository import ProductFacts
 from hub.errors import DomainError, ErrorCode
 from hub.reads import Read
@@ -80,7 +80,14 @@ async def browse(
     )
 
 
-async def names_version(session: AsyncSession) -> int | None:
-    """The catalogue's names version (`catalog_versions`): it moves with every write that can
-    change a product's or a category's name, whichever process made it."""
-    return await session.scalar(names.VERSION)
+async def catalogue_version(session: AsyncSession) -> tuple[int, ...]:
+    """The catalogue's versions (`catalog_versions`): row 1 moves with every write that can
+    change a product's or a category's name, row 2 with every change of a product's stock,
+    price, category or tags — whichever process made it. A copy of what recommendations
+    serve on is as new as both."""
+    rows = await session.execute(
+        select(CatalogVersion.version)
+        .where(CatalogVersion.id.in_((1, 2)))
+        .order_by(CatalogVersion.id)
+    )
+    return tuple(rows.scalars())

@@ -35,9 +35,9 @@ from hub.weights import Weights
 _CATALOGUE_SECONDS = 300.0
 _RECENTLY = timedelta(days=180)  # "5 weeks ago" reads well; "17 years ago" is a date
 _MODEL_CHECK_SECONDS = 30.0
-# How long a snapshot is trusted before the names' version is looked at again: a product
-# renamed by another process (a catalogue load) is recommended under its new name well
-# within a second.
+# How long a snapshot is trusted before the catalogue's versions are looked at again: a product
+# renamed, sold out or repriced by another process (a catalogue load, the retailer's stock
+# system) is recommended under its new name, or no longer, well within a second.
 _NAMES_CHECK_SECONDS = 0.25
 
 
@@ -65,20 +65,20 @@ class _Serving:
         self._catalogue_at = 0.0
         self._model_checked = 0.0
         self._names_checked = 0.0
-        self._names_version: int | None = None
+        self._names_version: tuple[int, ...] | None = None
 
     async def refresh(self, session: AsyncSession) -> None:
         now = time.monotonic()
         stale = not self.rows or now - self._catalogue_at > _CATALOGUE_SECONDS
-        looked: int | None = None
+        looked: tuple[int, ...] | None = None
         if not stale and now - self._names_checked > _NAMES_CHECK_SECONDS:
-            looked = await catalog.names_version(session)
+            looked = await catalog.catalogue_version(session)
             stale = looked != self._names_version
             self._names_checked = now
         if stale:
-            # The version before the rows: the rows are at least as new as it.
+            # The versions before the rows: the rows are at least as new as they.
             if looked is None:
-                looked = await catalog.names_version(session)
+                looked = await catalog.catalogue_version(session)
             self._names_version = looked
             self._names_checked = now
             rows = list(await catalog.browse(session, in_stock_only=True, limit=100_000))

@@ -27,9 +27,11 @@ from hub.weights import Weights
 from tests.conftest import hub_command, unique
 
 
-async def _version(db: Database) -> int:
+async def _version(db: Database, row: int = 1) -> int:
+    """Row 1: the names' version; row 2: what a product offers (stock, price, category, tags)."""
     async with db.sessions() as session:
-        return int(await session.scalar(select(CatalogVersion.version)) or 0)
+        found = await session.scalar(select(CatalogVersion.version).where(CatalogVersion.id == row))
+        return int(found or 0)
 
 
 async def _write(db: Database, *statements: object) -> None:
@@ -74,6 +76,50 @@ async def test_the_version_moves_with_names_only(make_database) -> None:  # type
         assert recategorised > renamed
         await _write(db, delete(Product).where(Product.sku == "T1"))
         assert await _version(db) > recategorised
+    finally:
+        await db.dispose()
+
+
+async def test_the_offer_version_moves_with_stock_price_category_and_tags(make_database) -> None:  # type: ignore[no-untyped-def]
+    """Row 2, which the recommendations' snapshot looks at beside row 1: a product sold out or
+    repriced by another process is no longer served as it was."""
+    url = make_database("offer")
+    hub_command(url, "migrate")
+    db = Database(url)
+    try:
+        await _write(
+            db,
+            insert(Category).values(slug="toys", name="Toys", position=1),
+            insert(Category).values(slug="games", name="Games", position=2),
+            insert(Product).values(
+                sku="T1", name="Tin robot", description="", category_slug="toys",
+                price=Decimal("3.50"), tags=[], in_stock=True, units_sold=0,
+                updated_at=utcnow(),
+            ),
+        )  # fmt: skip
+        seen = await _version(db, 2)
+        assert seen >= 1
+        # Sales, descriptions and the clock leave it.
+        await _write(
+            db,
+            update(Product)
+            .where(Product.sku == "T1")
+            .values(units_sold=9, description="Wind it up", updated_at=utcnow()),
+        )
+        assert await _version(db, 2) == seen
+        for change in (
+            {"in_stock": False},
+            {"price": Decimal("4.25")},
+            {"category_slug": "games"},
+            {"tags": ["tin"]},
+        ):
+            await _write(db, update(Product).where(Product.sku == "T1").values(**change))
+            moved = await _version(db, 2)
+            assert moved > seen, change
+            seen = moved
+        names_before = await _version(db)
+        await _write(db, update(Product).where(Product.sku == "T1").values(in_stock=True))
+        assert await _version(db) == names_before, "the names' copy is kept"
     finally:
         await db.dispose()
 

@@ -252,8 +252,9 @@ RECS = """query($id: ID!) { profile(id: $id) { recommendations(touchpoint: WEB, 
 PRODUCT = "query($sku: String!) { product(sku: $sku) { sku name } }"
 
 
-async def _rename(database_url: str, sku: str, name: str) -> None:
-    """What `seed-demo` or an import from another process does to a product's name."""
+async def _update_product(database_url: str, sku: str, column: str, value: object) -> None:
+    """What `seed-demo`, an import or the retailer's stock system does to a product from
+    another process."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -261,7 +262,7 @@ async def _rename(database_url: str, sku: str, name: str) -> None:
     try:
         async with engine.begin() as connection:
             await connection.execute(
-                text("UPDATE products SET name = :n WHERE sku = :s"), {"n": name, "s": sku}
+                text(f"UPDATE products SET {column} = :v WHERE sku = :s"), {"v": value, "s": sku}
             )
     finally:
         await engine.dispose()
@@ -276,7 +277,7 @@ async def test_a_renamed_product_is_recommended_under_its_new_name(hub: HubHandl
     assert picks, "the sample store recommends something"
     sku, old = picks[0]["product"]["sku"], picks[0]["product"]["name"]
     new = f"{old} (renamed {unique()})"
-    await _rename(hub.database_url, sku, new)
+    await _update_product(hub.database_url, sku, "name", new)
     try:
         await asyncio.sleep(1.0)  # well under a second is the promise
         assert hub.gql(PRODUCT, {"sku": sku})["data"]["product"]["name"] == new
@@ -287,7 +288,27 @@ async def test_a_renamed_product_is_recommended_under_its_new_name(hub: HubHandl
             f"“{names.get(sku)}” (the hub's catalogue snapshot is kept for five minutes)"
         )
     finally:
-        await _rename(hub.database_url, sku, old)
+        await _update_product(hub.database_url, sku, "name", old)
+
+
+async def test_a_product_sold_out_elsewhere_is_no_longer_recommended(hub: HubHandle) -> None:
+    """The retailer's stock system marks a product sold out, straight in `products`: the
+    hub's catalogue snapshot (kept five minutes) went on recommending it; now within a
+    second, as a rename is."""
+    profile = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))["profile"]
+    picks = hub.gql(RECS, {"id": profile["id"]})["data"]["profile"]["recommendations"]
+    assert picks, "the sample store recommends something"
+    sku = picks[0]["product"]["sku"]
+    await _update_product(hub.database_url, sku, "in_stock", False)
+    try:
+        await asyncio.sleep(1.0)
+        again = hub.gql(RECS, {"id": profile["id"]})["data"]["profile"]["recommendations"]
+        assert sku not in {p["product"]["sku"] for p in again}, f"{sku} is sold out"
+    finally:
+        await _update_product(hub.database_url, sku, "in_stock", True)
+    await asyncio.sleep(1.0)
+    back = hub.gql(RECS, {"id": profile["id"]})["data"]["profile"]["recommendations"]
+    assert sku in {p["product"]["sku"] for p in back}, "in stock again: recommended again"
 
 
 def test_a_subscriber_that_stops_reading_is_told_to_read_again_not_left_with_gaps() -> None:
