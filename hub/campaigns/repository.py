@@ -97,6 +97,19 @@ async def recipients(
     return list(await session.scalars(query.order_by(CampaignRecipient.id).limit(limit)))
 
 
+async def held_out_profiles(session: AsyncSession, campaign_id: int) -> set[str]:
+    """The live profile of every control-group recipient: a recipient merged since the run is
+    followed to the profile now holding them (`merged_into_id` names the final survivor)."""
+    r = CampaignRecipient
+    rows = await session.scalars(
+        select(func.coalesce(Profile.merged_into_id, r.profile_id))
+        .select_from(r)
+        .join(Profile, Profile.id == r.profile_id)
+        .where(r.campaign_id == campaign_id, r.control.is_(True))
+    )
+    return set(rows)
+
+
 async def recipient_by_code(session: AsyncSession, code: str) -> CampaignRecipient | None:
     return await session.scalar(
         select(CampaignRecipient).where(CampaignRecipient.response_code == code)

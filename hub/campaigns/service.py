@@ -274,8 +274,8 @@ async def export_campaign(
 ) -> CampaignExport:
     """One mail-merge row per treated recipient: the contact the purpose needs (and the name it
     may use), the response code, the campaign's content for them and their top picks with
-    reasons. Whoever withdrew the purpose since the run, was erased, or can no longer be
-    reached that way is dropped. Audited."""
+    reasons. Whoever withdrew the purpose since the run, was erased, can no longer be
+    reached that way, or was merged with a control-group recipient is dropped. Audited."""
     campaign = await require(session, campaign_id)
     if campaign.status != "RUN":
         raise DomainError.one(
@@ -289,7 +289,9 @@ async def export_campaign(
     rows: list[dict[str, Any]] = []
     exported: list[int] = []
     withdrawn = unreachable = 0
-    seen: set[str] = set()
+    # The control group is sent nothing: a treated recipient who turned out to be a control
+    # recipient too (merged since the run, either way round) is held out, never mailed.
+    seen: set[str] = await repo.held_out_profiles(session, campaign.id)
     after: int | None = None
     while True:
         page = await repo.recipients(session, campaign.id, control=False, after=after, limit=PAGE)
@@ -299,7 +301,8 @@ async def export_campaign(
         live: dict[int, Profile] = {}
         for recipient in page:
             profile = await profiles.get_live(session, recipient.profile_id)
-            if profile is None or profile.id in seen:  # erased, or merged into another one
+            # Erased, merged into another recipient, or now one person with a control one.
+            if profile is None or profile.id in seen:
                 unreachable += 1
                 continue
             seen.add(profile.id)

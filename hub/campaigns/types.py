@@ -134,7 +134,9 @@ class ExportCampaignPayload:
         default=0, description="Recipients left out: withdrew the purpose since the run."
     )
     excluded_unreachable: int = strawberry.field(
-        default=0, description="Recipients left out: erased, or no contact for the channel now."
+        default=0,
+        description="Recipients left out: erased, no contact for the channel now, or one person "
+        "with a control-group recipient since the run (merged): the control group is sent nothing.",
     )
     data: str | None = strawberry.field(
         default=None,

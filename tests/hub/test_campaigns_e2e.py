@@ -343,3 +343,38 @@ def test_an_unknown_campaign_is_a_typed_error_not_a_crash(hub: HubHandle) -> Non
         )
         assert body["data"] is None, body
         assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", body
+
+
+def test_a_treated_recipient_merged_with_a_control_one_is_held_out_of_the_mail_merge(
+    hub: HubHandle,
+) -> None:
+    """The control group is sent nothing: once a treated and a control recipient turn out to be
+    one person (merged after the run, either way round), that person is held out."""
+    marker, segment = marked_segment(hub, "Merged")
+    card_of: dict[str, str] = {}
+    for i in range(16):
+        profile, card = mailable(hub, marker, f"Merger{chr(ord('a') + i)}")
+        card_of[profile["id"]] = card
+    campaign = new_campaign(hub, segment["id"])
+    ok(hub.gql(RUN, {"id": campaign["id"]}), "runCampaign")
+    treated = recipients(hub, campaign["id"], control=False)
+    control = recipients(hub, campaign["id"], control=True)
+    assert len(treated) >= 2 and len(control) >= 2, "a 50 % split of 16"
+    # A treated customer merges into a control one, and a control one into a treated one.
+    held_out = set()
+    for first, second in [(control[0], treated[0]), (treated[1], control[1])]:
+        both = identify(
+            hub,
+            hub.admin_key,
+            "WEB",
+            ("LOYALTY_ID", card_of[first["profileId"]]),
+            ("LOYALTY_ID", card_of[second["profileId"]]),
+        )
+        assert both["merged"], both
+        held_out.add(both["profile"]["id"])
+
+    done = ok(hub.gql(EXPORT, {"id": campaign["id"], "format": "JSON"}), "exportCampaign")
+    mailed = {row["profileId"] for row in json.loads(done["data"])}
+    assert not mailed & held_out, "a control-group customer was sent the mailing"
+    assert mailed == {r["profileId"] for r in treated[2:]}
+    assert done["excludedUnreachable"] == 2
