@@ -107,6 +107,30 @@ def test_bad_rules_are_refused_field_by_field(hub: HubHandle) -> None:
     assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+def test_spend_bounds_are_checked_like_event_bounds(hub: HubHandle) -> None:
+    """A spend window nobody can fall in is refused as an event's is (it was saved, and matched
+    nobody ever); a bound out of range is one error, not also "needs atLeast or atMost"."""
+    cases: list[tuple[Any, list[tuple[list[str], str]]]] = [
+        (
+            {"spend": {"atLeast": 100, "atMost": 50}},
+            [(["input", "rule", "spend", "atMost"], "OUT_OF_RANGE")],
+        ),
+        (
+            {"event": {"atLeast": 5, "atMost": 2}},
+            [(["input", "rule", "event", "atMost"], "OUT_OF_RANGE")],
+        ),
+        (
+            {"spend": {"atLeast": 1e12}},
+            [(["input", "rule", "spend", "atLeast"], "OUT_OF_RANGE")],
+        ),
+    ]
+    for rule, errors in cases:
+        payload = save(hub, rule)
+        assert payload["segment"] is None, (rule, payload)
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == errors, (rule, payload)
+    assert save(hub, {"spend": {"atLeast": 50, "atMost": 50}})["userErrors"] == []
+
+
 def test_a_segment_name_is_unique_and_a_segment_can_be_changed(hub: HubHandle) -> None:
     first = save(hub, {"known": True})["segment"]
     again = hub.gql(SAVE, {"input": {"name": first["name"], "rule": {"known": False}}})

@@ -209,9 +209,11 @@ def _spend(p: _Parser, body: Mapping[str, Any], path: tuple[str | int, ...]) -> 
     p.fields(body, path, {"atLeast", "atMost", "withinDays"})
     at_least = p.number(body, "atLeast", path, 0, 1e9)
     at_most = p.number(body, "atMost", path, 0, 1e9)
-    if at_least is None and at_most is None:
+    if body.get("atLeast") is None and body.get("atMost") is None:
         p.bad(path, "“spend” needs atLeast, atMost or both.", ErrorCode.REQUIRED)
         return None
+    if at_least is not None and at_most is not None and at_most < at_least:
+        p.bad((*path, "atMost"), "atMost is smaller than atLeast.", ErrorCode.OUT_OF_RANGE)
     return Spend(at_least, at_most, p.days(body, path))
 
 
