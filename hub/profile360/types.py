@@ -309,7 +309,7 @@ class Profile:
             found = await segments.memberships(
                 session, _row(self), ctx.hub.weights, discreet=ctx.masked
             )
-        return [SegmentMembership.of(m) for m in found]
+        return [SegmentMembership.of(m, ctx.masked) for m in found]
 
     @strawberry.field(description="The customer's own gift registries, with what is still wanted.")
     async def gift_registries(self, info: Info) -> list[GiftRegistry]:

@@ -92,7 +92,7 @@ class SegmentQuery:
                 ctx.hub.weights,
                 discreet=ctx.masked,
             )
-        return Content.of(picks[0]) if picks else None
+        return Content.of(picks[0], ctx.masked) if picks else None
 
     @strawberry.field(
         description="What an agent could do for this caller now, best first, each with why.",

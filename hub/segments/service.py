@@ -20,6 +20,7 @@ from hub.enums import ConsentPurpose
 from hub.errors import DomainError, ErrorCode, Problems, clean_text
 from hub.events import service as events_service
 from hub.identity import service as identity
+from hub.masks import mask_postcode
 from hub.preferences import views as preferences
 from hub.privacy import consent
 from hub.profiles.models import Profile
@@ -114,6 +115,26 @@ async def require_segment(session: AsyncSession, segment_id: int, field: str) ->
     if segment is None:
         raise DomainError.one((field,), ErrorCode.NOT_FOUND, "No segment has this id.")
     return segment
+
+
+def rule_shown(rule: Any, discreet: bool) -> Any:
+    """A segment's rule as a caller may see it: on a shared screen (`discreet`) a postcode it
+    names is its district only ("SW1A ***"), as in the reason and the profile beside it."""
+    if not discreet:
+        return rule
+    if isinstance(rule, list):
+        return [rule_shown(r, discreet) for r in rule]
+    if not isinstance(rule, dict):
+        return rule
+    trait = rule.get("trait")
+    if isinstance(trait, dict) and trait.get("name") == "postcode":
+        return {
+            "trait": {
+                k: mask_postcode(v) if k != "name" and isinstance(v, str) else v
+                for k, v in trait.items()
+            }
+        }
+    return {k: rule_shown(v, discreet) for k, v in rule.items()}
 
 
 def compile_segment(segment: Segment) -> Compiled | None:

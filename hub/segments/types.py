@@ -15,7 +15,7 @@ from hub.catalog.types import Product
 from hub.segments import actions
 from hub.segments.models import ContentItem as ContentRow
 from hub.segments.models import Segment as SegmentRow
-from hub.segments.service import Membership
+from hub.segments.service import Membership, rule_shown
 from hub.segments.slots import ContentPick
 
 
@@ -45,12 +45,13 @@ class Segment:
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: SegmentRow) -> Segment:
+    def of(cls, row: SegmentRow, discreet: bool = False) -> Segment:
+        """`discreet`: for a shared screen (the rule's postcodes name their district only)."""
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
             description=row.description,
-            rule=cast(JSON, row.rule),
+            rule=cast(JSON, rule_shown(row.rule, discreet)),
             created_by=row.created_by,
             created_at=row.created_at,
             updated_at=row.updated_at,
@@ -63,8 +64,8 @@ class SegmentMembership:
     reason: str
 
     @classmethod
-    def of(cls, member: Membership) -> SegmentMembership:
-        return cls(segment=Segment.of(member.segment), reason=member.reason)
+    def of(cls, member: Membership, discreet: bool = False) -> SegmentMembership:
+        return cls(segment=Segment.of(member.segment, discreet), reason=member.reason)
 
 
 @strawberry.input
@@ -135,14 +136,14 @@ class Content:
     reason: str
 
     @classmethod
-    def of(cls, pick: ContentPick) -> Content:
+    def of(cls, pick: ContentPick, discreet: bool = False) -> Content:
         return cls(
             id=strawberry.ID(str(pick.item.id)),
             slot=pick.item.slot,
             title=pick.item.title,
             body=pick.item.body,
             link=pick.item.link,
-            segment=Segment.of(pick.segment) if pick.segment else None,
+            segment=Segment.of(pick.segment, discreet) if pick.segment else None,
             reason=pick.reason,
         )
 

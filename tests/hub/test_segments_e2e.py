@@ -354,3 +354,40 @@ def test_recent_events_can_leave_out_types(hub: HubHandle) -> None:
     only = hub.gql(query, {"id": profile_id, "t": ["VIEW"]})["data"]["profile"]["recentEvents"]
     assert {e["type"] for e in every} == {"VIEW", "RECOMMENDATION_SHOWN"}
     assert [e["type"] for e in only] == ["VIEW"]
+
+
+def test_a_shared_screen_sees_no_full_postcode_in_a_segments_rule(hub: HubHandle) -> None:
+    """A kiosk shows a member's postcode as its district only ("SW1A ***"), in the reason and
+    in the profile; the segment's rule, shown beside the reason, named it in full."""
+    marker = unique("Postcode store ")
+    rule = {
+        "all": [
+            {"trait": {"name": "preferredStore", "equals": marker}},
+            {"trait": {"name": "postcode", "equals": "SW1A 2AA", "startsWith": "SW1A 2"}},
+        ]
+    }
+    segment = save(hub, rule)["segment"]
+    slot = unique("kiosk-postcode-")
+    item = hub.gql(
+        SAVE_CONTENT,
+        {"input": {"slot": slot, "name": "Local", "title": "Near you", "segmentId": segment["id"]}},
+    )["data"]["saveContent"]
+    assert item["userErrors"] == [], item
+    profile_id, _ = shopper(hub, preferredStore=marker, postcode="SW1A 2AA")
+    consent = {"id": profile_id, "purpose": "PERSONALIZATION", "granted": True, "tp": "KIOSK"}
+    assert hub.gql(SET_CONSENT, consent)["data"]["setConsent"]["userErrors"] == []
+    query = """query($id: ID!, $slot: String!) {
+      profile(id: $id) { segments { segment { id rule } reason } }
+      content(slot: $slot, profileId: $id, touchpoint: KIOSK) { segment { rule } reason } }"""
+    at_kiosk = hub.gql(query, {"id": profile_id, "slot": slot}, key=hub.kiosk_key)
+    assert "errors" not in at_kiosk, at_kiosk
+    memberships = {m["segment"]["id"]: m for m in at_kiosk["data"]["profile"]["segments"]}
+    assert "SW1A ***" in memberships[segment["id"]]["reason"]
+    assert at_kiosk["data"]["content"]["segment"] is not None
+    assert "2AA" not in json.dumps(at_kiosk), at_kiosk
+    assert "SW1A 2" not in json.dumps(at_kiosk), at_kiosk
+    # Operators and agents see the rule as written.
+    for key in (hub.admin_key, hub.agent_token()):
+        full = hub.gql(query, {"id": profile_id, "slot": slot}, key=key)
+        shown = {m["segment"]["id"]: m for m in full["data"]["profile"]["segments"]}
+        assert shown[segment["id"]]["segment"]["rule"] == rule
