@@ -34,6 +34,14 @@ async def campaign_named(session: AsyncSession, name: str) -> Campaign | None:
     return await session.scalar(select(Campaign).where(Campaign.name == name))
 
 
+async def names_for_segment(session: AsyncSession, segment_id: int) -> list[str]:
+    return list(
+        await session.scalars(
+            select(Campaign.name).where(Campaign.segment_id == segment_id).order_by(Campaign.id)
+        )
+    )
+
+
 async def all_campaigns(session: AsyncSession) -> list[Campaign]:
     return list(await session.scalars(select(Campaign).order_by(Campaign.id.desc())))
 

@@ -93,6 +93,14 @@ def in_control(campaign_id: int, profile_id: str, control_percent: float) -> boo
     return int(digest[:8], 16) % 10_000 < control_percent * 100
 
 
+async def _using_segment(session: AsyncSession, segment_id: int) -> list[str]:
+    """A campaign keeps its segment (a run's audience was drawn from it): deleting it is refused."""
+    return [f"campaign “{name}”" for name in await repo.names_for_segment(session, segment_id)]
+
+
+segments.register_users("campaigns", _using_segment)
+
+
 # ---------------------------------------------------------------- campaigns
 
 

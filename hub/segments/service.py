@@ -7,7 +7,7 @@ moves a shopper into "Home décor lovers" for the very next read anywhere.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,6 +89,18 @@ async def save_segment(session: AsyncSession, wanted: SegmentIn, actor: str) -> 
     return existing
 
 
+# A domain that keeps segment ids (campaigns) says what still uses a segment, by name, so that
+# deleting it is refused in words; segments never import that domain (the dependency points one
+# way). Registered when that domain is imported; one per domain (a re-import replaces it).
+SegmentUsers = Callable[[AsyncSession, int], Awaitable[list[str]]]
+_USERS: dict[str, SegmentUsers] = {}
+
+
+def register_users(domain: str, users: SegmentUsers) -> None:
+    """`users(session, segment_id)`: what of `domain` still uses the segment ("campaign “X”")."""
+    _USERS[domain] = users
+
+
 async def delete_segment(session: AsyncSession, segment_id: int) -> Segment:
     segment = await repo.segment(session, segment_id)
     if segment is None:
@@ -101,6 +113,14 @@ async def delete_segment(session: AsyncSession, segment_id: int) -> Segment:
             ErrorCode.CONFLICT,
             f"Content still targets this segment ({names}); change or delete it first.",
         )
+    for users in _USERS.values():
+        used_by = await users(session, segment_id)
+        if used_by:
+            raise DomainError.one(
+                ("id",),
+                ErrorCode.CONFLICT,
+                f"Still used by {', '.join(used_by[:5])}: it keeps the segment it was made for.",
+            )
     await session.delete(segment)
     await session.flush()
     return segment

@@ -378,3 +378,23 @@ def test_a_treated_recipient_merged_with_a_control_one_is_held_out_of_the_mail_m
     assert not mailed & held_out, "a control-group customer was sent the mailing"
     assert mailed == {r["profileId"] for r in treated[2:]}
     assert done["excludedUnreachable"] == 2
+
+
+def test_a_segment_a_campaign_was_made_for_is_not_deleted_and_the_refusal_says_why(
+    hub: HubHandle,
+) -> None:
+    """Deleting it is refused on `id`, naming the campaign (it was a nameless "That conflicts
+    with data already stored." from the store's foreign key)."""
+    _, segment = marked_segment(hub, "Kept")
+    campaign = new_campaign(hub, segment["id"])
+    body = hub.gql(
+        "mutation($id: ID!) { deleteSegment(id: $id) {"
+        " deletedId userErrors { field code message } } }",
+        {"id": segment["id"]},
+    )
+    payload = body["data"]["deleteSegment"]
+    assert payload["deletedId"] is None
+    [error] = payload["userErrors"]
+    assert (error["field"], error["code"]) == (["id"], "CONFLICT"), error
+    assert campaign["name"] in error["message"], error
+    assert ok(hub.gql(RUN, {"id": campaign["id"]}), "runCampaign")["campaign"]["status"] == "RUN"
