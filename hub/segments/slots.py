@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,8 +63,14 @@ def _slot(value: str, problems: Problems) -> str:
     return slot
 
 
+def _utc(at: datetime | None) -> datetime | None:
+    """A time as the store reads it: one sent without a zone is UTC."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
 async def save_content(session: AsyncSession, wanted: ContentIn) -> ContentItem:
     problems = Problems()
+    starts_at, ends_at = _utc(wanted.starts_at), _utc(wanted.ends_at)
     slot = _slot(wanted.slot, problems)
     name = clean_text(wanted.name, ("input", "name"), MAX_NAME, problems, required=True)
     title = clean_text(wanted.title, ("input", "title"), MAX_TITLE, problems, required=True)
@@ -84,7 +90,7 @@ async def save_content(session: AsyncSession, wanted: ContentIn) -> ContentItem:
             ErrorCode.INVALID,
             "A link is a web address (https://…) or a path on the site (/…).",
         )
-    if wanted.starts_at and wanted.ends_at and wanted.ends_at <= wanted.starts_at:
+    if starts_at and ends_at and ends_at <= starts_at:
         problems.add(("input", "endsAt"), ErrorCode.OUT_OF_RANGE, "Ends before it starts.")
     if not -1000 <= wanted.priority <= 1000:
         problems.add(("input", "priority"), ErrorCode.OUT_OF_RANGE, "From -1000 to 1000.")
@@ -106,8 +112,8 @@ async def save_content(session: AsyncSession, wanted: ContentIn) -> ContentItem:
     item.segment_id = wanted.segment_id
     item.touchpoints = sorted(set(wanted.touchpoints))
     item.priority = wanted.priority
-    item.starts_at = wanted.starts_at
-    item.ends_at = wanted.ends_at
+    item.starts_at = starts_at
+    item.ends_at = ends_at
     item.active = wanted.active
     item.updated_at = now
     await session.flush()

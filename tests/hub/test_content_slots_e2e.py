@@ -119,3 +119,20 @@ def test_content_links_stay_on_the_site_or_name_a_web_address(hub: HubHandle) ->
             SAVE_CONTENT, {"input": {"slot": unique("s-"), "name": "x", "title": "x", "link": link}}
         )["data"]["saveContent"]
         assert good["userErrors"] == [], link
+
+
+def test_a_time_without_a_zone_is_read_as_utc_beside_one_with_a_zone(hub: HubHandle) -> None:
+    """The store reads a time without a zone as UTC; one beside a zoned one was compared with
+    it as sent (naive against aware) and the save failed with "Unexpected error."."""
+    slot = unique("zones-")
+    window = {"startsAt": "2026-01-01T00:00:00", "endsAt": "2026-06-01T00:00:00+02:00"}
+    saved = hub.gql(SAVE_CONTENT, {"input": {"slot": slot, "name": "x", "title": "x", **window}})
+    assert "errors" not in saved, saved
+    assert saved["data"]["saveContent"]["userErrors"] == []
+    backwards = {"startsAt": "2026-06-01T00:00:00", "endsAt": "2026-06-01T01:00:00+02:00"}
+    refused = hub.gql(
+        SAVE_CONTENT, {"input": {"slot": slot, "name": "x", "title": "x", **backwards}}
+    )
+    assert "errors" not in refused, refused
+    errors = refused["data"]["saveContent"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [(["input", "endsAt"], "OUT_OF_RANGE")]
