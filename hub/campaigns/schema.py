@@ -64,7 +64,8 @@ class CampaignQuery:
         return [Campaign.of(r, found.get(r.id)) for r in rows]
 
     @strawberry.field(
-        description="A run campaign's frozen audience, control group included (operators).",
+        description="A run campaign's frozen audience, control group included (operators), "
+        "in the order of the run, a page at a time (`after`).",
         extensions=[PermissionExtension([Allowed(Scope.CAMPAIGNS)])],
     )
     async def campaign_recipients(
@@ -73,11 +74,21 @@ class CampaignQuery:
         campaign_id: strawberry.ID,
         first: int = 100,
         control: bool | None = None,
+        after: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The `id` of the last recipient of the page before: the next page."
+            ),
+        ] = None,
     ) -> list[CampaignRecipient]:
         try:
             async with info.context.reading() as session:
                 rows = await campaigns.recipients(
-                    session, row_number(campaign_id), control, max(0, min(first, MAX_RECIPIENTS))
+                    session,
+                    row_number(campaign_id),
+                    control,
+                    max(0, min(first, MAX_RECIPIENTS)),
+                    after=row_number(after) if after is not None else None,
                 )
         except DomainError as error:  # an unknown campaign: a typed error, not a crash
             raise from_domain(error) from error

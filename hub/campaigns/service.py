@@ -257,10 +257,15 @@ async def run_campaign(
 
 
 async def recipients(
-    session: AsyncSession, campaign_id: int, control: bool | None, first: int
+    session: AsyncSession,
+    campaign_id: int,
+    control: bool | None,
+    first: int,
+    after: int | None = None,
 ) -> list[CampaignRecipient]:
+    """A page of the frozen audience in the order of the run; `after` a recipient's id."""
     await require(session, campaign_id)
-    return await repo.recipients(session, campaign_id, control=control, limit=first)
+    return await repo.recipients(session, campaign_id, control=control, after=after, limit=first)
 
 
 @dataclass(frozen=True)

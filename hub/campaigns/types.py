@@ -73,6 +73,9 @@ class Campaign:
 
 @strawberry.type(description="One customer of a run campaign's frozen audience (operators).")
 class CampaignRecipient:
+    id: strawberry.ID = strawberry.field(
+        description="The recipient's place in the audience: `after` in campaignRecipients."
+    )
     profile_id: strawberry.ID
     control: bool
     response_code: str
@@ -84,6 +87,7 @@ class CampaignRecipient:
     @classmethod
     def of(cls, row: RecipientRow) -> CampaignRecipient:
         return cls(
+            id=strawberry.ID(str(row.id)),
             profile_id=strawberry.ID(row.profile_id),
             control=row.control,
             response_code=row.response_code,

@@ -398,3 +398,30 @@ def test_a_segment_a_campaign_was_made_for_is_not_deleted_and_the_refusal_says_w
     assert (error["field"], error["code"]) == (["id"], "CONFLICT"), error
     assert campaign["name"] in error["message"], error
     assert ok(hub.gql(RUN, {"id": campaign["id"]}), "runCampaign")["campaign"]["status"] == "RUN"
+
+
+def test_every_recipient_can_be_listed_a_page_at_a_time(
+    hub: HubHandle, mailing: dict[str, Any]
+) -> None:
+    """campaignRecipients stopped at its first page (at most 1,000): past it an audience could
+    not be read. `after` (a recipient's `id`) reads on from there."""
+    campaign = mailing["campaign"]
+    page_query = """query($id: ID!, $after: ID, $control: Boolean) {
+      campaignRecipients(campaignId: $id, first: 5, after: $after, control: $control) {
+        id profileId control } }"""
+    for control in (None, True, False):
+        seen: list[dict[str, Any]] = []
+        after = None
+        while True:
+            body = hub.gql(page_query, {"id": campaign["id"], "after": after, "control": control})
+            assert "errors" not in body, body
+            page = body["data"]["campaignRecipients"]
+            if not page:
+                break
+            assert len(page) <= 5
+            seen += page
+            after = page[-1]["id"]
+        everyone = recipients(hub, campaign["id"], control=control)
+        assert [r["profileId"] for r in seen] == [r["profileId"] for r in everyone]
+        assert len({r["id"] for r in seen}) == len(seen)
+    assert len(recipients(hub, campaign["id"])) == campaign["audience"] > 5
