@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
 # PostgreSQL cannot store a NUL in text; SQLite would, and every reader after it would trip.
@@ -95,6 +96,19 @@ def clean_text(
     elif has_control_characters(text):
         problems.add(path, ErrorCode.INVALID, CONTROL_CHARACTERS)
     return text
+
+
+def check_storable_time(
+    at: datetime | None, field: tuple[str | int, ...], problems: Problems
+) -> None:
+    """A time is kept in UTC: one that leaves the calendar there (year 1 at +01:00 is year 0,
+    31 December 9999 at −05:00 is year 10000) is OUT_OF_RANGE on its field, not a crash."""
+    if at is None or at.tzinfo is None:
+        return
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        problems.add(field, ErrorCode.OUT_OF_RANGE, "A time from year 1 to year 9999 in UTC.")
 
 
 def has_control_characters(text: str, allowed: str = "") -> bool:

@@ -32,7 +32,7 @@ from hub.campaigns.models import Campaign, CampaignRecipient
 from hub.campaigns.repository import Counts
 from hub.db import one_snapshot, utcnow
 from hub.enums import ConsentPurpose
-from hub.errors import DomainError, ErrorCode, Problems, clean_text
+from hub.errors import DomainError, ErrorCode, Problems, check_storable_time, clean_text
 from hub.identity import service as identity
 from hub.privacy import consent
 from hub.profiles import service as profiles
@@ -126,14 +126,12 @@ async def create_campaign(session: AsyncSession, wanted: CampaignIn) -> Campaign
             ErrorCode.INVALID,
             f"A slot is a short name of letters, digits and - _ . (at most {MAX_SLOT}).",
         )
+    before = len(problems.items)
     for field, at in (("startsAt", wanted.starts_at), ("endsAt", wanted.ends_at)):
         if at.tzinfo is None:
             problems.add(("input", field), ErrorCode.INVALID, "Give a time zone (e.g. Z).")
-    if (
-        wanted.starts_at.tzinfo is not None
-        and wanted.ends_at.tzinfo is not None
-        and wanted.ends_at <= wanted.starts_at
-    ):
+        check_storable_time(at, ("input", field), problems)
+    if len(problems.items) == before and wanted.ends_at <= wanted.starts_at:
         problems.add(("input", "endsAt"), ErrorCode.OUT_OF_RANGE, "Ends before it starts.")
     if not 0 <= wanted.control_percent <= MAX_CONTROL_PERCENT:
         problems.add(

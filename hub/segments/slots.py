@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import utcnow
 from hub.enums import ConsentPurpose
-from hub.errors import DomainError, ErrorCode, Problems, clean_text
+from hub.errors import DomainError, ErrorCode, Problems, check_storable_time, clean_text
 from hub.privacy import consent
 from hub.profiles.models import Profile
 from hub.segments import repository as repo
@@ -71,6 +71,9 @@ def _utc(at: datetime | None) -> datetime | None:
 async def save_content(session: AsyncSession, wanted: ContentIn) -> ContentItem:
     problems = Problems()
     starts_at, ends_at = _utc(wanted.starts_at), _utc(wanted.ends_at)
+    check_storable_time(starts_at, ("input", "startsAt"), problems)
+    check_storable_time(ends_at, ("input", "endsAt"), problems)
+    times_stored = not problems.items  # the first checks: two such times may be compared
     slot = _slot(wanted.slot, problems)
     name = clean_text(wanted.name, ("input", "name"), MAX_NAME, problems, required=True)
     title = clean_text(wanted.title, ("input", "title"), MAX_TITLE, problems, required=True)
@@ -90,7 +93,7 @@ async def save_content(session: AsyncSession, wanted: ContentIn) -> ContentItem:
             ErrorCode.INVALID,
             "A link is a web address (https://…) or a path on the site (/…).",
         )
-    if starts_at and ends_at and ends_at <= starts_at:
+    if times_stored and starts_at and ends_at and ends_at <= starts_at:
         problems.add(("input", "endsAt"), ErrorCode.OUT_OF_RANGE, "Ends before it starts.")
     if not -1000 <= wanted.priority <= 1000:
         problems.add(("input", "priority"), ErrorCode.OUT_OF_RANGE, "From -1000 to 1000.")

@@ -425,3 +425,27 @@ def test_every_recipient_can_be_listed_a_page_at_a_time(
         assert [r["profileId"] for r in seen] == [r["profileId"] for r in everyone]
         assert len({r["id"] for r in seen}) == len(seen)
     assert len(recipients(hub, campaign["id"])) == campaign["audience"] > 5
+
+
+def test_a_window_that_leaves_the_calendar_in_utc_is_refused_on_its_field(
+    hub: HubHandle,
+) -> None:
+    """9999-12-31T23:00-05:00 is year 10000 in UTC, as the store keeps it: createCampaign
+    failed with "Unexpected error."; it is OUT_OF_RANGE on the field, and nothing is stored."""
+    _, segment = marked_segment(hub, "Calendar")
+    for field, at in (
+        ("startsAt", "0001-01-01T00:00:00+01:00"),
+        ("endsAt", "9999-12-31T23:00:00-05:00"),
+    ):
+        wanted = {
+            "name": unique("Calendar "),
+            "segmentId": segment["id"],
+            "purpose": "MARKETING_EMAIL",
+            "startsAt": "2026-01-01T00:00:00Z",
+            "endsAt": "2027-01-01T00:00:00Z",
+            field: at,
+        }
+        body = hub.gql(CREATE, {"input": wanted})
+        assert "errors" not in body, body
+        errors = body["data"]["createCampaign"]["userErrors"]
+        assert [(e["field"], e["code"]) for e in errors] == [(["input", field], "OUT_OF_RANGE")]

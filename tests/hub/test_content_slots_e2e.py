@@ -136,3 +136,18 @@ def test_a_time_without_a_zone_is_read_as_utc_beside_one_with_a_zone(hub: HubHan
     assert "errors" not in refused, refused
     errors = refused["data"]["saveContent"]["userErrors"]
     assert [(e["field"], e["code"]) for e in errors] == [(["input", "endsAt"], "OUT_OF_RANGE")]
+
+
+def test_a_time_that_leaves_the_calendar_in_utc_is_refused_on_its_field(hub: HubHandle) -> None:
+    """1 January of year 1 at +01:00 is year 0 in UTC, as the store keeps it: the save failed
+    with "Unexpected error."; it is OUT_OF_RANGE on the field."""
+    for field, at in (
+        ("startsAt", "0001-01-01T00:00:00+01:00"),
+        ("endsAt", "9999-12-31T23:00:00-05:00"),
+    ):
+        body = hub.gql(
+            SAVE_CONTENT, {"input": {"slot": unique("s-"), "name": "x", "title": "x", field: at}}
+        )
+        assert "errors" not in body, body
+        errors = body["data"]["saveContent"]["userErrors"]
+        assert [(e["field"], e["code"]) for e in errors] == [(["input", field], "OUT_OF_RANGE")]
