@@ -86,15 +86,26 @@ async def track(
         fresh = kept
         if not fresh:
             return result
-    # What learning needs of the profiles, in one more trip: consent, and what was forgotten.
+    # What learning needs of the profiles, in one more trip: consent, and what was forgotten;
+    # and the message ids again, now that the owners are locked (on SQLite the store's write
+    # lock is held): a writer that committed some of them since the first look (an import's
+    # chunk, another replica's batch) made them duplicates. Left to the unique key, each
+    # retry of the batch met the next such commit and the batch failed.
     named = list({pid for pid, _ in owners.values()})
-    personal, forgotten = await reads.fetch_in_session(
+    personal, forgotten, stored_since = await reads.fetch_in_session(
         session,
         [
             consent.allowed_among(session, named, ConsentPurpose.PERSONALIZATION, created),
             learned.forgotten_markers(session, [p for p in named if p not in created]),
+            repo.stored_message_ids(session, {e.message_id for e in fresh}),
         ],
     )
+    if stored_since:
+        kept = [e for e in fresh if e.message_id not in stored_since]
+        result.duplicates += len(fresh) - len(kept)
+        fresh = kept
+        if not fresh:
+            return result
     rows: list[tuple[Any, ...]] = []
     observations: list[Observation] = []
     by_profile: dict[str, list[EventIn]] = {}
