@@ -107,6 +107,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     import codecs
+    import zlib
     from pathlib import Path
 
     from rich.console import Console
@@ -160,8 +161,14 @@ def _import(args: argparse.Namespace) -> int:
 
     try:
         report = asyncio.run(run())
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"error: cannot read {path}: {error}", file=sys.stderr)
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as error:
+        # EOFError: a gzip file cut short; zlib.error: its compressed data damaged. Chunks
+        # committed before stay (each whole); the lines still waiting were not stored.
+        print(
+            f"error: cannot read {path}: {error} (chunks stored before this stay stored; "
+            "importing the mended file again adds only what is missing)",
+            file=sys.stderr,
+        )
         return 2
     for line, message in report.problems:
         print(f"line {line}: {message}", file=sys.stderr)

@@ -421,3 +421,27 @@ def test_the_first_line_of_a_message_id_is_the_one_stored_whatever_the_window(
     assert [e["messageId"] for e in kept] == [f"{run}-same"]
     other = hub.gql(VERSION, {"v": sooner})["data"]["profile"]["recentEvents"]
     assert [e["messageId"] for e in other] == [f"{run}-own"]
+
+
+def test_a_gzip_file_cut_short_or_damaged_is_a_clear_error_not_a_traceback(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """A truncated gzip raises EOFError and damaged compressed data zlib.error, neither an
+    OSError: the import ended with a traceback and exit 1 (the code of refused lines)."""
+    loyalty = unique("GZ").upper()
+    sku = some_skus(hub, 1)[0]
+    run = unique("gz-")
+    plain = "".join(_line(f"{run}-{n}", loyalty, "VIEW", sku) + "\n" for n in range(3000))
+    whole = gzip.compress(plain.encode())
+    cut = tmp_path / "cut.ndjson.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    damaged = bytearray(whole)
+    for at in range(100, 200):
+        damaged[at] ^= 0x55
+    broken = tmp_path / "damaged.ndjson.gz"
+    broken.write_bytes(bytes(damaged))
+    for path in (cut, broken):
+        done = hub_command(hub.database_url, "import", str(path), check=False)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.returncode == 2 and f"error: cannot read {path}:" in done.stderr, done.stderr
+
