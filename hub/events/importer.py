@@ -182,12 +182,26 @@ def records(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict
     with _open(path, encoding) as handle:
         if stem.endswith(".csv"):
             reader = csv.DictReader(handle)
+            try:
+                header = reader.fieldnames or []
+            except csv.Error as error:
+                yield 1, f"Not CSV: {error}."
+                return
             missing = [c for c in ("messageId", "identifierKind", "identifierValue", "type",
-                                   "touchpoint") if c not in (reader.fieldnames or [])]  # fmt: skip
+                                   "touchpoint") if c not in header]  # fmt: skip
             if missing:
                 yield 1, f"The header lacks {', '.join(missing)}."
                 return
-            for row in reader:
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as error:  # e.g. a field over the csv module's limit (128 KiB)
+                    # The reader goes on at the next line (DictReader's own count is not
+                    # moved by a row that failed; its reader's is).
+                    yield reader.reader.line_num, f"Not CSV: {error}."
+                    continue
                 found = _unreadable(*(v for v in row.values() if isinstance(v, str)))
                 if found:
                     yield reader.line_num, _not_text(found, encoding)

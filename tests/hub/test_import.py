@@ -445,3 +445,26 @@ def test_a_gzip_file_cut_short_or_damaged_is_a_clear_error_not_a_traceback(
         assert "Traceback" not in done.stderr, done.stderr
         assert done.returncode == 2 and f"error: cannot read {path}:" in done.stderr, done.stderr
 
+
+def test_a_csv_field_over_the_csv_module_s_limit_is_named_and_left_out(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """The csv module refuses a field over 128 KiB with csv.Error: the whole import stopped
+    with a traceback; now that line is named and the lines after it go in."""
+    loyalty = unique("CSVBIG").upper()
+    run = unique("csvbig-")
+    huge = '"{""note"": ""' + "x" * 200_000 + '""}"'
+    path = tmp_path / "huge.csv"
+    path.write_text(
+        "messageId,identifierKind,identifierValue,type,touchpoint,properties\n"
+        f"{run}-1,LOYALTY_ID,{loyalty},VIEW,STORE,\n"
+        f"{run}-2,LOYALTY_ID,{loyalty},VIEW,STORE,{huge}\n"
+        f"{run}-3,LOYALTY_ID,{loyalty},VIEW,STORE,\n",
+        encoding="utf-8",
+    )
+    done = hub_command(hub.database_url, "import", str(path), check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1 and "line 3: Not CSV: field larger than" in done.stderr
+    assert "3 lines: 2 events stored" in done.stderr and "1 refused" in done.stderr
+    events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
+    assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-3"]
