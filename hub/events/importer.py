@@ -112,6 +112,12 @@ def _time(value: Any) -> datetime | None:
 def _number(value: Any, field_name: str, kind: type[int] | type[float]) -> Any:
     if value in (None, ""):
         return None
+    if isinstance(value, bool):  # JSON's true is no number (int(True) is 1), as for `track`
+        raise _bad(field_name, "A number.")
+    if kind is int and isinstance(value, float):  # 2.0 is 2, as for `track`; 1.5 is not 1
+        if not value.is_integer():
+            raise _bad(field_name, "A whole number.")
+        return int(value)
     try:
         number = kind(value)
     except (TypeError, ValueError):

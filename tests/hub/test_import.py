@@ -468,3 +468,29 @@ def test_a_csv_field_over_the_csv_module_s_limit_is_named_and_left_out(
     assert "3 lines: 2 events stored" in done.stderr and "1 refused" in done.stderr
     events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
     assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-3"]
+
+
+def test_a_quantity_that_is_not_a_whole_number_is_refused_not_cut_down(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """`int()` took a line's quantity 1.5 as 1 and `true` as 1 (a price `true` as 1.0), where
+    `track` refuses them (GraphQL's Int and Float): a purchase of one and a half stored as
+    one. A whole number written 2.0 is 2, as `track` takes it."""
+    loyalty = unique("QTY").upper()
+    sku = some_skus(hub, 1)[0]
+    run = unique("qty-")
+    lines = [
+        _line(f"{run}-1", loyalty, "PURCHASE", sku, quantity=1.5),
+        _line(f"{run}-2", loyalty, "PURCHASE", sku, quantity=True),
+        _line(f"{run}-3", loyalty, "PURCHASE", sku, quantity=1, price=True),
+        _line(f"{run}-4", loyalty, "PURCHASE", sku, quantity=2.0),
+    ]
+    path = tmp_path / "quantities.ndjson"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = hub_command(hub.database_url, "import", str(path), check=False)
+    assert "4 lines: 1 events stored" in done.stderr and "3 refused" in done.stderr, done.stderr
+    assert "line 1: quantity: A whole number." in done.stderr
+    assert "line 2: quantity: A number." in done.stderr
+    assert "line 3: price: A number." in done.stderr
+    events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
+    assert [(e["messageId"], e["quantity"]) for e in events] == [(f"{run}-4", 2)]
