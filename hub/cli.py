@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from hub import memory
 from hub.cli_upkeep import in_session
-from hub.db import Database
+from hub.db import Database, unavailable, worth_retrying
 from hub.enums import Channel
 from hub.errors import DomainError
 from hub.settings import DEV_SECRET, get_settings
@@ -111,6 +111,7 @@ def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rich.console import Console
+    from sqlalchemy.exc import DBAPIError
 
     from hub.events import importer
     from hub.migrate import upgrade
@@ -167,6 +168,17 @@ def _import(args: argparse.Namespace) -> int:
         print(
             f"error: cannot read {path}: {error} (chunks stored before this stay stored; "
             "importing the mended file again adds only what is missing)",
+            file=sys.stderr,
+        )
+        return 2
+    except DBAPIError as error:
+        if not (unavailable(error) or worth_retrying(error)):
+            raise  # a fault of the hub's own: its traceback says where
+        # The store away, or held by another writer through every try of a chunk (a SQLite
+        # file locked by another process's long transaction): that chunk was not stored.
+        print(
+            f"error: the store did not take the import: {error.orig or error} (chunks stored "
+            "before stay stored; running the import again adds only what is missing)",
             file=sys.stderr,
         )
         return 2

@@ -574,6 +574,33 @@ _UNAVAILABLE_TYPES = {
 }
 
 
+def unique_violation(error: exc.IntegrityError) -> bool:
+    """A unique-key race (worth retrying), as opposed to any other broken constraint."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) == "23505" or getattr(orig, "pgcode", None) == "23505":
+        return True
+    cause = getattr(orig, "__cause__", None)  # asyncpg's own error behind SQLAlchemy's adapter
+    if type(cause).__name__ == "UniqueViolationError":
+        return True
+    return "UNIQUE constraint failed" in str(orig)
+
+
+def worth_retrying(error: Exception) -> bool:
+    """A write that failed for meeting another at once, and is worth running again from the
+    start (`Context.write`, `rapport-hub import`'s chunks): a unique-key race, a SQLite file
+    another process held locked past the busy timeout, a PostgreSQL deadlock or serialization
+    failure (the transaction was rolled back)."""
+    if isinstance(error, exc.IntegrityError):
+        return unique_violation(error)
+    # asyncpg's errors reach SQLAlchemy as a plain DBAPIError
+    orig = getattr(error, "orig", None)
+    cause = getattr(orig, "__cause__", None)
+    if getattr(cause, "sqlstate", None) in ("40P01", "40001"):
+        return True
+    text = str(error).lower()
+    return "locked" in text or "deadlock" in text or "could not serialize" in text
+
+
 def unavailable(error: BaseException | None) -> bool:
     """The database could not be reached or went away (a restart, a failover, a full pool):
     worth trying again shortly, unlike a bug. Looks through SQLAlchemy's and the driver's

@@ -17,7 +17,7 @@ from starlette.requests import HTTPConnection
 
 from hub.actors import Principal, Scope
 from hub.broker import LocalBroker, take_changes
-from hub.db import Database, remember_reads, utcnow
+from hub.db import Database, remember_reads, unique_violation, utcnow, worth_retrying
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
 from hub.replicas import ReadReplicas, format_position, parse_position
@@ -193,7 +193,7 @@ class Context:
                 except DBAPIError as error:
                     await _roll_back(session)
                     take_changes(session)
-                    if isinstance(error, IntegrityError) and not _unique_violation(error):
+                    if isinstance(error, IntegrityError) and not unique_violation(error):
                         # A foreign key, NOT NULL or CHECK the input broke: not worth a retry.
                         # The constraint's name, not the database's message: on PostgreSQL
                         # that quotes the values (an email, a phone) that broke it.
@@ -201,7 +201,7 @@ class Context:
                         raise DomainError.one(
                             (), ErrorCode.CONFLICT, "That conflicts with data already stored."
                         ) from error
-                    if attempt == _WRITE_ATTEMPTS or not _retryable(error):
+                    if attempt == _WRITE_ATTEMPTS or not worth_retrying(error):
                         raise
                     log.info("retrying a write after %s", type(error).__name__)
                     # Apart, so two transactions that deadlocked do not meet again.
@@ -284,17 +284,6 @@ class Context:
             self._session = None
 
 
-def _unique_violation(error: IntegrityError) -> bool:
-    """A unique-key race (worth retrying), as opposed to any other broken constraint."""
-    orig = error.orig
-    if getattr(orig, "sqlstate", None) == "23505" or getattr(orig, "pgcode", None) == "23505":
-        return True
-    cause = getattr(orig, "__cause__", None)  # asyncpg's own error behind SQLAlchemy's adapter
-    if type(cause).__name__ == "UniqueViolationError":
-        return True
-    return "UNIQUE constraint failed" in str(orig)
-
-
 def _constraint(error: IntegrityError) -> str:
     cause = getattr(error.orig, "__cause__", None)  # asyncpg's own error behind the adapter
     name = getattr(cause, "constraint_name", None) or getattr(error.orig, "constraint_name", None)
@@ -314,16 +303,3 @@ async def _roll_back(session: AsyncSession) -> None:
             await session.invalidate()
         except Exception:  # the write's own error still says what happened
             log.warning("could not invalidate a broken connection", exc_info=True)
-
-
-def _retryable(error: Exception) -> bool:
-    if isinstance(error, IntegrityError):
-        return _unique_violation(error)
-    # PostgreSQL's deadlock and serialization failures (asyncpg's errors reach SQLAlchemy as
-    # a plain DBAPIError): the transaction was rolled back and is worth running again.
-    orig = getattr(error, "orig", None)
-    cause = getattr(orig, "__cause__", None)
-    if getattr(cause, "sqlstate", None) in ("40P01", "40001"):
-        return True
-    text = str(error).lower()
-    return "locked" in text or "deadlock" in text or "could not serialize" in text

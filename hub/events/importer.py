@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from hub import jsontext
 from hub.broker import make_broker
-from hub.db import Database
+from hub.db import Database, worth_retrying
 from hub.enums import EventType, IdentifierKind, Touchpoint
 from hub.errors import DomainError, ErrorCode
 from hub.events import resolvers
@@ -47,6 +47,9 @@ from hub.weights import Weights
 CHUNK = 5000
 WINDOW = 100_000  # valid events reordered at once (memory: ~0.4 KB each while they wait)
 MAX_REPORTED = 50
+# Tries of a chunk that met another writer (`db.worth_retrying`): on SQLite each waits up to
+# the busy timeout (10 s) for the file's write lock.
+ATTEMPTS = 5
 CSV_COLUMNS = (
     "messageId",
     "identifierKind",
@@ -293,7 +296,7 @@ async def run(
     storing: list[asyncio.Task[None]] = []  # the window being stored, if any
 
     async def store(batch: list[events.EventIn]) -> None:
-        for attempt in (1, 2):
+        for attempt in range(1, ATTEMPTS + 1):
             async with db.sessions() as session:
                 try:
                     result = await events.track(
@@ -306,11 +309,14 @@ async def run(
                         validated=True,
                     )
                     await broker.commit(session)
-                except IntegrityError:
-                    # A hub took a new identifier of this chunk meanwhile: again, it is found.
+                except DBAPIError as error:
+                    # A hub took a new identifier of this chunk meanwhile (again, it is found),
+                    # another process held the SQLite file locked past its busy timeout (a
+                    # big chunk of another import), a PostgreSQL deadlock: the chunk again.
                     await session.rollback()
-                    if attempt == 2:
+                    if attempt == ATTEMPTS or not worth_retrying(error):
                         raise
+                    await asyncio.sleep(0.05 * attempt)
                     continue
             break
         report.accepted += result.accepted

@@ -9,9 +9,11 @@ import os
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -494,3 +496,43 @@ def test_a_quantity_that_is_not_a_whole_number_is_refused_not_cut_down(
     assert "line 3: price: A number." in done.stderr
     events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
     assert [(e["messageId"], e["quantity"]) for e in events] == [(f"{run}-4", 2)]
+
+
+def test_a_chunk_that_waits_out_another_process_s_long_write_is_tried_again(
+    make_database: Any, tmp_path: Path
+) -> None:
+    """Another process holds the SQLite file's write lock past the busy timeout (10 s; a big
+    chunk of another import, a long upkeep): the chunk's write met "database is locked" and
+    the import ended with a traceback, where `track` tries such a write again. Now the chunk
+    is tried again and goes in once the lock is free."""
+    import sqlite3
+    import threading
+
+    from sqlalchemy.engine import make_url
+
+    url = make_database("busy")
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's file lock")
+    hub_command(url, "migrate")
+    path = tmp_path / "events.ndjson"
+    path.write_text(
+        "".join(_line(f"busy-{n}", "BUSY1", "VIEW", "85123A") + "\n" for n in range(10)),
+        encoding="utf-8",
+    )
+    holding, held = threading.Event(), 12.0
+
+    def hold() -> None:
+        other = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        holding.set()
+        time.sleep(held)
+        other.execute("ROLLBACK")
+        other.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    done = hub_command(url, "import", str(path), check=False)
+    holder.join()
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 0 and "10 lines: 10 events stored" in done.stderr, done.stderr
