@@ -163,7 +163,7 @@ _UNREADABLE = re.compile("[\udc80-\udcff]")
 def _open(path: Path, encoding: str) -> TextIO:
     # utf-8-sig (the default): a byte-order mark, as spreadsheet tools write before a CSV's
     # header, is not part of the first column's name (nor of an NDJSON file's first line).
-    if path.suffix == ".gz":
+    if path.suffix.lower() == ".gz":  # EVENTS.CSV.GZ as well (Windows keeps names' case)
         raw = gzip.open(path, "rb")
         return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
     return path.open(encoding=encoding, errors="surrogateescape", newline="")
@@ -187,7 +187,8 @@ def _not_text(found: re.Match[str], encoding: str) -> str:
 def records(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, record) for each line, or (line number, why it cannot be read): a line
     holding bytes that `encoding` cannot read is one of those, not the end of the file."""
-    stem = path.name.removesuffix(".gz")
+    name = path.name.lower()
+    stem = name[: -len(".gz")] if name.endswith(".gz") else name
     with _open(path, encoding) as handle:
         if stem.endswith(".csv"):
             reader = csv.DictReader(handle)

@@ -536,3 +536,25 @@ def test_a_chunk_that_waits_out_another_process_s_long_write_is_tried_again(
     holder.join()
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     assert done.returncode == 0 and "10 lines: 10 events stored" in done.stderr, done.stderr
+
+
+def test_a_file_s_kind_is_told_by_its_name_in_any_case(hub: HubHandle, tmp_path: Path) -> None:
+    """EVENTS.CSV (as Windows tools may name it) was read as NDJSON, every line refused as
+    "Not JSON", and EVENTS.CSV.GZ as plain text, refused as "Not UTF-8"."""
+    loyalty = unique("CASE").upper()
+    run = unique("case-")
+    text = (
+        "messageId,identifierKind,identifierValue,type,touchpoint\n"
+        f"{run}-1,LOYALTY_ID,{loyalty},VIEW,STORE\n"
+    )
+    plain = tmp_path / "EVENTS.CSV"
+    plain.write_text(text, encoding="utf-8")
+    packed = tmp_path / "MORE.CSV.GZ"
+    packed.write_bytes(gzip.compress(text.replace(f"{run}-1", f"{run}-2").encode()))
+    for path in (plain, packed):
+        done = hub_command(hub.database_url, "import", str(path), check=False)
+        assert done.returncode == 0, done.stderr
+        assert "1 lines: 1 events stored" in done.stderr, done.stderr
+    events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
+    assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-2"]
+
