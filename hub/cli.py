@@ -119,8 +119,11 @@ def _import(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     path = Path(args.file)
-    if not path.is_file():
+    if not path.exists():
         print(f"error: no file at {path}", file=sys.stderr)
+        return 2
+    if not path.is_file():  # a directory, a named pipe: read from a file only
+        print(f"error: {path} is not a file (a directory or a pipe?)", file=sys.stderr)
         return 2
     try:
         codecs.lookup(args.encoding)

@@ -558,3 +558,15 @@ def test_a_file_s_kind_is_told_by_its_name_in_any_case(hub: HubHandle, tmp_path:
     events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
     assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-2"]
 
+
+def test_a_directory_or_a_pipe_is_named_as_not_a_file(make_database: Any, tmp_path: Path) -> None:
+    """`no file at …` was the answer for a directory or a named pipe that is there."""
+    url = make_database("notfile")
+    folder = tmp_path / "events.ndjson"
+    folder.mkdir()
+    pipe = tmp_path / "pipe.ndjson"
+    os.mkfifo(pipe)
+    for path in (folder, pipe):
+        done = hub_command(url, "import", str(path), check=False)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert f"error: {path} is not a file (a directory or a pipe?)" in done.stderr
