@@ -174,6 +174,13 @@ def _import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: the chunk in hand was rolled back as the run stopped
+        print(
+            "interrupted: chunks stored before stay stored; running the import again adds "
+            "only what is missing",
+            file=sys.stderr,
+        )
+        return 130
     except DBAPIError as error:
         if not (unavailable(error) or worth_retrying(error)):
             raise  # a fault of the hub's own: its traceback says where

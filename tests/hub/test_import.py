@@ -570,3 +570,35 @@ def test_a_directory_or_a_pipe_is_named_as_not_a_file(make_database: Any, tmp_pa
         done = hub_command(url, "import", str(path), check=False)
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         assert f"error: {path} is not a file (a directory or a pipe?)" in done.stderr
+
+
+def test_an_import_stopped_with_ctrl_c_says_so_without_a_traceback(
+    make_database: Any, tmp_path: Path
+) -> None:
+    """SIGINT (Ctrl-C) in the middle of an import printed KeyboardInterrupt's traceback; the
+    chunk in hand is rolled back either way, and a run again adds only what is missing."""
+    path = tmp_path / "events.ndjson"
+    total = write_events(path)
+    url = make_database("sigint")
+    hub_command(url, "migrate")
+    hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
+    env = {**os.environ, "RAPPORT_DATABASE_URL": url, "RAPPORT_ENV": "dev"}
+    process = subprocess.Popen(
+        [str(BIN / "rapport-hub"), "import", "--chunk", "500", str(path)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as a terminal's Ctrl-C finds it (a background job of a script would ignore SIGINT)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # the first chunk committed: the import is under way
+        if " stored, " in line:
+            process.send_signal(signal.SIGINT)
+            break
+    rest = process.stderr.read()
+    process.wait(timeout=60)
+    assert "Traceback" not in rest, rest
+    assert process.returncode == 130 and "interrupted:" in rest, (process.returncode, rest)
+    again = hub_command(url, "import", "--chunk", "500", str(path))
+    assert f"{total:,} lines: " in again.stderr and " 0 refused" in again.stderr
