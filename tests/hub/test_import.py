@@ -498,6 +498,7 @@ def test_a_quantity_that_is_not_a_whole_number_is_refused_not_cut_down(
     assert [(e["messageId"], e["quantity"]) for e in events] == [(f"{run}-4", 2)]
 
 
+@pytest.mark.sqlite_only
 def test_a_chunk_that_waits_out_another_process_s_long_write_is_tried_again(
     make_database: Any, tmp_path: Path
 ) -> None:
@@ -511,8 +512,7 @@ def test_a_chunk_that_waits_out_another_process_s_long_write_is_tried_again(
     from sqlalchemy.engine import make_url
 
     url = make_database("busy")
-    if not url.startswith("sqlite"):
-        pytest.skip("SQLite's file lock")
+    assert url.startswith("sqlite")
     hub_command(url, "migrate")
     path = tmp_path / "events.ndjson"
     path.write_text(
