@@ -63,13 +63,19 @@ class NotAuthorized(HubError):
 
 class HubFailure(HubError):
     """The hub answered, but not with data (HTTP 5xx or GraphQL errors); `fields`, the input
-    fields its errors named (`["after"]` for a page cursor it does not know)."""
+    fields its errors named (`["after"]` for a page cursor it does not know); `codes`, the codes
+    they carried (`FORBIDDEN`: a shopper's token that no longer reaches the profile asked for)."""
 
     def __init__(
-        self, message: str, status: int | None = None, fields: frozenset[str] = frozenset()
+        self,
+        message: str,
+        status: int | None = None,
+        fields: frozenset[str] = frozenset(),
+        codes: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(message, status)
         self.fields = fields
+        self.codes = codes
 
 
 class SubscriptionRefused(HubError):
@@ -145,6 +151,7 @@ class Link:
                     "; ".join(str(e.get("message", "error")) for e in errors),
                     response.status_code,
                     frozenset(_named_fields(errors)),
+                    frozenset(_codes(errors)),
                 )
         return data
 
@@ -228,6 +235,17 @@ def describe(exc: httpx.HTTPError, url: str) -> str:
 
 def _messages(errors: list[dict[str, Any]]) -> str:
     return "; ".join(str(e.get("message", "error")) for e in errors) or "subscription refused"
+
+
+def _codes(errors: list[Any]) -> list[str]:
+    """The codes the hub's typed errors carry (`extensions.code`)."""
+    codes = []
+    for error in errors:
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        code = extensions.get("code") if isinstance(extensions, dict) else None
+        if isinstance(code, str):
+            codes.append(code)
+    return codes
 
 
 def _named_fields(errors: list[Any]) -> list[str]:

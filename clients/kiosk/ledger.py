@@ -7,6 +7,7 @@ buys stays on the kiosk server with the visit and goes when the visit goes.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from typing import Any
 
@@ -15,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from clients.kiosk import selfservice, shopper
-from clients.kiosk.hub_client import HubError
+from clients.kiosk.hub_client import HubError, HubFailure
 from clients.kiosk.masking import IDENTIFIER_WORDS, mask_email, mask_identifier, mask_phone
 from clients.kiosk.pages import (
     NO_STORE,
@@ -28,6 +29,9 @@ from clients.kiosk.pages import (
     render,
 )
 from clients.kiosk.sessions import Visit, clear_visit_cookie
+from clients.kiosk.shopper import Outcome
+
+log = logging.getLogger("clients.kiosk")
 
 # Shorter than the hub's token: the ledger closes on this screen well before the token ends.
 LEDGER_MINUTES = 10
@@ -56,8 +60,36 @@ async def _gate(request: Request, state: KioskState, visit: Visit, **context: An
     return render(request, "ledger_gate.html", visit=visit, **context)
 
 
+class SignInEnded(HubError):
+    """The hub refuses the shopper's token the profile this visit signed in as (FORBIDDEN):
+    it was merged into another elsewhere, and the token may read neither."""
+
+
+def _own(outcome: Outcome) -> Outcome:
+    """A change sent with the shopper's token, unless the hub refused the token the profile."""
+    if any(e.get("code") == "FORBIDDEN" for e in outcome.errors):
+        raise SignInEnded("the token no longer reaches its profile", 403)
+    return outcome
+
+
+def _refused(exc: HubError) -> bool:
+    return isinstance(exc, SignInEnded) or (
+        isinstance(exc, HubFailure) and "FORBIDDEN" in exc.codes
+    )
+
+
+def _signed_out(request: Request) -> Response:
+    """The visit's sign-in is over: end the visit (token and all) and say so, plainly."""
+    kiosk(request).visits.end(request)
+    response = render(request, "signed_out.html")
+    clear_visit_cookie(response)
+    return response
+
+
 def ledger_page(handler: Handler) -> Handler:
-    """A page that uses the shopper's token: when the hub no longer takes it, close the ledger."""
+    """A page that uses the shopper's token: when the hub no longer takes it, close the ledger
+    (401: the token ran out); when it no longer lets it reach the profile (FORBIDDEN: merged
+    into another elsewhere), the sign-in itself has ended, so the visit ends."""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
@@ -65,7 +97,12 @@ def ledger_page(handler: Handler) -> Handler:
             return await handler(request)
         except HubError as exc:
             visit = kiosk(request).visits.get(request)
-            if exc.status != 401 or visit is None:
+            if visit is None:
+                raise
+            if _refused(exc):
+                log.info("%s: the shopper's profile is out of the token's reach", request.url.path)
+                return _signed_out(request)
+            if exc.status != 401:
                 raise
             visit.close_ledger()
             return RedirectResponse("/me?expired=1", status_code=303, headers=NO_STORE)
@@ -199,8 +236,10 @@ async def change_preference(request: Request) -> Response:
         change: dict[str, Any] = {"key": key, "value": value, "like": False}
     else:
         change = shopper.removal(key, value)
-    await shopper.set_preferences(
-        state.hub, visit.ledger_profile_id or "", [change], bearer=visit.ledger_token
+    _own(
+        await shopper.set_preferences(
+            state.hub, visit.ledger_profile_id or "", [change], bearer=visit.ledger_token
+        )
     )
     return _to_ledger("#told")
 
@@ -211,12 +250,14 @@ async def change_consent(request: Request) -> Response:
     if not visit.ledger_open():
         return _to_ledger()
     form = await read_form(request)
-    await shopper.set_consent(
-        state.hub,
-        visit.ledger_profile_id or "",
-        form.get("purpose"),
-        form.get("granted") == "true",
-        bearer=visit.ledger_token,
+    _own(
+        await shopper.set_consent(
+            state.hub,
+            visit.ledger_profile_id or "",
+            form.get("purpose"),
+            form.get("granted") == "true",
+            bearer=visit.ledger_token,
+        )
     )
     return _to_ledger("#consent")
 
@@ -240,8 +281,10 @@ async def forget_interest(request: Request) -> Response:
         return _to_ledger()
     form = await read_form(request)
     key, value = form.get("key"), form.get("value")
-    outcome = await selfservice.forget_interest(
-        state.hub, visit.ledger_profile_id or "", key, value, visit.ledger_token or ""
+    outcome = _own(
+        await selfservice.forget_interest(
+            state.hub, visit.ledger_profile_id or "", key, value, visit.ledger_token or ""
+        )
     )
     if not outcome.ok:
         problems = {f"interest:{key}:{value}": outcome.message or "That could not be forgotten."}
@@ -277,11 +320,13 @@ async def remove_identifier(request: Request) -> Response:
                 request, state, visit, removing=row, problems={f"identifier:{row}": problem}
             )
         value = typed
-    outcome = await selfservice.remove_identifier(
-        state.hub,
-        visit.ledger_profile_id or "",
-        {"kind": kind, "value": value},
-        visit.ledger_token or "",
+    outcome = _own(
+        await selfservice.remove_identifier(
+            state.hub,
+            visit.ledger_profile_id or "",
+            {"kind": kind, "value": value},
+            visit.ledger_token or "",
+        )
     )
     if not outcome.ok:
         message = outcome.message or f"That {words} could not be removed."
@@ -307,8 +352,10 @@ async def edit_name(request: Request) -> Response:
     typed = {name: form.get(name).strip() for name in TRAIT_FIELDS}
     # An empty box means "leave as it is": the hub keeps a trait it is not sent.
     traits = {name: text for name, text in typed.items() if text}
-    outcome = await selfservice.update_traits(
-        state.hub, visit.ledger_profile_id or "", traits, visit.ledger_token or ""
+    outcome = _own(
+        await selfservice.update_traits(
+            state.hub, visit.ledger_profile_id or "", traits, visit.ledger_token or ""
+        )
     )
     if not outcome.ok:
         problems = {f"name:{k}": v for k, v in _field_problems(outcome, "firstName").items()}
@@ -326,8 +373,8 @@ async def erase(request: Request) -> Response:
         return _to_ledger()
     if (await read_form(request)).get("confirm") != "yes":
         return render(request, "erase_confirm.html", visit=visit)
-    outcome = await selfservice.erase(
-        state.hub, visit.ledger_profile_id or "", visit.ledger_token or ""
+    outcome = _own(
+        await selfservice.erase(state.hub, visit.ledger_profile_id or "", visit.ledger_token or "")
     )
     if not outcome.ok:
         return render(request, "erase_confirm.html", visit=visit, error=outcome.message)

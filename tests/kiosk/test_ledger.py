@@ -131,3 +131,76 @@ async def test_picks_the_kiosk_showed_do_not_crowd_out_what_the_shopper_did(
     items = activity.locator("li")
     await expect(items).to_have_count(3)
     assert all("View" in t for t in await items.all_inner_texts())
+
+
+MERGE = """
+mutation($input: IdentifyInput!) {
+  identify(input: $input) { profile { id } merged userErrors { message } }
+}
+"""
+
+
+async def _merge_away(hub: Any, survivor: Any, merged: Any) -> None:
+    """Elsewhere (an agent, the web), `merged` is found to be `survivor` and joins it."""
+    cards = [{"kind": "LOYALTY_ID", "value": s.loyalty_id} for s in (survivor, merged)]
+    data = await gql(
+        hub, MERGE, {"input": {"identifiers": cards, "touchpoint": "STORE"}}, key=hub.admin_key
+    )
+    assert data["identify"]["merged"], data
+    assert data["identify"]["profile"]["id"] == survivor.profile_id
+
+
+async def _assert_signed_out(page: Page, *people: Any) -> None:
+    """A plain page: the sign-in ended, identify again; nothing personal, no visit left."""
+    await expect(page.get_by_test_id("signed-out")).to_be_visible()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("sign-in has ended")
+    text = await page.inner_text("body")
+    assert_no_contact_data(text)
+    assert "@" not in text and "taking a short break" not in text
+    for person in people:
+        assert person.first_name not in text and person.loyalty_id[-4:] not in text
+    assert not [c for c in await page.context.cookies() if c["name"] == "kiosk_visit"]
+    # The visit is over: the ledger is the gate of no one, the attract screen is back.
+    await page.goto(page.url.split("/me")[0] + "/me")
+    await expect(page.get_by_test_id("identify-input")).to_be_visible()
+
+
+async def test_a_ledger_whose_profile_was_merged_away_ends_the_sign_in_plainly(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    survivor = await make_shopper(hub, "Rhea")
+    shopper = await make_shopper(hub, "Sol")
+    await open_ledger(page, kiosk, hub, shopper)
+    await _merge_away(hub, survivor, shopper)
+    # The hub answers FORBIDDEN to the token of a profile merged away.
+    await page.reload()
+    await expect(page.get_by_test_id("signed-out")).to_be_visible()
+    await shoot(page, "ledger-signed-out")
+    await _assert_signed_out(page, shopper, survivor)
+
+
+async def test_a_ledger_change_after_a_merge_elsewhere_ends_the_sign_in_plainly(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    survivor = await make_shopper(hub, "Tam")
+    shopper = await make_shopper(hub, "Uma")
+    await open_ledger(page, kiosk, hub, shopper)
+    await _merge_away(hub, survivor, shopper)
+    # A change sent with the token: its userError is FORBIDDEN.
+    consent = page.locator("[data-testid=ledger-consent][data-purpose=MARKETING_EMAIL]")
+    await consent.get_by_role("button").first.click()
+    await _assert_signed_out(page, shopper, survivor)
+
+
+async def test_erasing_after_a_merge_elsewhere_ends_the_sign_in_and_erases_no_one(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    survivor = await make_shopper(hub, "Vic")
+    shopper = await make_shopper(hub, "Wen")
+    await open_ledger(page, kiosk, hub, shopper)
+    await page.get_by_test_id("erase-start").click()
+    await _merge_away(hub, survivor, shopper)
+    await page.get_by_test_id("erase-confirm").click()
+    await _assert_signed_out(page, shopper, survivor)
+    alive = await gql(hub, ALIVE, {"id": survivor.profile_id}, key=hub.admin_key)
+    assert alive["profile"] is not None
