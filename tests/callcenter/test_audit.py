@@ -199,3 +199,60 @@ async def test_enter_right_after_typing_opens_the_caller_typed_not_the_last_sear
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), what="a profile")
         assert isinstance(app.screen, ProfileScreen)
         assert app.screen.profile.name == f"Bert Bravo{tag}"
+
+
+def _on_screen_anywhere(app: Any) -> str:
+    """Every screen's widgets' text, their borders' titles included (a dialog's box shows the
+    customer's name in its subtitle)."""
+    shown = []
+    for screen in app.screen_stack:
+        for widget in screen.query("*"):
+            shown += [str(widget.render()), str(widget.border_title), str(widget.border_subtitle)]
+    return "\n".join(shown)
+
+
+@pytest.mark.parametrize("key", ["n", "c", "p"])
+async def test_a_dialog_open_when_its_customer_is_erased_closes_with_nothing_of_theirs(
+    hub: Any, key: str
+) -> None:
+    """The agent has a dialog open (note, consent, likes) when the customer is erased
+    elsewhere: the dialog goes, and no name is left in a title on any screen."""
+    stored, spoken = drama_number()
+    surname = f"Dlg{uuid.uuid4().hex[:6]}"
+    profile_id = await make_caller(hub, "Wren", surname, phone=stored)
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _open(pilot, app)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: app.screen is not screen, what="the dialog")
+        assert surname in _on_screen_anywhere(app)
+        erase = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased } }"
+        assert (await gql(hub, erase, {"id": profile_id}))["eraseProfile"]["erased"] is True
+        badge = screen.query_one(LiveBadge)
+        await wait_for(pilot, lambda: badge.state == "erased", within=5, what="erased badge")
+        await wait_for(pilot, lambda: app.screen is screen, within=5, what="the dialog closed")
+        await pilot.pause(0.3)
+        assert surname not in _on_screen_anywhere(app)
+
+
+async def test_saving_for_a_customer_erased_unannounced_says_so_in_plain_words(
+    hub: Any,
+) -> None:
+    """The erase has not reached the desk (its live feed is down) when the agent saves a note:
+    the agent reads that the profile is gone, not the hub's "There is no profile “…”"."""
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Wren", f"Late{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _open(pilot, app)
+        screen.workers.cancel_group(screen, "live")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteDialog), what="note")
+        app.screen.query_one(TextArea).text = "Called about a refund"
+        erase = "mutation($id: ID!) { eraseProfile(profileId: $id) { erased } }"
+        assert (await gql(hub, erase, {"id": profile_id}))["eraseProfile"]["erased"] is True
+        await pilot.press("ctrl+s")
+        said = app.screen.query_one("#form-error")
+        await wait_for(pilot, lambda: str(said.render()).strip(), what="the answer")
+        assert "There is no profile" not in str(said.render())
+        assert "no longer there" in str(said.render())

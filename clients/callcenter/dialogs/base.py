@@ -16,6 +16,20 @@ from ..api import HubClient, HubError, NotAuthorized
 from ..messages import HubFailed
 from ..models import Profile, UserError
 
+GONE = (
+    "Not saved: this customer's profile is no longer there (erased or merged elsewhere). "
+    "Close this and find the caller again."
+)
+
+
+def in_plain_words(errors: list[UserError]) -> list[UserError]:
+    """The hub's errors, with "There is no profile “…”" (the customer erased or merged away
+    while the dialog was open) said as the agent can act on it, under the whole form."""
+    return [
+        UserError((), e.code, GONE) if e.code == "NOT_FOUND" and e.field_name == "profileId" else e
+        for e in errors
+    ]
+
 
 class FieldError(Label):
     """The hub's (or our own) word on one field; empty while all is well."""
@@ -34,7 +48,28 @@ class DialogBox(VerticalScroll, can_focus=False):
     """The bordered box of a dialog; it scrolls on small terminals but never takes focus."""
 
 
-class FormDialog(ModalScreen[Profile | bool]):
+class CustomerDialog(ModalScreen[Profile | bool]):
+    """A dialog about one customer, opened from their profile screen: when the customer is
+    erased elsewhere it closes (False: nothing to take), leaving nothing of theirs on screen;
+    one under another screen (the sign-in, the hub unreachable) is emptied at once and closes
+    as soon as it is back on top."""
+
+    erased = False
+
+    def customer_erased(self) -> None:
+        self.erased = True
+        for box in self.query(DialogBox):
+            box.border_subtitle = ""
+            box.remove_children()
+        if self.is_active:
+            self.dismiss(False)
+
+    def on_screen_resume(self) -> None:
+        if self.erased:
+            self.dismiss(False)
+
+
+class FormDialog(CustomerDialog):
     """Subclasses yield their fields and implement `submit`; on success the dialog closes with
     the profile the write answered with (`answer`), else True; False when cancelled."""
 
@@ -104,7 +139,7 @@ class FormDialog(ModalScreen[Profile | bool]):
             button.loading = False
             self.saving = False
         if errors:
-            self.show_errors(errors)
+            self.show_errors(in_plain_words(errors))
         else:
             self.succeeded()
 

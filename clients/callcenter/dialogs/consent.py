@@ -7,19 +7,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.markup import escape
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Switch
 
 from ..api import HubClient, HubError
 from ..hub_api.enums import ConsentPurpose
 from ..models import Profile
 from ..widgets.profile_panels import PURPOSE_LABELS
-from .base import DialogBox, FieldError
+from .base import CustomerDialog, DialogBox, FieldError, in_plain_words
 
 PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
 
 
-class ConsentDialog(ModalScreen[Profile | bool]):
+class ConsentDialog(CustomerDialog):
     """Closes with the profile the last saved switch answered with (False: nothing saved)."""
 
     BINDINGS = [Binding("escape", "close", "Close")]
@@ -72,7 +71,7 @@ class ConsentDialog(ModalScreen[Profile | bool]):
             failed = True
         else:
             failed = bool(errors)
-            error.say("\n".join(e.message for e in errors))
+            error.say("\n".join(e.message for e in in_plain_words(errors)))
         if failed:
             status.update("not saved")
             self._settling.add(purpose)

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from ..api import HubClient, HubError, SubscriptionRefused
+from ..dialogs.base import CustomerDialog
 from ..dialogs.consent import ConsentDialog
 from ..dialogs.export import ExportDialog
 from ..dialogs.link import LinkDialog
@@ -262,9 +263,16 @@ class ProfileScreen(Screen[None]):
         columns = self.query_one("#columns")
         columns.loading = False
         columns.remove_children()
-        for screen in self.app.screen_stack:
+        stack = self.app.screen_stack
+        for screen in stack:
             if isinstance(screen, FindCallerScreen):
                 screen.forget(self.profile.id)
+        # Its dialogs (opened from here, so above here) close: none may keep the name in its
+        # title or answer a save with the hub's "no such profile".
+        above = stack[stack.index(self) + 1 :] if self in stack else []
+        for screen in reversed(above):
+            if isinstance(screen, CustomerDialog):
+                screen.customer_erased()
         self.refresh_bindings()
 
     def _already_shown(self, change: ProfileChange) -> bool:
