@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -122,6 +123,9 @@ class HubClient:
         self._settled = asyncio.Event()
         self._settled.set()
         self._answered: dict[str, Profile] = {}
+        # Per profile: writes that must land in the order they were made (switches pressed
+        # one after the other) each wait here for the one before to be answered.
+        self._in_order: dict[str, asyncio.Lock] = {}
 
     @property
     def signed_in(self) -> bool:
@@ -232,11 +236,26 @@ class HubClient:
 
     # -- writing ------------------------------------------------------------------------------
 
-    async def _write(self, call: Awaitable[T]) -> T:
+    async def _write(self, call: Awaitable[T], in_order_for: str | None = None) -> T:
+        """Send one write; with `in_order_for` (a profile id), only once this desk's earlier
+        such writes to that profile are answered, so the hub applies them as they were made
+        (a later toggle sent at once could land first and leave the earlier one in force)."""
         self._writing += 1
         self._settled.clear()
         try:
-            return await call
+            if in_order_for is None:
+                return await call
+            lock = self._in_order.setdefault(in_order_for, asyncio.Lock())
+            try:
+                await lock.acquire()
+            except BaseException:
+                if inspect.iscoroutine(call):
+                    call.close()  # cancelled while waiting its turn: never sent
+                raise
+            try:
+                return await call
+            finally:
+                lock.release()
         finally:
             self._writing -= 1
             if not self._writing:
@@ -268,12 +287,13 @@ class HubClient:
             PreferenceInput(key=k, value=v, like=like, question=question)
             for (k, v, like), question in zip(preferences, asked, strict=True)
         ]
-        payload = (await self._write(self.api.set_preferences(profile_id, items))).set_preferences
+        call = self.api.set_preferences(profile_id, items)
+        payload = (await self._write(call, in_order_for=profile_id)).set_preferences
         return self._answer(payload.user_errors, payload.profile)
 
     async def set_consent(self, profile_id: str, purpose: str, granted: bool) -> Written:
         call = self.api.set_consent(profile_id, ConsentPurpose(purpose), granted)
-        payload = (await self._write(call)).set_consent
+        payload = (await self._write(call, in_order_for=profile_id)).set_consent
         return self._answer(payload.user_errors, payload.profile)
 
     async def add_note(self, profile_id: str, text: str) -> Written:

@@ -256,3 +256,92 @@ async def test_saving_for_a_customer_erased_unannounced_says_so_in_plain_words(
         await wait_for(pilot, lambda: str(said.render()).strip(), what="the answer")
         assert "There is no profile" not in str(said.render())
         assert "no longer there" in str(said.render())
+
+
+class FirstConsentLate(httpx.AsyncBaseTransport):
+    """A hub that gets the desk's first consent write `delay` s late (a slow proxy, a
+    retransmit): a later write may overtake it unless the desk sends them in order."""
+
+    def __init__(self, delay: float = 0.8) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.delay = delay
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.delay and b"SetConsent(" in request.content:
+            delay, self.delay = self.delay, 0.0
+            await asyncio.sleep(delay)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_consent_toggled_twice_quickly_ends_as_pressed_on_the_hub_and_screen(
+    hub: Any,
+) -> None:
+    """Granted then withdrawn at once: the hub must end withdrawn (the second press), and the
+    switch show what the hub holds, however the writes travel."""
+    from textual.widgets import Switch
+
+    from clients.callcenter.dialogs.consent import ConsentDialog
+
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Quin", f"Twice{uuid.uuid4().hex[:6]}", phone=stored)
+    options = Options(
+        hub_url=hub.url,
+        key=hub.callcenter_key,
+        username=hub.agent_username,
+        password=hub.agent_password,
+        caller=spoken,
+    )
+    late = FirstConsentLate()
+    app = CallCenterApp(HubClient(hub.url, hub.callcenter_key, transport=late), options)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _open(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConsentDialog), what="consent")
+        switch = app.screen.query_one("#consent-MARKETING_EMAIL", Switch)
+        status = app.screen.query_one("#status-MARKETING_EMAIL")
+        switch.value = True
+        await pilot.pause(0.1)
+        switch.value = False
+        await pilot.pause(2.0)
+        await wait_for(pilot, lambda: "saved" in str(status.render()), what="saved")
+        consents = "query($id: ID) { profile(id: $id) { consents { purpose granted } } }"
+        stored_consents = (await gql(hub, consents, {"id": profile_id}))["profile"]["consents"]
+        email = {c["purpose"]: c for c in stored_consents}["MARKETING_EMAIL"]
+        assert email["granted"] is False, "the first press overtook the second"
+        assert switch.value is False
+        assert "withdrawn" in str(status.render())
+
+
+async def test_consent_dialog_closed_at_once_after_a_press_still_saves_it(hub: Any) -> None:
+    """Done pressed while the switch's write is on its way: the dialog closes once the hub has
+    answered, and the hub holds what was pressed (closing at once cancelled the write)."""
+    from textual.widgets import Switch
+
+    from clients.callcenter.dialogs.consent import ConsentDialog
+
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Rosa", f"Done{uuid.uuid4().hex[:6]}", phone=stored)
+    options = Options(
+        hub_url=hub.url,
+        key=hub.callcenter_key,
+        username=hub.agent_username,
+        password=hub.agent_password,
+        caller=spoken,
+    )
+    app = CallCenterApp(
+        HubClient(hub.url, hub.callcenter_key, transport=FirstConsentLate()), options
+    )
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _open(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConsentDialog), what="consent")
+        app.screen.query_one("#consent-MARKETING_SMS", Switch).value = True
+        await pilot.pause(0.1)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, within=5, what="closed")
+        consents = "query($id: ID) { profile(id: $id) { consents { purpose granted } } }"
+        stored_consents = (await gql(hub, consents, {"id": profile_id}))["profile"]["consents"]
+        assert {c["purpose"]: c for c in stored_consents}["MARKETING_SMS"]["granted"] is True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,6 +31,8 @@ class ConsentDialog(CustomerDialog):
         self.profile = profile
         self.answer: Profile | None = None
         self._settling: set[str] = set()
+        self._pending: Counter[str] = Counter()  # presses per purpose not answered yet
+        self._close_when_answered = False  # Done pressed while some were: close when they are
 
     def compose(self) -> ComposeResult:
         with DialogBox(classes="dialog") as box:
@@ -48,34 +52,56 @@ class ConsentDialog(CustomerDialog):
 
     @on(Button.Pressed, "#done")
     def action_close(self) -> None:
+        """Close; with presses still unanswered, once they are (closing would cancel them)."""
+        if +self._pending:
+            self._close_when_answered = True
+            self.query_one("#done", Button).loading = True
+            return
         self.dismiss(self.answer if self.answer is not None else False)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         purpose = (event.switch.id or "").removeprefix("consent-")
         if purpose in self._settling:
-            self._settling.discard(purpose)  # our own revert after a refusal
+            self._settling.discard(purpose)  # our own move to what the hub holds
             return
+        self._pending[purpose] += 1
         self.save(purpose, event.value)
+
+    def _held(self, purpose: str) -> bool:
+        """Granted, as the hub holds it after this dialog's last answered write."""
+        consent = (self.answer or self.profile).consent(purpose)
+        return bool(consent and consent.granted)
 
     @work(exit_on_error=False)
     async def save(self, purpose: str, granted: bool) -> None:
+        """One press, one write; the client sends a profile's writes in the order pressed, and
+        once the last press of a purpose is answered its switch shows what the hub holds."""
         status = self.query_one(f"#status-{purpose}", Label)
         error = self.query_one(f"#{purpose}-error", FieldError)
         status.update("saving…")
-        error.say("")
         try:
             errors, answer = await self.client.set_consent(self.profile.id, purpose, granted)
         except HubError as exc:
-            errors = []
             error.say(str(exc))
             failed = True
         else:
             failed = bool(errors)
             error.say("\n".join(e.message for e in in_plain_words(errors)))
+            if not failed:
+                self.answer = answer or self.answer
+        finally:
+            self._pending[purpose] -= 1
+        if self._pending[purpose]:
+            return  # a later press of this purpose is on its way: it has the last word
+        if self._close_when_answered and not +self._pending:
+            self.dismiss(self.answer if self.answer is not None else False)
+            return
+        held = self._held(purpose) if self.answer is not None or failed else granted
+        switch = self.query_one(f"#consent-{purpose}", Switch)
+        if switch.value != held:
+            self._settling.add(purpose)
+            switch.value = held
         if failed:
             status.update("not saved")
-            self._settling.add(purpose)
-            self.query_one(f"#consent-{purpose}", Switch).value = not granted
-            return
-        self.answer = answer or self.answer
-        status.update("granted ✔ saved" if granted else "withdrawn ✔ saved")
+        else:
+            status.update("granted ✔ saved" if held else "withdrawn ✔ saved")
