@@ -345,3 +345,49 @@ async def test_consent_dialog_closed_at_once_after_a_press_still_saves_it(hub: A
         consents = "query($id: ID) { profile(id: $id) { consents { purpose granted } } }"
         stored_consents = (await gql(hub, consents, {"id": profile_id}))["profile"]["consents"]
         assert {c["purpose"]: c for c in stored_consents}["MARKETING_SMS"]["granted"] is True
+
+
+class FirstPopTimesOut(httpx.AsyncBaseTransport):
+    """A hub whose answer to the first caller look-up does not come in time."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.failures = 1
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.failures and b"FindProfile(" in request.content:
+            self.failures -= 1
+            raise httpx.ReadTimeout("no answer", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_caller_pop_that_timed_out_opens_the_caller_once_the_hub_answers(
+    hub: Any,
+) -> None:
+    """The caller's number comes with the call, but the hub does not answer the look-up: once
+    it answers again, the caller's profile opens (as a profile read that failed is read again),
+    not the empty search screen."""
+    stored, spoken = drama_number()
+    surname = f"Pop{uuid.uuid4().hex[:6]}"
+    profile_id = await make_caller(hub, "Vera", surname, phone=stored)
+    options = Options(
+        hub_url=hub.url,
+        key=hub.callcenter_key,
+        username=hub.agent_username,
+        password=hub.agent_password,
+        caller=spoken,
+    )
+    client = HubClient(hub.url, hub.callcenter_key, transport=FirstPopTimesOut())
+    app = CallCenterApp(client, options)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen), what="unreachable")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ProfileScreen), within=12, what="the caller"
+        )
+        screen = app.screen
+        assert isinstance(screen, ProfileScreen)
+        assert screen.profile.id == profile_id
+        await wait_for(pilot, lambda: screen.profile.complete, within=5, what="the profile")

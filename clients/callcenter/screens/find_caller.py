@@ -57,6 +57,9 @@ class FindCallerScreen(Screen[None]):
         super().__init__()
         self.client = client
         self.caller = caller
+        # A caller whose look-up failed: looked up again when this screen is back on top (the
+        # hub reachable again, the agent signed in again), as a profile whose read failed is.
+        self.unpopped: str | None = None
 
     def compose(self) -> ComposeResult:
         agent = f"  ·  agent {self.client.agent}" if self.client.agent else ""
@@ -76,6 +79,10 @@ class FindCallerScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.caller:
             self.screen_pop(self.caller)
+
+    def on_screen_resume(self) -> None:
+        if self.unpopped:
+            self.screen_pop(self.unpopped)
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
@@ -115,6 +122,8 @@ class FindCallerScreen(Screen[None]):
 
     @on(Input.Changed, "#query")
     def _typed(self, event: Input.Changed) -> None:
+        if event.value.strip() != (self.unpopped or "").strip():
+            self.unpopped = None  # the agent looks for someone else now
         self.search(event.value)
 
     @on(Input.Submitted, "#query")
@@ -182,9 +191,14 @@ class FindCallerScreen(Screen[None]):
         try:
             profile = await self.client.find_profile("PHONE", number)
         except HubError as exc:
-            status.update(f"Could not look up {number}: {exc}")
+            self.unpopped = number
+            status.update(
+                f"Could not look up {number}: {exc}  ·  looked up again once the hub answers"
+                " (F2 to try now)"
+            )
             self.post_message(HubFailed(exc))
             return
+        self.unpopped = None
         if profile is not None:
             self.post_message(OpenProfile(profile))
             return
