@@ -105,6 +105,15 @@ async def recipients(
     return list(await session.scalars(query.order_by(CampaignRecipient.id).limit(limit)))
 
 
+async def has_recipient(session: AsyncSession, campaign_id: int, recipient_id: int) -> bool:
+    found = await session.scalar(
+        select(CampaignRecipient.id).where(
+            CampaignRecipient.id == recipient_id, CampaignRecipient.campaign_id == campaign_id
+        )
+    )
+    return found is not None
+
+
 async def held_out_profiles(session: AsyncSession, campaign_id: int) -> set[str]:
     """The live profile of every control-group recipient: a recipient merged since the run is
     followed to the profile now holding them (`merged_into_id` names the final survivor)."""

@@ -261,8 +261,13 @@ async def recipients(
     first: int,
     after: int | None = None,
 ) -> list[CampaignRecipient]:
-    """A page of the frozen audience in the order of the run; `after` a recipient's id."""
+    """A page of the frozen audience in the order of the run; `after` a recipient's id (of
+    this campaign: any other, or none, is INVALID on `after`, not the first page again)."""
     await require(session, campaign_id)
+    if after is not None and not await repo.has_recipient(session, campaign_id, after):
+        raise DomainError.one(
+            ("after",), ErrorCode.INVALID, "That is not a recipient id from this campaign."
+        )
     return await repo.recipients(session, campaign_id, control=control, after=after, limit=first)
 
 

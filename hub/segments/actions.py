@@ -232,7 +232,7 @@ async def next_best_actions(
     answered = await _answered(session, profile.id)
     fresh = [a for a in found if a.id not in answered]
     fresh.sort(key=lambda a: (-a.priority, a.id))
-    return fresh[: max(1, min(first, MAX_ACTIONS))]
+    return fresh[: max(0, min(first, MAX_ACTIONS))]
 
 
 @dataclass(frozen=True)

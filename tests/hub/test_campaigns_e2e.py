@@ -427,6 +427,26 @@ def test_every_recipient_can_be_listed_a_page_at_a_time(
     assert len(recipients(hub, campaign["id"])) == campaign["audience"] > 5
 
 
+def test_an_after_that_is_not_a_recipient_of_the_campaign_is_refused_on_its_field(
+    hub: HubHandle, mailing: dict[str, Any]
+) -> None:
+    """A malformed or unknown `after` read the first page again, so a client paging with a
+    stale or mistyped cursor would loop; it is INVALID on `after`, as `products(after:)` is."""
+    campaign = mailing["campaign"]
+    query = """query($id: ID!, $after: ID) {
+      campaignRecipients(campaignId: $id, first: 5, after: $after) { id } }"""
+    last = hub.gql(query, {"id": campaign["id"], "after": None})["data"]["campaignRecipients"]
+    assert last
+    for after in ("not-a-cursor", "-1", "0", "999999999999"):
+        body = hub.post(query, {"id": campaign["id"], "after": after}).json()
+        assert body["data"] is None, (after, body)
+        error = body["errors"][0]
+        assert error["extensions"]["code"] == "INVALID", (after, error)
+        assert error["extensions"].get("field") == ["after"], (after, error)
+    fine = hub.gql(query, {"id": campaign["id"], "after": last[0]["id"]})
+    assert "errors" not in fine, fine
+
+
 def test_a_window_that_leaves_the_calendar_in_utc_is_refused_on_its_field(
     hub: HubHandle,
 ) -> None:

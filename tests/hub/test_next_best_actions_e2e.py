@@ -190,3 +190,16 @@ def test_only_agents_and_operators_see_next_best_actions_and_agent_reads_are_aud
         {"id": profile_id},
     )["data"]["auditLog"]
     assert any(a["detail"] == "Read next best actions" for a in audit)
+
+
+def test_first_zero_asks_for_no_actions(hub: HubHandle) -> None:
+    """As `recommendations(first: 0)` answers []: a page of none is none, not one."""
+    profile_id, _ = caller(hub)
+    assert actions(hub, profile_id), "this caller has something to be offered"
+    for first in (0, -3):
+        body = hub.gql(
+            "query($id: ID!, $n: Int!) { nextBestActions(profileId: $id, first: $n) { id } }",
+            {"id": profile_id, "n": first},
+            key=hub.admin_key,
+        )
+        assert body["data"]["nextBestActions"] == [], (first, body)
