@@ -151,16 +151,23 @@ def make_database(db_kind: str, postgres: PostgresServer | None):  # type: ignor
 
 
 def hub_command(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`rapport-hub ARGS` on the store at `url`; with `check`, a failure says what the command
+    printed (CalledProcessError alone shows only the exit status)."""
     env = {**os.environ, "RAPPORT_DATABASE_URL": url, "RAPPORT_ENV": "dev"}
-    return subprocess.run(
+    done = subprocess.run(
         [str(BIN / "rapport-hub"), *args],
         env=env,
         cwd=ROOT,
-        check=check,
         capture_output=True,
         text=True,
         timeout=600,
     )
+    if check and done.returncode != 0:
+        raise AssertionError(
+            f"rapport-hub {' '.join(args)} exited {done.returncode}\n"
+            f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-8000:]}"
+        )
+    return done
 
 
 @dataclass
