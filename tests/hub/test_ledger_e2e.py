@@ -161,8 +161,10 @@ def short_lived_hub(hub_database: tuple[str, dict[str, str]]) -> Iterator[HubHan
     handle = start_hub(
         url,
         keys,
-        RAPPORT_SELF_SERVICE_TOKEN_MINUTES="0.02",
-        RAPPORT_AGENT_TOKEN_TTL_SECONDS="1",
+        # Three seconds each: long enough for a loaded CI machine to use the tokens once
+        # (at 1.2 s and 1 s a slow sign-in outlived them), short enough to wait out.
+        RAPPORT_SELF_SERVICE_TOKEN_MINUTES="0.05",
+        RAPPORT_AGENT_TOKEN_TTL_SECONDS="3",
         RAPPORT_AUTH_CACHE_SECONDS="0.1",
     )
     yield handle
@@ -176,10 +178,10 @@ def test_tokens_expire(short_lived_hub: HubHandle) -> None:
     token = hub.gql(REDEEM, {"i": ident, "c": latest_code(hub, pid)}, key=hub.kiosk_key)["data"][
         "redeemSelfServiceCode"
     ]["token"]
-    agent = hub.agent_token()
     assert hub.post(PROFILE_BY_ID, {"id": pid}, key=token).status_code == 200
+    agent = hub.agent_token()
     assert hub.post(PROFILE_BY_ID, {"id": pid}, key=agent).status_code == 200
-    time.sleep(1.5)
+    time.sleep(3.5)
     assert hub.post(PROFILE_BY_ID, {"id": pid}, key=token).status_code == 401
     assert hub.post(PROFILE_BY_ID, {"id": pid}, key=agent).status_code == 401
 

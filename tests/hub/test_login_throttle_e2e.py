@@ -166,7 +166,7 @@ def test_checking_passwords_does_not_stall_other_clients(
             for thread in guesses:
                 thread.join()
         # Before: ~0.1 s of argon2 per guess on the event loop, a query waited for them all.
-        bound = max(0.5, 10 * alone)
+        bound = max(1.0, 10 * alone)  # a stall is 24 guesses × ~0.1 s; 0.5 s flapped under load
         assert max(during) < bound, (alone, during)
 
 
