@@ -12,8 +12,10 @@ from clients.kiosk.hub_client import HubClient
 from clients.kiosk.sessions import Visit
 from clients.kiosk.shopper import (
     Outcome,
+    ProfileGone,
     identifier,
     message_id,
+    of_profile,
     outcome_of,
     plain,
     plain_or_none,
@@ -43,9 +45,12 @@ async def claim_handoff(hub: HubClient, visit: Visit, code: str) -> Outcome:
 
 
 async def contacts(hub: HubClient, profile_id: str) -> list[dict[str, Any]]:
-    """The shopper's email and phone as the hub shows them to a kiosk (masked)."""
+    """The shopper's email and phone as the hub shows them to a kiosk (masked);
+    `ProfileGone` when the hub no longer has the profile."""
     found = (await hub.contacts(id=profile_id)).profile
-    idents = [plain(i) for i in found.identifiers] if found else []
+    if found is None:
+        raise ProfileGone()
+    idents = [plain(i) for i in found.identifiers]
     return [i for i in idents if i.get("kind") in ("EMAIL", "PHONE")]
 
 
@@ -55,7 +60,7 @@ async def send_list(hub: HubClient, profile_id: str, items: dict[str, int], medi
         items=[ListItemInput(sku=sku, quantity=qty) for sku, qty in items.items()],
         medium=ListMedium(medium),
     )
-    return outcome_of(answer.send_list)
+    return of_profile(outcome_of(answer.send_list))
 
 
 async def products(hub: HubClient, skus: list[str]) -> dict[str, Any]:

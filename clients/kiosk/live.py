@@ -19,13 +19,16 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from clients import words
-from clients.kiosk.hub_client import HubClient
+from clients.kiosk import shopper
+from clients.kiosk.hub_client import HubClient, HubError
 from clients.kiosk.pages import NO_STORE, kiosk
+from clients.transport import SubscriptionRefused
 
 log = logging.getLogger(__name__)
 
 KEEP_ALIVE_SECONDS = 15.0
 _ENDED = object()
+_GONE = object()
 _SUBSCRIBED = object()
 
 
@@ -48,7 +51,22 @@ async def _pump(hub: HubClient, profile_id: str, queue: asyncio.Queue[object]) -
             await queue.put(data.profile_changed.model_dump(mode="json", by_alias=True))
     except Exception as exc:  # any end of the socket ends the stream; the page reconnects
         log.info("profile subscription ended: %s", exc)
+        if isinstance(exc, SubscriptionRefused) and await _gone(hub, profile_id):
+            # Erased while no stream was open (between pages, a lost socket): the hub refuses
+            # the subscription, and no ERASED change will ever come to end the visit.
+            await queue.put(_GONE)
+            return
     await queue.put(_ENDED)
+
+
+async def _gone(hub: HubClient, profile_id: str) -> bool:
+    try:
+        await shopper.for_you(hub, profile_id, first=0)
+    except shopper.ProfileGone:
+        return True
+    except HubError:
+        pass
+    return False
 
 
 async def events(request: Request) -> Response:
@@ -78,12 +96,12 @@ async def events(request: Request) -> Response:
                 if change is _SUBSCRIBED:
                     yield sse("live", "")
                     continue
-                assert isinstance(change, dict)
-                if change.get("kind") == "ERASED":
+                if change is _GONE or (isinstance(change, dict) and change.get("kind") == "ERASED"):
                     # Erased elsewhere (web, phone): nothing of this visit may stay on screen.
                     state.visits.drop(visit_id)
                     yield sse("visit-ended", "")
                     return
+                assert isinstance(change, dict)
                 yield sse("profile-changed", str(change.get("version", "")))
                 if change.get("touchpoint") != "KIOSK":
                     # The shopper's own taps need no announcement; a change from elsewhere does.

@@ -21,7 +21,8 @@ from clients import words
 from clients.kiosk.config import KioskConfig
 from clients.kiosk.hub_client import HubClient, HubError
 from clients.kiosk.masking import IDENTIFIER_WORDS, mask_identifier
-from clients.kiosk.sessions import Visit, VisitStore
+from clients.kiosk.sessions import Visit, VisitStore, clear_visit_cookie
+from clients.kiosk.shopper import ProfileGone
 from clients.transport import without_controls
 
 log = logging.getLogger("clients.kiosk")
@@ -144,6 +145,19 @@ async def open_visit(request: Request) -> tuple[KioskState, Visit]:
     return state, visit
 
 
+def visit_over(request: Request) -> Response:
+    """The visit's customer was erased elsewhere: the visit ends, and the screen starts over
+    (through /reset, as the live relay's `visit-ended` does), showing nothing of theirs."""
+    kiosk(request).visits.end(request)
+    if is_htmx(request):
+        # A fragment's request: the whole page goes, not just the part htmx would swap.
+        response = Response(status_code=200, headers={**NO_STORE, "HX-Redirect": "/reset"})
+    else:
+        response = RedirectResponse("/reset", status_code=303, headers=NO_STORE)
+    clear_visit_cookie(response)
+    return response
+
+
 def page(handler: Handler) -> Handler:
     """Turn `Stop` and hub failures into responses, so handlers read as the happy path."""
 
@@ -153,6 +167,9 @@ def page(handler: Handler) -> Handler:
             return await handler(request)
         except Stop as stop:
             return stop.response
+        except ProfileGone:
+            log.info("%s: the visit's profile was erased elsewhere", request.url.path)
+            return visit_over(request)
         except HubError as exc:
             log.warning("%s failed: %s", request.url.path, exc)
             return out_of_service(request)

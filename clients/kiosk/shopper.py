@@ -22,7 +22,7 @@ from clients.kiosk.hub_api.input_types import (
     IdentifyInput,
     PreferenceInput,
 )
-from clients.kiosk.hub_client import HubClient, HubError
+from clients.kiosk.hub_client import HubClient, HubError, HubFailure
 from clients.kiosk.sessions import Visit
 
 PICKS_ON_SCREEN = 6
@@ -69,6 +69,24 @@ def plain_or_none(model: BaseModel | None) -> dict[str, Any] | None:
 def outcome_of(payload: BaseModel | None) -> Outcome:
     data = plain_or_none(payload) or {}
     return Outcome(data=data, errors=list(data.get("userErrors") or []))
+
+
+class ProfileGone(HubError):
+    """The hub has no profile for the visit's id any more: the customer was erased elsewhere
+    (the web, the phone). A merged-away id is not gone: the hub follows it to the survivor."""
+
+    def __init__(self) -> None:
+        super().__init__("the visit's profile is no more (erased elsewhere)", 404)
+
+
+def of_profile(outcome: Outcome) -> Outcome:
+    """A change to the visit's profile, unless the hub says there is no such profile."""
+    if any(
+        e.get("code") == "NOT_FOUND" and (e.get("field") or [""])[0] in ("profileId", "id")
+        for e in outcome.errors
+    ):
+        raise ProfileGone()
+    return outcome
 
 
 def typed(model: type[M], value: Any) -> M:
@@ -169,8 +187,12 @@ async def content(hub: HubClient, slot: str, profile_id: str | None) -> dict[str
 async def for_you(
     hub: HubClient, profile_id: str, *, first: int = PICKS_ON_SCREEN
 ) -> dict[str, Any] | None:
-    """The profile as the "for you" panel shows it: name, picks with reasons, explicit likes."""
-    return plain_or_none((await hub.for_you(first=first, id=profile_id)).profile)
+    """The profile as the "for you" panel shows it: name, picks with reasons, explicit likes;
+    `ProfileGone` when the hub no longer has it."""
+    found = plain_or_none((await hub.for_you(first=first, id=profile_id)).profile)
+    if found is None:
+        raise ProfileGone()
+    return found
 
 
 async def set_preferences(
@@ -182,7 +204,7 @@ async def set_preferences(
 ) -> Outcome:
     given = [typed(PreferenceInput, p) for p in preferences]
     answer = await hub.set_preferences(profile_id=profile_id, preferences=given, bearer=bearer)
-    return outcome_of(answer.set_preferences)
+    return of_profile(outcome_of(answer.set_preferences))
 
 
 async def set_consent(
@@ -194,7 +216,7 @@ async def set_consent(
         granted=granted,
         bearer=bearer,
     )
-    return outcome_of(answer.set_consent)
+    return of_profile(outcome_of(answer.set_consent))
 
 
 def consent_purpose(value: str) -> ConsentPurpose:
@@ -240,7 +262,12 @@ async def panel_for_page(
 async def recommendation_center(hub: HubClient, visit: Visit) -> dict[str, Any]:
     """The hub's Recommendation Center for this visit (groups of picks, each with the signal
     behind it), its picks reported back as shown."""
-    answer = await hub.recommendation_center(id=visit.profile_id or None)
+    try:
+        answer = await hub.recommendation_center(id=visit.profile_id or None)
+    except HubFailure as failure:
+        if "NOT_FOUND" in failure.codes:
+            raise ProfileGone() from failure
+        raise
     center = plain(answer.recommendation_center)
     await _shown(hub, visit, [item for group in center["groups"] for item in group["items"]])
     return center
