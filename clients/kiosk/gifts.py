@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from clients.kiosk import lists, shopper
 from clients.kiosk.handoff import send_options
+from clients.kiosk.masking import looks_like_contact
 from clients.kiosk.pages import (
     NO_STORE,
     kiosk,
@@ -44,8 +45,13 @@ async def start(request: Request) -> Response:
 async def find(request: Request) -> Response:
     state, visit = await open_visit(request)
     text = request.query_params.get("q", "").strip()[:60]
+    if looks_like_contact(text):
+        # An email or phone typed here: off the address bar and the field, never looked up.
+        return RedirectResponse("/registry?contact=1", status_code=303, headers=NO_STORE)
     matches: list[dict[str, object]] = []
     error = None
+    if request.query_params.get("contact") == "1":
+        error = "Registries are found by their code or a name, not an email or phone number."
     if text:
         compact = text.replace(" ", "")
         if _CODE.match(compact):

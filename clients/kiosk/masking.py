@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 
 _DIGITS = re.compile(r"\d")
+# Nine digits, at most three characters apart (as the hub's phone rule asks), or an at sign
+# (fullwidth and small forms too): no product or registry search has either.
+_NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")
+_AT_SIGNS = ("@", "\uff20", "\ufe6b")
 
 
 def mask_email(value: str) -> str:
@@ -22,6 +26,12 @@ def mask_email(value: str) -> str:
 def mask_phone(value: str) -> str:
     digits = _DIGITS.findall(value)
     return "*** *** " + "".join(digits[-4:]) if len(digits) >= 4 else "*** ***"
+
+
+def looks_like_contact(text: str) -> bool:
+    """Whether what a shopper typed in a search box may be their email or phone: never
+    searched for, kept or shown back on a shared screen."""
+    return any(a in text for a in _AT_SIGNS) or _NINE_DIGITS.search(text) is not None
 
 
 def mask_secret(value: str) -> str:
