@@ -21,6 +21,11 @@ async def category(request: Request) -> Response:
     slug = request.path_params["slug"]
     after = request.query_params.get("after") or None
     cats = await shopper.categories(state.hub)
+    current = next((c for c in cats if c.get("slug") == slug), None)
+    if current is None:
+        # An address the store has no department for: not a page named after whatever the
+        # address held (an email typed into it would be the heading and the window's title).
+        return render(request, "not_found.html", visit=visit, status_code=404)
     try:
         found = await shopper.products(state.hub, category=slug, first=PAGE_SIZE, after=after)
     except HubFailure as failure:
@@ -30,7 +35,6 @@ async def category(request: Request) -> Response:
         # page before) is no outage: the page a wrong address gets.
         return render(request, "not_found.html", visit=visit, status_code=404)
     panel = await shopper.panel_for_page(state.hub, visit)
-    current = next((c for c in cats if c.get("slug") == slug), {"slug": slug, "name": slug})
     return render(
         request,
         "category.html",

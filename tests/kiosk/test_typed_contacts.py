@@ -55,3 +55,16 @@ async def test_contact_details_typed_into_the_registry_search_are_not_shown_back
     await page.get_by_test_id("registry-search-submit").click()
     await expect(page.get_by_test_id("registry-error")).to_be_visible()
     await _assert_not_echoed(page, typed)
+
+
+async def test_a_category_address_the_store_does_not_have_is_not_found_not_named(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    shopper = await make_shopper(hub, "Ulla")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    # Asked with the screen's own visit (its cookie); a 404 in the page would log a console error.
+    response = await page.context.request.get(kiosk.url + "/c/jo.bloggs@example.com")
+    assert response.status == 404
+    text = await response.text()
+    assert "We couldn't find that" in text
+    assert "jo.bloggs" not in text
