@@ -177,9 +177,11 @@ def test_a_value_that_is_not_a_wal_position_reads_from_the_primary(
     back."""
     hub_b = cluster.info["hub-b"]
     pid = _new_profile(cluster)
-    before = metric(hub_b, "rapport_standby_reads_total")
+    before = metric(hub_b, cluster.info["key-admin"], "rapport_standby_reads_total")
     answer = _post(hub_b, cluster.info["key-admin"], PROFILE_BY_ID, {"id": pid}, value)
     assert answer.status_code == 200, answer.text
     assert answer.json()["data"]["profile"]["id"] == pid
-    assert metric(hub_b, "rapport_standby_reads_total") == before, "read from the standby"
+    assert metric(hub_b, cluster.info["key-admin"], "rapport_standby_reads_total") == before, (
+        "read from the standby"
+    )
     assert answer.headers.get(HEADER) is None, answer.headers.get(HEADER)
