@@ -135,14 +135,16 @@ async def test_a_second_save_while_the_first_is_under_way_adds_no_second_note(hu
 
 
 class TimesOutOnce(httpx.AsyncBaseTransport):
-    """A hub whose first answer to a whole-profile read does not come in time."""
+    """A hub whose first answer to one operation (a whole-profile read by default) does not
+    come in time."""
 
-    def __init__(self) -> None:
+    def __init__(self, operation: bytes = b"GetProfile(") -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.operation = operation
         self.failures = 1
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.failures and b"GetProfile(" in request.content:
+        if self.failures and self.operation in request.content:
             self.failures -= 1
             raise httpx.ReadTimeout("no answer", request=request)
         return await self.inner.handle_async_request(request)
@@ -347,23 +349,6 @@ async def test_consent_dialog_closed_at_once_after_a_press_still_saves_it(hub: A
         assert {c["purpose"]: c for c in stored_consents}["MARKETING_SMS"]["granted"] is True
 
 
-class FirstPopTimesOut(httpx.AsyncBaseTransport):
-    """A hub whose answer to the first caller look-up does not come in time."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.failures = 1
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.failures and b"FindProfile(" in request.content:
-            self.failures -= 1
-            raise httpx.ReadTimeout("no answer", request=request)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 async def test_a_caller_pop_that_timed_out_opens_the_caller_once_the_hub_answers(
     hub: Any,
 ) -> None:
@@ -380,7 +365,7 @@ async def test_a_caller_pop_that_timed_out_opens_the_caller_once_the_hub_answers
         password=hub.agent_password,
         caller=spoken,
     )
-    client = HubClient(hub.url, hub.callcenter_key, transport=FirstPopTimesOut())
+    client = HubClient(hub.url, hub.callcenter_key, transport=TimesOutOnce(b"FindProfile("))
     app = CallCenterApp(client, options)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen), what="unreachable")
