@@ -205,7 +205,9 @@ def _lifts(p: GroupStats, h: GroupStats) -> list[Lift]:
     ):
         low = high = None
         if na and nb:
-            se = math.sqrt(pa * (1 - pa) / na + pb * (1 - pb) / nb)
+            # Clicks may outnumber impressions (a click sent without its impression), so a
+            # "proportion" can pass 1: its variance is taken as 0, not a math domain error.
+            se = math.sqrt(max(0.0, pa * (1 - pa)) / na + max(0.0, pb * (1 - pb)) / nb)
             low, high = pa - pb - Z95 * se, pa - pb + Z95 * se
         lifts.append(Lift(name, pa, pb, ratio(pa, pb), low, high))
     # Means: Welch interval of the difference.
