@@ -105,6 +105,10 @@ def _seed_demo(args: argparse.Namespace) -> int:
     )
 
 
+# What an import that stopped part-way leaves: each chunk is stored whole or not at all.
+_RERUN = "chunks stored before stay stored; running the import again adds only what is missing"
+
+
 def _import(args: argparse.Namespace) -> int:
     import codecs
     import zlib
@@ -169,17 +173,12 @@ def _import(args: argparse.Namespace) -> int:
         # EOFError: a gzip file cut short; zlib.error: its compressed data damaged. Chunks
         # committed before stay (each whole); the lines still waiting were not stored.
         print(
-            f"error: cannot read {path}: {error} (chunks stored before this stay stored; "
-            "importing the mended file again adds only what is missing)",
+            f"error: cannot read {path}: {error} ({_RERUN})",
             file=sys.stderr,
         )
         return 2
     except KeyboardInterrupt:  # Ctrl-C: the chunk in hand was rolled back as the run stopped
-        print(
-            "interrupted: chunks stored before stay stored; running the import again adds "
-            "only what is missing",
-            file=sys.stderr,
-        )
+        print(f"interrupted: {_RERUN}", file=sys.stderr)
         return 130
     except DBAPIError as error:
         if not (unavailable(error) or worth_retrying(error)):
@@ -187,8 +186,7 @@ def _import(args: argparse.Namespace) -> int:
         # The store away, or held by another writer through every try of a chunk (a SQLite
         # file locked by another process's long transaction): that chunk was not stored.
         print(
-            f"error: the store did not take the import: {error.orig or error} (chunks stored "
-            "before stay stored; running the import again adds only what is missing)",
+            f"error: the store did not take the import: {error.orig or error} ({_RERUN})",
             file=sys.stderr,
         )
         return 2

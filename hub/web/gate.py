@@ -81,20 +81,13 @@ def limiter_of(hub: Hub) -> RateLimiter:
     return limiter
 
 
-async def admit(
-    hub: Hub, authorization: str | None, limiter: RateLimiter | None = None
-) -> Principal | Response:
+async def admit(hub: Hub, authorization: str | None) -> Principal | Response:
     """The caller named by an Authorization header, counted against its key's rate — or the
     refusal to send: 401 without a valid key or token, 503 while the database is away, 429
     over the rate. /graphql's gate, the export file and /metrics all admit callers here."""
     bearer = bearer_from(authorization)
     if not bearer:
-        return error_response(
-            401,
-            "UNAUTHENTICATED",
-            "Authorization: Bearer <key> is required.",
-            {"WWW-Authenticate": 'Bearer realm="rapport"'},
-        )
+        return _unauthenticated("Authorization: Bearer <key> is required.")
     try:
         principal = await hub.authenticator.authenticate_with(hub.db.sessions, bearer)
     except Exception as error:  # the database away: 503 and Retry-After, not a 500
@@ -102,13 +95,8 @@ async def admit(
             raise
         return unavailable_response()
     if principal is None:
-        return error_response(
-            401,
-            "UNAUTHENTICATED",
-            "A valid key or token is required.",
-            {"WWW-Authenticate": 'Bearer realm="rapport"'},
-        )
-    wait = (limiter or limiter_of(hub)).wait_for(principal)
+        return _unauthenticated("A valid key or token is required.")
+    wait = limiter_of(hub).wait_for(principal)
     if wait > 0:
         return error_response(
             429,
@@ -119,6 +107,12 @@ async def admit(
     return principal
 
 
+def _unauthenticated(message: str) -> Response:
+    return error_response(
+        401, "UNAUTHENTICATED", message, {"WWW-Authenticate": 'Bearer realm="rapport"'}
+    )
+
+
 class Authenticate:
     """Refuse HTTP calls to /graphql without a valid key or token, over their key's rate, or
     with a body that is not a GraphQL request, before any work is done."""
@@ -126,7 +120,6 @@ class Authenticate:
     def __init__(self, app: ASGIApp, hub: Hub) -> None:
         self.app = app
         self.hub = hub
-        self.limiter = limiter_of(hub)
         self.persisted = PersistedQueries()
 
     def _named_by_hash(self, request: dict[str, Any]) -> bool:
@@ -148,7 +141,7 @@ class Authenticate:
         if declared.isdigit() and int(declared) > settings.max_body_bytes:
             await _refuse(scope, receive, send, too_large(settings.max_body_bytes))
             return
-        answer = await admit(self.hub, connection.headers.get("authorization"), self.limiter)
+        answer = await admit(self.hub, connection.headers.get("authorization"))
         if not isinstance(answer, Principal):
             await answer(scope, receive, send)
             return
