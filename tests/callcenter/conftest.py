@@ -79,7 +79,10 @@ def make_app(
     key: str | None = None,
     url: str | None = None,
     export_dir: str = ".",
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> CallCenterApp:
+    """The agent desktop on `hub`, signed in unless told not to; `transport`, a hub that
+    misbehaves on purpose (slow, timing out once)."""
     url = url or hub.url
     key = key or hub.callcenter_key
     options = Options(
@@ -90,7 +93,7 @@ def make_app(
         caller=caller,
         export_dir=export_dir,
     )
-    return CallCenterApp(HubClient(url, key), options)
+    return CallCenterApp(HubClient(url, key, transport=transport), options)
 
 
 async def wait_for(

@@ -11,10 +11,7 @@ import httpx
 import pytest
 from textual.widgets import DataTable, Input, TextArea
 
-from clients.callcenter.api import HubClient
-from clients.callcenter.app import CallCenterApp
 from clients.callcenter.dialogs.note import NoteDialog
-from clients.callcenter.options import Options
 from clients.callcenter.screens.find_caller import FindCallerScreen
 from clients.callcenter.screens.profile import ProfileScreen
 from clients.callcenter.screens.unreachable import UnreachableScreen
@@ -111,14 +108,7 @@ async def test_a_second_save_while_the_first_is_under_way_adds_no_second_note(hu
     profile_id = await make_caller(hub, "Olive", f"Twice{uuid.uuid4().hex[:6]}", phone=stored)
     note = f"Refund promised ({uuid.uuid4().hex[:6]})"
     slow = SlowAnswers()
-    options = Options(
-        hub_url=hub.url,
-        key=hub.callcenter_key,
-        username=hub.agent_username,
-        password=hub.agent_password,
-        caller=spoken,
-    )
-    app = CallCenterApp(HubClient(hub.url, hub.callcenter_key, transport=slow), options)
+    app = make_app(hub, caller=spoken, transport=slow)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(pilot, app)
         slow.delay = 0.8
@@ -159,14 +149,7 @@ async def test_a_profile_whose_read_timed_out_loads_once_the_hub_answers_again(h
     stored, _ = drama_number()
     surname = f"Late{uuid.uuid4().hex[:6]}"
     await make_caller(hub, "Tess", surname, phone=stored)
-    options = Options(
-        hub_url=hub.url,
-        key=hub.callcenter_key,
-        username=hub.agent_username,
-        password=hub.agent_password,
-    )
-    client = HubClient(hub.url, hub.callcenter_key, transport=TimesOutOnce())
-    app = CallCenterApp(client, options)
+    app = make_app(hub, transport=TimesOutOnce())
     async with app.run_test(size=(160, 50)) as pilot:
         await _find_and_enter(pilot, app, surname)
         await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen), what="unreachable")
@@ -289,15 +272,7 @@ async def test_consent_toggled_twice_quickly_ends_as_pressed_on_the_hub_and_scre
 
     stored, spoken = drama_number()
     profile_id = await make_caller(hub, "Quin", f"Twice{uuid.uuid4().hex[:6]}", phone=stored)
-    options = Options(
-        hub_url=hub.url,
-        key=hub.callcenter_key,
-        username=hub.agent_username,
-        password=hub.agent_password,
-        caller=spoken,
-    )
-    late = FirstConsentLate()
-    app = CallCenterApp(HubClient(hub.url, hub.callcenter_key, transport=late), options)
+    app = make_app(hub, caller=spoken, transport=FirstConsentLate())
     async with app.run_test(size=(160, 50)) as pilot:
         await _open(pilot, app)
         await pilot.press("c")
@@ -326,16 +301,7 @@ async def test_consent_dialog_closed_at_once_after_a_press_still_saves_it(hub: A
 
     stored, spoken = drama_number()
     profile_id = await make_caller(hub, "Rosa", f"Done{uuid.uuid4().hex[:6]}", phone=stored)
-    options = Options(
-        hub_url=hub.url,
-        key=hub.callcenter_key,
-        username=hub.agent_username,
-        password=hub.agent_password,
-        caller=spoken,
-    )
-    app = CallCenterApp(
-        HubClient(hub.url, hub.callcenter_key, transport=FirstConsentLate()), options
-    )
+    app = make_app(hub, caller=spoken, transport=FirstConsentLate())
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await _open(pilot, app)
         await pilot.press("c")
@@ -358,15 +324,7 @@ async def test_a_caller_pop_that_timed_out_opens_the_caller_once_the_hub_answers
     stored, spoken = drama_number()
     surname = f"Pop{uuid.uuid4().hex[:6]}"
     profile_id = await make_caller(hub, "Vera", surname, phone=stored)
-    options = Options(
-        hub_url=hub.url,
-        key=hub.callcenter_key,
-        username=hub.agent_username,
-        password=hub.agent_password,
-        caller=spoken,
-    )
-    client = HubClient(hub.url, hub.callcenter_key, transport=TimesOutOnce(b"FindProfile("))
-    app = CallCenterApp(client, options)
+    app = make_app(hub, caller=spoken, transport=TimesOutOnce(b"FindProfile("))
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, UnreachableScreen), what="unreachable")
         await wait_for(
