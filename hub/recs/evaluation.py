@@ -4,15 +4,17 @@ Over a window: the *active* customers are those with any event (at the touchpoin
 the holdout is the stable hash share that only ever gets non-personal picks. For each group:
 conversion (share of active customers who bought), average order value (an order = the
 purchase lines sharing properties.orderId, else properties.invoice, else one line),
-purchase frequency (orders per active customer), recommendation click-through (clicks over
-impressions) and attributed revenue (lines whose product the customer was shown in the 7 days
-before). Lifts compare personalised with holdout, with 95 % confidence intervals.
+purchase frequency (orders per active customer), recommendation click-through (clicks on a
+pick shown in the window, over impressions: a click with no impression before it, such as
+one sent without its impression, is not counted, so the rate stays a proportion) and
+attributed revenue (lines whose product the customer was shown in the 7 days before). Lifts
+compare personalised with holdout, with 95 % confidence intervals.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -139,6 +141,7 @@ async def evaluate(
         stats = groups[in_holdout(profile_id, holdout_percent)]
         stats.customers += 1
         shown: dict[str, datetime] = {}
+        unclicked: Counter[str] = Counter()  # impressions in the window not clicked yet
         orders: dict[str, float] = defaultdict(float)
         attributed = 0.0
         attributed_orders: set[str] = set()
@@ -160,8 +163,9 @@ async def evaluate(
                     answers.declined += 1
             if kind in _IMPRESSIONS:
                 stats.impressions += 1
+                unclicked[event.product_sku or ""] += 1
             elif kind == EventType.RECOMMENDATION_CLICKED.value:
-                stats.clicks += 1
+                stats.clicks += _take_impression(unclicked, event.product_sku)
             elif kind == EventType.PURCHASE.value:
                 value = float(event.price or 0) * abs(event.quantity or 1)
                 key = _order_key(event)
@@ -205,8 +209,8 @@ def _lifts(p: GroupStats, h: GroupStats) -> list[Lift]:
     ):
         low = high = None
         if na and nb:
-            # Clicks may outnumber impressions (a click sent without its impression), so a
-            # "proportion" can pass 1: its variance is taken as 0, not a math domain error.
+            # Both are proportions (a click counts only against its impression), but a
+            # rounding step past 1 must not fail the report with a math domain error.
             se = math.sqrt(max(0.0, pa * (1 - pa)) / na + max(0.0, pb * (1 - pb)) / nb)
             low, high = pa - pb - Z95 * se, pa - pb + Z95 * se
         lifts.append(Lift(name, pa, pb, ratio(pa, pb), low, high))
@@ -224,6 +228,16 @@ def _lifts(p: GroupStats, h: GroupStats) -> list[Lift]:
             low, high = ma - mb - Z95 * se, ma - mb + Z95 * se
         lifts.append(Lift(name, ma, mb, ratio(ma, mb), low, high))
     return lifts
+
+
+def _take_impression(unclicked: Counter[str], sku: str | None) -> int:
+    """1 when the click answers an impression not yet clicked (of its product, or any when
+    the click names none), which it then uses up; else 0."""
+    key = sku or next((k for k, n in unclicked.items() if n), None)
+    if key is None or not unclicked[key]:
+        return 0
+    unclicked[key] -= 1
+    return 1
 
 
 def _mean(values: list[float]) -> float:
