@@ -45,6 +45,10 @@ def printable(value: Any) -> Any:
     return value
 
 
+# The hub's codes for a refusal that says nothing of the request itself: try again later.
+TRANSIENT_CODES = frozenset({"UNAVAILABLE", "RATE_LIMITED"})
+
+
 class HubError(Exception):
     """Something went wrong between an app and the hub; the message is in plain words."""
 
@@ -76,6 +80,13 @@ class HubFailure(HubError):
         super().__init__(message, status)
         self.fields = fields
         self.codes = codes
+
+    @property
+    def transient(self) -> bool:
+        """The same request may well succeed a little later: the hub's database was away
+        (UNAVAILABLE), the key's rate was spent, or something before the hub answered 5xx."""
+        busy = self.status is not None and (self.status == 429 or self.status >= 500)
+        return busy or bool(self.codes & TRANSIENT_CODES)
 
 
 class SubscriptionRefused(HubError):

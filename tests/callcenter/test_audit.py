@@ -334,3 +334,43 @@ async def test_a_caller_pop_that_timed_out_opens_the_caller_once_the_hub_answers
         assert isinstance(screen, ProfileScreen)
         assert screen.profile.id == profile_id
         await wait_for(pilot, lambda: screen.profile.complete, within=5, what="the profile")
+
+
+class UnavailableTwice(httpx.AsyncBaseTransport):
+    """A hub whose database is away for the first two caller look-ups (a failover): it answers
+    them with its typed, retryable UNAVAILABLE error."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.failures = 2
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.failures and b"FindProfile(" in request.content:
+            self.failures -= 1
+            error = {"message": "The store is unavailable; try again shortly.", "path": ["profile"]}
+            error["extensions"] = {"code": "UNAVAILABLE", "retryable": True}
+            return httpx.Response(200, json={"data": None, "errors": [error]}, request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_caller_pop_the_hub_could_not_serve_is_tried_again_by_itself(hub: Any) -> None:
+    """The hub answers the caller look-up "unavailable" (its database failing over): the
+    search screen stays on top, so the look-up is tried again after a short wait, and the
+    caller's profile opens with no key pressed."""
+    stored, spoken = drama_number()
+    surname = f"Retry{uuid.uuid4().hex[:6]}"
+    profile_id = await make_caller(hub, "Nell", surname, phone=stored)
+    app = make_app(hub, caller=spoken, transport=UnavailableTwice())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(
+            pilot, lambda: " s (F2 to try now)" in _screen_text(app), what="the wait said"
+        )
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ProfileScreen), within=15, what="the caller"
+        )
+        screen = app.screen
+        assert isinstance(screen, ProfileScreen)
+        assert screen.profile.id == profile_id

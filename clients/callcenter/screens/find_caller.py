@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label
 
 from ..api import HubClient, HubError, HubFailure
@@ -17,6 +18,11 @@ from ..messages import HubFailed, OpenProfile
 from ..models import Profile
 from ..widgets.results import ResultsTable
 from .conflicts import ConflictsScreen
+
+# A caller look-up the hub could not serve for now is tried again after this, then twice as
+# long each time up to the cap, while the search screen is on top.
+RETRY_FIRST_SECONDS = 2.0
+RETRY_MAX_SECONDS = 30.0
 
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,}$")
 _DIGITS = re.compile(r"^\d+$")
@@ -60,6 +66,8 @@ class FindCallerScreen(Screen[None]):
         # A caller whose look-up failed: looked up again when this screen is back on top (the
         # hub reachable again, the agent signed in again), as a profile whose read failed is.
         self.unpopped: str | None = None
+        self.retry_wait = RETRY_FIRST_SECONDS
+        self.retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         agent = f"  ·  agent {self.client.agent}" if self.client.agent else ""
@@ -82,6 +90,13 @@ class FindCallerScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         if self.unpopped:
+            self.screen_pop(self.unpopped)
+
+    def pop_again(self) -> None:
+        """A transient failure's timer: look the caller up again unless another pop (F2, a
+        new call) or another screen came first."""
+        self.retry_timer = None
+        if self.unpopped and self.is_current:
             self.screen_pop(self.unpopped)
 
     def action_focus_search(self) -> None:
@@ -186,12 +201,28 @@ class FindCallerScreen(Screen[None]):
 
     @work(exclusive=True, group="pop", exit_on_error=False)
     async def screen_pop(self, number: str) -> None:
+        if self.retry_timer is not None:
+            self.retry_timer.stop()
+            self.retry_timer = None
+        if number != self.unpopped:
+            self.retry_wait = RETRY_FIRST_SECONDS
         status = self.query_one("#status", Label)
         status.update(f"Incoming call from {number}…")
         try:
             profile = await self.client.find_profile("PHONE", number)
         except HubError as exc:
             self.unpopped = number
+            if isinstance(exc, HubFailure) and exc.transient:
+                # The hub answered but could not serve it now (its database away, a failover):
+                # this screen stays on top, so nothing else would look the caller up again.
+                wait = self.retry_wait
+                self.retry_wait = min(wait * 2, RETRY_MAX_SECONDS)
+                self.retry_timer = self.set_timer(wait, self.pop_again)
+                status.update(
+                    f"Could not look up {number}: {exc}  ·  looked up again in {wait:g} s"
+                    " (F2 to try now)"
+                )
+                return
             status.update(
                 f"Could not look up {number}: {exc}  ·  looked up again once the hub answers"
                 " (F2 to try now)"
@@ -199,6 +230,7 @@ class FindCallerScreen(Screen[None]):
             self.post_message(HubFailed(exc))
             return
         self.unpopped = None
+        self.retry_wait = RETRY_FIRST_SECONDS
         if profile is not None:
             self.post_message(OpenProfile(profile))
             return
