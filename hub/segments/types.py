@@ -8,7 +8,9 @@ from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
+from hub.actors import Scope
 from hub.api.enums import ConsentPurpose, Touchpoint
 from hub.api.errors import UserError
 from hub.catalog.types import Product
@@ -34,15 +36,24 @@ class NextBestActionKind(Enum):
     DATA_QUALITY = "DATA_QUALITY"
 
 
+def _created_by(root: Segment, info: Info) -> str:
+    return root.maker if info.context.can(Scope.SEGMENTS) else ""
+
+
 @strawberry.type(description="A named rule over behaviour and what customers told us.")
 class Segment:
     id: strawberry.ID
     name: str
     description: str | None
     rule: JSON = strawberry.field(description="The rule's JSON (docs/segments.md).")
-    created_by: str
+    created_by: str = strawberry.field(
+        resolver=_created_by,
+        description="The operator key that made it, for those who manage segments; empty for "
+        "anyone else (a web site, a kiosk, an agent): an operator's name is not theirs to know.",
+    )
     created_at: datetime
     updated_at: datetime
+    maker: strawberry.Private[str]
 
     @classmethod
     def of(cls, row: SegmentRow, discreet: bool = False) -> Segment:
@@ -52,7 +63,7 @@ class Segment:
             name=row.name,
             description=row.description,
             rule=cast(JSON, rule_shown(row.rule, discreet)),
-            created_by=row.created_by,
+            maker=row.created_by,
             created_at=row.created_at,
             updated_at=row.updated_at,
         )

@@ -391,3 +391,46 @@ def test_a_shared_screen_sees_no_full_postcode_in_a_segments_rule(hub: HubHandle
         full = hub.gql(query, {"id": profile_id, "slot": slot}, key=key)
         shown = {m["segment"]["id"]: m for m in full["data"]["profile"]["segments"]}
         assert shown[segment["id"]]["segment"]["rule"] == rule
+
+
+def test_who_made_a_segment_is_told_only_to_those_who_manage_segments(hub: HubHandle) -> None:
+    """`createdBy` names the operator key that made a segment ("admin:…"): a web site, a
+    kiosk or an agent read it through `Profile.segments` and `content.segment`. It is not
+    theirs to know; the field is non-null, so it reads empty for them."""
+    marker = unique("Maker store ")
+    made = hub.gql(SAVE, {"input": {"name": unique("Segment "), "rule": _store_rule(marker)}})
+    segment = made["data"]["saveSegment"]["segment"]
+    slot = unique("web-maker-")
+    item = hub.gql(
+        SAVE_CONTENT,
+        {"input": {"slot": slot, "name": "Local", "title": "Near you", "segmentId": segment["id"]}},
+    )["data"]["saveContent"]
+    assert item["userErrors"] == [], item
+    email = f"{unique()}@example.com"
+    profile_id = identify(hub, hub.web_key, "WEB", ("EMAIL", email), preferredStore=marker)[
+        "profile"
+    ]["id"]
+    query = """query($id: ID!, $slot: String!) {
+      profile(id: $id) { segments { segment { id createdBy } } }
+      content(slot: $slot, profileId: $id, touchpoint: WEB) { segment { id createdBy } } }"""
+
+    def makers(key: str) -> tuple[str | None, str]:
+        body = hub.gql(query, {"id": profile_id, "slot": slot}, key=key)
+        assert "errors" not in body, body
+        found = {
+            m["segment"]["id"]: m["segment"]["createdBy"]
+            for m in body["data"]["profile"]["segments"]
+        }
+        assert body["data"]["content"]["segment"]["id"] == segment["id"], body
+        return found.get(segment["id"]), body["data"]["content"]["segment"]["createdBy"]
+
+    operator = hub.gql("{ segments { id createdBy } }")["data"]["segments"]
+    maker = next(s["createdBy"] for s in operator if s["id"] == segment["id"])
+    assert maker.startswith("admin:"), maker
+    assert makers(hub.admin_key) == (maker, maker)
+    for key in (hub.web_key, hub.kiosk_key, hub.agent_token()):
+        assert makers(key) == ("", ""), key
+
+
+def _store_rule(store: str) -> dict[str, Any]:
+    return {"trait": {"name": "preferredStore", "equals": store}}
