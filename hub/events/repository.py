@@ -94,6 +94,23 @@ def purchase_lines(profile_id: str, until: datetime) -> Read[list[tuple[str, dat
     )
 
 
+_RETURN_LINES = select(Event.product_sku, func.count()).where(
+    Event.profile_id == bindparam("profile_id"),
+    Event.type == "RETURN",
+    Event.product_sku.is_not(None),
+    Event.occurred_at <= bindparam("until"),
+).group_by(Event.product_sku)
+
+
+def return_lines(profile_id: str, until: datetime) -> Read[dict[str, int]]:
+    """sku → how many return lines of a profile up to `until`, as a read to gather with
+    others."""
+    return Read(
+        ((_RETURN_LINES, {"profile_id": profile_id, "until": until}),),
+        lambda rows: {sku: int(n) for sku, n in rows[0] if sku is not None},
+    )
+
+
 async def move_all(session: AsyncSession, from_profile: str, to_profile: str) -> int:
     result = await session.execute(
         update(Event).where(Event.profile_id == from_profile).values(profile_id=to_profile)

@@ -45,6 +45,7 @@ __all__ = [
     "order_summary",
     "purchase_lines",
     "recent_for",
+    "return_lines",
     "spend_by_profile",
     "track",
     "validate",
@@ -73,6 +74,13 @@ def purchase_lines(profile_id: str, until: datetime) -> Read[list[tuple[str, dat
     """What a customer bought and when, up to `until` (the recommender's repeat-purchase
     habits): a read to gather with others (`hub.reads.fetch`)."""
     return repo.purchase_lines(profile_id, until)
+
+
+def return_lines(profile_id: str, until: datetime) -> Read[dict[str, int]]:
+    """How many lines of each product a customer sent back, up to `until`: every stored
+    RETURN event, whether or not it was learned from (the picks never offer again what was
+    sent back as often as it was bought; `recs.engine.shopper_from`)."""
+    return repo.return_lines(profile_id, until)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ most MAX_PER_FAMILY of one product family (hub/recs/families.py: one design in m
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -125,11 +125,17 @@ def shopper_from(
     half_life_seconds: float,
     now: datetime | None = None,
     purchases: Sequence[tuple[str, datetime]] | None = None,
+    returns: Mapping[str, int] | None = None,
 ) -> Shopper:
     """The shopper from learned interests and stated preferences; with `purchases` (sku,
-    moment), their repeat-purchase habits set what they would buy again."""
+    moment), their repeat-purchase habits set what they would buy again; with `returns` (sku
+    → stored return lines), what they sent back as often as they bought it is never shown."""
     rows = list(interests)
     shopper = Shopper()
+    # Read from the stored events, not from learning: a return made while PERSONALIZATION
+    # was withdrawn was never learned, yet the habits above count every stored purchase.
+    # Holding back what someone sent back protects them; it learns nothing about them.
+    sent_back = sent_back_of(purchases or (), returns or {})
     anchor = now or max((a.as_of for a in rows), default=None)
     if purchases is not None and anchor is not None:
         shopper.habits = habits_from(purchases, anchor)
@@ -145,7 +151,9 @@ def shopper_from(
             # part counts: four bought, one sent back); a staple bought again since can come
             # back. Views count by how often, up to a purchase.
             shopper.products[a.value] = 1.0 if a.purchases else min(1.0, math.log1p(max(score, 0)))
-            if a.returns and (score <= 0 or a.returns >= (a.purchases or 0)):
+            if a.value in sent_back or (
+                a.returns and (score <= 0 or a.returns >= (a.purchases or 0))
+            ):
                 shopper.excluded.add(("product", a.value))
                 continue
             habit = shopper.habits.get(a.value)
@@ -171,7 +179,17 @@ def shopper_from(
         elif pref.key == "product":
             shopper.products[pref.value] = max(shopper.products.get(pref.value, 0.0), 1.0)
             shopper.liked.add(pref.value)
+    shopper.excluded.update(("product", sku) for sku in sent_back)
     return shopper
+
+
+def sent_back_of(purchases: Iterable[tuple[str, datetime]], returns: Mapping[str, int]) -> set[str]:
+    """The products returned in as many lines as they were bought in (a staple bought again
+    since a return is kept)."""
+    if not returns:
+        return set()
+    bought = Counter(sku for sku, _ in purchases)
+    return {sku for sku, n in returns.items() if n > 0 and n >= bought[sku]}
 
 
 def rank(

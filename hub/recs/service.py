@@ -189,12 +189,13 @@ async def _shopper(
         return engine.Shopper(), False
     now = utcnow()
     # What consent allows, what they like and what they bought: one trip to the store.
-    allowed, (learned, stated), purchases = await reads.fetch(
+    allowed, (learned, stated), purchases, returns = await reads.fetch(
         session,
         [
             consent.allows(profile_id, ConsentPurpose.PERSONALIZATION),
             preference_views.interests_of(profile_id),
             events.purchase_lines(profile_id, now),
+            events.return_lines(profile_id, now),
         ],
     )
     if not allowed:
@@ -207,6 +208,9 @@ async def _shopper(
         # bought" means this week.
         now=now,
         purchases=purchases,
+        # Stored returns, learned or not (made while consent was withdrawn): what was sent
+        # back is never offered again, a protection rather than learning.
+        returns=returns,
     ), True
 
 

@@ -255,3 +255,19 @@ def test_the_list_is_taken_in_the_full_sort_order_a_part_at_a_time() -> None:
         ]:
             expected = chosen[np.lexsort(order)].tolist()
             assert list(engine._in_order(chosen, order, flagged, head)) == expected
+
+
+def test_what_was_sent_back_as_often_as_bought_is_never_picked_learned_or_not() -> None:
+    """The stored returns count against an item whatever learning saw of them (a return made
+    while PERSONALIZATION was withdrawn was never learned): returned as often as bought, it is
+    excluded; bought again since, it is a staple again."""
+    lines = [("A", NOW - timedelta(days=40)), ("B", NOW - timedelta(days=40))]
+    interests = [_bought("A", NOW - timedelta(days=40)), _bought("B", NOW - timedelta(days=40))]
+    shopper = engine.shopper_from(
+        interests, [], 30 * 86400.0, now=NOW, purchases=lines, returns={"A": 1, "C": 1}
+    )
+    assert shopper.excluded == {("product", "A"), ("product", "C")}
+    assert "A" not in shopper.bought and "B" in shopper.bought
+    again = [*lines, ("A", NOW - timedelta(days=10))]
+    assert engine.sent_back_of(again, {"A": 1}) == set()
+    assert engine.sent_back_of(again, {"A": 2}) == {"A"}

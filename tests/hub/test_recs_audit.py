@@ -9,7 +9,7 @@ from typing import Any
 from hub.ids import recommendation_id, sku_in_recommendation_id
 from hub.recs.families import family_of
 from tests.conftest import HubHandle, unique
-from tests.hub.gql import SET_PREFERENCES
+from tests.hub.gql import SET_CONSENT, SET_PREFERENCES
 from tests.hub.test_identity_e2e import identify, track
 
 RECS = """query($id: ID!, $first: Int!) { profile(id: $id) {
@@ -89,6 +89,52 @@ def test_a_returned_product_is_not_pushed_as_buy_again(hub: HubHandle) -> None:
     ]
     # Bought again since: a staple they keep, not a returned item.
     track(hub, hub.web_key, [_event(email, "PURCHASE", sku, 4, "2010-10-20T10:00:00Z")])
+    again = {p["product"]["sku"]: p for p in _recs(hub, pid, 50)}
+    assert again.get(sku, {}).get("kind") == "REBUY", sorted(again)
+
+
+def test_a_product_sent_back_while_personalisation_was_off_is_not_buy_again(
+    hub: HubHandle,
+) -> None:
+    """Learning stops while PERSONALIZATION is withdrawn, so a return made then was never
+    counted against the item, while the repeat-purchase habits read every stored purchase:
+    once consent came back, the item sent back was offered as "You bought this on …". What a
+    customer sent back is a stored fact the picks respect, not something learned."""
+    email, pid = _customer(hub)
+    sku, other = "22423", "85123A"
+    bought = [
+        _event(email, "PURCHASE", sku, 1, "2010-10-01T10:00:00Z"),
+        _event(email, "PURCHASE", other, 1, "2010-10-01T10:00:00Z"),
+    ]
+    track(hub, hub.web_key, bought)
+    assert {p["product"]["sku"]: p["kind"] for p in _recs(hub, pid, 50)}.get(sku) == "REBUY"
+
+    def consent(granted: bool) -> None:
+        answer = hub.gql(
+            SET_CONSENT,
+            {"id": pid, "purpose": "PERSONALIZATION", "granted": granted, "tp": "WEB"},
+            key=hub.web_key,
+        )
+        assert answer["data"]["setConsent"]["userErrors"] == [], answer
+
+    consent(False)
+    # Sent back while nothing is learned; the other item bought and sent back then as well.
+    track(
+        hub,
+        hub.web_key,
+        [
+            _event(email, "RETURN", sku, 1, "2010-10-04T10:00:00Z"),
+            _event(email, "PURCHASE", other, 1, "2010-10-05T10:00:00Z"),
+            _event(email, "RETURN", other, 1, "2010-10-06T10:00:00Z"),
+            _event(email, "RETURN", other, 1, "2010-10-07T10:00:00Z"),
+        ],
+    )
+    consent(True)
+    picks = {p["product"]["sku"]: p for p in _recs(hub, pid, 50)}
+    assert sku not in picks, (picks[sku]["kind"], picks[sku]["reason"])
+    assert other not in picks, (picks[other]["kind"], picks[other]["reason"])
+    # Bought again since (and learned): a staple they keep, not a returned item.
+    track(hub, hub.web_key, [_event(email, "PURCHASE", sku, 1, "2010-10-20T10:00:00Z")])
     again = {p["product"]["sku"]: p for p in _recs(hub, pid, 50)}
     assert again.get(sku, {}).get("kind") == "REBUY", sorted(again)
 
