@@ -94,12 +94,16 @@ def purchase_lines(profile_id: str, until: datetime) -> Read[list[tuple[str, dat
     )
 
 
-_RETURN_LINES = select(Event.product_sku, func.count()).where(
-    Event.profile_id == bindparam("profile_id"),
-    Event.type == "RETURN",
-    Event.product_sku.is_not(None),
-    Event.occurred_at <= bindparam("until"),
-).group_by(Event.product_sku)
+_RETURN_LINES = (
+    select(Event.product_sku, func.count())
+    .where(
+        Event.profile_id == bindparam("profile_id"),
+        Event.type == "RETURN",
+        Event.product_sku.is_not(None),
+        Event.occurred_at <= bindparam("until"),
+    )
+    .group_by(Event.product_sku)
+)
 
 
 def return_lines(profile_id: str, until: datetime) -> Read[dict[str, int]]:
