@@ -40,7 +40,7 @@ from hub.settings import Settings, get_settings
 from hub.tasks import stop_tasks
 from hub.web import download
 from hub.web.access import DomainAccess
-from hub.web.gate import Authenticate, SocketGate, WaitingSockets, admit
+from hub.web.gate import Authenticate, SignedInSockets, SocketGate, WaitingSockets, admit
 from hub.web.view import RapportGraphQL
 from hub.weights import Weights
 
@@ -180,7 +180,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Starlette hands ASGI apps the raw scope: the gate runs before any GraphQL work.
             _api_route(guarded),
             WebSocketRoute(
-                "/graphql", SocketGate(graphql, WaitingSockets(settings.ws_max_waiting))
+                "/graphql",
+                SocketGate(
+                    graphql,
+                    WaitingSockets(settings.ws_max_waiting),
+                    SignedInSockets(settings.ws_max_sockets_per_key),
+                ),
             ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

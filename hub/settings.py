@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # Sockets from one client address that may wait to sign in at once, per hub process (a
     # new one past it gets 429); signed-in sockets are not counted (hub/web/gate.py).
     ws_max_waiting: int = Field(default=100, ge=1)
+    # Signed-in sockets one key or token may hold at once, per hub process (the next one's
+    # `connection_init` is refused with close 4429); 0 = no cap. Large: every shopper of a
+    # web site may share its one web key (hub/web/gate.py).
+    ws_max_sockets_per_key: int = Field(default=10_000, ge=0)
     # permessage-deflate on sockets: off by default, as Node's `ws` server has it. Its
     # compressor and decompressor are ~50 KiB of a signed-in socket's ~80 (tracemalloc),
     # for messages (profileChanged, a kiosk's queries) mostly a few hundred bytes long.

@@ -3,6 +3,7 @@ GET's query string) is a GraphQL request at all — all before any GraphQL work.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -249,14 +250,52 @@ class WaitingSockets:
             self._waiting.pop(address, None)
 
 
+class SignedInSockets:
+    """Signed-in WebSockets per key or token in this hub process, up to `limit` each (0: no
+    cap). A socket takes its place when its `connection_init` is accepted (`view.on_ws_connect`,
+    through the scope's `rapport.take_place`) and gives it back when it closes (`SocketGate`).
+    Credentials are counted by their SHA-256, so no secret is kept here."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: dict[bytes, int] = {}
+
+    def take(self, scope: Scope, bearer: str) -> bool:
+        """A place for this socket's credential, or False when it holds `limit` already."""
+        if self.limit <= 0 or "rapport.place" in scope:
+            return True
+        credential = hashlib.sha256(bearer.encode()).digest()
+        count = self._open.get(credential, 0)
+        if count >= self.limit:
+            return False
+        self._open[credential] = count + 1
+        scope["rapport.place"] = credential
+        return True
+
+    def release(self, scope: Scope) -> None:
+        """The socket closed: its place is free (once)."""
+        credential = scope.pop("rapport.place", None)
+        if credential is None:
+            return
+        left = self._open.get(credential, 0) - 1
+        if left > 0:
+            self._open[credential] = left
+        else:
+            self._open.pop(credential, None)
+
+
 class SocketGate:
     """In front of the WebSocket endpoint: a new socket from an address with too many waiting
     ones is refused before the handshake completes, with 429 and a typed error where the
-    server can send one (uvicorn can), else a close with 1013 (try again later)."""
+    server can send one (uvicorn can), else a close with 1013 (try again later). Once signed
+    in, a socket holds one of its credential's places (`SignedInSockets`) until it closes."""
 
-    def __init__(self, app: ASGIApp, waiting: WaitingSockets) -> None:
+    def __init__(
+        self, app: ASGIApp, waiting: WaitingSockets, signed_in: SignedInSockets | None = None
+    ) -> None:
         self.app = app
         self.waiting = waiting
+        self.signed_in = signed_in or SignedInSockets(0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
@@ -269,10 +308,12 @@ class SocketGate:
             return
         scope["rapport.waiting"] = address
         scope["rapport.signed_in"] = lambda: self.waiting.settled(scope)  # view.on_ws_connect
+        scope["rapport.take_place"] = lambda bearer: self.signed_in.take(scope, bearer)
         try:
             await self.app(scope, receive, send)
         finally:
             self.waiting.settled(scope)
+            self.signed_in.release(scope)
 
 
 async def _refuse_socket(scope: Scope, receive: Receive, send: Send) -> None:

@@ -159,6 +159,11 @@ def _strip_payload_suggestions(message: Mapping[str, object]) -> Mapping[str, ob
     return message
 
 
+class TooManySockets(Exception):
+    """The socket's key or token holds RAPPORT_WS_MAX_SOCKETS_PER_KEY signed-in sockets on
+    this hub process already (hub/web/gate.py, `SignedInSockets`)."""
+
+
 class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """Sends the protocol's `ping` every RAPPORT_WS_PING_SECONDS once the connection is
     acknowledged, and closes a socket whose client stopped answering with `pong`. A client
@@ -168,7 +173,14 @@ class PingingHandler(BaseGraphQLTransportWSHandler[Context, None]):
     _last_pong: float = 0.0
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
+        try:
+            await super().handle_connection_init(message)
+        except TooManySockets:
+            # graphql-ws's 4429, as for a second `connection_init`: its client does not retry.
+            limit = self.context.settings.ws_max_sockets_per_key
+            words = f"Too many requests: this key or token holds {limit:,} sockets already"
+            await self.websocket.close(code=4429, reason=words[:120])
+            return
         interval = self.context.settings.ws_ping_seconds
         if self.connection_acknowledged and interval > 0 and self._pinger is None:
             self._last_pong = asyncio.get_running_loop().time()
@@ -277,6 +289,9 @@ class RapportGraphQL(GraphQL[Context, None]):
                 ) from error
         if principal is None:
             raise ConnectionRejectionError({"message": "A valid key or token is required."})
+        take_place = context.request.scope.get("rapport.take_place") if context.request else None
+        if take_place is not None and not take_place(bearer):
+            raise TooManySockets  # closed with 4429 by PingingHandler.handle_connection_init
         context.principal = principal
         context.bearer = bearer
         return {"channel": principal.channel.value}

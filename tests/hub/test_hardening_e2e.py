@@ -739,6 +739,49 @@ async def test_sockets_waiting_to_sign_in_are_capped_per_address(
                 await ws.close()
 
 
+async def test_signed_in_sockets_are_capped_per_key(
+    hub_database: tuple[str, dict[str, str]],
+) -> None:
+    """One key could hold any number of signed-in sockets (each a task, a context and ~80 KiB
+    on the hub). RAPPORT_WS_MAX_SOCKETS_PER_KEY caps them per hub process: the next one's
+    `connection_init` is refused with close 4429 and no `connection_ack`; another key is not
+    held back by it, and a closed socket frees its place."""
+    url, keys = hub_database
+    with running_hub(
+        url, keys, RAPPORT_WS_MAX_SOCKETS_PER_KEY="2", RAPPORT_RETRAIN_ON_START="false"
+    ) as hub:
+        held = [await _open(hub.ws_url, hub.web_key) for _ in range(2)]
+        try:
+            extra = await websockets.connect(hub.ws_url, subprotocols=["graphql-transport-ws"])
+            init = {
+                "type": "connection_init",
+                "payload": {"authorization": f"Bearer {hub.web_key}"},
+            }
+            await extra.send(json.dumps(init))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(extra.recv(), 5)
+            assert closed.value.rcvd is not None, closed.value
+            assert closed.value.rcvd.code == 4429, closed.value.rcvd
+            assert closed.value.rcvd.reason.startswith("Too many requests"), closed.value.rcvd
+            # Another key has places of its own; the held sockets still work.
+            other = await _open(hub.ws_url, hub.kiosk_key)
+            await other.close()
+            await held[0].send(json.dumps({"type": "ping"}))
+            assert json.loads(await asyncio.wait_for(held[0].recv(), 5))["type"] == "pong"
+            # One closes: its place is free again, and only one.
+            await held.pop().close()
+            await asyncio.sleep(0.3)
+            held.append(await _open(hub.ws_url, hub.web_key))
+            again = await websockets.connect(hub.ws_url, subprotocols=["graphql-transport-ws"])
+            await again.send(json.dumps(init))
+            with pytest.raises(websockets.ConnectionClosed) as refused:
+                await asyncio.wait_for(again.recv(), 5)
+            assert refused.value.rcvd is not None and refused.value.rcvd.code == 4429
+        finally:
+            for ws in held:
+                await ws.close()
+
+
 async def test_operations_past_a_sockets_limit_are_refused_with_a_code(hub: HubHandle) -> None:
     email = ("EMAIL", f"{unique()}@example.com")
     profile_id = identify(hub, hub.admin_key, "WEB", email)["profile"]["id"]
