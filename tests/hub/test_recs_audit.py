@@ -210,6 +210,39 @@ def test_a_pick_sent_back_by_its_recommendation_id_alone_names_its_product(
     assert stored == {shown: pick["product"]["sku"], clicked: pick["product"]["sku"], junk: None}
 
 
+def test_a_pick_s_id_from_before_the_profile_changed_still_names_its_product(
+    hub: HubHandle,
+) -> None:
+    """A pick's id carries the profile's version, and a page view in between changes it; a
+    click sent later with the earlier id is still stored about the pick's product (the id is
+    read for its product only), which is what attribution and the evaluation count."""
+    email, pid = _customer(hub)
+    pick = _recs(hub, pid, 3)[0]
+    version = "query($id: ID!) { profile(id: $id) { version } }"
+    before = hub.gql(version, {"id": pid})["data"]["profile"]["version"]
+    track(hub, hub.web_key, [_event(email, "VIEW", "84947", 1, "2010-10-01T10:00:00Z")])
+    assert hub.gql(version, {"id": pid})["data"]["profile"]["version"] != before
+    clicked = unique("click")
+    track(
+        hub,
+        hub.web_key,
+        [
+            {
+                "messageId": clicked,
+                "identifier": {"kind": "EMAIL", "value": email},
+                "type": "RECOMMENDATION_CLICKED",
+                "touchpoint": "WEB",
+                "properties": {"recommendationId": pick["recommendationId"]},
+            }
+        ],
+    )
+    stored = {
+        e["messageId"]: e["productSku"]
+        for e in hub.gql(EVENTS, {"id": pid}, key=hub.admin_key)["data"]["profile"]["recentEvents"]
+    }
+    assert stored[clicked] == pick["product"]["sku"]
+
+
 def test_a_recommendation_id_names_its_product_whatever_the_sku() -> None:
     for sku in ("22423", "84029G", "A.B/C-d_e", "Ærø ü 12 ✓", "x" * 64):
         rid = recommendation_id("profile-1", sku, "7")
