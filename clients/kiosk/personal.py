@@ -24,7 +24,7 @@ SURVEY = (
 @page
 async def for_you_panel(request: Request) -> Response:
     state, visit = await open_visit(request)
-    panel = await shopper.for_you(state.hub, visit.profile_id or "")
+    panel = await shopper.panel(state.hub, visit)
     return render(request, "_for_you.html", visit=visit, panel=panel)
 
 

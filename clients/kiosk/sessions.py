@@ -57,6 +57,14 @@ class Visit:
             kind, value = "ANONYMOUS_ID", self.anonymous_id
         return {"kind": kind, "value": value}
 
+    def follow(self, profile_id: str, first_name: str | None) -> None:
+        """Go on as the profile the hub answered for this visit's id: the same one, or, merged
+        into another elsewhere, the survivor (the card now belongs to it, so it is whom signing
+        in again would find), greeted by its name as the hub holds it now."""
+        self.profile_id = profile_id
+        if self.known or self.first_name:
+            self.first_name = first_name or None
+
     def ledger_open(self) -> bool:
         return self.ledger_token is not None and time.monotonic() < self.ledger_until
 

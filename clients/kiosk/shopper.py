@@ -73,7 +73,8 @@ def outcome_of(payload: BaseModel | None) -> Outcome:
 
 class ProfileGone(HubError):
     """The hub has no profile for the visit's id any more: the customer was erased elsewhere
-    (the web, the phone). A merged-away id is not gone: the hub follows it to the survivor."""
+    (the web, the phone). A merged-away id is not gone: the hub follows it to the survivor, and
+    the visit follows too (`follow`)."""
 
     def __init__(self) -> None:
         super().__init__("the visit's profile is no more (erased elsewhere)", 404)
@@ -108,6 +109,22 @@ async def identify(hub: HubClient, identifiers: list[dict[str, str]]) -> Outcome
     given = {"identifiers": identifiers, "touchpoint": "KIOSK"}
     answer = await hub.identify(input=typed(IdentifyInput, given))
     return outcome_of(answer.identify)
+
+
+def follow(visit: Visit, profile: dict[str, Any]) -> None:
+    """The visit goes on as the profile the hub answered for its id (after a merge elsewhere,
+    the survivor), so the next page asks for it by its own id and greets it by its name."""
+    visit.follow(str(profile.get("id") or visit.profile_id or ""), profile.get("firstName"))
+
+
+async def visitor(hub: HubClient, visit: Visit) -> dict[str, Any]:
+    """The visit's profile as the hub holds it now (id, first name), the visit following it;
+    `ProfileGone` when the hub no longer has it (erased elsewhere)."""
+    found = plain_or_none((await hub.visitor(id=visit.profile_id or "")).profile)
+    if found is None:
+        raise ProfileGone()
+    follow(visit, found)
+    return found
 
 
 # --- events -------------------------------------------------------------------------------------
@@ -186,7 +203,7 @@ async def content(hub: HubClient, slot: str, profile_id: str | None) -> dict[str
 
 async def for_you(
     hub: HubClient, profile_id: str, *, first: int = PICKS_ON_SCREEN
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """The profile as the "for you" panel shows it: name, picks with reasons, explicit likes;
     `ProfileGone` when the hub no longer has it."""
     found = plain_or_none((await hub.for_you(first=first, id=profile_id)).profile)
@@ -254,9 +271,16 @@ async def panel_for_page(
     Only full pages report: a panel refreshed by a change event does not, or its own report
     (itself a change) would refresh it again.
     """
-    panel = await for_you(hub, visit.profile_id or "", first=first)
-    await _shown(hub, visit, (panel or {}).get("recommendations") or [])
-    return panel
+    found = await panel(hub, visit, first=first)
+    await _shown(hub, visit, found.get("recommendations") or [])
+    return found
+
+
+async def panel(hub: HubClient, visit: Visit, *, first: int = PICKS_ON_SCREEN) -> dict[str, Any]:
+    """The "for you" panel of the visit's profile, the visit following it (`follow`)."""
+    found = await for_you(hub, visit.profile_id or "", first=first)
+    follow(visit, found)
+    return found
 
 
 async def recommendation_center(hub: HubClient, visit: Visit) -> dict[str, Any]:

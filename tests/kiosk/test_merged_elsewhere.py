@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.kiosk.support import KioskServer, gql, identify_at_kiosk, make_shopper
+from tests.kiosk.support import (
+    KioskServer,
+    assert_no_contact_data,
+    gql,
+    identify_at_kiosk,
+    make_shopper,
+)
 from tests.kiosk.test_ledger import _merge_away
 
 pytestmark = pytest.mark.browser
@@ -38,3 +44,55 @@ async def test_a_visit_merged_away_elsewhere_follows_the_survivor(
     )
     assert not note["addNote"]["userErrors"]
     await expect(page.locator(".live-note").last).to_contain_text("Your profile was updated")
+
+
+async def test_the_greeting_after_a_merge_elsewhere_names_the_survivor(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    survivor = await make_shopper(hub, "Rhiannon")
+    shopper = await make_shopper(hub, "Odile")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await expect(page.get_by_test_id("greeting")).to_contain_text("Odile")
+    await _merge_away(hub, survivor, shopper)
+    await page.goto(kiosk.url + "/home")
+    # The card now belongs to the survivor: the screen greets whom signing in again would.
+    await expect(page.get_by_test_id("greeting")).to_contain_text("Rhiannon")
+    assert "Odile" not in await page.inner_text("body")
+
+
+PRODUCTS = "query { products(first: 1) { sku } }"
+CATEGORIES = "query { categories { slug } }"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/home",
+        "/picks",
+        "/preferences",
+        "/basket",
+        "/me",
+        "/c/{category}",
+        "/search?q=bag",
+        "/p/{sku}",
+        "/registry",
+    ],
+)
+async def test_every_page_after_a_merge_elsewhere_shows_the_survivor_not_the_old_profile(
+    page: Page, kiosk: KioskServer, hub: Any, path: str
+) -> None:
+    sku = (await gql(hub, PRODUCTS, key=hub.admin_key))["products"][0]["sku"]
+    category = (await gql(hub, CATEGORIES, key=hub.admin_key))["categories"][0]["slug"]
+    survivor = await make_shopper(hub, "Rosalind")
+    shopper = await make_shopper(hub, "Ottoline")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await _merge_away(hub, survivor, shopper)
+    response = await page.goto(kiosk.url + path.format(sku=sku, category=category))
+    assert response is not None and response.status == 200, path
+    text = await page.inner_text("body")
+    assert "Ottoline" not in text, path
+    assert "short break" not in text and "out of service" not in text.lower(), path
+    assert_no_contact_data(text)
+    # Back home, the visit goes on as the survivor.
+    await page.goto(kiosk.url + "/home")
+    await expect(page.get_by_test_id("greeting")).to_contain_text("Rosalind")

@@ -127,6 +127,7 @@ from .update_traits import (
     UpdateTraitsUpdateTraitsProfile,
     UpdateTraitsUpdateTraitsUserErrors,
 )
+from .visitor import Visitor, VisitorProfile
 
 __all__ = [
     "AsyncBaseClient",
@@ -239,4 +240,6 @@ __all__ = [
     "UpdateTraitsUpdateTraits",
     "UpdateTraitsUpdateTraitsProfile",
     "UpdateTraitsUpdateTraitsUserErrors",
+    "Visitor",
+    "VisitorProfile",
 ]

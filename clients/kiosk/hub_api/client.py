@@ -37,6 +37,7 @@ from .set_consent import SetConsent
 from .set_preferences import SetPreferences
 from .track import Track
 from .update_traits import UpdateTraits
+from .visitor import Visitor
 
 
 def gql(q: str) -> str:
@@ -861,3 +862,19 @@ class HubApi(AsyncBaseClient):
             query=query, operation_name="ProfileChanged", variables=variables, **kwargs
         ):
             yield ProfileChanged.model_validate(data)
+
+    async def visitor(self, id: str | UnsetType | None = UNSET, **kwargs: Any) -> Visitor:
+        query = gql("""
+            query Visitor($id: ID) {
+              profile(id: $id) {
+                id
+                firstName
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        response = await self.execute(
+            query=query, operation_name="Visitor", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Visitor.model_validate(data)
