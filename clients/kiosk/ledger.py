@@ -54,6 +54,14 @@ def _to_ledger(anchor: str = "") -> Response:
     return RedirectResponse(f"/me{anchor}", status_code=303, headers=NO_STORE)
 
 
+async def _as_now(state: KioskState, visit: Visit) -> None:
+    """A signed-in visit checked with the hub before the gate or its code: they are for the
+    profile as it is now (merged elsewhere: the survivor, which the visit follows; erased
+    elsewhere: `ProfileGone`, which ends the visit as every page does)."""
+    if visit.known:
+        await shopper.visitor(state.hub, visit)
+
+
 async def _gate(request: Request, state: KioskState, visit: Visit, **context: Any) -> Response:
     if request.query_params.get("expired"):
         context.setdefault("error", "Your time to see your details ran out. Ask for a new code.")
@@ -181,6 +189,7 @@ async def _show(request: Request, state: KioskState, visit: Visit, **extra: Any)
 async def ledger(request: Request) -> Response:
     state, visit = await open_visit(request)
     if not visit.known or not visit.ledger_open():
+        await _as_now(state, visit)
         return await _gate(request, state, visit)
     # A form opened in place, without script: ?edit=name, or ?remove=KIND:masked.
     editing = request.query_params.get("edit") == "name"
@@ -191,6 +200,7 @@ async def ledger(request: Request) -> Response:
 @page
 async def request_code(request: Request) -> Response:
     state, visit = await open_visit(request)
+    await _as_now(state, visit)
     if not visit.known:
         return await _gate(request, state, visit)
     outcome = await selfservice.request_code(state.hub, _identifier(visit))
@@ -207,6 +217,7 @@ async def request_code(request: Request) -> Response:
 @page
 async def redeem_code(request: Request) -> Response:
     state, visit = await open_visit(request)
+    await _as_now(state, visit)
     if not visit.known:
         return await _gate(request, state, visit)
     code = (await read_form(request)).get("code").strip().replace(" ", "")

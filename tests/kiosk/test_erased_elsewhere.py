@@ -55,7 +55,10 @@ async def _assert_visit_over(page: Page, shopper: Shopper) -> None:
     assert not [c for c in await page.context.cookies() if c["name"] == "kiosk_visit"]
 
 
-@pytest.mark.parametrize("path", ["/home", "/picks", "/preferences", "/basket", "/p/{sku}"])
+@pytest.mark.parametrize(
+    "path",
+    ["/home", "/picks", "/preferences", "/basket", "/p/{sku}", "/me", "/search?q=bag"],
+)
 async def test_a_page_opened_after_an_erase_elsewhere_ends_the_visit(
     offline_page: Page, kiosk: KioskServer, hub: Any, path: str
 ) -> None:
@@ -92,4 +95,33 @@ async def test_a_page_whose_live_relay_starts_after_an_erase_ends_the_visit(
     await _erase(hub, shopper)
     # The registry search reads nothing of the shopper's; its live relay is refused by the hub.
     await page.goto(kiosk.url + "/registry")
+    await _assert_visit_over(page, shopper)
+
+
+async def test_asking_for_a_ledger_code_after_an_erase_elsewhere_ends_the_visit(
+    offline_page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    page = offline_page
+    shopper = await make_shopper(hub, "Tilda")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.get_by_test_id("ledger-link").click()
+    await expect(page.get_by_test_id("code-request")).to_be_visible()
+    await _erase(hub, shopper)
+    # Not the hub's "We don't know that identifier yet" on the gate: the visit is over.
+    await page.get_by_test_id("code-request").click()
+    await _assert_visit_over(page, shopper)
+
+
+async def test_typing_a_ledger_code_after_an_erase_elsewhere_ends_the_visit(
+    offline_page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    page = offline_page
+    shopper = await make_shopper(hub, "Ulrike")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.get_by_test_id("ledger-link").click()
+    await page.get_by_test_id("code-request").click()
+    await expect(page.get_by_test_id("code-input")).to_be_visible()
+    await _erase(hub, shopper)
+    await page.get_by_test_id("code-input").fill("123456")
+    await page.get_by_test_id("code-submit").click()
     await _assert_visit_over(page, shopper)
