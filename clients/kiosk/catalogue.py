@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from clients.kiosk import shopper
 from clients.kiosk.hub_api.enums import EventType
 from clients.kiosk.hub_client import HubFailure
-from clients.kiosk.masking import looks_like_contact
-from clients.kiosk.pages import NO_STORE, is_htmx, open_visit, page, render
+from clients.kiosk.pages import is_htmx, open_visit, page, render, typed_search
 
 PAGE_SIZE = 12
 
@@ -49,10 +48,8 @@ async def category(request: Request) -> Response:
 @page
 async def search(request: Request) -> Response:
     state, visit = await open_visit(request)
-    text = request.query_params.get("q", "").strip()[:100]
-    if looks_like_contact(text):
-        # An email or phone typed here (to sign in?): off the address bar, unsearched, untracked.
-        return RedirectResponse("/search?contact=1", status_code=303, headers=NO_STORE)
+    # An email or phone typed here (to sign in?): off the address bar, unsearched, untracked.
+    text = typed_search(request, 100)
     found = shopper.ProductPage(items=[])
     if text:
         found = await shopper.products(state.hub, search=text, first=PAGE_SIZE * 2)

@@ -10,7 +10,6 @@ from starlette.routing import Route
 
 from clients.kiosk import lists, shopper
 from clients.kiosk.handoff import send_options
-from clients.kiosk.masking import looks_like_contact
 from clients.kiosk.pages import (
     NO_STORE,
     kiosk,
@@ -18,6 +17,7 @@ from clients.kiosk.pages import (
     page,
     read_form,
     render,
+    typed_search,
 )
 from clients.kiosk.sessions import set_visit_cookie
 
@@ -44,10 +44,8 @@ async def start(request: Request) -> Response:
 @page
 async def find(request: Request) -> Response:
     state, visit = await open_visit(request)
-    text = request.query_params.get("q", "").strip()[:60]
-    if looks_like_contact(text):
-        # An email or phone typed here: off the address bar and the field, never looked up.
-        return RedirectResponse("/registry?contact=1", status_code=303, headers=NO_STORE)
+    # An email or phone typed here: off the address bar and the field, never looked up.
+    text = typed_search(request, 60)
     matches: list[dict[str, object]] = []
     error = None
     if request.query_params.get("contact") == "1":

@@ -7,6 +7,7 @@ The hub masks for the kiosk channel already; masking again here means a self-ser
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _DIGITS = re.compile(r"\d")
 # Nine digits, at most three characters apart (as the hub's phone rule asks), or an at sign
@@ -28,9 +29,22 @@ def mask_phone(value: str) -> str:
     return "*** *** " + "".join(digits[-4:]) if len(digits) >= 4 else "*** ***"
 
 
+def without_format_characters(text: str) -> str:
+    """`text` without Unicode format characters (category Cf): bidi overrides, embeddings,
+    isolates and marks (U+202A-U+202E, U+2066-U+2069, U+200E/F, U+061C), zero-width spaces
+    and joiners, soft hyphens, tags. None shows as itself, so typed text echoed on a shared
+    screen could be turned around (U+202E) or made to hide a phone number from the check
+    below; no product, registry or name search needs one."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def looks_like_contact(text: str) -> bool:
     """Whether what a shopper typed in a search box may be their email or phone: never
-    searched for, kept or shown back on a shared screen."""
+    searched for, kept or shown back on a shared screen. Invisible format characters do not
+    hide one ("07700\u200b900123")."""
+    text = without_format_characters(text)
     return any(a in text for a in _AT_SIGNS) or _NINE_DIGITS.search(text) is not None
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,7 +20,12 @@ from starlette.templating import Jinja2Templates
 from clients import words
 from clients.kiosk.config import KioskConfig
 from clients.kiosk.hub_client import HubClient, HubError
-from clients.kiosk.masking import IDENTIFIER_WORDS, mask_identifier
+from clients.kiosk.masking import (
+    IDENTIFIER_WORDS,
+    looks_like_contact,
+    mask_identifier,
+    without_format_characters,
+)
 from clients.kiosk.sessions import Visit, VisitStore, clear_visit_cookie
 from clients.kiosk.shopper import ProfileGone
 from clients.transport import without_controls
@@ -177,6 +182,31 @@ def page(handler: Handler) -> Handler:
     return wrapped
 
 
+def typed_text(text: str) -> str:
+    """What a shopper typed, as the kiosk sends, tracks and shows it: without control
+    characters no one can type at a kiosk (a crafted form's NUL would be refused by the hub or
+    stored as noise) or invisible format characters (a right-to-left override would turn the
+    text around wherever the screen echoes it)."""
+    return without_format_characters(without_controls(text))
+
+
+def typed_search(request: Request, limit: int) -> str:
+    """The text typed into a page's search box (`?q=`), trimmed to `limit`, as `typed_text`.
+
+    An email or phone sends the screen to the same page with `?contact=1` (never searched for,
+    tracked or shown back), and an address that carried characters `typed_text` drops goes
+    to the same page without them, so neither the address bar nor the field holds them."""
+    raw = request.query_params.get("q", "")
+    text = typed_text(raw).strip()[:limit]
+    path = request.url.path
+    if looks_like_contact(text):
+        raise Stop(RedirectResponse(f"{path}?contact=1", status_code=303, headers=NO_STORE))
+    if typed_text(raw) != raw:
+        clean = f"{path}?{urlencode({'q': text})}"
+        raise Stop(RedirectResponse(clean, status_code=303, headers=NO_STORE))
+    return text
+
+
 class Form:
     """A url-encoded form body (all the kiosk's forms are), read without python-multipart."""
 
@@ -204,6 +234,4 @@ async def read_form(request: Request) -> Form:
         chunks.append(chunk)
     body = b"".join(chunks)
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    # Control characters no one can type at a kiosk: a crafted form carrying them would be
-    # refused by the hub (NUL) or stored as noise.
-    return Form({name: [without_controls(v) for v in values] for name, values in fields.items()})
+    return Form({name: [typed_text(v) for v in values] for name, values in fields.items()})

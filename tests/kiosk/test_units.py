@@ -138,3 +138,13 @@ def test_a_flood_of_visits_pushes_out_the_longest_idle_not_the_memory() -> None:
     idle.start()
     idle.start()
     assert idle.get(asking("none")) is None and len(idle) == 0, "idle visits expire"
+
+
+def test_invisible_format_characters_are_dropped_and_hide_no_contact() -> None:
+    from clients.kiosk.masking import looks_like_contact, without_format_characters
+
+    assert without_format_characters("\u202ebag\u2066x\u2069\u200e\u200f\u200b\u00ad") == "bagx"
+    assert without_format_characters("Crème brûlée") == "Crème brûlée"
+    assert looks_like_contact("07700\u200b\u200b\u200b\u200b900123")
+    assert looks_like_contact("07700\u2066\u2069\u200e\u200f900123")
+    assert not looks_like_contact("\u202ebag")
