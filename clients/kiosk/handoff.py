@@ -88,10 +88,11 @@ async def send_options(request: Request, visit: Visit) -> list[dict[str, str]]:
     found = await lists.contacts(state.hub, visit.profile_id)
     options: dict[str, dict[str, str]] = {}
     for ident in found:
+        # The hub lists them oldest first and sends a list to the newest of a kind
+        # (hub/handoff/service.py `send_list`): the button names that one. A profile has two
+        # once another was merged into it.
         medium = MEDIA[ident["kind"]]
-        options.setdefault(
-            medium, {"medium": medium, "to": mask_identifier(ident["kind"], ident["value"])}
-        )
+        options[medium] = {"medium": medium, "to": mask_identifier(ident["kind"], ident["value"])}
     return list(options.values())
 
 

@@ -96,3 +96,25 @@ async def test_every_page_after_a_merge_elsewhere_shows_the_survivor_not_the_old
     # Back home, the visit goes on as the survivor.
     await page.goto(kiosk.url + "/home")
     await expect(page.get_by_test_id("greeting")).to_contain_text("Rosalind")
+
+
+async def test_a_list_sent_after_a_merge_elsewhere_goes_where_the_screen_said(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    """The survivor now has two emails and two phones: the button names the one the hub sends
+    to, not another of them."""
+    sku = (await gql(hub, PRODUCTS, key=hub.admin_key))["products"][0]["sku"]
+    survivor = await make_shopper(hub, "Roswitha")
+    shopper = await make_shopper(hub, "Oona")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.goto(kiosk.url + f"/p/{sku}")
+    await page.get_by_test_id("add-to-basket").click()
+    await expect(page.locator("#basket-note")).not_to_be_empty()
+    await _merge_away(hub, survivor, shopper)
+    await page.goto(kiosk.url + "/basket")
+    button = page.get_by_test_id("send-list-email")
+    offered = (await button.inner_text()).removeprefix("Email it to ").strip()
+    await button.click()
+    result = page.get_by_test_id("send-list-result")
+    await expect(result).to_contain_text("Sent to")
+    assert f"Sent to {offered}." in await result.inner_text()
