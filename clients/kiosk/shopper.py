@@ -158,7 +158,11 @@ async def track(
     sku: str | None = None,
     properties: dict[str, Any] | None = None,
 ) -> Outcome:
+    """One event of this visit; `ProfileGone` when the hub drops it as a forgotten customer's
+    (erased elsewhere: the hub suppresses their identifiers)."""
     answer = await hub.track(events=[event(visit, event_type, sku=sku, properties=properties)])
+    if answer.track.suppressed:
+        raise ProfileGone()
     return outcome_of(answer.track)
 
 

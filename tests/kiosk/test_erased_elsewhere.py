@@ -125,3 +125,18 @@ async def test_typing_a_ledger_code_after_an_erase_elsewhere_ends_the_visit(
     await page.get_by_test_id("code-input").fill("123456")
     await page.get_by_test_id("code-submit").click()
     await _assert_visit_over(page, shopper)
+
+
+async def test_a_basket_tap_after_an_erase_elsewhere_ends_the_visit(
+    offline_page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    page = offline_page
+    sku = (await gql(hub, PRODUCTS, key=hub.admin_key))["products"][0]["sku"]
+    shopper = await make_shopper(hub, "Vanora")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.goto(kiosk.url + f"/p/{sku}")
+    await expect(page.get_by_test_id("add-to-basket")).to_be_visible()
+    await _erase(hub, shopper)
+    # The hub drops (suppresses) the tap's event: not "Added to your basket" for no one.
+    await page.get_by_test_id("add-to-basket").click()
+    await _assert_visit_over(page, shopper)

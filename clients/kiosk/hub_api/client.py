@@ -825,6 +825,7 @@ class HubApi(AsyncBaseClient):
             mutation Track($events: [EventInput!]!) {
               track(events: $events) {
                 accepted
+                suppressed
                 userErrors {
                   ...Problem
                 }

@@ -10,6 +10,7 @@ class Track(BaseModel):
 
 class TrackTrack(BaseModel):
     accepted: int
+    suppressed: int
     user_errors: list["TrackTrackUserErrors"] = Field(alias="userErrors")
 
 
