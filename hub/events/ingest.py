@@ -9,7 +9,7 @@ ORM objects on this path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from hub.preferences.learned import Observation
 from hub.preferences.learning import Weights
 from hub.privacy import consent
 from hub.profiles import service as profiles
+from hub.reads import Read
 from hub.words import where
 
 
@@ -64,46 +65,29 @@ async def track(
         ],
     )
     await suppression.count_dropped(session, erased)
-    fresh: list[EventIn] = []
-    for event in cleaned:
-        if (event.identifier.kind.value, event.identifier.value) in erased:
-            result.suppressed += 1
-            continue
-        if event.message_id in seen:
-            result.duplicates += 1
-            continue
-        seen.add(event.message_id)
-        fresh.append(event)
+    fresh = _sift(cleaned, erased, seen, result)
     if not fresh:
         return result
 
-    owners, created, erased_since = await _owners(session, fresh)
-    if erased_since:  # erased meanwhile (see `_owners`): dropped as the erased are above
-        kept = [
-            e for e in fresh if (e.identifier.kind.value, e.identifier.value) not in erased_since
-        ]
-        result.suppressed += len(fresh) - len(kept)
-        fresh = kept
-        if not fresh:
-            return result
+    owners, created, fresh, looked_again = await _owners(session, fresh, result)
+    if not fresh:
+        return result
     # What learning needs of the profiles, in one more trip: consent, and what was forgotten;
-    # and the message ids again, now that the owners are locked (on SQLite the store's write
-    # lock is held): a writer that committed some of them since the first look (an import's
-    # chunk, another replica's batch) made them duplicates. Left to the unique key, each
-    # retry of the batch met the next such commit and the batch failed.
+    # and, unless `_owners` did it before making new profiles, the message ids again, now that
+    # the owners are locked (on SQLite the store's write lock is held): a writer that
+    # committed some of them since the first look (an import's chunk, another replica's batch)
+    # made them duplicates. Left to the unique key, each retry of the batch met the next such
+    # commit and the batch failed.
     named = list({pid for pid, _ in owners.values()})
-    personal, forgotten, stored_since = await reads.fetch_in_session(
-        session,
-        [
-            consent.allowed_among(session, named, ConsentPurpose.PERSONALIZATION, created),
-            learned.forgotten_markers(session, [p for p in named if p not in created]),
-            repo.stored_message_ids(session, {e.message_id for e in fresh}),
-        ],
-    )
+    asks: list[Read[Any]] = [
+        consent.allowed_among(session, named, ConsentPurpose.PERSONALIZATION, created),
+        learned.forgotten_markers(session, [p for p in named if p not in created]),
+    ]
+    if not looked_again:
+        asks.append(repo.stored_message_ids(session, {e.message_id for e in fresh}))
+    personal, forgotten, *stored_since = await reads.fetch_in_session(session, asks)
     if stored_since:
-        kept = [e for e in fresh if e.message_id not in stored_since]
-        result.duplicates += len(fresh) - len(kept)
-        fresh = kept
+        fresh = _sift(fresh, set(), stored_since[0], result)
         if not fresh:
             return result
     rows: list[tuple[Any, ...]] = []
@@ -158,36 +142,69 @@ async def track(
     return result
 
 
-async def _owners(
-    session: AsyncSession, events: Sequence[EventIn]
-) -> tuple[dict[tuple[str, str], tuple[str, int]], set[str], set[tuple[str, str]]]:
-    """(kind, value) → (profile id, identifier id), the profiles created (unknown identifiers
-    get a new profile), and the identifiers erased since the batch's first look.
+def _sift(
+    events: Sequence[EventIn],
+    erased: Collection[tuple[str, str]],
+    stored: set[str],
+    result: TrackResult,
+) -> list[EventIn]:
+    """The events to store: those of erased identifiers counted as suppressed, those whose
+    message id is stored (or came earlier in the batch) as duplicates, and left out."""
+    kept: list[EventIn] = []
+    for event in events:
+        if (event.identifier.kind.value, event.identifier.value) in erased:
+            result.suppressed += 1
+        elif event.message_id in stored:
+            result.duplicates += 1
+        else:
+            stored.add(event.message_id)
+            kept.append(event)
+    return kept
 
-    The suppressions were read before the owners were locked; an erasure that committed in
-    between took its identifiers away and suppressed them in one transaction. So the
-    identifiers no longer held are looked up again, now: those are not made anew."""
+
+async def _owners(
+    session: AsyncSession, events: Sequence[EventIn], result: TrackResult
+) -> tuple[dict[tuple[str, str], tuple[str, int]], set[str], list[EventIn], bool]:
+    """(kind, value) → (profile id, identifier id), the profiles created (an unknown
+    identifier gets a new one), the events still to store, and whether their message ids were
+    looked at again (only when an identifier is unknown).
+
+    The suppressions and the ids stored were read before the owners were locked. An erasure
+    that committed in between took its identifiers away and suppressed them in one
+    transaction, and another writer may have stored some of the ids (under another identifier,
+    say): before any profile is made, the unknown identifiers are looked up among the
+    suppressed again and the ids among those stored, and what they drop is counted as the
+    first look's is. So an identifier erased meanwhile is not made anew, and one whose every
+    event turned out to be stored already gets no profile (it would hold nothing)."""
     pairs = list(dict.fromkeys((e.identifier.kind.value, e.identifier.value) for e in events))
     # For update, not shared: the batch goes on to update the profile (version, interests), and
     # two batches that both held it shared would each wait for the other to let go.
     found = await identities.locked_owners(session, pairs)
     missing = [pair for pair in pairs if pair not in found]
     if not missing:
-        return found, set(), set()
-    erased = await suppression.suppressed(session, missing)
-    missing = [pair for pair in missing if pair not in erased]
-    if not missing:
-        return found, set(), erased
+        return found, set(), list(events), False
+    erased, stored = await reads.fetch_in_session(
+        session,
+        [
+            suppression.among(session, missing),
+            repo.stored_message_ids(session, {e.message_id for e in events}),
+        ],
+    )
+    await suppression.count_dropped(session, erased)
+    kept = _sift(events, erased, stored, result)
     first_seen: dict[tuple[str, str], EventIn] = {}
-    for event in events:
+    for event in kept:
         first_seen.setdefault((event.identifier.kind.value, event.identifier.value), event)
+    missing = [pair for pair in missing if pair in first_seen]
+    if not missing:
+        return found, set(), kept, True
     created = await identity.attach_new(
         session,
         [(first_seen[pair].identifier, first_seen[pair].touchpoint) for pair in missing],
         touched=True,  # `track` touches every profile its events name, these among them
     )
     found.update(created)
-    return found, {profile_id for profile_id, _ in created.values()}, erased
+    return found, {profile_id for profile_id, _ in created.values()}, kept, True
 
 
 VERBS = {

@@ -17,7 +17,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from hub.db import Database
+from hub.events import importer
+from hub.identity import bulk
+from hub.settings import Settings
+from hub.weights import Weights
 from tests.conftest import BIN, SAMPLE, HubHandle, hub_command, unique
+from tests.hub.gql import TRACK
 from tests.hub.test_identity_e2e import some_skus
 from tests.hub.test_ingest_learning import write_events
 
@@ -423,6 +429,46 @@ def test_the_first_line_of_a_message_id_is_the_one_stored_whatever_the_window(
     assert [e["messageId"] for e in kept] == [f"{run}-same"]
     other = hub.gql(VERSION, {"v": sooner})["data"]["profile"]["recentEvents"]
     assert [e["messageId"] for e in other] == [f"{run}-own"]
+
+
+async def test_a_new_customer_whose_every_line_another_writer_stored_meanwhile_gets_no_profile(
+    hub: HubHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's lines for a new customer are stored by another writer (a hub's `track`,
+    another import) under another identifier after the chunk's first look at the ids and
+    before it looks its owners up: they counted as already there, but the new customer still
+    got a profile, left with no event at all (an empty ghost profile)."""
+    sku = some_skus(hub, 1)[0]
+    known, newcomer = unique("KNOWN").upper(), unique("GHOST").upper()
+    run = unique("ghost-")
+    path = tmp_path / "ghost.ndjson"
+    path.write_text("".join(_line(f"{run}-{n}", newcomer, "VIEW", sku) + "\n" for n in (1, 2)))
+    others: list[dict[str, Any]] = []
+    real = bulk.locked_owners
+
+    async def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if not others:  # the hub stores the same ids for a known customer, then the chunk goes on
+            batch = [json.loads(_line(f"{run}-{n}", known, "VIEW", sku)) for n in (1, 2)]
+            others.append(await asyncio.to_thread(hub.gql, TRACK, {"events": batch}))
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "locked_owners", meanwhile)
+    settings = Settings(database_url=hub.database_url)
+    db = Database(hub.database_url)
+    try:
+        report = await importer.run(
+            db,
+            path,
+            region=settings.default_region,
+            weights=Weights.from_settings(settings),
+            max_properties=settings.max_properties_bytes,
+        )
+    finally:
+        await db.dispose()
+    assert others[0]["data"]["track"]["accepted"] == 2, others
+    assert (report.accepted, report.duplicates, report.refused) == (0, 2, 0)
+    assert hub.gql(PROFILE, {"v": newcomer})["data"]["profile"] is None
+    assert len(hub.gql(PROFILE, {"v": known})["data"]["profile"]["recentEvents"]) == 2
 
 
 def test_a_gzip_file_cut_short_or_damaged_is_a_clear_error_not_a_traceback(

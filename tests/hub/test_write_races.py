@@ -415,3 +415,26 @@ async def test_a_batch_whose_ids_another_writer_stores_meanwhile_counts_them_as_
     }
     for message in messages:
         assert len(await _holders(view, message)) == 1
+
+
+async def test_a_new_identifier_whose_every_event_another_writer_stored_meanwhile_gets_no_profile(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's events are all stored by another writer (an import's chunk, another replica)
+    under another identifier after the batch's first look at the ids and before it looks its
+    owners up: the batch counted them as duplicates but still made a profile for its new
+    identifier, which then held no event and no change of its own (an empty ghost profile that
+    search and the agents' screens list)."""
+    ask, view = app
+    email, _ = await _one_customer(ask)
+    newcomer = f"ghost-{uuid.uuid4().hex[:10]}@example.com"
+    message = uuid.uuid4().hex
+    stored = _meanwhile(
+        monkeypatch, bulk, lambda: ask(TRACK, _view(email, message), "web"), before=True
+    )
+    tracked = await ask(TRACK, _view(newcomer, message), "web")
+    (other,) = await stored.finished()
+    assert other["data"]["track"]["accepted"] == 1, other
+    assert tracked["data"]["track"] == {"accepted": 0, "duplicates": 1, "userErrors": []}
+    assert len(await _holders(view, message)) == 1
+    assert await _rows(view, "SELECT 1 FROM identifiers WHERE value = :v", v=newcomer) == []
