@@ -190,8 +190,8 @@ def _import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    for line, message in report.problems:
-        print(f"line {line}: {message}", file=sys.stderr)
+    for lines, message in report.problems:
+        print(f"{importer.lines_named(lines)}: {message}", file=sys.stderr)
     if report.refused > len(report.problems):
         print(f"… and {report.refused - len(report.problems)} more refused lines", file=sys.stderr)
     rate = report.accepted / report.seconds if report.seconds else 0.0

@@ -5,9 +5,10 @@ identifier {kind, value}, type, touchpoint, occurredAt, productSku, quantity, pr
 properties) or CSV with a header (messageId, identifierKind, identifierValue, type, touchpoint,
 occurredAt, productSku, quantity, price, properties as JSON text); either may be gzipped.
 
-Each line is checked on its own first: a bad line is reported with its number and left out,
-the rest goes in. Valid events are stored in transactions of `chunk` events (all of a chunk or
-none of it), learning included, so a re-run of the same file adds nothing (message ids).
+Each line is checked on its own first: a bad line is reported with its number (a CSV record
+whose quoted field holds line breaks: with its first and last) and left out, the rest goes in.
+Valid events are stored in transactions of `chunk` events (all of a chunk or none of it),
+learning included, so a re-run of the same file adds nothing (message ids).
 
 Customer by customer: a window of `window` valid events is stored grouped by
 identifier (`storage_order`), each identifier's in the file's order, so that one customer's
@@ -64,6 +65,18 @@ CSV_COLUMNS = (
 )
 
 
+# The physical lines a record takes in the file: (first, last), one line unless a CSV field
+# in quotes holds line breaks.
+Lines = tuple[int, int]
+
+
+def lines_named(lines: Lines) -> str:
+    """Where a record is, as its problem is told: "line 12", or "lines 12–14" for a CSV
+    record over several lines (named from its first, where a reader looks for it)."""
+    first, last = lines
+    return f"line {first}" if first == last else f"lines {first}–{last}"
+
+
 @dataclass
 class ImportReport:
     lines: int = 0
@@ -71,13 +84,13 @@ class ImportReport:
     duplicates: int = 0
     suppressed: int = 0
     refused: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)  # the first MAX_REPORTED
+    problems: list[tuple[Lines, str]] = field(default_factory=list)  # the first MAX_REPORTED
     seconds: float = 0.0
 
-    def refuse(self, line: int, message: str) -> None:
+    def refuse(self, lines: Lines, message: str) -> None:
         self.refused += 1
         if len(self.problems) < MAX_REPORTED:
-            self.problems.append((line, message))
+            self.problems.append((lines, message))
 
 
 def _bad(field_name: str, message: str) -> DomainError:
@@ -184,64 +197,82 @@ def _not_text(found: re.Match[str], encoding: str) -> str:
     )
 
 
-def records(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, record) for each line, or (line number, why it cannot be read): a line
-    holding bytes that `encoding` cannot read is one of those, not the end of the file."""
+def records(
+    path: Path, encoding: str = "utf-8-sig"
+) -> Iterator[tuple[Lines, dict[str, Any] | str]]:
+    """(lines, record) for each record, or (lines, why it cannot be read): a line holding
+    bytes that `encoding` cannot read is one of those, not the end of the file. `lines` are
+    the first and last physical line the record takes (a CSV field in quotes may hold line
+    breaks)."""
     name = path.name.lower()
     stem = name[: -len(".gz")] if name.endswith(".gz") else name
     with _open(path, encoding) as handle:
         if stem.endswith(".csv"):
-            reader = csv.DictReader(handle)
-            try:
-                header = reader.fieldnames or []
-            except csv.Error as error:
-                yield 1, f"Not CSV: {error}."
-                return
-            missing = [c for c in ("messageId", "identifierKind", "identifierValue", "type",
-                                   "touchpoint") if c not in header]  # fmt: skip
-            if missing:
-                yield 1, f"The header lacks {', '.join(missing)}."
-                return
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as error:  # e.g. a field over the csv module's limit (128 KiB)
-                    # The reader goes on at the next line (DictReader's own count is not
-                    # moved by a row that failed; its reader's is).
-                    yield reader.reader.line_num, f"Not CSV: {error}."
-                    continue
-                found = _unreadable(*(v for v in row.values() if isinstance(v, str)))
-                if found:
-                    yield reader.line_num, _not_text(found, encoding)
-                    continue
-                record: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS}
-                record["identifier"] = {
-                    "kind": row.get("identifierKind"),
-                    "value": row.get("identifierValue"),
-                }
-                yield reader.line_num, record
+            yield from _csv_records(handle, encoding)
             return
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            at = (number, number)
             found = _unreadable(line)
             if found:
-                yield number, _not_text(found, encoding)
+                yield at, _not_text(found, encoding)
                 continue
             raw = line.encode()
             try:
                 parsed = orjson.loads(raw)
             except orjson.JSONDecodeError as error:
-                yield number, f"Not JSON: {error.msg}."
+                yield at, f"Not JSON: {error.msg}."
                 continue
             try:  # 10**30 as sent (validation refuses it, as `track`'s does), not as 1e+30
                 parsed = jsontext.exactly(raw, parsed)
             except RecursionError:
-                yield number, "Not JSON: nested too deep."
+                yield at, "Not JSON: nested too deep."
                 continue
-            yield number, parsed if isinstance(parsed, dict) else "Each line is one JSON object."
+            yield at, parsed if isinstance(parsed, dict) else "Each line is one JSON object."
+
+
+def _csv_records(handle: TextIO, encoding: str) -> Iterator[tuple[Lines, dict[str, Any] | str]]:
+    """`records` of a CSV file with a header. The csv module's own reader, not DictReader:
+    its line count is where a record ends, and the line it began on is the count before it
+    was read (plus one), blank lines being records of their own that are passed over."""
+    reader = csv.reader(handle)
+    try:
+        header = next(reader, None) or []
+    except csv.Error as error:
+        yield (1, max(reader.line_num, 1)), f"Not CSV: {error}."
+        return
+    missing = [c for c in ("messageId", "identifierKind", "identifierValue", "type",
+                           "touchpoint") if c not in header]  # fmt: skip
+    if missing:
+        yield (1, max(reader.line_num, 1)), f"The header lacks {', '.join(missing)}."
+        return
+    while True:
+        before = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # e.g. a field over the csv module's limit (128 KiB)
+            # The reader goes on at the next line.
+            yield (before + 1, reader.line_num), f"Not CSV: {error}."
+            continue
+        if not row:  # a blank line (DictReader passes it over)
+            continue
+        at = (before + 1, reader.line_num)
+        fields: dict[str, Any] = dict(zip(header, row, strict=False))  # past the header: unread
+        for column in header[len(row) :]:  # a short row's columns left out: None, as DictReader
+            fields[column] = None
+        found = _unreadable(*(v for v in fields.values() if isinstance(v, str)))
+        if found:
+            yield at, _not_text(found, encoding)
+            continue
+        record: dict[str, Any] = {k: v for k, v in fields.items() if k in CSV_COLUMNS}
+        record["identifier"] = {
+            "kind": fields.get("identifierKind"),
+            "value": fields.get("identifierValue"),
+        }
+        yield at, record
 
 
 def storage_order(window: list[events.EventIn]) -> list[events.EventIn]:
@@ -339,22 +370,20 @@ async def run(
             pending.clear()
 
     try:
-        for number, record in records(path, encoding):
+        for at, record in records(path, encoding):
             report.lines += 1
             if storing and report.lines % 200 == 0:
                 await asyncio.sleep(0)  # the chunk being stored takes its next step
             if isinstance(record, str):
-                report.refuse(number, record)
+                report.refuse(at, record)
                 continue
             try:
                 (event,) = events.validate([event_from(record)], 1, max_properties, region)
             except DomainError as error:
-                report.refuse(number, _words(error))
+                report.refuse(at, _words(error))
                 continue
             if event.type in resolvers.OWNED:  # e.g. a response code: checked live, not in bulk
-                report.refuse(
-                    number, f"{event.type.value} events are sent with track, not imported"
-                )
+                report.refuse(at, f"{event.type.value} events are sent with track, not imported")
                 continue
             pending.append(event)
             if len(pending) >= window:

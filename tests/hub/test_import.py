@@ -518,6 +518,36 @@ def test_a_csv_field_over_the_csv_module_s_limit_is_named_and_left_out(
     assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-3"]
 
 
+def test_a_csv_record_over_several_lines_is_named_from_its_first_line(
+    hub: HubHandle, tmp_path: Path
+) -> None:
+    """A quoted field may hold line breaks, so one record takes several lines: a bad one was
+    named by its last line, where a reader looking for it finds the middle of its properties.
+    Now by the lines it takes, from the first (blank lines between records passed over)."""
+    loyalty = unique("CSVML").upper()
+    run = unique("csvml-")
+    huge = "x" * 200_000
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "messageId,identifierKind,identifierValue,type,touchpoint,properties\n"  # 1
+        f'{run}-1,LOYALTY_ID,{loyalty},VIEW,STORE,"{{""note"": ""two"",\n""n"": 2}}"\n'  # 2-3
+        f'{run}-2,LOYALTY_ID,{loyalty},LOOKED_AT,STORE,"{{""a"": 1,\n""b"": 2,\n""c"": 3}}"\n'
+        "\n"  # 4-6, then a blank line 7
+        f"{run}-3,LOYALTY_ID,{loyalty},VIEW,NOWHERE,\n"  # 8
+        f'{run}-4,LOYALTY_ID,{loyalty},VIEW,STORE,"{{""note"":\n""{huge}""}}"\n'  # 9-10
+        f"{run}-5,LOYALTY_ID,{loyalty},VIEW,STORE,\n",  # 11
+        encoding="utf-8",
+    )
+    done = hub_command(hub.database_url, "import", str(path), check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "5 lines: 2 events stored" in done.stderr and "3 refused" in done.stderr, done.stderr
+    assert "lines 4–6: type: One of VIEW" in done.stderr, done.stderr
+    assert "line 8: touchpoint: One of" in done.stderr, done.stderr
+    assert "lines 9–10: Not CSV: field larger than" in done.stderr, done.stderr
+    events = hub.gql(PROFILE, {"v": loyalty})["data"]["profile"]["recentEvents"]
+    assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-5"]
+
+
 def test_a_quantity_that_is_not_a_whole_number_is_refused_not_cut_down(
     hub: HubHandle, tmp_path: Path
 ) -> None:
