@@ -312,9 +312,9 @@ def _aware(moment: Any) -> Any:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _in_range(low: int, high: int) -> Callable[[str], int]:
+def _in_range(low: int, high: int, why: str = "") -> Callable[[str], int]:
     """An argparse type: a whole number from `low` to `high`, else a usage error that says so
-    (a port of 99999, no workers or a chunk of 0 were taken as given)."""
+    (a port of 99999, no workers or a chunk of 0 were taken as given), and `why` the bound."""
 
     def whole(text: str) -> int:
         try:
@@ -322,7 +322,7 @@ def _in_range(low: int, high: int) -> Callable[[str], int]:
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if not low <= number <= high:
-            raise argparse.ArgumentTypeError(f"{number} is not between {low} and {high}")
+            raise argparse.ArgumentTypeError(f"{number} is not between {low} and {high}{why}")
         return number
 
     return whole
@@ -394,13 +394,22 @@ def build_parser() -> argparse.ArgumentParser:
         "faster (a first load: 50000), but a touchpoint writing meanwhile waits for the one "
         "in hand",
     )
+    # A valid line waits in memory as ~0.55-0.65 KB (more with properties), and two windows
+    # are held at once (one stored, reordered, while the next is read): ~1.5 KB a line of the
+    # window, the default ~150 MB, the most ~1.5 GB. Ten million lines (the bound before)
+    # took ~15 GB, most of a 24 GB machine shared with the store and the hubs: the import was
+    # killed for memory with nothing said.
     imp.add_argument(
         "--window",
-        type=_in_range(0, 10_000_000),
+        type=_in_range(
+            0, 1_000_000, " (a window's line takes ~0.7 KB of memory, two windows at once)"
+        ),
         default=100_000,
-        help="lines stored customer by customer (default 100000): a window's events are "
-        "grouped by identifier, each's in file order, so a customer's go in one transaction "
-        "(about twice as fast on a big store); 0 keeps the file's order",
+        help="lines stored customer by customer (default 100000, at most 1000000): a window's "
+        "events are grouped by identifier, each's in file order, so a customer's go in one "
+        "transaction (about twice as fast on a big store); 0 keeps the file's order. Memory: "
+        "about 1.5 KB a line of the window, two being held at once (the default ~150 MB, the "
+        "most ~1.5 GB)",
     )
     imp.add_argument(
         "--encoding",

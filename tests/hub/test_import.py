@@ -548,6 +548,33 @@ def test_a_csv_record_over_several_lines_is_named_from_its_first_line(
     assert sorted(e["messageId"] for e in events) == [f"{run}-1", f"{run}-5"]
 
 
+def test_a_window_beyond_what_memory_holds_is_refused_saying_what_it_costs(
+    make_database: Any, tmp_path: Path
+) -> None:
+    """`--window` took up to ten million lines: two windows are held in memory at ~0.7 KB a
+    line, ~15 GB, and the import was killed for memory with nothing said. At most a million
+    now (~1.5 GB), and the refusal and the help say what a line of it costs."""
+    url = make_database("window")
+    path = tmp_path / "events.ndjson"
+    path.write_text(_line("window-1", "WINDOW1", "VIEW", "85123A") + "\n", encoding="utf-8")
+    for window, said in (
+        (
+            "1000001",
+            "--window: 1000001 is not between 0 and 1000000 (a window's line takes ~0.7 KB",
+        ),
+        ("10000000", "--window: 10000000 is not between 0 and 1000000"),
+        ("-1", "--window: -1 is not between 0 and 1000000"),
+        ("lots", "--window: 'lots' is not a whole number"),
+    ):
+        refused = hub_command(url, "import", "--window", window, str(path), check=False)
+        assert refused.returncode == 2 and said in refused.stderr, (window, refused.stderr)
+        assert "Traceback" not in refused.stderr
+    told = " ".join(hub_command(url, "import", "--help").stdout.split())  # as wrapped
+    assert "at most 1000000" in told and "Memory: about 1.5 KB a line" in told, told
+    done = hub_command(url, "import", "--window", "1000000", str(path))
+    assert "1 lines: 1 events stored" in done.stderr, done.stderr
+
+
 def test_a_quantity_that_is_not_a_whole_number_is_refused_not_cut_down(
     hub: HubHandle, tmp_path: Path
 ) -> None:
