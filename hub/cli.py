@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any, TypeVar
@@ -119,7 +118,6 @@ def _import(args: argparse.Namespace) -> int:
 
     from hub.events import importer
     from hub.migrate import upgrade
-    from hub.weights import Weights
 
     settings = get_settings()
     path = Path(args.file)
@@ -145,30 +143,17 @@ def _import(args: argparse.Namespace) -> int:
             highlight=False,
         )
 
-    async def run() -> importer.ImportReport:
-        db = Database(settings.database_url)
-        started = time.perf_counter()
-        try:
-            report = await importer.run(
-                db,
+    try:
+        report = asyncio.run(
+            importer.run_on(
+                settings,
                 path,
-                region=settings.default_region,
-                weights=Weights.from_settings(settings),
-                max_properties=settings.max_properties_bytes,
                 chunk=args.chunk,
                 window=args.window,
                 progress=progress,
                 encoding=args.encoding,
             )
-        finally:
-            await db.dispose()
-        # Timed until the store is closed: on SQLite the last chunks' pages are then copied
-        # from the log into the database file (the checkpointer's work, `sqlite_driver`).
-        report.seconds = time.perf_counter() - started
-        return report
-
-    try:
-        report = asyncio.run(run())
+        )
     except (OSError, UnicodeDecodeError, EOFError, zlib.error) as error:
         # EOFError: a gzip file cut short; zlib.error: its compressed data damaged. Chunks
         # committed before stay (each whole); the lines still waiting were not stored.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections.abc import (
     AsyncIterator,
@@ -13,7 +15,7 @@ from collections.abc import (
     MutableMapping,
     Sequence,
 )
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -54,6 +56,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only
 
 from hub import jsontext, sqlite_driver
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -599,6 +603,50 @@ def worth_retrying(error: Exception) -> bool:
         return True
     text = str(error).lower()
     return "locked" in text or "deadlock" in text or "could not serialize" in text
+
+
+async def roll_back(session: AsyncSession) -> None:
+    """Undo a failed write. A connection that broke in the middle of a statement (a primary
+    restarting under load) can refuse even the ROLLBACK ("another operation is in
+    progress"); it is then invalidated — the pool opens a new one — and the write's own error,
+    which says what happened, is the one that propagates."""
+    try:
+        await session.rollback()
+    except exc.DBAPIError as error:
+        log.info("invalidating a connection that could not roll back: %s", type(error).__name__)
+        try:
+            await session.invalidate()
+        except Exception:  # the write's own error still says what happened
+            log.warning("could not invalidate a broken connection", exc_info=True)
+
+
+async def write_retried(
+    sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    attempts: int,
+    pause: Callable[[int], float],
+    retrying: Callable[[BaseException], None] | None = None,
+) -> T:
+    """`work` (its commit included) in a session of its own, for `Context.write` and
+    `rapport-hub import`'s chunks. Whatever it raises is rolled back (`roll_back`); a failure
+    `worth_retrying` (it met another write at once) runs it again from the start, told to
+    `retrying` and after `pause(attempt)` seconds, `attempts` times at most; anything else,
+    or the last try's failure, propagates."""
+    for attempt in range(1, attempts + 1):
+        async with sessions() as session:
+            try:
+                return await work(session)
+            except BaseException as error:
+                await roll_back(session)
+                if not isinstance(error, exc.DBAPIError):
+                    raise
+                if attempt == attempts or not worth_retrying(error):
+                    raise
+                if retrying is not None:
+                    retrying(error)
+                await asyncio.sleep(pause(attempt))
+    raise AssertionError("unreachable")
 
 
 def unavailable(error: BaseException | None) -> bool:

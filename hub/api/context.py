@@ -11,13 +11,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from hub.actors import Principal, Scope
 from hub.broker import LocalBroker, take_changes
-from hub.db import Database, remember_reads, unique_violation, utcnow, worth_retrying
+from hub.db import Database, remember_reads, unique_violation, utcnow, write_retried
 from hub.enums import Channel
 from hub.errors import DomainError, ErrorCode
 from hub.replicas import ReadReplicas, format_position, parse_position
@@ -184,37 +184,39 @@ class Context:
         """
         if self._ended:
             raise RequestEnded()
-        for attempt in range(1, _WRITE_ATTEMPTS + 1):
-            async with self.hub.db.sessions() as session:
-                session.info["principal"] = self.principal
-                try:
-                    result = await work(session)
-                    await self.hub.broker.commit(session)
-                except DBAPIError as error:
-                    await _roll_back(session)
-                    take_changes(session)
-                    if isinstance(error, IntegrityError) and not unique_violation(error):
-                        # A foreign key, NOT NULL or CHECK the input broke: not worth a retry.
-                        # The constraint's name, not the database's message: on PostgreSQL
-                        # that quotes the values (an email, a phone) that broke it.
-                        log.info("refused a write: %s", _constraint(error))
-                        raise DomainError.one(
-                            (), ErrorCode.CONFLICT, "That conflicts with data already stored."
-                        ) from error
-                    if attempt == _WRITE_ATTEMPTS or not worth_retrying(error):
-                        raise
-                    log.info("retrying a write after %s", type(error).__name__)
-                    # Apart, so two transactions that deadlocked do not meet again.
-                    await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
-                    continue
-                except BaseException:
-                    await _roll_back(session)
-                    take_changes(session)
-                    raise
-            self.wrote = True
-            await self.forget_reads()  # reads later in this request see what was committed
+
+        async def attempt(session: AsyncSession) -> T:
+            session.info["principal"] = self.principal
+            try:
+                result = await work(session)
+                await self.hub.broker.commit(session)
+            except BaseException:
+                take_changes(session)  # rolled back (`write_retried`): none of them happened
+                raise
             return result
-        raise AssertionError("unreachable")
+
+        try:
+            result = await write_retried(
+                self.hub.db.sessions,
+                attempt,
+                attempts=_WRITE_ATTEMPTS,
+                # Apart, so two transactions that deadlocked do not meet again.
+                pause=lambda tried: random.uniform(0.005, 0.02) * tried,
+                retrying=lambda error: log.info("retrying a write after %s", type(error).__name__),
+            )
+        except IntegrityError as error:
+            if unique_violation(error):  # a race still lost on the last try
+                raise
+            # A foreign key, NOT NULL or CHECK the input broke: not worth a retry. The
+            # constraint's name, not the database's message: on PostgreSQL that quotes the
+            # values (an email, a phone) that broke it.
+            log.info("refused a write: %s", _constraint(error))
+            raise DomainError.one(
+                (), ErrorCode.CONFLICT, "That conflicts with data already stored."
+            ) from error
+        self.wrote = True
+        await self.forget_reads()  # reads later in this request see what was committed
+        return result
 
     async def forget_reads(self) -> None:
         """Close the read session and forget the DataLoaders' answers: the next read starts
@@ -288,18 +290,3 @@ def _constraint(error: IntegrityError) -> str:
     cause = getattr(error.orig, "__cause__", None)  # asyncpg's own error behind the adapter
     name = getattr(cause, "constraint_name", None) or getattr(error.orig, "constraint_name", None)
     return str(name) if name else type(error.orig).__name__
-
-
-async def _roll_back(session: AsyncSession) -> None:
-    """Undo a failed write. A connection that broke in the middle of a statement (a primary
-    restarting under load) can refuse even the ROLLBACK ("another operation is in
-    progress"); it is then invalidated — the pool opens a new one — and the write's own error,
-    which says what happened, is the one that propagates."""
-    try:
-        await session.rollback()
-    except DBAPIError as error:
-        log.info("invalidating a connection that could not roll back: %s", type(error).__name__)
-        try:
-            await session.invalidate()
-        except Exception:  # the write's own error still says what happened
-            log.warning("could not invalidate a broken connection", exc_info=True)

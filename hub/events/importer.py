@@ -32,16 +32,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import jsontext
 from hub.broker import make_broker
-from hub.db import Database, worth_retrying
+from hub.db import Database, write_retried
 from hub.enums import EventType, IdentifierKind, Touchpoint
 from hub.errors import DomainError, ErrorCode
 from hub.events import resolvers
 from hub.events import service as events
 from hub.identity.normalize import IdentifierIn
+from hub.settings import Settings
 from hub.tasks import stop_tasks
 from hub.weights import Weights
 
@@ -330,29 +331,25 @@ async def run(
     storing: list[asyncio.Task[None]] = []  # the window being stored, if any
 
     async def store(batch: list[events.EventIn]) -> None:
-        for attempt in range(1, ATTEMPTS + 1):
-            async with db.sessions() as session:
-                try:
-                    result = await events.track(
-                        session,
-                        batch,
-                        region=region,
-                        weights=weights,
-                        max_batch=len(batch),
-                        max_properties=max_properties,
-                        validated=True,
-                    )
-                    await broker.commit(session)
-                except DBAPIError as error:
-                    # A hub took a new identifier of this chunk meanwhile (again, it is found),
-                    # another process held the SQLite file locked past its busy timeout (a
-                    # big chunk of another import), a PostgreSQL deadlock: the chunk again.
-                    await session.rollback()
-                    if attempt == ATTEMPTS or not worth_retrying(error):
-                        raise
-                    await asyncio.sleep(0.05 * attempt)
-                    continue
-            break
+        async def attempt(session: AsyncSession) -> events.TrackResult:
+            result = await events.track(
+                session,
+                batch,
+                region=region,
+                weights=weights,
+                max_batch=len(batch),
+                max_properties=max_properties,
+                validated=True,
+            )
+            await broker.commit(session)
+            return result
+
+        # A hub took a new identifier of this chunk meanwhile (again, it is found), another
+        # process held the SQLite file locked past its busy timeout (a big chunk of another
+        # import), a PostgreSQL deadlock: the chunk again (`db.write_retried`).
+        result = await write_retried(
+            db.sessions, attempt, attempts=ATTEMPTS, pause=lambda tried: 0.05 * tried
+        )
         report.accepted += result.accepted
         report.duplicates += result.duplicates
         report.suppressed += result.suppressed
@@ -394,5 +391,38 @@ async def run(
         await flush()  # the last window stored
     finally:  # a chunk still being stored when the import stops is rolled back before it returns
         await stop_tasks(*storing)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def run_on(
+    settings: Settings,
+    path: Path,
+    *,
+    chunk: int = CHUNK,
+    window: int = WINDOW,
+    progress: Callable[[ImportReport], None] | None = None,
+    encoding: str = "utf-8-sig",
+) -> ImportReport:
+    """`run` on the store `settings` name, with its region, learning weights and property
+    limit, the store closed before it returns. Timed until then: on SQLite the last chunks'
+    pages are then copied from the log into the database file (the checkpointer's work,
+    `sqlite_driver`)."""
+    started = time.perf_counter()
+    db = Database(settings.database_url)
+    try:
+        report = await run(
+            db,
+            path,
+            region=settings.default_region,
+            weights=Weights.from_settings(settings),
+            max_properties=settings.max_properties_bytes,
+            chunk=chunk,
+            window=window,
+            progress=progress,
+            encoding=encoding,
+        )
+    finally:
+        await db.dispose()
     report.seconds = time.perf_counter() - started
     return report

@@ -17,11 +17,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.db import Database
 from hub.events import importer
 from hub.identity import bulk
 from hub.settings import Settings
-from hub.weights import Weights
 from tests.conftest import BIN, SAMPLE, HubHandle, hub_command, unique
 from tests.hub.gql import TRACK
 from tests.hub.test_identity_e2e import some_skus
@@ -453,18 +451,7 @@ async def test_a_new_customer_whose_every_line_another_writer_stored_meanwhile_g
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(bulk, "locked_owners", meanwhile)
-    settings = Settings(database_url=hub.database_url)
-    db = Database(hub.database_url)
-    try:
-        report = await importer.run(
-            db,
-            path,
-            region=settings.default_region,
-            weights=Weights.from_settings(settings),
-            max_properties=settings.max_properties_bytes,
-        )
-    finally:
-        await db.dispose()
+    report = await importer.run_on(Settings(database_url=hub.database_url), path)
     assert others[0]["data"]["track"]["accepted"] == 2, others
     assert (report.accepted, report.duplicates, report.refused) == (0, 2, 0)
     assert hub.gql(PROFILE, {"v": newcomer})["data"]["profile"] is None
