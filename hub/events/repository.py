@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import reads
@@ -77,42 +77,36 @@ async def recent_for(
     return list(rows)
 
 
-_PURCHASE_LINES = select(Event.product_sku, Event.occurred_at).where(
+_TRADE_LINES = select(Event.product_sku, Event.occurred_at, Event.type).where(
     Event.profile_id == bindparam("profile_id"),
-    Event.type == "PURCHASE",
+    # Two comparisons, not IN: the read runs straight on the driver, without SQLAlchemy's
+    # expanding of an IN list.
+    or_(Event.type == "PURCHASE", Event.type == "RETURN"),
     Event.product_sku.is_not(None),
     Event.occurred_at <= bindparam("until"),
 )
 
 
-def purchase_lines(profile_id: str, until: datetime) -> Read[list[tuple[str, datetime]]]:
-    """(sku, moment) of every purchase line of a profile up to `until`, as a read to gather
+def trade_lines(
+    profile_id: str, until: datetime
+) -> Read[tuple[list[tuple[str, datetime]], dict[str, int]]]:
+    """(sku, moment) of every purchase line of a profile up to `until`, and sku → how many
+    return lines, in one statement (one walk of the profile's events), as a read to gather
     with others."""
-    return Read(
-        ((_PURCHASE_LINES, {"profile_id": profile_id, "until": until}),),
-        lambda rows: [(sku, at) for sku, at in rows[0] if sku is not None],
-    )
 
+    def split(rows: Sequence[Sequence[Any]]) -> tuple[list[tuple[str, datetime]], dict[str, int]]:
+        bought: list[tuple[str, datetime]] = []
+        returned: dict[str, int] = {}
+        for sku, at, kind in rows[0]:
+            if sku is None:
+                continue
+            if kind == "PURCHASE":
+                bought.append((sku, at))
+            else:
+                returned[sku] = returned.get(sku, 0) + 1
+        return bought, returned
 
-_RETURN_LINES = (
-    select(Event.product_sku, func.count())
-    .where(
-        Event.profile_id == bindparam("profile_id"),
-        Event.type == "RETURN",
-        Event.product_sku.is_not(None),
-        Event.occurred_at <= bindparam("until"),
-    )
-    .group_by(Event.product_sku)
-)
-
-
-def return_lines(profile_id: str, until: datetime) -> Read[dict[str, int]]:
-    """sku → how many return lines of a profile up to `until`, as a read to gather with
-    others."""
-    return Read(
-        ((_RETURN_LINES, {"profile_id": profile_id, "until": until}),),
-        lambda rows: {sku: int(n) for sku, n in rows[0] if sku is not None},
-    )
+    return Read(((_TRADE_LINES, {"profile_id": profile_id, "until": until}),), split)
 
 
 async def move_all(session: AsyncSession, from_profile: str, to_profile: str) -> int:

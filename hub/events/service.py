@@ -43,11 +43,10 @@ __all__ = [
     "count_by_profile",
     "describe",
     "order_summary",
-    "purchase_lines",
     "recent_for",
-    "return_lines",
     "spend_by_profile",
     "track",
+    "trade_lines",
     "validate",
 ]
 
@@ -70,17 +69,14 @@ async def recent_for(
     return await repo.recent_for(session, profile_ids, limit, types)
 
 
-def purchase_lines(profile_id: str, until: datetime) -> Read[list[tuple[str, datetime]]]:
-    """What a customer bought and when, up to `until` (the recommender's repeat-purchase
-    habits): a read to gather with others (`hub.reads.fetch`)."""
-    return repo.purchase_lines(profile_id, until)
-
-
-def return_lines(profile_id: str, until: datetime) -> Read[dict[str, int]]:
-    """How many lines of each product a customer sent back, up to `until`: every stored
-    RETURN event, whether or not it was learned from (the picks never offer again what was
-    sent back as often as it was bought; `recs.engine.shopper_from`)."""
-    return repo.return_lines(profile_id, until)
+def trade_lines(
+    profile_id: str, until: datetime
+) -> Read[tuple[list[tuple[str, datetime]], dict[str, int]]]:
+    """A customer's purchase lines (sku, moment) up to `until`, and how many lines of each
+    product they sent back: every stored RETURN event, whether or not it was learned from (the
+    picks never offer again what was sent back as often as it was bought;
+    `recs.engine.shopper_from`)."""
+    return repo.trade_lines(profile_id, until)
 
 
 @dataclass(frozen=True)

@@ -189,13 +189,12 @@ async def _shopper(
         return engine.Shopper(), False
     now = utcnow()
     # What consent allows, what they like and what they bought: one trip to the store.
-    allowed, (learned, stated), purchases, returns = await reads.fetch(
+    allowed, (learned, stated), (purchases, returns) = await reads.fetch(
         session,
         [
             consent.allows(profile_id, ConsentPurpose.PERSONALIZATION),
             preference_views.interests_of(profile_id),
-            events.purchase_lines(profile_id, now),
-            events.return_lines(profile_id, now),
+            events.trade_lines(profile_id, now),
         ],
     )
     if not allowed:
