@@ -220,68 +220,61 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, error: BadInput) -
     await response(scope, receive, send)
 
 
-class WaitingSockets:
+class Places:
+    """Sockets counted per key in this hub process, up to `limit` each (0: no cap). A socket
+    holds at most one place, named in its scope under `slot`, and gives it back once."""
+
+    def __init__(self, limit: int, slot: str) -> None:
+        self.limit = limit
+        self.slot = slot
+        self._held: dict[object, int] = {}
+
+    def take(self, scope: Scope, key: object) -> bool:
+        """A place for this socket under `key`, or False when `key` holds `limit` already."""
+        if self.limit <= 0 or self.slot in scope:
+            return True
+        count = self._held.get(key, 0)
+        if count >= self.limit:
+            return False
+        self._held[key] = count + 1
+        scope[self.slot] = key
+        return True
+
+    def release(self, scope: Scope) -> None:
+        """The socket's place is free (once)."""
+        key = scope.pop(self.slot, None)
+        if key is None:
+            return
+        left = self._held.get(key, 0) - 1
+        if left > 0:
+            self._held[key] = left
+        else:
+            self._held.pop(key, None)
+
+
+class WaitingSockets(Places):
     """WebSockets that have not yet signed in (`connection_init` not yet accepted), counted
     per client address in this hub process. A socket may wait up to RAPPORT_WS_INIT_SECONDS;
     a real client signs in within milliseconds, so more than RAPPORT_WS_MAX_WAITING of them
     at once from one address is someone holding sockets open for nothing. Signed-in sockets
-    are not capped here: an office's agents or a store's kiosks share one address."""
+    are not capped here: an office's agents or a store's kiosks share one address. Released
+    when the socket signed in, was refused or went away."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._waiting: dict[str, int] = {}
-
-    def admit(self, address: str) -> bool:
-        count = self._waiting.get(address, 0)
-        if count >= self.limit:
-            return False
-        self._waiting[address] = count + 1
-        return True
-
-    def settled(self, scope: Scope) -> None:
-        """The socket signed in, was refused or went away: it waits no longer (once)."""
-        address = scope.pop("rapport.waiting", None)
-        if address is None:
-            return
-        left = self._waiting.get(address, 0) - 1
-        if left > 0:
-            self._waiting[address] = left
-        else:
-            self._waiting.pop(address, None)
+        super().__init__(limit, "rapport.waiting")
 
 
-class SignedInSockets:
+class SignedInSockets(Places):
     """Signed-in WebSockets per key or token in this hub process, up to `limit` each (0: no
     cap). A socket takes its place when its `connection_init` is accepted (`view.on_ws_connect`,
     through the scope's `rapport.take_place`) and gives it back when it closes (`SocketGate`).
     Credentials are counted by their SHA-256, so no secret is kept here."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._open: dict[bytes, int] = {}
+        super().__init__(limit, "rapport.place")
 
-    def take(self, scope: Scope, bearer: str) -> bool:
-        """A place for this socket's credential, or False when it holds `limit` already."""
-        if self.limit <= 0 or "rapport.place" in scope:
-            return True
-        credential = hashlib.sha256(bearer.encode()).digest()
-        count = self._open.get(credential, 0)
-        if count >= self.limit:
-            return False
-        self._open[credential] = count + 1
-        scope["rapport.place"] = credential
-        return True
-
-    def release(self, scope: Scope) -> None:
-        """The socket closed: its place is free (once)."""
-        credential = scope.pop("rapport.place", None)
-        if credential is None:
-            return
-        left = self._open.get(credential, 0) - 1
-        if left > 0:
-            self._open[credential] = left
-        else:
-            self._open.pop(credential, None)
+    def take(self, scope: Scope, key: object) -> bool:
+        return super().take(scope, hashlib.sha256(str(key).encode()).digest())
 
 
 class SocketGate:
@@ -303,16 +296,15 @@ class SocketGate:
             return
         client = scope.get("client")
         address = str(client[0]) if client else "unknown"
-        if not self.waiting.admit(address):
+        if not self.waiting.take(scope, address):
             await _refuse_socket(scope, receive, send)
             return
-        scope["rapport.waiting"] = address
-        scope["rapport.signed_in"] = lambda: self.waiting.settled(scope)  # view.on_ws_connect
+        scope["rapport.signed_in"] = lambda: self.waiting.release(scope)  # view.on_ws_connect
         scope["rapport.take_place"] = lambda bearer: self.signed_in.take(scope, bearer)
         try:
             await self.app(scope, receive, send)
         finally:
-            self.waiting.settled(scope)
+            self.waiting.release(scope)
             self.signed_in.release(scope)
 
 
