@@ -54,18 +54,14 @@ async def track(
     # What the batch must know before it writes, in one trip (SQLite) or one statement after
     # another on the session's connection (PostgreSQL): ids already stored, identifiers of
     # erased customers, and the products named.
-    seen, erased, products = await reads.fetch_in_session(
+    pairs = list({(e.identifier.kind.value, e.identifier.value) for e in cleaned})
+    fresh, (products,) = await _looked_at(
         session,
-        [
-            repo.stored_message_ids(session, {e.message_id for e in cleaned}),
-            suppression.among(
-                session, list({(e.identifier.kind.value, e.identifier.value) for e in cleaned})
-            ),
-            catalog.product_facts(session, {e.product_sku for e in cleaned if e.product_sku}),
-        ],
+        cleaned,
+        pairs,
+        result,
+        catalog.product_facts(session, {e.product_sku for e in cleaned if e.product_sku}),
     )
-    await suppression.count_dropped(session, erased)
-    fresh = _sift(cleaned, erased, seen, result)
     if not fresh:
         return result
 
@@ -86,7 +82,7 @@ async def track(
     if not looked_again:
         asks.append(repo.stored_message_ids(session, {e.message_id for e in fresh}))
     personal, forgotten, *stored_since = await reads.fetch_in_session(session, asks)
-    if stored_since:
+    if stored_since and stored_since[0]:  # looked again here, and some were stored meanwhile
         fresh = _sift(fresh, set(), stored_since[0], result)
         if not fresh:
             return result
@@ -142,6 +138,28 @@ async def track(
     return result
 
 
+async def _looked_at(
+    session: AsyncSession,
+    events: Sequence[EventIn],
+    pairs: Sequence[tuple[str, str]],
+    result: TrackResult,
+    *also: Read[Any],
+) -> tuple[list[EventIn], list[Any]]:
+    """The events to store, once the store is asked which of these identifiers (`pairs`) are
+    an erased customer's and which message ids are stored (`_sift`; the erased counted as
+    dropped), in one trip with `also`, whose answers come second."""
+    erased, stored, *answers = await reads.fetch_in_session(
+        session,
+        [
+            suppression.among(session, pairs),
+            repo.stored_message_ids(session, {e.message_id for e in events}),
+            *also,
+        ],
+    )
+    await suppression.count_dropped(session, erased)
+    return _sift(events, erased, stored, result), answers
+
+
 def _sift(
     events: Sequence[EventIn],
     erased: Collection[tuple[str, str]],
@@ -183,15 +201,7 @@ async def _owners(
     missing = [pair for pair in pairs if pair not in found]
     if not missing:
         return found, set(), list(events), False
-    erased, stored = await reads.fetch_in_session(
-        session,
-        [
-            suppression.among(session, missing),
-            repo.stored_message_ids(session, {e.message_id for e in events}),
-        ],
-    )
-    await suppression.count_dropped(session, erased)
-    kept = _sift(events, erased, stored, result)
+    kept, _ = await _looked_at(session, events, missing, result)
     first_seen: dict[tuple[str, str], EventIn] = {}
     for event in kept:
         first_seen.setdefault((event.identifier.kind.value, event.identifier.value), event)
