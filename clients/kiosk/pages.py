@@ -197,11 +197,12 @@ def typed_search(request: Request, limit: int) -> str:
     tracked or shown back), and an address that carried characters `typed_text` drops goes
     to the same page without them, so neither the address bar nor the field holds them."""
     raw = request.query_params.get("q", "")
-    text = typed_text(raw).strip()[:limit]
+    typed = typed_text(raw)
+    text = typed.strip()[:limit]
     path = request.url.path
     if looks_like_contact(text):
         raise Stop(RedirectResponse(f"{path}?contact=1", status_code=303, headers=NO_STORE))
-    if typed_text(raw) != raw:
+    if typed != raw:
         clean = f"{path}?{urlencode({'q': text})}"
         raise Stop(RedirectResponse(clean, status_code=303, headers=NO_STORE))
     return text
