@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from hub import memory
@@ -15,9 +17,13 @@ from hub.cli_upkeep import in_session
 from hub.db import Database, unavailable, worth_retrying
 from hub.enums import Channel
 from hub.errors import DomainError
-from hub.settings import DEV_SECRET, get_settings
+from hub.settings import DEV_SECRET, Settings, get_settings
 
 T = TypeVar("T")
+
+# The commands that read or write the store through its tables, which must be at the newest
+# schema first (serve, seed-demo and import see to it themselves; migrate makes it so).
+_ON_THE_STORE = frozenset({"report", "retrain", "keys", "agents", "retention", "partitions"})
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -28,19 +34,42 @@ def _migrate(_: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+def _store_ready(settings: Settings, *, upgrade_any: bool = False) -> bool:
+    """Whether the store can be used, its schema the newest; if not, says why on stderr.
+
+    An embedded (SQLite) or dev store is brought up to date first (zero set-up, as `serve`
+    always did), a production PostgreSQL one is left to `rapport-hub migrate` unless
+    `upgrade_any` (seed-demo, import); a store that cannot be reached is said so, not with a
+    driver's traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
 
     from hub.migrate import is_current, upgrade
+
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        if upgrade_any or settings.env == "dev" or settings.is_sqlite:
+            upgrade(settings.database_url)
+        elif not is_current(settings.database_url):
+            print(f"error: the store at {shown} needs `rapport-hub migrate` first", file=sys.stderr)
+            return False
+    except (DBAPIError, OSError) as error:
+        if not unavailable(error):
+            raise  # a fault of the hub's own: its traceback says where
+        reason = getattr(error, "orig", None) or error
+        print(f"error: cannot reach the store at {shown}: {reason}", file=sys.stderr)
+        return False
+    return True
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
 
     settings = get_settings()
     if settings.env == "production" and settings.secret_key == DEV_SECRET:
         print("set RAPPORT_SECRET_KEY to a long random value in production", file=sys.stderr)
         return 2
-    if settings.env == "dev" or settings.is_sqlite:
-        upgrade(settings.database_url)  # zero set-up for the embedded store
-    elif not is_current(settings.database_url):
-        print("the database needs `rapport-hub migrate` first", file=sys.stderr)
+    if not _store_ready(settings):
         return 2
     uvicorn.run(
         "hub.app:create_app",
@@ -94,10 +123,10 @@ def _agents(args: argparse.Namespace) -> int:
 
 def _seed_demo(args: argparse.Namespace) -> int:
     from hub.demo.seed import seed_demo
-    from hub.migrate import upgrade
 
     settings = get_settings()
-    upgrade(settings.database_url)
+    if not _store_ready(settings, upgrade_any=True):
+        return 2
     memory.for_bulk_work()
     return asyncio.run(
         seed_demo(settings, args.path or settings.demo_data_path, with_keys=not args.no_keys)
@@ -117,7 +146,6 @@ def _import(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import DBAPIError
 
     from hub.events import importer
-    from hub.migrate import upgrade
 
     settings = get_settings()
     path = Path(args.file)
@@ -132,7 +160,8 @@ def _import(args: argparse.Namespace) -> int:
     except LookupError:
         print(f"error: {args.encoding!r} is not a text encoding", file=sys.stderr)
         return 2
-    upgrade(settings.database_url)
+    if not _store_ready(settings, upgrade_any=True):
+        return 2
     memory.for_bulk_work()
     console = Console(stderr=True)
 
@@ -198,10 +227,8 @@ def _export_schema(args: argparse.Namespace) -> int:
     sdl = print_schema(schema) + "\n"
     if args.output == "-":
         sys.stdout.write(sdl)
-    else:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(sdl)
-    return 0
+        return 0
+    return 0 if write_page(args.output, sdl) else 1
 
 
 def _retrain(_: argparse.Namespace) -> int:
@@ -226,7 +253,7 @@ def _retrain(_: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import func, select
 
@@ -237,7 +264,7 @@ def _report(args: argparse.Namespace) -> int:
 
     settings = get_settings()
 
-    async def run() -> str:
+    async def run() -> str | None:
         db = Database(settings.database_url)
         try:
             async with db.sessions() as session:
@@ -252,6 +279,13 @@ def _report(args: argparse.Namespace) -> int:
                     if args.since
                     else (end - timedelta(days=args.days))
                 )
+                if _aware(start) >= _aware(end):
+                    until = args.to or f"{end:%Y-%m-%d %H:%M:%S}, just after the newest event"
+                    print(
+                        f"error: --from ({args.since}) must be before --to ({until})",
+                        file=sys.stderr,
+                    )
+                    return None
                 result = await evaluation.evaluate(
                     session, _aware(start), _aware(end), args.touchpoint, settings.holdout_percent
                 )
@@ -271,8 +305,10 @@ def _report(args: argparse.Namespace) -> int:
         )
 
     page = asyncio.run(run())
-    with open(args.output, "w", encoding="utf-8") as handle:
-        handle.write(page)
+    if page is None:
+        return 2
+    if not write_page(args.output, page):
+        return 1
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
@@ -313,6 +349,43 @@ def _in_range(low: int, high: int, why: str = "") -> Callable[[str], int]:
     return whole
 
 
+def _day(text: str) -> str:
+    """An argparse type: a date (or a moment) in ISO form, else a usage error that says so."""
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    return text
+
+
+def _page_file(text: str) -> str:
+    """An argparse type: a file a command may write (its folder there and writable), checked
+    before any work, so that a backtest does not run for minutes to fail at its last step.
+    `-` (standard output) passes."""
+    if text == "-":
+        return text
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a folder: name a file in it")
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"no folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"cannot write in {folder}")
+    return text
+
+
+def write_page(path: str, text: str) -> bool:
+    """Write a command's page (or schema); a disk that fails now (full, gone) is said in one
+    line on stderr and False, not a traceback."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rapport-hub", description="The Rapport profile hub.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -339,13 +412,15 @@ def build_parser() -> argparse.ArgumentParser:
     cli_upkeep.add_commands(sub)  # retention, partitions, vacuum
 
     rep = sub.add_parser("report", help="write an HTML report: personalised against holdout")
-    rep.add_argument("--from", dest="since", help="start (ISO date); default: --days before --to")
-    rep.add_argument("--to", help="end (ISO date); default: just after the newest event")
+    rep.add_argument(
+        "--from", dest="since", type=_day, help="start (ISO date); default: --days before --to"
+    )
+    rep.add_argument("--to", type=_day, help="end (ISO date); default: just after the newest event")
     rep.add_argument("--days", type=_in_range(1, 100_000), default=90)
     rep.add_argument(
         "--touchpoint", choices=["WEB", "KIOSK", "CALL_CENTER", "DIRECT_MARKETING", "STORE"]
     )
-    rep.add_argument("--output", default="rapport-report.html")
+    rep.add_argument("--output", type=_page_file, default="rapport-report.html")
     rep.set_defaults(func=_report)
 
     back = sub.add_parser(
@@ -355,6 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("path", nargs="?", help="Online Retail II CSV; default: the demo data")
     back.add_argument(
         "--cutoff",
+        type=_day,
         action="append",
         default=[],
         metavar="DATE",
@@ -363,7 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument(
         "--horizon-days", type=_in_range(1, 100_000), default=182, help="days scored after each"
     )
-    back.add_argument("--output", default="rapport-backtest.html", help="the HTML page")
+    back.add_argument(
+        "--output", type=_page_file, default="rapport-backtest.html", help="the HTML page"
+    )
     back.set_defaults(func=_backtest)
 
     imp = sub.add_parser(
@@ -405,7 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=_import)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL (schema.graphql)")
-    export.add_argument("--output", default="schema.graphql", help="file, or - for stdout")
+    export.add_argument(
+        "--output", type=_page_file, default="schema.graphql", help="file, or - for stdout"
+    )
     export.set_defaults(func=_export_schema)
 
     keys = sub.add_parser("keys", help="channel API keys")
@@ -441,6 +521,9 @@ def main(argv: list[str] | None = None) -> int:
     from hub.assembly import assemble
 
     assemble()  # every domain's merge / split / erase / export hooks, as the app has them
+    if args.command in _ON_THE_STORE:
+        if not _store_ready(get_settings()):
+            return 2
     return int(args.func(args))
 
 

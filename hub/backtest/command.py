@@ -63,7 +63,11 @@ def main(path: str | None, cutoffs: Sequence[str], horizon_days: int, output: st
     except (backtest.BacktestError, ValueError, OSError) as error:
         console.print(f"[red]{error}[/red]", highlight=False)
         return 2
-    Path(output).write_text(outcome.page, encoding="utf-8")
+    try:
+        Path(output).write_text(outcome.page, encoding="utf-8")
+    except OSError as error:  # the folder checked at the start, the disk full or gone since
+        console.print(f"[red]cannot write {output}: {error.strerror or error}[/red]")
+        return 1
     sys.stdout.write(backtest_text.text_table(outcome.report))
     sys.stdout.flush()
     console.print(f"wrote {output}", highlight=False)

@@ -50,6 +50,52 @@ def test_bad_arguments_are_clear(make_database) -> None:  # type: ignore[no-unty
         assert refused.returncode == 2 and said in refused.stderr, (args, refused.stderr)
 
 
+def test_bad_dates_and_unwritable_pages_are_refused_before_any_work(  # type: ignore[no-untyped-def]
+    make_database, tmp_path
+) -> None:
+    """A mistyped date or an --output in a folder that is not there is a usage error, said at
+    once: not a traceback, and not after a backtest has run for minutes."""
+    url = make_database("cli-pages")
+    missing = str(tmp_path / "no-such-folder" / "page.html")
+    for args, said in (
+        (("report", "--from", "notadate"), "--from: 'notadate' is not a date (YYYY-MM-DD)"),
+        (("report", "--to", "2010-13-01"), "--to: '2010-13-01' is not a date (YYYY-MM-DD)"),
+        (("backtest", "--cutoff", "1 May"), "--cutoff: '1 May' is not a date (YYYY-MM-DD)"),
+        (("report", "--output", missing), f"--output: no folder {tmp_path / 'no-such-folder'}"),
+        (("backtest", str(SAMPLE), "--output", missing), "--output: no folder"),
+        (("export-schema", "--output", missing), "--output: no folder"),
+        (("report", "--output", str(tmp_path)), f"--output: {tmp_path} is a folder"),
+    ):
+        refused = hub_command(url, *args, check=False)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert said in refused.stderr and "Traceback" not in refused.stderr, (args, refused.stderr)
+    backwards = hub_command(
+        url, "report", "--from", "2010-05-01", "--to", "2010-01-01", check=False
+    )
+    assert backwards.returncode == 2 and "Traceback" not in backwards.stderr
+    assert "--from (2010-05-01) must be before --to (2010-01-01)" in backwards.stderr
+    assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_commands_on_a_store_without_its_schema_or_out_of_reach_say_so(  # type: ignore[no-untyped-def]
+    make_database,
+) -> None:
+    """`keys`, `agents`, `report`, `retrain` and `retention` on a store nobody migrated yet, or
+    one that cannot be reached, answered with a driver's traceback ("no such table")."""
+    url = make_database("cli-fresh")
+    for args in (("keys", "list"), ("retention",), ("retrain",)):
+        done = hub_command(url, *args, check=False)  # a dev store: brought up to date, as serve
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
+    away = "postgresql+asyncpg://rapport:s3cret@127.0.0.1:9/rapport"
+    for args in (("keys", "list"), ("agents", "disable", "--username", "ann"), ("serve",)):
+        done = hub_command(away, *args, check=False)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (args, done.stderr)
+        assert "cannot reach the store at postgresql+asyncpg://rapport:***@127.0.0.1:9" in (
+            done.stderr
+        )
+        assert "s3cret" not in done.stderr
+
+
 def test_report_writes_one_page_with_every_metric(make_database, tmp_path) -> None:  # type: ignore[no-untyped-def]
     url = make_database("report")
     hub_command(url, "seed-demo", str(SAMPLE), "--no-keys")
