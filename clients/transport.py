@@ -10,6 +10,7 @@ hub, standbys included.
 
 from __future__ import annotations
 
+import argparse
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -229,6 +230,21 @@ class Link:
                     raise SubscriptionRefused(_messages(message.get("payload") or []))
                 elif kind == "complete":
                     return
+
+
+def hub_url_option(text: str) -> str:
+    """An argparse type for `--hub-url` / RAPPORT_HUB_URL: an http(s) address with a host, its
+    trailing slash dropped. A mistyped one ("localhost:8000", "htp://…") is a usage error at
+    start, not a page that fails on every request or a desktop that retries for ever."""
+    try:
+        url = httpx.URL(text.strip())
+    except (httpx.InvalidURL, TypeError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a hub address such as http://127.0.0.1:8000"
+        )
+    return text.strip().rstrip("/")
 
 
 def websocket_url(hub_url: str) -> str:

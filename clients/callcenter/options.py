@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from clients.transport import hub_url_option
+
 DEFAULT_HUB_URL = "http://127.0.0.1:8000"
 
 
@@ -35,6 +37,7 @@ def _parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--hub-url",
+        type=hub_url_option,
         default=env.get("RAPPORT_HUB_URL") or DEFAULT_HUB_URL,
         metavar="URL",
         help="base URL of the Rapport hub (default: %(default)s)",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from clients.callcenter.hub_api.fragments import ProfileCard
 from clients.callcenter.models import Profile, short_time
 from clients.callcenter.options import parse_options
@@ -69,3 +71,11 @@ def test_identifier_guesses() -> None:
     assert ("CRM_ID", "13085") in identifier_guesses("13085")
     assert ("LOYALTY_ID", "RAP-100001") in identifier_guesses("RAP-100001")
     assert identifier_guesses("clarke") == []
+
+
+def test_a_hub_address_that_cannot_work_is_refused_at_start() -> None:
+    """Before: `--hub-url localhost:8000` started the desktop, which retried for ever."""
+    for argv, env in ((["--hub-url", "localhost:8000"], {}), ([], {"RAPPORT_HUB_URL": "ftp://x"})):
+        with pytest.raises(SystemExit) as refused:
+            parse_options(argv, env=env)
+        assert refused.value.code == 2
