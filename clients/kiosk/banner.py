@@ -84,6 +84,10 @@ async def home_banner(hub: HubClient, visit: Visit) -> dict[str, Any] | None:
 async def banner_slot(request: Request) -> Response:
     """The banner alone, for htmx to swap in when the visit's profile changes."""
     state, visit = await open_visit(request)
+    # Swapped in on a change to the visit's profile: an erase elsewhere is such a change, and
+    # ends the visit here (`ProfileGone`) rather than leaving a banner for no one; a merge
+    # elsewhere makes the banner the survivor's.
+    await shopper.visitor(state.hub, visit)
     banner = await home_banner(state.hub, visit)
     return render(request, "_banner.html", visit=visit, banner=banner)
 

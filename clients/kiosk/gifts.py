@@ -44,6 +44,9 @@ async def start(request: Request) -> Response:
 @page
 async def find(request: Request) -> Response:
     state, visit = await open_visit(request)
+    # Nothing here is the shopper's, but a visit whose customer was erased elsewhere ends here
+    # as on every page (`ProfileGone`), and one merged away goes on as the survivor.
+    await shopper.visitor(state.hub, visit)
     # An email or phone typed here: off the address bar and the field, never looked up.
     text = typed_search(request, 60)
     matches: list[dict[str, object]] = []

@@ -57,7 +57,19 @@ async def _assert_visit_over(page: Page, shopper: Shopper) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/home", "/picks", "/preferences", "/basket", "/p/{sku}", "/me", "/search?q=bag"],
+    [
+        "/home",
+        "/picks",
+        "/preferences",
+        "/basket",
+        "/p/{sku}",
+        "/me",
+        "/search?q=bag",
+        # These read nothing of the shopper's, yet the visit is over there too.
+        "/registry",
+        "/registry?q=wedding",
+        "/banner",
+    ],
 )
 async def test_a_page_opened_after_an_erase_elsewhere_ends_the_visit(
     offline_page: Page, kiosk: KioskServer, hub: Any, path: str
@@ -139,4 +151,36 @@ async def test_a_basket_tap_after_an_erase_elsewhere_ends_the_visit(
     await _erase(hub, shopper)
     # The hub drops (suppresses) the tap's event: not "Added to your basket" for no one.
     await page.get_by_test_id("add-to-basket").click()
+    await _assert_visit_over(page, shopper)
+
+
+async def test_the_banner_swapped_in_after_an_erase_elsewhere_ends_the_visit(
+    offline_page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    """The banner alone, as htmx asks for it when the visit's profile changes: the answer
+    sends the whole screen to the reset, not a banner for no one."""
+    page = offline_page
+    shopper = await make_shopper(hub, "Wendeline")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await _erase(hub, shopper)
+    answer = await page.request.get(kiosk.url + "/banner", headers={"HX-Request": "true"})
+    assert answer.status == 200, answer.status
+    assert answer.headers.get("hx-redirect") == "/reset", answer.headers
+    assert "no-store" in answer.headers.get("cache-control", "")
+    # The visit is over on the server: its next page is the attract screen.
+    await page.goto(kiosk.url + "/home")
+    await _assert_visit_over(page, shopper)
+
+
+async def test_a_registry_search_after_an_erase_elsewhere_ends_the_visit(
+    offline_page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    page = offline_page
+    shopper = await make_shopper(hub, "Xanthe")
+    await identify_at_kiosk(page, kiosk, shopper.loyalty_id)
+    await page.goto(kiosk.url + "/registry")
+    await expect(page.get_by_test_id("registry-search-input")).to_be_visible()
+    await _erase(hub, shopper)
+    await page.get_by_test_id("registry-search-input").fill("RAP-7K3Q")
+    await page.get_by_test_id("registry-search-submit").click()
     await _assert_visit_over(page, shopper)
