@@ -17,7 +17,13 @@ from starlette.routing import Route
 
 from clients.kiosk import selfservice, shopper
 from clients.kiosk.hub_client import HubError, HubFailure
-from clients.kiosk.masking import IDENTIFIER_WORDS, mask_email, mask_identifier, mask_phone
+from clients.kiosk.masking import (
+    IDENTIFIER_WORDS,
+    looks_like_contact,
+    mask_email,
+    mask_identifier,
+    mask_phone,
+)
 from clients.kiosk.pages import (
     NO_STORE,
     Handler,
@@ -354,6 +360,19 @@ async def remove_identifier(request: Request) -> Response:
 TRAIT_FIELDS = ("firstName", "lastName", "title")
 
 
+CONTACT_NOT_SHOWN = (
+    "That looked like an email address or phone number, so it is not shown again on this "
+    "shared screen. Type the name again, or leave the box empty to keep it."
+)
+
+
+def _shown_again(typed: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """A refused form's boxes as typed, but for a box holding an email or phone number: that
+    one comes back empty (an empty box keeps the name as it is), named in the second list."""
+    unshown = [name for name, text in typed.items() if looks_like_contact(text)]
+    return {n: ("" if n in unshown else text) for n, text in typed.items()}, unshown
+
+
 @ledger_page
 async def edit_name(request: Request) -> Response:
     state, visit = await open_visit(request)
@@ -370,7 +389,9 @@ async def edit_name(request: Request) -> Response:
     )
     if not outcome.ok:
         problems = {f"name:{k}": v for k, v in _field_problems(outcome, "firstName").items()}
-        return await _show(request, state, visit, editing=True, typed=typed, problems=problems)
+        shown, unshown = _shown_again(typed)
+        problems.update({f"name:{name}": CONTACT_NOT_SHOWN for name in unshown})
+        return await _show(request, state, visit, editing=True, typed=shown, problems=problems)
     first = ((outcome.data.get("profile") or {}).get("firstName")) or traits.get("firstName")
     if first:
         visit.first_name = first

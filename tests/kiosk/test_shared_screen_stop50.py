@@ -1,0 +1,48 @@
+"""A shared screen, audited as careless and hostile shoppers: what a form shows back after the
+hub refuses it, what the browser's history holds after a visit ends, and what a crafted
+request gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.kiosk.support import (
+    KioskServer,
+    assert_no_contact_data,
+    make_shopper,
+    open_ledger,
+    shoot,
+)
+
+pytestmark = pytest.mark.browser
+
+
+async def _values(page: Page, *testids: str) -> str:
+    return " ".join([await page.get_by_test_id(t).input_value() for t in testids])
+
+
+async def test_a_name_form_refused_does_not_show_back_a_contact_typed_into_it(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    """A shopper types their email as the first name and their phone as the last name, and a
+    title too long: the form comes back with the title's error, but the boxes do not hold the
+    email and phone in full for the next person at the screen to read."""
+    shopper = await make_shopper(hub, "Philippa")
+    await open_ledger(page, kiosk, hub, shopper)
+    await page.get_by_test_id("edit-name").click()
+    await page.get_by_test_id("name-title").fill("Professor Emeritus Sir")  # over 20 letters
+    await page.get_by_test_id("name-first").fill(shopper.email)
+    await page.get_by_test_id("name-last").fill(shopper.phone)
+    await page.get_by_test_id("name-save").click()
+    await expect(page.get_by_test_id("name-error-title")).to_contain_text("20")
+    typed = await _values(page, "name-title", "name-first", "name-last")
+    assert shopper.email not in typed and shopper.phone not in typed, typed
+    assert_no_contact_data(typed)
+    assert_no_contact_data(await page.content())
+    # The title the shopper typed is kept to correct; the boxes left empty say why.
+    await expect(page.get_by_test_id("name-title")).to_have_value("Professor Emeritus Sir")
+    await expect(page.get_by_test_id("name-error-firstName")).to_contain_text("not shown")
+    await shoot(page, "ledger-name-contact-not-shown", focus="[data-testid=name-form]")
