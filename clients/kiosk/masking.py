@@ -48,6 +48,17 @@ def looks_like_contact(text: str) -> bool:
     return any(a in text for a in _AT_SIGNS) or _NINE_DIGITS.search(text) is not None
 
 
+def unquoted(message: str, typed: str) -> str:
+    """`message`, the hub's words about what a shopper typed, without that text in full
+    wherever it quotes it, when it holds an email or phone: the hub masks what looks like one,
+    but a slip of the finger ("jane@@example.com", "jane@ example.com") no longer does."""
+    text = typed.strip()
+    if not text or not looks_like_contact(text):
+        return message
+    masked = mask_email(text) if any(a in text for a in _AT_SIGNS) else mask_phone(text)
+    return re.sub(re.escape(text), lambda _: masked, message, flags=re.IGNORECASE)
+
+
 def mask_secret(value: str) -> str:
     """A loyalty card or other number: keep only its last four characters."""
     tail = value[-4:] if len(value) > 4 else ""

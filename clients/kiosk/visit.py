@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from clients.kiosk import shopper
 from clients.kiosk.banner import home_banner
+from clients.kiosk.masking import unquoted
 from clients.kiosk.pages import (
     NO_STORE,
     kiosk,
@@ -81,7 +82,8 @@ async def identify(request: Request) -> Response:
             kinds=KINDS,
             kind=kind,
             status_code=422,
-            error=outcome.message or "We could not find you with that. Please try again.",
+            error=unquoted(outcome.message, value)
+            or "We could not find you with that. Please try again.",
         )
         set_visit_cookie(response, visit)
         return response

@@ -46,3 +46,24 @@ async def test_a_name_form_refused_does_not_show_back_a_contact_typed_into_it(
     await expect(page.get_by_test_id("name-title")).to_have_value("Professor Emeritus Sir")
     await expect(page.get_by_test_id("name-error-firstName")).to_contain_text("not shown")
     await shoot(page, "ledger-name-contact-not-shown", focus="[data-testid=name-form]")
+
+
+@pytest.mark.parametrize(
+    "typo",
+    ["{local}@@example.com", "{local}@ example.com", "{local} @example.com", "{local}@example,com"],
+)
+async def test_a_mistyped_email_is_not_shown_back_in_the_refusal(
+    page: Page, kiosk: KioskServer, typo: str
+) -> None:
+    """The hub says why it refuses what was typed and quotes it; the kiosk shows that, but not
+    the shopper's address in full when a slip of the finger kept it from looking like one."""
+    local = "careless.shopper"
+    typed = typo.format(local=local)
+    await page.goto(kiosk.url + "/")
+    await page.get_by_test_id("identify-input").fill(typed)
+    await page.get_by_test_id("identify-submit").click()
+    error = page.locator("#identify-error")
+    await expect(error).to_contain_text("email")
+    assert local not in await page.inner_text("body"), await error.inner_text()
+    assert local not in await page.content()
+    await expect(page.get_by_test_id("identify-input")).to_have_value("")
