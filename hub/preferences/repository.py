@@ -85,6 +85,13 @@ async def explicit_one(
     )
 
 
+async def explicit_of_key(session: AsyncSession, profile_id: str, key: str) -> list[Preference]:
+    rows = await session.scalars(
+        select(Preference).where(Preference.profile_id == profile_id, Preference.key == key)
+    )
+    return list(rows)
+
+
 async def affinities_for(session: AsyncSession, profile_ids: Sequence[str]) -> list[Affinity]:
     async def load() -> list[Affinity]:
         rows = await session.scalars(select(Affinity).where(Affinity.profile_id.in_(profile_ids)))

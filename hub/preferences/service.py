@@ -23,7 +23,7 @@ from hub.errors import (
     Problems,
     has_control_characters,
 )
-from hub.masks import looks_like_contact
+from hub.masks import looks_like_contact, mask_text
 from hub.preferences import learned
 from hub.preferences import repository as repo
 from hub.preferences.models import Preference
@@ -137,6 +137,8 @@ async def _store(
         if change.remove:
             if existing is not None:
                 await repo.delete_explicit(session, [existing.id])
+            else:
+                await _remove_shown_masked(session, profile_id, change)
             continue
         origin = f"survey:{change.question.strip()}" if change.question else "preferences"
         if existing is None:
@@ -152,6 +154,23 @@ async def _store(
         stored.append(existing)
     await session.flush()
     return stored
+
+
+async def _remove_shown_masked(
+    session: AsyncSession, profile_id: str, change: PreferenceChange
+) -> None:
+    """A removal of a value as a shared screen shows it: a preference stored before values
+    were checked may hold contact details, which a kiosk reads masked ("call *** *** 0456")
+    and can only send back so. It removes the profile's preference of that key that masks to
+    it, or the shopper could see it but never forget it."""
+    if "***" not in change.value:
+        return
+    shown = [
+        p.id
+        for p in await repo.explicit_of_key(session, profile_id, change.key)
+        if p.value != change.value and mask_text(p.value) == change.value
+    ]
+    await repo.delete_explicit(session, shown)
 
 
 async def _check_catalog_values(session: AsyncSession, changes: Sequence[PreferenceChange]) -> None:

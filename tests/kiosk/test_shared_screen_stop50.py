@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.hub.test_free_text_masking_e2e import Contact, insert_preference
 from tests.kiosk.support import (
     KioskServer,
     assert_no_contact_data,
+    gql,
     make_shopper,
     open_ledger,
     shoot,
@@ -67,3 +69,27 @@ async def test_a_mistyped_email_is_not_shown_back_in_the_refusal(
     assert local not in await page.inner_text("body"), await error.inner_text()
     assert local not in await page.content()
     await expect(page.get_by_test_id("identify-input")).to_have_value("")
+
+
+PREFERENCES = "query($id: ID) { profile(id: $id) { preferences { key value source } } }"
+
+
+async def test_a_told_preference_holding_a_contact_can_be_removed_from_the_ledger(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    """A stated preference stored before values were checked holds a phone number: the ledger
+    shows it masked, and its Remove (which can only send what the screen holds, the masked
+    value) forgets it at the hub, as it does any other."""
+    shopper = await make_shopper(hub, "Leonie")
+    contact = Contact()
+    await insert_preference(
+        hub.database_url, shopper.profile_id, "occasion", f"call me on {contact.phone}"
+    )
+    await open_ledger(page, kiosk, hub, shopper)
+    row = page.get_by_test_id("ledger-preference")
+    await expect(row).to_contain_text(contact.masked_phone)
+    assert_no_contact_data(await page.content())
+    await row.get_by_role("button", name="Remove").click()
+    await expect(page.get_by_test_id("ledger-preference")).to_have_count(0)
+    data = await gql(hub, PREFERENCES, {"id": shopper.profile_id}, key=hub.admin_key)
+    assert data["profile"]["preferences"] == [], data
