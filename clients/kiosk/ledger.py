@@ -19,6 +19,7 @@ from clients.kiosk import selfservice, shopper
 from clients.kiosk.hub_client import HubError, HubFailure
 from clients.kiosk.masking import (
     IDENTIFIER_WORDS,
+    MASK,
     looks_like_contact,
     mask_email,
     mask_identifier,
@@ -380,8 +381,10 @@ async def edit_name(request: Request) -> Response:
         return _to_ledger()
     form = await read_form(request)
     typed = {name: form.get(name).strip() for name in TRAIT_FIELDS}
-    # An empty box means "leave as it is": the hub keeps a trait it is not sent.
-    traits = {name: text for name, text in typed.items() if text}
+    # An empty box means "leave as it is": the hub keeps a trait it is not sent. So does a box
+    # still holding the masked text it was filled with (a name stored as an email address is
+    # shown "o***@example.org"): that is the screen's mask, not a new name.
+    traits = {name: text for name, text in typed.items() if text and MASK not in text}
     outcome = _own(
         await selfservice.update_traits(
             state.hub, visit.ledger_profile_id or "", traits, visit.ledger_token or ""

@@ -14,6 +14,7 @@ _DIGITS = re.compile(r"\d")
 # (fullwidth and small forms too): no product or registry search has either.
 _NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")
 _AT_SIGNS = ("@", "\uff20", "\ufe6b")
+MASK = "***"  # what stands for the hidden part of an address or number, here and in the hub
 
 
 def mask_email(value: str) -> str:
@@ -21,12 +22,13 @@ def mask_email(value: str) -> str:
     if not sep:
         return mask_secret(value)
     first = local[:1] if local and local[0] != "*" else ""
-    return f"{first}***@{domain}"
+    return f"{first}{MASK}@{domain}"
 
 
 def mask_phone(value: str) -> str:
     digits = _DIGITS.findall(value)
-    return "*** *** " + "".join(digits[-4:]) if len(digits) >= 4 else "*** ***"
+    hidden = f"{MASK} {MASK}"
+    return f"{hidden} {''.join(digits[-4:])}" if len(digits) >= 4 else hidden
 
 
 def without_format_characters(text: str) -> str:

@@ -11,6 +11,7 @@ from playwright.async_api import Page, expect
 
 from tests.hub.test_free_text_masking_e2e import Contact, insert_preference
 from tests.kiosk.support import (
+    IDENTIFY,
     KioskServer,
     assert_no_contact_data,
     gql,
@@ -93,3 +94,39 @@ async def test_a_told_preference_holding_a_contact_can_be_removed_from_the_ledge
     await expect(page.get_by_test_id("ledger-preference")).to_have_count(0)
     data = await gql(hub, PREFERENCES, {"id": shopper.profile_id}, key=hub.admin_key)
     assert data["profile"]["preferences"] == [], data
+
+
+NAMES = "query($id: ID) { profile(id: $id) { firstName lastName } }"
+
+
+async def test_saving_the_name_form_unchanged_keeps_a_name_the_screen_shows_masked(
+    page: Page, kiosk: KioskServer, hub: Any
+) -> None:
+    """A web site stored an email address as the first name: the ledger's name form shows it
+    masked, as it must, and a shopper who saves it unchanged (the title was what they came to
+    fix) must not have the masked text stored as their name."""
+    shopper = await make_shopper(hub, "Odile")
+    typed_as_name = f"odile.{shopper.loyalty_id.lower()}@example.org"
+    told = await gql(
+        hub,
+        IDENTIFY,
+        {
+            "input": {
+                "identifiers": [{"kind": "LOYALTY_ID", "value": shopper.loyalty_id}],
+                "traits": {"firstName": typed_as_name},
+                "touchpoint": "WEB",
+            }
+        },
+        key=hub.admin_key,
+    )
+    assert not told["identify"]["userErrors"], told
+    await open_ledger(page, kiosk, hub, shopper)
+    await page.get_by_test_id("edit-name").click()
+    shown = await page.get_by_test_id("name-first").input_value()
+    assert "***" in shown and typed_as_name not in shown, shown
+    await page.get_by_test_id("name-title").fill("Dr")
+    await page.get_by_test_id("name-save").click()
+    await expect(page.get_by_test_id("name-form")).to_have_count(0)
+    names = (await gql(hub, NAMES, {"id": shopper.profile_id}, key=hub.admin_key))["profile"]
+    assert names["firstName"] == typed_as_name, names  # the masked text is not a new name
+    assert_no_contact_data(await page.content())
