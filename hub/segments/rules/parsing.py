@@ -148,9 +148,11 @@ class _Parser:
         if value is None:
             return None
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if ok and integer and not float(value).is_integer():
+        if ok and integer and isinstance(value, float) and not value.is_integer():
             ok = False
-        if not ok or not (low <= float(value) <= high):
+        # Compared as they are: a whole number written with hundreds of digits (a literal in
+        # the query) is a Python int that float() cannot hold (OverflowError).
+        if not ok or not (low <= value <= high):
             kind = "A whole number" if integer else "A number"
             self.bad((*path, key), f"{kind} from {low:g} to {high:g}.", ErrorCode.OUT_OF_RANGE)
             return None
