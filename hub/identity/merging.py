@@ -53,7 +53,7 @@ async def merge_profiles(
     before = profiles.snapshot(merged)
     moved = await hooks().merge(session, survivor.id, merged.id, weights)
     event_count = int(moved.get("event_count", 0))
-    profiles.fill_gaps(survivor, merged)
+    filled = profiles.fill_gaps(survivor, merged)
     merged.merged_into_id = survivor.id
     merge = await repo.add_merge(
         session,
@@ -62,7 +62,7 @@ async def merge_profiles(
             merged_id=merged.id,
             touchpoint=touchpoint,
             reason=reason,
-            moved={"profile": before, **moved},
+            moved={"profile": before, "survivor_filled": filled, **moved},
             created_at=utcnow(),
         ),
     )

@@ -53,6 +53,9 @@ async def split_profile(
         )
     moved = merge.moved
     profiles.restore(restored, moved["profile"])
+    # What the merge filled in on the survivor from it goes back with it (journals written
+    # before this was recorded have nothing to take back).
+    profiles.take_back(survivor, moved.get("survivor_filled") or {})
     # Each domain moves back what its merge hook moved (hub/lifecycle.py, in their order) and,
     # last, both profiles learn their interests again from the events each now holds.
     back = await hooks().split(session, survivor.id, restored.id, moved, weights)

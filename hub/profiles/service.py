@@ -328,14 +328,35 @@ def snapshot(profile: Profile) -> dict[str, Any]:
     }
 
 
-def fill_gaps(survivor: Profile, merged: Profile) -> None:
-    """The survivor keeps what it knows and learns what only the merged profile knew."""
+def fill_gaps(survivor: Profile, merged: Profile) -> dict[str, Any]:
+    """The survivor keeps what it knows and learns what only the merged profile knew. Answers
+    what it filled in (for the merge journal: a split takes it back, `take_back`)."""
+    filled: dict[str, Any] = {}
     if not survivor.first_name and merged.first_name:
-        survivor.first_name = merged.first_name
+        survivor.first_name = filled["first_name"] = merged.first_name
     if not survivor.last_name and merged.last_name:
-        survivor.last_name = merged.last_name
-    survivor.traits = {**(merged.traits or {}), **(survivor.traits or {})}
+        survivor.last_name = filled["last_name"] = merged.last_name
+    own = survivor.traits or {}
+    learned = {k: v for k, v in (merged.traits or {}).items() if k not in own}
+    if learned:
+        filled["traits"] = learned
+    survivor.traits = {**learned, **own}
     survivor.is_known = survivor.is_known or merged.is_known
+    refresh_search_name(survivor)
+    return filled
+
+
+def take_back(survivor: Profile, filled: dict[str, Any]) -> None:
+    """A split: the survivor forgets what the merge filled in from the profile split back out
+    (`fill_gaps`), unless it has been changed since (then it is the survivor's own)."""
+    for name in ("first_name", "last_name"):
+        if name in filled and getattr(survivor, name) == filled[name]:
+            setattr(survivor, name, None)
+    traits = dict(survivor.traits or {})
+    for key, value in (filled.get("traits") or {}).items():
+        if traits.get(key) == value:
+            del traits[key]
+    survivor.traits = traits
     refresh_search_name(survivor)
 
 

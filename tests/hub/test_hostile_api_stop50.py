@@ -4,6 +4,8 @@ capabilities): each test failed on the code before its fix."""
 from __future__ import annotations
 
 from tests.conftest import HubHandle, unique
+from tests.hub.test_identity_e2e import identify
+from tests.hub.test_stewardship_e2e import LINK, SPLIT, state
 
 _SAVE_LITERAL = """mutation { saveSegment(input: {name: "%s", rule: %s}) {
   segment { id } userErrors { field code message } } }"""
@@ -34,3 +36,34 @@ def test_a_rule_number_too_large_for_a_double_is_a_typed_error(hub: HubHandle) -
     assert "errors" not in body, body
     errors = body["data"]["saveSegment"]["userErrors"]
     assert errors[0]["field"] == ["input", "rule", "preference", "minWeight"], errors
+
+
+def test_a_split_takes_back_what_the_merge_filled_in_on_the_survivor(hub: HubHandle) -> None:
+    """A merge fills the survivor's gaps (first name, postcode, …) from the profile it absorbs;
+    the split restored the absorbed profile but left those on the survivor: after an agent
+    undid a wrong link, the first customer still carried the other's first name and postcode
+    (shown to them on their own ledger, and used for their post)."""
+    agent = hub.agent_token()
+    first = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"), lastName="Ay")
+    other = identify(
+        hub,
+        hub.web_key,
+        "WEB",
+        ("EMAIL", f"{unique()}@example.com"),
+        firstName="Bea",
+        lastName="Bee",
+        postcode="SW1A 1AA",
+        preferredStore="Leeds",
+    )
+    first_id, other_id = first["profile"]["id"], other["profile"]["id"]
+    before = {first_id: state(hub, first_id), other_id: state(hub, other_id)}
+
+    linked = hub.gql(LINK, {"ids": [first_id, other_id]}, key=agent)["data"]["linkProfiles"]
+    assert linked["userErrors"] == [] and linked["profile"]["id"] == first_id, linked
+    during = state(hub, first_id)["profile"]
+    assert during["firstName"] == "Bea" and during["traits"]["postcode"] == "SW1A 1AA", during
+
+    split = hub.gql(SPLIT, {"m": linked["merges"][0]["id"]}, key=agent)["data"]["splitProfile"]
+    assert split["userErrors"] == [], split
+    assert state(hub, first_id)["profile"] == before[first_id]["profile"]
+    assert state(hub, other_id)["profile"] == before[other_id]["profile"]
