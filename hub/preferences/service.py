@@ -7,7 +7,6 @@ lifecycle.py.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from hub.errors import (
     has_control_characters,
 )
 from hub.masks import looks_like_contact, mask_text
-from hub.preferences import learned
+from hub.preferences import keys, learned
 from hub.preferences import repository as repo
 from hub.preferences.models import Preference
 
@@ -44,8 +43,7 @@ __all__ = [
 ]
 
 MAX_PREFERENCES_PER_CALL = 100
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
-_KEY_RULE = "A preference key is a lower-case word such as category, theme, product or size."
+_KEY, _KEY_RULE = keys.KEY, keys.KEY_RULE
 CONTACT_IN_VALUE = (
     "This looks like an email address or a phone number. Contact details belong with the "
     "customer's identifiers and consents, not in preferences: please leave them out."

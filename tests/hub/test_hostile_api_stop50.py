@@ -67,3 +67,45 @@ def test_a_split_takes_back_what_the_merge_filled_in_on_the_survivor(hub: HubHan
     assert split["userErrors"] == [], split
     assert state(hub, first_id)["profile"] == before[first_id]["profile"]
     assert state(hub, other_id)["profile"] == before[other_id]["profile"]
+
+
+_SAVE = """mutation($input: SegmentInput!) { saveSegment(input: $input) {
+  segment { id rule } userErrors { field code message } } }"""
+
+
+def test_a_rules_texts_are_held_to_what_people_may_write(hub: HubHandle) -> None:
+    """A segment's name and description refused control and format characters, but the texts
+    inside its rule did not: a preference value with a bell and a right-to-left override was
+    stored, and a `not` rule's reason ("You haven't shown much interest in bell…") carried it
+    onto every member's screens. A preference key that setPreferences refuses ("Theme!!") was
+    stored too, for a condition no profile can ever meet."""
+    for body, field in (
+        ({"preference": {"key": "theme", "value": "bell\u0007\u202e"}}, "value"),
+        ({"event": {"category": "home\u001b[2J"}}, "category"),
+        ({"event": {"productSku": "85123A\u200f"}}, "productSku"),
+        ({"trait": {"name": "postcode", "startsWith": "SW\u0085"}}, "startsWith"),
+    ):
+        ((condition, _),) = body.items()
+        answer = hub.gql(_SAVE, {"input": {"name": unique("Ctl "), "rule": {"not": body}}})
+        payload = answer["data"]["saveSegment"]
+        assert payload["segment"] is None, payload
+        assert payload["userErrors"] == [
+            {
+                "field": ["input", "rule", "not", condition, field],
+                "code": "INVALID",
+                "message": "Control characters are not allowed.",
+            }
+        ], payload
+
+    odd_key = {"preference": {"key": "Theme!!", "value": "vintage"}}
+    answer = hub.gql(_SAVE, {"input": {"name": unique("Key "), "rule": odd_key}})
+    payload = answer["data"]["saveSegment"]
+    assert payload["segment"] is None, payload
+    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+        (["input", "rule", "preference", "key"], "INVALID")
+    ], payload
+    # An upper-case key is the same key, as setPreferences takes it.
+    fine = {"preference": {"key": "Theme", "value": "vintage"}}
+    payload = hub.gql(_SAVE, {"input": {"name": unique("Key "), "rule": fine}})["data"]
+    assert payload["saveSegment"]["userErrors"] == [], payload
+    assert payload["saveSegment"]["segment"]["rule"]["preference"]["key"] == "theme", payload

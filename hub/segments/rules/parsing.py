@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.enums import ConsentPurpose, EventType, IdentifierKind, PreferenceSource, Touchpoint
-from hub.errors import ErrorCode, Problems
+from hub.errors import CONTROL_CHARACTERS, ErrorCode, Problems, has_control_characters
+from hub.preferences.keys import KEY, KEY_RULE
 from hub.segments.rules.nodes import (
     DEFAULT_MIN_WEIGHT,
     TRAITS,
@@ -116,6 +117,10 @@ class _Parser:
         if len(value) > 200:
             self.bad((*path, key), "At most 200 characters.", ErrorCode.TOO_LONG)
             return None
+        if has_control_characters(value):
+            # Rule texts reach customers' screens in reasons ("You told us you like …").
+            self.bad((*path, key), CONTROL_CHARACTERS)
+            return None
         return value.strip()
 
     def choice(
@@ -179,6 +184,9 @@ def _preference(p: _Parser, body: Mapping[str, Any], path: tuple[str | int, ...]
     like = p.flag(body, "like", path, True)
     source = p.choice(body, "source", path, PreferenceSource)
     weight = p.number(body, "minWeight", path, 0.01, 0.99)
+    if key is not None and not KEY.match(key.lower()):
+        p.bad((*path, "key"), KEY_RULE)  # no stated or learned preference has such a key
+        return None
     if key is None or value is None:
         return None
     return PreferenceIs(
