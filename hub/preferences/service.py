@@ -124,6 +124,9 @@ async def _store(
                 ErrorCode.INVALID,
                 "A survey question id is 1 to 80 characters.",
             )
+        elif change.question is not None and has_control_characters(change.question):
+            # Stored in the origin ("survey:<question>") that the customer's export shows.
+            problems.add(("preferences", index, "question"), ErrorCode.INVALID, CONTROL_CHARACTERS)
         cleaned.append(PreferenceChange(key, value, change.like, change.remove, change.question))
     problems.raise_if_any()
     await _check_catalog_values(session, cleaned)

@@ -4,6 +4,7 @@ capabilities): each test failed on the code before its fix."""
 from __future__ import annotations
 
 from tests.conftest import HubHandle, unique
+from tests.hub.gql import SET_PREFERENCES
 from tests.hub.test_identity_e2e import identify
 from tests.hub.test_stewardship_e2e import LINK, SPLIT, state
 
@@ -109,3 +110,26 @@ def test_a_rules_texts_are_held_to_what_people_may_write(hub: HubHandle) -> None
     payload = hub.gql(_SAVE, {"input": {"name": unique("Key "), "rule": fine}})["data"]
     assert payload["saveSegment"]["userErrors"] == [], payload
     assert payload["saveSegment"]["segment"]["rule"]["preference"]["key"] == "theme", payload
+
+
+def test_a_survey_question_id_refuses_control_characters(hub: HubHandle) -> None:
+    """setPreferences refused control characters in a value but not in the survey question
+    id beside it, which was stored in the preference's origin ("survey:<question>") and
+    handed back in the customer's own export with its escape sequences and right-to-left
+    overrides."""
+    shopper = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))
+    for question in ("q1\u202e", "q1\u001b[31m", "q1\nq2"):
+        body = hub.gql(
+            SET_PREFERENCES,
+            {
+                "id": shopper["profile"]["id"],
+                "tp": "WEB",
+                "prefs": [{"key": "theme", "value": "vintage", "question": question}],
+            },
+            key=hub.web_key,
+        )
+        payload = body["data"]["setPreferences"]
+        assert payload["profile"] is None, (question, payload)
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+            (["preferences", "0", "question"], "INVALID")
+        ], (question, payload)
