@@ -22,6 +22,7 @@ from hub.identity import corrections, duplicates, stewardship
 from hub.identity import service as identity
 from hub.identity.models import Merge
 from hub.identity.types import IdentifierInput, MergeRecord
+from hub.ids import row_number
 from hub.profiles.models import Profile as ProfileRow
 from hub.profiles.payloads import CorrectionPayload, ProfileRef, TraitsInput
 
@@ -253,10 +254,7 @@ class DuplicatesMutation:
     ) -> DismissDuplicatePayload:
         ctx = info.context
         actor = ctx.principal.actor if ctx.principal else "unknown"
-        try:
-            candidate = int(str(id))
-        except ValueError:
-            candidate = -1
+        candidate = row_number(id)  # -1 (found nowhere) for what is no row id the store holds
 
         async def work(session: AsyncSession) -> bool:
             await duplicates.dismiss(session, candidate, actor)

@@ -133,3 +133,21 @@ def test_a_survey_question_id_refuses_control_characters(hub: HubHandle) -> None
         assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
             (["preferences", "0", "question"], "INVALID")
         ], (question, payload)
+
+
+def test_a_duplicate_id_out_of_the_stores_range_is_not_found(hub: HubHandle) -> None:
+    """dismissDuplicate turned its id into a number with int() alone, unlike every other row
+    id (hub/ids.py `row_number`): one past a 64-bit integer reached the store, which failed
+    (asyncpg: "value out of int64 range"; sqlite3: OverflowError), and the agent got
+    "Unexpected error." with no payload."""
+    agent = hub.agent_token()
+    mutation = """mutation($id: ID!) { dismissDuplicate(id: $id) { dismissed
+      userErrors { field code message } } }"""
+    for wanted in ("9223372036854775808", "9" * 30, "-1", "abc"):
+        body = hub.gql(mutation, {"id": wanted}, key=agent)
+        assert "errors" not in body, (wanted, body)
+        payload = body["data"]["dismissDuplicate"]
+        assert payload["dismissed"] is False, payload
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+            (["id"], "NOT_FOUND")
+        ], (wanted, payload)
