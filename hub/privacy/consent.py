@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.actors import Principal
 from hub.db import utcnow
 from hub.enums import ConsentPurpose
-from hub.errors import DomainError, ErrorCode
+from hub.errors import DomainError, ErrorCode, Problems, check_storable_time
 from hub.privacy import repository as repo
 from hub.privacy.models import Consent, ConsentChange
 from hub.profiles import service as profiles
@@ -201,6 +201,9 @@ async def set_consent(
     now = utcnow()
     if expires_at is not None and expires_at.tzinfo is None:
         raise DomainError.one(("expiresAt",), ErrorCode.INVALID, "Give a time zone (e.g. Z).")
+    problems = Problems()
+    check_storable_time(expires_at, ("expiresAt",), problems)  # year 10000 in UTC: refused
+    problems.raise_if_any()
     if expires_at is not None and expires_at <= now:
         raise DomainError.one(
             ("expiresAt",), ErrorCode.OUT_OF_RANGE, "Expiry must be in the future."

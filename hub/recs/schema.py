@@ -12,8 +12,9 @@ from strawberry.types import Info
 from hub.actors import Scope
 from hub.api.context import Context
 from hub.api.enums import Touchpoint
-from hub.api.errors import ClientError
+from hub.api.errors import ClientError, from_domain
 from hub.api.permissions import OWN_PROFILE_ONLY, Allowed
+from hub.errors import DomainError, Problems, check_storable_time
 from hub.profiles import service as profiles
 from hub.recs import evaluation
 from hub.recs import service as recs
@@ -144,6 +145,11 @@ class EvaluationQuery:
         for name, value in (("from", start), ("to", end)):
             if value.tzinfo is None:
                 raise ClientError("Give a time zone (e.g. Z).", "INVALID", [name])
+        problems = Problems()
+        for name, value in (("from", start), ("to", end)):
+            check_storable_time(value, (name,), problems)  # e.g. year 10000 in UTC
+        if problems.items:
+            raise from_domain(DomainError(problems.items))
         if end <= start:
             raise ClientError("“to” must come after “from”.", "INVALID", ["to"])
         async with ctx.reading() as session:

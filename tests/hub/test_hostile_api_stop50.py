@@ -151,3 +151,28 @@ def test_a_duplicate_id_out_of_the_stores_range_is_not_found(hub: HubHandle) -> 
         assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
             (["id"], "NOT_FOUND")
         ], (wanted, payload)
+
+
+def test_a_time_past_the_calendar_in_utc_is_out_of_range(hub: HubHandle) -> None:
+    """31 December 9999 at 23:59 −05:00 is year 10000 in UTC, which the store cannot hold.
+    Campaigns and content said so on the field (hub/errors.py `check_storable_time`), but a
+    consent's expiry and the evaluation window did not: the conversion raised OverflowError
+    and the client got "Unexpected error." (setConsent with no payload at all)."""
+    beyond = "9999-12-31T23:59:59-05:00"
+    shopper = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))
+    consent = """mutation($id: ID!, $at: DateTime) { setConsent(profileId: $id,
+      purpose: MARKETING_EMAIL, granted: true, touchpoint: WEB, expiresAt: $at) {
+      consent { granted } userErrors { field code message } } }"""
+    body = hub.gql(consent, {"id": shopper["profile"]["id"], "at": beyond})
+    assert "errors" not in body, body
+    payload = body["data"]["setConsent"]
+    assert payload["consent"] is None, payload
+    assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+        (["expiresAt"], "OUT_OF_RANGE")
+    ], payload
+
+    evaluation = "query($f: DateTime!, $t: DateTime!) { evaluation(from: $f, to: $t) { end } }"
+    body = hub.gql(evaluation, {"f": "2026-01-01T00:00:00Z", "t": beyond})
+    assert body["data"] is None, body
+    assert body["errors"][0]["extensions"] == {"code": "OUT_OF_RANGE", "field": ["to"]}, body
+    assert "Unexpected" not in body["errors"][0]["message"], body
