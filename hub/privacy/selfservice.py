@@ -27,6 +27,7 @@ CODE_MINUTES = 10
 TOKEN_MINUTES = 15
 MAX_TRIES = 5
 MAX_CODES_PER_WINDOW = 3
+MAX_CODES_PER_DAY = 10
 
 
 @dataclass(frozen=True)
@@ -67,19 +68,30 @@ async def request_code(session: AsyncSession, identifier: IdentifierIn, region: 
             "please ask a member of staff.",
         )
     now = utcnow()
-    recent = await session.scalar(
-        select(func.count())
-        .select_from(SelfServiceCode)
-        .where(
-            SelfServiceCode.profile_id == profile.id,
-            SelfServiceCode.created_at > now - timedelta(minutes=15),
+    # Each code takes MAX_TRIES guesses: the codes a day bound the guesses at one ledger (three
+    # a quarter of an hour alone would let a client guess 1,440 times a day, every day).
+    recent, today = (
+        await session.execute(
+            select(
+                func.count().filter(SelfServiceCode.created_at > now - timedelta(minutes=15)),
+                func.count(),
+            ).where(
+                SelfServiceCode.profile_id == profile.id,
+                SelfServiceCode.created_at > now - timedelta(days=1),
+            )
         )
-    )
+    ).one()
     if int(recent or 0) >= MAX_CODES_PER_WINDOW:
         raise DomainError.one(
             ("identifier",),
             ErrorCode.TOO_MANY,
             "Too many codes asked for; please wait a few minutes.",
+        )
+    if int(today or 0) >= MAX_CODES_PER_DAY:
+        raise DomainError.one(
+            ("identifier",),
+            ErrorCode.TOO_MANY,
+            "Too many codes asked for today; please try again tomorrow or ask a member of staff.",
         )
     code = f"{secrets.randbelow(10**6):06d}"
     expires = now + timedelta(minutes=CODE_MINUTES)

@@ -3,9 +3,17 @@ capabilities): each test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from hub.privacy.models import SelfServiceCode
 from tests.conftest import HubHandle, unique
 from tests.hub.gql import SET_PREFERENCES
 from tests.hub.test_identity_e2e import identify
+from tests.hub.test_ledger_e2e import REDEEM, REQUEST, latest_code, shopper
 from tests.hub.test_stewardship_e2e import LINK, SPLIT, state
 
 _SAVE_LITERAL = """mutation { saveSegment(input: {name: "%s", rule: %s}) {
@@ -176,3 +184,48 @@ def test_a_time_past_the_calendar_in_utc_is_out_of_range(hub: HubHandle) -> None
     assert body["data"] is None, body
     assert body["errors"][0]["extensions"] == {"code": "OUT_OF_RANGE", "field": ["to"]}, body
     assert "Unexpected" not in body["errors"][0]["message"], body
+
+
+async def _age_codes(database_url: str, profile_id: str, minutes: int) -> None:
+    """Time passing for one shopper's codes: each was asked for `minutes` earlier."""
+    engine = create_async_engine(database_url)
+    try:
+        async with AsyncSession(engine) as session, session.begin():
+            codes = await session.scalars(
+                select(SelfServiceCode).where(SelfServiceCode.profile_id == profile_id)
+            )
+            for code in codes:
+                code.created_at -= timedelta(minutes=minutes)
+                code.expires_at -= timedelta(minutes=minutes)
+    finally:
+        await engine.dispose()
+
+
+def test_codes_for_one_shopper_are_limited_per_day_not_only_per_quarter_hour(
+    hub: HubHandle,
+) -> None:
+    """Five tries per code and three codes per quarter of an hour, but nothing more: a client
+    guessing a shopper's six-digit code could ask for three codes every fifteen minutes, all
+    day, every day — 1,440 guesses a day at one customer's ledger, never refused. Now the
+    codes one shopper may be sent are limited per day as well (so are the guesses)."""
+    pid, ident = shopper(hub)
+    asked = 0
+    for _ in range(40):  # ten hours of codes, three a quarter of an hour were it allowed
+        body = hub.gql(REQUEST, {"i": ident}, key=hub.web_key)
+        payload = body["data"]["requestSelfServiceCode"]
+        if not payload["sent"]:
+            assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+                (["identifier"], "TOO_MANY")
+            ], payload
+            break
+        asked += 1
+        code = latest_code(hub, pid)
+        wrong = f"{(int(code) + 1) % 10**6:06d}"
+        for _ in range(5):
+            hub.gql(REDEEM, {"i": ident, "c": wrong}, key=hub.web_key)
+        asyncio.run(_age_codes(hub.database_url, pid, 16))
+    assert asked <= 10, f"{asked} codes ({asked * 5} guesses) in ten hours"
+    # A day later the shopper may ask again.
+    asyncio.run(_age_codes(hub.database_url, pid, 24 * 60))
+    again = hub.gql(REQUEST, {"i": ident}, key=hub.web_key)["data"]["requestSelfServiceCode"]
+    assert again["sent"] is True, again
