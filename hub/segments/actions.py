@@ -25,7 +25,7 @@ from hub.catalog import service as catalog
 from hub.catalog.models import Product
 from hub.db import utcnow
 from hub.enums import KNOWN_KINDS, ConsentPurpose, EventType, IdentifierKind
-from hub.errors import DomainError, ErrorCode
+from hub.errors import DomainError, ErrorCode, Problem
 from hub.events import service as events
 from hub.identity import duplicates
 from hub.identity import service as identity
@@ -281,21 +281,33 @@ async def respond(
             EventType.NEXT_BEST_ACTION_ACCEPTED if accepted else EventType.NEXT_BEST_ACTION_REJECTED
         )
         properties["title"] = action.title[:200]
-    tracked = await events.track(
-        session,
-        [
-            events.EventIn(
-                message_id=message_id or f"nba-{uuid.uuid4().hex}",
-                identifier=who,
-                type=kind,
-                touchpoint=touchpoint,
-                product_sku=action.product.sku if action.product else None,
-                properties=properties,
-            )
-        ],
-        region=region,
-        weights=weights,
-        max_batch=1,
-        max_properties=max_properties,
-    )
+    try:
+        tracked = await events.track(
+            session,
+            [
+                events.EventIn(
+                    message_id=message_id or f"nba-{uuid.uuid4().hex}",
+                    identifier=who,
+                    type=kind,
+                    touchpoint=touchpoint,
+                    product_sku=action.product.sku if action.product else None,
+                    properties=properties,
+                )
+            ],
+            region=region,
+            weights=weights,
+            max_batch=1,
+            max_properties=max_properties,
+        )
+    except DomainError as error:
+        # The caller sent one argument of that event, its messageId: name it as they sent it,
+        # not as a field of the event batch inside (["events", "0", "messageId"]).
+        raise DomainError(
+            [
+                Problem(("messageId",), p.code, p.message)
+                if tuple(str(f) for f in p.field) == ("events", "0", "messageId")
+                else p
+                for p in error.problems
+            ]
+        ) from None
     return Response(action, accepted, duplicate=tracked.duplicates > 0)

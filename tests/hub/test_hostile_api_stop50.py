@@ -229,3 +229,24 @@ def test_codes_for_one_shopper_are_limited_per_day_not_only_per_quarter_hour(
     asyncio.run(_age_codes(hub.database_url, pid, 24 * 60))
     again = hub.gql(REQUEST, {"i": ident}, key=hub.web_key)["data"]["requestSelfServiceCode"]
     assert again["sent"] is True, again
+
+
+def test_a_bad_message_id_on_an_answer_to_a_suggestion_names_that_argument(
+    hub: HubHandle,
+) -> None:
+    """respondToNextBestAction records the answer as an event under the caller's messageId;
+    a bad one was refused with the field of the event batch inside (["events", "0",
+    "messageId"]), which names nothing a client of this mutation sent."""
+    agent = hub.agent_token()
+    shopper = identify(hub, hub.web_key, "WEB", ("EMAIL", f"{unique()}@example.com"))
+    pid = shopper["profile"]["id"]
+    offered = hub.gql(
+        "query($id: ID!) { nextBestActions(profileId: $id) { id } }", {"id": pid}, key=agent
+    )["data"]["nextBestActions"]
+    respond = """mutation($id: ID!, $a: ID!, $m: String) { respondToNextBestAction(profileId: $id,
+      actionId: $a, accepted: true, touchpoint: CALL_CENTER, messageId: $m) {
+      userErrors { field code message } } }"""
+    for message_id, code in (("m" * 201, "TOO_LONG"), ("m\u0007", "INVALID")):
+        body = hub.gql(respond, {"id": pid, "a": offered[0]["id"], "m": message_id}, key=agent)
+        errors = body["data"]["respondToNextBestAction"]["userErrors"]
+        assert [(e["field"], e["code"]) for e in errors] == [(["messageId"], code)], errors
