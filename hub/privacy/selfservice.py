@@ -27,7 +27,7 @@ CODE_MINUTES = 10
 TOKEN_MINUTES = 15
 MAX_TRIES = 5
 MAX_CODES_PER_WINDOW = 3
-MAX_CODES_PER_DAY = 10
+MAX_CODES_PER_DAY = 10  # sent and never redeemed
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,14 @@ async def request_code(session: AsyncSession, identifier: IdentifierIn, region: 
             "please ask a member of staff.",
         )
     now = utcnow()
-    # Each code takes MAX_TRIES guesses: the codes a day bound the guesses at one ledger (three
-    # a quarter of an hour alone would let a client guess 1,440 times a day, every day).
+    # Each code takes MAX_TRIES guesses: the codes a day never redeemed bound the guesses at
+    # one ledger (three a quarter of an hour alone would let a client guess 1,440 times a day,
+    # every day); a shopper who comes back to the ledger and redeems each code is not counted.
     recent, today = (
         await session.execute(
             select(
                 func.count().filter(SelfServiceCode.created_at > now - timedelta(minutes=15)),
-                func.count(),
+                func.count().filter(SelfServiceCode.used_at.is_(None)),
             ).where(
                 SelfServiceCode.profile_id == profile.id,
                 SelfServiceCode.created_at > now - timedelta(days=1),
