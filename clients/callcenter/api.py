@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -48,6 +47,7 @@ __all__ = [
     "NotAuthorized",
     "SubscriptionRefused",
     "Written",
+    "new_message_id",
 ]
 
 T = TypeVar("T")
@@ -126,6 +126,9 @@ class HubClient:
         # Per profile: writes that must land in the order they were made (switches pressed
         # one after the other) each wait here for the one before to be answered.
         self._in_order: dict[str, asyncio.Lock] = {}
+        # Writes on their way: each runs to the hub's answer even when whoever made it stops
+        # waiting (the agent closed the dialog or left the screen), and quitting waits for them.
+        self._sending: set[asyncio.Task[Any]] = set()
 
     @property
     def signed_in(self) -> bool:
@@ -136,6 +139,8 @@ class HubClient:
         return self.token or self.key
 
     async def aclose(self) -> None:
+        if self._sending:  # writes the agent made just before quitting still reach the hub
+            await asyncio.wait(self._sending, timeout=self.link.http.timeout.read or 10.0)
         await self.link.aclose()
 
     async def check_reachable(self) -> None:
@@ -239,27 +244,46 @@ class HubClient:
     async def _write(self, call: Awaitable[T], in_order_for: str | None = None) -> T:
         """Send one write; with `in_order_for` (a profile id), only once this desk's earlier
         such writes to that profile are answered, so the hub applies them as they were made
-        (a later toggle sent at once could land first and leave the earlier one in force)."""
+        (a later toggle, or a second answer to the same suggestion, sent at once could land
+        first and leave the earlier one undone).
+
+        Once made, the write runs to the hub's answer even if the caller stops waiting (its
+        dialog or screen closed): cancelling it halfway left unknown whether the hub made it,
+        and one still waiting its turn was never sent at all."""
         self._writing += 1
         self._settled.clear()
+        sending = asyncio.ensure_future(self._send(call, in_order_for))
+        self._sending.add(sending)
+        sending.add_done_callback(self._sent)
         try:
-            if in_order_for is None:
-                return await call
-            lock = self._in_order.setdefault(in_order_for, asyncio.Lock())
-            try:
-                await lock.acquire()
-            except BaseException:
-                if inspect.iscoroutine(call):
-                    call.close()  # cancelled while waiting its turn: never sent
-                raise
-            try:
-                return await call
-            finally:
-                lock.release()
-        finally:
-            self._writing -= 1
-            if not self._writing:
-                self._settled.set()
+            result = await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            # Nobody waits for the answer now: the write is done with once the hub answers.
+            sending.add_done_callback(lambda _: self._written())
+            raise
+        except BaseException:
+            self._written()
+            raise
+        # Done with here, in the caller's turn: the answer is kept (`_answer`) before anyone
+        # waiting for `settled` runs.
+        self._written()
+        return result
+
+    async def _send(self, call: Awaitable[T], in_order_for: str | None) -> T:
+        if in_order_for is None:
+            return await call
+        async with self._in_order.setdefault(in_order_for, asyncio.Lock()):
+            return await call
+
+    def _sent(self, sending: asyncio.Task[Any]) -> None:
+        self._sending.discard(sending)
+        if not sending.cancelled():
+            sending.exception()  # seen here when nobody waits for it any more
+
+    def _written(self) -> None:
+        self._writing -= 1
+        if not self._writing:
+            self._settled.set()
 
     def _answer(self, errors: Sequence[Problem], profile: Profile360 | None) -> Written:
         shown = Profile(profile) if profile is not None else None
@@ -297,7 +321,8 @@ class HubClient:
         return self._answer(payload.user_errors, payload.profile)
 
     async def add_note(self, profile_id: str, text: str) -> Written:
-        payload = (await self._write(self.api.add_note(profile_id, text))).add_note
+        call = self.api.add_note(profile_id, text)
+        payload = (await self._write(call, in_order_for=profile_id)).add_note
         return self._answer(payload.user_errors, payload.profile)
 
     async def link_profiles(self, profile_ids: Sequence[str]) -> Written:
@@ -320,7 +345,7 @@ class HubClient:
         """A mailing's code the caller reads out, for the open profile: (their first name,
         whether it was already recorded, the hub's refusals)."""
         call = self.api.redeem_response_code(code, profile_id)
-        payload = (await self._write(call)).redeem_response_code
+        payload = (await self._write(call, in_order_for=profile_id)).redeem_response_code
         return payload.first_name, payload.duplicate, _errors(payload.user_errors)
 
     async def record_event(
@@ -329,10 +354,15 @@ class HubClient:
         event_type: str,
         properties: Mapping[str, Any] | None = None,
         product_sku: str | None = None,
+        *,
+        profile_id: str | None = None,
+        message_id: str | None = None,
     ) -> list[UserError]:
-        """Send one event from this call (CALL wrap-up, SURVEY, recommendation feedback)."""
+        """Send one event from this call (CALL wrap-up, SURVEY, recommendation feedback), in
+        order with the desk's other writes to `profile_id`. Sent again (the answer to the first
+        send was lost) with the same `message_id` (`new_message_id()`), the hub stores it once."""
         event = EventInput(
-            messageId=f"callcenter-{uuid.uuid4()}",
+            messageId=message_id or new_message_id(),
             identifier=IdentifierInput(kind=identifier.kind, value=identifier.value),
             type=EventType(event_type),
             touchpoint=Touchpoint.CALL_CENTER,
@@ -340,7 +370,7 @@ class HubClient:
             productSku=product_sku,
             properties=dict(properties) if properties else None,
         )
-        payload = (await self._write(self.api.track([event]))).track
+        payload = (await self._write(self.api.track([event]), in_order_for=profile_id)).track
         return _errors(payload.user_errors)
 
     async def respond_to_action(
@@ -348,13 +378,18 @@ class HubClient:
     ) -> tuple[bool, list[UserError]]:
         """The customer's answer to a next best action; the hub records it as an event."""
         call = self.api.respond_to_next_best_action(profile_id, action_id, accepted)
-        payload = (await self._write(call)).respond_to_next_best_action
+        payload = (await self._write(call, in_order_for=profile_id)).respond_to_next_best_action
         return payload.accepted, _errors(payload.user_errors)
 
     async def export_profile(self, profile_id: str) -> tuple[Any, list[UserError]]:
         """Everything the hub holds on the customer, as one JSON document."""
         payload = (await self.api.export_profile(profile_id)).export_profile
         return payload.document, _errors(payload.user_errors)
+
+
+def new_message_id() -> str:
+    """A message id for one event the agent records: keep it for sending that event again."""
+    return f"callcenter-{uuid.uuid4()}"
 
 
 def _errors(problems: Sequence[Problem]) -> list[UserError]:

@@ -12,7 +12,7 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-from ..api import HubClient, HubError, NotAuthorized
+from ..api import HubClient, HubError, NotAuthorized, new_message_id
 from ..messages import HubFailed
 from ..models import Profile, UserError
 
@@ -86,6 +86,9 @@ class FormDialog(CustomerDialog):
         self.profile = profile
         self.answer: Profile | None = None  # the profile the hub answered the write with
         self.saving = False  # a save is waiting for the hub's answer
+        # The event this form records, named once: saved again after a timeout (the hub may
+        # have stored it, the answer lost on the way), the hub stores it once, not twice.
+        self.message_id = new_message_id()
 
     def compose(self) -> ComposeResult:
         with DialogBox(classes="dialog") as box:

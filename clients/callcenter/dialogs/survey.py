@@ -53,7 +53,13 @@ class SurveyDialog(FormDialog):
             properties = {
                 "answers": [{"key": k, "value": v, "like": like} for k, v, like in answers]
             }
-            errors = await self.client.record_event(identifier, "SURVEY", properties)
+            errors = await self.client.record_event(
+                identifier,
+                "SURVEY",
+                properties,
+                profile_id=self.profile.id,
+                message_id=self.message_id,
+            )
         if not errors:
             self.app.notify(f"{len(answers)} answers recorded", title="Survey")
         return errors

@@ -45,7 +45,13 @@ class WrapUpDialog(FormDialog):
             properties["summary"] = summary
         if self.client.agent:
             properties["agent"] = self.client.agent
-        errors = await self.client.record_event(identifier, "CALL", properties)
+        errors = await self.client.record_event(
+            identifier,
+            "CALL",
+            properties,
+            profile_id=self.profile.id,
+            message_id=self.message_id,
+        )
         if not errors:
             self.app.notify(f"Call logged: {properties['wrapUp']}", title=self.profile.name)
         return errors

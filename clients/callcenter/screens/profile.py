@@ -13,7 +13,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from ..api import HubClient, HubError, SubscriptionRefused
+from ..api import HubClient, HubError, SubscriptionRefused, new_message_id
 from ..dialogs.base import CustomerDialog
 from ..dialogs.consent import ConsentDialog
 from ..dialogs.export import ExportDialog
@@ -98,6 +98,9 @@ class ProfileScreen(Screen[None]):
         self.export_dir = export_dir
         self.erased = False  # erased elsewhere while open: nothing of theirs is shown again
         self.unread = False  # the last read of the profile failed: what is shown may be stale
+        # One event per (pick, answer) on this call: pressed twice, or again after a timeout
+        # whose write the hub had stored, the hub keeps it once.
+        self._pick_events: dict[tuple[str, str], str] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="greeting-row"):
@@ -397,7 +400,15 @@ class ProfileScreen(Screen[None]):
             return
         properties = {"recommendationId": pick.recommendation_id, "agent": self.client.agent}
         kind = "RECOMMENDATION_CLICKED" if accepted else "RECOMMENDATION_REJECTED"
-        recorded = self.client.record_event(identifier, kind, properties, pick.product.sku)
+        message_id = self._pick_events.setdefault((pick.recommendation_id, kind), new_message_id())
+        recorded = self.client.record_event(
+            identifier,
+            kind,
+            properties,
+            pick.product.sku,
+            profile_id=self.profile.id,
+            message_id=message_id,
+        )
         if not await written(panel, "Not saved", recorded, self._failed):
             return
         verb = "accepted ✔" if accepted else "rejected ✘"

@@ -1,0 +1,148 @@
+"""Stop 50's audit of the agent desktop's writes: every write the desk makes reaches the hub
+once, in the order the agent made it, even when the agent moves on before the hub answers or
+the answer is lost on the way back. Each test here failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from textual.widgets import Input, TextArea
+
+from clients.callcenter.dialogs.note import NoteDialog
+from clients.callcenter.dialogs.wrap_up import WrapUpDialog
+from clients.callcenter.screens.profile import ProfileScreen
+from clients.callcenter.widgets.call_panels import NextBestActionsPanel
+from tests.callcenter.conftest import drama_number, gql, make_app, make_caller, wait_for
+from tests.callcenter.test_profile import _open
+
+pytestmark = pytest.mark.tui
+
+NOTES = "query($id: ID) { profile(id: $id) { notes { text } } }"
+EVENTS = "query($id: ID) { profile(id: $id) { recentEvents(first: 30) { type properties } } }"
+
+
+class FirstLate(httpx.AsyncBaseTransport):
+    """A hub that gets the desk's first `operation` `delay` s late (a slow proxy, a
+    retransmit), everything else at once."""
+
+    def __init__(self, operation: bytes, delay: float = 0.8) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.operation = operation
+        self.delay = delay
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.delay and self.operation in request.content:
+            delay, self.delay = self.delay, 0.0
+            await asyncio.sleep(delay)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class AnswerLostOnce(httpx.AsyncBaseTransport):
+    """A hub that makes the first `operation` but whose answer never comes back (a proxy
+    timing out after the hub stored it): the desk sees a timeout for a write that was made."""
+
+    def __init__(self, operation: bytes) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.operation = operation
+        self.lost = 1
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.lost and self.operation in request.content:
+            self.lost -= 1
+            await response.aread()
+            raise httpx.ReadTimeout("no answer", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_note_saved_then_closed_at_once_is_still_stored_and_shown(hub: Any) -> None:
+    """Ctrl+S then Cancel before the hub answered: closing the dialog used to cancel the write
+    on its way (the note was lost, or stored while the agent thought it was not)."""
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Ada", f"Gone{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub, caller=spoken, transport=FirstLate(b"AddNote(", delay=2.0))
+    text = f"Promised a call back {uuid.uuid4().hex[:6]}"
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _open(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteDialog), what="note")
+        app.screen.query_one(TextArea).text = text
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        await pilot.click("#cancel")
+        await wait_for(pilot, lambda: app.screen is screen, what="back on the profile")
+        await wait_for(
+            pilot,
+            lambda: any(n.text == text for n in screen.profile.notes or ()),
+            within=8,
+            what="the note shown on the profile",
+        )
+        notes = (await gql(hub, NOTES, {"id": profile_id}))["profile"]["notes"]
+        assert [n["text"] for n in notes].count(text) == 1
+
+
+async def test_a_wrap_up_saved_again_after_its_answer_was_lost_is_logged_once(hub: Any) -> None:
+    """The hub logged the call but its answer timed out on the way back: the agent is told it
+    was not saved and presses Ctrl+S again. The second send used a new message id, so the hub
+    logged the call twice."""
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Bea", f"Twice{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub, caller=spoken, transport=AnswerLostOnce(b"Track("))
+    summary = f"Refund explained {uuid.uuid4().hex[:6]}"
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _open(pilot, app)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpDialog), what="wrap-up")
+        dialog = app.screen
+        dialog.query_one("#summary", Input).value = summary
+        await pilot.press("ctrl+s")
+        said = dialog.query_one("#form-error")
+        await wait_for(pilot, lambda: "in time" in str(said.render()), what="the timeout said")
+        assert app.screen is dialog
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is not dialog, within=5, what="logged")
+        events = (await gql(hub, EVENTS, {"id": profile_id}))["profile"]["recentEvents"]
+        calls = [e for e in events if e["type"] == "CALL"]
+        assert len(calls) == 1, f"the call was logged {len(calls)} times"
+        assert calls[0]["properties"]["summary"] == summary
+
+
+async def test_an_action_answered_twice_quickly_records_the_first_press(hub: Any) -> None:
+    """Accept, then decline at once, on the same next best action, while the first answer is
+    slow: the hub takes one answer per action, and it has to be the first the agent gave (the
+    decline overtook the accept, which the hub then refused as already answered)."""
+    stored, spoken = drama_number()
+    surname = f"Order{uuid.uuid4().hex[:6]}"
+    profile_id = await make_caller(
+        hub, "Nell", surname, phone=stored, email=f"nell.{surname.lower()}@example.com"
+    )
+    app = make_app(hub, caller=spoken, transport=FirstLate(b"RespondToNextBestAction("))
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _open(pilot, app)
+        assert isinstance(screen, ProfileScreen)
+        panel = screen.query_one(NextBestActionsPanel)
+        await wait_for(pilot, lambda: panel.actions, what="the actions")
+        action = panel.actions[0]
+        await pilot.press("y")
+        await pilot.pause(0.1)
+        await pilot.press("d")
+        outcome = panel.query_one("#actions-outcome")
+        await wait_for(pilot, lambda: "Not saved" in str(outcome.content), within=5, what="both")
+        events = (await gql(hub, EVENTS, {"id": profile_id}))["profile"]["recentEvents"]
+        answers = [
+            e["type"]
+            for e in events
+            if (e["properties"] or {}).get("actionId") == action.id
+            and e["type"].endswith(("_ACCEPTED", "_REJECTED", "_CLICKED"))
+        ]
+        assert answers and all(not a.endswith("_REJECTED") for a in answers), answers
