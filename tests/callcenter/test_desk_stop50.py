@@ -146,3 +146,31 @@ async def test_an_action_answered_twice_quickly_records_the_first_press(hub: Any
             and e["type"].endswith(("_ACCEPTED", "_REJECTED", "_CLICKED"))
         ]
         assert answers and all(not a.endswith("_REJECTED") for a in answers), answers
+
+
+async def test_a_note_saved_again_after_its_answer_was_lost_is_stored_once(hub: Any) -> None:
+    """The hub stored the note but its answer timed out on the way back: the agent is told it
+    was not saved and presses Ctrl+S again. The hub took the second send as a second note."""
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Cy", f"Lost{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub, caller=spoken, transport=AnswerLostOnce(b"AddNote("))
+    text = f"Wants the blue one {uuid.uuid4().hex[:6]}"
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await _open(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteDialog), what="note")
+        dialog = app.screen
+        dialog.query_one(TextArea).text = text
+        await pilot.press("ctrl+s")
+        said = dialog.query_one("#form-error")
+        await wait_for(pilot, lambda: "in time" in str(said.render()), what="the timeout said")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is screen, within=5, what="saved")
+        await wait_for(
+            pilot,
+            lambda: any(n.text == text for n in screen.profile.notes or ()),
+            within=5,
+            what="the note shown",
+        )
+        notes = (await gql(hub, NOTES, {"id": profile_id}))["profile"]["notes"]
+        assert [n["text"] for n in notes].count(text) == 1, notes

@@ -24,7 +24,10 @@ class NoteDialog(FormDialog):
         text = self.query_one(TextArea).text.strip()
         if not text:
             return [UserError(("text",), "REQUIRED", "Write the note first.")]
-        errors, self.answer = await self.client.add_note(self.profile.id, text)
+        # Saved again after a send whose fate is unknown: not stored twice.
+        notes = self.profile.notes  # None: this agent may not read them, so cannot look
+        before = [n.id for n in notes] if self.unsure and notes is not None else None
+        errors, self.answer = await self.client.add_note(self.profile.id, text, unless_among=before)
         if not errors:
             self.app.notify("Note added", title=self.profile.name)
         return errors
