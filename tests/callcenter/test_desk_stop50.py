@@ -174,3 +174,32 @@ async def test_a_note_saved_again_after_its_answer_was_lost_is_stored_once(hub: 
         )
         notes = (await gql(hub, NOTES, {"id": profile_id}))["profile"]["notes"]
         assert [n["text"] for n in notes].count(text) == 1, notes
+
+
+async def test_a_consent_whose_answer_was_lost_shows_what_the_hub_holds(hub: Any) -> None:
+    """The hub granted the consent but its answer timed out on the way back: the switch went
+    back to "withdrawn … not saved" while the hub held it granted, so the agent told the
+    customer the opposite of what is on record."""
+    from textual.widgets import Switch
+
+    from clients.callcenter.dialogs.consent import ConsentDialog
+
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Dot", f"Held{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub, caller=spoken, transport=AnswerLostOnce(b"SetConsent("))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _open(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConsentDialog), what="consent")
+        switch = app.screen.query_one("#consent-MARKETING_EMAIL", Switch)
+        status = app.screen.query_one("#status-MARKETING_EMAIL")
+        switch.value = True
+        await wait_for(pilot, lambda: "saving" not in str(status.render()), what="answered")
+        await wait_for(pilot, lambda: str(status.render()).strip(), what="the status")
+        await pilot.pause(0.3)
+        consents = "query($id: ID) { profile(id: $id) { consents { purpose granted } } }"
+        held = (await gql(hub, consents, {"id": profile_id}))["profile"]["consents"]
+        granted = {c["purpose"]: c["granted"] for c in held}["MARKETING_EMAIL"]
+        assert granted is True
+        assert switch.value is True, "the switch says withdrawn; the hub holds it granted"
+        assert "granted" in str(status.render()), str(status.render())

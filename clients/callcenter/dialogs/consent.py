@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.markup import escape
 from textual.widgets import Button, Label, Switch
 
-from ..api import HubClient, HubError
+from ..api import HubClient, HubError, NotAuthorized
 from ..hub_api.enums import ConsentPurpose
 from ..models import Profile
 from ..widgets.profile_panels import PURPOSE_LABELS
@@ -72,6 +72,16 @@ class ConsentDialog(CustomerDialog):
         consent = (self.answer or self.profile).consent(purpose)
         return bool(consent and consent.granted)
 
+    async def _read_back(self, exc: HubError) -> Profile | None:
+        """The profile as the hub holds it after a write that failed on the way; None when
+        the session ended or the hub cannot say either."""
+        if isinstance(exc, NotAuthorized):
+            return None
+        try:
+            return await self.client.profile(self.profile.id)
+        except HubError:
+            return None
+
     @work(exit_on_error=False)
     async def save(self, purpose: str, granted: bool) -> None:
         """One press, one write; the client sends a profile's writes in the order pressed, and
@@ -84,6 +94,13 @@ class ConsentDialog(CustomerDialog):
         except HubError as exc:
             error.say(str(exc))
             failed = True
+            # The hub may have made the write and only its answer was lost: show what it holds.
+            now = await self._read_back(exc)
+            if now is not None and (self.answer is None or now.version >= self.answer.version):
+                self.answer = now
+                if self._held(purpose) == granted:
+                    error.say("")
+                    failed = False
         else:
             failed = bool(errors)
             error.say("\n".join(e.message for e in in_plain_words(errors)))
