@@ -203,3 +203,32 @@ async def test_a_consent_whose_answer_was_lost_shows_what_the_hub_holds(hub: Any
         assert granted is True
         assert switch.value is True, "the switch says withdrawn; the hub holds it granted"
         assert "granted" in str(status.render()), str(status.render())
+
+
+async def test_a_consent_pressed_after_the_session_ended_asks_to_sign_in(hub: Any) -> None:
+    """The hub refuses the agent's token when a consent switch is pressed: the agent is asked
+    to sign in again (as a form's save does), not left with an HTTP 401 under the switch."""
+    from textual.widgets import Switch
+
+    from clients.callcenter.app import SESSION_ENDED
+    from clients.callcenter.dialogs.consent import ConsentDialog
+    from clients.callcenter.screens.sign_in import SignInScreen
+
+    stored, spoken = drama_number()
+    await make_caller(hub, "Flo", f"Ended{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _open(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConsentDialog), what="consent")
+        dialog = app.screen
+        app.client.token = "rat_" + uuid.uuid4().hex  # a token the hub no longer knows
+        dialog.query_one("#consent-MARKETING_SMS", Switch).value = True
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, SignInScreen)
+                and SESSION_ENDED in "\n".join(str(w.render()) for w in app.screen.query("*"))
+            ),
+            what="asked to sign in again",
+        )

@@ -13,6 +13,7 @@ from textual.widgets import Button, Label, Switch
 
 from ..api import HubClient, HubError, NotAuthorized
 from ..hub_api.enums import ConsentPurpose
+from ..messages import HubFailed
 from ..models import Profile
 from ..widgets.profile_panels import PURPOSE_LABELS
 from .base import CustomerDialog, DialogBox, FieldError, in_plain_words
@@ -74,8 +75,9 @@ class ConsentDialog(CustomerDialog):
 
     async def _read_back(self, exc: HubError) -> Profile | None:
         """The profile as the hub holds it after a write that failed on the way; None when
-        the session ended or the hub cannot say either."""
+        the session ended (the agent is asked to sign in again) or the hub cannot say."""
         if isinstance(exc, NotAuthorized):
+            self.post_message(HubFailed(exc))  # the app asks the agent to sign in again
             return None
         try:
             return await self.client.profile(self.profile.id)
