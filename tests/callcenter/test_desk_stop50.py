@@ -194,9 +194,11 @@ async def test_a_consent_whose_answer_was_lost_shows_what_the_hub_holds(hub: Any
         switch = app.screen.query_one("#consent-MARKETING_EMAIL", Switch)
         status = app.screen.query_one("#status-MARKETING_EMAIL")
         switch.value = True
-        await wait_for(pilot, lambda: "saving" not in str(status.render()), what="answered")
-        await wait_for(pilot, lambda: str(status.render()).strip(), what="the status")
-        await pilot.pause(0.3)
+        await wait_for(
+            pilot,
+            lambda: any(s in str(status.render()) for s in ("saved", "granted", "withdrawn")),
+            what="the answer",
+        )
         consents = "query($id: ID) { profile(id: $id) { consents { purpose granted } } }"
         held = (await gql(hub, consents, {"id": profile_id}))["profile"]["consents"]
         granted = {c["purpose"]: c["granted"] for c in held}["MARKETING_EMAIL"]
@@ -230,5 +232,34 @@ async def test_a_consent_pressed_after_the_session_ended_asks_to_sign_in(hub: An
                 isinstance(app.screen, SignInScreen)
                 and SESSION_ENDED in "\n".join(str(w.render()) for w in app.screen.query("*"))
             ),
+            within=20,
             what="asked to sign in again",
         )
+
+
+async def test_an_open_consent_dialog_follows_a_change_made_elsewhere(hub: Any) -> None:
+    """The customer opts in to marketing email on the web while the agent has the consent
+    dialog open: the switch showed the old "withdrawn" until closed, so the agent read the
+    customer the wrong answer (or pressed it "back on", believing it off)."""
+    from textual.widgets import Switch
+
+    from clients.callcenter.dialogs.consent import ConsentDialog
+
+    stored, spoken = drama_number()
+    profile_id = await make_caller(hub, "Gil", f"Live{uuid.uuid4().hex[:6]}", phone=stored)
+    app = make_app(hub, caller=spoken)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _open(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConsentDialog), what="consent")
+        switch = app.screen.query_one("#consent-MARKETING_EMAIL", Switch)
+        assert switch.value is False
+        grant = """mutation($id: ID!) { setConsent(profileId: $id, purpose: MARKETING_EMAIL,
+            granted: true, touchpoint: WEB) { userErrors { message } } }"""
+        done = await gql(hub, grant, {"id": profile_id}, key=hub.web_key)
+        assert done["setConsent"]["userErrors"] == []
+        await wait_for(pilot, lambda: switch.value is True, within=5, what="the switch follows")
+        await pilot.pause(0.5)
+        consents = "query($id: ID) { profile(id: $id) { consents { purpose granted } } }"
+        held = (await gql(hub, consents, {"id": profile_id}))["profile"]["consents"]
+        assert {c["purpose"]: c["granted"] for c in held}["MARKETING_EMAIL"] is True

@@ -68,6 +68,10 @@ class CustomerDialog(ModalScreen[Profile | bool]):
         if self.erased:
             self.dismiss(False)
 
+    def profile_shown(self, profile: Profile) -> None:
+        """The profile screen below shows a newer read of the customer (a change made
+        elsewhere while this is open); a dialog showing what the hub holds follows it."""
+
 
 class FormDialog(CustomerDialog):
     """Subclasses yield their fields and implement `submit`; on success the dialog closes with

@@ -68,6 +68,23 @@ class ConsentDialog(CustomerDialog):
         self._pending[purpose] += 1
         self.save(purpose, event.value)
 
+    def profile_shown(self, profile: Profile) -> None:
+        """A change made elsewhere (the customer on the web): each switch not waiting for a
+        press's answer shows what the hub holds now, without saving anything."""
+        if not self.is_mounted or profile.version <= (self.answer or self.profile).version:
+            return
+        self.profile, self.answer = profile, None
+        for purpose in PURPOSES:
+            if self._pending[purpose]:
+                continue  # its own answer has the last word
+            held = self._held(purpose)
+            switch = self.query_one(f"#consent-{purpose}", Switch)
+            if switch.value != held:
+                self._settling.add(purpose)
+                switch.value = held
+                changed = "granted" if held else "withdrawn"
+                self.query_one(f"#status-{purpose}", Label).update(f"{changed} elsewhere")
+
     def _held(self, purpose: str) -> bool:
         """Granted, as the hub holds it after this dialog's last answered write."""
         consent = (self.answer or self.profile).consent(purpose)

@@ -171,6 +171,14 @@ class ProfileScreen(Screen[None]):
         self.refresh_bindings()
         self.load_audit()
         self.load_actions()
+        for dialog in self._dialogs():
+            dialog.profile_shown(profile)
+
+    def _dialogs(self) -> list[CustomerDialog]:
+        """The dialogs open over this screen (opened from here, so above here)."""
+        stack = self.app.screen_stack
+        above = stack[stack.index(self) + 1 :] if self in stack else []
+        return [screen for screen in above if isinstance(screen, CustomerDialog)]
 
     @work(exclusive=True, group="audit", exit_on_error=False)
     async def load_audit(self) -> None:
@@ -270,12 +278,10 @@ class ProfileScreen(Screen[None]):
         for screen in stack:
             if isinstance(screen, FindCallerScreen):
                 screen.forget(self.profile.id)
-        # Its dialogs (opened from here, so above here) close: none may keep the name in its
-        # title or answer a save with the hub's "no such profile".
-        above = stack[stack.index(self) + 1 :] if self in stack else []
-        for screen in reversed(above):
-            if isinstance(screen, CustomerDialog):
-                screen.customer_erased()
+        # Its dialogs close: none may keep the name in its title or answer a save with the
+        # hub's "no such profile".
+        for dialog in reversed(self._dialogs()):
+            dialog.customer_erased()
         self.refresh_bindings()
 
     def _already_shown(self, change: ProfileChange) -> bool:
