@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from graphql import (
@@ -34,7 +34,6 @@ from hub.profile360 import facts, loaders, reading
 from hub.profile360.facts import PartKey
 from hub.profile360.types import MAX_EVENTS, Note
 from hub.profiles import service as profiles
-from hub.profiles.models import Note as NoteRow
 from hub.profiles.models import Profile as ProfileRow
 from hub.profiles.payloads import CorrectionPayload, ProfileRef, TraitsInput
 
@@ -176,6 +175,10 @@ class ProfileQuery:
 class AddNotePayload:
     note: Note | None = None
     profile: ProfileRef | None = None
+    duplicate: bool = strawberry.field(
+        default=False,
+        description="True when this messageId's note was stored before: nothing changed.",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -183,18 +186,31 @@ class AddNotePayload:
 class ProfileMutation:
     @strawberry.mutation(extensions=[Guard(Scope.NOTES)])
     async def add_note(
-        self, info: Info[Context, None], profile_id: strawberry.ID, text: str
+        self,
+        info: Info[Context, None],
+        profile_id: strawberry.ID,
+        text: str,
+        message_id: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The client's id for this note (as an event's messageId): sent "
+                "again after a lost answer, it is stored once."
+            ),
+        ] = None,
     ) -> AddNotePayload:
         ctx = info.context
 
-        async def work(session: AsyncSession) -> tuple[NoteRow, ProfileRow]:
-            return await profiles.add_note(session, str(profile_id), text, ctx.principal)
+        async def work(session: AsyncSession) -> profiles.NoteAdded:
+            return await profiles.add_note(
+                session, str(profile_id), text, ctx.principal, message_id
+            )
 
-        result, errors = await attempt(ctx, work)
-        if result is None:
+        added, errors = await attempt(ctx, work)
+        if added is None:
             return AddNotePayload(user_errors=errors)
-        note, profile = result
-        return AddNotePayload(note=Note.of(note), profile=profile)
+        return AddNotePayload(
+            note=Note.of(added.note), profile=added.profile, duplicate=added.duplicate
+        )
 
 
 @strawberry.type

@@ -37,7 +37,11 @@ class Note(Base):
     """Something an agent wrote down about the customer."""
 
     __tablename__ = "notes"
-    __table_args__ = (Index("ix_notes_profile_created", "profile_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notes_profile_created", "profile_id", "created_at"),
+        # A note sent again with its messageId (its first answer lost) is stored once.
+        Index("uq_notes_message_id", "message_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     profile_id: Mapped[str] = mapped_column(String(32), ForeignKey("profiles.id"))
@@ -45,3 +49,4 @@ class Note(Base):
     author: Mapped[str] = mapped_column(String(100))
     touchpoint: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message_id: Mapped[str | None] = mapped_column(String(200))

@@ -92,6 +92,11 @@ async def add_note(session: AsyncSession, note: Note) -> Note:
     return note
 
 
+async def note_by_message(session: AsyncSession, message_id: str) -> Note | None:
+    found: Note | None = await session.scalar(select(Note).where(Note.message_id == message_id))
+    return found
+
+
 async def notes_for(session: AsyncSession, profile_ids: Sequence[str], limit: int) -> list[Note]:
     rows = await session.scalars(
         select(Note)

@@ -28,6 +28,7 @@ from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
 
 MAX_NOTE = 2000
+MAX_MESSAGE_ID = 200  # as an event's
 
 
 @dataclass(frozen=True)
@@ -268,11 +269,25 @@ async def get_many(session: AsyncSession, ids: Sequence[str]) -> list[Profile]:
     return await repo.get_many(session, ids)
 
 
+@dataclass(frozen=True)
+class NoteAdded:
+    note: Note
+    profile: Profile
+    duplicate: bool = False  # sent before under its messageId: nothing stored this time
+
+
 async def add_note(
-    session: AsyncSession, profile_id: str, text: str, by: Principal | None
-) -> tuple[Note, Profile]:
-    """An agent's note on the profile (written at the call centre), on record as a change."""
+    session: AsyncSession,
+    profile_id: str,
+    text: str,
+    by: Principal | None,
+    message_id: str | None = None,
+) -> NoteAdded:
+    """An agent's note on the profile (written at the call centre), on record as a change.
+    With a `message_id` (the client's, as `track` takes one), a note sent again because its
+    first answer was lost is stored once: the second send answers with the first note."""
     profile = await require(session, profile_id)
+    key = _message_id(message_id)
     body = (text or "").strip()
     if not body:
         raise DomainError.one(("text",), ErrorCode.REQUIRED, "A note needs some text.")
@@ -284,6 +299,15 @@ async def add_note(
         raise DomainError.one(
             ("text",), ErrorCode.INVALID, "Control characters are not allowed (line breaks are)."
         )
+    if key is not None and (earlier := await repo.note_by_message(session, key)) is not None:
+        # Its profile may have been merged into this one since: the note moved with it.
+        if (await require(session, earlier.profile_id)).id != profile.id:
+            raise DomainError.one(
+                ("messageId",),
+                ErrorCode.CONFLICT,
+                "This messageId was used for a note on another profile.",
+            )
+        return NoteAdded(earlier, profile, duplicate=True)
     where = Touchpoint.CALL_CENTER.value
     note = Note(
         profile_id=profile.id,
@@ -291,11 +315,31 @@ async def add_note(
         author=by.actor if by is not None else "system",
         touchpoint=where,
         created_at=utcnow(),
+        message_id=key,
     )
     stored = await repo.add_note(session, note)
     who = by.name if by is not None else "the system"
     await touch(session, profile, where, "NOTE", f"Note added by {who}", by=by)
-    return stored, profile
+    return NoteAdded(stored, profile)
+
+
+def _message_id(given: str | None) -> str | None:
+    """A note's messageId as given (none is fine), or a problem on `messageId`: the same rule
+    as an event's (`events.validation`)."""
+    if given is None:
+        return None
+    key = given.strip()
+    if not key:
+        raise DomainError.one(
+            ("messageId",), ErrorCode.REQUIRED, "A messageId, when given, needs some text."
+        )
+    if has_control_characters(key):
+        raise DomainError.one(("messageId",), ErrorCode.INVALID, CONTROL_CHARACTERS)
+    if len(key) > MAX_MESSAGE_ID:
+        raise DomainError.one(
+            ("messageId",), ErrorCode.TOO_LONG, f"At most {MAX_MESSAGE_ID} characters."
+        )
+    return key
 
 
 async def correct_traits(
