@@ -320,21 +320,11 @@ class HubClient:
         payload = (await self._write(call, in_order_for=profile_id)).set_consent
         return self._answer(payload.user_errors, payload.profile)
 
-    async def add_note(
-        self, profile_id: str, text: str, *, unless_among: Sequence[str] | None = None
-    ) -> Written:
-        """Add the note; with `unless_among` (the ids of the notes the profile had before a
-        send whose answer was lost), only when the hub did not store that send after all:
-        a new note of this text is then the answer, not a second copy."""
-        if unless_among is not None:
-            found = await self.profile(profile_id)
-            known = set(unless_among)
-            if found is not None and any(
-                n.id not in known and n.text == text.strip() for n in found.notes or ()
-            ):
-                self._answered[found.id] = found
-                return [], found
-        call = self.api.add_note(profile_id, text)
+    async def add_note(self, profile_id: str, text: str, message_id: str) -> Written:
+        """Add the note under `message_id` (`new_message_id()`): sent again with the same id
+        (the answer to the first send was lost), the hub stores it once and answers as if it
+        were the first."""
+        call = self.api.add_note(profile_id, text, message_id)
         payload = (await self._write(call, in_order_for=profile_id)).add_note
         return self._answer(payload.user_errors, payload.profile)
 

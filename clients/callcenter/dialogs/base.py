@@ -90,12 +90,9 @@ class FormDialog(CustomerDialog):
         self.profile = profile
         self.answer: Profile | None = None  # the profile the hub answered the write with
         self.saving = False  # a save is waiting for the hub's answer
-        # The event this form records, named once: saved again after a timeout (the hub may
-        # have stored it, the answer lost on the way), the hub stores it once, not twice.
+        # The event or note this form records, named once: saved again after a timeout (the
+        # hub may have stored it, the answer lost on the way), the hub stores it once.
         self.message_id = new_message_id()
-        # A save failed on the way (no answer in time, a proxy's 5xx): the hub may have made
-        # it all the same, so the next save looks before it writes again.
-        self.unsure = False
 
     def compose(self) -> ComposeResult:
         with DialogBox(classes="dialog") as box:
@@ -143,7 +140,6 @@ class FormDialog(CustomerDialog):
             self.post_message(HubFailed(exc))
             return
         except HubError as exc:
-            self.unsure = True
             self.show_errors([UserError((), "HUB", str(exc))])
             return
         finally:

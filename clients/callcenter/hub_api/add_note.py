@@ -11,6 +11,7 @@ class AddNote(BaseModel):
 
 
 class AddNoteAddNote(BaseModel):
+    duplicate: bool
     profile: Optional["AddNoteAddNoteProfile"]
     user_errors: list["AddNoteAddNoteUserErrors"] = Field(alias="userErrors")
 

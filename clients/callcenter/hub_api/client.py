@@ -6,6 +6,7 @@ from .agent_login import AgentLogin
 from .agent_logout import AgentLogout
 from .async_base_client import AsyncBaseClient
 from .audit_log import AuditLog
+from .base_model import UNSET, UnsetType
 from .categories import Categories
 from .dismiss_duplicate import DismissDuplicate
 from .enums import ConsentPurpose
@@ -367,10 +368,17 @@ class HubApi(AsyncBaseClient):
         data = self.get_data(response)
         return SetConsent.model_validate(data)
 
-    async def add_note(self, profile_id: str, text: str, **kwargs: Any) -> AddNote:
+    async def add_note(
+        self,
+        profile_id: str,
+        text: str,
+        message_id: str | UnsetType | None = UNSET,
+        **kwargs: Any,
+    ) -> AddNote:
         query = gql("""
-            mutation AddNote($profileId: ID!, $text: String!) {
-              addNote(profileId: $profileId, text: $text) {
+            mutation AddNote($profileId: ID!, $text: String!, $messageId: String) {
+              addNote(profileId: $profileId, text: $text, messageId: $messageId) {
+                duplicate
                 profile {
                   ...Profile360
                 }
@@ -500,7 +508,11 @@ class HubApi(AsyncBaseClient):
               version
             }
             """)
-        variables: dict[str, object] = {"profileId": profile_id, "text": text}
+        variables: dict[str, object] = {
+            "profileId": profile_id,
+            "text": text,
+            "messageId": message_id,
+        }
         response = await self.execute(
             query=query, operation_name="AddNote", variables=variables, **kwargs
         )
