@@ -98,6 +98,18 @@ def clean_text(
     return text
 
 
+MAX_MESSAGE_ID = 200  # a client's id for one write it may send again (an event, a note)
+
+
+def check_message_id(message_id: str, path: Sequence[str | int], problems: Problems) -> None:
+    """A client's message id, given and stripped: what is wrong with it (control characters, too
+    long) is added to `problems` at `path`. Whether one is required is the caller's rule."""
+    if has_control_characters(message_id):  # a NUL, an escape, a right-to-left override
+        problems.add(path, ErrorCode.INVALID, CONTROL_CHARACTERS)
+    elif len(message_id) > MAX_MESSAGE_ID:
+        problems.add(path, ErrorCode.TOO_LONG, f"At most {MAX_MESSAGE_ID} characters.")
+
+
 def check_storable_time(
     at: datetime | None, field: tuple[str | int, ...], problems: Problems
 ) -> None:

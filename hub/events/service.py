@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.enums import EventType, member
+from hub.errors import MAX_MESSAGE_ID
 from hub.events import repository as repo
 from hub.events.ingest import VERBS, track
 from hub.events.models import Described, Event
 from hub.events.validation import (
-    MAX_MESSAGE_ID,
     MAX_PRICE,
     MAX_PROPERTIES_DEPTH,
     MAX_PROPERTIES_ITEMS,

@@ -21,12 +21,12 @@ from hub.errors import (
     DomainError,
     ErrorCode,
     Problems,
+    check_message_id,
     has_control_characters,
 )
 from hub.identity.normalize import IdentifierIn, normalize_identifier
 from hub.ids import sku_in_recommendation_id
 
-MAX_MESSAGE_ID = 200
 # Events about a pick: one sent back without productSku names it by its recommendationId.
 _ABOUT_A_PICK = frozenset(
     {
@@ -89,12 +89,8 @@ def validate(
         message_id = (event.message_id or "").strip()
         if not message_id:
             problems.add((*at, "messageId"), ErrorCode.REQUIRED, "Every event needs a messageId.")
-        elif has_control_characters(message_id):  # a NUL, an escape, a right-to-left override
-            problems.add((*at, "messageId"), ErrorCode.INVALID, CONTROL_CHARACTERS)
-        elif len(message_id) > MAX_MESSAGE_ID:
-            problems.add(
-                (*at, "messageId"), ErrorCode.TOO_LONG, f"At most {MAX_MESSAGE_ID} characters."
-            )
+        else:
+            check_message_id(message_id, (*at, "messageId"), problems)
         try:
             kind = event.identifier.kind
             ident = IdentifierIn(kind, _normalized(kind, event.identifier.value, region))

@@ -21,6 +21,7 @@ from hub.errors import (
     DomainError,
     ErrorCode,
     Problems,
+    check_message_id,
     has_control_characters,
 )
 from hub.lifecycle import hooks
@@ -28,7 +29,6 @@ from hub.profiles import repository as repo
 from hub.profiles.models import Note, Profile
 
 MAX_NOTE = 2000
-MAX_MESSAGE_ID = 200  # as an event's
 
 
 @dataclass(frozen=True)
@@ -325,20 +325,17 @@ async def add_note(
 
 def _message_id(given: str | None) -> str | None:
     """A note's messageId as given (none is fine), or a problem on `messageId`: the same rule
-    as an event's (`events.validation`)."""
+    as an event's (`check_message_id`)."""
     if given is None:
         return None
     key = given.strip()
+    problems = Problems()
     if not key:
-        raise DomainError.one(
+        problems.add(
             ("messageId",), ErrorCode.REQUIRED, "A messageId, when given, needs some text."
         )
-    if has_control_characters(key):
-        raise DomainError.one(("messageId",), ErrorCode.INVALID, CONTROL_CHARACTERS)
-    if len(key) > MAX_MESSAGE_ID:
-        raise DomainError.one(
-            ("messageId",), ErrorCode.TOO_LONG, f"At most {MAX_MESSAGE_ID} characters."
-        )
+    check_message_id(key, ("messageId",), problems)
+    problems.raise_if_any()
     return key
 
 
