@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 MAX_PREFERENCES_PER_CALL = 100
-_KEY, _KEY_RULE = keys.KEY, keys.KEY_RULE
 CONTACT_IN_VALUE = (
     "This looks like an email address or a phone number. Contact details belong with the "
     "customer's identifiers and consents, not in preferences: please leave them out."
@@ -103,8 +102,8 @@ async def _store(
     for index, change in enumerate(changes):
         key = (change.key or "").strip().lower()
         value = (change.value or "").strip()
-        if not _KEY.match(key):
-            problems.add(("preferences", index, "key"), ErrorCode.INVALID, _KEY_RULE)
+        if not keys.KEY.match(key):
+            problems.add(("preferences", index, "key"), ErrorCode.INVALID, keys.KEY_RULE)
         if not value:
             problems.add(
                 ("preferences", index, "value"), ErrorCode.REQUIRED, "A value is required."
@@ -209,8 +208,8 @@ async def forget_interest(
     profile = await profiles.require(session, profile_id)
     problems = Problems()
     key, value = (key or "").strip().lower(), (value or "").strip()
-    if not _KEY.match(key):
-        problems.add(("key",), ErrorCode.INVALID, _KEY_RULE)
+    if not keys.KEY.match(key):
+        problems.add(("key",), ErrorCode.INVALID, keys.KEY_RULE)
     if not value:
         problems.add(("value",), ErrorCode.REQUIRED, "A value is required.")
     elif len(value) > 200:
