@@ -391,7 +391,7 @@ class HubClient:
 
 
 def new_message_id() -> str:
-    """A message id for one event the agent records: keep it for sending that event again."""
+    """A message id for one event or note the agent records: keep it for sending it again."""
     return f"callcenter-{uuid.uuid4()}"
 
 
