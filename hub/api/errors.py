@@ -49,12 +49,16 @@ def forbidden(message: str = "This key may not do that.") -> list[UserError]:
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """A refusal outside GraphQL execution (auth gate, limits, file download), shaped like a
-    GraphQL error so clients read it the same way."""
+    GraphQL error so clients read it the same way; `extensions` beside its code."""
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        {"errors": [{"message": message, "extensions": {"code": code, **(extensions or {})}}]},
         status_code=status,
         headers=headers,
     )
@@ -76,7 +80,15 @@ def from_domain(error: DomainError) -> ClientError:
 
 
 def unavailable_response(message: str = UNAVAILABLE_MESSAGE) -> JSONResponse:
-    return error_response(503, UNAVAILABLE, message, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    """The database away before any GraphQL work (the key gate): 503, Retry-After, and
+    `retryable: true` like the UNAVAILABLE errors said during execution (`MaskErrors`)."""
+    return error_response(
+        503,
+        UNAVAILABLE,
+        message,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        {"retryable": True},
+    )
 
 
 def is_unavailable(error: GraphQLError) -> bool:

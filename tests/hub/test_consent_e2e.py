@@ -196,6 +196,30 @@ async def test_the_export_file_says_when_the_store_is_away(
     assert answer.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
 
 
+async def test_the_store_away_at_the_key_gate_is_retryable_like_during_execution(
+    hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database away while the key is looked up (the gate, before any GraphQL work) was
+    UNAVAILABLE without `retryable: true`, which the same refusal during execution carries;
+    a client reading the flag gave up on a write it should have sent again (seen when a
+    primary restarted under load)."""
+    from tests.hub.inprocess import serving_store
+
+    async with serving_store(hub_database) as (client, view, keys):
+
+        async def away(*_: object) -> None:
+            raise ConnectionRefusedError("the database is restarting")
+
+        monkeypatch.setattr(view.hub.authenticator, "authenticate_with", away)
+        answer = await client.post(
+            "/graphql",
+            json={"query": "{ __typename }"},
+            headers={"Authorization": f"Bearer {keys['web']}"},
+        )
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
+    assert answer.json()["errors"][0]["extensions"] == {"code": "UNAVAILABLE", "retryable": True}
+
+
 async def test_a_fault_outside_graphql_is_answered_in_json_without_a_trace(
     hub_database: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
